@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { createGatectl, main } from '../dist/src/index.js';
+
+await main(createGatectl());

@@ -1,0 +1,25 @@
+// Every error Gatehouse raises on purpose is a GatehouseError with a stable code from this
+// table. Callers match on `code`, never on message text. docs/errors.md documents each code;
+// a test keeps the two in step.
+
+export const ERROR_CODES = {
+  GH_ERR_INTERNAL: 'An unexpected failure inside Gatehouse; the message and its cause say more.',
+  GH_ERR_USAGE: 'A command was called with arguments it does not accept.',
+  GH_ERR_CONFIG: 'A configuration file or value is invalid; the message names the path and the reason.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export function isGatehouseError(err: unknown, code?: ErrorCode): err is GatehouseError {
+  return err instanceof GatehouseError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,11 @@
+// The test kit: what other packages' tests use to stand up real and fake peers.
+export { findFreePort } from './free-port.js';
+export {
+  attachMariaDb,
+  findExecutable,
+  type MariaDb,
+  type SqlRow,
+  type StartMariaDbOptions,
+  startMariaDb,
+} from './mariadb.js';
+export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
