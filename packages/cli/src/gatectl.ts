@@ -1,9 +1,11 @@
 // `gatectl`: the administrator's CLI, in the spirit of Teleport's tctl.
 import type { Command, Program } from './command.js';
+import { auditCommands } from './commands/audit.js';
+import { dbCommands } from './commands/db.js';
+import { identityCommands } from './commands/identity.js';
 import { VERSION } from './version.js';
 
-/** Commands register here as the parts they drive land. */
-export const gatectlCommands: Command[] = [];
+export const gatectlCommands: readonly Command[] = [...identityCommands, ...dbCommands, ...auditCommands];
 
 export function createGatectl(commands: readonly Command[] = gatectlCommands): Program {
   return {

@@ -1,8 +1,9 @@
 // `gatehouse`: runs the Gatehouse services.
 import type { Command, Program } from './command.js';
+import { serviceCommands } from './commands/service.js';
 import { VERSION } from './version.js';
 
-export const gatehouseCommands: Command[] = [];
+export const gatehouseCommands: readonly Command[] = [...serviceCommands];
 
 export function createGatehouse(commands: readonly Command[] = gatehouseCommands): Program {
   return {

@@ -6,6 +6,11 @@ export const ERROR_CODES = {
   GH_ERR_INTERNAL: 'An unexpected failure inside Gatehouse; the message and its cause say more.',
   GH_ERR_USAGE: 'A command was called with arguments it does not accept.',
   GH_ERR_CONFIG: 'A configuration file or value is invalid; the message names the path and the reason.',
+  // --- MySQL protocol (codecs, login, response tracking) ---
+  // --- identity, PKI and RBAC ---
+  // --- store (users, roles, tokens, locks) ---
+  // --- tunnel, proxy and engine ---
+  // --- audit ---
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,2 @@
+// Public surface of the audit area; see docs/architecture.md.
+export {};

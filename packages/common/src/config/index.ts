@@ -1,0 +1,2 @@
+// Public surface of the config area; see docs/architecture.md.
+export {};

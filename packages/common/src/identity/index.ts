@@ -1,0 +1,2 @@
+// Public surface of the identity area; see docs/architecture.md.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of the mysql area; see docs/architecture.md.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of the rbac area; see docs/architecture.md.
+export {};

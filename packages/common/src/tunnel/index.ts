@@ -1,0 +1,2 @@
+// Public surface of the tunnel area; see docs/architecture.md.
+export {};
