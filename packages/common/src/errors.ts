@@ -6,7 +6,10 @@ export const ERROR_CODES = {
   GH_ERR_INTERNAL: 'An unexpected failure inside Gatehouse; the message and its cause say more.',
   GH_ERR_USAGE: 'A command was called with arguments it does not accept.',
   GH_ERR_CONFIG: 'A configuration file or value is invalid; the message names the path and the reason.',
-  // --- MySQL protocol (codecs, login, response tracking) ---
+  // --- MySQL wire (framing, buffers, OK/ERR/EOF) ---
+  // --- MySQL connection phase (handshake, auth plugins, upstream login, version probe) ---
+  // --- MySQL client commands ---
+  // --- MySQL response tracking ---
   // --- identity, PKI and RBAC ---
   // --- store (users, roles, tokens, locks) ---
   // --- tunnel, proxy and engine ---

@@ -1,0 +1,2 @@
+// Public surface of mysql/wire.
+export {};
