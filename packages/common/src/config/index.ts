@@ -1,2 +1,10 @@
-// Public surface of the config area; see docs/architecture.md.
-export {};
+// Config: the zod schema of gatehouse.yaml and its loader (parsed once, then frozen).
+export { formatIssues, loadConfig, parseConfig } from './load.js';
+export {
+  type DatabaseConfig,
+  DatabaseSchema,
+  type EngineConfig,
+  type GatehouseConfig,
+  GatehouseConfigSchema,
+  type ProxyConfig,
+} from './schema.js';

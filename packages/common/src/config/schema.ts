@@ -1,0 +1,117 @@
+// The gatehouse.yaml schema (DESIGN.md "Config"). Strict objects: an unknown key is an error
+// with its path, never silently ignored. Durations are written as strings ("10s", "30m") and
+// parsed to milliseconds here, so the rest of the code only sees numbers.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** "host:port" with a numeric port; IPv6 hosts in brackets. */
+const hostPort = z.string().refine((text) => /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(text), {
+  message: 'expected host:port, e.g. 127.0.0.1:3036',
+});
+
+const cidr = z.string().refine(
+  (text) => {
+    const [addr, bits, extra] = text.split('/');
+    if (extra !== undefined || !addr || !isIP(addr)) return false;
+    if (bits === undefined) return true;
+    const max = isIP(addr) === 4 ? 32 : 128;
+    return /^\d+$/.test(bits) && Number(bits) <= max;
+  },
+  { message: 'expected an IP address or CIDR, e.g. 10.0.0.0/8' },
+);
+
+const labelName = z.string().regex(/^[A-Za-z0-9_.\-/]+$/, 'labels use letters, digits, _ . - /');
+
+const credential = z
+  .strictObject({ password_env: z.string().min(1).optional(), password_file: z.string().min(1).optional() })
+  .refine((c) => (c.password_env === undefined) !== (c.password_file === undefined), {
+    message: 'set exactly one of password_env or password_file',
+  });
+
+export const DatabaseTlsSchema = z.strictObject({
+  mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
+  ca_file: z.string().min(1).optional(),
+  server_name: z.string().min(1).optional(),
+});
+
+export const DatabaseAuthSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('x509') }),
+  z.strictObject({ mode: z.literal('password'), credentials: z.record(z.string().min(1), credential) }),
+]);
+
+export const DatabaseSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, _ . -; at most 63 characters'),
+    uri: z.string().min(1).describe('host:port, or unix:/path/to/socket'),
+    labels: z.record(labelName, z.string()).default({}),
+    tls: DatabaseTlsSchema.default({ mode: 'verify-full' }),
+    auth: DatabaseAuthSchema.default({ mode: 'x509' }),
+  })
+  .refine((db) => db.uri.startsWith('unix:') || hostPort.safeParse(db.uri).success, {
+    message: 'uri must be host:port or unix:/path',
+    path: ['uri'],
+  })
+  .refine((db) => db.tls.mode === 'disable' || db.tls.mode === 'require' || db.tls.ca_file !== undefined, {
+    message: 'tls.ca_file is required for verify-ca and verify-full',
+    path: ['tls', 'ca_file'],
+  });
+
+export const ProxyConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  mysql_listen: hostPort.default('127.0.0.1:3036'),
+  web_listen: hostPort.default('127.0.0.1:3080'),
+  public_addr: z.array(z.string().min(1)).min(1).default(['localhost']),
+  server_version: z.string().default(''),
+  proxy_protocol: z.strictObject({ trusted_networks: z.array(cidr).default([]) }).default({ trusted_networks: [] }),
+  limits: z
+    .strictObject({
+      max_connections: z.number().int().positive().default(10_000),
+      max_connections_per_ip: z.number().int().positive().default(1_000),
+      handshake_timeout: duration.default(10_000),
+    })
+    .default({ max_connections: 10_000, max_connections_per_ip: 1_000, handshake_timeout: 10_000 }),
+});
+
+export const EngineConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  name: z.string().min(1).optional(),
+  proxy_addr: hostPort.default('127.0.0.1:3080'),
+  join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
+  diag_listen: hostPort.default('127.0.0.1:3082'),
+  health_check_interval: duration.default(15_000),
+  databases: z
+    .array(DatabaseSchema)
+    .default([])
+    .refine((dbs) => new Set(dbs.map((d) => d.name)).size === dbs.length, { message: 'database names must be unique' }),
+});
+
+export const AuditConfigSchema = z.strictObject({
+  query_max_bytes: z.number().int().min(256).default(65_536),
+});
+
+export const GatehouseConfigSchema = z.strictObject({
+  version: z.literal('v1').default('v1'),
+  data_dir: z.string().min(1).default('./gatehouse-data'),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .default({ level: 'info' }),
+  auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
+  engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
+  audit: AuditConfigSchema.default({ query_max_bytes: 65_536 }),
+});
+
+export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;
+export type ProxyConfig = GatehouseConfig['proxy'];
+export type EngineConfig = GatehouseConfig['engine'];
+export type DatabaseConfig = EngineConfig['databases'][number];

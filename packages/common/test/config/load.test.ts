@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig, parseConfig } from '../../src/config/index.js';
+
+function writeYaml(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+  const file = join(dir, 'gatehouse.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function configError(raw: unknown): string {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    assert.equal((err as { code?: string }).code, 'GH_ERR_CONFIG');
+    return (err as Error).message;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+test('no config is the embedded default: every part on, the documented ports', async () => {
+  const config = await loadConfig();
+  assert.equal(config.auth.enabled, true);
+  assert.equal(config.proxy.enabled, true);
+  assert.equal(config.engine.enabled, true);
+  assert.equal(config.proxy.mysql_listen, '127.0.0.1:3036');
+  assert.equal(config.proxy.web_listen, '127.0.0.1:3080');
+  assert.equal(config.engine.diag_listen, '127.0.0.1:3082');
+  assert.equal(config.proxy.limits.handshake_timeout, 10_000);
+  assert.match(config.data_dir, /gatehouse-data$/);
+});
+
+test('the loaded config is frozen', async () => {
+  const config = await loadConfig();
+  assert.throws(() => {
+    (config.proxy.limits as { max_connections: number }).max_connections = 1;
+  }, TypeError);
+});
+
+test('a full file parses, with durations in ms and paths resolved against the file', async () => {
+  const file = writeYaml(`
+version: v1
+data_dir: ./state
+proxy:
+  limits: { max_connections: 50, handshake_timeout: 2s }
+  proxy_protocol: { trusted_networks: [10.0.0.0/8, "::1"] }
+engine:
+  databases:
+    - name: local-mariadb
+      uri: 127.0.0.1:3306
+      labels: { env: dev }
+      tls: { mode: verify-ca, ca_file: ca.pem }
+      auth: { mode: password, credentials: { app_ro: { password_env: APP_RO_PW } } }
+`);
+  const config = await loadConfig(file);
+  assert.equal(config.proxy.limits.max_connections, 50);
+  assert.equal(config.proxy.limits.handshake_timeout, 2_000);
+  assert.equal(config.data_dir, join(file, '..', 'state'));
+  const db = config.engine.databases[0]!;
+  assert.equal(db.tls.ca_file, join(file, '..', 'ca.pem'));
+  assert.deepEqual(db.labels, { env: 'dev' });
+  assert.equal(db.auth.mode, 'password');
+});
+
+const rejected: Array<[string, unknown, RegExp]> = [
+  ['an unknown top-level key', { prxy: {} }, /\(top level\): unknown key\(s\) 'prxy'/],
+  ['an unknown nested key', { proxy: { limits: { max_conns: 5 } } }, /proxy\.limits: unknown key\(s\) 'max_conns'/],
+  ['a bad duration', { proxy: { limits: { handshake_timeout: 'soon' } } }, /proxy\.limits\.handshake_timeout: invalid duration 'soon'/],
+  ['a listen address without a port', { proxy: { mysql_listen: 'localhost' } }, /proxy\.mysql_listen: expected host:port/],
+  ['a bad trusted network', { proxy: { proxy_protocol: { trusted_networks: ['10.0.0.0/40'] } } }, /trusted_networks\.0/],
+  ['a negative limit', { proxy: { limits: { max_connections: -1 } } }, /proxy\.limits\.max_connections/],
+  [
+    'verify-full without a CA file',
+    { engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'verify-full' } }] } },
+    /engine\.databases\.0\.tls\.ca_file: tls\.ca_file is required/,
+  ],
+  [
+    'duplicate database names',
+    {
+      engine: {
+        databases: [
+          { name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require' } },
+          { name: 'db', uri: '127.0.0.1:3307', tls: { mode: 'require' } },
+        ],
+      },
+    },
+    /database names must be unique/,
+  ],
+  [
+    'a credential with both sources',
+    {
+      engine: {
+        databases: [
+          {
+            name: 'db',
+            uri: '127.0.0.1:3306',
+            tls: { mode: 'require' },
+            auth: { mode: 'password', credentials: { u: { password_env: 'A', password_file: '/b' } } },
+          },
+        ],
+      },
+    },
+    /exactly one of password_env or password_file/,
+  ],
+  ['an unknown auth mode', { engine: { databases: [{ name: 'db', uri: 'x:1', auth: { mode: 'kerberos' } }] } }, /auth/],
+  ['a wrong version', { version: 'v2' }, /version/],
+];
+for (const [what, raw, message] of rejected) {
+  test(`config rejects ${what}, naming the path`, () => assert.match(configError(raw), message));
+}
+
+test('invalid YAML is reported with the file name', async () => {
+  const file = writeYaml('proxy: [unclosed\n');
+  await assert.rejects(loadConfig(file), (err: Error) => {
+    assert.equal((err as { code?: string }).code, 'GH_ERR_CONFIG');
+    assert.match(err.message, /is not valid YAML/);
+    return true;
+  });
+});
+
+test('a missing file is a config error that names it', async () => {
+  await assert.rejects(loadConfig('/nonexistent/gatehouse.yaml'), /cannot read config file \/nonexistent\/gatehouse\.yaml/);
+});
