@@ -12,6 +12,9 @@ export const ERROR_CODES = {
   // --- MySQL response tracking ---
   // --- identity, PKI and RBAC ---
   // --- store (users, roles, tokens, locks) ---
+  // --- PROXY protocol ---
+  GH_ERR_PROXY_PROTOCOL: 'A PROXY protocol header was malformed, or came from a peer outside proxy.proxy_protocol.trusted_networks.',
+
   // --- tunnel, proxy and engine ---
   // --- audit ---
 } as const;
