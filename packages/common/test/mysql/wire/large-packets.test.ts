@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BufferWriter } from '../../../src/mysql/wire/buffer-writer.js';
 import { PacketParser } from '../../../src/mysql/wire/packet-parser.js';
+import { PacketScanner } from '../../../src/mysql/wire/packet-scanner.js';
 import { beginPacket, finishPacket, framePacket, serializePacket } from '../../../src/mysql/wire/packet-writer.js';
 import { chunksOf, splitAt } from '../../../src/testing/mysql-packet-builder.js';
 import { scanChunks } from './collectors.js';
@@ -72,6 +73,23 @@ for (const [name, size, frames] of sizes) {
       );
       assert.deepEqual(p.prefix, payload.subarray(0, 16));
       assert.equal(p.prefixComplete, false);
+
+      // Payload fragments are views that line up with the payload, frame after frame.
+      let offset = 0;
+      let mismatches = 0;
+      const scanner = new PacketScanner({
+        onFrame: () => {},
+        onPrefix: () => {},
+        onPayload: (buf, start, end) => {
+          if (!buf.subarray(start, end).equals(payload.subarray(offset, offset + end - start))) mismatches++;
+          offset += end - start;
+        },
+        onPacketEnd: () => {},
+      });
+      scanner.wantPayload = true;
+      for (const c of chunks) scanner.scan(c);
+      assert.equal(offset, size);
+      assert.equal(mismatches, 0);
     }
   });
 }
