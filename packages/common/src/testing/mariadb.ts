@@ -187,7 +187,7 @@ async function waitForReady(logFile: string, guardian: Guardian, port: number): 
   throw new Error(`MariaDB did not become ready in ${READY_TIMEOUT_MS / 1000}s. Its error log:\n${tail(logFile)}`);
 }
 
-async function installDataDir(dataDir: string): Promise<void> {
+async function installDataDir(dataDir: string, tmpDir: string): Promise<void> {
   const installer = requireExecutable(['mariadb-install-db', 'mysql_install_db'], 'mariadb-server');
   try {
     await execFileAsync(installer, [
@@ -196,6 +196,8 @@ async function installDataDir(dataDir: string): Promise<void> {
       '--user=root',
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
+      // The bootstrap server's temporary tables must not collide with another run's in /tmp.
+      `--tmpdir=${tmpDir}`,
     ]);
   } catch (err) {
     const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
@@ -251,7 +253,7 @@ async function launch(mariadbd: string, extraArgs: readonly string[]): Promise<M
       sans: ['DNS:localhost', 'IP:127.0.0.1'],
       usage: 'server',
     });
-    await installDataDir(dataDir);
+    await installDataDir(dataDir, root);
     const port = await findFreePort();
     const args = [
       '--no-defaults',

@@ -36,9 +36,10 @@ async function startOwner(): Promise<{ owner: ChildProcess; serverPid: number; s
   writeFileSync(
     script,
     `import { startMariaDb } from ${JSON.stringify(harnessUrl)};
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 const db = await startMariaDb({ shared: false });
-const pid = execFileSync('pgrep', ['-f', '--', db.socketPath]).toString().trim().split('\\n')[0];
+const pid = readFileSync(join(dirname(db.socketPath), 'mysqld.pid'), 'utf8').trim();
 console.log(JSON.stringify({ pid: Number(pid), socketPath: db.socketPath }));
 setInterval(() => {}, 1000);
 `,
