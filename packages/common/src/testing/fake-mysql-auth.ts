@@ -44,6 +44,8 @@ export async function authenticateFake(hs: ServerHandshake, response: HandshakeR
   if (state.plugin === AuthPluginName.NativePassword) {
     return scrambleNativePassword(password, hs.scramble).equals(proof) ? { ok: true, path: 'native' } : { ok: false };
   }
+  // No password on either side: OK at once, as MySQL does (clients expect no fast-auth byte).
+  if (password === '' && (proof.length === 0 || (proof.length === 1 && proof[0] === 0))) return { ok: true, path: 'fast' };
   if (state.sha2Cache.has(response.username)) {
     if (!scrambleCachingSha2(password, hs.scramble).equals(proof)) return { ok: false };
     hs.write(serializeAuthMoreData(Buffer.from([CachingSha2.FastAuthSuccess])));

@@ -61,6 +61,14 @@ export {
   serializeHandshakeV10,
   stripMariaDbVersionPrefix,
 } from './handshake-v10.js';
+export {
+  createScramble,
+  isPublicKeyRequest,
+  SCRAMBLE_LENGTH,
+  type ServerGreeting,
+  ServerHandshake,
+  type ServerHandshakeOptions,
+} from './server-handshake.js';
 export { dialMysql, startClientTls, type TlsMode, type UpstreamTlsOptions } from './transport.js';
 export {
   chooseClientCapabilities,

@@ -64,6 +64,9 @@ export class ServerHandshake {
   /** The sequence id of the next packet we write. */
   sequenceId = 0;
   private readonly readTimeoutMs: number | undefined;
+  /** Whether the client sent a password proof: a client without a password sends none and
+   * expects OK at once, not the fast-auth byte (libmariadb treats that byte as an error). */
+  private clientSentProof = true;
 
   constructor(socket: Socket, options: ServerHandshakeOptions = {}) {
     this.channel = new HandshakeChannel(socket, options.address ?? `${socket.remoteAddress}:${socket.remotePort}`);
@@ -165,17 +168,19 @@ export class ServerHandshake {
     const asked = effectiveAuthPlugin(response);
     if (PASSWORDLESS.has(asked)) {
       this.authPluginName = asked;
+      this.clientSentProof = hasProof(response.authResponse);
       return asked;
     }
     this.authPluginName = AuthPluginName.CachingSha2Password;
     this.write(serializeAuthSwitchRequest(this.authPluginName, Buffer.concat([this.scramble, Buffer.from([0])])));
-    await this.read(); // the client's answer to the switch, which we do not need
+    // The client's answer to the switch: only whether it holds a proof matters.
+    this.clientSentProof = hasProof((await this.read()).payload);
     return this.authPluginName;
   }
 
   /** Finishes a password-less login: fast-auth success for caching_sha2_password, then OK. */
   acceptLogin(ok: OkFields = {}): void {
-    if (this.authPluginName === AuthPluginName.CachingSha2Password) {
+    if (this.authPluginName === AuthPluginName.CachingSha2Password && this.clientSentProof) {
       this.write(serializeAuthMoreData(Buffer.from([CachingSha2.FastAuthSuccess])));
     }
     this.sendOk(ok);
@@ -195,6 +200,11 @@ export class ServerHandshake {
     const leftover = this.channel.detach();
     return { socket: this.channel.socket as Socket | TLSSocket, leftover };
   }
+}
+
+/** An empty auth response, or a lone NUL, is how clients say "no password". */
+function hasProof(authResponse: Buffer): boolean {
+  return !(authResponse.length === 0 || (authResponse.length === 1 && authResponse[0] === 0));
 }
 
 /** Whether an AuthMoreData-style client packet is caching_sha2_password's public key request. */
