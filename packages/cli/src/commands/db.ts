@@ -1,4 +1,31 @@
-import type { Command } from '../command.js';
+import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress } from '@gatehouse/common';
+import { type Command, UsageError } from '../command.js';
+
+const DEFAULT_PROBE_TIMEOUT_MS = 5000;
+
+const probe: Command = {
+  name: 'db probe',
+  summary: 'connect to a MySQL/MariaDB server and print the version it announces',
+  usage: 'HOST:PORT [--timeout MS]',
+  options: { timeout: { type: 'string' } },
+  positionals: { min: 1, max: 1 },
+  async run({ positionals, values, stdout }) {
+    const address = parseMysqlAddress(positionals[0]!);
+    if (!address) throw new UsageError(`'${positionals[0]}' is not an address: expected HOST:PORT, [IPv6]:PORT or a socket path`);
+    let timeoutMs = DEFAULT_PROBE_TIMEOUT_MS;
+    if (values.timeout !== undefined) {
+      timeoutMs = Number(values.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds`);
+    }
+    const result = await fetchMysqlVersion(address, { timeoutMs });
+    if (values.format === 'json') {
+      stdout.write(`${JSON.stringify({ address: formatMysqlAddress(address), version: result.version, elapsedMs: result.elapsedMs })}\n`);
+    } else {
+      stdout.write(`${result.version}\t(${formatMysqlAddress(address)}, ${result.elapsedMs.toFixed(1)} ms)\n`);
+    }
+    return 0;
+  },
+};
 
 /** gatectl commands of the db area. */
-export const dbCommands: Command[] = [];
+export const dbCommands: Command[] = [probe];

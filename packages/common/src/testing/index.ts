@@ -10,3 +10,11 @@ export {
 } from './mariadb.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
 export * from './mysql-packet-builder.js';
+export {
+  FAKE_SERVER_CAPABILITIES,
+  type FakeLogin,
+  type FakeMysqlServer,
+  type FakeMysqlServerOptions,
+  type FakeResponse,
+  startFakeMysqlServer,
+} from './fake-mysql-server.js';

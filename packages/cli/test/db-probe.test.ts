@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/common/testing';
+
+const run = promisify(execFile);
+const gatectl = fileURLToPath(new URL('../../bin/gatectl.js', import.meta.url));
+
+async function probe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [gatectl, 'db', 'probe', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const db = await startMariaDb();
+// MariaDB refuses a host no account matches (ERR 1130 instead of a greeting): make 127.0.0.1 known.
+await db.sql(`CREATE USER '${db.uniqueName('probe')}'@'127.0.0.1'`);
+
+test('gatectl db probe prints the version the harness MariaDB reports, and the time taken', async () => {
+  const r = await probe(`127.0.0.1:${db.port}`);
+  assert.equal(r.code, 0, r.stderr);
+  const [row] = await db.sql('SELECT VERSION() AS v');
+  const [announced, timing] = r.stdout.trimEnd().split('\t');
+  assert.ok(announced === row!.v || announced === `5.5.5-${row!.v}`, `${announced} vs ${row!.v}`);
+  assert.match(timing!, new RegExp(`^\\(127\\.0\\.0\\.1:${db.port}, \\d+\\.\\d ms\\)$`));
+  const json = await probe(`127.0.0.1:${db.port}`, '--format', 'json');
+  assert.equal(JSON.parse(json.stdout).version, announced);
+});
+
+test('gatectl db probe against a closed port exits 1 saying the connection was refused', async () => {
+  const port = await findFreePort();
+  const r = await probe(`127.0.0.1:${port}`);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`connection refused by 127\\.0\\.0\\.1:${port}`));
+});
+
+test('gatectl db probe against a server that sends ERR first exits 1 with the server message', async (t) => {
+  const fake = await startFakeMysqlServer({ errFirst: { errno: 1129, message: "Host '127.0.0.1' is blocked because of many connection errors" } });
+  t.after(() => fake.close());
+  const r = await probe(`127.0.0.1:${fake.port}`);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ERROR 1129 .*is blocked because of many connection errors/);
+});
+
+test('gatectl db probe with a malformed address is a usage error (exit 2)', async () => {
+  const r = await probe('not an address:port');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /is not an address/);
+});

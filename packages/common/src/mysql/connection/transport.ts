@@ -1,0 +1,112 @@
+// Dialling a MySQL server and upgrading the connection to TLS, with failures turned into typed
+// errors whose messages say what to check.
+import { isIP, type Socket, connect as netConnect } from 'node:net';
+import { type ConnectionOptions, checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { formatMysqlAddress, type MysqlAddress } from './address.js';
+import { MysqlConnectError, MysqlTimeoutError, MysqlTlsError } from './errors.js';
+
+export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+export interface UpstreamTlsOptions {
+  readonly mode: TlsMode;
+  /** PEM CA bundle that signed the server certificate (verify-ca, verify-full). */
+  readonly ca?: string | Buffer;
+  /** PEM client certificate and key, for x509 logins. */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** The name the certificate must carry under verify-full; defaults to the host dialled. */
+  readonly servername?: string;
+}
+
+/** Opens a TCP or unix-socket connection, failing with MysqlConnectError or MysqlTimeoutError. */
+export function dialMysql(address: MysqlAddress, timeoutMs: number): Promise<Socket> {
+  const where = formatMysqlAddress(address);
+  return new Promise((resolve, reject) => {
+    const socket = address.kind === 'unix' ? netConnect({ path: address.path }) : netConnect({ host: address.host, port: address.port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new MysqlTimeoutError(where, 'connect', timeoutMs));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      reject(new MysqlConnectError(where, explainDialError(where, err), { cause: err }));
+    };
+    socket.once('error', onError);
+  });
+}
+
+function explainDialError(where: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `connection refused by ${where}: is the MySQL server running and listening there?`;
+    case 'ENOENT':
+      return `no unix socket at ${where}: is the MySQL server running, and is that its socket path?`;
+    case 'EACCES':
+      return `permission denied opening ${where}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the host of ${where} (${err.code})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${where} is unreachable (${err.code}): check the address and the network`;
+    default:
+      return `cannot connect to ${where}: ${err.message}`;
+  }
+}
+
+function explainTlsError(where: string, host: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `TLS to ${where}: the server certificate is not valid for '${host}'; connect by a name in its subjectAltName, or use tls mode verify-ca`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return `TLS to ${where}: the server certificate is not signed by a trusted CA (${err.code}); set the CA file to the CA that signed it`;
+    case 'CERT_HAS_EXPIRED':
+      return `TLS to ${where}: the server certificate has expired`;
+    default:
+      return `TLS handshake with ${where} failed: ${err.message}`;
+  }
+}
+
+/** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
+export function startClientTls(socket: Socket, address: MysqlAddress, tls: UpstreamTlsOptions, timeoutMs: number): Promise<TLSSocket> {
+  const where = formatMysqlAddress(address);
+  const host = tls.servername ?? (address.kind === 'tcp' ? address.host : 'localhost');
+  const options: ConnectionOptions = {
+    socket,
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: tls.mode !== 'require',
+    // verify-ca checks the chain only; verify-full also checks the name.
+    checkServerIdentity: (_name, cert) => (tls.mode === 'verify-full' ? checkServerIdentity(host, cert) : undefined),
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const secure = tlsConnect(options);
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(new MysqlTimeoutError(where, 'handshake', timeoutMs));
+    }, timeoutMs);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      secure.destroy();
+      reject(new MysqlTlsError(where, explainTlsError(where, host, err), { cause: err }));
+    };
+    secure.once('error', onError);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      secure.off('error', onError);
+      resolve(secure);
+    });
+  });
+}
