@@ -130,7 +130,15 @@ export function readParamValue(cur: ValueCursor, type: ParamType, limits: Comman
   }
 }
 
-const FIXED_SIZES: Partial<Record<string, number>> = { null: 0, int1: 1, int2: 2, int4: 4, int8: 8, float: 4, double: 8 };
+const FIXED_SIZES: Partial<Record<string, number>> = {
+  null: 0,
+  int1: 1,
+  int2: 2,
+  int4: 4,
+  int8: 8,
+  float: 4,
+  double: 8,
+};
 
 /**
  * Steps over the value at the cursor without decoding it: for values past the decode cap that

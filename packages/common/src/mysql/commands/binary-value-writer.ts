@@ -45,7 +45,11 @@ function writeTime(w: BufferWriter, v: TimeValue): void {
   const length = v.microseconds !== 0 ? 12 : empty ? 0 : 8;
   w.u8(length);
   if (length === 0) return;
-  w.u8(v.negative ? 1 : 0).u32(v.days).u8(v.hours).u8(v.minutes).u8(v.seconds);
+  w.u8(v.negative ? 1 : 0)
+    .u32(v.days)
+    .u8(v.hours)
+    .u8(v.minutes)
+    .u8(v.seconds);
   if (length === 12) w.u32(v.microseconds);
 }
 

@@ -99,7 +99,9 @@ export function readParamBlock(
     else if (cur.exhausted) value = NOT_CAPTURED;
     else value = readParamValue(cur, unpackParamType(packed), limits);
     const name = names[i];
-    params.push(name === undefined ? { type: unpackParamType(packed), value } : { type: unpackParamType(packed), name, value });
+    params.push(
+      name === undefined ? { type: unpackParamType(packed), value } : { type: unpackParamType(packed), name, value },
+    );
   }
   return { newParamsBound, boundTypes, params, undecoded: undefined };
 }

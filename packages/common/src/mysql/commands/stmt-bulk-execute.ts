@@ -55,7 +55,9 @@ function readRows(cur: ValueCursor, types: PackedParamTypes, count: number, ctx:
       } else if (indicator > BulkIndicator.Ignore) {
         throw new MysqlProtocolError(`invalid bulk indicator ${indicator}`);
       } else if (decode) {
-        row.push(indicator === BulkIndicator.Null ? null : indicator === BulkIndicator.Default ? DEFAULT_CELL : IGNORE_CELL);
+        row.push(
+          indicator === BulkIndicator.Null ? null : indicator === BulkIndicator.Default ? DEFAULT_CELL : IGNORE_CELL,
+        );
       }
     }
     if (row !== undefined) rows.push(row);
@@ -80,14 +82,28 @@ export function parseStmtBulkExecute(payload: Buffer, ctx: ParseContext): StmtBu
   } as const;
   const stmt = ctx.registry?.lookup(statementId);
   if (stmt === undefined) {
-    return { ...head, paramCount: undefined, boundTypes: undefined, rows: undefined, rowCount: 0, undecoded: 'unknown_statement' };
+    return {
+      ...head,
+      paramCount: undefined,
+      boundTypes: undefined,
+      rows: undefined,
+      rowCount: 0,
+      undecoded: 'unknown_statement',
+    };
   }
   const count = stmt.paramCount;
   let types = stmt.paramTypes;
   let boundTypes: PackedParamTypes | undefined;
   if (sendTypes) {
     if (!cur.has(count * 2, 'bulk parameter types')) {
-      return { ...head, paramCount: count, boundTypes: undefined, rows: undefined, rowCount: 0, undecoded: 'not_captured' };
+      return {
+        ...head,
+        paramCount: count,
+        boundTypes: undefined,
+        rows: undefined,
+        rowCount: 0,
+        undecoded: 'not_captured',
+      };
     }
     boundTypes = new Uint16Array(count);
     for (let i = 0; i < count; i++) boundTypes[i] = cur.u16();
@@ -113,7 +129,8 @@ export interface StmtBulkExecuteInit {
 
 export function serializeStmtBulkExecute(init: StmtBulkExecuteInit): Buffer {
   const types = init.types ?? init.valueTypes ?? [];
-  const flags = (init.types !== undefined ? BulkFlag.SendTypesToServer : 0) | (init.sendUnitResults ? BulkFlag.SendUnitResults : 0);
+  const flags =
+    (init.types !== undefined ? BulkFlag.SendTypesToServer : 0) | (init.sendUnitResults ? BulkFlag.SendUnitResults : 0);
   const w = new BufferWriter(64).u8(Command.StmtBulkExecute).u32(init.statementId).u16(flags);
   if (init.types !== undefined) for (const t of init.types) w.u16(packParamType(t));
   for (const row of init.rows) {

@@ -35,7 +35,14 @@ export function parseStmtExecute(payload: Buffer, ctx: ParseContext): StmtExecut
   const statementId = cur.u32();
   const flags = cur.u8();
   const iterationCount = cur.u32();
-  const head = { kind: 'stmt_execute', bytes: payload, statementId, flags, cursor: readCursorFlags(flags), iterationCount } as const;
+  const head = {
+    kind: 'stmt_execute',
+    bytes: payload,
+    statementId,
+    flags,
+    cursor: readCursorFlags(flags),
+    iterationCount,
+  } as const;
   const stmt = ctx.registry?.lookup(statementId);
   const queryAttributes = hasCapability(ctx.capabilities, Capability.QueryAttributes);
   let paramCount: number | undefined = stmt?.paramCount;
@@ -44,12 +51,26 @@ export function parseStmtExecute(payload: Buffer, ctx: ParseContext): StmtExecut
   if (queryAttributes && (flags & CursorType.ParameterCountAvailable) !== 0) {
     const count = cur.lenenc('parameter count');
     if (count < 0) {
-      return { ...head, paramCount, newParamsBound: false, boundTypes: undefined, params: undefined, undecoded: 'not_captured' };
+      return {
+        ...head,
+        paramCount,
+        newParamsBound: false,
+        boundTypes: undefined,
+        params: undefined,
+        undecoded: 'not_captured',
+      };
     }
     paramCount = count;
   }
   if (paramCount === undefined) {
-    return { ...head, paramCount, newParamsBound: false, boundTypes: undefined, params: undefined, undecoded: 'unknown_statement' };
+    return {
+      ...head,
+      paramCount,
+      newParamsBound: false,
+      boundTypes: undefined,
+      params: undefined,
+      undecoded: 'unknown_statement',
+    };
   }
   if (paramCount === 0) {
     return { ...head, paramCount, newParamsBound: false, boundTypes: undefined, params: [], undecoded: undefined };
@@ -76,7 +97,11 @@ export interface StmtExecuteInit {
 export function serializeStmtExecute(init: StmtExecuteInit, options: { readonly capabilities: number }): Buffer {
   const queryAttributes = hasCapability(options.capabilities, Capability.QueryAttributes);
   const flags = (init.flags ?? 0) | (queryAttributes ? CursorType.ParameterCountAvailable : 0);
-  const w = new BufferWriter(64).u8(Command.StmtExecute).u32(init.statementId).u8(flags).u32(init.iterationCount ?? 1);
+  const w = new BufferWriter(64)
+    .u8(Command.StmtExecute)
+    .u32(init.statementId)
+    .u8(flags)
+    .u32(init.iterationCount ?? 1);
   if (queryAttributes) w.lenencInt(init.params.length);
   if (init.params.length > 0) {
     writeParamBlock(w, init.params, { bindTypes: init.bindTypes ?? true, withNames: queryAttributes });

@@ -24,5 +24,10 @@ export function parseStmtSendLongData(payload: Buffer, ctx: ParseContext): StmtS
 }
 
 export function serializeStmtSendLongData(statementId: number, paramId: number, data: Uint8Array): Buffer {
-  return new BufferWriter(HEADER + data.length).u8(Command.StmtSendLongData).u32(statementId).u16(paramId).bytes(data).flush();
+  return new BufferWriter(HEADER + data.length)
+    .u8(Command.StmtSendLongData)
+    .u32(statementId)
+    .u16(paramId)
+    .bytes(data)
+    .flush();
 }

@@ -70,7 +70,8 @@ export class ValueCursor {
       return first;
     }
     const size = first === 0xfc ? 2 : first === 0xfd ? 3 : first === 0xfe ? 8 : 0;
-    if (size === 0) throw new MysqlProtocolError(`invalid length-encoded integer prefix 0x${first.toString(16)} in ${what}`);
+    if (size === 0)
+      throw new MysqlProtocolError(`invalid length-encoded integer prefix 0x${first.toString(16)} in ${what}`);
     if (!this.has(1 + size, what)) return -1;
     const at = this.pos + 1;
     this.pos += 1 + size;

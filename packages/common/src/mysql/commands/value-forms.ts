@@ -4,7 +4,18 @@
 
 import { ColumnType } from '../wire/index.js';
 
-export type BinaryForm = 'null' | 'int1' | 'int2' | 'int4' | 'int8' | 'float' | 'double' | 'datetime' | 'time' | 'text' | 'bytes';
+export type BinaryForm =
+  | 'null'
+  | 'int1'
+  | 'int2'
+  | 'int4'
+  | 'int8'
+  | 'float'
+  | 'double'
+  | 'datetime'
+  | 'time'
+  | 'text'
+  | 'bytes';
 
 const forms: BinaryForm[] = new Array(256).fill('bytes');
 forms[ColumnType.Null] = 'null';

@@ -42,18 +42,39 @@ const cases: Case[] = [
     payload: serializeNoArgCommand('reset_connection'),
     expected: { kind: 'reset_connection' },
   },
-  { name: 'COM_INIT_DB', payload: serializeSchemaCommand('init_db', 'app_é'), expected: { kind: 'init_db', schema: 'app_é' } },
-  { name: 'COM_CREATE_DB', payload: serializeSchemaCommand('create_db', 'x1'), expected: { kind: 'create_db', schema: 'x1' } },
-  { name: 'COM_DROP_DB', payload: serializeSchemaCommand('drop_db', 'x2'), expected: { kind: 'drop_db', schema: 'x2' } },
+  {
+    name: 'COM_INIT_DB',
+    payload: serializeSchemaCommand('init_db', 'app_é'),
+    expected: { kind: 'init_db', schema: 'app_é' },
+  },
+  {
+    name: 'COM_CREATE_DB',
+    payload: serializeSchemaCommand('create_db', 'x1'),
+    expected: { kind: 'create_db', schema: 'x1' },
+  },
+  {
+    name: 'COM_DROP_DB',
+    payload: serializeSchemaCommand('drop_db', 'x2'),
+    expected: { kind: 'drop_db', schema: 'x2' },
+  },
   {
     name: 'COM_FIELD_LIST',
     payload: serializeFieldList('orders', 'id%'),
     expected: { kind: 'field_list', table: 'orders', wildcard: 'id%' },
     minLength: 8,
   },
-  { name: 'COM_REFRESH', payload: serializeRefresh(0x04), expected: { kind: 'refresh', subCommand: 0x04 }, minLength: 2 },
+  {
+    name: 'COM_REFRESH',
+    payload: serializeRefresh(0x04),
+    expected: { kind: 'refresh', subCommand: 0x04 },
+    minLength: 2,
+  },
   { name: 'COM_SHUTDOWN with level', payload: serializeShutdown(0), expected: { kind: 'shutdown', level: 0 } },
-  { name: 'COM_SHUTDOWN without level', payload: serializeShutdown(), expected: { kind: 'shutdown', level: undefined } },
+  {
+    name: 'COM_SHUTDOWN without level',
+    payload: serializeShutdown(),
+    expected: { kind: 'shutdown', level: undefined },
+  },
   {
     name: 'COM_PROCESS_KILL',
     payload: serializeProcessKill(0xfedcba98),
@@ -168,7 +189,16 @@ test('an empty payload is a MysqlProtocolError, not a command', () => {
 });
 
 test('unknown and server-internal command bytes give a typed unknown command', () => {
-  for (const byte of [Command.Sleep, Command.Connect, Command.Time, Command.TableDump, Command.Daemon, 0x22, 0x99, 0xff]) {
+  for (const byte of [
+    Command.Sleep,
+    Command.Connect,
+    Command.Time,
+    Command.TableDump,
+    Command.Daemon,
+    0x22,
+    0x99,
+    0xff,
+  ]) {
     const payload = packetBuilder().u8(byte).u32(1).payload();
     const parsed = parseClientCommand(payload, { capabilities: CAPS });
     assert.deepEqual(parsed, { kind: 'unknown', bytes: payload, command: byte });
