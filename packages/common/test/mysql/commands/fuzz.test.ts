@@ -37,7 +37,17 @@ const SEEDS: Buffer[] = [
       [null, { kind: 'default' }, { kind: 'ignore' }],
     ],
   }),
-  serializeChangeUser({ user: 'u', authResponse: Buffer.alloc(20, 1), schema: 'd', characterSet: 33, authPlugin: 'p', attributes: [['k', 'v']] }, { capabilities: CAPS }),
+  serializeChangeUser(
+    {
+      user: 'u',
+      authResponse: Buffer.alloc(20, 1),
+      schema: 'd',
+      characterSet: 33,
+      authPlugin: 'p',
+      attributes: [['k', 'v']],
+    },
+    { capabilities: CAPS },
+  ),
 ];
 
 function createRegistry(): PreparedStatementRegistry {
