@@ -93,15 +93,14 @@ export function readParamBlock(
       if (!isNull && longData === undefined && !cur.exhausted) skipParamValue(cur, packed & 0xff);
       continue;
     }
+    const type = unpackParamType(packed);
     let value: ParamValue;
     if (isNull) value = null;
     else if (longData !== undefined) value = { kind: 'long_data', length: longData };
     else if (cur.exhausted) value = NOT_CAPTURED;
-    else value = readParamValue(cur, unpackParamType(packed), limits);
+    else value = readParamValue(cur, type, limits);
     const name = names[i];
-    params.push(
-      name === undefined ? { type: unpackParamType(packed), value } : { type: unpackParamType(packed), name, value },
-    );
+    params.push(name === undefined ? { type, value } : { type, name, value });
   }
   return { newParamsBound, boundTypes, params, undecoded: undefined };
 }

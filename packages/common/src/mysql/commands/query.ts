@@ -22,7 +22,7 @@ const UNREADABLE_SQL: SqlText = Object.freeze({ sql: '', sqlLength: 0, sqlTrunca
 
 export function parseQuery(payload: Buffer, ctx: ParseContext): QueryCommand {
   if (!hasCapability(ctx.capabilities, Capability.QueryAttributes)) {
-    return { kind: 'query', bytes: payload, ...readSqlText(payload, 1, ctx), attributes: undefined, attributeCount: 0 };
+    return createQuery(payload, readSqlText(payload, 1, ctx), undefined, 0);
   }
   const cur = new ValueCursor(payload, 1, ctx.complete);
   const count = cur.lenenc('query attribute count');
@@ -43,11 +43,36 @@ export function parseQuery(payload: Buffer, ctx: ParseContext): QueryCommand {
   }
   // A kept prefix that ends inside the attributes leaves the SQL out of reach.
   const sql = count < 0 || sets < 0 || cur.exhausted ? UNREADABLE_SQL : readSqlText(payload, cur.pos, ctx);
-  return { kind: 'query', bytes: payload, ...sql, attributes, attributeCount: Math.max(count, 0) };
+  return createQuery(payload, sql, attributes, Math.max(count, 0));
+}
+
+// Literals, not spreads: object spread costs microseconds here, on the per-command path.
+function createQuery(
+  payload: Buffer,
+  text: SqlText,
+  attributes: DecodedParam[] | undefined,
+  attributeCount: number,
+): QueryCommand {
+  return {
+    kind: 'query',
+    bytes: payload,
+    sql: text.sql,
+    sqlLength: text.sqlLength,
+    sqlTruncated: text.sqlTruncated,
+    attributes,
+    attributeCount,
+  };
 }
 
 export function parseStmtPrepare(payload: Buffer, ctx: ParseContext): StmtPrepareCommand {
-  return { kind: 'stmt_prepare', bytes: payload, ...readSqlText(payload, 1, ctx) };
+  const text = readSqlText(payload, 1, ctx);
+  return {
+    kind: 'stmt_prepare',
+    bytes: payload,
+    sql: text.sql,
+    sqlLength: text.sqlLength,
+    sqlTruncated: text.sqlTruncated,
+  };
 }
 
 export interface SerializeQueryOptions {

@@ -5,7 +5,7 @@
 
 import { BufferWriter, Command, MysqlProtocolError } from '../wire/index.js';
 import { readParamValue, skipParamValue } from './binary-value-reader.js';
-import type { PackedParamTypes, StmtBulkExecuteCommand } from './command-types.js';
+import type { PackedParamTypes, StmtBulkExecuteCommand, UndecodedReason } from './command-types.js';
 import { writeParamValue } from './binary-value-writer.js';
 import type { BulkCell, IndicatorValue } from './param-value.js';
 import { type ParamType, packParamType, unpackParamType } from './param-type.js';
@@ -66,55 +66,56 @@ function readRows(cur: ValueCursor, types: PackedParamTypes, count: number, ctx:
   return { rows, rowCount };
 }
 
-export function parseStmtBulkExecute(payload: Buffer, ctx: ParseContext): StmtBulkExecuteCommand {
-  const cur = new ValueCursor(payload, 1, ctx.complete);
-  cur.need(6, 'COM_STMT_BULK_EXECUTE header');
-  const statementId = cur.u32();
-  const flags = cur.u16();
-  const sendTypes = (flags & BulkFlag.SendTypesToServer) !== 0;
-  const head = {
+function createBulk(
+  payload: Buffer,
+  statementId: number,
+  flags: number,
+  paramCount: number | undefined,
+  boundTypes: PackedParamTypes | undefined,
+  rows: Rows | undefined,
+  undecoded: UndecodedReason | undefined,
+): StmtBulkExecuteCommand {
+  return {
     kind: 'stmt_bulk_execute',
     bytes: payload,
     statementId,
     flags,
     sendUnitResults: (flags & BulkFlag.SendUnitResults) !== 0,
-    sendTypes,
-  } as const;
+    sendTypes: (flags & BulkFlag.SendTypesToServer) !== 0,
+    paramCount,
+    boundTypes,
+    rows: rows?.rows,
+    rowCount: rows?.rowCount ?? 0,
+    undecoded,
+  };
+}
+
+export function parseStmtBulkExecute(payload: Buffer, ctx: ParseContext): StmtBulkExecuteCommand {
+  const cur = new ValueCursor(payload, 1, ctx.complete);
+  cur.need(6, 'COM_STMT_BULK_EXECUTE header');
+  const statementId = cur.u32();
+  const flags = cur.u16();
   const stmt = ctx.registry?.lookup(statementId);
   if (stmt === undefined) {
-    return {
-      ...head,
-      paramCount: undefined,
-      boundTypes: undefined,
-      rows: undefined,
-      rowCount: 0,
-      undecoded: 'unknown_statement',
-    };
+    return createBulk(payload, statementId, flags, undefined, undefined, undefined, 'unknown_statement');
   }
   const count = stmt.paramCount;
   let types = stmt.paramTypes;
   let boundTypes: PackedParamTypes | undefined;
-  if (sendTypes) {
+  if ((flags & BulkFlag.SendTypesToServer) !== 0) {
     if (!cur.has(count * 2, 'bulk parameter types')) {
-      return {
-        ...head,
-        paramCount: count,
-        boundTypes: undefined,
-        rows: undefined,
-        rowCount: 0,
-        undecoded: 'not_captured',
-      };
+      return createBulk(payload, statementId, flags, count, undefined, undefined, 'not_captured');
     }
     boundTypes = new Uint16Array(count);
     for (let i = 0; i < count; i++) boundTypes[i] = cur.u16();
     types = boundTypes;
   }
   if (types === undefined || types.length < count) {
-    return { ...head, paramCount: count, boundTypes, rows: undefined, rowCount: 0, undecoded: 'unknown_types' };
+    return createBulk(payload, statementId, flags, count, boundTypes, undefined, 'unknown_types');
   }
   // MariaDB refuses a bulk execute of a statement without parameters; there would be no rows.
-  const { rows, rowCount } = count === 0 ? { rows: [], rowCount: 0 } : readRows(cur, types, count, ctx);
-  return { ...head, paramCount: count, boundTypes, rows, rowCount, undecoded: undefined };
+  const rows = count === 0 ? { rows: [], rowCount: 0 } : readRows(cur, types, count, ctx);
+  return createBulk(payload, statementId, flags, count, boundTypes, rows, undefined);
 }
 
 export interface StmtBulkExecuteInit {
