@@ -106,14 +106,16 @@ export function createAudit(options: CreateAuditOptions): Audit {
   const now = options.now ?? Date.now;
   const uuid = options.uuid ?? randomUUID;
 
-  const base = <T extends AuditEventType>(s: AuditSession, type: T, ok: boolean, at: number = now()) => ({
+  // Events are built as one object literal plus assignments in a fixed order, not with
+  // spreads: this runs once per query, and spreads cost several intermediate objects each.
+  const head = (s: AuditSession, type: AuditEventType, ok: boolean, at: number = now()): Record<string, unknown> => ({
     uid: uuid(),
     time: new Date(at).toISOString(),
     event: type,
     code: auditEventCode(type, ok),
     sid: s.id,
     user: s.user,
-    roles: [...s.roles],
+    roles: s.roles,
     db_service: s.dbService,
     db_user: s.dbUser,
     db_name: s.dbName,
@@ -121,99 +123,93 @@ export function createAudit(options: CreateAuditOptions): Audit {
     engine_id: s.engineId,
     proxy_id: s.proxyId,
   });
-  const result = (outcome: AuditOutcome | undefined, durationMs: number | undefined) => ({
-    ...(outcome ? { outcome } : {}),
-    ...(durationMs !== undefined ? { duration_ms: roundMs(durationMs) } : {}),
-  });
-  const queryFields = (t: AuditQueryText) => ({
-    query: t.query,
-    query_length: t.query_length,
-    query_truncated: t.query_truncated,
-  });
-  const emit = (event: unknown) => sink.emit(event as AuditEvent);
+  const setQuery = (e: Record<string, unknown>, t: AuditQueryText): void => {
+    e.query = t.query;
+    e.query_length = t.query_length;
+    e.query_truncated = t.query_truncated;
+  };
+  const setResult = (
+    e: Record<string, unknown>,
+    outcome: AuditOutcome | undefined,
+    durationMs: number | undefined,
+  ): void => {
+    if (outcome !== undefined) e.outcome = outcome;
+    if (durationMs !== undefined) e.duration_ms = roundMs(durationMs);
+  };
+  const emit = (event: Record<string, unknown>) => sink.emit(event as unknown as AuditEvent);
 
   return {
     onSessionStart(s, err) {
-      emit({
-        ...base(s, 'db.session.start', err === undefined),
-        success: err === undefined,
-        ...(s.threadId !== undefined ? { thread_id: s.threadId } : {}),
-        client_attributes: { ...s.clientAttributes },
-        ...(err !== undefined ? { error: toAuditError(err) } : {}),
-      });
+      const e = head(s, 'db.session.start', err === undefined);
+      e.success = err === undefined;
+      if (s.threadId !== undefined) e.thread_id = s.threadId;
+      e.client_attributes = { ...s.clientAttributes };
+      if (err !== undefined) e.error = toAuditError(err);
+      emit(e);
     },
     onSessionEnd(s, err) {
       const at = now();
-      emit({
-        ...base(s, 'db.session.end', err === undefined, at),
-        ...(s.startedAt !== undefined ? { session_duration_ms: Math.max(0, at - s.startedAt) } : {}),
-        ...(err !== undefined ? { error: toAuditError(err) } : {}),
-      });
+      const e = head(s, 'db.session.end', err === undefined, at);
+      if (s.startedAt !== undefined) e.session_duration_ms = Math.max(0, at - s.startedAt);
+      if (err !== undefined) e.error = toAuditError(err);
+      emit(e);
     },
     onQuery(s, query, outcome, durationMs) {
-      const text = prepareAuditQuery(query, queryLimit);
-      emit({
-        ...base(s, 'db.session.query', !failed(outcome)),
-        ...queryFields(text),
-        outcome,
-        duration_ms: roundMs(durationMs),
-      });
+      const e = head(s, 'db.session.query', !failed(outcome));
+      setQuery(e, prepareAuditQuery(query, queryLimit));
+      e.outcome = outcome;
+      e.duration_ms = roundMs(durationMs);
+      emit(e);
     },
     describeStatement(query) {
       return { text: prepareAuditQuery(query, queryLimit) };
     },
     onPrepare(s, statement, statementId, outcome, durationMs) {
-      emit({
-        ...base(s, 'db.session.mysql.statements.prepare', !failed(outcome)),
-        ...queryFields(statement.text),
-        ...(statementId !== undefined ? { statement_id: statementId } : {}),
-        ...result(outcome, durationMs),
-      });
+      const e = head(s, 'db.session.mysql.statements.prepare', !failed(outcome));
+      setQuery(e, statement.text);
+      if (statementId !== undefined) e.statement_id = statementId;
+      setResult(e, outcome, durationMs);
+      emit(e);
     },
     onExecute(s, statement, statementId, parameters, outcome, durationMs) {
-      emit({
-        ...base(s, 'db.session.mysql.statements.execute', !failed(outcome)),
-        statement_id: statementId,
-        ...queryFields(statement.text),
-        parameters: prepareAuditParameters(parameters, statement.text.secretPlaceholders, parameterLimit),
-        outcome,
-        duration_ms: roundMs(durationMs),
-      });
+      const e = head(s, 'db.session.mysql.statements.execute', !failed(outcome));
+      e.statement_id = statementId;
+      setQuery(e, statement.text);
+      e.parameters = prepareAuditParameters(parameters, statement.text.secretPlaceholders, parameterLimit);
+      e.outcome = outcome;
+      e.duration_ms = roundMs(durationMs);
+      emit(e);
     },
     onBulkExecute(s, statement, statementId, rows, outcome, durationMs) {
       const secret = statement.text.secretPlaceholders;
-      emit({
-        ...base(s, 'db.session.mysql.statements.bulk_execute', !failed(outcome)),
-        statement_id: statementId,
-        ...queryFields(statement.text),
-        parameters: rows.map((row) => prepareAuditParameters(row, secret, parameterLimit)),
-        outcome,
-        duration_ms: roundMs(durationMs),
-      });
+      const e = head(s, 'db.session.mysql.statements.bulk_execute', !failed(outcome));
+      e.statement_id = statementId;
+      setQuery(e, statement.text);
+      e.parameters = rows.map((row) => prepareAuditParameters(row, secret, parameterLimit));
+      e.outcome = outcome;
+      e.duration_ms = roundMs(durationMs);
+      emit(e);
     },
     onLocalInfile(s, infile, outcome, durationMs) {
-      emit({
-        ...base(s, 'db.session.mysql.local_infile', !failed(outcome)),
-        ...queryFields(prepareAuditQuery(infile.query, queryLimit)),
-        file_name: infile.fileName.slice(0, 4096),
-        data_length: infile.dataLength,
-        ...(infile.sha256 !== undefined ? { sha256: infile.sha256 } : {}),
-        ...result(outcome, durationMs),
-      });
+      const e = head(s, 'db.session.mysql.local_infile', !failed(outcome));
+      setQuery(e, prepareAuditQuery(infile.query, queryLimit));
+      e.file_name = infile.fileName.slice(0, 4096);
+      e.data_length = infile.dataLength;
+      if (infile.sha256 !== undefined) e.sha256 = infile.sha256;
+      setResult(e, outcome, durationMs);
+      emit(e);
     },
     onCommand(s, details) {
       const outcome = 'outcome' in details ? details.outcome : undefined;
-      emit({ ...base(s, details.event, !failed(outcome)), ...details });
+      emit(Object.assign(head(s, details.event, !failed(outcome)), details));
     },
     onMalformedPacket(s, payload, reason) {
-      emit({
-        ...base(s, 'db.session.malformed_packet', false),
-        reason: reason.slice(0, 4096),
-        payload: Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, payloadLimit)).toString(
-          'base64',
-        ),
-        payload_length: payload.length,
-      });
+      const e = head(s, 'db.session.malformed_packet', false);
+      e.reason = reason.slice(0, 4096);
+      const kept = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, payloadLimit));
+      e.payload = kept.toString('base64');
+      e.payload_length = payload.length;
+      emit(e);
     },
   };
 }
