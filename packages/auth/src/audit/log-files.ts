@@ -1,6 +1,6 @@
 // The audit directory: audit-YYYY-MM-DD-NNNN.jsonl files (UTC write date, then a counter for
 // size rotation), read in name order, plus HEAD.json with the last committed seq and hash.
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const FILE = /^audit-(\d{4}-\d{2}-\d{2})-(\d{4})\.jsonl$/;
@@ -42,4 +42,19 @@ export async function listLogFiles(dir: string): Promise<LogFile[]> {
     if (m) files.push({ name, path: join(dir, name), date: m[1]!, index: Number(m[2]) });
   }
   return files;
+}
+
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** HEAD.json: the last seq and hash known to be durable; undefined when missing or unreadable. */
+export async function readHead(dir: string): Promise<ChainHead | undefined> {
+  try {
+    const head = JSON.parse(await readFile(join(dir, HEAD_FILE), 'utf8')) as ChainHead;
+    return typeof head.seq === 'number' && typeof head.hash === 'string' ? head : undefined;
+  } catch {
+    return undefined;
+  }
 }

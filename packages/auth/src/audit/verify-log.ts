@@ -1,24 +1,8 @@
 // Walks the whole chain and reports the first line that breaks it, and why.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { VerifyReport } from './audit-store.js';
 import { checkRecordHash, GENESIS_HASH, parseRecordLine } from './chain-record.js';
-import { HEAD_FILE, listLogFiles } from './log-files.js';
+import { HEAD_FILE, listLogFiles, readHead } from './log-files.js';
 import { readLines } from './read-lines.js';
-
-interface Head {
-  readonly seq: number;
-  readonly hash: string;
-}
-
-async function readHead(dir: string): Promise<Head | undefined> {
-  try {
-    const head = JSON.parse(await readFile(join(dir, HEAD_FILE), 'utf8')) as Head;
-    return typeof head.seq === 'number' && typeof head.hash === 'string' ? head : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function verifyAuditLog(dir: string): Promise<VerifyReport> {
   const files = await listLogFiles(dir);

@@ -129,3 +129,18 @@ test('files roll over by size and the chain continues across them', async (t) =>
   assert.equal(broken.ok, false);
   assert.match(broken.ok ? '' : broken.reason, /seq jumps/);
 });
+
+test('a damaged last line that HEAD.json counts as written is not cut: opening refuses', async (t) => {
+  const dir = tempDir(t);
+  const store = await openJsonlAuditStore({ dir });
+  await store.append([makeAuditEvent('db.session.start'), makeAuditEvent('db.session.query')]);
+  await store.close();
+  const [file] = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+  const path = join(dir, file!);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines[1] = lines[1]!.slice(0, 30);
+  writeFileSync(path, lines.join('\n'));
+  const before = readFileSync(path);
+  await assert.rejects(openJsonlAuditStore({ dir }), { code: 'GH_ERR_AUDIT_CORRUPT', message: /before seq 2/ });
+  assert.deepEqual(readFileSync(path), before, 'the evidence is left in place');
+});

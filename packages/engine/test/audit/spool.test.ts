@@ -129,3 +129,24 @@ test('the forwarder delivers spooled events to the store exactly once across a f
   assert.equal((await store.search({})).length, 24);
   assert.equal((await store.verify()).ok, true);
 });
+
+test('fuzz: a spool file of random bytes opens and reads without throwing', async (t) => {
+  let seed = 99;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  for (let round = 0; round < 20; round++) {
+    const dir = tempDir(t);
+    const bytes = Buffer.alloc(Math.floor(random() * 4096));
+    for (let i = 0; i < bytes.length; i++) bytes[i] = random() < 0.1 ? 0x0a : Math.floor(random() * 256);
+    writeFileSync(join(dir, 'spool.jsonl'), bytes);
+    const spool = await openAuditSpool({ dir });
+    const r = await spool.read(1000);
+    assert.ok(r.end <= bytes.length);
+    assert.ok(r.events.length + r.skipped >= 0);
+    await spool.ack(r.end);
+    assert.equal(spool.pendingBytes(), 0);
+    await spool.close();
+  }
+});
