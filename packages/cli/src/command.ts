@@ -139,9 +139,7 @@ export async function runProgram(program: Program, argv: readonly string[], io: 
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       const usage = `${program.name} ${command.name}${command.usage ? ` ${command.usage}` : ''}`;
       throw new UsageError(
-        parsed.positionals.length < min
-          ? `missing arguments. Usage: ${usage}`
-          : `unexpected argument '${parsed.positionals[max]}'. Usage: ${usage}`,
+        parsed.positionals.length < min ? `missing arguments. Usage: ${usage}` : `unexpected argument '${parsed.positionals[max]}'. Usage: ${usage}`,
       );
     }
     return (await command.run({ ...io, values: parsed.values, positionals: parsed.positionals })) ?? 0;

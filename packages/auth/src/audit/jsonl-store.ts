@@ -10,6 +10,7 @@ import { HEAD_FILE, logFileName, utcDate } from './log-files.js';
 import { openLog, type TailRepair } from './open-log.js';
 import { RecentUids } from './recent-uids.js';
 import { searchAuditLog } from './search-log.js';
+import { lockAuditDir } from './writer-lock.js';
 import { verifyAuditLog } from './verify-log.js';
 
 export interface JsonlAuditStoreOptions {
@@ -55,8 +56,15 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
   const uidWindow = options.uidWindow ?? 100_000;
   const now = options.now ?? Date.now;
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const unlock = await lockAuditDir(dir);
   const uids = new RecentUids(uidWindow);
-  const opened = await openLog(dir, uids, uidWindow);
+  let opened: Awaited<ReturnType<typeof openLog>>;
+  try {
+    opened = await openLog(dir, uids, uidWindow);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   if (opened.repair) options.onRepair?.(opened.repair);
 
   let seq = opened.seq;
@@ -200,6 +208,7 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       if (flushing) await new Promise<void>((resolve) => idle.push(resolve));
       await current?.handle.close();
       await head.close();
+      await unlock();
     },
   };
 }

@@ -144,3 +144,17 @@ test('a damaged last line that HEAD.json counts as written is not cut: opening r
   await assert.rejects(openJsonlAuditStore({ dir }), { code: 'GH_ERR_AUDIT_CORRUPT', message: /before seq 2/ });
   assert.deepEqual(readFileSync(path), before, 'the evidence is left in place');
 });
+
+test('a second writer on the same directory is refused; a lock left by a dead process is taken over', async (t) => {
+  const dir = tempDir(t);
+  const store = await openJsonlAuditStore({ dir });
+  await assert.rejects(openJsonlAuditStore({ dir }), {
+    code: 'GH_ERR_AUDIT_LOCKED',
+    message: new RegExp(`process ${process.pid}`),
+  });
+  await store.close();
+  writeFileSync(join(dir, 'LOCK'), '2147483646\n');
+  const again = await openJsonlAuditStore({ dir });
+  t.after(() => again.close());
+  assert.equal(readFileSync(join(dir, 'LOCK'), 'utf8').trim(), String(process.pid));
+});

@@ -13,6 +13,7 @@ export class InvalidAuditEventError extends GatehouseError {
 export type AuditFailureCode =
   | 'GH_ERR_AUDIT_WRITE'
   | 'GH_ERR_AUDIT_CORRUPT'
+  | 'GH_ERR_AUDIT_LOCKED'
   | 'GH_ERR_AUDIT_CLOSED'
   | 'GH_ERR_AUDIT_SPOOL';
 

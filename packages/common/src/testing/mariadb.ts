@@ -73,9 +73,7 @@ export function findExecutable(names: readonly string[]): string | undefined {
 function requireExecutable(names: readonly string[], pkg: string): string {
   const found = findExecutable(names);
   if (!found) {
-    throw new Error(
-      `${names[0]} is not installed: run 'apt-get install -y ${pkg}' (npm test does this when run as root)`,
-    );
+    throw new Error(`${names[0]} is not installed: run 'apt-get install -y ${pkg}' (npm test does this when run as root)`);
   }
   return found;
 }
