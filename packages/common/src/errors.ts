@@ -11,6 +11,16 @@ export const ERROR_CODES = {
   // --- MySQL client commands ---
   // --- MySQL response tracking ---
   // --- identity, PKI and RBAC ---
+  GH_ERR_CERT_MALFORMED: 'A client certificate chain is missing or cannot be parsed.',
+  GH_ERR_CERT_UNKNOWN_CA: 'A certificate was not signed by a CA that Gatehouse currently trusts (or its signature is invalid).',
+  GH_ERR_CERT_EXPIRED: 'A certificate is past its notAfter time; issue a new one with gatectl auth sign.',
+  GH_ERR_CERT_NOT_YET_VALID: 'A certificate is not valid yet, beyond the one minute of clock skew allowed.',
+  GH_ERR_CERT_WRONG_USAGE: 'A certificate lacks the extended key usage its role needs (clientAuth for user certs).',
+  GH_ERR_CERT_BAD_EXTENSION: 'A user certificate lacks the Gatehouse identity extension, or the extension cannot be decoded.',
+  GH_ERR_IDENTITY_LOCKED: 'The user named by a certificate is locked (gatectl lock); the message carries the lock reason.',
+  GH_ERR_CA_NOT_INITIALIZED: "The data directory has no certificate authorities yet; run 'gatectl ca init'.",
+  GH_ERR_CA_STORAGE: 'The certificate authorities in the data directory are unreadable or inconsistent.',
+  GH_ERR_CERT_ISSUE: 'A certificate cannot be issued with the given parameters (unknown user, TTL beyond the roles\' cap, …).',
   // --- store (users, roles, tokens, locks) ---
   // --- tunnel, proxy and engine ---
   // --- audit ---
