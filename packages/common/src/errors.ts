@@ -22,6 +22,15 @@ export const ERROR_CODES = {
   GH_ERR_CA_STORAGE: 'The certificate authorities in the data directory are unreadable or inconsistent.',
   GH_ERR_CERT_ISSUE: 'A certificate cannot be issued with the given parameters (unknown user, TTL beyond the roles\' cap, …).',
   // --- store (users, roles, tokens, locks) ---
+  GH_ERR_STORE_IO: 'Reading or writing the state store failed; the message names the file or directory.',
+  GH_ERR_STORE_CORRUPT: 'A stored object failed validation; the message names the file, the path and the reason.',
+  GH_ERR_STORE_NOT_FOUND: 'The named user, role, token or lock does not exist.',
+  GH_ERR_STORE_EXISTS: 'An object with that name already exists; replace it explicitly (e.g. --force).',
+  GH_ERR_STORE_CONFLICT: 'The object changed since it was read (compare-and-swap lost); read it again and retry.',
+  GH_ERR_STORE_LOCK_TIMEOUT: 'The state store lock stayed held by another process for too long.',
+  GH_ERR_UNKNOWN_ROLE: 'A user refers to a role that does not exist.',
+  GH_ERR_TOKEN_INVALID: 'A provisioning token is unknown or was already used.',
+  GH_ERR_TOKEN_EXPIRED: 'A provisioning token has expired.',
   // --- tunnel, proxy and engine ---
   // --- audit ---
 } as const;
