@@ -1,13 +1,7 @@
 // Role-based access decisions, exactly as DESIGN.md's "Roles" section: access is granted when
 // an allow rule of some role matches labels, db user and db name, and no deny rule matches any
 // one of them. Every denial explains itself so the proxy and engine can show and audit it.
-import {
-  type CompiledRole,
-  compileRole,
-  expandPatterns,
-  matchesAny,
-  matchesLabels,
-} from './compile-role.js';
+import { type CompiledRole, compileRole, expandPatterns, matchesAny, matchesLabels } from './compile-role.js';
 import type { Matcher } from './glob.js';
 import type { Role, Traits } from './schemas.js';
 
@@ -159,6 +153,9 @@ export function checkAccess(subject: AccessSubject, request: AccessRequest): Acc
 }
 
 /** One-shot COM_INIT_DB / USE re-check. */
-export function checkDbName(subject: AccessSubject, request: AccessRequest & { readonly dbName: string }): AccessDecision {
+export function checkDbName(
+  subject: AccessSubject,
+  request: AccessRequest & { readonly dbName: string },
+): AccessDecision {
   return createAccessChecker(subject).checkDbName(request);
 }

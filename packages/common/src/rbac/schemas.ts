@@ -9,7 +9,10 @@ import { parseDuration } from '../duration.js';
  */
 export const ObjectNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'must be 1-64 characters of letters, digits, _ . @ - (not starting with . @ -)');
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/,
+    'must be 1-64 characters of letters, digits, _ . @ - (not starting with . @ -)',
+  );
 
 /** A duration as people write it ("30m", "8h", "1h30m"), kept as text so it prints back as written. */
 export const DurationSchema = z.string().superRefine((text, ctx) => {

@@ -1,7 +1,16 @@
 // Turns zod failures into one message a person can act on: every issue as "path: reason".
 import type { z } from 'zod';
 import { GatehouseError } from '../errors.js';
-import { LockSchema, type Lock, type Role, RoleSchema, type Token, TokenSchema, type User, UserSchema } from './schemas.js';
+import {
+  LockSchema,
+  type Lock,
+  type Role,
+  RoleSchema,
+  type Token,
+  TokenSchema,
+  type User,
+  UserSchema,
+} from './schemas.js';
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
