@@ -108,7 +108,11 @@ function hoistGlobalOptions(program: Program, argv: readonly string[]): readonly
     hoisted.push(...argv.slice(i, takesValue ? i + 2 : i + 1));
     i += takesValue ? 2 : 1;
   }
-  return hoisted.length === 0 ? argv : [...argv.slice(i), ...hoisted];
+  if (hoisted.length === 0) return argv;
+  // After the command words, before the command's own options (so `-f` keeps its value).
+  const rest = argv.slice(i);
+  const words = commandWords(rest).length;
+  return [...rest.slice(0, words), ...hoisted, ...rest.slice(words)];
 }
 
 /** Runs one invocation and returns the exit code; never throws. */
