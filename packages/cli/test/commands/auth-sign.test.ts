@@ -15,8 +15,10 @@ options: { max_session_ttl: 2h }
 allow: { db_labels: { '*': '*' }, db_users: ['{{internal.db_users}}'], db_names: ['*'] }
 `;
 
-async function setUp(t: Parameters<typeof makeTempDir>[0]): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
-  const dir = await makeTempDir(t, 'gh-cli-sign-');
+// One data dir for the file: every test writes under its own prefix, and gatectl runs are slow
+// enough on a shared machine that repeating the setup per test would dominate the run.
+async function setUp(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
+  const dir = await makeTempDir({ after: (fn) => test.after(fn) }, 'gh-cli-sign-');
   const env = { GATEHOUSE_DATA_DIR: join(dir, 'data') };
   await writeFile(join(dir, 'dev.yaml'), ROLE);
   for (const args of [
@@ -32,11 +34,11 @@ async function setUp(t: Parameters<typeof makeTempDir>[0]): Promise<{ dir: strin
   return { dir, env };
 }
 
+const { dir, env } = await setUp();
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-test('auth sign writes crt, key (0600) and the host CA bundle, and prints how to connect', async (t) => {
-  const { dir, env } = await setUp(t);
-  const prefix = join(dir, 'alice');
+test('auth sign writes crt, key (0600) and the host CA bundle, and prints how to connect', async () => {
+  const prefix = join(dir, 'alice-pem');
   const r = await gatectl(
     ['auth', 'sign', '--user', 'alice', '--db', 'orders', '--db-user', 'app_ro', '--db-name', 'shop', '--ttl', '90m', '--out', prefix, '--proxy-mysql', 'gw.example.com:3036'],
     env,
@@ -62,8 +64,7 @@ test('auth sign writes crt, key (0600) and the host CA bundle, and prints how to
   assert.deepEqual(identity.roles, ['dev']);
 });
 
-test('auth sign refuses a TTL beyond the roles cap, an unknown user and a locked user with exit 1', async (t) => {
-  const { dir, env } = await setUp(t);
+test('auth sign refuses a TTL beyond the roles cap, an unknown user and a locked user with exit 1', async () => {
   const tooLong = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--ttl', '3h', '--out', join(dir, 'a')], env);
   assert.equal(tooLong.code, 1);
   assert.match(tooLong.stderr, /TTL 3h exceeds the max_session_ttl of 2h set by the roles of 'alice'/);
@@ -77,16 +78,14 @@ test('auth sign refuses a TTL beyond the roles cap, an unknown user and a locked
   assert.equal(await exists(join(dir, 'b.key')), false);
 });
 
-test('auth sign without --ttl takes the roles cap when it is below 8h', async (t) => {
-  const { dir, env } = await setUp(t);
+test('auth sign without --ttl takes the roles cap when it is below 8h', async () => {
   const r = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--out', join(dir, 'x')], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\(about 2h\)/);
   assert.match(r.stdout, /--user DB_USER/);
 });
 
-test('auth sign usage errors exit 2', async (t) => {
-  const { dir, env } = await setUp(t);
+test('auth sign usage errors exit 2', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['auth', 'sign', '--user', 'alice', '--db', 'orders'], /--out is required/],
     [['auth', 'sign', '--user', 'alice', '--out', join(dir, 'y')], /--db is required/],
@@ -95,16 +94,15 @@ test('auth sign usage errors exit 2', async (t) => {
     [['auth', 'sign', '--user', 'alice', '--db', 'o', '--out', join(dir, 'y'), '--proxy-mysql', 'nohost'], /--proxy-mysql must be HOST:PORT/],
     [['auth', 'sign', '--user', 'alice', '--db', 'o', '--out', join(dir, 'y'), '--bogus'], /Unknown option '--bogus'/],
   ];
-  for (const [args, message] of cases) {
-    const r = await gatectl(args, env);
-    assert.equal(r.code, 2, args.join(' '));
-    assert.match(r.stderr, message);
-  }
+  const results = await Promise.all(cases.map(([args]) => gatectl(args, env)));
+  cases.forEach(([args, message], i) => {
+    assert.equal(results[i]!.code, 2, args.join(' '));
+    assert.match(results[i]!.stderr, message);
+  });
 });
 
-test('auth sign --format p12 writes a password-protected PKCS#12 that openssl opens', async (t) => {
-  const { dir, env } = await setUp(t);
-  const prefix = join(dir, 'alice');
+test('auth sign --format p12 writes a password-protected PKCS#12 that openssl opens', async () => {
+  const prefix = join(dir, 'alice-p12');
   const r = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--db-user', 'app_ro', '--out', prefix, '--format', 'p12'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((await stat(`${prefix}.p12`)).mode & 0o777, 0o600);
