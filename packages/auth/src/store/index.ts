@@ -18,4 +18,4 @@ export {
   type UserAccess,
   type UserPatch,
 } from './store.js';
-export { type CreatedToken, hashTokenSecret, type TokenInfo } from './tokens.js';
+export { type CreatedToken, computeCaPin, hashTokenSecret, type TokenInfo } from './tokens.js';

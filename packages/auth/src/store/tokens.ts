@@ -1,6 +1,6 @@
 // Provisioning tokens: the secret is shown once and only its SHA-256 is stored, under a file
 // named by that hash, so redeeming one is a single atomic take with no scan and no comparison.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { GatehouseError, type Token, TokenSchema, type TokenType } from '@gatehouse/common';
 import type { StoreBackend } from './backend.js';
 import { decodeRecord, encodeValue } from './records.js';
@@ -19,6 +19,15 @@ export interface TokenInfo extends Token {
 }
 
 const SECRET = /^[0-9a-f]{64}$/;
+
+/**
+ * The CA pin an engine checks when it joins: "sha256:" and the hex SHA-256 of the CA
+ * certificate's DER SubjectPublicKeyInfo (so a re-issued certificate with the same key matches).
+ */
+export function computeCaPin(certPem: string): string {
+  const spki = createPublicKey(certPem).export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}
 
 export function hashTokenSecret(secret: string): string {
   return `sha256:${createHash('sha256').update(secret).digest('hex')}`;

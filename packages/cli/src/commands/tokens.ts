@@ -1,7 +1,5 @@
 // gatectl tokens add --type engine [--ttl 1h] | tokens ls
-import { createHash, createPublicKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { computeCaPin, openAuthorities } from '@gatehouse/auth';
 import { GatehouseError, TokenTypeSchema } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
 import { openCliStore } from '../open-store.js';
@@ -16,25 +14,11 @@ import {
 
 const DEFAULT_TOKEN_TTL = '1h';
 
-/** The pin engines check: SHA-256 over the CA's SubjectPublicKeyInfo, so a re-issued CA cert with the same key still matches. */
-export function computeCaPin(certPem: string): string {
-  const spki = createPublicKey(certPem).export({ type: 'spki', format: 'der' });
-  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
-}
-
-/** The active host CA certificate, from the layout `gatectl ca init` writes (<data_dir>/ca/host/). */
+/** The active host CA certificate: engines pin it before they trust the proxy. */
 async function readHostCaPem(dataDir: string): Promise<string> {
-  const dir = join(dataDir, 'ca', 'host');
-  try {
-    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { active?: { id?: unknown } };
-    const id = state.active?.id;
-    if (typeof id !== 'string' || !/^[0-9a-f]+$/.test(id)) throw new Error('state.json names no active CA');
-    return await readFile(join(dir, `${id}.crt`), 'utf8');
-  } catch (err) {
-    const hint =
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ? "run 'gatectl ca init' first" : (err as Error).message;
-    throw new GatehouseError('GH_ERR_CONFIG', `no host CA in ${dir}: ${hint}`, { cause: err });
-  }
+  const active = (await openAuthorities(dataDir)).list('host').find((ca) => ca.active);
+  if (active === undefined) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${dataDir}`);
+  return active.certificate;
 }
 
 export const tokenCommands: Command[] = [

@@ -1,27 +1,23 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore } from '@gatehouse/auth';
-import { createTestCa } from '@gatehouse/common/testing';
 import { createDataDir } from '../gatectl-child.js';
 
-/** Puts an openssl-made CA where `gatectl ca init` keeps the host CA. */
-async function installHostCa(dir: string): Promise<string> {
-  const caDir = join(dir, 'testca');
-  await mkdir(caDir);
-  const ca = await createTestCa(caDir, 'Test Host CA');
-  const hostDir = join(dir, 'data', 'ca', 'host');
-  await mkdir(hostDir, { recursive: true });
-  const id = '00112233445566aa';
-  await copyFile(ca.caFile, join(hostDir, `${id}.crt`));
-  await writeFile(
-    join(hostDir, 'state.json'),
-    JSON.stringify({ version: 1, type: 'host', active: { id }, previous: [] }),
-  );
-  return ca.caFile;
+/** Makes the cluster CAs with `gatectl ca init` and returns the exported host CA file. */
+async function installHostCa(
+  dir: string,
+  gatectl: (...args: string[]) => Promise<{ code: number | null; stdout: string }>,
+): Promise<string> {
+  assert.equal((await gatectl('ca', 'init')).code, 0);
+  const exported = await gatectl('auth', 'export', '--type', 'host');
+  assert.equal(exported.code, 0);
+  const caFile = join(dir, 'host-ca.pem');
+  await writeFile(caFile, exported.stdout);
+  return caFile;
 }
 
 /** The expected pin, computed by openssl rather than by the code under test. */
@@ -33,7 +29,7 @@ function opensslPin(caFile: string): string {
 
 test('gatectl tokens add: prints a single-use token and the host CA pin; tokens ls lists it', async (t) => {
   const { dir, gatectl } = await createDataDir(t);
-  const caFile = await installHostCa(dir);
+  const caFile = await installHostCa(dir, gatectl);
   const add = await gatectl('tokens', 'add', '--type', 'engine', '--ttl', '10m');
   assert.equal(add.code, 0, add.stderr);
   const token = /^token: +([0-9a-f]{64})$/m.exec(add.stdout)?.[1];
@@ -69,7 +65,7 @@ test('gatectl tokens add: refuses without a host CA, and on usage errors', async
   const { gatectl } = await createDataDir(t);
   const noCa = await gatectl('tokens', 'add', '--type', 'engine');
   assert.equal(noCa.code, 1);
-  assert.match(noCa.stderr, /no host CA in .*ca\/host: run 'gatectl ca init' first/);
+  assert.match(noCa.stderr, /CA does not exist in .*; run 'gatectl ca init'/);
   assert.deepEqual(JSON.parse((await gatectl('tokens', 'ls', '--format', 'json')).stdout), [], 'no token was created');
   for (const [args, message] of [
     [['tokens', 'add'], /--type must be one of: engine/],
