@@ -17,6 +17,19 @@ export interface FileBackendOptions {
   readonly lock?: LockFileOptions;
   /** Test seam for crash simulation. */
   readonly writeHooks?: AtomicWriteHooks;
+  /** Temp files a crashed writer left behind are removed on open once older than this (default 10 min). */
+  readonly leftoverAgeMs?: number;
+}
+
+/** A crashed writer or taker leaves a dotfile behind; readers never look at them, and open sweeps old ones. */
+async function removeLeftovers(kindDir: string, olderThanMs: number): Promise<void> {
+  const cutoff = Date.now() - olderThanMs;
+  for (const entry of await readdir(kindDir)) {
+    if (!entry.startsWith('.') || !(entry.endsWith('.tmp') || entry.includes('.taken.'))) continue;
+    const path = join(kindDir, entry);
+    const s = await stat(path).catch(() => undefined);
+    if (s && s.mtimeMs <= cutoff) await unlink(path).catch(() => undefined);
+  }
 }
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}$/;
@@ -41,7 +54,10 @@ function ioError(action: string, path: string, err: unknown): GatehouseError {
 export async function createFileBackend(options: FileBackendOptions): Promise<StoreBackend> {
   const { dir } = options;
   try {
-    for (const kind of STORE_KINDS) await mkdir(join(dir, kind), { recursive: true, mode: 0o700 });
+    for (const kind of STORE_KINDS) {
+      await mkdir(join(dir, kind), { recursive: true, mode: 0o700 });
+      await removeLeftovers(join(dir, kind), options.leftoverAgeMs ?? 600_000);
+    }
   } catch (err) {
     throw ioError('create the state directory', dir, err);
   }

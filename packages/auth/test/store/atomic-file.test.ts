@@ -58,3 +58,31 @@ test('create only if absent: returns false and keeps the existing file', async (
   assert.equal(await createFileAtomic(path, 'second'), false);
   assert.equal(await readFile(path, 'utf8'), 'first');
 });
+
+test('atomic write: a writer process killed between write and rename leaves the old file; open sweeps its temp file', async (t) => {
+  const dir = await tempDir(t);
+  const { openStore } = await import('../../src/store/store.js');
+  const store = await openStore({ dataDir: dir });
+  await store.putRole({ kind: 'role', name: 'dev', options: { max_session_ttl: '8h' } });
+  const modulePath = new URL('../../src/store/atomic-file.js', import.meta.url).href;
+  const target = join(dir, 'state', 'roles', 'dev.json');
+  // A real crash: the child SIGKILLs itself once the new bytes are durable in its temp file.
+  const script = `
+    const { writeFileAtomic } = await import(${JSON.stringify(modulePath)});
+    await writeFileAtomic(${JSON.stringify(target)}, '{"kind":"role","name":"dev","options":{"max_session_ttl":"1h"}}', {
+      beforeCommit: () => process.kill(process.pid, 'SIGKILL'),
+    });`;
+  const { spawnSync } = await import('node:child_process');
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script]);
+  assert.equal(child.signal, 'SIGKILL');
+  const leftovers = (await readdir(join(dir, 'state', 'roles'))).filter((f) => f.endsWith('.tmp'));
+  assert.equal(leftovers.length, 1, 'the crashed writer left its temp file');
+  assert.equal((await store.getRole('dev'))?.options?.max_session_ttl, '8h', 'readers still see the old role');
+  assert.deepEqual(
+    (await store.listRoles()).map((r) => r.name),
+    ['dev'],
+    'listings ignore the temp file',
+  );
+  await openStore({ dataDir: dir, file: { leftoverAgeMs: 0 } });
+  assert.deepEqual(await readdir(join(dir, 'state', 'roles')), ['dev.json'], 'a later open sweeps it');
+});
