@@ -13,5 +13,10 @@ export type {
   ResultSetOutcome,
   StatisticsOutcome,
 } from './outcome.js';
-export { type ClientPhase, createResponseTracker, ResponseTracker, type ResponseTrackerOptions } from './response-tracker.js';
+export {
+  type ClientPhase,
+  createResponseTracker,
+  ResponseTracker,
+  type ResponseTrackerOptions,
+} from './response-tracker.js';
 export { readTrackedCommand, type TrackedCommand } from './tracked-command.js';

@@ -31,10 +31,22 @@ export interface PrepareOkFields {
 }
 
 /** An OK packet (0x00, or 0xFE ending rows under CLIENT_DEPRECATE_EOF). */
-export function readOkSummary(b: Buffer, start: number, end: number, complete: boolean, capabilities: number): OkSummary {
+export function readOkSummary(
+  b: Buffer,
+  start: number,
+  end: number,
+  complete: boolean,
+  capabilities: number,
+): OkSummary {
   if (complete) {
     const ok = parseOkPacket(b.subarray(start, end), capabilities);
-    return { affectedRows: ok.affectedRows, lastInsertId: ok.lastInsertId, statusFlags: ok.statusFlags, warnings: ok.warnings, info: ok.info };
+    return {
+      affectedRows: ok.affectedRows,
+      lastInsertId: ok.lastInsertId,
+      statusFlags: ok.statusFlags,
+      warnings: ok.warnings,
+      info: ok.info,
+    };
   }
   // Only a prefix: the fixed fields are at the front; the info and session state are dropped.
   const r = reader.reset(b, start + 1, end);
@@ -53,12 +65,23 @@ export function readEofStatus(b: Buffer, start: number, end: number, capabilitie
 }
 
 /** The terminator of rows: an EOF, or an OK with the 0xFE header under CLIENT_DEPRECATE_EOF. */
-export function readTerminator(b: Buffer, start: number, end: number, complete: boolean, capabilities: number): StatusFields {
+export function readTerminator(
+  b: Buffer,
+  start: number,
+  end: number,
+  complete: boolean,
+  capabilities: number,
+): StatusFields {
   if ((capabilities & Capability.DeprecateEof) === 0) return readEofStatus(b, start, end, capabilities);
   return readOkSummary(b, start, end, complete, capabilities);
 }
 
-export function readErrOrProgress(b: Buffer, start: number, end: number, capabilities: number): ErrPacket | ProgressPacket {
+export function readErrOrProgress(
+  b: Buffer,
+  start: number,
+  end: number,
+  capabilities: number,
+): ErrPacket | ProgressPacket {
   return parseErrPacket(b.subarray(start, end), capabilities);
 }
 
@@ -66,7 +89,12 @@ export function readErrOrProgress(b: Buffer, start: number, end: number, capabil
  * The column count; with MARIADB_CLIENT_CACHE_METADATA or CLIENT_OPTIONAL_RESULTSET_METADATA a
  * byte after it says whether the column definitions follow (0: the client has them cached).
  */
-export function readColumnCount(b: Buffer, start: number, end: number, metadataFlag: boolean): { count: number; metadataFollows: boolean } {
+export function readColumnCount(
+  b: Buffer,
+  start: number,
+  end: number,
+  metadataFlag: boolean,
+): { count: number; metadataFollows: boolean } {
   const r = reader.reset(b, start, end);
   const count = r.lenencInt();
   const metadataFollows = !metadataFlag || r.remaining === 0 || r.u8() !== 0;

@@ -207,7 +207,13 @@ export class ResponseTracker {
         return;
       case Phase.FieldList:
         if (first === Header.Eof && length < this.terminatorLimit) {
-          this.emit({ kind: 'field-list', command: this.current, done: true, endOffset, columnCount: this.columnCount });
+          this.emit({
+            kind: 'field-list',
+            command: this.current,
+            done: true,
+            endOffset,
+            columnCount: this.columnCount,
+          });
         } else if (first === Header.Err) this.onErrPacket(b, start, end, endOffset);
         else if (first === COLUMN_DEFINITION_START) this.columnCount++;
         else throw new MysqlProtocolError(`unexpected 0x${hex(first)} packet in a COM_FIELD_LIST reply`);
@@ -225,7 +231,8 @@ export class ResponseTracker {
       case Phase.ChangeUser:
         if (first === Header.Ok) this.emitOk(b, start, end, complete, endOffset);
         else if (first === Header.Err) this.onErrPacket(b, start, end, endOffset);
-        else if (first === Header.Eof || first === 0x01) this.authRound = true; // AuthSwitchRequest, AuthMoreData
+        else if (first === Header.Eof || first === 0x01)
+          this.authRound = true; // AuthSwitchRequest, AuthMoreData
         else throw new MysqlProtocolError(`unexpected 0x${hex(first)} packet in a COM_CHANGE_USER reply`);
         return;
     }
@@ -276,7 +283,14 @@ export class ResponseTracker {
   }
 
   /** The first packet of a (next) result: OK, ERR, LOCAL INFILE request or a column count. */
-  private onFirstPacket(first: number, b: Buffer, start: number, end: number, complete: boolean, endOffset: number): void {
+  private onFirstPacket(
+    first: number,
+    b: Buffer,
+    start: number,
+    end: number,
+    complete: boolean,
+    endOffset: number,
+  ): void {
     if (first === Header.Ok) {
       this.emitOk(b, start, end, complete, endOffset);
     } else if (first === Header.Err) {
@@ -338,29 +352,53 @@ export class ResponseTracker {
    * server opened one (SERVER_STATUS_CURSOR_EXISTS), in which case rows come through COM_STMT_FETCH.
    */
   private afterColumns(statusFlags: number, warnings: number, endOffset: number): void {
-    if (this.kind === ReplyKind.Execute && this.current?.cursor === true && (statusFlags & ServerStatus.CursorExists) !== 0) {
-      this.emit({
-        kind: 'resultset',
-        command: this.current,
-        done: true,
-        endOffset,
-        columnCount: this.columnCount,
-        rowCount: 0,
-        binary: true,
-        cursor: true,
-        statusFlags,
-        warnings,
-      });
-      return;
-    }
-    this.phase = Phase.Rows;
+    if (this.opensCursor(statusFlags)) this.emitCursor(statusFlags, warnings, endOffset);
+    else this.phase = Phase.Rows;
+  }
+
+  private opensCursor(statusFlags: number): boolean {
+    return (
+      this.kind === ReplyKind.Execute &&
+      this.current?.cursor === true &&
+      (statusFlags & ServerStatus.CursorExists) !== 0
+    );
+  }
+
+  private emitCursor(statusFlags: number, warnings: number, endOffset: number): void {
+    this.emit({
+      kind: 'resultset',
+      command: this.current,
+      done: true,
+      endOffset,
+      columnCount: this.columnCount,
+      rowCount: 0,
+      binary: true,
+      cursor: true,
+      statusFlags,
+      warnings,
+    });
   }
 
   private endRows(b: Buffer, start: number, end: number, complete: boolean, endOffset: number): void {
     const { statusFlags, warnings } = readTerminator(b, start, end, complete, this.capabilities);
+    // Under CLIENT_DEPRECATE_EOF there is no EOF after the column definitions, yet a server that
+    // opens a cursor still sends an OK (0xFE) there to carry SERVER_STATUS_CURSOR_EXISTS.
+    if (this.rowCount === 0 && this.opensCursor(statusFlags)) {
+      this.emitCursor(statusFlags, warnings, endOffset);
+      return;
+    }
     if (this.kind === ReplyKind.Fetch) {
       const lastRowSent = (statusFlags & ServerStatus.LastRowSent) !== 0;
-      this.emit({ kind: 'fetch', command: this.current, done: true, endOffset, rowCount: this.rowCount, lastRowSent, statusFlags, warnings });
+      this.emit({
+        kind: 'fetch',
+        command: this.current,
+        done: true,
+        endOffset,
+        rowCount: this.rowCount,
+        lastRowSent,
+        statusFlags,
+        warnings,
+      });
       return;
     }
     const more = (statusFlags & ServerStatus.MoreResultsExists) !== 0;
@@ -378,37 +416,88 @@ export class ResponseTracker {
     });
   }
 
-  private onInfileReply(first: number, b: Buffer, start: number, end: number, complete: boolean, endOffset: number): void {
+  private onInfileReply(
+    first: number,
+    b: Buffer,
+    start: number,
+    end: number,
+    complete: boolean,
+    endOffset: number,
+  ): void {
     if (first !== Header.Ok && first !== Header.Err) {
       throw new MysqlProtocolError(`unexpected 0x${hex(first)} packet after a LOCAL INFILE request`);
     }
     const err = first === Header.Err ? readErrOrProgress(b, start, end, this.capabilities) : undefined;
     if (err?.kind === 'progress') {
-      this.onProgress?.({ command: this.current, stage: err.stage, maxStage: err.maxStage, progress: err.progress, info: err.info });
+      this.onProgress?.({
+        command: this.current,
+        stage: err.stage,
+        maxStage: err.maxStage,
+        progress: err.progress,
+        info: err.info,
+      });
       return;
     }
     // The server answers once it has the whole file; if it answers early, the upload is over.
     if (!this.infileSent) this.finishInfileUpload(this.infileRequestEnd);
     if (err === undefined) this.emitOk(b, start, end, complete, endOffset);
-    else this.emit({ kind: 'err', command: this.current, done: true, endOffset, errno: err.errno, sqlState: err.sqlState, message: err.message });
+    else
+      this.emit({
+        kind: 'err',
+        command: this.current,
+        done: true,
+        endOffset,
+        errno: err.errno,
+        sqlState: err.sqlState,
+        message: err.message,
+      });
   }
 
   private finishInfileUpload(endOffset: number): void {
     this.infileSent = true;
-    this.onOutcome({ kind: 'local-infile', command: this.current, done: false, endOffset, filename: this.infileName, bytes: this.infileBytes });
+    this.onOutcome({
+      kind: 'local-infile',
+      command: this.current,
+      done: false,
+      endOffset,
+      filename: this.infileName,
+      bytes: this.infileBytes,
+    });
   }
 
-  private onSinglePacket(first: number, b: Buffer, start: number, end: number, complete: boolean, endOffset: number): void {
+  private onSinglePacket(
+    first: number,
+    b: Buffer,
+    start: number,
+    end: number,
+    complete: boolean,
+    endOffset: number,
+  ): void {
     if (first === Header.Err) {
       this.onErrPacket(b, start, end, endOffset);
     } else if (this.kind === ReplyKind.Statistics) {
-      this.emit({ kind: 'statistics', command: this.current, done: true, endOffset, text: b.toString('utf8', start, end) });
+      this.emit({
+        kind: 'statistics',
+        command: this.current,
+        done: true,
+        endOffset,
+        text: b.toString('utf8', start, end),
+      });
     } else if (first === Header.Ok) {
       this.emitOk(b, start, end, complete, endOffset);
     } else if (first === Header.Eof && this.length < EOF_LENGTH_LIMIT) {
       // COM_SET_OPTION, COM_DEBUG and COM_SHUTDOWN may answer with an EOF packet.
       const eof = readEofStatus(b, start, end, this.capabilities);
-      this.emit({ kind: 'ok', command: this.current, done: true, endOffset, affectedRows: 0, lastInsertId: 0, info: '', ...eof });
+      this.emit({
+        kind: 'ok',
+        command: this.current,
+        done: true,
+        endOffset,
+        affectedRows: 0,
+        lastInsertId: 0,
+        info: '',
+        ...eof,
+      });
     } else {
       throw new MysqlProtocolError(`unexpected 0x${hex(first)} packet where OK or ERR was expected`);
     }
@@ -440,11 +529,25 @@ export class ResponseTracker {
   private onErrPacket(b: Buffer, start: number, end: number, endOffset: number): void {
     const err = readErrOrProgress(b, start, end, this.capabilities);
     if (err.kind === 'progress') {
-      this.onProgress?.({ command: this.current, stage: err.stage, maxStage: err.maxStage, progress: err.progress, info: err.info });
+      this.onProgress?.({
+        command: this.current,
+        stage: err.stage,
+        maxStage: err.maxStage,
+        progress: err.progress,
+        info: err.info,
+      });
       return;
     }
     // An ERR ends the whole reply, whatever results came before it.
-    this.emit({ kind: 'err', command: this.current, done: true, endOffset, errno: err.errno, sqlState: err.sqlState, message: err.message });
+    this.emit({
+      kind: 'err',
+      command: this.current,
+      done: true,
+      endOffset,
+      errno: err.errno,
+      sqlState: err.sqlState,
+      message: err.message,
+    });
   }
 
   /** Reports an outcome, then moves on: to the next result, or to the next command's reply. */

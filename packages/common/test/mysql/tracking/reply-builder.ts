@@ -7,7 +7,8 @@ import { serializeErrPacket, writeProgressPacket } from '../../../src/mysql/wire
 import { type OkFields, serializeOkPacket } from '../../../src/mysql/wire/ok-packet.js';
 import { countFrames, serializePacket } from '../../../src/mysql/wire/packet-writer.js';
 
-export const BASE_CAPS = Capability.Protocol41 | Capability.Transactions | Capability.MultiResults | Capability.SecureConnection;
+export const BASE_CAPS =
+  Capability.Protocol41 | Capability.Transactions | Capability.MultiResults | Capability.SecureConnection;
 
 export class ReplyBuilder {
   readonly capabilities: number;
