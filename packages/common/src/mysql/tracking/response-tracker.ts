@@ -20,7 +20,7 @@ import {
   readTerminator,
 } from './reply-packets.js';
 import { ReplyKind, replyKindOf } from './reply-kind.js';
-import { ClientStreamHandler, ServerStreamHandler } from './stream-handlers.js';
+import { ClientStreamHandler, COMMAND_PREFIX, ServerStreamHandler } from './stream-handlers.js';
 import type { TrackedCommand } from './tracked-command.js';
 
 export interface ResponseTrackerOptions {
@@ -57,12 +57,11 @@ type Phase = (typeof Phase)[keyof typeof Phase];
 const COLUMN_DEFINITION_START = 0x03;
 /** Without CLIENT_DEPRECATE_EOF an EOF packet is shorter than 9 bytes; a row starting 0xFE is not. */
 const EOF_LENGTH_LIMIT = 9;
-/** How much of a packet the tracker reads: ERR, OK, EOF and the like fit whole. */
+/**
+ * How much of each server packet the tracker reads: OK, ERR, EOF and the like fit whole. A longer
+ * packet (a big row) is copied only when it straddles two chunks, and then only this much.
+ */
 const PEEK_LIMIT = 16 * 1024;
-/** In rows, only ERR and the terminator matter; a longer row needs its first byte only. */
-const ROW_PEEK_LIMIT = 1024;
-/** Enough of an over-long packet for an OK's fixed fields. */
-const SHORT_PEEK = 32;
 
 const NO_PREPARE: PrepareOkFields = { statementId: 0, columnCount: 0, paramCount: 0, warnings: 0 };
 
@@ -106,10 +105,9 @@ export class ResponseTracker {
     this.terminatorLimit = this.deprecateEof ? MAX_FRAME_PAYLOAD : EOF_LENGTH_LIMIT;
     this.serverHandler = new ServerStreamHandler(this);
     this.serverScanner = new PacketScanner(this.serverHandler);
-    this.serverHandler.scanner = this.serverScanner;
-    const clientHandler = new ClientStreamHandler(this);
-    this.clientScanner = new PacketScanner(clientHandler);
-    clientHandler.scanner = this.clientScanner;
+    this.serverScanner.prefixLength = PEEK_LIMIT;
+    this.clientScanner = new PacketScanner(new ClientStreamHandler(this));
+    this.clientScanner.prefixLength = COMMAND_PREFIX;
   }
 
   /** What the client's next packet is. Commands always carry sequence id 0; the others never do. */
@@ -157,12 +155,6 @@ export class ResponseTracker {
       this.infileBytes += length;
       if (length === 0) this.finishInfileUpload(this.infileRequestEnd);
     }
-  }
-
-  /** How many bytes of a server packet whose first frame is `length` long the tracker wants. */
-  prefixFor(length: number): number {
-    const limit = this.phase === Phase.Rows ? ROW_PEEK_LIMIT : PEEK_LIMIT;
-    return length <= limit ? limit : SHORT_PEEK;
   }
 
   /**

@@ -1,25 +1,23 @@
 // Adapters between mysql/wire's boundary-only PacketScanner and the tracker: the server side
 // hands each packet's first bytes to the tracker and keeps the stream offset; the client side
 // tells commands from LOCAL INFILE / auth data. One object each, so nothing is allocated per packet.
-import type { PacketScanHandler, PacketScanner } from '../wire/packet-scanner.js';
+import type { PacketScanHandler } from '../wire/packet-scanner.js';
 import { readTrackedCommand } from './tracked-command.js';
 
 /** The part of the tracker the adapters drive. */
 export interface TrackerSink {
   readonly clientPhase: 'command' | 'local-infile' | 'auth';
-  prefixFor(length: number): number;
   onServerPacket(b: Buffer, start: number, end: number, length: number, complete: boolean, endOffset: number): void;
   onCommand(command: ReturnType<typeof readTrackedCommand>): void;
   onClientData(length: number): void;
 }
 
 /** Enough of a command for readTrackedCommand (COM_STMT_EXECUTE's flags are at byte 5). */
-const COMMAND_PREFIX = 16;
+export const COMMAND_PREFIX = 16;
 
 export class ServerStreamHandler implements PacketScanHandler {
   /** Stream offset just past the last frame header's payload, i.e. the end of the current frame. */
   offset = 0;
-  scanner: PacketScanner | undefined;
   private readonly sink: TrackerSink;
   private firstLength = 0;
 
@@ -29,10 +27,7 @@ export class ServerStreamHandler implements PacketScanHandler {
 
   onFrame(_sequenceId: number, length: number, isContinuation: boolean): void {
     this.offset += 4 + length;
-    if (!isContinuation) {
-      this.firstLength = length;
-      (this.scanner as PacketScanner).prefixLength = this.sink.prefixFor(length);
-    }
+    if (!isContinuation) this.firstLength = length;
   }
 
   onPrefix(buf: Buffer, start: number, end: number, complete: boolean): void {
@@ -45,7 +40,6 @@ export class ServerStreamHandler implements PacketScanHandler {
 }
 
 export class ClientStreamHandler implements PacketScanHandler {
-  scanner: PacketScanner | undefined;
   private readonly sink: TrackerSink;
   private firstLength = 0;
   private isCommand = false;
@@ -55,10 +49,7 @@ export class ClientStreamHandler implements PacketScanHandler {
   }
 
   onFrame(_sequenceId: number, length: number, isContinuation: boolean): void {
-    if (!isContinuation) {
-      this.firstLength = length;
-      (this.scanner as PacketScanner).prefixLength = COMMAND_PREFIX;
-    }
+    if (!isContinuation) this.firstLength = length;
   }
 
   onPrefix(buf: Buffer, start: number, end: number): void {
