@@ -7,8 +7,10 @@ export const ERROR_CODES = {
   GH_ERR_USAGE: 'A command was called with arguments it does not accept.',
   GH_ERR_CONFIG: 'A configuration file or value is invalid; the message names the path and the reason.',
   // --- MySQL wire (framing, buffers, OK/ERR/EOF) ---
-  GH_ERR_MYSQL_PROTOCOL: 'A MySQL packet was malformed or truncated, or broke the protocol; the connection that sent it is closed.',
-  GH_ERR_MYSQL_PACKET_TOO_LARGE: 'A MySQL packet announced a payload larger than the configured maximum; it was refused before being buffered.',
+  GH_ERR_MYSQL_PROTOCOL:
+    'A MySQL packet was malformed or truncated, or broke the protocol; the connection that sent it is closed.',
+  GH_ERR_MYSQL_PACKET_TOO_LARGE:
+    'A MySQL packet announced a payload larger than the configured maximum; it was refused before being buffered.',
   // --- MySQL connection phase (handshake, auth plugins, upstream login, version probe) ---
   // --- MySQL client commands ---
   // --- MySQL response tracking ---

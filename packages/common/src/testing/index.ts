@@ -9,3 +9,4 @@ export {
   startMariaDb,
 } from './mariadb.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
+export * from './mysql-packet-builder.js';

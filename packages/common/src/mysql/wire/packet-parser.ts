@@ -20,8 +20,11 @@ export interface PacketParserOptions {
 }
 
 export const DEFAULT_MAX_PACKET_SIZE = 64 * 1024 * 1024;
-/** An assembly buffer up to this size is kept for the next straddling packet; larger ones are let go. */
-const RETAIN_BYTES = 16 * 1024;
+/**
+ * An assembly buffer up to this size is kept for the next straddling packet; larger ones are let
+ * go, so an idle session holds little (the design budget is 64 KiB per idle session).
+ */
+const RETAIN_BYTES = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export class PacketParser {

@@ -35,7 +35,8 @@ export interface PacketScannerOptions {
   maxPacketSize?: number;
 }
 
-const RETAIN_BYTES = 16 * 1024;
+/** A prefix buffer up to this size is kept between packets; larger ones are let go. */
+const RETAIN_BYTES = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export class PacketScanner {
