@@ -1,8 +1,9 @@
 // What the tracker needs to know about a client command to follow the server's reply: the
 // command byte and, for prepared statements, the statement id and whether a cursor was asked for.
 // https://mariadb.com/kb/en/com_stmt_execute/
-import { MysqlProtocolError } from '../wire/protocol-error.js';
+
 import { Command } from '../wire/constants.js';
+import { MysqlProtocolError } from '../wire/protocol-error.js';
 
 export interface TrackedCommand {
   /** The command byte, e.g. 0x03 for COM_QUERY. */

@@ -11,13 +11,14 @@ import type { ResponseOutcome } from '../../../src/mysql/tracking/index.js';
 import { Capability } from '../../../src/mysql/wire/capabilities.js';
 import { Command } from '../../../src/mysql/wire/constants.js';
 import { PacketParser } from '../../../src/mysql/wire/packet-parser.js';
-import { type MariaDb, startMariaDb } from '../../../src/testing/index.js';
+import { createSeededRandom, type MariaDb, startMariaDb } from '../../../src/testing/index.js';
 import { connectRawClient, type RawClient } from './raw-client.js';
 import {
   checkBoundaries,
   type Normalized,
   normalizeMysql2,
   normalizeOutcomes,
+  type Replay,
   readNegotiated,
   replayRecording,
   stepOutcomes,
@@ -29,7 +30,6 @@ import {
   type RecordingRelay,
   startRecordingRelay,
 } from './recording-relay.js';
-import { createRandom } from './track-helpers.js';
 
 let db: MariaDb;
 let relay: RecordingRelay;
@@ -174,7 +174,27 @@ function commandsByStep(rec: Recording): { name: string; packets: Buffer[] }[] {
   return out;
 }
 
-async function replayThroughRawClient(source: Recording, capabilities: number): Promise<Recording> {
+/** Commands that name a prepared statement in bytes 1..4. */
+const STATEMENT_COMMANDS = new Set<number>([
+  Command.StmtExecute,
+  Command.StmtFetch,
+  Command.StmtClose,
+  Command.StmtReset,
+  Command.StmtSendLongData,
+]);
+
+async function replayThroughRawClient(
+  source: Recording,
+  sourceReplay: Replay,
+  capabilities: number,
+): Promise<Recording> {
+  // MariaDB may hand out other statement ids on the new connection (a reused session keeps its
+  // counter), so ids are mapped from the recorded PREPARE replies to the new ones.
+  const recordedIds = sourceReplay.commands
+    .filter((c) => c.command.command === Command.StmtPrepare)
+    .map((c) => (c.outcomes[0]?.kind === 'prepared' ? c.outcomes[0].statementId : undefined));
+  const ids = new Map<number, number>();
+  let prepares = 0;
   await resetSchema();
   const client = await connectRawClient({
     host: '127.0.0.1',
@@ -201,7 +221,16 @@ async function replayThroughRawClient(source: Recording, capabilities: number): 
           if (p.length === 0) break;
         }
       }
-      await client.command(command, data);
+      if (STATEMENT_COMMANDS.has(command[0] as number)) {
+        const mapped = ids.get(command.readUInt32LE(1));
+        if (mapped !== undefined) command.writeUInt32LE(mapped, 1);
+      }
+      const outcomes = await client.command(command, data);
+      if (command[0] === Command.StmtPrepare) {
+        const recorded = recordedIds[prepares++];
+        const got = outcomes[0];
+        if (recorded !== undefined && got?.kind === 'prepared') ids.set(recorded, got.statementId);
+      }
     }
   }
   await runRawExtras(client, rec);
@@ -248,7 +277,7 @@ function checkRecording(rec: Recording): ReturnType<typeof replayRecording> {
   const boundaries = checkBoundaries(whole);
   assert.ok(boundaries >= rec.steps.length, `checked ${boundaries} reply boundaries`);
   const length = whole.serverLength;
-  const random = createRandom(0x7a11);
+  const random = createSeededRandom(0x7a11).next;
   const plans: number[][] = [
     Array.from({ length: Math.ceil(length / 7) }, (_, i) => i * 7),
     Array.from({ length: Math.ceil(length / 4096) }, (_, i) => i * 4096 + 3),
@@ -299,6 +328,7 @@ test('replies recorded from mysql2 and the raw client end where the relay saw th
   // The same commands with CLIENT_DEPRECATE_EOF, then the raw-client extras.
   const deprecateRec = await replayThroughRawClient(
     eofRec,
+    eof,
     (readClientCaps(eofRec) | Capability.DeprecateEof) & ~Capability.ConnectAttrs,
   );
   assert.notEqual(readNegotiated(deprecateRec).capabilities & Capability.DeprecateEof, 0);

@@ -2,7 +2,7 @@
 // directions, and notes the server stream's length whenever a client chunk arrives. A client
 // that waits for each reply before its next command sends that command only once the previous
 // reply was fully delivered, so those notes are the ground truth for where replies end.
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface ClientChunk {
   readonly bytes: Buffer;

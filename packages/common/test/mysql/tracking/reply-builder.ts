@@ -2,8 +2,8 @@
 // into frames past 16 MiB) with the next sequence id, and records where each packet ends.
 import { BufferWriter } from '../../../src/mysql/wire/buffer-writer.js';
 import { Capability } from '../../../src/mysql/wire/capabilities.js';
-import { serializeEofPacket } from '../../../src/mysql/wire/generic-packets.js';
 import { serializeErrPacket, writeProgressPacket } from '../../../src/mysql/wire/err-packet.js';
+import { serializeEofPacket } from '../../../src/mysql/wire/generic-packets.js';
 import { type OkFields, serializeOkPacket } from '../../../src/mysql/wire/ok-packet.js';
 import { countFrames, serializePacket } from '../../../src/mysql/wire/packet-writer.js';
 

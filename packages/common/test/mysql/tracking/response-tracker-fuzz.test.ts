@@ -6,8 +6,8 @@ import { createResponseTracker, type TrackedCommand } from '../../../src/mysql/t
 import { Capability, MariaDbCapability } from '../../../src/mysql/wire/capabilities.js';
 import { Command, ServerStatus } from '../../../src/mysql/wire/constants.js';
 import { MysqlProtocolError } from '../../../src/mysql/wire/protocol-error.js';
+import { createSeededRandom } from '../../../src/testing/index.js';
 import { BASE_CAPS, ReplyBuilder } from './reply-builder.js';
-import { createRandom } from './track-helpers.js';
 
 const COMMANDS = [
   Command.Query,
@@ -79,7 +79,7 @@ function randomPackets(random: () => number): Buffer {
 }
 
 test('100k random server streams raise only MysqlProtocolError', () => {
-  const random = createRandom(0x5eed);
+  const random = createSeededRandom(0x5eed).next;
   let errors = 0;
   for (let i = 0; i < 100_000; i++) {
     const server = i % 2 === 0 ? randomBytes(random, Math.floor(random() * 48)) : randomPackets(random);
@@ -90,7 +90,7 @@ test('100k random server streams raise only MysqlProtocolError', () => {
 });
 
 test('20k mutations of valid replies raise only MysqlProtocolError', () => {
-  const random = createRandom(0xbad5eed);
+  const random = createSeededRandom(0xbad5eed).next;
   const valid: Buffer[] = [];
   for (const caps of [BASE_CAPS, BASE_CAPS | Capability.DeprecateEof]) {
     const b = new ReplyBuilder(caps)

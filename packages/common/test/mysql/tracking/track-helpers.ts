@@ -48,15 +48,3 @@ export function splitPlans(length: number): number[][] {
   for (let i = 1; i + 7 < length; i += 7) plans.push([i, i + 7]);
   return plans;
 }
-
-/** A small seeded PRNG (mulberry32), so random tests replay exactly. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
