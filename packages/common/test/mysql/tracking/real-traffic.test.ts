@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import type { ResponseOutcome } from '../../../src/mysql/tracking/index.js';
-import { Capability } from '../../../src/mysql/wire/capabilities.js';
+import { Capability, MariaDbCapability } from '../../../src/mysql/wire/capabilities.js';
 import { Command } from '../../../src/mysql/wire/constants.js';
 import { PacketParser } from '../../../src/mysql/wire/packet-parser.js';
 import { createSeededRandom, type MariaDb, startMariaDb } from '../../../src/testing/index.js';
@@ -360,6 +360,74 @@ test('cursors, COM_FIELD_LIST and COM_STATISTICS from the raw client without DEP
   await rec.closed;
   checkRecording(rec);
 });
+
+for (const deprecateEof of [false, true]) {
+  test(`MariaDB CACHE_METADATA${deprecateEof ? ' with DEPRECATE_EOF' : ''}: executions that skip column definitions are tracked`, async () => {
+    await resetSchema();
+    // A MariaDB-aware client: CLIENT_MYSQL (bit 0) clear, so the extended capabilities count.
+    let caps = readClientCaps(undefined) & ~Capability.LongPassword;
+    caps = deprecateEof ? caps | Capability.DeprecateEof : caps & ~Capability.DeprecateEof;
+    const client = await connectRawClient({
+      host: '127.0.0.1',
+      port: relay.port,
+      user,
+      password,
+      database: schema,
+      capabilities: caps,
+      mariadbCapabilities: MariaDbCapability.CacheMetadata | MariaDbCapability.Progress,
+    });
+    assert.notEqual(client.negotiated.mariaDbCapabilities & MariaDbCapability.CacheMetadata, 0);
+    const rec = relay.recordings.at(-1) as Recording;
+    markCommandPhase(rec);
+    markStep(rec, 'prepare');
+    const [prepared] = await client.command(
+      Buffer.concat([
+        Buffer.from([Command.StmtPrepare]),
+        Buffer.from('SELECT seq, seq * 2 FROM seq_1_to_30 WHERE seq <= ?'),
+      ]),
+    );
+    const id = (prepared as Extract<ResponseOutcome, { kind: 'prepared' }>).statementId;
+    const rows: number[] = [];
+    for (const limit of [3, 30, 0]) {
+      markStep(rec, `execute ${limit}`);
+      // flags 0, iteration 1, null bitmap 0, new-params-bound 1, LONGLONG, value.
+      const execute = Buffer.from([
+        Command.StmtExecute,
+        ...u32(id),
+        0,
+        ...u32(1),
+        0,
+        1,
+        0x08,
+        0,
+        ...u32(limit),
+        0,
+        0,
+        0,
+        0,
+      ]);
+      const [result] = await client.command(execute);
+      rows.push((result as { rowCount: number }).rowCount);
+    }
+    assert.deepEqual(rows, [3, 30, 0]);
+    await client.close();
+    await rec.closed;
+    checkRecording(rec);
+    // The server skipped the column definitions every time (the client has them from the
+    // PREPARE reply): each reply opens with the column count (2) and metadata-follows 0.
+    const replay = replayRecording(rec, readNegotiated(rec));
+    const server = Buffer.concat(rec.server).subarray(rec.commandPhase?.server);
+    const executes = replay.commands.filter((c) => c.command.command === Command.StmtExecute);
+    assert.deepEqual(
+      executes.map((c) => [...server.subarray(c.arrival + 4, c.arrival + 6)]),
+      [
+        [2, 0],
+        [2, 0],
+        [2, 0],
+      ],
+    );
+  });
+}
 
 /** The client's capability flags from a recording (mysql2's), or a typical set. */
 function readClientCaps(rec: Recording | undefined): number {
