@@ -55,6 +55,7 @@ const COLUMN_DEFINITION_START = 0x03;
 /** Without CLIENT_DEPRECATE_EOF an EOF packet is shorter than 9 bytes; a row starting 0xFE is not. */
 const EOF_LENGTH_LIMIT = 9;
 const NO_PREPARE: PrepareOkFields = { statementId: 0, columnCount: 0, paramCount: 0, warnings: 0 };
+
 export abstract class ReplyMachine {
   protected readonly onOutcome: (outcome: ResponseOutcome) => void;
   private readonly onProgress: ((report: ProgressReport) => void) | undefined;

@@ -36,7 +36,7 @@ export class ResponseTracker extends ReplyMachine {
     return this.queue.size + (this.idle ? 0 : 1);
   }
 
-  /** Bytes of the server stream walked so far (through pushServer). */
+  /** Stream offset just past the last server frame whose header pushServer has read. */
   get serverOffset(): number {
     return this.serverHandler.offset;
   }
