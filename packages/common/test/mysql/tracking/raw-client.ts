@@ -38,6 +38,8 @@ export interface RawClient {
    * server asks for (LOCAL INFILE file data, ending with an empty packet).
    */
   command(payload: Buffer, data?: readonly Buffer[]): Promise<ResponseOutcome[]>;
+  /** Sends all commands at once (pipelined) and waits for every reply. */
+  pipeline(payloads: readonly Buffer[]): Promise<ResponseOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -154,6 +156,15 @@ export async function connectRawClient(o: RawClientOptions): Promise<RawClient> 
         }
         return outcomes.slice(first).some((x) => x.done && x.command === cmd);
       });
+      return outcomes.slice(first);
+    },
+    async pipeline(payloads) {
+      const first = outcomes.length;
+      const commands = payloads.map((p) => readTrackedCommand(p));
+      for (const c of commands) t.onCommand(c);
+      socket.write(Buffer.concat(payloads.map((p) => serializePacket(p, 0))));
+      const last = commands.at(-1);
+      await until(() => outcomes.slice(first).some((x) => x.done && x.command === last));
       return outcomes.slice(first);
     },
     async close() {

@@ -429,6 +429,52 @@ for (const deprecateEof of [false, true]) {
   });
 }
 
+test('pipelined commands on a real connection get the same outcomes as one at a time', async () => {
+  await resetSchema();
+  const query = (sql: string) => Buffer.concat([Buffer.from([Command.Query]), Buffer.from(sql)]);
+  const payloads = [
+    query('SELECT 1'),
+    query(SELECT_10K),
+    query("INSERT INTO t (name) VALUES ('p'), ('q')"),
+    query('SELECT * FROM no_such_table'),
+    Buffer.concat([Buffer.from([Command.StmtPrepare]), Buffer.from('SELECT ? + 1')]),
+    Buffer.from([Command.Ping]),
+    query("SELECT name FROM t ORDER BY id; DELETE FROM t WHERE name = 'p'"),
+  ];
+  const caps = readClientCaps(undefined) | Capability.DeprecateEof;
+  const connect = () =>
+    connectRawClient({ host: '127.0.0.1', port: relay.port, user, password, database: schema, capabilities: caps });
+  const shape = (outcomes: ResponseOutcome[]) =>
+    outcomes.map((o) => [
+      o.command?.command,
+      o.done,
+      ...normalizeOutcomes([o]).flat(),
+      o.kind === 'prepared' ? o.paramCount : null,
+    ]);
+
+  const sequential = await connect();
+  const one: ResponseOutcome[] = [];
+  for (const p of payloads) one.push(...(await sequential.command(p)));
+  await sequential.close();
+
+  await db.sql(`DELETE FROM ${schema}.t; ALTER TABLE ${schema}.t AUTO_INCREMENT = 1`);
+  const pipelined = await connect();
+  const rec = relay.recordings.at(-1) as Recording;
+  markCommandPhase(rec);
+  const all = await pipelined.pipeline(payloads);
+  await pipelined.close();
+  await rec.closed;
+  assert.deepEqual(shape(all), shape(one));
+  // The recorded pipelined stream, replayed whole and cut, gives the same outcomes again.
+  const replay = replayRecording(rec, readNegotiated(rec));
+  const replayed = replay.commands.flatMap((c) => c.outcomes);
+  assert.deepEqual(shape(replayed.slice(0, -1)), shape(one));
+  assert.deepEqual(
+    replayed.slice(-1).map((o) => [o.kind, o.command?.command]),
+    [['no-reply', Command.Quit]],
+  );
+});
+
 /** The client's capability flags from a recording (mysql2's), or a typical set. */
 function readClientCaps(rec: Recording | undefined): number {
   if (rec === undefined) {
