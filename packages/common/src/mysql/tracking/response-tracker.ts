@@ -11,10 +11,12 @@ import type { TrackedCommand } from './tracked-command.js';
 export type { ClientPhase, ResponseTrackerOptions };
 
 /**
- * How much of each server packet the tracker reads: OK, ERR, EOF and the like fit whole. A longer
- * packet (a big row) is copied only when it straddles two chunks, and then only this much.
+ * How much of each server packet the tracker reads: OK, ERR, EOF and the like fit whole (a longer
+ * OK keeps its counts and status, and loses its info). A longer packet (a big row) is copied only
+ * when it straddles two chunks, and then only this much, which the scanner's buffer keeps
+ * between packets (mysql/wire retains 4 KiB, for the idle-session memory budget).
  */
-const PEEK_LIMIT = 16 * 1024;
+const PEEK_LIMIT = 4 * 1024;
 
 export class ResponseTracker extends ReplyMachine {
   private readonly queue = new CommandQueue();
