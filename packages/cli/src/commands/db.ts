@@ -1,5 +1,7 @@
 import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
+import { resolveDataDir, writeListing } from '../output.js';
+import { readRegistrySnapshots, summarizeDatabases } from '../service/registry-snapshot.js';
 
 const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 
@@ -27,5 +29,32 @@ const probe: Command = {
   },
 };
 
+const list: Command = {
+  name: 'db ls',
+  summary: 'list databases, the engines that serve them, their health and server version',
+  async run(ctx) {
+    const dataDir = resolveDataDir(ctx);
+    const rows = summarizeDatabases(await readRegistrySnapshots(dataDir));
+    writeListing(
+      ctx,
+      rows,
+      ['NAME', 'HEALTH', 'VERSION', 'ENGINES', 'LABELS'],
+      (r) => [
+        r.name,
+        r.health,
+        r.serverVersion || '-',
+        r.engines.map((e) => e.engineId).join(',') || '-',
+        Object.entries(r.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      ],
+    );
+    if (rows.length === 0 && ctx.values.format !== 'json') {
+      ctx.stderr.write(`no databases registered: is gatehouse running with data dir ${dataDir}?\n`);
+    }
+    return 0;
+  },
+};
+
 /** gatectl commands of the db area. */
-export const dbCommands: Command[] = [probe];
+export const dbCommands: Command[] = [list, probe];

@@ -3,7 +3,7 @@
 // hands its address to every test process in GATEHOUSE_TEST_MARIADB.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,6 +43,11 @@ export interface StartMariaDbOptions {
   readonly shared?: boolean;
   /** Extra mariadbd arguments. */
   readonly args?: readonly string[];
+  /**
+   * More CA certificates (PEM) the server trusts for client certificates, besides the harness
+   * CA: e.g. Gatehouse's db-client CA, for x509 logins by an engine.
+   */
+  readonly trustCaPem?: string;
 }
 
 interface SharedDescriptor {
@@ -217,14 +222,14 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
   // The free port can be taken between our probe and mariadbd's bind: start over a few times.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launch(mariadbd, options.args ?? []);
+      return await launch(mariadbd, options.args ?? [], options.trustCaPem);
     } catch (err) {
       if (!/already taken/.test((err as Error).message) || attempt >= 3) throw err;
     }
   }
 }
 
-async function launch(mariadbd: string, extraArgs: readonly string[]): Promise<MariaDb> {
+async function launch(mariadbd: string, extraArgs: readonly string[], trustCaPem?: string): Promise<MariaDb> {
   const root = mkdtempSync(join(tmpdir(), 'gatehouse-mariadb-'));
   const dataDir = join(root, 'data');
   const caDir = mkdtempSync(join(root, 'ca-'));
@@ -254,6 +259,11 @@ async function launch(mariadbd: string, extraArgs: readonly string[]): Promise<M
       usage: 'server',
     });
     await installDataDir(dataDir, root);
+    let trustFile = ca.caFile;
+    if (trustCaPem !== undefined) {
+      trustFile = join(root, 'trusted-cas.pem');
+      writeFileSync(trustFile, `${ca.caPem.trimEnd()}\n${trustCaPem.trimEnd()}\n`);
+    }
     const port = await findFreePort();
     const args = [
       '--no-defaults',
@@ -266,7 +276,7 @@ async function launch(mariadbd: string, extraArgs: readonly string[]): Promise<M
       `--tmpdir=${root}`,
       '--user=root',
       '--skip-name-resolve',
-      `--ssl-ca=${ca.caFile}`,
+      `--ssl-ca=${trustFile}`,
       `--ssl-cert=${server.certFile}`,
       `--ssl-key=${server.keyFile}`,
       '--plugin-load-add=auth_ed25519',

@@ -1,0 +1,101 @@
+// Each running proxy writes what its engines registered to <data_dir>/run/proxy-<id>.json, so
+// `gatectl db ls` can show databases, their engines, health and versions without a network
+// round trip. Files from proxies that stopped updating them are ignored as stale.
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@gatehouse/auth';
+import { z } from 'zod';
+
+const EngineRowSchema = z.strictObject({
+  engineId: z.string(),
+  health: z.enum(['healthy', 'unhealthy', 'unknown']),
+  serverVersion: z.string(),
+  labels: z.record(z.string(), z.string()),
+});
+
+export const RegistrySnapshotSchema = z.strictObject({
+  proxyId: z.string(),
+  pid: z.number().int(),
+  updatedAt: z.iso.datetime(),
+  databases: z.array(z.strictObject({ name: z.string(), engines: z.array(EngineRowSchema) })),
+});
+export type RegistrySnapshot = z.infer<typeof RegistrySnapshotSchema>;
+
+/** How often a proxy rewrites its snapshot, and after how long a reader calls it stale. */
+export const SNAPSHOT_INTERVAL_MS = 2_000;
+export const SNAPSHOT_STALE_MS = 15_000;
+
+export function runDir(dataDir: string): string {
+  return join(dataDir, 'run');
+}
+
+export async function writeRegistrySnapshot(dataDir: string, snapshot: RegistrySnapshot): Promise<void> {
+  const dir = runDir(dataDir);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, `proxy-${snapshot.proxyId}.json`), `${JSON.stringify(snapshot, null, 2)}\n`);
+}
+
+/** Every fresh, valid snapshot in the data dir; unreadable or stale files are skipped. */
+export async function readRegistrySnapshots(dataDir: string, now = Date.now()): Promise<RegistrySnapshot[]> {
+  const dir = runDir(dataDir);
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  const snapshots: RegistrySnapshot[] = [];
+  for (const name of names) {
+    if (!/^proxy-.+\.json$/.test(name)) continue;
+    const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    let parsed: ReturnType<typeof RegistrySnapshotSchema.safeParse>;
+    try {
+      parsed = RegistrySnapshotSchema.safeParse(JSON.parse(text));
+    } catch {
+      continue;
+    }
+    if (!parsed.success) continue;
+    if (now - Date.parse(parsed.data.updatedAt) > SNAPSHOT_STALE_MS) continue;
+    snapshots.push(parsed.data);
+  }
+  return snapshots;
+}
+
+export interface DatabaseRow {
+  readonly name: string;
+  /** healthy when any engine reports it healthy. */
+  readonly health: 'healthy' | 'unhealthy' | 'unknown';
+  readonly serverVersion: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly engines: readonly { engineId: string; health: string; proxyId: string }[];
+}
+
+/** Merges every proxy's view into one row per database. */
+export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): DatabaseRow[] {
+  const rows = new Map<string, { labels: Record<string, string>; versions: string[]; engines: DatabaseRow['engines'][number][] }>();
+  for (const snapshot of snapshots) {
+    for (const db of snapshot.databases) {
+      let row = rows.get(db.name);
+      if (!row) {
+        row = { labels: {}, versions: [], engines: [] };
+        rows.set(db.name, row);
+      }
+      for (const e of db.engines) {
+        Object.assign(row.labels, e.labels);
+        if (e.serverVersion) row.versions.push(e.serverVersion);
+        if (!row.engines.some((x) => x.engineId === e.engineId)) {
+          row.engines.push({ engineId: e.engineId, health: e.health, proxyId: snapshot.proxyId });
+        }
+      }
+    }
+  }
+  return [...rows.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, row]) => {
+      const health = row.engines.some((e) => e.health === 'healthy')
+        ? 'healthy'
+        : row.engines.some((e) => e.health === 'unhealthy')
+          ? 'unhealthy'
+          : 'unknown';
+      return { name, health, serverVersion: [...new Set(row.versions)].join(', '), labels: row.labels, engines: row.engines };
+    });
+}
