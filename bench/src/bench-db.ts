@@ -1,8 +1,7 @@
 // The bench's own MariaDB: TLS on, a user that logs in only with a client certificate
-// (REQUIRE SUBJECT), trusting both the bench's client CA and every Gatehouse db-client CA.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createTestCa, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+// (REQUIRE SUBJECT), trusting the harness CA and every Gatehouse db-client CA.
+import { readFileSync } from 'node:fs';
+import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
 import type { BenchProfile } from './profile.js';
 import type { BenchDatabase, ClientTls } from './targets/target.js';
 
@@ -16,32 +15,18 @@ export interface BenchDb {
   readonly directTls: ClientTls;
 }
 
-/** Creates the client CA for direct connections; MariaDB must trust it, so it comes first. */
-export async function createBenchClientCa(dir: string): Promise<{ caPem: string; issueDirect(): Promise<{ certFile: string; keyFile: string }> }> {
-  mkdirSync(dir, { recursive: true });
-  const ca = await createTestCa(dir, 'Gatehouse Bench Client CA');
-  return {
-    caPem: ca.caPem,
-    issueDirect: () => ca.issue({ name: 'direct-client', subject: `/CN=${DB_USER}`, usage: 'client' }),
-  };
-}
-
-export async function startBenchDb(
-  dir: string,
-  trustPems: readonly string[],
-  issueDirect: () => Promise<{ certFile: string; keyFile: string }>,
-  profile: BenchProfile,
-): Promise<BenchDb> {
-  mkdirSync(dir, { recursive: true });
-  const bundle = join(dir, 'client-ca-bundle.pem');
-  writeFileSync(bundle, `${trustPems.map((p) => p.trim()).join('\n')}\n`);
+/**
+ * Starts MariaDB trusting the harness CA (for the direct client's cert) and `trustPems` (every
+ * Gatehouse db-client CA, made before MariaDB starts because it reads ssl-ca only at startup).
+ */
+export async function startBenchDb(trustPems: readonly string[], profile: BenchProfile): Promise<BenchDb> {
   // The bulk read's 256 MiB travels as rows, not as one packet; the 64 MiB INSERT is one
   // statement, so the redo log must hold it without a checkpoint storm.
   const bufferPoolMiB = Math.max(256, Math.ceil((profile.sysbenchTables * profile.sysbenchTableSize * 260) / 2 ** 20) * 2);
   const db = await startMariaDb({
     shared: false,
+    ...(trustPems.length > 0 ? { trustCaPem: trustPems.map((p) => p.trim()).join('\n') } : {}),
     args: [
-      `--ssl-ca=${bundle}`,
       '--max-connections=5000',
       `--innodb-buffer-pool-size=${bufferPoolMiB}M`,
       '--innodb-log-file-size=256M',
@@ -61,7 +46,7 @@ export async function startBenchDb(
     );
     const [row] = await db.sql('SELECT @@pid_file AS f');
     const pid = Number(readFileSync(String(row?.f), 'utf8').trim());
-    const cert = await issueDirect();
+    const cert = await db.issueClientCert(DB_USER);
     return {
       db,
       info: { host: db.host, port: db.port, serverCaFile: db.ca.caFile, dbUser: DB_USER, database: DATABASE, pid },

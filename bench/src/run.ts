@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchDb, createBenchClientCa, startBenchDb } from './bench-db.js';
+import { type BenchDb, startBenchDb } from './bench-db.js';
 import { describeCommit, describeMachine, describeSysbench } from './machine.js';
 import { measureAuditCost } from './measures/audit-cost.js';
 import { measureBulkRead, measureBulkWrite } from './measures/bulk.js';
@@ -88,7 +88,6 @@ async function main(): Promise<number> {
 
   try {
     log(`work directory ${workDir}${options.keep ? ' (kept)' : ''}`);
-    const clientCa = await createBenchClientCa(join(workDir, 'client-ca'));
     let directTls: ClientTls | undefined;
     const tlsOf = (): ClientTls => {
       if (!directTls) throw new Error('the bench database is not up yet');
@@ -99,7 +98,7 @@ async function main(): Promise<number> {
     const noAudit = wantsAudit ? createGatehouseTarget('gatehouse-1proc-noaudit') : undefined;
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
-    const trust: string[] = [clientCa.caPem];
+    const trust: string[] = [];
     for (const t of noAudit ? [...targets, noAudit] : targets) {
       const dir = join(workDir, t.name);
       mkdirSync(dir, { recursive: true });
@@ -113,7 +112,7 @@ async function main(): Promise<number> {
     }
 
     log('starting MariaDB');
-    benchDb = await startBenchDb(join(workDir, 'mariadb'), trust, clientCa.issueDirect, profile);
+    benchDb = await startBenchDb(trust, profile);
     directTls = benchDb.directTls;
     const directEndpoint = { host: benchDb.info.host, port: benchDb.info.port, user: benchDb.info.dbUser, database: benchDb.info.database, tls: directTls };
     if (options.only.includes('sysbench') || options.only.includes('audit')) {

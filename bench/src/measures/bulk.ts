@@ -10,7 +10,7 @@ import { findExecutable } from '@gatehouse/common/testing';
 import { runChecked } from '../child.js';
 import { metricIds, recordFailure, recordValue, type MetricSpec, type Results } from '../results.js';
 import type { Endpoint } from '../targets/target.js';
-import { errorText, type MeasureContext } from './context.js';
+import { errorText, type MeasureContext, rotate } from './context.js';
 
 const ROW_BYTES = 1024;
 
@@ -77,7 +77,7 @@ async function timeEach(
   const failed = new Set<string>();
   // Repetitions interleave the targets, as the sysbench runs do.
   for (let i = 0; i < ctx.profile.bulkRepeats; i++) {
-    for (const { target, endpoint } of ctx.live) {
+    for (const { target, endpoint } of rotate(ctx.live, i)) {
       if (failed.has(target.name)) continue;
       try {
         const seconds = await run(endpoint);

@@ -23,3 +23,13 @@ export interface MeasureContext {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The targets starting at a different one each round, so none always runs first (right after
+ * another target's heavy run, or first when the machine's background load changes).
+ */
+export function rotate<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

@@ -7,7 +7,7 @@ import { runChecked } from '../child.js';
 import type { BenchProfile } from '../profile.js';
 import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
 import type { Endpoint } from '../targets/target.js';
-import { errorText, type MeasureContext } from './context.js';
+import { errorText, type MeasureContext, rotate } from './context.js';
 import { parseSysbenchOutput, type SysbenchFigures } from './sysbench-output.js';
 
 export const WORKLOADS = ['oltp_point_select', 'oltp_read_only'] as const;
@@ -79,13 +79,21 @@ export async function runSysbench(
 const workloadLabel = (w: Workload): string => w.replace(/^oltp_/, '');
 
 export async function measureSysbench(ctx: MeasureContext, results: Results): Promise<void> {
+  // An untimed second per target first: connections, JIT and caches warm up.
+  for (const { target, endpoint } of ctx.live) {
+    const tlsDir = createSysbenchTlsDir(endpoint, join(ctx.workDir, 'sysbench-tls', target.name));
+    await runSysbench('oltp_point_select', 4, endpoint, tlsDir, { ...ctx, profile: { ...ctx.profile, sysbenchSeconds: 1 } }).catch(
+      () => undefined,
+    );
+  }
   // Targets take turns within each workload and thread count, so drift in the machine's load
-  // over the run falls on all of them alike.
+  // over the run falls on all of them alike; who goes first rotates.
+  let round = 0;
   for (const workload of WORKLOADS) {
     for (const threads of ctx.options.threads) {
       const qpsMetric = { id: metricIds.sysbenchQps(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: qps`, unit: 'q/s', digits: 0 };
       const p95Metric = { id: metricIds.sysbenchP95(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: p95`, unit: 'ms', digits: 2 };
-      for (const { target, endpoint } of ctx.live) {
+      for (const { target, endpoint } of rotate(ctx.live, round++)) {
         const tlsDir = createSysbenchTlsDir(endpoint, join(ctx.workDir, 'sysbench-tls', target.name));
         try {
           const f = await runSysbench(workload, threads, endpoint, tlsDir, ctx);
