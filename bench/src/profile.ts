@@ -8,6 +8,8 @@ export interface BenchProfile {
   readonly bulkWriteBytes: number;
   /** Timed repetitions of each bulk transfer; the median is reported. */
   readonly bulkRepeats: number;
+  /** Rounds of (audit on, query events off) sysbench runs; the mean of each is reported. */
+  readonly auditRounds: number;
   readonly idleSessions: number;
   readonly connectSeconds: number;
   readonly connectClients: number;
@@ -21,7 +23,8 @@ export const FULL_PROFILE: BenchProfile = {
   sysbenchTableSize: 100_000,
   bulkReadBytes: 256 * MiB,
   bulkWriteBytes: 64 * MiB,
-  bulkRepeats: 3,
+  bulkRepeats: 5,
+  auditRounds: 2,
   idleSessions: 2_000,
   connectSeconds: 10,
   connectClients: 16,
@@ -34,6 +37,7 @@ export const SHORT_PROFILE: BenchProfile = {
   bulkReadBytes: 32 * MiB,
   bulkWriteBytes: 8 * MiB,
   bulkRepeats: 1,
+  auditRounds: 1,
   idleSessions: 200,
   connectSeconds: 3,
   connectClients: 16,

@@ -48,7 +48,7 @@ export function renderRatios(results: Results, targets: readonly string[]): stri
   const rows: string[][] = [];
   for (const m of results.metrics) {
     const base = readValue(results, m.id, BASELINE);
-    if (base === undefined || base === 0) continue;
+    if (base === undefined || base === 0 || m.noRatio) continue;
     rows.push([
       `${m.label}`,
       ...others.map((t) => {

@@ -5,6 +5,8 @@ export interface MetricSpec {
   readonly unit: string;
   /** Decimals shown in the absolute table. */
   readonly digits: number;
+  /** Left out of the ratio table: e.g. a gateway's RSS against MariaDB's means nothing. */
+  readonly noRatio?: true;
 }
 
 export type Cell = { readonly kind: 'value'; readonly value: number } | { readonly kind: 'failed'; readonly reason: string };

@@ -30,3 +30,16 @@ test('the absolute table shows failures and gaps per target', () => {
   const text = renderAbsolute(r, ['direct', 'tcp-relay', 'gatehouse-2proc']);
   assert.match(text, /\| point_select, 16 thr: qps \(q\/s\) \| 1,234 \| failed \| — \|/);
 });
+
+test('memory rows stay out of the ratio table: a gateway against MariaDB is no ratio', () => {
+  const r = createResults();
+  const kib = { id: metricIds.idleKiB, label: 'memory per idle session', unit: 'KiB', digits: 1, noRatio: true } as const;
+  recordValue(r, kib, 'direct', 120);
+  recordValue(r, kib, 'gatehouse-1proc', 40);
+  recordValue(r, qps16, 'direct', 100);
+  recordValue(r, qps16, 'gatehouse-1proc', 50);
+  const text = renderRatios(r, ['direct', 'gatehouse-1proc']);
+  assert.doesNotMatch(text, /memory per idle session/);
+  assert.match(text, /0\.50×/);
+  assert.equal(designChecks(r).find((c) => c.goal.includes('64 KiB') && c.goal.startsWith('gatehouse-1proc'))?.met, true);
+});

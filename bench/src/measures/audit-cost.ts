@@ -27,7 +27,7 @@ export async function measureAuditCost(ctx: MeasureContext, results: Results): P
     return;
   }
   try {
-    const rounds = ctx.profile.bulkRepeats > 1 ? 2 : 1;
+    const rounds = ctx.profile.auditRounds;
     const sums = { on: 0, off: 0 };
     for (let i = 0; i < rounds; i++) {
       for (const [key, live] of [['on', withAudit], ['off', withoutAudit]] as const) {

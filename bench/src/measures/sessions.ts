@@ -53,8 +53,9 @@ async function waitForServerSessions(ctx: MeasureContext, atMost: number): Promi
 
 export async function measureIdleMemory(ctx: MeasureContext, results: Results): Promise<void> {
   const n = ctx.profile.idleSessions;
-  const perSession = { id: metricIds.idleKiB, label: `memory per idle session (${n} sessions)`, unit: 'KiB', digits: 1 };
-  const base = { id: metricIds.idleBase, label: 'RSS at 0 sessions', unit: 'MiB', digits: 1 };
+  // For direct these are MariaDB's own figures: a reference, not a ratio's denominator.
+  const perSession = { id: metricIds.idleKiB, label: `memory per idle session (${n} sessions)`, unit: 'KiB', digits: 1, noRatio: true } as const;
+  const base = { id: metricIds.idleBase, label: 'RSS at 0 sessions', unit: 'MiB', digits: 1, noRatio: true } as const;
   const [row] = await ctx.db.db.sql("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
   // Gateways' health checks may hold a few sessions of their own at any moment.
   const idleServerSessions = Number(row?.Value ?? 0) + 8;
