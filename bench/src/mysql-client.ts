@@ -25,7 +25,10 @@ export function createSessionFactory(endpoint: Endpoint): SessionFactory {
         port: endpoint.port,
         user: endpoint.user,
         database: endpoint.database,
-        ssl,
+        // A fresh object each time: mysql2 caches TLS sessions per ssl object and would resume
+        // them, skipping the full handshake and the client-cert check this is meant to measure
+        // (libmariadb, as in sysbench and the mariadb CLI, does not resume either).
+        ssl: { ...ssl },
         connectTimeout: CONNECT_TIMEOUT_MS,
       }),
   };

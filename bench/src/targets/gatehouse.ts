@@ -121,6 +121,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         writeFileSync(proxyFile, buildProxyConfig(input));
         running.push(spawnGatehouse(proxyFile, logFile));
         const engineInput: ConfigInput = { ...input, dataDir: join(dir, 'engine-data'), ports: { ...ports, diag: await findFreePort() } };
+        mkdirSync(engineInput.dataDir, { recursive: true });
         const engineFile = join(dir, 'engine.yaml');
         writeFileSync(engineFile, buildEngineConfig(engineInput, ports.web, { token: token.token, ca_pin: token.ca_pin }));
         running.push(spawnGatehouse(engineFile, join(dir, 'engine.log')));
