@@ -29,6 +29,7 @@ export class FrameWriter {
   readonly #payloads: (Uint8Array | undefined)[] = [];
   #pendingBytes = 0;
   #inFlightBytes = 0;
+  #peakBufferedBytes = 0;
   #scheduled: NodeJS.Immediate | undefined;
   #waiters: (() => void)[] = [];
   #closed = false;
@@ -42,6 +43,11 @@ export class FrameWriter {
   /** Bytes queued here or handed to the socket and not yet written by it. */
   get bufferedBytes(): number {
     return this.#pendingBytes + this.#inFlightBytes;
+  }
+
+  /** The most bytes ever buffered at once: the bound the writer held to, for tests and metrics. */
+  get peakBufferedBytes(): number {
+    return this.#peakBufferedBytes;
   }
 
   get writable(): boolean {
@@ -102,6 +108,7 @@ export class FrameWriter {
     this.#payloads.length = 0;
     this.#pendingBytes = 0;
     this.#inFlightBytes += size;
+    if (this.#inFlightBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#inFlightBytes;
     this.#transport.send(message, () => {
       this.#inFlightBytes -= size;
       this.#wake();

@@ -111,6 +111,11 @@ export class TunnelConnection implements StreamHost {
     return this.#writer.bufferedBytes;
   }
 
+  /** The most bytes ever waiting for the socket at once. */
+  get peakBufferedBytes(): number {
+    return this.#writer.peakBufferedBytes;
+  }
+
   get writable(): boolean {
     return this.#writer.writable;
   }

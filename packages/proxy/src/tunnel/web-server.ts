@@ -21,7 +21,6 @@ export interface ProxyWebServerOptions {
 export function createProxyWebServer(options: ProxyWebServerOptions) {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
-    disableRequestLogging: true,
     https: {
       cert: options.cert,
       key: options.key,
@@ -48,5 +47,6 @@ export function registerTunnelRoutes<S extends RawServerBase>(app: FastifyInstan
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }
   });
-  app.addHook('onClose', async () => tunnel.close());
+  // preClose: the upgraded tunnel sockets would otherwise keep server.close() waiting forever.
+  app.addHook('preClose', async () => tunnel.close());
 }
