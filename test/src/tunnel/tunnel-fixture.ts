@@ -103,6 +103,8 @@ export async function startEngine(
 /** Accepts every stream and echoes its bytes back. */
 export function echo(incoming: IncomingStream): void {
   const stream = incoming.accept();
+  // A reset from the proxy (a client that went away) is a normal end for an echo session.
+  stream.on('error', () => {});
   stream.pipe(stream);
 }
 
