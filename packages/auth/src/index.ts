@@ -1,2 +1,2 @@
 // Public entry point of @gatehouse/auth.
-export {};
+export * from './audit/index.js';
