@@ -64,6 +64,7 @@ export class Relay implements ClientReaderHandler {
   /** ERR packets for denied commands, waiting for earlier replies to end. */
   #deferred: Buffer[] = [];
   #closing: Buffer | undefined;
+  #closeSent = false;
   #ended = false;
   #clientPaused = false;
   #upstreamPaused = false;
@@ -257,10 +258,11 @@ export class Relay implements ClientReaderHandler {
 
   /** The reader stopped: send what waits once no reply is in flight, then go on or close. */
   #settle(): void {
-    if (this.#ended || !this.#reader.stopped || this.#tracker.pendingCommands > 0) return;
+    if (this.#ended || this.#closeSent || !this.#reader.stopped || this.#tracker.pendingCommands > 0) return;
     for (const packet of this.#deferred) this.#writeClient(packet);
     this.#deferred = [];
     if (this.#closing !== undefined) {
+      this.#closeSent = true;
       this.#writeClient(this.#closing);
       this.#client.end();
       this.#upstream.end(QUIT_PACKET);
