@@ -30,7 +30,10 @@ export type ClusterStateRequest = z.infer<typeof ClusterStateRequestSchema>;
 /** A user CA certificate the engine must trust; `trustedUntil` is set for a rotated-out CA in its grace period. */
 export const TrustedUserCaSchema = z.strictObject({
   /** PEM. */
-  certificate: z.string().min(1).max(64 * 1024),
+  certificate: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
   trustedUntil: isoTime.optional(),
 });
 export type TrustedUserCa = z.infer<typeof TrustedUserCaSchema>;
@@ -68,9 +71,15 @@ export type SignDbClientRequest = z.infer<typeof SignDbClientRequestSchema>;
 
 export const SignDbClientResponseSchema = z.strictObject({
   /** PEM certificate. */
-  certificate: z.string().min(1).max(64 * 1024),
+  certificate: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
   /** PEM PKCS#8 private key. */
-  privateKey: z.string().min(1).max(64 * 1024),
+  privateKey: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
   notAfter: isoTime,
 });
 export type SignDbClientResponse = z.infer<typeof SignDbClientResponseSchema>;

@@ -38,7 +38,8 @@ export function createDbClientCertCache(
         const cert = await signing;
         // Keep the longest-lived one: it serves the most users.
         const current = cache.get(request.dbUser);
-        if (current === undefined || current.notAfter.getTime() < cert.notAfter.getTime()) cache.set(request.dbUser, cert);
+        if (current === undefined || current.notAfter.getTime() < cert.notAfter.getTime())
+          cache.set(request.dbUser, cert);
         return cert;
       } finally {
         if (inFlight.get(request.dbUser) === signing) inFlight.delete(request.dbUser);

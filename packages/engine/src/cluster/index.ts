@@ -8,3 +8,5 @@ export {
   type DbClientCertSigner,
   type EngineCluster,
 } from './engine-cluster.js';
+export { createInProcessCluster, type InProcessClusterOptions } from './in-process-cluster.js';
+export { createTunnelCluster, type TunnelClusterOptions } from './tunnel-cluster.js';

@@ -76,7 +76,9 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
   });
   const decision = checker.checkAccess({ db: database, dbUser, dbName });
   if (!decision.allowed) {
-    throw deny(`access denied for user '${user}' (db user '${dbUser}', database '${database.name}'): ${decision.reason}`);
+    throw deny(
+      `access denied for user '${user}' (db user '${dbUser}', database '${database.name}'): ${decision.reason}`,
+    );
   }
   return { identity, dbUser, dbName, roles: roleNames, checker, decision, options: checker.sessionOptions };
 }

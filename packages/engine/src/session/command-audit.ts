@@ -135,7 +135,12 @@ export class CommandAudit {
 
   /** A command the engine refused itself: recorded with the ERR it answered. */
   onDenied(command: ClientCommand, err: ErrFields): void {
-    const outcome: AuditOutcome = { kind: 'error', errno: err.errno, sqlstate: err.sqlState ?? 'HY000', message: err.message.slice(0, 4096) };
+    const outcome: AuditOutcome = {
+      kind: 'error',
+      errno: err.errno,
+      sqlstate: err.sqlState ?? 'HY000',
+      message: err.message.slice(0, 4096),
+    };
     const s = this.#session;
     switch (command.kind) {
       case 'query':
@@ -145,7 +150,12 @@ export class CommandAudit {
         this.#audit.onCommand(s, { event: 'db.session.mysql.init_db', schema_name: command.schema, outcome });
         return;
       case 'change_user':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.change_user', new_db_user: command.user, new_db_name: command.schema, outcome });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.change_user',
+          new_db_user: command.user,
+          new_db_name: command.schema,
+          outcome,
+        });
         return;
       case 'shutdown':
         this.#audit.onCommand(s, {
@@ -173,10 +183,20 @@ export class CommandAudit {
     if (p === undefined) return undefined; // an ERR with no command pending (e.g. the server closing)
     switch (outcome.kind) {
       case 'ok':
-        p.ok = { kind: 'ok', affected_rows: toCount(outcome.affectedRows), last_insert_id: toCount(outcome.lastInsertId), warnings: outcome.warnings };
+        p.ok = {
+          kind: 'ok',
+          affected_rows: toCount(outcome.affectedRows),
+          last_insert_id: toCount(outcome.lastInsertId),
+          warnings: outcome.warnings,
+        };
         break;
       case 'err':
-        p.error = { kind: 'error', errno: outcome.errno, sqlstate: outcome.sqlState || 'HY000', message: outcome.message.slice(0, 4096) };
+        p.error = {
+          kind: 'error',
+          errno: outcome.errno,
+          sqlstate: outcome.sqlState || 'HY000',
+          message: outcome.message.slice(0, 4096),
+        };
         break;
       case 'resultset':
         p.rows += outcome.rowCount;
@@ -210,23 +230,44 @@ export class CommandAudit {
     const s = this.#session;
     const duration = this.#now() - p.startedAt;
     const outcome: AuditOutcome =
-      p.error ?? (p.sawRows ? { kind: 'rows', rows: p.rows, warnings: p.warnings } : (p.ok ?? { kind: 'ok', affected_rows: 0 }));
+      p.error ??
+      (p.sawRows ? { kind: 'rows', rows: p.rows, warnings: p.warnings } : (p.ok ?? { kind: 'ok', affected_rows: 0 }));
     const ok = p.error === undefined;
     switch (p.command) {
       case 'query':
         if (p.infile !== undefined) {
-          this.#audit.onLocalInfile(s, { query: p.text, fileName: p.infile.fileName, dataLength: p.infile.bytes }, outcome, duration);
+          this.#audit.onLocalInfile(
+            s,
+            { query: p.text, fileName: p.infile.fileName, dataLength: p.infile.bytes },
+            outcome,
+            duration,
+          );
         }
         this.#audit.onQuery(s, p.text, outcome, duration);
         return ok && p.schema !== undefined ? { kind: 'schema', schema: p.schema } : undefined;
       case 'init_db':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.init_db', schema_name: p.text, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.init_db',
+          schema_name: p.text,
+          outcome,
+          duration_ms: duration,
+        });
         return ok ? { kind: 'schema', schema: p.text } : undefined;
       case 'create_db':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.create_db', schema_name: p.text, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.create_db',
+          schema_name: p.text,
+          outcome,
+          duration_ms: duration,
+        });
         return undefined;
       case 'drop_db':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.drop_db', schema_name: p.text, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.drop_db',
+          schema_name: p.text,
+          outcome,
+          duration_ms: duration,
+        });
         return undefined;
       case 'stmt_prepare': {
         const statement = this.#audit.describeStatement(p.text);
@@ -235,22 +276,50 @@ export class CommandAudit {
         return p.prepared !== undefined ? { kind: 'prepared', ...p.prepared } : { kind: 'prepare-failed' };
       }
       case 'stmt_execute':
-        this.#audit.onExecute(s, p.statement ?? this.#audit.describeStatement(''), p.statementId, p.params, outcome, duration);
+        this.#audit.onExecute(
+          s,
+          p.statement ?? this.#audit.describeStatement(''),
+          p.statementId,
+          p.params,
+          outcome,
+          duration,
+        );
         return undefined;
       case 'stmt_fetch':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.statements.fetch', statement_id: p.statementId, rows_count: p.rows, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.statements.fetch',
+          statement_id: p.statementId,
+          rows_count: p.rows,
+          outcome,
+          duration_ms: duration,
+        });
         return undefined;
       case 'stmt_reset':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.statements.reset', statement_id: p.statementId, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.statements.reset',
+          statement_id: p.statementId,
+          outcome,
+          duration_ms: duration,
+        });
         return undefined;
       case 'process_kill':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.process_kill', process_id: p.extra, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.process_kill',
+          process_id: p.extra,
+          outcome,
+          duration_ms: duration,
+        });
         return undefined;
       case 'debug':
         this.#audit.onCommand(s, { event: 'db.session.mysql.debug', outcome, duration_ms: duration });
         return undefined;
       case 'refresh':
-        this.#audit.onCommand(s, { event: 'db.session.mysql.refresh', subcommand: `0x${p.extra.toString(16)}`, outcome, duration_ms: duration });
+        this.#audit.onCommand(s, {
+          event: 'db.session.mysql.refresh',
+          subcommand: `0x${p.extra.toString(16)}`,
+          outcome,
+          duration_ms: duration,
+        });
         return undefined;
       case 'reset_connection':
         return ok ? { kind: 'reset' } : undefined;

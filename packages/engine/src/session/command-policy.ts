@@ -42,7 +42,10 @@ function checkKill(ctx: PolicyContext, threadId: number | undefined): PolicyVerd
   const what = threadId === undefined ? 'this form of KILL' : `KILL of thread ${threadId}`;
   return {
     kind: 'deny',
-    err: { ...ServerError.KillDenied, message: `${what} is refused: user ${ctx.user} may only kill their own sessions` },
+    err: {
+      ...ServerError.KillDenied,
+      message: `${what} is refused: user ${ctx.user} may only kill their own sessions`,
+    },
   };
 }
 

@@ -37,7 +37,13 @@ export function toLoginErrFields(err: unknown, ctx: LoginErrorContext): ErrField
     };
   }
   if (isGatehouseError(err)) {
-    return { ...ServerError.UnknownError, message: `cannot open a session to database '${ctx.dbService}': ${err.message}` };
+    return {
+      ...ServerError.UnknownError,
+      message: `cannot open a session to database '${ctx.dbService}': ${err.message}`,
+    };
   }
-  return { ...ServerError.UnknownError, message: `cannot open a session to database '${ctx.dbService}': internal error` };
+  return {
+    ...ServerError.UnknownError,
+    message: `cannot open a session to database '${ctx.dbService}': internal error`,
+  };
 }

@@ -277,4 +277,3 @@ export class ClientReader {
     this.#runEnd = -1;
   }
 }
-

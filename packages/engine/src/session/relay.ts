@@ -171,7 +171,10 @@ export class Relay implements ClientReaderHandler {
     } catch (err) {
       if (!(err instanceof MysqlProtocolError)) throw err;
       this.#o.onMalformed(prefix, err.message);
-      this.requestClose({ ...EngineMysqlError.MalformedPacket, message: `malformed packet from the client: ${err.message}` }, 2000);
+      this.requestClose(
+        { ...EngineMysqlError.MalformedPacket, message: `malformed packet from the client: ${err.message}` },
+        2000,
+      );
       return 'drop';
     }
     this.#o.counters.commands++;

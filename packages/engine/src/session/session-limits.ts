@@ -31,11 +31,14 @@ export function startSessionLimits(input: SessionLimitsInput): () => void {
   let stopped = false;
 
   const arm = (slot: 0 | 1, at: number, fire: () => void): void => {
-    const timer = setTimeout(() => {
-      if (stopped) return;
-      if (now() < at) arm(slot, at, fire);
-      else fire();
-    }, Math.min(MAX_TIMER, Math.max(0, at - now())));
+    const timer = setTimeout(
+      () => {
+        if (stopped) return;
+        if (now() < at) arm(slot, at, fire);
+        else fire();
+      },
+      Math.min(MAX_TIMER, Math.max(0, at - now())),
+    );
     timer.unref();
     timers[slot] = timer;
   };

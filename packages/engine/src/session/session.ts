@@ -107,7 +107,15 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       session.dbUser = auth.dbUser;
       session.dbName = auth.dbName;
       const options = await buildUpstreamOptions(
-        { database: deps.database, auth, header, extensions: ext, signer: deps.signer, log, ...(deps.upstreamTimeoutMs ? { timeoutMs: deps.upstreamTimeoutMs } : {}) },
+        {
+          database: deps.database,
+          auth,
+          header,
+          extensions: ext,
+          signer: deps.signer,
+          log,
+          ...(deps.upstreamTimeoutMs ? { timeoutMs: deps.upstreamTimeoutMs } : {}),
+        },
         header.sessionId,
       );
       upstream = await connectUpstream(options);
@@ -120,7 +128,10 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     } catch (err) {
       const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
       const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
-      deps.audit.onSessionStart(session, new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }));
+      deps.audit.onSessionStart(
+        session,
+        new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
+      );
       log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
       client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
       return;
@@ -130,7 +141,10 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     deps.threads.add(auth.identity.user, upstream.connectionId);
     log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
     client.write(
-      serializePacket(serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities), 0),
+      serializePacket(
+        serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
+        0,
+      ),
     );
     const user = auth.identity.user;
     let stopLimits: (() => void) | undefined;

@@ -64,13 +64,16 @@ async function readPassword(input: UpstreamOptionsInput): Promise<string> {
   if (credential === undefined) throw missing(`has no credential configured for db user '${auth.dbUser}'`);
   if (credential.password_env !== undefined) {
     const value = process.env[credential.password_env];
-    if (value === undefined) throw missing(`expects the password of '${auth.dbUser}' in env ${credential.password_env}, which is not set`);
+    if (value === undefined)
+      throw missing(`expects the password of '${auth.dbUser}' in env ${credential.password_env}, which is not set`);
     return value;
   }
   try {
     return (await (input.readText ?? defaultReadText)(credential.password_file!)).replace(/\r?\n$/, '');
   } catch (err) {
-    throw missing(`cannot read the password file of '${auth.dbUser}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw missing(
+      `cannot read the password file of '${auth.dbUser}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -113,11 +116,18 @@ async function buildTls(input: UpstreamOptionsInput): Promise<UpstreamTlsOptions
   };
 }
 
-export async function buildUpstreamOptions(input: UpstreamOptionsInput, sessionId: string): Promise<ConnectUpstreamOptions> {
+export async function buildUpstreamOptions(
+  input: UpstreamOptionsInput,
+  sessionId: string,
+): Promise<ConnectUpstreamOptions> {
   const { database, auth, header, extensions } = input;
   const address = parseDatabaseAddress(database.uri);
   if (address === undefined) {
-    throw new EngineError('GH_ERR_ENGINE_UPSTREAM', `database '${database.name}' has an invalid uri`, ServerError.UnknownError);
+    throw new EngineError(
+      'GH_ERR_ENGINE_UPSTREAM',
+      `database '${database.name}' has an invalid uri`,
+      ServerError.UnknownError,
+    );
   }
   let capabilities = header.capabilities >>> 0;
   // LOCAL INFILE is relayed only when a granting role allows it; otherwise the server is never

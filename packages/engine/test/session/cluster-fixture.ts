@@ -33,7 +33,10 @@ export function makeUser(name: string, roles: readonly string[]): User {
   return { name, roles: [...roles], traits: {}, created: now, updated: now };
 }
 
-export async function createTestCluster(t: TestContext, signDbClient?: (dbUser: string, notAfter: Date) => Promise<DbClientCert>): Promise<TestCluster> {
+export async function createTestCluster(
+  t: TestContext,
+  signDbClient?: (dbUser: string, notAfter: Date) => Promise<DbClientCert>,
+): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-engine-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const { authorities } = await initAuthorities(dir);

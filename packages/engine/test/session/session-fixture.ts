@@ -58,7 +58,10 @@ export interface Opened {
 
 export const SERVICE = 'orders';
 
-export async function createFixture(t: TestContext, options: { roles?: Parameters<TestCluster['setRoles']>[0] } = {}): Promise<Fixture> {
+export async function createFixture(
+  t: TestContext,
+  options: { roles?: Parameters<TestCluster['setRoles']>[0] } = {},
+): Promise<Fixture> {
   const db = await startMariaDb();
   const schema = db.uniqueName('shop');
   const other = `${schema}_secret`;
@@ -129,7 +132,12 @@ export async function createFixture(t: TestContext, options: { roles?: Parameter
         capabilities: o.capabilities ?? CLIENT_CAPS,
         mariadbCapabilities: 0,
         connectionAttributes: { program_name: 'engine-test' },
-        extensions: { proxyId: 'proxy-test', charset: 45, maxPacketSize: 16 * 1024 * 1024, authPlugin: 'caching_sha2_password' },
+        extensions: {
+          proxyId: 'proxy-test',
+          charset: 45,
+          maxPacketSize: 16 * 1024 * 1024,
+          authPlugin: 'caching_sha2_password',
+        },
         clientCertChain: [o.cert],
       };
       const stream = await pair.proxy.openStream(header);
