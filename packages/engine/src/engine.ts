@@ -3,7 +3,7 @@
 // tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
-import { type DatabaseInfo, type EngineConfig, ServerError } from '@gatehouse/common';
+import { createAudit, type DatabaseInfo, type EngineConfig, ServerError } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
@@ -11,7 +11,6 @@ import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
 import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
-import { createAudit } from '@gatehouse/common';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
 import { createTunnelClient, type TunnelClient, type TunnelCredentials } from './tunnel/tunnel-client.js';

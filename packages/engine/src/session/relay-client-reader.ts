@@ -97,6 +97,8 @@ export class ClientReader {
       return;
     }
     this.#chunk = chunk;
+    // A header read from an earlier chunk is not part of this one: it goes out as a copy.
+    this.#headerInChunk = -1;
     try {
       this.#run(chunk);
     } finally {
