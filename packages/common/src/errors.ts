@@ -55,6 +55,14 @@ export const ERROR_CODES = {
   GH_ERR_TUNNEL_AUTH: 'An engine presented no client certificate, or one that does not chain to the host CA.',
   GH_ERR_TUNNEL_NOT_CONNECTED: 'The engine is not connected to a proxy right now; retry later.',
   GH_ERR_NO_ENGINE: 'No connected engine serves the requested database service.',
+  // engine
+  GH_ERR_ENGINE_NO_SUCH_DATABASE: 'This engine does not serve the database service a session asked for; the proxy tries another engine.',
+  GH_ERR_ENGINE_ACCESS_DENIED: 'The engine refused a session or a command: the certificate, a lock or the roles do not allow it; the message says which.',
+  GH_ERR_ENGINE_UPSTREAM: 'The engine could not log in to the database for a session; the message names the database and the cause.',
+  GH_ERR_ENGINE_CAPABILITY_MISMATCH: 'The database lacks a wire-format capability the client negotiated (DEPRECATE_EOF, SESSION_TRACK, …), so the legs cannot agree.',
+  GH_ERR_ENGINE_CREDENTIALS: 'A password-mode database has no credential for the db user, or its password_env / password_file cannot be read.',
+  GH_ERR_ENGINE_CLUSTER: 'The engine cannot read the cluster state (user CAs, roles, locks) or get a db-client certificate from the auth part.',
+  GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
   // --- audit ---
   GH_ERR_AUDIT_INVALID_EVENT:
     'An audit event does not match its schema; the message names the field path and the reason.',
