@@ -93,6 +93,12 @@ export function writeTable(
   out.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
 }
 
+/** Prints the outcome of one action: `json` for --format json, else `text` (whole lines) for people. */
+export function writeResult(ctx: Pick<CommandContext, 'values' | 'stdout'>, json: unknown, text: string): void {
+  if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, json);
+  else ctx.stdout.write(text);
+}
+
 /** Prints a listing in the format the user asked for. */
 export function writeListing<T>(
   ctx: Pick<CommandContext, 'values' | 'stdout'>,

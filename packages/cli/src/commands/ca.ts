@@ -12,7 +12,15 @@ import {
   openAuthorities,
 } from '@gatehouse/auth';
 import { type Command, UsageError } from '../command.js';
-import { optionalString, parseDurationOption, requireString, resolveDataDir, resolveFormat, writeJson, writeListing } from '../output.js';
+import {
+  optionalString,
+  parseDurationOption,
+  requireString,
+  resolveDataDir,
+  resolveFormat,
+  writeListing,
+  writeResult,
+} from '../output.js';
 
 function readCaType(value: string): CaType {
   if (!isCaType(value)) throw new UsageError(`--type must be one of ${CA_TYPES.join(', ')}, not '${value}'`);
@@ -56,20 +64,17 @@ export const caCommands: Command[] = [
     options: { algorithm: { type: 'string' } },
     async run(ctx) {
       const algorithm = readAlgorithm(optionalString(ctx, 'algorithm'));
-      const format = resolveFormat(ctx);
+      resolveFormat(ctx); // a bad --format is a usage error before any CA is made
       const now = new Date();
       const { authorities, created } = await initAuthorities(resolveDataDir(ctx), algorithm ? { algorithm, now } : { now });
       const active = CA_TYPES.map((type) => authorities.list(type)[0]!);
-      if (format === 'json') {
-        writeJson(ctx.stdout, active.map((r) => ({ ...toJson(r, now), created_now: created.includes(r.type) })));
-        return 0;
-      }
-      writeListing(ctx, active, ['TYPE', 'ALGORITHM', 'RESULT', 'SHA-256 FINGERPRINT'], (r) => [
-        r.type,
-        r.algorithm,
-        created.includes(r.type) ? 'created' : 'exists',
-        r.fingerprint,
-      ]);
+      writeListing(
+        ctx,
+        active,
+        ['TYPE', 'ALGORITHM', 'RESULT', 'SHA-256 FINGERPRINT'],
+        (r) => [r.type, r.algorithm, created.includes(r.type) ? 'created' : 'exists', r.fingerprint],
+        (r) => ({ ...toJson(r, now), created_now: created.includes(r.type) }),
+      );
       return 0;
     },
   },
@@ -112,14 +117,11 @@ export const caCommands: Command[] = [
     options: { type: { type: 'string' } },
     async run(ctx) {
       const type = readCaType(requireString(ctx, 'type'));
-      const format = resolveFormat(ctx);
+      resolveFormat(ctx);
       const authorities = await openAuthorities(resolveDataDir(ctx));
       const now = new Date();
-      if (format === 'json') {
-        writeJson(ctx.stdout, authorities.trustedCas(type, now).map((r) => ({ ...toJson(r, now), pem: r.certificate })));
-      } else {
-        ctx.stdout.write(authorities.exportPem(type, now));
-      }
+      const json = authorities.trustedCas(type, now).map((r) => ({ ...toJson(r, now), pem: r.certificate }));
+      writeResult(ctx, json, authorities.exportPem(type, now));
       return 0;
     },
   },

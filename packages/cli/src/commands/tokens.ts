@@ -3,14 +3,7 @@ import { computeCaPin, openAuthorities } from '@gatehouse/auth';
 import { GatehouseError, TokenTypeSchema } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
 import { openCliStore } from '../open-store.js';
-import {
-  optionalString,
-  parseDurationOption,
-  resolveDataDir,
-  resolveFormat,
-  writeJson,
-  writeListing,
-} from '../output.js';
+import { optionalString, parseDurationOption, resolveDataDir, writeListing, writeResult } from '../output.js';
 
 const DEFAULT_TOKEN_TTL = '1h';
 
@@ -37,11 +30,9 @@ export const tokenCommands: Command[] = [
       // The pin first: a token without it is of no use to an engine.
       const caPin = computeCaPin(await readHostCaPem(dataDir));
       const { secret, id, token } = await (await openCliStore(ctx)).createToken({ type: parsedType.data, ttlMs });
-      if (resolveFormat(ctx) === 'json') {
-        writeJson(ctx.stdout, { token: secret, id, type: token.type, expires: token.expires, ca_pin: caPin });
-        return 0;
-      }
-      ctx.stdout.write(
+      writeResult(
+        ctx,
+        { token: secret, id, type: token.type, expires: token.expires, ca_pin: caPin },
         [
           `token:    ${secret}`,
           `type:     ${token.type}`,
