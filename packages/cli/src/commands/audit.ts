@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolveAuditDir, searchAuditLog, verifyAuditLog } from '@gatehouse/auth';
 import { type Command, type CommandContext, UsageError } from '../command.js';
+import { loadAuth } from '../load-auth.js';
 import {
   optionalString,
   parseTimeOption,
@@ -12,7 +12,8 @@ import {
 } from '../output.js';
 import { summarizeAuditEvent } from './audit-summary.js';
 
-function auditDir(ctx: CommandContext): string {
+async function auditDir(ctx: CommandContext): Promise<string> {
+  const { resolveAuditDir } = await loadAuth();
   return resolveAuditDir(resolveDataDir(ctx));
 }
 
@@ -62,8 +63,9 @@ const search: Command = {
       ...(until !== undefined ? { until: parseTimeOption(until, 'until', now) } : {}),
       ...stringOptions(ctx, ['user', 'db', 'type', 'session', 'query']),
     } as const;
-    const dir = auditDir(ctx);
+    const dir = await auditDir(ctx);
     if (!existsSync(dir)) return missing(ctx, dir);
+    const { searchAuditLog } = await loadAuth();
     const events = await searchAuditLog(dir, filter);
     writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
@@ -82,8 +84,9 @@ const verify: Command = {
   summary: 'check the audit log hash chain for edits, insertions and deletions',
   async run(ctx) {
     const format = resolveFormat(ctx);
-    const dir = auditDir(ctx);
+    const dir = await auditDir(ctx);
     if (!existsSync(dir)) return missing(ctx, dir);
+    const { verifyAuditLog } = await loadAuth();
     const report = await verifyAuditLog(dir);
     if (format === 'json') {
       writeJson(ctx.stdout, report);

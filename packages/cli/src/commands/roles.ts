@@ -1,7 +1,6 @@
 // gatectl roles create -f FILE [--force] | roles ls | roles get NAME | roles rm NAME
 import { readFile } from 'node:fs/promises';
 import { GatehouseError, parseRole, type Role } from '@gatehouse/common';
-import { parseAllDocuments, stringify } from 'yaml';
 import type { Command } from '../command.js';
 import { openCliStore } from '../open-store.js';
 import { requireString, writeListing, writeResult } from '../output.js';
@@ -14,6 +13,8 @@ async function readRoleFile(path: string): Promise<Role[]> {
   } catch (err) {
     throw new GatehouseError('GH_ERR_CONFIG', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
+  // yaml is loaded here rather than at startup: only roles create and roles get need it.
+  const { parseAllDocuments } = await import('yaml');
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const roles: Role[] = [];
@@ -90,6 +91,7 @@ export const roleCommands: Command[] = [
       const name = ctx.positionals[0]!;
       const role = await (await openCliStore(ctx)).getRole(name);
       if (role === undefined) throw new GatehouseError('GH_ERR_STORE_NOT_FOUND', `role '${name}' does not exist`);
+      const { stringify } = await import('yaml');
       writeResult(ctx, role, stringify(role));
       return 0;
     },
