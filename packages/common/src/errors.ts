@@ -26,6 +26,16 @@ export const ERROR_CODES = {
   GH_ERR_PROXY_PROTOCOL: 'A PROXY protocol header was malformed, or came from a peer outside proxy.proxy_protocol.trusted_networks.',
 
   // --- tunnel, proxy and engine ---
+  GH_ERR_TUNNEL_PROTOCOL: 'A tunnel peer sent a malformed frame or broke the tunnel protocol; the connection is closed.',
+  GH_ERR_TUNNEL_CLOSED: 'The tunnel connection closed while a stream or request still needed it.',
+  GH_ERR_TUNNEL_HEARTBEAT: 'The tunnel peer missed its heartbeats and is treated as dead.',
+  GH_ERR_TUNNEL_TIMEOUT: 'A tunnel stream open or request got no answer in time.',
+  GH_ERR_TUNNEL_STREAM_RESET: 'The peer reset a tunnel stream; the reason is in the message.',
+  GH_ERR_TUNNEL_STREAM_REJECTED: 'An engine refused to open a stream for a session; the reason is in the message.',
+  GH_ERR_TUNNEL_REQUEST_FAILED: 'A control request over the tunnel failed on the peer; the peer\'s code and message are kept.',
+  GH_ERR_TUNNEL_AUTH: 'An engine presented no client certificate, or one that does not chain to the host CA.',
+  GH_ERR_TUNNEL_NOT_CONNECTED: 'The engine is not connected to a proxy right now; retry later.',
+  GH_ERR_NO_ENGINE: 'No connected engine serves the requested database service.',
   // --- audit ---
 } as const;
 

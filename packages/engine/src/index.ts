@@ -1,2 +1,2 @@
 // Public entry point of @gatehouse/engine.
-export {};
+export * from './tunnel/index.js';

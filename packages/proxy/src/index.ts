@@ -1,2 +1,2 @@
 // Public entry point of @gatehouse/proxy.
-export {};
+export * from './tunnel/index.js';
