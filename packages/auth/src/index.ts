@@ -1,2 +1,3 @@
 // Public entry point of @gatehouse/auth.
-export {};
+export * from './pki/index.js';
+export * from './store/index.js';

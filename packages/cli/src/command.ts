@@ -95,8 +95,29 @@ function formatCommandHelp(program: Program, command: Command): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `gatectl --data-dir D users ls` means `gatectl users ls --data-dir D`: global options may lead. */
+function hoistGlobalOptions(program: Program, argv: readonly string[]): readonly string[] {
+  const hoisted: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : '';
+    const spec = program.globalOptions[name];
+    if (spec === undefined) break;
+    const takesValue = spec.type === 'string' && !arg.includes('=') && i + 1 < argv.length;
+    hoisted.push(...argv.slice(i, takesValue ? i + 2 : i + 1));
+    i += takesValue ? 2 : 1;
+  }
+  if (hoisted.length === 0) return argv;
+  // After the command words, before the command's own options (so `-f` keeps its value).
+  const rest = argv.slice(i);
+  const words = commandWords(rest).length;
+  return [...rest.slice(0, words), ...hoisted, ...rest.slice(words)];
+}
+
 /** Runs one invocation and returns the exit code; never throws. */
-export async function runProgram(program: Program, argv: readonly string[], io: CommandIo): Promise<number> {
+export async function runProgram(program: Program, rawArgv: readonly string[], io: CommandIo): Promise<number> {
+  const argv = hoistGlobalOptions(program, rawArgv);
   const words = commandWords(argv);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (argv.length === 0 || (words.length === 0 && wantsHelp)) {

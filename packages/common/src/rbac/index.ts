@@ -1,2 +1,38 @@
 // Public surface of the rbac area; see docs/architecture.md.
-export {};
+export {
+  type AccessChecker,
+  type AccessDecision,
+  type AccessRequest,
+  type AccessSubject,
+  checkAccess,
+  checkDbName,
+  computeSessionOptions,
+  createAccessChecker,
+  type DatabaseTarget,
+  describeDatabase,
+  type SessionOptions,
+} from './access-checker.js';
+export { compileGlob, type Matcher } from './glob.js';
+export {
+  type DbLabels,
+  DbLabelsSchema,
+  DurationSchema,
+  type Lock,
+  LockSchema,
+  ObjectNameSchema,
+  type Role,
+  type RoleConditions,
+  RoleConditionsSchema,
+  type RoleOptions,
+  RoleOptionsSchema,
+  RoleSchema,
+  type Token,
+  TokenSchema,
+  type TokenType,
+  TokenTypeSchema,
+  type Traits,
+  TraitsSchema,
+  type User,
+  UserSchema,
+} from './schemas.js';
+export { formatSchemaIssues, parseLock, parseRole, parseToken, parseUser, parseWithSchema } from './validate.js';

@@ -1,0 +1,21 @@
+// Public surface of the users/roles/tokens/locks store.
+export { type AtomicWriteHooks, createFileAtomic, writeFileAtomic } from './atomic-file.js';
+export {
+  STORE_KINDS,
+  type StoreBackend,
+  type StoredRecord,
+  type StoreKind,
+  type StoreWatch,
+  type WatchOptions,
+} from './backend.js';
+export { createFileBackend, type FileBackendOptions } from './file-backend.js';
+export { acquireLockFile, type LockFileOptions, type ReleaseLock } from './lock-file.js';
+export {
+  type NewUser,
+  type OpenStoreOptions,
+  openStore,
+  type Store,
+  type UserAccess,
+  type UserPatch,
+} from './store.js';
+export { type CreatedToken, computeCaPin, hashTokenSecret, type TokenInfo } from './tokens.js';

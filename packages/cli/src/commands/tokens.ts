@@ -1,0 +1,75 @@
+// gatectl tokens add --type engine [--ttl 1h] | tokens ls
+import { computeCaPin, openAuthorities } from '@gatehouse/auth';
+import { GatehouseError, TokenTypeSchema } from '@gatehouse/common';
+import { type Command, UsageError } from '../command.js';
+import { openCliStore } from '../open-store.js';
+import {
+  optionalString,
+  parseDurationOption,
+  resolveDataDir,
+  resolveFormat,
+  writeJson,
+  writeListing,
+} from '../output.js';
+
+const DEFAULT_TOKEN_TTL = '1h';
+
+/** The active host CA certificate: engines pin it before they trust the proxy. */
+async function readHostCaPem(dataDir: string): Promise<string> {
+  const active = (await openAuthorities(dataDir)).list('host').find((ca) => ca.active);
+  if (active === undefined) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${dataDir}`);
+  return active.certificate;
+}
+
+export const tokenCommands: Command[] = [
+  {
+    name: 'tokens add',
+    summary: 'create a single-use join token and print it with the host CA pin',
+    usage: '--type engine [--ttl 1h]',
+    options: { type: { type: 'string' }, ttl: { type: 'string' } },
+    async run(ctx) {
+      const parsedType = TokenTypeSchema.safeParse(ctx.values.type);
+      if (!parsedType.success) {
+        throw new UsageError(`--type must be one of: ${TokenTypeSchema.options.join(', ')}`);
+      }
+      const ttlMs = parseDurationOption(optionalString(ctx, 'ttl') ?? DEFAULT_TOKEN_TTL, 'ttl');
+      const dataDir = resolveDataDir(ctx);
+      // The pin first: a token without it is of no use to an engine.
+      const caPin = computeCaPin(await readHostCaPem(dataDir));
+      const { secret, id, token } = await (await openCliStore(ctx)).createToken({ type: parsedType.data, ttlMs });
+      if (resolveFormat(ctx) === 'json') {
+        writeJson(ctx.stdout, { token: secret, id, type: token.type, expires: token.expires, ca_pin: caPin });
+        return 0;
+      }
+      ctx.stdout.write(
+        [
+          `token:    ${secret}`,
+          `type:     ${token.type}`,
+          `expires:  ${token.expires}`,
+          `ca pin:   ${caPin}`,
+          '',
+          'The token works once and is not shown again. In the engine config:',
+          '  engine:',
+          `    join: { token: "${secret}", ca_pin: "${caPin}" }`,
+          '',
+        ].join('\n'),
+      );
+      return 0;
+    },
+  },
+  {
+    name: 'tokens ls',
+    summary: 'list join tokens not yet used (secrets are not kept, only their ids)',
+    async run(ctx) {
+      const tokens = await (await openCliStore(ctx)).listTokens();
+      writeListing(
+        ctx,
+        tokens,
+        ['ID', 'TYPE', 'EXPIRES', 'STATE'],
+        (t) => [t.id, t.type, t.expires, t.expired ? 'expired' : 'valid'],
+        (t) => ({ id: t.id, type: t.type, expires: t.expires, created: t.created, expired: t.expired }),
+      );
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,123 @@
+// Zod schemas for the identity state: roles (exactly DESIGN.md's "Roles" section), users,
+// provisioning tokens and locks. Types are inferred from the schemas so the two never drift.
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+
+/**
+ * Names of users and roles double as file names in the file store and as MySQL-ish
+ * identifiers in messages, so they are kept to a safe alphabet (no '/', no leading dot).
+ */
+export const ObjectNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/,
+    'must be 1-64 characters of letters, digits, _ . @ - (not starting with . @ -)',
+  );
+
+/** A duration as people write it ("30m", "8h", "1h30m"), kept as text so it prints back as written. */
+export const DurationSchema = z.string().superRefine((text, ctx) => {
+  try {
+    if (parseDuration(text) <= 0) ctx.addIssue({ code: 'custom', message: `duration '${text}' must be positive` });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const TEMPLATE = /\{\{\s*([^}]*?)\s*\}\}/g;
+const KNOWN_TEMPLATES = new Set(['internal.db_users', 'internal.db_names']);
+
+/** A db_users / db_names entry: a literal, a glob with '*', or a {{internal.*}} template. */
+const RulePatternSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .superRefine((text, ctx) => {
+    const names = [...text.matchAll(TEMPLATE)].map((m) => m[1] ?? '');
+    if (names.length > 1) ctx.addIssue({ code: 'custom', message: `'${text}' has more than one template` });
+    for (const name of names) {
+      if (!KNOWN_TEMPLATES.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown template '{{${name}}}': use {{internal.db_users}} or {{internal.db_names}}`,
+        });
+      }
+    }
+    if (names.length === 0 && (text.includes('{{') || text.includes('}}'))) {
+      ctx.addIssue({ code: 'custom', message: `'${text}' has an unclosed template` });
+    }
+  });
+
+/** Label values may be one string or a list; each may be a glob. */
+const LabelValueSchema = z.union([z.string().min(1, 'must not be empty'), z.array(z.string().min(1)).min(1)]);
+
+export const DbLabelsSchema = z.record(z.string().min(1), LabelValueSchema).superRefine((labels, ctx) => {
+  const wildcard = labels['*'];
+  if (wildcard !== undefined && wildcard !== '*' && !(Array.isArray(wildcard) && wildcard.every((v) => v === '*'))) {
+    ctx.addIssue({ code: 'custom', path: ['*'], message: "the '*' label key only matches with the value '*'" });
+  }
+});
+
+export const RoleConditionsSchema = z.strictObject({
+  db_labels: DbLabelsSchema.optional(),
+  db_users: z.array(RulePatternSchema).optional(),
+  db_names: z.array(RulePatternSchema).optional(),
+});
+
+export const RoleOptionsSchema = z.strictObject({
+  max_session_ttl: DurationSchema.optional(),
+  client_idle_timeout: DurationSchema.optional(),
+  disconnect_expired_cert: z.boolean().optional(),
+  /** COM_BINLOG_DUMP(_GTID) and COM_REGISTER_SLAVE are denied unless a granting role allows them. */
+  allow_replication: z.boolean().optional(),
+  /** LOAD DATA LOCAL INFILE is relayed only when a granting role allows it. */
+  allow_local_infile: z.boolean().optional(),
+});
+
+export const RoleSchema = z.strictObject({
+  kind: z.literal('role'),
+  name: ObjectNameSchema,
+  options: RoleOptionsSchema.optional(),
+  allow: RoleConditionsSchema.optional(),
+  deny: RoleConditionsSchema.optional(),
+});
+
+export const TraitsSchema = z.strictObject({
+  db_users: z.array(z.string().min(1)).optional(),
+  db_names: z.array(z.string().min(1)).optional(),
+});
+
+const TimestampSchema = z.iso.datetime({ offset: true });
+
+export const UserSchema = z.strictObject({
+  name: ObjectNameSchema,
+  roles: z.array(ObjectNameSchema).min(1, 'a user needs at least one role'),
+  traits: TraitsSchema,
+  created: TimestampSchema,
+  updated: TimestampSchema,
+});
+
+export const TokenTypeSchema = z.enum(['engine']);
+
+/** A provisioning token. Only the SHA-256 of the secret is kept; the secret is shown once. */
+export const TokenSchema = z.strictObject({
+  type: TokenTypeSchema,
+  secret_hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be 'sha256:' and 64 hex digits"),
+  expires: TimestampSchema,
+  created: TimestampSchema,
+});
+
+export const LockSchema = z.strictObject({
+  target: z.strictObject({ user: ObjectNameSchema }),
+  message: z.string(),
+  expires: TimestampSchema.optional(),
+  created: TimestampSchema,
+});
+
+export type Role = z.infer<typeof RoleSchema>;
+export type RoleOptions = z.infer<typeof RoleOptionsSchema>;
+export type RoleConditions = z.infer<typeof RoleConditionsSchema>;
+export type DbLabels = z.infer<typeof DbLabelsSchema>;
+export type Traits = z.infer<typeof TraitsSchema>;
+export type User = z.infer<typeof UserSchema>;
+export type TokenType = z.infer<typeof TokenTypeSchema>;
+export type Token = z.infer<typeof TokenSchema>;
+export type Lock = z.infer<typeof LockSchema>;
