@@ -1,3 +1,4 @@
 // Public entry point of @gatehouse/auth.
+export * from './audit/index.js';
 export * from './pki/index.js';
 export * from './store/index.js';

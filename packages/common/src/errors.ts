@@ -56,6 +56,15 @@ export const ERROR_CODES = {
   GH_ERR_TUNNEL_NOT_CONNECTED: 'The engine is not connected to a proxy right now; retry later.',
   GH_ERR_NO_ENGINE: 'No connected engine serves the requested database service.',
   // --- audit ---
+  GH_ERR_AUDIT_INVALID_EVENT:
+    'An audit event does not match its schema; the message names the field path and the reason.',
+  GH_ERR_AUDIT_WRITE: 'The audit store could not write or fsync a batch; none of that batch was acknowledged.',
+  GH_ERR_AUDIT_CORRUPT:
+    'An audit log file is damaged beyond a torn last line; run gatectl audit verify for the first bad line.',
+  GH_ERR_AUDIT_LOCKED:
+    'Another live process holds the audit log open for writing; the message names it and the lock file.',
+  GH_ERR_AUDIT_CLOSED: 'An audit store, spool or sink was used after it was closed.',
+  GH_ERR_AUDIT_SPOOL: "The engine's audit spool could not be written or read.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

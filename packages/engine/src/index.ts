@@ -1,2 +1,3 @@
 // Public entry point of @gatehouse/engine.
+export * from './audit/index.js';
 export * from './tunnel/index.js';

@@ -18,3 +18,4 @@ export {
   type FakeResponse,
   startFakeMysqlServer,
 } from './fake-mysql-server.js';
+export { makeAuditEvent } from './audit-events.js';

@@ -1,0 +1,61 @@
+// The contract every audit backend keeps: the JSONL files here, PostgreSQL later.
+import type { AuditEvent } from '@gatehouse/common';
+
+export interface AppendResult {
+  /** Events newly stored. */
+  readonly appended: number;
+  /** Events whose uid was already stored; nothing was written for them. */
+  readonly duplicates: number;
+}
+
+export interface AuditSearchFilter {
+  /** Events at or after this time. */
+  readonly since?: Date;
+  /** Events before this time. */
+  readonly until?: Date;
+  readonly user?: string;
+  /** Matches the db service or the db name. */
+  readonly db?: string;
+  /** An event type, or a prefix ending in '*' such as "db.session.mysql.*". */
+  readonly type?: string;
+  /** A session id. */
+  readonly session?: string;
+  /** Case-insensitive text to find in the query text. */
+  readonly query?: string;
+  /** At most this many events (default 1000). With order 'desc', the newest ones. */
+  readonly limit?: number;
+  /** Oldest first ('asc', the default) or newest first. */
+  readonly order?: 'asc' | 'desc';
+}
+
+export type VerifyReport =
+  | {
+      readonly ok: true;
+      readonly files: number;
+      readonly events: number;
+      /** Something worth knowing that is not tampering, e.g. an unfinished last line. */
+      readonly notes: readonly string[];
+    }
+  | {
+      readonly ok: false;
+      readonly files: number;
+      readonly events: number;
+      /** The first bad file and line (1-based; 0 when the problem is the file as a whole). */
+      readonly file: string;
+      readonly line: number;
+      readonly reason: string;
+      readonly notes: readonly string[];
+    };
+
+export interface AuditStore {
+  /**
+   * Stores events in order and resolves once they are durable (fsynced, or committed).
+   * A uid already stored is skipped, so redelivery is safe. Rejects with
+   * GH_ERR_AUDIT_INVALID_EVENT before storing anything if an event fails its schema.
+   */
+  append(events: readonly AuditEvent[]): Promise<AppendResult>;
+  search(filter: AuditSearchFilter): Promise<AuditEvent[]>;
+  /** Checks the hash chain from the first event to the last. */
+  verify(): Promise<VerifyReport>;
+  close(): Promise<void>;
+}

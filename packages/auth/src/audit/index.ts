@@ -1,0 +1,14 @@
+// The audit store: the contract, and the default JSONL backend.
+export type { AppendResult, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
+export { canonicalJson } from './canonical-json.js';
+export { type ChainRecord, GENESIS_HASH } from './chain-record.js';
+export {
+  type JsonlAuditStore,
+  type JsonlAuditStoreOptions,
+  type JsonlAuditStoreStats,
+  openJsonlAuditStore,
+} from './jsonl-store.js';
+export { resolveAuditDir } from './log-files.js';
+export type { TailRepair } from './open-log.js';
+export { searchAuditLog } from './search-log.js';
+export { verifyAuditLog } from './verify-log.js';

@@ -1,0 +1,214 @@
+// The default audit store: append-only JSONL files under <data_dir>/audit, hash-chained, with
+// group commit. Appends that arrive while a write is in flight (or in the same turn of the
+// event loop) share the next write and the next fdatasync, so many sessions cost one fsync.
+import { mkdir, type FileHandle, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type AuditEvent, AuditFailure, parseAuditEvent } from '@gatehouse/common';
+import type { AppendResult, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
+import { serializeRecord } from './chain-record.js';
+import { HEAD_FILE, logFileName, utcDate } from './log-files.js';
+import { openLog, type TailRepair } from './open-log.js';
+import { RecentUids } from './recent-uids.js';
+import { searchAuditLog } from './search-log.js';
+import { lockAuditDir } from './writer-lock.js';
+import { verifyAuditLog } from './verify-log.js';
+
+export interface JsonlAuditStoreOptions {
+  /** The audit directory, normally <data_dir>/audit. */
+  readonly dir: string;
+  /** Start a new file past this size; default 256 MiB. Files also roll over each UTC day. */
+  readonly maxFileBytes?: number;
+  /** How many recent uids to remember for idempotent redelivery; default 100 000. */
+  readonly uidWindow?: number;
+  /** Told once when opening repaired a torn tail (log it as a warning). */
+  readonly onRepair?: (repair: TailRepair) => void;
+  /** Clock for file dates, for tests. */
+  readonly now?: () => number;
+}
+
+export interface JsonlAuditStoreStats {
+  readonly appends: number;
+  readonly events: number;
+  readonly duplicates: number;
+  /** Group writes, each followed by one fdatasync. */
+  readonly writes: number;
+  readonly syncs: number;
+}
+
+export interface JsonlAuditStore extends AuditStore {
+  readonly dir: string;
+  /** What opening repaired, if anything. */
+  readonly repair: TailRepair | undefined;
+  stats(): JsonlAuditStoreStats;
+}
+
+interface PendingAppend {
+  readonly events: readonly AuditEvent[];
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const HEAD_WIDTH = 127;
+
+export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Promise<JsonlAuditStore> {
+  const { dir } = options;
+  const maxFileBytes = options.maxFileBytes ?? 256 * 1024 * 1024;
+  const uidWindow = options.uidWindow ?? 100_000;
+  const now = options.now ?? Date.now;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const unlock = await lockAuditDir(dir);
+  const uids = new RecentUids(uidWindow);
+  let opened: Awaited<ReturnType<typeof openLog>>;
+  try {
+    opened = await openLog(dir, uids, uidWindow);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+  if (opened.repair) options.onRepair?.(opened.repair);
+
+  let seq = opened.seq;
+  let lastHash = opened.hash;
+  const newest = opened.files.at(-1);
+  let current: { handle: FileHandle; date: string; index: number; size: number } | undefined;
+  if (newest) {
+    current = { handle: await open(newest.path, 'a'), date: newest.date, index: newest.index, size: opened.size };
+  }
+  await (await open(join(dir, HEAD_FILE), 'a', 0o600)).close();
+  const head = await open(join(dir, HEAD_FILE), 'r+');
+  let pending: PendingAppend[] = [];
+  let flushing = false;
+  let closed = false;
+  let broken: unknown;
+  const stats = { appends: 0, events: 0, duplicates: 0, writes: 0, syncs: 0 };
+  let idle: Array<() => void> = [];
+
+  const fileFor = async (bytes: number) => {
+    const date = utcDate(now());
+    if (current && current.date === date && (current.size === 0 || current.size + bytes <= maxFileBytes))
+      return current;
+    const index = current && current.date === date ? current.index + 1 : 0;
+    await current?.handle.close();
+    const handle = await open(join(dir, logFileName(date, index)), 'a', 0o600);
+    current = { handle, date, index, size: 0 };
+    return current;
+  };
+
+  const writeHead = async (): Promise<void> => {
+    // Written after the log's fdatasync, so HEAD never names an event that is not durable.
+    // Fixed width, so rewriting in place never leaves a longer old tail behind.
+    const text = JSON.stringify({ seq, hash: lastHash }).padEnd(HEAD_WIDTH, ' ');
+    await head.write(`${text}\n`, 0);
+  };
+
+  const writeBatch = async (batch: PendingAppend[]): Promise<void> => {
+    const results: AppendResult[] = [];
+    const seen = new Set<string>();
+    let nextSeq = seq;
+    let nextHash = lastHash;
+    let text = '';
+    for (const request of batch) {
+      let appended = 0;
+      let duplicates = 0;
+      for (const event of request.events) {
+        if (uids.has(event.uid) || seen.has(event.uid)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(event.uid);
+        nextSeq++;
+        const record = serializeRecord(nextSeq, nextHash, event);
+        nextHash = record.hash;
+        text += record.line;
+        appended++;
+      }
+      results.push({ appended, duplicates });
+    }
+    if (text.length > 0) {
+      const bytes = Buffer.from(text);
+      const file = await fileFor(bytes.length);
+      try {
+        let written = 0;
+        while (written < bytes.length) {
+          const r = await file.handle.write(bytes, written, bytes.length - written);
+          written += r.bytesWritten;
+        }
+        stats.writes++;
+        await file.handle.datasync();
+        stats.syncs++;
+      } catch (err) {
+        try {
+          await file.handle.truncate(file.size);
+        } catch (truncateErr) {
+          broken = truncateErr;
+        }
+        throw err;
+      }
+      file.size += bytes.length;
+      seq = nextSeq;
+      lastHash = nextHash;
+      for (const uid of seen) uids.add(uid);
+      await writeHead();
+    }
+    for (const [i, request] of batch.entries()) {
+      const r = results[i]!;
+      stats.events += r.appended;
+      stats.duplicates += r.duplicates;
+      request.resolve(r);
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      try {
+        if (broken) throw broken;
+        await writeBatch(batch);
+      } catch (err) {
+        const failure = new AuditFailure('GH_ERR_AUDIT_WRITE', 'could not write audit events to the log', {
+          cause: err,
+        });
+        for (const request of batch) request.reject(failure);
+      }
+    }
+    flushing = false;
+    const waiters = idle;
+    idle = [];
+    for (const w of waiters) w();
+  };
+
+  return {
+    dir,
+    repair: opened.repair,
+    append(events) {
+      if (closed) return Promise.reject(new AuditFailure('GH_ERR_AUDIT_CLOSED', 'audit store is closed'));
+      let parsed: AuditEvent[];
+      try {
+        parsed = events.map((e) => parseAuditEvent(e));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      stats.appends++;
+      return new Promise<AppendResult>((resolve, reject) => {
+        pending.push({ events: parsed, resolve, reject });
+        if (!flushing) {
+          flushing = true;
+          // Appends made in this same turn of the event loop join the first write.
+          setImmediate(() => void flush());
+        }
+      });
+    },
+    search: (filter: AuditSearchFilter) => searchAuditLog(dir, filter),
+    verify: (): Promise<VerifyReport> => verifyAuditLog(dir),
+    stats: () => ({ ...stats }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (flushing) await new Promise<void>((resolve) => idle.push(resolve));
+      await current?.handle.close();
+      await head.close();
+      await unlock();
+    },
+  };
+}

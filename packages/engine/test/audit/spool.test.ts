@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { openJsonlAuditStore } from '@gatehouse/auth';
+import { type AuditEvent, createAudit } from '@gatehouse/common';
+import { makeAuditEvent } from '@gatehouse/common/testing';
+import { createSpooledAuditSink, openAuditSpool, startSpoolForwarder } from '../../src/index.js';
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const events = (n: number, sid = 's') =>
+  Array.from({ length: n }, (_, i) => makeAuditEvent('db.session.query', { sid, query: `SELECT ${i}` }));
+
+test('unacknowledged events survive a restart and are read again; acknowledged ones are not', async (t) => {
+  const dir = tempDir(t);
+  let spool = await openAuditSpool({ dir });
+  const batch = events(5);
+  await spool.append(batch.slice(0, 3));
+  await spool.append(batch.slice(3));
+  const first = await spool.read(2);
+  assert.deepEqual(first.events, batch.slice(0, 2));
+  await spool.ack(first.end);
+  await spool.close();
+
+  spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  const rest = await spool.read(100);
+  assert.deepEqual(rest.events, batch.slice(2));
+  assert.equal(rest.skipped, 0);
+  await spool.ack(rest.end);
+  assert.equal(spool.pendingBytes(), 0);
+  assert.deepEqual((await spool.read(100)).events, []);
+});
+
+test('a torn last line is cut when the spool opens', async (t) => {
+  const dir = tempDir(t);
+  let spool = await openAuditSpool({ dir });
+  await spool.append(events(2));
+  await spool.close();
+  appendFileSync(join(dir, 'spool.jsonl'), '{"uid":"torn');
+  spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  assert.equal(spool.repairedBytes, 12);
+  assert.equal((await spool.read(10)).events.length, 2);
+});
+
+test('a fully acknowledged spool is emptied past the compaction size, and a stale ack cannot skip new events', async (t) => {
+  const dir = tempDir(t);
+  let spool = await openAuditSpool({ dir, compactBytes: 1 });
+  await spool.append(events(3));
+  const r = await spool.read(10);
+  await spool.ack(r.end);
+  assert.equal(statSync(join(dir, 'spool.jsonl')).size, 0);
+  assert.equal(readFileSync(join(dir, 'spool.ack'), 'utf8').trim(), '0');
+  await spool.close();
+  // A crash between emptying the file and writing the ack leaves an ack past the end.
+  writeFileSync(join(dir, 'spool.ack'), `${r.end}\n`);
+  spool = await openAuditSpool({ dir });
+  await spool.close();
+  spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  const fresh = events(2, 'after-compaction');
+  await spool.append(fresh);
+  assert.deepEqual((await spool.read(10)).events, fresh);
+});
+
+test('the forwarder delivers spooled events to the store exactly once across a failure and a restart', async (t) => {
+  const spoolDir = tempDir(t);
+  const store = await openJsonlAuditStore({ dir: tempDir(t) });
+  t.after(() => store.close());
+  let spool = await openAuditSpool({ dir: spoolDir });
+  let failures = 0;
+  let forwarder = startSpoolForwarder({
+    spool,
+    retryDelayMs: 1,
+    send: async (batch) => {
+      if (failures++ === 0) throw new Error('tunnel down');
+      await store.append(batch);
+    },
+  });
+  const sink = createSpooledAuditSink(spool, forwarder);
+  const audit = createAudit({ sink });
+  const session = {
+    id: 'sess',
+    user: 'alice',
+    roles: ['dev'],
+    dbService: 'db',
+    dbUser: 'app',
+    dbName: 'app',
+    clientAddr: '127.0.0.1:1',
+    engineId: 'e1',
+    proxyId: 'p1',
+    clientAttributes: {},
+  };
+  for (let i = 0; i < 20; i++) audit.onQuery(session, `SELECT ${i}`, { kind: 'rows', rows: 1 }, 1);
+  await sink.flush();
+  await forwarder.drained();
+  assert.ok(failures >= 2);
+  assert.equal((await store.search({})).length, 20);
+
+  // The receiver stores a batch but the engine dies before recording the ack.
+  const more = events(4, 'redelivered');
+  await spool.append(more);
+  await store.append(more);
+  await forwarder.stop();
+  await spool.close();
+
+  spool = await openAuditSpool({ dir: spoolDir });
+  t.after(() => spool.close());
+  let resent: readonly AuditEvent[] = [];
+  let duplicates = 0;
+  forwarder = startSpoolForwarder({
+    spool,
+    send: async (batch) => {
+      resent = batch;
+      duplicates += (await store.append(batch)).duplicates;
+    },
+  });
+  t.after(() => forwarder.stop());
+  await forwarder.drained();
+  assert.deepEqual(resent, more);
+  assert.equal(duplicates, more.length);
+  assert.equal((await store.search({})).length, 24);
+  assert.equal((await store.verify()).ok, true);
+});
+
+test('fuzz: a spool file of random bytes opens and reads without throwing', async (t) => {
+  let seed = 99;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  for (let round = 0; round < 20; round++) {
+    const dir = tempDir(t);
+    const bytes = Buffer.alloc(Math.floor(random() * 4096));
+    for (let i = 0; i < bytes.length; i++) bytes[i] = random() < 0.1 ? 0x0a : Math.floor(random() * 256);
+    writeFileSync(join(dir, 'spool.jsonl'), bytes);
+    const spool = await openAuditSpool({ dir });
+    const r = await spool.read(1000);
+    assert.ok(r.end <= bytes.length);
+    assert.ok(r.events.length + r.skipped >= 0);
+    await spool.ack(r.end);
+    assert.equal(spool.pendingBytes(), 0);
+    await spool.close();
+  }
+});
