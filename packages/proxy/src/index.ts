@@ -17,7 +17,7 @@ export {
 export { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
 export type { FrontDoorContext, LiveConnection } from './front-door/session-context.js';
 export { ProxyMetrics } from './metrics/proxy-metrics.js';
-export { type ListenAddress, type Proxy, type StartProxyOptions, splitHostPort, startProxy } from './proxy.js';
+export { type ListenAddress, type RunningProxy, type StartProxyOptions, splitHostPort, startProxy } from './proxy.js';
 export {
   createEngineRouter,
   ENGINE_NO_SUCH_DATABASE,

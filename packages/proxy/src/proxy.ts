@@ -36,7 +36,7 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-export interface Proxy {
+export interface RunningProxy {
   readonly proxyId: string;
   readonly mysqlAddress: ListenAddress;
   readonly webAddress: ListenAddress;
@@ -57,7 +57,7 @@ export function splitHostPort(text: string): ListenAddress {
   return { host, port: Number(text.slice(at + 1)) };
 }
 
-export async function startProxy(options: StartProxyOptions): Promise<Proxy> {
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { config, authorities, store, log } = options;
   const proxyId = options.proxyId ?? `proxy-${hostname()}`;
   const credentials = await ProxyCredentials.create({

@@ -39,7 +39,6 @@ export function createWebServer(options: ProxyWebServerOptions): FastifyInstance
   const { credentials, tunnel } = options;
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
-    disableRequestLogging: true,
     bodyLimit: 64 * 1024,
     https: tlsOptions(credentials),
   }) as unknown as FastifyInstance;
@@ -67,6 +66,7 @@ export function createWebServer(options: ProxyWebServerOptions): FastifyInstance
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }
   });
-  app.addHook('onClose', async () => tunnel.close());
+  // Before the HTTP server waits for its sockets: the tunnels are upgraded sockets it still counts.
+  app.addHook('preClose', async () => tunnel.close());
   return app;
 }
