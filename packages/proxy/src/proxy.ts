@@ -10,6 +10,7 @@ import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
+import type { LiveConnection } from './front-door/session-context.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
 import { ProxyCredentials } from './tls/proxy-credentials.js';
@@ -44,6 +45,10 @@ export interface RunningProxy {
   readonly credentials: ProxyCredentials;
   readonly metrics: ProxyMetrics;
   readonly web: FastifyInstance;
+  /** The connection limits in force; SIGHUP handling may change them in place. */
+  readonly limits: ConnectionLimits;
+  /** MySQL client connections open now, handshaking or relaying. */
+  connections(): Iterable<LiveConnection>;
   /** The greeting a client connecting now would get. */
   greeting(): GreetingProfile;
   /** Drains: stops accepting, lets sessions run for `graceMs`, closes them, then the HTTPS side. */
@@ -90,10 +95,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
 
   const metrics = new ProxyMetrics();
   let connectionId = 0;
+  const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
   const listener = new MysqlListener({
     proxyId,
     log: log.child({ component: 'mysql' }),
-    limits: new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip),
+    limits,
     handshakeTimeoutMs: config.limits.handshake_timeout,
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
     greeting,
@@ -142,6 +148,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     credentials,
     metrics,
     web,
+    limits,
+    connections: () => listener.connections,
     greeting,
     async close(drain = {}) {
       draining = true;

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import {
   type HandshakeResponse41,
   type Identity,
+  isGatehouseError,
   MysqlConnectError,
   negotiateCapabilities,
   ServerError,
@@ -19,7 +20,7 @@ import type { Logger } from 'pino';
 import { readPeerChain } from './client-certificate.js';
 import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
-import { readClientPreamble } from './proxy-preamble.js';
+import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './relay.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
 import { describeFailure } from './describe-failure.js';
@@ -174,22 +175,19 @@ export class ClientConnection implements LiveConnection {
 
   async #readProxyHeader(): Promise<void> {
     const ctx = this.#ctx;
-    const preamble = await this.#guard(readClientPreamble(this.#plain));
+    const peer = this.#address.host;
+    const trusted = ctx.trustedNetworks.contains(peer);
+    let preamble: ClientPreamble;
+    try {
+      preamble = await this.#guard(readClientPreamble(this.#plain));
+    } catch (err) {
+      if (!isGatehouseError(err, 'GH_ERR_PROXY_PROTOCOL')) throw err;
+      throw trusted ? this.#proxyHeaderError(err) : this.#proxyHeaderError(untrustedProxyHeader(peer, err));
+    }
     this.#handshake.channel.replaceSocket(this.#plain, preamble.rest);
     this.#plain.resume();
     if (preamble.header === undefined) return;
-    const peer = this.#address.host;
-    if (!ctx.trustedNetworks.contains(peer)) {
-      // The client's first packet (sequence 1) may follow the header; answer as if to it.
-      this.#handshake.sequenceId = 2;
-      this.#canReply = true;
-      throw new FrontDoorError(
-        'GH_ERR_PROXY_PROTOCOL',
-        ServerError.HostNotPrivileged,
-        'proxy_header',
-        `Proxy header is not accepted from ${peer}`,
-      );
-    }
+    if (!trusted) throw this.#proxyHeaderError(untrustedProxyHeader(peer));
     if (preamble.header.kind !== 'proxied') return;
     const source = preamble.header.source;
     this.#address = { host: source.address, port: source.port };
@@ -197,6 +195,16 @@ export class ClientConnection implements LiveConnection {
     ctx.limits.releaseIp(this.#countedIp);
     this.#countedIp = source.address;
     ctx.limits.acquireIp(this.#countedIp);
+  }
+
+  /**
+   * A PROXY header failure comes where the client's first packet (sequence 1) would be, so the
+   * ERR is written as the answer to it: a client that sent a plain HandshakeResponse reads it.
+   */
+  #proxyHeaderError(err: Error): Error {
+    this.#handshake.sequenceId = 2;
+    this.#canReply = true;
+    return err;
   }
 
   /** A proxied client's real address is known only after the header, so its share is checked here. */
@@ -280,6 +288,16 @@ export class ClientConnection implements LiveConnection {
     socket.end();
     setTimeout(() => this.#plain.destroy(), CLOSE_GRACE_MS).unref();
   }
+}
+
+function untrustedProxyHeader(peer: string, cause?: unknown): FrontDoorError {
+  return new FrontDoorError(
+    'GH_ERR_PROXY_PROTOCOL',
+    ServerError.HostNotPrivileged,
+    'proxy_header',
+    `Proxy header is not accepted from ${peer}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 export function tooManyConnections(which: string, limit: number): FrontDoorError {

@@ -10,6 +10,8 @@ import type { FrontDoorContext, LiveConnection } from './session-context.js';
 export interface DrainOptions {
   /** How long open sessions may go on before they are closed (default 0: close at once). */
   readonly graceMs?: number;
+  /** Aborting ends the grace period at once (a second SIGTERM). */
+  readonly signal?: AbortSignal;
 }
 
 export class MysqlListener {
@@ -81,10 +83,20 @@ export class MysqlListener {
       else this.#onEmpty = resolve;
     });
     const grace = options.graceMs ?? 0;
-    if (grace > 0) {
+    const signal = options.signal;
+    if (grace > 0 && !signal?.aborted) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([empty, new Promise<void>((resolve) => (timer = setTimeout(resolve, grace)))]);
+      let onAbort: (() => void) | undefined;
+      await Promise.race([
+        empty,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, grace);
+          onAbort = resolve;
+          signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
       clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
     if (this.#live.size > 0) {
       this.#ctx.log.info({ connections: this.#live.size }, 'closing the connections left after the drain grace period');
