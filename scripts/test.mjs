@@ -28,6 +28,7 @@ function findTests(dir, out = []) {
 const roots = [
   ...readdirSync(join(ROOT, 'packages')).map((p) => join(ROOT, 'packages', p, 'dist', 'test')),
   join(ROOT, 'test', 'dist', 'src'),
+  join(ROOT, 'bench', 'dist', 'test'),
 ];
 const files = roots
   .flatMap((r) => findTests(r))

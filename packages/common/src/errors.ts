@@ -63,6 +63,23 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_CREDENTIALS: 'A password-mode database has no credential for the db user, or its password_env / password_file cannot be read.',
   GH_ERR_ENGINE_CLUSTER: 'The engine cannot read the cluster state (user CAs, roles, locks) or get a db-client certificate from the auth part.',
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
+  // proxy front door, join and renewal
+  GH_ERR_PROXY_TOO_MANY_CONNECTIONS:
+    'The proxy refused a MySQL connection because proxy.limits.max_connections or max_connections_per_ip was reached (ERR 1040).',
+  GH_ERR_PROXY_INSECURE_TRANSPORT:
+    'A MySQL client sent its login without SSL; Gatehouse requires TLS with a client certificate (ERR 3159).',
+  GH_ERR_PROXY_HANDSHAKE_TIMEOUT:
+    'A MySQL client did not finish the connection phase within proxy.limits.handshake_timeout; the connection was closed.',
+  GH_ERR_PROXY_NO_DB_USER:
+    "Neither the client's login nor its certificate names a database user; connect with -u <db user>.",
+  GH_ERR_PROXY_ENGINE_REPLY:
+    "An engine answered a session's login with something other than one OK or ERR packet, or closed the stream first.",
+  GH_ERR_JOIN_REQUEST:
+    'A /v1/join or /v1/renew request was malformed: missing token, bad engine name or unusable public key.',
+  GH_ERR_JOIN_PIN:
+    "While joining, the proxy's certificate did not chain to a host CA with the pinned SHA-256; check the --ca-pin from 'gatectl tokens add'.",
+  GH_ERR_JOIN_FAILED:
+    "Joining or renewing the engine's host certificate failed; the message carries the proxy's answer.",
   // --- audit ---
   GH_ERR_AUDIT_INVALID_EVENT:
     'An audit event does not match its schema; the message names the field path and the reason.',

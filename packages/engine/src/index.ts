@@ -12,3 +12,4 @@ export {
   startHealthChecker,
 } from './health/health-checker.js';
 export { type EngineMetrics, renderMetrics } from './diag/metrics.js';
+export * from './join/index.js';

@@ -10,15 +10,20 @@ export interface AtomicWriteHooks {
   readonly beforeCommit?: (tempPath: string) => void | Promise<void>;
 }
 
-const FILE_MODE = 0o600;
+export interface AtomicWriteOptions extends AtomicWriteHooks {
+  /** The new file's mode; 0600 unless the content is public (a CA's state and certificates). */
+  readonly mode?: number;
+}
+
+const DEFAULT_MODE = 0o600;
 
 /** Temp files start with a dot so listings skip them; a crash may leave one behind. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-async function writeDurable(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx', FILE_MODE);
+async function writeDurable(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(path, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -44,12 +49,12 @@ async function removeQuietly(path: string): Promise<void> {
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  hooks: AtomicWriteHooks = {},
+  options: AtomicWriteOptions = {},
 ): Promise<void> {
   const temp = tempPathFor(path);
   try {
-    await writeDurable(temp, data);
-    await hooks.beforeCommit?.(temp);
+    await writeDurable(temp, data, options.mode ?? DEFAULT_MODE);
+    await options.beforeCommit?.(temp);
     await rename(temp, path);
   } catch (err) {
     await removeQuietly(temp);
@@ -65,12 +70,12 @@ export async function writeFileAtomic(
 export async function createFileAtomic(
   path: string,
   data: string | Uint8Array,
-  hooks: AtomicWriteHooks = {},
+  options: AtomicWriteOptions = {},
 ): Promise<boolean> {
   const temp = tempPathFor(path);
   try {
-    await writeDurable(temp, data);
-    await hooks.beforeCommit?.(temp);
+    await writeDurable(temp, data, options.mode ?? DEFAULT_MODE);
+    await options.beforeCommit?.(temp);
     await link(temp, path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;

@@ -1,6 +1,8 @@
-// An advisory lock between processes sharing a data dir (gatectl and a running server): a file
-// created with O_EXCL. Its owner writes pid, host and a nonce into it, so a lock left behind by
-// a crashed process can be recognised and broken.
+// A short-lived advisory lock between processes sharing a data dir (gatectl and a running
+// server): a file created with O_EXCL, held for the milliseconds of one update. Its owner writes
+// pid, host and a nonce into it, so a lock left behind by a crashed process can be recognised and
+// broken. The store and the CA directory use it; the audit writer's lock is a different kind
+// (held for a process's lifetime, see audit/writer-lock.ts).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
@@ -23,7 +25,8 @@ interface LockOwner {
 
 export type ReleaseLock = () => Promise<void>;
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -108,5 +111,15 @@ export async function acquireLockFile(path: string, options: LockFileOptions = {
     }
     await delay(wait + Math.random() * wait);
     wait = Math.min(wait * 2, 50);
+  }
+}
+
+/** Runs `fn` holding the lock at `path`, and releases it however `fn` ends. */
+export async function withLockFile<T>(path: string, options: LockFileOptions, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireLockFile(path, options);
+  try {
+    return await fn();
+  } finally {
+    await release();
   }
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createFileAtomic, writeFileAtomic } from '../../src/store/atomic-file.js';
+import { createFileAtomic, writeFileAtomic } from '../../src/files/atomic-file.js';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'gh-atomic-'));
@@ -64,7 +64,7 @@ test('atomic write: a writer process killed between write and rename leaves the 
   const { openStore } = await import('../../src/store/store.js');
   const store = await openStore({ dataDir: dir });
   await store.putRole({ kind: 'role', name: 'dev', options: { max_session_ttl: '8h' } });
-  const modulePath = new URL('../../src/store/atomic-file.js', import.meta.url).href;
+  const modulePath = new URL('../../src/files/atomic-file.js', import.meta.url).href;
   const target = join(dir, 'state', 'roles', 'dev.json');
   // A real crash: the child SIGKILLs itself once the new bytes are durable in its temp file.
   const script = `

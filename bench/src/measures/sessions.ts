@@ -1,0 +1,127 @@
+// Memory per idle session and connection rate, with mysql2 over TLS with the client cert.
+import type { Connection } from 'mysql2/promise';
+import { waitFor } from '../child.js';
+import { createSessionFactory, type SessionFactory } from '../mysql-client.js';
+import { readSettledRssKiB } from '../proc-stats.js';
+import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
+import { errorText, type MeasureContext } from './context.js';
+
+/** Sessions opened at once while filling up; bounded so no target sees a connect storm. */
+const OPEN_CONCURRENCY = 32;
+
+async function openSessions(factory: SessionFactory, count: number): Promise<Connection[]> {
+  const open: Connection[] = [];
+  let next = 0;
+  let failure: unknown;
+  async function worker(): Promise<void> {
+    while (next < count && failure === undefined) {
+      next++;
+      try {
+        const conn = await factory.open();
+        open.push(conn);
+        // A session is only "open" once a query has crossed every hop (and the engine's leg).
+        await conn.query('SELECT 1');
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, worker));
+  if (failure !== undefined) {
+    await closeSessions(open);
+    throw new Error(`opening ${count} sessions failed after ${open.length}: ${errorText(failure)}`, { cause: failure });
+  }
+  return open;
+}
+
+async function closeSessions(sessions: Connection[]): Promise<void> {
+  for (let i = 0; i < sessions.length; i += OPEN_CONCURRENCY) {
+    await Promise.all(sessions.slice(i, i + OPEN_CONCURRENCY).map((c) => c.end().catch(() => c.destroy())));
+  }
+}
+
+async function waitForServerSessions(ctx: MeasureContext, atMost: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const [row] = await ctx.db.db.sql("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
+      return Number(row?.Value ?? Number.POSITIVE_INFINITY) <= atMost;
+    },
+    60_000,
+    `MariaDB to drop to ${atMost} sessions`,
+  );
+}
+
+export async function measureIdleMemory(ctx: MeasureContext, results: Results): Promise<void> {
+  const n = ctx.profile.idleSessions;
+  // For direct these are MariaDB's own figures: a reference, not a ratio's denominator.
+  const perSession = { id: metricIds.idleKiB, label: `memory per idle session (${n} sessions)`, unit: 'KiB', digits: 1, noRatio: true } as const;
+  const base = { id: metricIds.idleBase, label: 'RSS at 0 sessions', unit: 'MiB', digits: 1, noRatio: true } as const;
+  const [row] = await ctx.db.db.sql("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
+  // Gateways' health checks may hold a few sessions of their own at any moment.
+  const idleServerSessions = Number(row?.Value ?? 0) + 8;
+  for (const { target, endpoint } of ctx.live) {
+    const pids = target.pids();
+    let sessions: Connection[] = [];
+    try {
+      // Every target starts from the same place: the last one's sessions are gone.
+      await waitForServerSessions(ctx, idleServerSessions);
+      const before = await readSettledRssKiB(pids);
+      sessions = await openSessions(createSessionFactory(endpoint), n);
+      const after = await readSettledRssKiB(pids);
+      const kib = (after - before) / n;
+      recordValue(results, base, target.name, before / 1024);
+      recordValue(results, perSession, target.name, kib);
+      ctx.log(`idle memory ${target.name}: ${(before / 1024).toFixed(1)} MiB at 0, ${kib.toFixed(1)} KiB per session`);
+    } catch (err) {
+      recordFailure(results, perSession, target.name, errorText(err));
+      ctx.log(`idle memory ${target.name}: failed: ${errorText(err)}`);
+    } finally {
+      await closeSessions(sessions);
+    }
+  }
+}
+
+export async function measureConnectRate(ctx: MeasureContext, results: Results): Promise<void> {
+  const clients = ctx.profile.connectClients;
+  const metric = { id: metricIds.connectRate, label: `new sessions/s (${clients} clients: connect, SELECT 1, quit)`, unit: '/s', digits: 0 };
+  for (const { target, endpoint } of ctx.live) {
+    const factory = createSessionFactory(endpoint);
+    // Untimed first second: JIT, TLS session setup paths and MariaDB's thread cache warm up, so
+    // the first target measured is not the one that pays for it.
+    const warm = await churnSessions(factory, clients, 1_000);
+    const run = warm.failure === undefined ? await churnSessions(factory, clients, ctx.profile.connectSeconds * 1000) : warm;
+    if (run.failure !== undefined) {
+      recordFailure(results, metric, target.name, `after ${run.done} sessions: ${errorText(run.failure)}`);
+      ctx.log(`connect rate ${target.name}: failed: ${errorText(run.failure)}`);
+    } else {
+      recordValue(results, metric, target.name, run.done / run.seconds);
+      ctx.log(`connect rate ${target.name}: ${(run.done / run.seconds).toFixed(0)}/s`);
+    }
+  }
+}
+
+/** `clients` loops of connect, SELECT 1, quit for `ms`; the first error stops every loop. */
+async function churnSessions(
+  factory: SessionFactory,
+  clients: number,
+  ms: number,
+): Promise<{ done: number; seconds: number; failure: unknown }> {
+  const deadline = Date.now() + ms;
+  let done = 0;
+  let failure: unknown;
+  const started = process.hrtime.bigint();
+  async function worker(): Promise<void> {
+    while (Date.now() < deadline && failure === undefined) {
+      try {
+        const conn = await factory.open();
+        await conn.query('SELECT 1');
+        await conn.end();
+        done++;
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: clients }, worker));
+  return { done, seconds: Number(process.hrtime.bigint() - started) / 1e9, failure };
+}

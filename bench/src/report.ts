@@ -1,0 +1,162 @@
+// The results as Markdown tables: absolute figures, ratios to direct, and the DESIGN targets.
+// The same text is printed at the end of a run and written to bench/results.md.
+import { metricIds, readValue, type Cell, type Results } from './results.js';
+
+export interface RunInfo {
+  readonly date: string;
+  readonly commit: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly loadAverage: string;
+  readonly node: string;
+  readonly mariadb: string;
+  readonly sysbench: string;
+  readonly command: string;
+  readonly mode: string;
+}
+
+const BASELINE = 'direct';
+
+function formatNumber(value: number, digits: number): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function formatCell(cell: Cell | undefined, digits: number): string {
+  if (!cell) return '—';
+  if (cell.kind === 'failed') return 'failed';
+  return formatNumber(cell.value, digits);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export function renderAbsolute(results: Results, targets: readonly string[]): string {
+  const rows = results.metrics.map((m) => [
+    `${m.label} (${m.unit})`,
+    ...targets.map((t) => formatCell(results.cells.get(m.id)?.get(t), m.digits)),
+  ]);
+  return table(['measurement', ...targets], rows);
+}
+
+/** value / direct for every metric that has a direct figure; "p95 added" as a difference in ms. */
+export function renderRatios(results: Results, targets: readonly string[]): string {
+  const others = targets.filter((t) => t !== BASELINE);
+  const rows: string[][] = [];
+  for (const m of results.metrics) {
+    const base = readValue(results, m.id, BASELINE);
+    if (base === undefined || base === 0 || m.noRatio) continue;
+    rows.push([
+      `${m.label}`,
+      ...others.map((t) => {
+        const v = readValue(results, m.id, t);
+        return v === undefined ? '—' : `${formatNumber(v / base, 2)}×`;
+      }),
+    ]);
+    if (m.id.endsWith('.p95')) {
+      rows.push([
+        `${m.label}: added (ms)`,
+        ...others.map((t) => {
+          const v = readValue(results, m.id, t);
+          return v === undefined ? '—' : formatNumber(v - base, 3);
+        }),
+      ]);
+    }
+  }
+  return table(['measurement', ...others.map((t) => `${t} / direct`)], rows);
+}
+
+interface Check {
+  readonly goal: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+function ratioCheck(results: Results, metric: string, target: string, goal: string, pass: (r: number) => boolean): Check {
+  const v = readValue(results, metric, target);
+  const base = readValue(results, metric, BASELINE);
+  if (v === undefined || base === undefined || base === 0) return { goal, measured: 'not measured', met: undefined };
+  const r = v / base;
+  return { goal, measured: `${formatNumber(r, 2)}×`, met: pass(r) };
+}
+
+/** The targets in shared/DESIGN.md, "Performance targets", checked against this run. */
+export function designChecks(results: Results): Check[] {
+  const checks: Check[] = [
+    ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-1proc', 'one process: point_select qps at 16 threads ≥ 0.50× direct', (r) => r >= 0.5),
+    ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-2proc', 'two processes: point_select qps at 16 threads ≥ 0.35× direct', (r) => r >= 0.35),
+  ];
+  for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
+    const goal = `${t}: p95 added at 1 thread ≤ 0.1 ms (point_select)`;
+    const v = readValue(results, metricIds.sysbenchP95('oltp_point_select', 1), t);
+    const base = readValue(results, metricIds.sysbenchP95('oltp_point_select', 1), BASELINE);
+    checks.push(
+      v === undefined || base === undefined
+        ? { goal, measured: 'not measured', met: undefined }
+        : { goal, measured: `${formatNumber(v - base, 3)} ms`, met: v - base <= 0.1 },
+    );
+  }
+  for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
+    checks.push(ratioCheck(results, metricIds.bulkRead, t, `${t}: 256 MiB bulk read ≤ 1.15× direct time`, (r) => r <= 1.15));
+  }
+  for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
+    const goal = `${t}: ≤ 64 KiB per idle session (all its processes)`;
+    const v = readValue(results, metricIds.idleKiB, t);
+    checks.push(v === undefined ? { goal, measured: 'not measured', met: undefined } : { goal, measured: `${formatNumber(v, 1)} KiB`, met: v <= 64 });
+  }
+  const on = readValue(results, metricIds.auditQpsOn, 'gatehouse-1proc');
+  const off = readValue(results, metricIds.auditQpsOff, 'gatehouse-1proc');
+  const goal = 'audit costs ≤ 5% of point_select qps (one process, 16 threads)';
+  checks.push(
+    on === undefined || off === undefined || off === 0
+      ? { goal, measured: 'not measured', met: undefined }
+      : { goal, measured: `${formatNumber((1 - on / off) * 100, 1)}%`, met: 1 - on / off <= 0.05 },
+  );
+  return checks;
+}
+
+export function renderChecks(results: Results): string {
+  const rows = designChecks(results).map((c) => [c.goal, c.measured, c.met === undefined ? '—' : c.met ? 'yes' : 'no']);
+  return table(['DESIGN target', 'measured', 'met'], rows);
+}
+
+function failures(results: Results): string[] {
+  const out: string[] = [];
+  for (const m of results.metrics) {
+    for (const [target, cell] of results.cells.get(m.id) ?? []) {
+      if (cell.kind === 'failed') out.push(`- ${m.label}, ${target}: ${cell.reason.split('\n')[0]}`);
+    }
+  }
+  return out;
+}
+
+export function renderReport(results: Results, targets: readonly string[], info: RunInfo): string {
+  const failed = failures(results);
+  return [
+    '# Gatehouse bench results',
+    '',
+    `- date: ${info.date}`,
+    `- commit: ${info.commit}`,
+    `- machine: ${info.cpu}, ${info.cores} cores, ${formatNumber(info.memoryGiB, 1)} GiB; load average at start ${info.loadAverage}`,
+    `- node ${info.node}, MariaDB ${info.mariadb}, ${info.sysbench}`,
+    `- command: \`${info.command}\` (${info.mode})`,
+    '',
+    '## Absolute figures',
+    '',
+    renderAbsolute(results, targets),
+    '',
+    '## Ratios to direct (same run)',
+    '',
+    renderRatios(results, targets),
+    '',
+    '## DESIGN targets',
+    '',
+    renderChecks(results),
+    ...(failed.length > 0 ? ['', '## Not measured', '', ...failed] : []),
+    ...(results.notes.length > 0 ? ['', '## Notes', '', ...results.notes.map((n) => `- ${n}`)] : []),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,81 @@
+// gatehouse.yaml for each shape (DESIGN.md "Config"). Written as JSON, which is valid YAML, so
+// the bench needs no YAML library.
+import type { BenchDatabase } from './target.js';
+
+export const DB_SERVICE = 'bench-db';
+
+export interface GatehousePorts {
+  readonly mysql: number;
+  readonly web: number;
+  readonly diag: number;
+}
+
+export interface ConfigInput {
+  readonly dataDir: string;
+  readonly ports: GatehousePorts;
+  readonly db: BenchDatabase;
+  /** Extra top-level audit settings, e.g. the switch that turns query events off. */
+  readonly audit?: Record<string, unknown>;
+}
+
+function proxySection(input: ConfigInput): Record<string, unknown> {
+  return {
+    enabled: true,
+    mysql_listen: `127.0.0.1:${input.ports.mysql}`,
+    web_listen: `127.0.0.1:${input.ports.web}`,
+    public_addr: ['localhost', '127.0.0.1'],
+    // The idle-memory measurement opens 2,000 sessions from one address.
+    limits: { max_connections: 10_000, max_connections_per_ip: 10_000, handshake_timeout: '30s' },
+  };
+}
+
+function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token: string; ca_pin: string }): Record<string, unknown> {
+  return {
+    enabled: true,
+    proxy_addr: `127.0.0.1:${proxyWebPort}`,
+    ...(join ? { join } : {}),
+    diag_listen: `127.0.0.1:${input.ports.diag}`,
+    databases: [
+      {
+        name: DB_SERVICE,
+        uri: `${input.db.host}:${input.db.port}`,
+        labels: { env: 'bench' },
+        tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile },
+        auth: { mode: 'x509' },
+      },
+    ],
+  };
+}
+
+function base(input: ConfigInput): Record<string, unknown> {
+  return { version: 'v1', data_dir: input.dataDir, log: { level: 'info' }, ...(input.audit ? { audit: input.audit } : {}) };
+}
+
+/** The embedded shape: auth, proxy and engine in one process. */
+export function buildOneProcessConfig(input: ConfigInput): string {
+  const config = { ...base(input), auth: { enabled: true }, proxy: proxySection(input), engine: engineSection(input, input.ports.web) };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** The split shape, first process: auth and proxy. */
+export function buildProxyConfig(input: ConfigInput): string {
+  const config = { ...base(input), auth: { enabled: true }, proxy: proxySection(input), engine: { enabled: false } };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** The split shape, second process: an engine that joins the proxy with a token. */
+export function buildEngineConfig(input: ConfigInput, proxyWebPort: number, join: { token: string; ca_pin: string }): string {
+  const config = {
+    ...base(input),
+    auth: { enabled: false },
+    proxy: { enabled: false },
+    engine: engineSection(input, proxyWebPort, join),
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export const BENCH_ROLE_YAML = `kind: role
+name: bench
+options: { max_session_ttl: 8h }
+allow: { db_labels: { '*': '*' }, db_users: [bench], db_names: ['*'] }
+`;
