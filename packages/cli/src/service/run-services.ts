@@ -1,6 +1,7 @@
 // Assembles the parts a config enables into one process. The embedded default runs all three;
 // a split deployment runs the same code with other config sections (DESIGN.md "Parts").
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import {
   type AuditStore,
   type Authorities,
@@ -11,8 +12,17 @@ import {
   type Store,
 } from '@gatehouse/auth';
 import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
-import { createEngine, createInProcessCluster, type Engine, joinCluster } from '@gatehouse/engine';
-import { type RunningProxy, startProxy } from '@gatehouse/proxy';
+import {
+  createEngine,
+  createInProcessCluster,
+  createTunnelCluster,
+  type Engine,
+  joinCluster,
+  keepHostCredentials,
+  loadHostCredentials,
+  openAuditSpool,
+} from '@gatehouse/engine';
+import { type DatabaseListing, type RunningProxy, startProxy } from '@gatehouse/proxy';
 import { VERSION } from '../version.js';
 import { createInProcessEngineCredentials } from './engine-credentials.js';
 import { SNAPSHOT_INTERVAL_MS, writeRegistrySnapshot } from './registry-snapshot.js';
@@ -32,7 +42,7 @@ interface AuthPart {
 
 async function startAuth(config: Readonly<GatehouseConfig>, log: Logger): Promise<AuthPart> {
   const authorities = await ensureAuthorities(config.data_dir);
-  const store = openStore({ dataDir: config.data_dir });
+  const store = await openStore({ dataDir: config.data_dir });
   const auditStore = await openJsonlAuditStore({
     dir: resolveAuditDir(config.data_dir),
     onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
@@ -47,7 +57,7 @@ function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, 
       proxyId: proxy.proxyId,
       pid: process.pid,
       updatedAt: new Date().toISOString(),
-      databases: proxy.tunnel.registry.listDatabases().map((db) => ({
+      databases: proxy.tunnel.registry.listDatabases().map((db: DatabaseListing) => ({
         name: db.name,
         engines: db.engines.map((e) => ({ ...e, labels: { ...e.labels } })),
       })),
@@ -99,15 +109,42 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           queryMaxBytes: config.audit.query_max_bytes,
         });
       } else {
-        const joined = await joinCluster({ config: engineConfig, dataDir: config.data_dir, log: engineLog });
+        // An engine in its own process: join once with the token (or reuse the stored host
+        // certificate), keep it renewed, and reach the auth part through the tunnel.
+        const dir = join(config.data_dir, 'engine');
+        const initial =
+          (await loadHostCredentials(dir)) ??
+          (await joinCluster({
+            proxyAddr: config.engine.proxy_addr,
+            token: config.engine.join.token,
+            caPin: config.engine.join.ca_pin,
+            engineId,
+            dir,
+          }));
+        const keeper = keepHostCredentials(config.engine.proxy_addr, dir, initial, engineLog);
+        const spool = await openAuditSpool({ dir: join(config.data_dir, 'audit-spool') });
+        let tunnelOf: Engine | undefined;
+        const cluster = createTunnelCluster({
+          request: (method, body) => {
+            const tunnel = tunnelOf?.tunnel;
+            if (!tunnel) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
+            return tunnel.request(method, body);
+          },
+          spool,
+          log: engineLog,
+        });
         engine = await createEngine({
           config: engineConfig,
           log: engineLog,
-          cluster: joined.cluster,
-          getCredentials: joined.getCredentials,
+          cluster,
+          getCredentials: () => {
+            const current = keeper.current();
+            return { cert: current.cert, key: current.key, ca: current.ca };
+          },
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
         });
+        tunnelOf = engine;
       }
     }
   } catch (err) {
