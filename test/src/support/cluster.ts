@@ -88,7 +88,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const dataDir = join(root, 'data');
   const dbService = options.dbService ?? 'mariadb';
-  await gatectlOk(dataDir, ['ca init']);
+  await gatectlOk(dataDir, ['ca', 'init']);
   const dbClientCa = await gatectlOk(dataDir, ['auth', 'export', '--type', 'db-client']);
   const db = await startMariaDb({ shared: false, trustCaPem: dbClientCa });
   const dbCaFile = db.ca.caFile;

@@ -1,3 +1,0 @@
-import { defineGatewaySuite } from './support/gateway-suite.js';
-
-defineGatewaySuite('single');
