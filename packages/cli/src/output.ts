@@ -54,6 +54,26 @@ export function parseDurationOption(text: string, name: string): number {
   }
 }
 
+/** A time option: a duration such as 1h means that long before `now`; otherwise an ISO 8601 time. */
+export function parseTimeOption(text: string, name: string, now: number): Date {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new UsageError(`--${name}: '${text}' is not a valid time`);
+    return new Date(ms);
+  }
+  try {
+    return new Date(now - parseDuration(text));
+  } catch {
+    throw new UsageError(`--${name}: use a duration such as 1h or 30m, or an ISO time such as 2026-01-10T12:00:00Z`);
+  }
+}
+
+/** A count option such as --limit: digits only. */
+export function parseWholeNumberOption(text: string, name: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number, not '${text}'`);
+  return Number(text);
+}
+
 export function writeJson(out: NodeJS.WritableStream, value: unknown): void {
   out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -71,6 +91,12 @@ export function writeTable(
       .join('  ')
       .trimEnd();
   out.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
+}
+
+/** Prints the outcome of one action: `json` for --format json, else `text` (whole lines) for people. */
+export function writeResult(ctx: Pick<CommandContext, 'values' | 'stdout'>, json: unknown, text: string): void {
+  if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, json);
+  else ctx.stdout.write(text);
 }
 
 /** Prints a listing in the format the user asked for. */

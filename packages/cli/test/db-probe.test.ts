@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/common/testing';
+import { type RunResult, runGatectl } from './gatectl-child.js';
 
-const run = promisify(execFile);
-const gatectl = fileURLToPath(new URL('../../bin/gatectl.js', import.meta.url));
-
-async function probe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [gatectl, 'db', 'probe', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function probe(...args: string[]): Promise<RunResult> {
+  return runGatectl(['db', 'probe', ...args]);
 }
 
 const db = await startMariaDb();

@@ -1,4 +1,4 @@
-// Runs gatectl as a child process the way a person would, with a private data dir.
+// Runs gatectl as a child process the way a person would: argv, an environment and a working dir.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const GATECTL = fileURLToPath(new URL('../../bin/gatectl.js', import.meta.url));
 
 export interface RunResult {
+  /** The exit code, or null when the child was killed by a signal. */
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+interface AfterHook {
+  after(fn: () => Promise<void>): void;
 }
 
 export function runGatectl(
@@ -35,12 +40,18 @@ export function runGatectl(
   });
 }
 
+/** A fresh temporary directory, removed after the test. */
+export async function makeTempDir(t: AfterHook, prefix = 'gh-cli-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** A fresh data dir removed after the test, and a gatectl bound to it with --data-dir. */
-export async function createDataDir(t: { after(fn: () => Promise<void>): void }): Promise<{
+export async function createDataDir(t: AfterHook): Promise<{
   dir: string;
   gatectl: (...args: string[]) => Promise<RunResult>;
 }> {
-  const dir = await mkdtemp(join(tmpdir(), 'gh-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await makeTempDir(t);
   return { dir, gatectl: (...args) => runGatectl(['--data-dir', join(dir, 'data'), ...args]) };
 }

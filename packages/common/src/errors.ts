@@ -45,6 +45,41 @@ export const ERROR_CODES = {
   GH_ERR_PROXY_PROTOCOL: 'A PROXY protocol header was malformed, or came from a peer outside proxy.proxy_protocol.trusted_networks.',
 
   // --- tunnel, proxy and engine ---
+  GH_ERR_TUNNEL_PROTOCOL: 'A tunnel peer sent a malformed frame or broke the tunnel protocol; the connection is closed.',
+  GH_ERR_TUNNEL_CLOSED: 'The tunnel connection closed while a stream or request still needed it.',
+  GH_ERR_TUNNEL_HEARTBEAT: 'The tunnel peer missed its heartbeats and is treated as dead.',
+  GH_ERR_TUNNEL_TIMEOUT: 'A tunnel stream open or request got no answer in time.',
+  GH_ERR_TUNNEL_STREAM_RESET: 'The peer reset a tunnel stream; the reason is in the message.',
+  GH_ERR_TUNNEL_STREAM_REJECTED: 'An engine refused to open a stream for a session; the reason is in the message.',
+  GH_ERR_TUNNEL_REQUEST_FAILED: 'A control request over the tunnel failed on the peer; the peer\'s code and message are kept.',
+  GH_ERR_TUNNEL_AUTH: 'An engine presented no client certificate, or one that does not chain to the host CA.',
+  GH_ERR_TUNNEL_NOT_CONNECTED: 'The engine is not connected to a proxy right now; retry later.',
+  GH_ERR_NO_ENGINE: 'No connected engine serves the requested database service.',
+  // engine
+  GH_ERR_ENGINE_NO_SUCH_DATABASE: 'This engine does not serve the database service a session asked for; the proxy tries another engine.',
+  GH_ERR_ENGINE_ACCESS_DENIED: 'The engine refused a session or a command: the certificate, a lock or the roles do not allow it; the message says which.',
+  GH_ERR_ENGINE_UPSTREAM: 'The engine could not log in to the database for a session; the message names the database and the cause.',
+  GH_ERR_ENGINE_CAPABILITY_MISMATCH: 'The database lacks a wire-format capability the client negotiated (DEPRECATE_EOF, SESSION_TRACK, …), so the legs cannot agree.',
+  GH_ERR_ENGINE_CREDENTIALS: 'A password-mode database has no credential for the db user, or its password_env / password_file cannot be read.',
+  GH_ERR_ENGINE_CLUSTER: 'The engine cannot read the cluster state (user CAs, roles, locks) or get a db-client certificate from the auth part.',
+  GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
+  // proxy front door, join and renewal
+  GH_ERR_PROXY_TOO_MANY_CONNECTIONS:
+    'The proxy refused a MySQL connection because proxy.limits.max_connections or max_connections_per_ip was reached (ERR 1040).',
+  GH_ERR_PROXY_INSECURE_TRANSPORT:
+    'A MySQL client sent its login without SSL; Gatehouse requires TLS with a client certificate (ERR 3159).',
+  GH_ERR_PROXY_HANDSHAKE_TIMEOUT:
+    'A MySQL client did not finish the connection phase within proxy.limits.handshake_timeout; the connection was closed.',
+  GH_ERR_PROXY_NO_DB_USER:
+    "Neither the client's login nor its certificate names a database user; connect with -u <db user>.",
+  GH_ERR_PROXY_ENGINE_REPLY:
+    "An engine answered a session's login with something other than one OK or ERR packet, or closed the stream first.",
+  GH_ERR_JOIN_REQUEST:
+    'A /v1/join or /v1/renew request was malformed: missing token, bad engine name or unusable public key.',
+  GH_ERR_JOIN_PIN:
+    "While joining, the proxy's certificate did not chain to a host CA with the pinned SHA-256; check the --ca-pin from 'gatectl tokens add'.",
+  GH_ERR_JOIN_FAILED:
+    "Joining or renewing the engine's host certificate failed; the message carries the proxy's answer.",
   // --- audit ---
   GH_ERR_AUDIT_INVALID_EVENT:
     'An audit event does not match its schema; the message names the field path and the reason.',

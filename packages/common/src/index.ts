@@ -1,5 +1,6 @@
 // Each area keeps its own barrel, so work on one never collides with another.
 export * from './audit/index.js';
+export * from './cluster/index.js';
 export * from './config/index.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { ERROR_CODES, type ErrorCode, GatehouseError, isGatehouseError } from './errors.js';

@@ -1,19 +1,13 @@
 // One writer per audit directory: two processes appending would fork the hash chain. The lock
 // is a file holding the writer's pid; a lock whose process is gone (a crash) is taken over.
+// Unlike files/lock-file.ts (held for one update, waited for, stale after a while), this lock is
+// held for the writer's whole life, so a second writer fails at once and age never makes it stale.
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditFailure } from '@gatehouse/common';
+import { isProcessAlive } from '../files/lock-file.js';
 
 export const LOCK_FILE = 'LOCK';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the lock or throws GH_ERR_AUDIT_LOCKED; resolves to the release function. */
 export async function lockAuditDir(dir: string): Promise<() => Promise<void>> {
@@ -28,7 +22,7 @@ export async function lockAuditDir(dir: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) {
+    if (Number.isSafeInteger(pid) && pid > 0 && isProcessAlive(pid)) {
       throw new AuditFailure(
         'GH_ERR_AUDIT_LOCKED',
         `process ${pid} is writing the audit log in ${dir}; if it is not, delete ${path}`,

@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GatehouseError, type TrustedCa } from '@gatehouse/common';
-import { createFileExclusive, replaceFile, withDirLock } from './ca-files.js';
+import { GatehouseError, isGatehouseError, type TrustedCa } from '@gatehouse/common';
+import { createFileAtomic, writeFileAtomic } from '../files/atomic-file.js';
+import { withLockFile } from '../files/lock-file.js';
 import { type CaEntry, type CaState, CaStateSchema } from './ca-state.js';
 import { CA_TYPES, type CaType, createCa, type NewCa } from './create-ca.js';
 import { type CryptoKey, exportPrivateKeyPem, importPrivateKeyPem, type KeyAlgorithm, x509 } from './keys.js';
@@ -64,6 +65,20 @@ const caDir = (dataDir: string, type: CaType): string => join(dataDir, 'ca', typ
 
 function storageError(message: string, cause?: unknown): GatehouseError {
   return new GatehouseError('GH_ERR_CA_STORAGE', message, cause === undefined ? undefined : { cause });
+}
+
+/** state.json and certificates are public; only keys are 0600. */
+const PUBLIC_FILE = { mode: 0o644 } as const;
+
+/** Runs `fn` holding `<dir>/.lock`, so two rotations never both read the same state. */
+async function withCaDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, '.lock');
+  try {
+    return await withLockFile(lock, { timeoutMs: 10_000, staleMs: 60_000 }, fn);
+  } catch (err) {
+    if (!isGatehouseError(err, 'GH_ERR_STORE_LOCK_TIMEOUT')) throw err;
+    throw storageError(`the CA directory ${dir} stayed locked by another process; remove ${lock} if no gatectl is running`, err);
+  }
 }
 
 async function writeGeneration(dir: string, ca: NewCa): Promise<void> {
@@ -142,7 +157,7 @@ export async function initAuthorities(dataDir: string, options: InitOptions = {}
     await writeGeneration(dir, ca);
     const state: CaState = { version: 1, type, active: { id: ca.id, algorithm, created: now.toISOString() }, previous: [] };
     // A concurrent init that won the race leaves its state in place; our unused files are harmless.
-    if (await createFileExclusive(join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`)) created.push(type);
+    if (await createFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`, PUBLIC_FILE)) created.push(type);
   }
   return { authorities: await openAuthorities(dataDir), created };
 }
@@ -194,7 +209,7 @@ export async function openAuthorities(dataDir: string): Promise<Authorities> {
     async rotate(type, options) {
       const now = options.now ?? new Date();
       const dir = caDir(dataDir, type);
-      await withDirLock(dir, async () => {
+      await withCaDirLock(dir, async () => {
         const state = await readState(dataDir, type);
         if (!state) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `the ${type} CA does not exist in ${dataDir}; run 'gatectl ca init'`);
         const algorithm = options.algorithm ?? state.active.algorithm;
@@ -207,7 +222,7 @@ export async function openAuthorities(dataDir: string): Promise<Authorities> {
           active: { id: ca.id, algorithm, created: now.toISOString() },
           previous: [outgoing, ...state.previous],
         };
-        await replaceFile(join(dir, 'state.json'), `${JSON.stringify(next, null, 2)}\n`);
+        await writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(next, null, 2)}\n`, PUBLIC_FILE);
       });
       records.set(type, await loadType(dataDir, type));
       return list(type)[0]!;

@@ -12,7 +12,15 @@ import {
   resignWithOid,
 } from '@gatehouse/common';
 import type { CaSigner } from './authorities.js';
-import { type CryptoKey, exportPrivateKeyPem, generateKeyPair, type KeyAlgorithm, signingAlgorithm, x509 } from './keys.js';
+import {
+  type CryptoKey,
+  exportPrivateKeyPem,
+  generateKeyPair,
+  importPublicKeyPem,
+  type KeyAlgorithm,
+  signingAlgorithm,
+  x509,
+} from './keys.js';
 
 export const DEFAULT_USER_TTL_MS = 8 * 3_600_000;
 export const DEFAULT_HOST_TTL_MS = 30 * 86_400_000;
@@ -27,7 +35,7 @@ export interface IssuedCertificate {
   readonly cert: x509.X509Certificate;
   /** PEM of the certificate. */
   readonly certificate: string;
-  /** PKCS#8 PEM of the new private key. */
+  /** PKCS#8 PEM of the new private key; '' when the caller supplied its public key. */
   readonly privateKey: string;
   readonly keyAlgorithm: KeyAlgorithm;
   readonly notAfter: Date;
@@ -39,6 +47,8 @@ interface LeafOptions {
   readonly now: Date;
   readonly usages: readonly string[];
   readonly keyAlgorithm: KeyAlgorithm | undefined;
+  /** The subject's own public key (e.g. an engine joining); then no key pair is generated. */
+  readonly publicKey?: { readonly key: CryptoKey; readonly algorithm: KeyAlgorithm } | undefined;
   readonly extra?: readonly x509.Extension[];
   /** Set when `extra` carries a placeholder for an OID @peculiar/x509 cannot encode. */
   readonly realOid?: string;
@@ -48,10 +58,17 @@ function issueError(message: string): GatehouseError {
   return new GatehouseError('GH_ERR_CERT_ISSUE', message);
 }
 
+async function suppliedKey(pem: string | undefined): Promise<LeafOptions['publicKey']> {
+  if (pem === undefined) return undefined;
+  const imported = await importPublicKeyPem(pem);
+  if (!imported) throw issueError('the public key must be a PEM SubjectPublicKeyInfo of an ECDSA P-256 or RSA (2048+ bits) key');
+  return imported;
+}
+
 async function issueLeaf(signer: CaSigner, options: LeafOptions): Promise<IssuedCertificate> {
-  const keyAlgorithm = options.keyAlgorithm ?? signer.record.algorithm;
+  const keyAlgorithm = options.publicKey?.algorithm ?? options.keyAlgorithm ?? signer.record.algorithm;
   if (options.notAfter.getTime() <= options.now.getTime()) throw issueError('the certificate would already be expired: its notAfter is not in the future');
-  const keys = await generateKeyPair(keyAlgorithm);
+  const keys = options.publicKey ? { publicKey: options.publicKey.key, privateKey: undefined } : await generateKeyPair(keyAlgorithm);
   const ski = signer.cert.getExtension(x509.SubjectKeyIdentifierExtension);
   let digitalUse = x509.KeyUsageFlags.digitalSignature;
   if (keyAlgorithm === 'rsa-2048') digitalUse |= x509.KeyUsageFlags.keyEncipherment;
@@ -79,7 +96,7 @@ async function issueLeaf(signer: CaSigner, options: LeafOptions): Promise<Issued
   return {
     cert: final,
     certificate: final.toString('pem'),
-    privateKey: await exportPrivateKeyPem(keys.privateKey),
+    privateKey: keys.privateKey ? await exportPrivateKeyPem(keys.privateKey) : '',
     keyAlgorithm,
     notAfter: final.notAfter,
   };
@@ -133,6 +150,8 @@ export interface HostCertOptions {
   readonly ttlMs?: number;
   readonly now?: Date;
   readonly keyAlgorithm?: KeyAlgorithm;
+  /** Certify this public key (PEM SPKI) instead of generating a key pair. */
+  readonly publicKeyPem?: string;
 }
 
 /** serverAuth + clientAuth: the same cert serves HTTPS / the MySQL port and tunnel mTLS. */
@@ -146,6 +165,7 @@ export async function issueHostCert(signer: CaSigner, options: HostCertOptions):
     now,
     usages: [SERVER_AUTH, CLIENT_AUTH],
     keyAlgorithm: options.keyAlgorithm,
+    publicKey: await suppliedKey(options.publicKeyPem),
     extra: names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : [],
   });
 }
@@ -157,6 +177,8 @@ export interface DbClientCertOptions {
   readonly ttlMs?: number;
   readonly now?: Date;
   readonly keyAlgorithm?: KeyAlgorithm;
+  /** Certify this public key (PEM SPKI) instead of generating a key pair. */
+  readonly publicKeyPem?: string;
 }
 
 /** CN=<db user> only, so `REQUIRE SUBJECT '/CN=<db user>'` matches exactly. */
@@ -170,5 +192,6 @@ export async function issueDbClientCert(signer: CaSigner, options: DbClientCertO
     now,
     usages: [CLIENT_AUTH],
     keyAlgorithm: options.keyAlgorithm,
+    publicKey: await suppliedKey(options.publicKeyPem),
   });
 }

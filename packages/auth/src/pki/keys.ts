@@ -1,7 +1,7 @@
 // Key pairs for CAs and leaf certificates, through Node's WebCrypto. @peculiar/x509's
 // dependency injection (tsyringe) needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto);
@@ -49,4 +49,24 @@ export async function exportPrivateKeyDer(key: CryptoKey): Promise<Uint8Array> {
 export async function importPrivateKeyPem(pem: string, algorithm: KeyAlgorithm): Promise<CryptoKey> {
   const der = x509.PemConverter.decodeFirst(pem);
   return webcrypto.subtle.importKey('pkcs8', der, IMPORT_PARAMS[algorithm], false, ['sign']);
+}
+
+/**
+ * Imports a peer's public key (PEM SubjectPublicKeyInfo) for certification, e.g. an engine's
+ * join request. Returns undefined for key types Gatehouse does not certify.
+ */
+export async function importPublicKeyPem(pem: string): Promise<{ key: CryptoKey; algorithm: KeyAlgorithm } | undefined> {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return undefined;
+  }
+  const details = key.asymmetricKeyDetails;
+  let algorithm: KeyAlgorithm | undefined;
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') algorithm = 'ecdsa-p256';
+  else if (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) algorithm = 'rsa-2048';
+  if (algorithm === undefined) return undefined;
+  const der = key.export({ type: 'spki', format: 'der' });
+  return { key: await webcrypto.subtle.importKey('spki', der, IMPORT_PARAMS[algorithm], true, ['verify']), algorithm };
 }

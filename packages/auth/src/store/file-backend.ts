@@ -1,15 +1,15 @@
 // The default store backend: one JSON file per object under <data_dir>/state/<kind>/<name>.json.
-// Creates and replaces are atomic (see atomic-file.ts); compare-and-swap and multi-object
-// operations hold an O_EXCL lock file (see lock-file.ts), so gatectl and a running server can
+// Creates and replaces are atomic (see files/atomic-file.ts); compare-and-swap and multi-object
+// operations hold an O_EXCL lock file (see files/lock-file.ts), so gatectl and a running server can
 // share the directory.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GatehouseError } from '@gatehouse/common';
-import { type AtomicWriteHooks, createFileAtomic, writeFileAtomic } from './atomic-file.js';
+import { type AtomicWriteHooks, createFileAtomic, writeFileAtomic } from '../files/atomic-file.js';
+import { type LockFileOptions, withLockFile } from '../files/lock-file.js';
 import { STORE_KINDS, type StoreBackend, type StoredRecord, type StoreKind, type StoreWatch } from './backend.js';
-import { acquireLockFile, type LockFileOptions } from './lock-file.js';
 
 export interface FileBackendOptions {
   /** The state directory, usually <data_dir>/state. */
@@ -101,12 +101,7 @@ export async function createFileBackend(options: FileBackendOptions): Promise<St
   const holding = new AsyncLocalStorage<true>();
   async function withLock<T>(fn: () => Promise<T>): Promise<T> {
     if (holding.getStore()) return fn();
-    const release = await acquireLockFile(lockPath, options.lock);
-    try {
-      return await holding.run(true, fn);
-    } finally {
-      await release();
-    }
+    return withLockFile(lockPath, options.lock ?? {}, () => holding.run(true, fn));
   }
 
   async function put(kind: StoreKind, name: string, value: unknown, expectedRevision?: string): Promise<StoredRecord> {

@@ -1,5 +1,11 @@
 // Public surface of the users/roles/tokens/locks store.
-export { type AtomicWriteHooks, createFileAtomic, writeFileAtomic } from './atomic-file.js';
+export {
+  type AtomicWriteHooks,
+  type AtomicWriteOptions,
+  createFileAtomic,
+  writeFileAtomic,
+} from '../files/atomic-file.js';
+export { acquireLockFile, type LockFileOptions, type ReleaseLock, withLockFile } from '../files/lock-file.js';
 export {
   STORE_KINDS,
   type StoreBackend,
@@ -9,7 +15,6 @@ export {
   type WatchOptions,
 } from './backend.js';
 export { createFileBackend, type FileBackendOptions } from './file-backend.js';
-export { acquireLockFile, type LockFileOptions, type ReleaseLock } from './lock-file.js';
 export {
   type NewUser,
   type OpenStoreOptions,

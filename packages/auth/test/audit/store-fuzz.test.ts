@@ -3,23 +3,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isGatehouseError } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { createSeededRandom, makeAuditEvent } from '@gatehouse/common/testing';
 import { openJsonlAuditStore, verifyAuditLog } from '../../src/index.js';
 import { tempDir } from './store-helpers.js';
 
-function createRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('fuzz: damaged log files make verify fail and open refuse or repair, never anything else', async (t) => {
-  const random = createRandom(7);
+  const random = createSeededRandom(7).next;
   const dir = tempDir(t);
   const store = await openJsonlAuditStore({ dir });
   for (let i = 0; i < 4; i++) await store.append([makeAuditEvent('db.session.query', { query: `SELECT ${i}` })]);

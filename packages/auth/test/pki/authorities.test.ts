@@ -38,6 +38,17 @@ test('concurrent inits agree on one set of CAs', async (t) => {
   assert.equal(a.created.length + b.created.length, 3);
 });
 
+test('concurrent rotations from two processes\' views both land: the CA directory lock serialises them', async (t) => {
+  const dir = await tempDir(t);
+  await initAuthorities(dir);
+  const [a, b] = await Promise.all([openAuthorities(dir), openAuthorities(dir)]);
+  const [fromA, fromB] = await Promise.all([a.rotate('user', { graceMs: 3_600_000 }), b.rotate('user', { graceMs: 3_600_000 })]);
+  const generations = (await openAuthorities(dir)).list('user');
+  assert.equal(generations.length, 3, 'the first CA and one new generation per rotation');
+  assert.deepEqual(new Set(generations.slice(0, 2).map((r) => r.id)), new Set([fromA.id, fromB.id]));
+  assert.equal(generations.filter((r) => r.active).length, 1);
+});
+
 test('the rsa-2048 option makes RSA CAs that sign working user certs', async (t) => {
   const dir = await tempDir(t);
   const auth = await ensureAuthorities(dir, { algorithm: 'rsa-2048' });

@@ -1,19 +1,36 @@
 import { existsSync } from 'node:fs';
-import { resolveAuditDir, searchAuditLog, verifyAuditLog } from '@gatehouse/auth';
 import { type Command, type CommandContext, UsageError } from '../command.js';
-import { formatTable, outputFormat, parsePositiveInt, parseTimeArg, resolveDataDir } from './audit-output.js';
+import { loadAuth } from '../load-auth.js';
+import {
+  optionalString,
+  parseTimeOption,
+  parseWholeNumberOption,
+  resolveDataDir,
+  resolveFormat,
+  writeJson,
+  writeListing,
+} from '../output.js';
 import { summarizeAuditEvent } from './audit-summary.js';
 
-function auditDir(ctx: CommandContext): string {
-  return resolveAuditDir(resolveDataDir(ctx.values, ctx.env));
+async function auditDir(ctx: CommandContext): Promise<string> {
+  const { resolveAuditDir } = await loadAuth();
+  return resolveAuditDir(resolveDataDir(ctx));
+}
+
+/** The string options among `names` that were given, as filter fields. */
+function stringOptions<K extends string>(ctx: CommandContext, names: readonly K[]): Partial<Record<K, string>> {
+  const fields: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = optionalString(ctx, name);
+    if (value !== undefined) fields[name] = value;
+  }
+  return fields;
 }
 
 function missing(ctx: CommandContext, dir: string): number {
   ctx.stderr.write(`gatectl: no audit log at ${dir} (set --data-dir or GATEHOUSE_DATA_DIR)\n`);
   return 1;
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 const search: Command = {
   name: 'audit search',
@@ -32,33 +49,25 @@ const search: Command = {
     order: { type: 'string' },
   },
   async run(ctx) {
-    const v = ctx.values;
-    const format = outputFormat(v);
+    resolveFormat(ctx); // a bad --format is a usage error before the log is read
     const now = Date.now();
-    const order = str(v.order) ?? 'asc';
+    const order = optionalString(ctx, 'order') ?? 'asc';
     if (order !== 'asc' && order !== 'desc') throw new UsageError('--order must be asc or desc');
-    const since = str(v.since);
-    const until = str(v.until);
-    const limit = str(v.limit);
+    const since = optionalString(ctx, 'since');
+    const until = optionalString(ctx, 'until');
+    const limit = optionalString(ctx, 'limit');
     const filter = {
       order,
-      limit: limit !== undefined ? parsePositiveInt('limit', limit) : 1000,
-      ...(since !== undefined ? { since: parseTimeArg('since', since, now) } : {}),
-      ...(until !== undefined ? { until: parseTimeArg('until', until, now) } : {}),
-      ...(str(v.user) !== undefined ? { user: str(v.user)! } : {}),
-      ...(str(v.db) !== undefined ? { db: str(v.db)! } : {}),
-      ...(str(v.type) !== undefined ? { type: str(v.type)! } : {}),
-      ...(str(v.session) !== undefined ? { session: str(v.session)! } : {}),
-      ...(str(v.query) !== undefined ? { query: str(v.query)! } : {}),
+      limit: limit !== undefined ? parseWholeNumberOption(limit, 'limit') : 1000,
+      ...(since !== undefined ? { since: parseTimeOption(since, 'since', now) } : {}),
+      ...(until !== undefined ? { until: parseTimeOption(until, 'until', now) } : {}),
+      ...stringOptions(ctx, ['user', 'db', 'type', 'session', 'query']),
     } as const;
-    const dir = auditDir(ctx);
+    const dir = await auditDir(ctx);
     if (!existsSync(dir)) return missing(ctx, dir);
+    const { searchAuditLog } = await loadAuth();
     const events = await searchAuditLog(dir, filter);
-    if (format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(events, null, 2)}\n`);
-      return 0;
-    }
-    const rows = events.map((e) => [
+    writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
       e.event,
       e.user,
@@ -66,7 +75,6 @@ const search: Command = {
       e.sid,
       summarizeAuditEvent(e),
     ]);
-    ctx.stdout.write(formatTable(['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], rows));
     return 0;
   },
 };
@@ -75,12 +83,13 @@ const verify: Command = {
   name: 'audit verify',
   summary: 'check the audit log hash chain for edits, insertions and deletions',
   async run(ctx) {
-    const format = outputFormat(ctx.values);
-    const dir = auditDir(ctx);
+    const format = resolveFormat(ctx);
+    const dir = await auditDir(ctx);
     if (!existsSync(dir)) return missing(ctx, dir);
+    const { verifyAuditLog } = await loadAuth();
     const report = await verifyAuditLog(dir);
     if (format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      writeJson(ctx.stdout, report);
     } else if (report.ok) {
       ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} files (${dir})\n`);
     }

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createPkcs12, issueUserCert, openAuthorities, openStore } from '@gatehouse/auth';
 import { formatDuration, GatehouseError } from '@gatehouse/common';
 import { type Command, type CommandContext, UsageError } from '../command.js';
+import { loadAuth } from '../load-auth.js';
 import { optionalString, parseDurationOption, requireString, resolveDataDir } from '../output.js';
 import { type ClientTarget, jdbcUrls, mariadbCommand, myCnfSection, mysqlCommand } from './client-hints.js';
 
@@ -62,6 +62,7 @@ export const authSignCommands: Command[] = [
       const password = passwordEnv === undefined ? undefined : ctx.env[passwordEnv];
       if (passwordEnv !== undefined && !password) throw new UsageError(`the environment variable ${passwordEnv} is empty or unset`);
 
+      const { createPkcs12, issueUserCert, openAuthorities, openStore } = await loadAuth();
       const dataDir = resolveDataDir(ctx);
       const authorities = await openAuthorities(dataDir);
       const store = await openStore({ dataDir });

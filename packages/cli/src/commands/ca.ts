@@ -1,27 +1,28 @@
 // gatectl ca init [--algorithm ecdsa-p256|rsa-2048] | ca rotate --type T --grace 1h | ca ls
 // | auth export --type T
-import {
-  type CaRecord,
-  type CaType,
-  CA_TYPES,
-  initAuthorities,
-  isCaType,
-  isKeyAlgorithm,
-  KEY_ALGORITHMS,
-  type KeyAlgorithm,
-  openAuthorities,
-} from '@gatehouse/auth';
+import type { CaRecord, CaType, KeyAlgorithm } from '@gatehouse/auth';
 import { type Command, UsageError } from '../command.js';
-import { optionalString, parseDurationOption, requireString, resolveDataDir, resolveFormat, writeJson, writeListing } from '../output.js';
+import { type Auth, loadAuth } from '../load-auth.js';
+import {
+  optionalString,
+  parseDurationOption,
+  requireString,
+  resolveDataDir,
+  resolveFormat,
+  writeListing,
+  writeResult,
+} from '../output.js';
 
-function readCaType(value: string): CaType {
-  if (!isCaType(value)) throw new UsageError(`--type must be one of ${CA_TYPES.join(', ')}, not '${value}'`);
+function readCaType(auth: Auth, value: string): CaType {
+  if (!auth.isCaType(value)) throw new UsageError(`--type must be one of ${auth.CA_TYPES.join(', ')}, not '${value}'`);
   return value;
 }
 
-function readAlgorithm(value: string | undefined): KeyAlgorithm | undefined {
+function readAlgorithm(auth: Auth, value: string | undefined): KeyAlgorithm | undefined {
   if (value === undefined) return undefined;
-  if (!isKeyAlgorithm(value)) throw new UsageError(`--algorithm must be one of ${KEY_ALGORITHMS.join(', ')}, not '${value}'`);
+  if (!auth.isKeyAlgorithm(value)) {
+    throw new UsageError(`--algorithm must be one of ${auth.KEY_ALGORITHMS.join(', ')}, not '${value}'`);
+  }
   return value;
 }
 
@@ -55,21 +56,19 @@ export const caCommands: Command[] = [
     usage: '[--algorithm ecdsa-p256|rsa-2048]',
     options: { algorithm: { type: 'string' } },
     async run(ctx) {
-      const algorithm = readAlgorithm(optionalString(ctx, 'algorithm'));
-      const format = resolveFormat(ctx);
+      const auth = await loadAuth();
+      const algorithm = readAlgorithm(auth, optionalString(ctx, 'algorithm'));
+      resolveFormat(ctx); // a bad --format is a usage error before any CA is made
       const now = new Date();
-      const { authorities, created } = await initAuthorities(resolveDataDir(ctx), algorithm ? { algorithm, now } : { now });
-      const active = CA_TYPES.map((type) => authorities.list(type)[0]!);
-      if (format === 'json') {
-        writeJson(ctx.stdout, active.map((r) => ({ ...toJson(r, now), created_now: created.includes(r.type) })));
-        return 0;
-      }
-      writeListing(ctx, active, ['TYPE', 'ALGORITHM', 'RESULT', 'SHA-256 FINGERPRINT'], (r) => [
-        r.type,
-        r.algorithm,
-        created.includes(r.type) ? 'created' : 'exists',
-        r.fingerprint,
-      ]);
+      const { authorities, created } = await auth.initAuthorities(resolveDataDir(ctx), algorithm ? { algorithm, now } : { now });
+      const active = auth.CA_TYPES.map((type) => authorities.list(type)[0]!);
+      writeListing(
+        ctx,
+        active,
+        ['TYPE', 'ALGORITHM', 'RESULT', 'SHA-256 FINGERPRINT'],
+        (r) => [r.type, r.algorithm, created.includes(r.type) ? 'created' : 'exists', r.fingerprint],
+        (r) => ({ ...toJson(r, now), created_now: created.includes(r.type) }),
+      );
       return 0;
     },
   },
@@ -79,11 +78,12 @@ export const caCommands: Command[] = [
     usage: '--type user|host|db-client --grace 1h [--algorithm ecdsa-p256|rsa-2048]',
     options: { type: { type: 'string' }, grace: { type: 'string' }, algorithm: { type: 'string' } },
     async run(ctx) {
-      const type = readCaType(requireString(ctx, 'type'));
+      const auth = await loadAuth();
+      const type = readCaType(auth, requireString(ctx, 'type'));
       const graceMs = parseDurationOption(requireString(ctx, 'grace'), 'grace');
-      const algorithm = readAlgorithm(optionalString(ctx, 'algorithm'));
+      const algorithm = readAlgorithm(auth, optionalString(ctx, 'algorithm'));
       const format = resolveFormat(ctx);
-      const authorities = await openAuthorities(resolveDataDir(ctx));
+      const authorities = await auth.openAuthorities(resolveDataDir(ctx));
       const now = new Date();
       await authorities.rotate(type, algorithm ? { graceMs, now, algorithm } : { graceMs, now });
       const trusted = authorities.trustedCas(type, now);
@@ -98,9 +98,10 @@ export const caCommands: Command[] = [
     name: 'ca ls',
     summary: 'list every CA generation: active, in its grace period, or retired',
     async run(ctx) {
-      const authorities = await openAuthorities(resolveDataDir(ctx));
+      const auth = await loadAuth();
+      const authorities = await auth.openAuthorities(resolveDataDir(ctx));
       const now = new Date();
-      const all = CA_TYPES.flatMap((type) => authorities.list(type));
+      const all = auth.CA_TYPES.flatMap((type) => authorities.list(type));
       writeListing(ctx, all, HEADERS, toRow(now), (r) => toJson(r, now));
       return 0;
     },
@@ -111,15 +112,13 @@ export const caCommands: Command[] = [
     usage: '--type user|host|db-client',
     options: { type: { type: 'string' } },
     async run(ctx) {
-      const type = readCaType(requireString(ctx, 'type'));
-      const format = resolveFormat(ctx);
-      const authorities = await openAuthorities(resolveDataDir(ctx));
+      const auth = await loadAuth();
+      const type = readCaType(auth, requireString(ctx, 'type'));
+      resolveFormat(ctx);
+      const authorities = await auth.openAuthorities(resolveDataDir(ctx));
       const now = new Date();
-      if (format === 'json') {
-        writeJson(ctx.stdout, authorities.trustedCas(type, now).map((r) => ({ ...toJson(r, now), pem: r.certificate })));
-      } else {
-        ctx.stdout.write(authorities.exportPem(type, now));
-      }
+      const json = authorities.trustedCas(type, now).map((r) => ({ ...toJson(r, now), pem: r.certificate }));
+      writeResult(ctx, json, authorities.exportPem(type, now));
       return 0;
     },
   },

@@ -2,14 +2,7 @@
 import { GatehouseError, type Lock } from '@gatehouse/common';
 import type { Command } from '../command.js';
 import { openCliStore } from '../open-store.js';
-import {
-  optionalString,
-  parseDurationOption,
-  requireString,
-  resolveFormat,
-  writeJson,
-  writeListing,
-} from '../output.js';
+import { optionalString, parseDurationOption, requireString, writeListing, writeResult } from '../output.js';
 
 export const lockCommands: Command[] = [
   {
@@ -26,8 +19,7 @@ export const lockCommands: Command[] = [
         ...(ttl === undefined ? {} : { ttlMs: parseDurationOption(ttl, 'ttl') }),
         ...(message === undefined ? {} : { message }),
       });
-      if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, lock);
-      else ctx.stdout.write(`user '${user}' locked ${lock.expires ? `until ${lock.expires}` : 'until unlocked'}\n`);
+      writeResult(ctx, lock, `user '${user}' locked ${lock.expires ? `until ${lock.expires}` : 'until unlocked'}\n`);
       return 0;
     },
   },
@@ -41,8 +33,7 @@ export const lockCommands: Command[] = [
       if (!(await (await openCliStore(ctx)).unlockUser(user))) {
         throw new GatehouseError('GH_ERR_STORE_NOT_FOUND', `user '${user}' is not locked`);
       }
-      if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, { unlocked: user });
-      else ctx.stdout.write(`user '${user}' unlocked\n`);
+      writeResult(ctx, { unlocked: user }, `user '${user}' unlocked\n`);
       return 0;
     },
   },

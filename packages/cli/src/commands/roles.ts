@@ -1,10 +1,9 @@
 // gatectl roles create -f FILE [--force] | roles ls | roles get NAME | roles rm NAME
 import { readFile } from 'node:fs/promises';
 import { GatehouseError, parseRole, type Role } from '@gatehouse/common';
-import { parseAllDocuments, stringify } from 'yaml';
 import type { Command } from '../command.js';
 import { openCliStore } from '../open-store.js';
-import { requireString, resolveFormat, writeJson, writeListing } from '../output.js';
+import { requireString, writeListing, writeResult } from '../output.js';
 
 /** Reads every role in a (multi-document) YAML file; nothing is stored unless all are valid. */
 async function readRoleFile(path: string): Promise<Role[]> {
@@ -14,6 +13,8 @@ async function readRoleFile(path: string): Promise<Role[]> {
   } catch (err) {
     throw new GatehouseError('GH_ERR_CONFIG', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
+  // yaml is loaded here rather than at startup: only roles create and roles get need it.
+  const { parseAllDocuments } = await import('yaml');
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const roles: Role[] = [];
@@ -63,8 +64,7 @@ export const roleCommands: Command[] = [
         const { created } = await store.putRole(role, { replace: ctx.values.force === true });
         results.push({ name: role.name, created });
       }
-      if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, results);
-      else for (const r of results) ctx.stdout.write(`role '${r.name}' ${r.created ? 'created' : 'replaced'}\n`);
+      writeResult(ctx, results, results.map((r) => `role '${r.name}' ${r.created ? 'created' : 'replaced'}\n`).join(''));
       return 0;
     },
   },
@@ -91,8 +91,8 @@ export const roleCommands: Command[] = [
       const name = ctx.positionals[0]!;
       const role = await (await openCliStore(ctx)).getRole(name);
       if (role === undefined) throw new GatehouseError('GH_ERR_STORE_NOT_FOUND', `role '${name}' does not exist`);
-      if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, role);
-      else ctx.stdout.write(stringify(role));
+      const { stringify } = await import('yaml');
+      writeResult(ctx, role, stringify(role));
       return 0;
     },
   },
@@ -104,8 +104,7 @@ export const roleCommands: Command[] = [
     async run(ctx) {
       const name = ctx.positionals[0]!;
       await (await openCliStore(ctx)).removeRole(name);
-      if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, { removed: name });
-      else ctx.stdout.write(`role '${name}' removed\n`);
+      writeResult(ctx, { removed: name }, `role '${name}' removed\n`);
       return 0;
     },
   },

@@ -1,21 +1,15 @@
 // gatectl tokens add --type engine [--ttl 1h] | tokens ls
-import { computeCaPin, openAuthorities } from '@gatehouse/auth';
 import { GatehouseError, TokenTypeSchema } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
+import { loadAuth } from '../load-auth.js';
 import { openCliStore } from '../open-store.js';
-import {
-  optionalString,
-  parseDurationOption,
-  resolveDataDir,
-  resolveFormat,
-  writeJson,
-  writeListing,
-} from '../output.js';
+import { optionalString, parseDurationOption, resolveDataDir, writeListing, writeResult } from '../output.js';
 
 const DEFAULT_TOKEN_TTL = '1h';
 
 /** The active host CA certificate: engines pin it before they trust the proxy. */
 async function readHostCaPem(dataDir: string): Promise<string> {
+  const { openAuthorities } = await loadAuth();
   const active = (await openAuthorities(dataDir)).list('host').find((ca) => ca.active);
   if (active === undefined) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${dataDir}`);
   return active.certificate;
@@ -35,13 +29,11 @@ export const tokenCommands: Command[] = [
       const ttlMs = parseDurationOption(optionalString(ctx, 'ttl') ?? DEFAULT_TOKEN_TTL, 'ttl');
       const dataDir = resolveDataDir(ctx);
       // The pin first: a token without it is of no use to an engine.
-      const caPin = computeCaPin(await readHostCaPem(dataDir));
+      const caPin = (await loadAuth()).computeCaPin(await readHostCaPem(dataDir));
       const { secret, id, token } = await (await openCliStore(ctx)).createToken({ type: parsedType.data, ttlMs });
-      if (resolveFormat(ctx) === 'json') {
-        writeJson(ctx.stdout, { token: secret, id, type: token.type, expires: token.expires, ca_pin: caPin });
-        return 0;
-      }
-      ctx.stdout.write(
+      writeResult(
+        ctx,
+        { token: secret, id, type: token.type, expires: token.expires, ca_pin: caPin },
         [
           `token:    ${secret}`,
           `type:     ${token.type}`,

@@ -2,7 +2,7 @@
 import type { Traits, User } from '@gatehouse/common';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { openCliStore } from '../open-store.js';
-import { optionalString, requireString, resolveFormat, splitList, writeJson, writeListing } from '../output.js';
+import { optionalString, requireString, splitList, writeListing, writeResult } from '../output.js';
 
 function traitsFrom(ctx: CommandContext): Traits {
   const traits: { db_users?: string[]; db_names?: string[] } = {};
@@ -20,8 +20,7 @@ function rolesFrom(text: string): string[] {
 }
 
 function describeUser(ctx: CommandContext, user: User, verb: string): void {
-  if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, user);
-  else ctx.stdout.write(`user '${user.name}' ${verb} with roles ${user.roles.join(', ')}\n`);
+  writeResult(ctx, user, `user '${user.name}' ${verb} with roles ${user.roles.join(', ')}\n`);
 }
 
 const traitOptions = {
@@ -67,8 +66,7 @@ export const userCommands: Command[] = [
     async run(ctx) {
       const name = ctx.positionals[0]!;
       await (await openCliStore(ctx)).removeUser(name);
-      if (resolveFormat(ctx) === 'json') writeJson(ctx.stdout, { removed: name });
-      else ctx.stdout.write(`user '${name}' removed\n`);
+      writeResult(ctx, { removed: name }, `user '${name}' removed\n`);
       return 0;
     },
   },

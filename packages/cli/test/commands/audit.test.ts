@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type TestContext, test } from 'node:test';
 import { openJsonlAuditStore, resolveAuditDir } from '@gatehouse/auth';
 import type { AuditEvent } from '@gatehouse/common';
 import { makeAuditEvent } from '@gatehouse/common/testing';
-
-const gatectl = fileURLToPath(new URL('../../../bin/gatectl.js', import.meta.url));
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [gatectl, ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { runGatectl } from '../gatectl-child.js';
 
 async function dataDirWithEvents(t: TestContext): Promise<{ dataDir: string; events: AuditEvent[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-audit-'));
@@ -50,7 +39,7 @@ async function dataDirWithEvents(t: TestContext): Promise<{ dataDir: string; eve
 
 test('gatectl audit search prints a table and filters', async (t) => {
   const { dataDir } = await dataDirWithEvents(t);
-  const all = run(['audit', 'search', '--data-dir', dataDir]);
+  const all = await runGatectl(['audit', 'search', '--data-dir', dataDir]);
   assert.equal(all.code, 0, all.stderr);
   const lines = all.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, /^TIME\s+TYPE\s+USER\s+DB\s+SESSION\s+SUMMARY$/);
@@ -58,8 +47,8 @@ test('gatectl audit search prints a table and filters', async (t) => {
   assert.match(all.stdout, /UPDATE accounts SET balance = 0 → ok, 3 affected/);
   assert.match(all.stdout, /ERR 1054: Unknown column 'nope'/);
 
-  const recent = run(['audit', 'search', '--since', '1h', '--user', 'alice', '--type', 'db.session.query'], {
-    GATEHOUSE_DATA_DIR: dataDir,
+  const recent = await runGatectl(['audit', 'search', '--since', '1h', '--user', 'alice', '--type', 'db.session.query'], {
+    env: { GATEHOUSE_DATA_DIR: dataDir },
   });
   assert.equal(recent.code, 0, recent.stderr);
   assert.equal(recent.stdout.trimEnd().split('\n').length, 2);
@@ -68,10 +57,10 @@ test('gatectl audit search prints a table and filters', async (t) => {
 
 test('gatectl audit search --format json prints the events as a JSON array', async (t) => {
   const { dataDir, events } = await dataDirWithEvents(t);
-  const r = run(['audit', 'search', '--data-dir', dataDir, '--format', 'json', '--db', 'billing']);
+  const r = await runGatectl(['audit', 'search', '--data-dir', dataDir, '--format', 'json', '--db', 'billing']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [events[2]]);
-  const q = run([
+  const q = await runGatectl([
     'audit',
     'search',
     '--data-dir',
@@ -84,7 +73,7 @@ test('gatectl audit search --format json prints the events as a JSON array', asy
     'sa',
   ]);
   assert.deepEqual(JSON.parse(q.stdout), [events[1]]);
-  const limited = run([
+  const limited = await runGatectl([
     'audit',
     'search',
     '--data-dir',
@@ -108,7 +97,7 @@ test('gatectl audit search rejects bad arguments with exit 2', async (t) => {
     ['--order', 'up'],
     ['--bogus'],
   ]) {
-    const r = run(['audit', 'search', '--data-dir', dataDir, ...args]);
+    const r = await runGatectl(['audit', 'search', '--data-dir', dataDir, ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^gatectl: /);
   }
@@ -116,25 +105,25 @@ test('gatectl audit search rejects bad arguments with exit 2', async (t) => {
 
 test('gatectl audit verify exits 0 when intact and 1 with the reason when tampered', async (t) => {
   const { dataDir } = await dataDirWithEvents(t);
-  const ok = run(['audit', 'verify', '--data-dir', dataDir]);
+  const ok = await runGatectl(['audit', 'verify', '--data-dir', dataDir]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /audit log intact: 3 events in 1 files/);
 
   const dir = resolveAuditDir(dataDir);
   const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.jsonl'))!);
   writeFileSync(file, readFileSync(file, 'utf8').replace('balance = 0', 'balance = 1'));
-  const bad = run(['audit', 'verify', '--data-dir', dataDir]);
+  const bad = await runGatectl(['audit', 'verify', '--data-dir', dataDir]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /audit log damaged: audit-\d{4}-\d{2}-\d{2}-0000\.jsonl line 2: .*edited/);
-  const json = run(['audit', 'verify', '--data-dir', dataDir, '--format', 'json']);
+  const json = await runGatectl(['audit', 'verify', '--data-dir', dataDir, '--format', 'json']);
   assert.equal(json.code, 1);
   assert.equal(JSON.parse(json.stdout).line, 2);
 });
 
-test('gatectl audit verify fails when there is no audit log at the data dir', (t) => {
+test('gatectl audit verify fails when there is no audit log at the data dir', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-empty-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const r = run(['audit', 'verify', '--data-dir', dataDir]);
+  const r = await runGatectl(['audit', 'verify', '--data-dir', dataDir]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no audit log at /);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { verifyIdentity } from '@gatehouse/common';
-import { gatectl, makeTempDir } from './run-gatectl.js';
+import { makeTempDir, runGatectl } from '../gatectl-child.js';
 
 const run = promisify(execFile);
 
@@ -28,7 +28,7 @@ async function setUp(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
     ['users', 'add', 'bob', '--roles', 'dev'],
     ['lock', '--user', 'bob', '--message', 'on leave'],
   ]) {
-    const r = await gatectl(args, env);
+    const r = await runGatectl(args, { env });
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   }
   return { dir, env };
@@ -39,13 +39,13 @@ const exists = (path: string) => access(path).then(() => true, () => false);
 
 test('auth sign writes crt, key (0600) and the host CA bundle, and prints how to connect', async () => {
   const prefix = join(dir, 'alice-pem');
-  const r = await gatectl(
+  const r = await runGatectl(
     ['auth', 'sign', '--user', 'alice', '--db', 'orders', '--db-user', 'app_ro', '--db-name', 'shop', '--ttl', '90m', '--out', prefix, '--proxy-mysql', 'gw.example.com:3036'],
-    env,
+    { env },
   );
   assert.equal(r.code, 0, r.stderr);
   assert.equal((await stat(`${prefix}.key`)).mode & 0o777, 0o600);
-  assert.equal(await readFile(`${prefix}.cas`, 'utf8'), (await gatectl(['auth', 'export', '--type', 'host'], env)).stdout);
+  assert.equal(await readFile(`${prefix}.cas`, 'utf8'), (await runGatectl(['auth', 'export', '--type', 'host'], { env })).stdout);
   assert.ok(r.stdout.includes(
     `mariadb --host gw.example.com --port 3036 --user app_ro --ssl-ca ${prefix}.cas --ssl-cert ${prefix}.crt --ssl-key ${prefix}.key --ssl-verify-server-cert shop`,
   ));
@@ -54,7 +54,7 @@ test('auth sign writes crt, key (0600) and the host CA bundle, and prints how to
   assert.match(r.stdout, /valid until .* \(about 1h30m\)/);
 
   const userCa = join(dir, 'user-ca.pem');
-  await writeFile(userCa, (await gatectl(['auth', 'export', '--type', 'user'], env)).stdout);
+  await writeFile(userCa, (await runGatectl(['auth', 'export', '--type', 'user'], { env })).stdout);
   const { stdout } = await run('openssl', ['verify', '-CAfile', userCa, `${prefix}.crt`]);
   assert.match(stdout, /OK/);
   const { stdout: der } = await run('openssl', ['x509', '-in', `${prefix}.crt`, '-outform', 'DER'], { encoding: 'buffer' });
@@ -65,21 +65,21 @@ test('auth sign writes crt, key (0600) and the host CA bundle, and prints how to
 });
 
 test('auth sign refuses a TTL beyond the roles cap, an unknown user and a locked user with exit 1', async () => {
-  const tooLong = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--ttl', '3h', '--out', join(dir, 'a')], env);
+  const tooLong = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--ttl', '3h', '--out', join(dir, 'a')], { env });
   assert.equal(tooLong.code, 1);
   assert.match(tooLong.stderr, /TTL 3h exceeds the max_session_ttl of 2h set by the roles of 'alice'/);
   assert.equal(await exists(join(dir, 'a.crt')), false);
-  const unknown = await gatectl(['auth', 'sign', '--user', 'carol', '--db', 'orders', '--out', join(dir, 'c')], env);
+  const unknown = await runGatectl(['auth', 'sign', '--user', 'carol', '--db', 'orders', '--out', join(dir, 'c')], { env });
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /user 'carol' does not exist/);
-  const locked = await gatectl(['auth', 'sign', '--user', 'bob', '--db', 'orders', '--out', join(dir, 'b')], env);
+  const locked = await runGatectl(['auth', 'sign', '--user', 'bob', '--db', 'orders', '--out', join(dir, 'b')], { env });
   assert.equal(locked.code, 1);
   assert.match(locked.stderr, /user 'bob' is locked: on leave; no certificate was issued/);
   assert.equal(await exists(join(dir, 'b.key')), false);
 });
 
 test('auth sign without --ttl takes the roles cap when it is below 8h', async () => {
-  const r = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--out', join(dir, 'x')], env);
+  const r = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--out', join(dir, 'x')], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\(about 2h\)/);
   assert.match(r.stdout, /--user DB_USER/);
@@ -94,7 +94,7 @@ test('auth sign usage errors exit 2', async () => {
     [['auth', 'sign', '--user', 'alice', '--db', 'o', '--out', join(dir, 'y'), '--proxy-mysql', 'nohost'], /--proxy-mysql must be HOST:PORT/],
     [['auth', 'sign', '--user', 'alice', '--db', 'o', '--out', join(dir, 'y'), '--bogus'], /Unknown option '--bogus'/],
   ];
-  const results = await Promise.all(cases.map(([args]) => gatectl(args, env)));
+  const results = await Promise.all(cases.map(([args]) => runGatectl(args, { env })));
   cases.forEach(([args, message], i) => {
     assert.equal(results[i]!.code, 2, args.join(' '));
     assert.match(results[i]!.stderr, message);
@@ -103,7 +103,7 @@ test('auth sign usage errors exit 2', async () => {
 
 test('auth sign --format p12 writes a password-protected PKCS#12 that openssl opens', async () => {
   const prefix = join(dir, 'alice-p12');
-  const r = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--db-user', 'app_ro', '--out', prefix, '--format', 'p12'], env);
+  const r = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'orders', '--db-user', 'app_ro', '--out', prefix, '--format', 'p12'], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal((await stat(`${prefix}.p12`)).mode & 0o777, 0o600);
   assert.equal((await stat(`${prefix}.p12.pass`)).mode & 0o777, 0o600);
@@ -116,15 +116,15 @@ test('auth sign --format p12 writes a password-protected PKCS#12 that openssl op
   assert.match(key, /BEGIN PRIVATE KEY/);
   await assert.rejects(run('openssl', ['pkcs12', '-in', `${prefix}.p12`, '-passin', 'pass:wrong', '-nokeys']));
 
-  const fromEnv = await gatectl(
+  const fromEnv = await runGatectl(
     ['auth', 'sign', '--user', 'alice', '--db', 'orders', '--out', join(dir, 'env'), '--format', 'p12', '--p12-password-env', 'P12_PW'],
-    { ...env, P12_PW: 'correct horse' },
+    { env: { ...env, P12_PW: 'correct horse' } },
   );
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.equal(await exists(join(dir, 'env.p12.pass')), false);
   const { stdout: viaEnv } = await run('openssl', ['pkcs12', '-in', join(dir, 'env.p12'), '-passin', 'pass:correct horse', '-nokeys', '-clcerts']);
   assert.match(viaEnv, /CN ?= ?alice/);
-  const unset = await gatectl(['auth', 'sign', '--user', 'alice', '--db', 'o', '--out', join(dir, 'z'), '--format', 'p12', '--p12-password-env', 'NOPE'], env);
+  const unset = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'o', '--out', join(dir, 'z'), '--format', 'p12', '--p12-password-env', 'NOPE'], { env });
   assert.equal(unset.code, 2);
   assert.match(unset.stderr, /NOPE is empty or unset/);
 });

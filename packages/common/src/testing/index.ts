@@ -10,6 +10,7 @@ export {
 } from './mariadb.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
 export * from './mysql-packet-builder.js';
+export { createSeededRandom, type SeededRandom } from './seeded-random.js';
 export {
   FAKE_SERVER_CAPABILITIES,
   type FakeLogin,

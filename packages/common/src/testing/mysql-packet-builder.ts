@@ -1,5 +1,5 @@
-// Fixtures for MySQL codec tests: a fluent packet builder, helpers to cut a byte stream into
-// chunks, and a small seeded PRNG for fuzzing (so a failing case can be replayed from its seed).
+// Fixtures for MySQL codec tests: a fluent packet builder and helpers to cut a byte stream into
+// chunks.
 import { BufferWriter } from '../mysql/wire/buffer-writer.js';
 import { serializePacket } from '../mysql/wire/packet-writer.js';
 
@@ -57,34 +57,4 @@ export function chunksOf(bytes: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
   return out;
-}
-
-export interface SeededRandom {
-  /** A float in [0, 1). */
-  next(): number;
-  /** An integer in [0, n). */
-  int(n: number): number;
-  /** `n` random bytes. */
-  bytes(n: number): Buffer;
-}
-
-/** mulberry32: tiny, fast and good enough to drive fuzzers reproducibly. */
-export function createSeededRandom(seed: number): SeededRandom {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n) => Math.floor(next() * n),
-    bytes: (n) => {
-      const b = Buffer.allocUnsafe(n);
-      for (let i = 0; i < n; i++) b[i] = Math.floor(next() * 256);
-      return b;
-    },
-  };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { redactQuery } from '../../src/index.js';
+import { createSeededRandom } from '../../src/testing/index.js';
 
 // [statement, expected text after redaction]
 const TABLE: Array<[string, string]> = [
@@ -91,19 +92,8 @@ test('placeholders in secret positions are reported by ordinal', () => {
 
 // --- fuzz -------------------------------------------------------------------------------------
 
-function createRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('fuzz: secrets after the keywords never leak, whatever the case, quotes, escapes and comments', () => {
-  const random = createRandom(0x5eed);
+  const random = createSeededRandom(0x5eed).next;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const word = (w: string): string => [...w].map((c) => (random() < 0.5 ? c.toLowerCase() : c.toUpperCase())).join('');
   const gap = (): string => pick([' ', '  ', '\n', '\t', ' /* c */ ', ' -- c\n', ' # c\n', '/**/']);
@@ -139,7 +129,7 @@ test('fuzz: secrets after the keywords never leak, whatever the case, quotes, es
 });
 
 test('fuzz: random text never throws and the output keeps everything outside literals', () => {
-  const random = createRandom(42);
+  const random = createSeededRandom(42).next;
   const pieces = [
     "'",
     '"',

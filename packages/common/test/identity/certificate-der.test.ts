@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDENTITY_EXTENSION_OID_DER, IdentityError, findCertificateExtension } from '../../src/index.js';
 import { readSubjectNames } from '../../src/identity/subject-names.js';
-import { createRandom } from './seeded-random.js';
+import { createSeededRandom } from '../../src/testing/index.js';
 import { makeCa, makeLeaf } from './test-certs.js';
 
 const ca = await makeCa();
@@ -18,7 +18,7 @@ test('reads CN and each O from the subject DER, and finds the identity extension
 });
 
 test('seeded fuzz: mutated certificates only ever raise IdentityError GH_ERR_CERT_MALFORMED', () => {
-  const random = createRandom(0xc3a7);
+  const random = createSeededRandom(0xc3a7).next;
   let readable = 0;
   for (let i = 0; i < 5_000; i++) {
     const input = Uint8Array.from(der);

@@ -9,6 +9,7 @@ import {
   serializeProxyHeaderV2,
   serializeProxyHeaderV2Local,
 } from '../../src/proxy-protocol/index.js';
+import { createSeededRandom } from '../../src/testing/index.js';
 
 const mysqlBytes = Buffer.from([0x20, 0x00, 0x00, 0x01, 0x85, 0xa6]);
 
@@ -70,19 +71,8 @@ for (const [what, bytes] of malformed) {
   });
 }
 
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('seeded random input only ever yields a result or a ProxyProtocolError', () => {
-  const random = createRandom(0x5eed);
+  const random = createSeededRandom(0x5eed).next;
   const seeds = fixtures.map((f) => f.bytes);
   for (let i = 0; i < 100_000; i++) {
     // Mutate a valid header most of the time, so the fuzz reaches deep into the parser.

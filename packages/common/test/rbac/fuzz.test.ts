@@ -4,18 +4,7 @@ import { isGatehouseError } from '../../src/errors.js';
 import { checkAccess } from '../../src/rbac/access-checker.js';
 import { compileGlob } from '../../src/rbac/glob.js';
 import { parseRole, parseUser } from '../../src/rbac/validate.js';
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom } from '../../src/testing/index.js';
 
 const ATOMS = [
   '*',
@@ -83,7 +72,7 @@ function randomValue(rand: () => number, depth: number): unknown {
 }
 
 test('fuzz: random role and user documents only ever raise GH_ERR_CONFIG', () => {
-  const rand = createRandom(0x5eed);
+  const rand = createSeededRandom(0x5eed).next;
   let accepted = 0;
   for (let i = 0; i < 3000; i++) {
     const doc = randomValue(rand, 0);
@@ -113,7 +102,7 @@ test('fuzz: random role and user documents only ever raise GH_ERR_CONFIG', () =>
 });
 
 test('fuzz: glob patterns with regex metacharacters match literally', () => {
-  const rand = createRandom(42);
+  const rand = createSeededRandom(42).next;
   for (let i = 0; i < 2000; i++) {
     const literal = randomString(rand).replaceAll('*', '');
     assert.equal(compileGlob(literal)(literal), true, literal);

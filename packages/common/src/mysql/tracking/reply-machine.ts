@@ -370,33 +370,19 @@ export abstract class ReplyMachine {
     complete: boolean,
     endOffset: number,
   ): void {
-    if (first !== Header.Ok && first !== Header.Err) {
+    if (first === Header.Ok) {
+      this.endInfileUpload();
+      this.emitOk(b, start, end, complete, endOffset);
+    } else if (first === Header.Err) {
+      this.onErrPacket(b, start, end, endOffset);
+    } else {
       throw new MysqlProtocolError(`unexpected 0x${hex(first)} packet after a LOCAL INFILE request`);
     }
-    const err = first === Header.Err ? readErrOrProgress(b, start, end, this.capabilities) : undefined;
-    if (err?.kind === 'progress') {
-      this.onProgress?.({
-        command: this.current,
-        stage: err.stage,
-        maxStage: err.maxStage,
-        progress: err.progress,
-        info: err.info,
-      });
-      return;
-    }
-    // The server answers once it has the whole file; if it answers early, the upload is over.
+  }
+
+  /** The server answers once it has the whole file; if it answers early, the upload is over. */
+  private endInfileUpload(): void {
     if (!this.infileSent) this.finishInfileUpload(this.infileRequestEnd);
-    if (err === undefined) this.emitOk(b, start, end, complete, endOffset);
-    else
-      this.emit({
-        kind: 'err',
-        command: this.current,
-        done: true,
-        endOffset,
-        errno: err.errno,
-        sqlState: err.sqlState,
-        message: err.message,
-      });
   }
 
   private finishInfileUpload(endOffset: number): void {
@@ -484,6 +470,7 @@ export abstract class ReplyMachine {
       });
       return;
     }
+    if (this.phase === Phase.Infile) this.endInfileUpload();
     // An ERR ends the whole reply, whatever results came before it.
     this.emit({
       kind: 'err',

@@ -10,7 +10,7 @@ import { PacketScanner } from '../../../src/mysql/wire/packet-scanner.js';
 import { serializePacket } from '../../../src/mysql/wire/packet-writer.js';
 import { MysqlProtocolError } from '../../../src/mysql/wire/protocol-error.js';
 import { parseSessionStateChanges } from '../../../src/mysql/wire/session-state.js';
-import { createSeededRandom, type SeededRandom } from '../../../src/testing/mysql-packet-builder.js';
+import { createSeededRandom, type SeededRandom } from '../../../src/testing/index.js';
 import { ScanRecorder } from './collectors.js';
 
 const CASES = 100_000;

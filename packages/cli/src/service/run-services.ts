@@ -1,0 +1,168 @@
+// Assembles the parts a config enables into one process. The embedded default runs all three;
+// a split deployment runs the same code with other config sections (DESIGN.md "Parts").
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AuditStore,
+  type Authorities,
+  ensureAuthorities,
+  openJsonlAuditStore,
+  openStore,
+  resolveAuditDir,
+  type Store,
+} from '@gatehouse/auth';
+import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
+import {
+  createEngine,
+  createInProcessCluster,
+  createTunnelCluster,
+  type Engine,
+  joinCluster,
+  keepHostCredentials,
+  loadHostCredentials,
+  openAuditSpool,
+} from '@gatehouse/engine';
+import { type DatabaseListing, type RunningProxy, startProxy } from '@gatehouse/proxy';
+import { VERSION } from '../version.js';
+import { createInProcessEngineCredentials } from './engine-credentials.js';
+import { SNAPSHOT_INTERVAL_MS, writeRegistrySnapshot } from './registry-snapshot.js';
+
+export interface RunningServices {
+  readonly proxy: RunningProxy | undefined;
+  readonly engine: Engine | undefined;
+  /** Drains and stops every part: the proxy stops accepting, sessions get `graceMs`. */
+  close(graceMs: number): Promise<void>;
+}
+
+interface AuthPart {
+  readonly authorities: Authorities;
+  readonly store: Store;
+  readonly auditStore: AuditStore;
+}
+
+async function startAuth(config: Readonly<GatehouseConfig>, log: Logger): Promise<AuthPart> {
+  const authorities = await ensureAuthorities(config.data_dir);
+  const store = await openStore({ dataDir: config.data_dir });
+  const auditStore = await openJsonlAuditStore({
+    dir: resolveAuditDir(config.data_dir),
+    onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
+  });
+  return { authorities, store, auditStore };
+}
+
+/** Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. */
+function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, log: Logger): () => void {
+  const write = (): void => {
+    writeRegistrySnapshot(config.data_dir, {
+      proxyId: proxy.proxyId,
+      pid: process.pid,
+      updatedAt: new Date().toISOString(),
+      databases: proxy.tunnel.registry.listDatabases().map((db: DatabaseListing) => ({
+        name: db.name,
+        engines: db.engines.map((e) => ({ ...e, labels: { ...e.labels } })),
+      })),
+    }).catch((err) => log.warn({ err }, 'could not write the registry snapshot'));
+  };
+  write();
+  const timer = setInterval(write, SNAPSHOT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export async function runServices(config: Readonly<GatehouseConfig>, log: Logger): Promise<RunningServices> {
+  if (!config.auth.enabled && !config.proxy.enabled && !config.engine.enabled) {
+    throw new GatehouseError('GH_ERR_CONFIG', 'the config enables no part: set auth, proxy or engine enabled: true');
+  }
+  if (config.proxy.enabled && !config.auth.enabled) {
+    throw new GatehouseError(
+      'GH_ERR_CONFIG',
+      'proxy.enabled needs auth.enabled in the same process: the proxy serves the auth API to engines',
+    );
+  }
+  const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' })) : undefined;
+  let proxy: RunningProxy | undefined;
+  let stopSnapshots: (() => void) | undefined;
+  let engine: Engine | undefined;
+  try {
+    if (auth && config.proxy.enabled) {
+      proxy = await startProxy({
+        config: config.proxy,
+        authorities: auth.authorities,
+        store: auth.store,
+        audit: auth.auditStore,
+        log: log.child({ part: 'proxy' }),
+      });
+      stopSnapshots = startSnapshots(config, proxy, log);
+    }
+    if (config.engine.enabled) {
+      const engineLog = log.child({ part: 'engine' });
+      const engineId = config.engine.name ?? `engine-${hostname()}`;
+      const engineConfig = { ...config.engine, name: engineId };
+      if (auth) {
+        const credentials = createInProcessEngineCredentials(auth.authorities, engineId, engineLog);
+        engine = await createEngine({
+          config: engineConfig,
+          log: engineLog,
+          cluster: createInProcessCluster({ ...auth, log: engineLog }),
+          getCredentials: () => credentials.get(),
+          version: VERSION,
+          queryMaxBytes: config.audit.query_max_bytes,
+        });
+      } else {
+        // An engine in its own process: join once with the token (or reuse the stored host
+        // certificate), keep it renewed, and reach the auth part through the tunnel.
+        const dir = join(config.data_dir, 'engine');
+        const initial =
+          (await loadHostCredentials(dir)) ??
+          (await joinCluster({
+            proxyAddr: config.engine.proxy_addr,
+            token: config.engine.join.token,
+            caPin: config.engine.join.ca_pin,
+            engineId,
+            dir,
+          }));
+        const keeper = keepHostCredentials(config.engine.proxy_addr, dir, initial, engineLog);
+        const spool = await openAuditSpool({ dir: join(config.data_dir, 'audit-spool') });
+        let tunnelOf: Engine | undefined;
+        const cluster = createTunnelCluster({
+          request: (method, body) => {
+            const tunnel = tunnelOf?.tunnel;
+            if (!tunnel) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
+            return tunnel.request(method, body);
+          },
+          spool,
+          log: engineLog,
+        });
+        engine = await createEngine({
+          config: engineConfig,
+          log: engineLog,
+          cluster,
+          getCredentials: () => {
+            const current = keeper.current();
+            return { cert: current.cert, key: current.key, ca: current.ca };
+          },
+          version: VERSION,
+          queryMaxBytes: config.audit.query_max_bytes,
+        });
+        tunnelOf = engine;
+      }
+    }
+  } catch (err) {
+    stopSnapshots?.();
+    await engine?.close({ graceMs: 0 }).catch(() => {});
+    await proxy?.close({ graceMs: 0 }).catch(() => {});
+    await auth?.auditStore.close().catch(() => {});
+    throw err;
+  }
+
+  return {
+    proxy,
+    engine,
+    async close(graceMs) {
+      stopSnapshots?.();
+      await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs })]);
+      await auth?.auditStore.close();
+      await auth?.store.close();
+    },
+  };
+}

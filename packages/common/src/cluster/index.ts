@@ -1,0 +1,21 @@
+// Public surface of the cluster area: the control requests between engines and the proxy.
+export {
+  type AuditAppendRequest,
+  AuditAppendRequestSchema,
+  type AuditAppendResponse,
+  AuditAppendResponseSchema,
+  ClusterMethod,
+  type ClusterMethodName,
+  type ClusterState,
+  type ClusterStateRequest,
+  ClusterStateRequestSchema,
+  type ClusterStateResponse,
+  ClusterStateResponseSchema,
+  ClusterStateSchema,
+  type SignDbClientRequest,
+  SignDbClientRequestSchema,
+  type SignDbClientResponse,
+  SignDbClientResponseSchema,
+  type TrustedUserCa,
+  TrustedUserCaSchema,
+} from './schemas.js';

@@ -1,0 +1,98 @@
+// The control requests an engine in another process sends to the proxy over the tunnel, to see
+// the cluster state the auth part owns (user CAs, roles, users, locks), to get ephemeral
+// db-client certificates, and to deliver audit events. The proxy answers them from the auth
+// part; the engine never holds a CA key or the store. See docs/architecture.md, "Cluster
+// requests". Bodies are JSON validated with these schemas on both sides.
+import { z } from 'zod';
+import { auditEventSchema } from '../audit/event-schemas.js';
+import { LockSchema, RoleSchema, UserSchema } from '../rbac/schemas.js';
+
+/** Method names for TunnelConnection.request / handle. */
+export const ClusterMethod = {
+  /** Engine → proxy: the cluster state, or "unchanged" when `since` is still current. */
+  State: 'cluster.state',
+  /** Engine → proxy: an ephemeral db-client certificate (CN = db user). */
+  SignDbClient: 'cert.sign_db_client',
+  /** Engine → proxy: a batch of audit events; the reply is the ack (stored durably). */
+  AuditAppend: 'audit.append',
+} as const;
+export type ClusterMethodName = (typeof ClusterMethod)[keyof typeof ClusterMethod];
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** cluster.state request. Engines poll it (about every 2 s) so lock changes reach live sessions. */
+export const ClusterStateRequestSchema = z.strictObject({
+  /** The `version` of the last state the engine holds; omitted on the first poll. */
+  since: z.string().max(256).optional(),
+});
+export type ClusterStateRequest = z.infer<typeof ClusterStateRequestSchema>;
+
+/** A user CA certificate the engine must trust; `trustedUntil` is set for a rotated-out CA in its grace period. */
+export const TrustedUserCaSchema = z.strictObject({
+  /** PEM. */
+  certificate: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  trustedUntil: isoTime.optional(),
+});
+export type TrustedUserCa = z.infer<typeof TrustedUserCaSchema>;
+
+export const ClusterStateSchema = z.strictObject({
+  /** Opaque; changes whenever any part of the state changes. */
+  version: z.string().min(1).max(256),
+  userCas: z.array(TrustedUserCaSchema).max(16),
+  roles: z.array(RoleSchema),
+  users: z.array(UserSchema),
+  /** Active locks only. */
+  locks: z.array(LockSchema),
+});
+export type ClusterState = z.infer<typeof ClusterStateSchema>;
+
+export const ClusterStateResponseSchema = z.discriminatedUnion('changed', [
+  z.strictObject({ changed: z.literal(true), state: ClusterStateSchema }),
+  z.strictObject({ changed: z.literal(false), version: z.string().min(1).max(256) }),
+]);
+export type ClusterStateResponse = z.infer<typeof ClusterStateResponseSchema>;
+
+/**
+ * cert.sign_db_client request. The auth part's PKI generates the key pair (its issuance API
+ * takes no CSR), so the reply carries the private key; it travels only over the mTLS tunnel
+ * and the engine keeps it in memory.
+ */
+export const SignDbClientRequestSchema = z.strictObject({
+  dbUser: z.string().min(1).max(256),
+  /** The certificate must not outlive this: the user's own certificate expiry. */
+  notAfter: isoTime,
+  /** Wanted lifetime; the signer caps it at `notAfter` and its own maximum. */
+  ttlMs: z.number().int().positive().optional(),
+});
+export type SignDbClientRequest = z.infer<typeof SignDbClientRequestSchema>;
+
+export const SignDbClientResponseSchema = z.strictObject({
+  /** PEM certificate. */
+  certificate: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  /** PEM PKCS#8 private key. */
+  privateKey: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  notAfter: isoTime,
+});
+export type SignDbClientResponse = z.infer<typeof SignDbClientResponseSchema>;
+
+/** audit.append request: events in spool order; redelivery is idempotent by uid. */
+export const AuditAppendRequestSchema = z.strictObject({
+  events: z.array(auditEventSchema).min(1).max(4096),
+});
+export type AuditAppendRequest = z.infer<typeof AuditAppendRequestSchema>;
+
+/** audit.append response, sent only once the events are durable. */
+export const AuditAppendResponseSchema = z.strictObject({
+  appended: z.number().int().min(0),
+  duplicates: z.number().int().min(0),
+});
+export type AuditAppendResponse = z.infer<typeof AuditAppendResponseSchema>;

@@ -1,0 +1,136 @@
+import { FRAME_HEADER_SIZE, type FrameTypeCode } from './constants.js';
+import { writeFrameHeader } from './frame-serializer.js';
+
+/** What a tunnel connection needs from its carrier (a WebSocket in production, a pipe in tests). */
+export interface TunnelTransport {
+  /** Sends one binary message; `done` runs once the socket took the bytes, or with the error. */
+  send(message: Buffer, done: (err?: Error) => void): void;
+  /** Ends the connection politely. */
+  close(): void;
+  /** Drops the connection at once, without a closing handshake (a dead peer). */
+  terminate(): void;
+}
+
+/** Above this many pending bytes a batch is sent at once rather than at the end of the tick. */
+const BATCH_LIMIT = 256 * 1024;
+
+/**
+ * Queues frames and sends those queued in one tick as one WebSocket message: one allocation and
+ * one socket write for many small frames (WINDOW, PING, short DATA), and header and payload in
+ * the same buffer for large ones. It also counts the bytes the socket has not yet taken, which
+ * is the connection-wide backpressure signal streams wait on.
+ */
+export class FrameWriter {
+  readonly #transport: TunnelTransport;
+  readonly #highWaterMark: number;
+  /** 0 marks an already serialized frame, copied without a header. */
+  readonly #types: (FrameTypeCode | 0)[] = [];
+  readonly #ids: number[] = [];
+  readonly #payloads: (Uint8Array | undefined)[] = [];
+  #pendingBytes = 0;
+  #inFlightBytes = 0;
+  #peakBufferedBytes = 0;
+  #scheduled: NodeJS.Immediate | undefined;
+  #waiters: (() => void)[] = [];
+  #closed = false;
+  readonly #flushNow = (): void => this.flush();
+
+  constructor(transport: TunnelTransport, highWaterMark: number) {
+    this.#transport = transport;
+    this.#highWaterMark = highWaterMark;
+  }
+
+  /** Bytes queued here or handed to the socket and not yet written by it. */
+  get bufferedBytes(): number {
+    return this.#pendingBytes + this.#inFlightBytes;
+  }
+
+  /** The most bytes ever buffered at once: the bound the writer held to, for tests and metrics. */
+  get peakBufferedBytes(): number {
+    return this.#peakBufferedBytes;
+  }
+
+  get writable(): boolean {
+    return this.bufferedBytes < this.#highWaterMark;
+  }
+
+  /** Queues a frame. The payload must not change until the batch is sent (end of this tick). */
+  write(type: FrameTypeCode, id: number, payload?: Uint8Array): void {
+    if (this.#closed) return;
+    this.#types.push(type);
+    this.#ids.push(id);
+    this.#payloads.push(payload);
+    this.#pendingBytes += FRAME_HEADER_SIZE + (payload?.byteLength ?? 0);
+    if (this.#pendingBytes >= BATCH_LIMIT) this.flush();
+    else this.#scheduled ??= setImmediate(this.#flushNow);
+  }
+
+  /** Queues an already serialized frame (control frames). */
+  writeRaw(frame: Buffer): void {
+    if (this.#closed) return;
+    // Stored as a payload with a pseudo type 0: flush copies it without a header.
+    this.#types.push(0);
+    this.#ids.push(0);
+    this.#payloads.push(frame);
+    this.#pendingBytes += frame.byteLength;
+    this.#scheduled ??= setImmediate(this.#flushNow);
+  }
+
+  /** Runs `callback` once the buffered bytes fall below the high-water mark (at once if they are). */
+  whenWritable(callback: () => void): void {
+    if (this.writable || this.#closed) callback();
+    else this.#waiters.push(callback);
+  }
+
+  flush(): void {
+    if (this.#scheduled !== undefined) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = undefined;
+    }
+    const count = this.#types.length;
+    if (count === 0 || this.#closed) return;
+    const size = this.#pendingBytes;
+    const message = Buffer.allocUnsafe(size);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const type = this.#types[i]!;
+      const payload = this.#payloads[i];
+      const length = payload?.byteLength ?? 0;
+      if (type !== 0) {
+        writeFrameHeader(message, offset, type, this.#ids[i]!, length);
+        offset += FRAME_HEADER_SIZE;
+      }
+      if (payload !== undefined) message.set(payload, offset);
+      offset += length;
+    }
+    this.#types.length = 0;
+    this.#ids.length = 0;
+    this.#payloads.length = 0;
+    this.#pendingBytes = 0;
+    this.#inFlightBytes += size;
+    if (this.#inFlightBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#inFlightBytes;
+    this.#transport.send(message, () => {
+      this.#inFlightBytes -= size;
+      this.#wake();
+    });
+  }
+
+  /** Drops whatever is queued and wakes every waiter; later writes are ignored. */
+  close(): void {
+    this.#closed = true;
+    if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    this.#types.length = 0;
+    this.#ids.length = 0;
+    this.#payloads.length = 0;
+    this.#pendingBytes = 0;
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.#waiters.length === 0 || !(this.writable || this.#closed)) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}

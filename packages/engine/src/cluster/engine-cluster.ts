@@ -1,0 +1,52 @@
+// What an engine needs from the cluster: the state the auth part owns (user CAs, roles, users,
+// locks), ephemeral db-client certificates, and a sink for audit events. Two implementations:
+// in-process (the embedded default wraps the auth objects) and over the tunnel (control
+// requests to the proxy). Sessions see only this interface.
+import type { AuditSink, Lock, Role, TrustedCa, User } from '@gatehouse/common';
+
+/** A consistent view of the cluster state at one version. */
+export interface ClusterSnapshot {
+  readonly version: string;
+  /** The user CAs to trust: the active one and, during a rotation, the previous one. */
+  readonly userCas: readonly TrustedCa[];
+  readonly roles: ReadonlyMap<string, Role>;
+  readonly users: ReadonlyMap<string, User>;
+  /** Locks by user name; a lock whose `expires` has passed no longer applies. */
+  readonly locks: ReadonlyMap<string, Lock>;
+}
+
+/** An ephemeral db-client certificate (CN = db user) and its key, PEM. */
+export interface DbClientCert {
+  readonly certificate: string;
+  readonly privateKey: string;
+  readonly notAfter: Date;
+}
+
+export interface DbClientCertRequest {
+  readonly dbUser: string;
+  /** The certificate must not outlive this (the user's own certificate expiry). */
+  readonly notAfter: Date;
+}
+
+/** Signs db-client certificates; the engine never holds the db-client CA key. */
+export interface DbClientCertSigner {
+  signDbClient(request: DbClientCertRequest): Promise<DbClientCert>;
+}
+
+export interface EngineCluster extends DbClientCertSigner {
+  /** The latest state; waits for the first one. Rejects with GH_ERR_ENGINE_CLUSTER if none can be had. */
+  snapshot(): Promise<ClusterSnapshot>;
+  /** Called after every change of state (new version); returns an unsubscribe function. */
+  onChange(listener: (snapshot: ClusterSnapshot) => void): () => void;
+  readonly auditSink: AuditSink;
+  /** Stops polling, flushes what audit events it can, releases resources. */
+  close(): Promise<void>;
+}
+
+/** The lock that applies to `user` at `now`, if any. */
+export function activeLock(snapshot: ClusterSnapshot, user: string, now: Date): Lock | undefined {
+  const lock = snapshot.locks.get(user);
+  if (lock === undefined) return undefined;
+  if (lock.expires !== undefined && Date.parse(lock.expires) <= now.getTime()) return undefined;
+  return lock;
+}

@@ -1,0 +1,106 @@
+// The cluster for the embedded default: the auth part's objects are in this process, so the
+// engine reads the store and the CAs directly, asks the PKI to sign, and appends audit events to
+// the store itself. State is re-read whenever the store's version changes (and the CAs on a timer).
+import { type Authorities, type AuditStore, issueDbClientCert, type Store } from '@gatehouse/auth';
+import { type BatchingSink, createBatchingSink, ServerError } from '@gatehouse/common';
+import type { Logger } from 'pino';
+import { EngineError } from '../errors.js';
+import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
+
+export interface InProcessClusterOptions {
+  readonly store: Store;
+  readonly authorities: Authorities;
+  readonly auditStore: AuditStore;
+  readonly log: Logger;
+  /** How often the store and the CAs are re-read (default 2 s). */
+  readonly pollMs?: number;
+}
+
+export function createInProcessCluster(options: InProcessClusterOptions): EngineCluster {
+  const { store, authorities, log } = options;
+  const listeners = new Set<(snapshot: ClusterSnapshot) => void>();
+  let current: ClusterSnapshot | undefined;
+  let refreshing: Promise<ClusterSnapshot> | undefined;
+  let closed = false;
+
+  const load = async (): Promise<ClusterSnapshot> => {
+    await authorities.reload();
+    const cas = authorities.trustedCas('user');
+    const storeVersion = await store.version();
+    const version = `${storeVersion}/${cas.map((c) => c.fingerprint).join(',')}`;
+    if (current !== undefined && current.version === version) return current;
+    const [roles, users, locks] = await Promise.all([store.listRoles(), store.listUsers(), store.listActiveLocks()]);
+    const next: ClusterSnapshot = {
+      version,
+      userCas: cas,
+      roles: new Map(roles.map((r) => [r.name, r])),
+      users: new Map(users.map((u) => [u.name, u])),
+      locks: new Map(locks.map((l) => [l.target.user, l])),
+    };
+    current = next;
+    for (const listener of listeners) listener(next);
+    return next;
+  };
+
+  const refresh = (): Promise<ClusterSnapshot> => {
+    refreshing ??= load().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
+
+  const poll = setInterval(() => {
+    refresh().catch((err) => log.warn({ err }, 'cluster state refresh failed'));
+  }, options.pollMs ?? 2000);
+  poll.unref();
+  const watch = store.watch(() => {
+    if (!closed) refresh().catch((err) => log.warn({ err }, 'cluster state refresh failed'));
+  });
+
+  const auditSink: BatchingSink = createBatchingSink({
+    deliver: async (batch) => {
+      await options.auditStore.append(batch);
+    },
+    onError: (err) => log.warn({ err }, 'audit append failed; retrying'),
+  });
+
+  return {
+    auditSink,
+    async snapshot() {
+      if (current !== undefined) return current;
+      try {
+        return await refresh();
+      } catch (err) {
+        throw new EngineError(
+          'GH_ERR_ENGINE_CLUSTER',
+          'cannot read the cluster state from the data directory',
+          ServerError.UnknownError,
+          { cause: err },
+        );
+      }
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async signDbClient(request) {
+      try {
+        const issued = await issueDbClientCert(await authorities.signer('db-client'), request);
+        return { certificate: issued.certificate, privateKey: issued.privateKey, notAfter: issued.notAfter };
+      } catch (err) {
+        throw new EngineError(
+          'GH_ERR_ENGINE_CLUSTER',
+          `cannot issue a db-client certificate for '${request.dbUser}'`,
+          ServerError.UnknownError,
+          { cause: err },
+        );
+      }
+    },
+    async close() {
+      closed = true;
+      clearInterval(poll);
+      watch.close();
+      await auditSink.close();
+    },
+  };
+}

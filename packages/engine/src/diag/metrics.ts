@@ -1,0 +1,44 @@
+// The engine's counters in Prometheus text format (version 0.0.4).
+// https://prometheus.io/docs/instrumenting/exposition_formats/
+import type { DatabaseInfo } from '@gatehouse/common';
+import type { RelayCounters } from '../session/relay.js';
+
+export interface EngineMetrics {
+  readonly counters: RelayCounters;
+  sessionsOpen: number;
+  sessionsStarted: number;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export function renderMetrics(metrics: EngineMetrics, databases: readonly DatabaseInfo[]): string {
+  const c = metrics.counters;
+  const lines = [
+    '# HELP gatehouse_engine_sessions_open Sessions in progress.',
+    '# TYPE gatehouse_engine_sessions_open gauge',
+    `gatehouse_engine_sessions_open ${metrics.sessionsOpen}`,
+    '# HELP gatehouse_engine_sessions_total Sessions started.',
+    '# TYPE gatehouse_engine_sessions_total counter',
+    `gatehouse_engine_sessions_total ${metrics.sessionsStarted}`,
+    '# HELP gatehouse_engine_client_bytes_total Bytes relayed from clients to databases.',
+    '# TYPE gatehouse_engine_client_bytes_total counter',
+    `gatehouse_engine_client_bytes_total ${c.bytesFromClient}`,
+    '# HELP gatehouse_engine_server_bytes_total Bytes relayed from databases to clients.',
+    '# TYPE gatehouse_engine_server_bytes_total counter',
+    `gatehouse_engine_server_bytes_total ${c.bytesToClient}`,
+    '# HELP gatehouse_engine_commands_total Client commands read.',
+    '# TYPE gatehouse_engine_commands_total counter',
+    `gatehouse_engine_commands_total ${c.commands}`,
+    '# HELP gatehouse_engine_commands_denied_total Client commands the engine refused.',
+    '# TYPE gatehouse_engine_commands_denied_total counter',
+    `gatehouse_engine_commands_denied_total ${c.deniedCommands}`,
+    '# HELP gatehouse_engine_database_up Whether the last health check reached the database.',
+    '# TYPE gatehouse_engine_database_up gauge',
+    ...databases.map(
+      (db) => `gatehouse_engine_database_up{db="${escapeLabel(db.name)}"} ${db.health === 'healthy' ? 1 : 0}`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

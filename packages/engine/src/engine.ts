@@ -1,0 +1,187 @@
+// The engine service: owns the tunnel client, the health checks, the diagnostics server and the
+// sessions. Streams for a database it serves become sessions; others are rejected so the proxy
+// tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
+// then they are closed with an ERR that says the engine is shutting down.
+import { hostname } from 'node:os';
+import { createAudit, type DatabaseInfo, type EngineConfig, ServerError } from '@gatehouse/common';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
+import type { EngineCluster } from './cluster/engine-cluster.js';
+import { startDiagServer } from './diag/diag-server.js';
+import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
+import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
+import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
+import { ThreadRegistry } from './session/thread-registry.js';
+import { createTunnelClient, type TunnelClient, type TunnelCredentials } from './tunnel/tunnel-client.js';
+
+export interface CreateEngineOptions {
+  readonly config: EngineConfig;
+  readonly log: Logger;
+  readonly cluster: EngineCluster;
+  /** The engine's host identity for tunnel mTLS; without it no tunnel is dialled (streams come through handleStream). */
+  readonly getCredentials?: () => TunnelCredentials | Promise<TunnelCredentials>;
+  /** Default wss://<proxy_addr>/v1/tunnel. */
+  readonly tunnelUrl?: string;
+  readonly version?: string;
+  /** Serve /healthz, /readyz, /metrics on config.diag_listen (default true). */
+  readonly diag?: boolean;
+  /** Bound on the audit query text (config audit.query_max_bytes). */
+  readonly queryMaxBytes?: number;
+}
+
+export interface Engine {
+  readonly engineId: string;
+  /** The tunnel client, when one was configured. */
+  readonly tunnel: TunnelClient | undefined;
+  /** The diagnostics server's address, once listening. */
+  readonly diagAddress: string | undefined;
+  /** Starts a session for a stream (the tunnel calls this; tests may too). */
+  handleStream(stream: SessionStream): void;
+  databases(): readonly DatabaseInfo[];
+  /** Runs a health-check round now and reports it to the proxy. */
+  checkHealth(): Promise<readonly DatabaseInfo[]>;
+  readonly metrics: EngineMetrics;
+  close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+function splitHostPort(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(text.slice(colon + 1)) };
+}
+
+export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
+  const { config, cluster } = options;
+  const engineId = config.name ?? hostname();
+  const log = options.log.child({ engineId });
+  const signer = createDbClientCertCache(cluster);
+  const audit = createAudit({
+    sink: cluster.auditSink,
+    ...(options.queryMaxBytes ? { queryLimit: options.queryMaxBytes } : {}),
+  });
+  const threads = new ThreadRegistry();
+  const metrics: EngineMetrics = {
+    counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
+    sessionsOpen: 0,
+    sessionsStarted: 0,
+  };
+  const sessions = new Set<SessionHandle>();
+  const byName = new Map(config.databases.map((db) => [db.name, db]));
+  let closing = false;
+  let tunnel: TunnelClient | undefined;
+
+  const handleStream = (stream: SessionStream): void => {
+    const database = byName.get(stream.header.route.dbService);
+    if (database === undefined) {
+      stream.reject({
+        code: 'GH_ERR_ENGINE_NO_SUCH_DATABASE',
+        message: `engine ${engineId} does not serve database '${stream.header.route.dbService}'`,
+      });
+      return;
+    }
+    if (closing) {
+      stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
+      return;
+    }
+    const handle = startSession(stream, {
+      engineId,
+      database,
+      cluster,
+      signer,
+      audit,
+      threads,
+      counters: metrics.counters,
+      log,
+    });
+    sessions.add(handle);
+    metrics.sessionsOpen++;
+    metrics.sessionsStarted++;
+    void handle.done.then(() => {
+      sessions.delete(handle);
+      metrics.sessionsOpen--;
+    });
+  };
+
+  const health: HealthChecker = startHealthChecker({
+    databases: config.databases,
+    intervalMs: config.health_check_interval,
+    log,
+    onUpdate: (infos) => tunnel?.updateDatabases(infos),
+  });
+
+  if (options.getCredentials !== undefined) {
+    tunnel = createTunnelClient({
+      url: options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`,
+      getCredentials: options.getCredentials,
+      engineId,
+      version: options.version ?? '0.1.0',
+      databases: health.current(),
+      onStream: handleStream,
+      log,
+    });
+    tunnel.start();
+  }
+
+  let diag: FastifyInstance | undefined;
+  let diagAddress: string | undefined;
+  if (options.diag !== false) {
+    const { host, port } = splitHostPort(config.diag_listen);
+    diag = await startDiagServer({
+      host,
+      port,
+      ready: () => {
+        if (closing) return { ready: false, reason: 'shutting down' };
+        if (tunnel !== undefined && tunnel.state !== 'connected')
+          return { ready: false, reason: `tunnel ${tunnel.state}` };
+        return { ready: true };
+      },
+      metrics: () => renderMetrics(metrics, health.current()),
+    });
+    const address = diag.server.address();
+    if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;
+  }
+
+  return {
+    engineId,
+    tunnel,
+    diagAddress,
+    handleStream,
+    databases: () => health.current(),
+    checkHealth: async () => {
+      const infos = await health.checkNow();
+      return infos;
+    },
+    metrics,
+    async close(closeOptions = {}) {
+      closing = true;
+      const graceMs = closeOptions.graceMs ?? 10_000;
+      const all = () => Promise.all([...sessions].map((s) => s.done));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        all(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const s of sessions)
+        s.close({
+          ...ServerError.ServerShutdown,
+          message: `engine ${engineId} is shutting down; reconnect to reach another engine`,
+        });
+      await Promise.race([
+        all(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, 12_000);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      health.stop();
+      tunnel?.close();
+      await diag?.close();
+      await cluster.close();
+      log.info('engine closed');
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Step 6 of the connection flow: the engine does not take the proxy's word for who the user is.
+// It verifies the client's chain against the trusted user CAs (both during a rotation), the
+// expiry and the locks, then evaluates the roles as they are now against this database, the db
+// user and the db name. Every denial is an EngineError with ERR 1045 and a reason to show.
+import {
+  type AccessChecker,
+  type AccessDecision,
+  createAccessChecker,
+  type DatabaseTarget,
+  type Identity,
+  type Role,
+  ServerError,
+  type SessionOptions,
+  type StreamOpenHeader,
+  verifyIdentity,
+} from '@gatehouse/common';
+import { activeLock, type ClusterSnapshot } from '../cluster/engine-cluster.js';
+import { EngineError } from '../errors.js';
+
+export interface Authorization {
+  readonly identity: Identity;
+  readonly dbUser: string;
+  readonly dbName: string;
+  /** The roles the user holds now (the certificate's, still granted in the store). */
+  readonly roles: readonly string[];
+  readonly checker: AccessChecker;
+  readonly decision: Extract<AccessDecision, { allowed: true }>;
+  readonly options: SessionOptions;
+}
+
+export interface AuthorizeInput {
+  readonly header: StreamOpenHeader;
+  readonly database: DatabaseTarget;
+  readonly snapshot: ClusterSnapshot;
+  readonly now?: Date;
+}
+
+function deny(message: string): EngineError {
+  return new EngineError('GH_ERR_ENGINE_ACCESS_DENIED', message, ServerError.AccessDenied);
+}
+
+/** Throws IdentityError for a bad certificate or a lock, EngineError for a role denial. */
+export async function authorizeSession(input: AuthorizeInput): Promise<Authorization> {
+  const { header, database, snapshot } = input;
+  const now = input.now ?? new Date();
+  const identity = await verifyIdentity(header.clientCertChain, {
+    trusted: snapshot.userCas,
+    now,
+    lookupLock: (user) => activeLock(snapshot, user, now),
+  });
+  const user = identity.user;
+  if (identity.route.dbService !== database.name) {
+    throw deny(`certificate of user '${user}' is for database '${identity.route.dbService}', not '${database.name}'`);
+  }
+  const record = snapshot.users.get(user);
+  if (record === undefined) throw deny(`user '${user}' does not exist any more`);
+  const granted = new Set(record.roles);
+  const roles: Role[] = [];
+  const roleNames: string[] = [];
+  for (const name of identity.roles) {
+    const role = snapshot.roles.get(name);
+    if (role !== undefined && granted.has(name)) {
+      roles.push(role);
+      roleNames.push(name);
+    }
+  }
+  if (roles.length === 0) throw deny(`user '${user}' holds none of the certificate's roles any more`);
+  const dbUser = header.route.dbUser || identity.route.dbUser || '';
+  const dbName = header.route.dbName || identity.route.dbName || '';
+  if (dbUser.length === 0) {
+    throw deny(`no db user for user '${user}': name one in the certificate (--db-user) or as the client's user name`);
+  }
+  const checker = createAccessChecker({
+    roles,
+    traits: { db_users: [...identity.traits.dbUsers], db_names: [...identity.traits.dbNames] },
+  });
+  const decision = checker.checkAccess({ db: database, dbUser, dbName });
+  if (!decision.allowed) {
+    throw deny(
+      `access denied for user '${user}' (db user '${dbUser}', database '${database.name}'): ${decision.reason}`,
+    );
+  }
+  return { identity, dbUser, dbName, roles: roleNames, checker, decision, options: checker.sessionOptions };
+}

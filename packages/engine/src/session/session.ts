@@ -1,0 +1,212 @@
+// One session, Teleport-style: authorize → connect upstream → relay. Every failure before the
+// relay is answered on the stream as one ERR packet (docs/architecture.md, "Session streams");
+// this is the one place that catches, answers the client, audits and logs.
+import { X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import {
+  type Audit,
+  type AuditSession,
+  connectUpstream,
+  type DatabaseConfig,
+  type ErrFields,
+  isGatehouseError,
+  type StreamOpenHeader,
+  serializeErrPacket,
+  serializeOkPacket,
+  serializePacket,
+  type TunnelErrorPayload,
+  type UpstreamConnection,
+} from '@gatehouse/common';
+import type { Logger } from 'pino';
+import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
+import { EngineError } from '../errors.js';
+import { type Authorization, authorizeSession } from './authorize.js';
+import { CommandAudit } from './command-audit.js';
+import { toLoginErrFields } from './login-error.js';
+import { Relay, type RelayCounters } from './relay.js';
+import { startSessionLimits } from './session-limits.js';
+import { formatClientAddress, readSessionExtensions } from './session-header.js';
+import type { ThreadRegistry } from './thread-registry.js';
+import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
+
+/** A stream the proxy opened; IncomingStream from the tunnel fits, and so does a test's Duplex pair. */
+export interface SessionStream {
+  readonly header: StreamOpenHeader;
+  accept(): Duplex;
+  reject(error: TunnelErrorPayload): void;
+}
+
+export interface SessionDeps {
+  readonly engineId: string;
+  readonly database: DatabaseConfig;
+  readonly cluster: EngineCluster;
+  readonly signer: DbClientCertSigner;
+  readonly audit: Audit;
+  readonly threads: ThreadRegistry;
+  readonly counters: RelayCounters;
+  readonly log: Logger;
+  readonly upstreamTimeoutMs?: number;
+  readonly commandPrefixLimit?: number;
+}
+
+/** A live session, for the engine's bookkeeping (drain, metrics). */
+export interface SessionHandle {
+  readonly id: string;
+  /** Closes with an ERR that says why, after the current reply. */
+  close(err: ErrFields): void;
+  /** Resolves when the session is over. */
+  readonly done: Promise<void>;
+}
+
+/** The user named by a certificate we could not verify, for the failure event only. */
+function unverifiedUser(chain: readonly Uint8Array[]): string {
+  try {
+    const der = chain[0];
+    if (der === undefined) return '';
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(new X509Certificate(der).subject);
+    return cn?.[1]?.slice(0, 256) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function startSession(stream: SessionStream, deps: SessionDeps): SessionHandle {
+  const header = stream.header;
+  const client = stream.accept();
+  const ext = readSessionExtensions(header);
+  const log = deps.log.child({ sessionId: header.sessionId, db: deps.database.name });
+  const session: AuditSession = {
+    id: header.sessionId,
+    user: unverifiedUser(header.clientCertChain),
+    roles: [],
+    dbService: deps.database.name,
+    dbUser: header.route.dbUser,
+    dbName: header.route.dbName,
+    clientAddr: formatClientAddress(header),
+    engineId: deps.engineId,
+    proxyId: ext.proxyId,
+    clientAttributes: header.connectionAttributes,
+    startedAt: Date.now(),
+  };
+  let relay: Relay | undefined;
+  let closeRequest: ErrFields | undefined;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  client.on('error', (err) => log.debug({ err }, 'client stream failed'));
+
+  const run = async (): Promise<void> => {
+    let auth: Authorization;
+    let upstream: UpstreamConnection;
+    try {
+      const snapshot = await deps.cluster.snapshot();
+      const target = { name: deps.database.name, labels: deps.database.labels };
+      auth = await authorizeSession({ header, database: target, snapshot });
+      Object.assign(session, { user: auth.identity.user, roles: auth.roles });
+      session.dbUser = auth.dbUser;
+      session.dbName = auth.dbName;
+      const options = await buildUpstreamOptions(
+        {
+          database: deps.database,
+          auth,
+          header,
+          extensions: ext,
+          signer: deps.signer,
+          log,
+          ...(deps.upstreamTimeoutMs ? { timeoutMs: deps.upstreamTimeoutMs } : {}),
+        },
+        header.sessionId,
+      );
+      upstream = await connectUpstream(options);
+      try {
+        checkCapabilities(header, upstream, deps.database.name);
+      } catch (err) {
+        upstream.socket.destroy();
+        throw err;
+      }
+    } catch (err) {
+      const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+      const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
+      deps.audit.onSessionStart(
+        session,
+        new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
+      );
+      log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
+      client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
+      return;
+    }
+    session.threadId = upstream.connectionId;
+    deps.audit.onSessionStart(session);
+    deps.threads.add(auth.identity.user, upstream.connectionId);
+    log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
+    client.write(
+      serializePacket(
+        serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
+        0,
+      ),
+    );
+    const user = auth.identity.user;
+    let stopLimits: (() => void) | undefined;
+    await new Promise<void>((resolve) => {
+      relay = new Relay({
+        client,
+        upstream: upstream.socket,
+        leftover: upstream.leftover,
+        capabilities: upstream.capabilities,
+        mariaDbCapabilities: upstream.mariaDbCapabilities,
+        policy: {
+          user,
+          database: { name: deps.database.name, labels: deps.database.labels },
+          dbUser: auth.dbUser,
+          checker: auth.checker,
+          allowReplication: auth.decision.allowReplication,
+          ownsThread: (threadId) => deps.threads.owns(user, threadId),
+        },
+        audit: new CommandAudit(deps.audit, session),
+        log,
+        counters: deps.counters,
+        ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
+        onSchema: (schema) => {
+          session.dbName = schema;
+        },
+        onMalformed: (payload, reason) => {
+          log.warn({ reason }, 'malformed client packet');
+          deps.audit.onMalformedPacket(session, payload, reason);
+        },
+        onEnd: (err) => {
+          stopLimits?.();
+          deps.threads.remove(user, upstream.connectionId);
+          deps.audit.onSessionEnd(session, err);
+          log.info({ err }, 'session ended');
+          resolve();
+        },
+      });
+      relay.start();
+      stopLimits = startSessionLimits({
+        user,
+        certNotAfter: auth.identity.notAfter,
+        options: auth.options,
+        cluster: deps.cluster,
+        target: relay,
+      });
+      if (closeRequest !== undefined) relay.requestClose(closeRequest);
+    });
+  };
+
+  run()
+    .catch((err) => {
+      log.error({ err }, 'session failed');
+      client.destroy();
+    })
+    .finally(resolveDone);
+
+  return {
+    id: header.sessionId,
+    close(err) {
+      if (relay !== undefined) relay.requestClose(err);
+      else closeRequest = err;
+    },
+    done,
+  };
+}

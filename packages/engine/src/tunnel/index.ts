@@ -1,0 +1,8 @@
+export { type BackoffOptions, computeBackoff } from './backoff.js';
+export {
+  createTunnelClient,
+  TunnelClient,
+  type TunnelClientOptions,
+  type TunnelClientState,
+  type TunnelCredentials,
+} from './tunnel-client.js';

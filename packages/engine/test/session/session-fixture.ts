@@ -1,0 +1,170 @@
+// Stands up what an engine session needs against the harness MariaDB: a cluster with a role and
+// a user, a password-mode or x509 database, and a tunnel pair whose proxy end opens streams the
+// way the proxy does.
+import type { TestContext } from 'node:test';
+import {
+  Capability,
+  createAudit,
+  type DatabaseConfig,
+  DatabaseSchema,
+  PacketParser,
+  type StreamOpenHeader,
+  type TunnelStream,
+} from '@gatehouse/common';
+import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import pino from 'pino';
+import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';
+import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';
+import { createTunnelPair } from './tunnel-pair.js';
+
+export const CLIENT_CAPS =
+  Capability.LongPassword |
+  Capability.LongFlag |
+  Capability.Protocol41 |
+  Capability.Transactions |
+  Capability.SecureConnection |
+  Capability.MultiStatements |
+  Capability.MultiResults |
+  Capability.PsMultiResults |
+  Capability.PluginAuth |
+  Capability.PluginAuthLenencClientData |
+  Capability.DeprecateEof;
+
+export interface Fixture {
+  readonly db: MariaDb;
+  readonly cluster: TestCluster;
+  readonly database: DatabaseConfig;
+  readonly schema: string;
+  readonly dbUser: string;
+  readonly counters: RelayCounters;
+  readonly sessions: SessionHandle[];
+  open(options: OpenOptions): Promise<Opened>;
+}
+
+export interface OpenOptions {
+  readonly cert: Buffer;
+  readonly dbUser?: string;
+  readonly dbName?: string;
+  readonly capabilities?: number;
+  readonly streamWindow?: number;
+}
+
+export interface Opened {
+  readonly stream: TunnelStream;
+  /** The login result payload (OK or ERR). */
+  readonly login: Buffer;
+  readonly loginSequenceId: number;
+}
+
+export const SERVICE = 'orders';
+
+export async function createFixture(
+  t: TestContext,
+  options: { roles?: Parameters<TestCluster['setRoles']>[0] } = {},
+): Promise<Fixture> {
+  const db = await startMariaDb();
+  const schema = db.uniqueName('shop');
+  const other = `${schema}_secret`;
+  const dbUser = db.uniqueName('app');
+  const password = `pw-${dbUser}`;
+  await db.sql(`CREATE DATABASE ${schema}`);
+  await db.sql(`CREATE DATABASE ${other}`);
+  await db.sql(`CREATE USER '${dbUser}'@'%' IDENTIFIED BY '${password}'`);
+  await db.sql(`GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`);
+  await db.sql(`GRANT ALL ON ${other}.* TO '${dbUser}'@'%'`);
+  t.after(async () => {
+    await db.sql(`DROP USER IF EXISTS '${dbUser}'@'%'`).catch(() => {});
+    await db.sql(`DROP DATABASE IF EXISTS ${schema}`).catch(() => {});
+    await db.sql(`DROP DATABASE IF EXISTS ${other}`).catch(() => {});
+  });
+  const env = `GH_TEST_PW_${dbUser.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  process.env[env] = password;
+  const database = DatabaseSchema.parse({
+    name: SERVICE,
+    uri: `${db.host}:${db.port}`,
+    labels: { env: 'dev' },
+    tls: { mode: 'verify-ca', ca_file: db.ca.caFile },
+    auth: { mode: 'password', credentials: { [dbUser]: { password_env: env } } },
+  });
+  const cluster = await createTestCluster(t);
+  cluster.setRoles(
+    options.roles ?? [
+      makeRole('dev', {
+        options: { client_idle_timeout: '1h' },
+        allow: { db_labels: { env: 'dev' }, db_users: [dbUser], db_names: [schema] },
+      }),
+    ],
+  );
+  cluster.setUsers([makeUser('alice', ['dev']), makeUser('bob', ['dev'])]);
+  const counters: RelayCounters = { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 };
+  const sessions: SessionHandle[] = [];
+  const threads = new ThreadRegistry();
+  const audit = createAudit({ sink: cluster.auditSink });
+  const log = pino({ level: 'silent' });
+
+  return {
+    db,
+    cluster,
+    database,
+    schema,
+    dbUser,
+    counters,
+    sessions,
+    async open(o) {
+      const pair = createTunnelPair((incoming) => {
+        const handle = startSession(incoming, {
+          engineId: 'engine-test',
+          database,
+          cluster,
+          signer: cluster,
+          audit,
+          threads,
+          counters,
+          log,
+        });
+        sessions.push(handle);
+      }, o.streamWindow);
+      t.after(() => pair.close());
+      const header: StreamOpenHeader = {
+        sessionId: db.uniqueName('sess'),
+        clientAddress: { host: '192.0.2.10', port: 40000 },
+        route: { dbService: SERVICE, dbUser: o.dbUser ?? dbUser, dbName: o.dbName ?? schema },
+        capabilities: o.capabilities ?? CLIENT_CAPS,
+        mariadbCapabilities: 0,
+        connectionAttributes: { program_name: 'engine-test' },
+        extensions: {
+          proxyId: 'proxy-test',
+          charset: 45,
+          maxPacketSize: 16 * 1024 * 1024,
+          authPlugin: 'caching_sha2_password',
+        },
+        clientCertChain: [o.cert],
+      };
+      const stream = await pair.proxy.openStream(header);
+      const { payload, sequenceId } = await readOnePacket(stream);
+      return { stream, login: payload, loginSequenceId: sequenceId };
+    },
+  };
+}
+
+/** Reads exactly one packet from the stream and leaves the rest unread. */
+export function readOnePacket(stream: TunnelStream): Promise<{ payload: Buffer; sequenceId: number }> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length < 4) return;
+      const length = buffered.readUIntLE(0, 3);
+      if (buffered.length < 4 + length) return;
+      stream.off('data', onData);
+      stream.pause();
+      const rest = buffered.subarray(4 + length);
+      if (rest.length > 0) stream.unshift(rest);
+      resolve({ payload: buffered.subarray(4, 4 + length), sequenceId: buffered[3]! });
+    };
+    stream.on('data', onData);
+    stream.once('error', reject);
+  });
+}
+
+export { PacketParser };

@@ -1,0 +1,310 @@
+// One MySQL client from accept to close: DESIGN.md's connection flow steps 1–5 at the proxy, then
+// the byte relay. Every step throws; `run` is the one error boundary that sends the ERR (when the
+// client can read one), closes, counts and logs.
+// https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase.html
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import {
+  type HandshakeResponse41,
+  type Identity,
+  isGatehouseError,
+  MysqlConnectError,
+  negotiateCapabilities,
+  ServerError,
+  ServerHandshake,
+  type StreamOpenHeader,
+  type TunnelStream,
+} from '@gatehouse/common';
+import type { Logger } from 'pino';
+import { readPeerChain } from './client-certificate.js';
+import { FrontDoorError } from './front-door-error.js';
+import { parseLoginReply, readOnePacket } from './login-reply.js';
+import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
+import { relaySession } from './relay.js';
+import type { FrontDoorContext, LiveConnection } from './session-context.js';
+import { describeFailure } from './describe-failure.js';
+
+const CLOSE_GRACE_MS = 2000;
+
+interface ClientAddress {
+  host: string;
+  port: number;
+}
+
+export class ClientConnection implements LiveConnection {
+  phase: 'handshake' | 'relay' = 'handshake';
+  dbService: string | undefined;
+  readonly #ctx: FrontDoorContext;
+  readonly #plain: Socket;
+  readonly #handshake: ServerHandshake;
+  readonly #connectionId: number;
+  readonly #aborted: Promise<never>;
+  #abort!: (err: Error) => void;
+  #log: Logger;
+  #secure: TLSSocket | undefined;
+  #stream: TunnelStream | undefined;
+  /** Whether the client is at a point where it reads an ERR packet as one. */
+  #canReply = true;
+  /** The address counted against max_connections_per_ip. */
+  #countedIp: string;
+  #address: ClientAddress;
+
+  constructor(ctx: FrontDoorContext, socket: Socket) {
+    this.#ctx = ctx;
+    this.#plain = socket;
+    this.#connectionId = ctx.nextConnectionId();
+    this.#address = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.#countedIp = this.#address.host;
+    this.#log = ctx.log.child({ connectionId: this.#connectionId, client: `${this.#address.host}:${this.#address.port}` });
+    this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
+    // The PROXY header (if any) is read before the channel sees the client's bytes.
+    this.#handshake.channel.detach();
+    this.#aborted = new Promise<never>((_, reject) => {
+      this.#abort = reject;
+    });
+    this.#aborted.catch(() => {});
+    socket.once('close', () => this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')));
+  }
+
+  bytesFromClient = (): number => this.#plain.bytesRead;
+  bytesToClient = (): number => this.#plain.bytesWritten;
+
+  /** Drops the connection now (drain deadline, shutdown). */
+  close(): void {
+    this.#stream?.destroy();
+    this.#plain.destroy();
+  }
+
+  /** Runs the connection to its end; never rejects. */
+  async run(): Promise<void> {
+    const ctx = this.#ctx;
+    ctx.limits.acquireIp(this.#countedIp);
+    const timer = setTimeout(() => {
+      this.#abort(
+        new FrontDoorError(
+          'GH_ERR_PROXY_HANDSHAKE_TIMEOUT',
+          ServerError.HandshakeError,
+          'timeout',
+          `the client did not finish the connection phase within ${ctx.handshakeTimeoutMs} ms`,
+        ),
+      );
+    }, ctx.handshakeTimeoutMs);
+    try {
+      const routed = await this.#handshakeAndRoute();
+      clearTimeout(timer);
+      if (routed !== undefined) await this.#relay(routed.stream, routed.leftover);
+    } catch (err) {
+      clearTimeout(timer);
+      this.#fail(err);
+    } finally {
+      ctx.limits.releaseIp(this.#countedIp);
+      ctx.metrics.recordClosed(this.bytesFromClient(), this.bytesToClient());
+    }
+  }
+
+  #guard<T>(step: Promise<T>): Promise<T> {
+    return Promise.race([step, this.#aborted]);
+  }
+
+  /** Resolves with the stream to relay, or undefined when the engine refused the login (already answered). */
+  async #handshakeAndRoute(): Promise<{ stream: TunnelStream; leftover: Buffer } | undefined> {
+    const ctx = this.#ctx;
+    const hs = this.#handshake;
+    const greeting = ctx.greeting();
+    hs.sendGreeting({
+      serverVersion: greeting.serverVersion,
+      connectionId: this.#connectionId,
+      capabilities: greeting.capabilities,
+      mariaDbCapabilities: greeting.mariaDbCapabilities,
+    });
+    // The client's first packet is on its way; until it has been read, an ERR cannot be placed.
+    this.#canReply = false;
+    await this.#readProxyHeader();
+
+    const hello = await this.#guard(hs.readClientHello());
+    if (hello.kind === 'handshake-response') {
+      this.#canReply = true;
+      throw new FrontDoorError(
+        'GH_ERR_PROXY_INSECURE_TRANSPORT',
+        ServerError.SecureTransportRequired,
+        'insecure_transport',
+        'Connections using insecure transport are prohibited; Gatehouse needs TLS with your client certificate (--ssl-cert, --ssl-key)',
+      );
+    }
+    this.#secure = await this.#guard(
+      hs.upgradeToTls({ secureContext: ctx.secureContext(), requestCert: true, rejectUnauthorized: false }),
+    );
+    const response = await this.#guard(hs.readHandshakeResponse());
+    this.#canReply = true;
+    const negotiated = negotiateCapabilities(greeting, response);
+    // OK and ERR are written in the encoding both sides agreed on.
+    hs.clientCapabilities = negotiated.capabilities;
+    this.#checkPerIpLimit();
+
+    const chain = readPeerChain(this.#secure);
+    const identity = await this.#guard(ctx.verifier.verify(chain));
+    const authPlugin = await this.#guard(hs.settlePasswordlessAuth(response));
+    const header = this.#buildHeader(identity, response, chain, negotiated, authPlugin);
+    this.dbService = header.route.dbService;
+    this.#log = this.#log.child({
+      sessionId: header.sessionId,
+      user: identity.user,
+      db: header.route.dbService,
+      dbUser: header.route.dbUser,
+      dbName: header.route.dbName,
+    });
+
+    const routed = await this.#guard(ctx.router.open(header, this.#log));
+    this.#stream = routed.stream;
+    this.#log = this.#log.child({ engineId: routed.engineId });
+    const reply = parseLoginReply(await this.#guard(readOnePacket(routed.stream)), negotiated.capabilities);
+    if (reply.kind === 'err') {
+      // The engine's verdict (a denial, an unreachable database): relayed as it is, then closed.
+      hs.sendErr(reply.fields);
+      routed.stream.destroy();
+      this.#ctx.metrics.recordFailure('engine_denied');
+      this.#log.info({ errno: reply.fields.errno, message: reply.fields.message }, 'engine refused the login');
+      this.#closeClient();
+      return undefined;
+    }
+    hs.acceptLogin(reply.fields);
+    const { leftover } = hs.detach();
+    return { stream: routed.stream, leftover };
+  }
+
+  async #readProxyHeader(): Promise<void> {
+    const ctx = this.#ctx;
+    const peer = this.#address.host;
+    const trusted = ctx.trustedNetworks.contains(peer);
+    let preamble: ClientPreamble;
+    try {
+      preamble = await this.#guard(readClientPreamble(this.#plain));
+    } catch (err) {
+      if (!isGatehouseError(err, 'GH_ERR_PROXY_PROTOCOL')) throw err;
+      throw trusted ? this.#proxyHeaderError(err) : this.#proxyHeaderError(untrustedProxyHeader(peer, err));
+    }
+    this.#handshake.channel.replaceSocket(this.#plain, preamble.rest);
+    this.#plain.resume();
+    if (preamble.header === undefined) return;
+    if (!trusted) throw this.#proxyHeaderError(untrustedProxyHeader(peer));
+    if (preamble.header.kind !== 'proxied') return;
+    const source = preamble.header.source;
+    this.#address = { host: source.address, port: source.port };
+    this.#log = this.#log.child({ client: `${source.address}:${source.port}`, via: peer });
+    ctx.limits.releaseIp(this.#countedIp);
+    this.#countedIp = source.address;
+    ctx.limits.acquireIp(this.#countedIp);
+  }
+
+  /**
+   * A PROXY header failure comes where the client's first packet (sequence 1) would be, so the
+   * ERR is written as the answer to it: a client that sent a plain HandshakeResponse reads it.
+   */
+  #proxyHeaderError(err: Error): Error {
+    this.#handshake.sequenceId = 2;
+    this.#canReply = true;
+    return err;
+  }
+
+  /** A proxied client's real address is known only after the header, so its share is checked here. */
+  #checkPerIpLimit(): void {
+    if (this.#countedIp === this.#plain.remoteAddress) return;
+    const verdict = this.#ctx.limits.checkPerIp(this.#countedIp, true);
+    if (!verdict.ok) throw tooManyConnections(verdict.which, verdict.limit);
+  }
+
+  #buildHeader(
+    identity: Identity,
+    response: HandshakeResponse41,
+    chain: Buffer[],
+    negotiated: { capabilities: number; mariaDbCapabilities: number },
+    authPlugin: string,
+  ): StreamOpenHeader {
+    // A name in the HandshakeResponse overrides the certificate's; the engine authorizes the result.
+    const dbUser = response.username !== '' ? response.username : (identity.route.dbUser ?? '');
+    const dbName = response.database !== '' ? response.database : (identity.route.dbName ?? '');
+    if (dbUser === '') {
+      throw new FrontDoorError(
+        'GH_ERR_PROXY_NO_DB_USER',
+        ServerError.AccessDenied,
+        'no_db_user',
+        `no database user: the certificate of '${identity.user}' names none and the client sent none; connect with -u <db user>`,
+      );
+    }
+    return {
+      sessionId: randomUUID(),
+      clientAddress: { host: this.#address.host, port: this.#address.port },
+      route: { dbService: identity.route.dbService, dbUser, dbName },
+      capabilities: negotiated.capabilities,
+      mariadbCapabilities: negotiated.mariaDbCapabilities,
+      connectionAttributes: Object.fromEntries(response.attributes),
+      clientCertChain: chain,
+      extensions: {
+        proxyId: this.#ctx.proxyId,
+        charset: response.characterSet,
+        maxPacketSize: response.maxPacketSize,
+        authPlugin,
+      },
+    };
+  }
+
+  async #relay(stream: TunnelStream, leftover: Buffer): Promise<void> {
+    const client = this.#secure ?? this.#plain;
+    this.phase = 'relay';
+    this.#ctx.metrics.recordSessionStart(this.dbService ?? '');
+    const started = Date.now();
+    this.#log.info('session started');
+    const result = await relaySession(client, stream, leftover);
+    this.#log.info(
+      {
+        durationMs: Date.now() - started,
+        bytesFromClient: this.bytesFromClient(),
+        bytesToClient: this.bytesToClient(),
+        ...(result.error !== undefined ? { err: result.error } : {}),
+      },
+      'session ended',
+    );
+  }
+
+  #fail(err: unknown): void {
+    const failure = describeFailure(err);
+    if (failure.mysql !== undefined && this.#canReply && !this.#plain.destroyed) {
+      try {
+        this.#handshake.sendErr({ ...failure.mysql, message: failure.message });
+      } catch (writeErr) {
+        this.#log.debug({ err: writeErr }, 'could not write the ERR packet');
+      }
+    }
+    this.#stream?.destroy();
+    this.#closeClient();
+    this.#ctx.metrics.recordFailure(failure.reason);
+    this.#log[failure.level]({ err, reason: failure.reason }, 'client connection failed before the relay');
+  }
+
+  /** Ends the client's socket after what was written, and makes sure it goes away. */
+  #closeClient(): void {
+    const socket = this.#secure ?? this.#plain;
+    socket.end();
+    setTimeout(() => this.#plain.destroy(), CLOSE_GRACE_MS).unref();
+  }
+}
+
+function untrustedProxyHeader(peer: string, cause?: unknown): FrontDoorError {
+  return new FrontDoorError(
+    'GH_ERR_PROXY_PROTOCOL',
+    ServerError.HostNotPrivileged,
+    'proxy_header',
+    `Proxy header is not accepted from ${peer}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+export function tooManyConnections(which: string, limit: number): FrontDoorError {
+  return new FrontDoorError(
+    'GH_ERR_PROXY_TOO_MANY_CONNECTIONS',
+    ServerError.ConCountError,
+    'too_many_connections',
+    `Too many connections: proxy.limits.${which} (${limit}) reached`,
+  );
+}

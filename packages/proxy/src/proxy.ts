@@ -1,0 +1,163 @@
+// The proxy part, assembled: the MySQL front door, the tunnel to the engines and the HTTPS API.
+// `gatehouse start` builds one from the config; tests build one on port 0.
+import { hostname } from 'node:os';
+import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
+import { createTrustedNetworks, type DatabaseInfo, type ProxyConfig } from '@gatehouse/common';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createClusterHandlers } from './cluster/cluster-handlers.js';
+import { createClientVerifier } from './front-door/client-certificate.js';
+import { ConnectionLimits } from './front-door/connection-limits.js';
+import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
+import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
+import type { LiveConnection } from './front-door/session-context.js';
+import { ProxyMetrics } from './metrics/proxy-metrics.js';
+import { createEngineRouter } from './routing/engine-router.js';
+import { ProxyCredentials } from './tls/proxy-credentials.js';
+import { TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
+import { createWebServer } from './web/web-server.js';
+
+export interface StartProxyOptions {
+  readonly config: ProxyConfig;
+  readonly authorities: Authorities;
+  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listActiveLocks'>;
+  readonly audit?: Pick<AuditStore, 'append'>;
+  readonly log: Logger;
+  /** The CN of the proxy's certificate and the proxyId in stream headers (default proxy-<hostname>). */
+  readonly proxyId?: string;
+  /** Tunnel tuning (heartbeats, windows, open timeout). */
+  readonly tunnel?: Omit<TunnelServerOptions, 'hostCaPems' | 'log'>;
+  /** How long a greeting's version and capabilities are reused (default 1 s). */
+  readonly greetingCacheMs?: number;
+  readonly engineCertTtlMs?: number;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RunningProxy {
+  readonly proxyId: string;
+  readonly mysqlAddress: ListenAddress;
+  readonly webAddress: ListenAddress;
+  readonly tunnel: TunnelServer;
+  readonly credentials: ProxyCredentials;
+  readonly metrics: ProxyMetrics;
+  readonly web: FastifyInstance;
+  /** The connection limits in force; SIGHUP handling may change them in place. */
+  readonly limits: ConnectionLimits;
+  /** MySQL client connections open now, handshaking or relaying. */
+  connections(): Iterable<LiveConnection>;
+  /** The greeting a client connecting now would get. */
+  greeting(): GreetingProfile;
+  /** Drains: stops accepting, lets sessions run for `graceMs`, closes them, then the HTTPS side. */
+  close(options?: DrainOptions): Promise<void>;
+}
+
+/** Splits "host:port" / "[v6]:port" (validated by the config schema). */
+export function splitHostPort(text: string): ListenAddress {
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(text.slice(at + 1)) };
+}
+
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
+  const { config, authorities, store, log } = options;
+  const proxyId = options.proxyId ?? `proxy-${hostname()}`;
+  const credentials = await ProxyCredentials.create({
+    authorities,
+    proxyId,
+    publicAddr: config.public_addr,
+    log: log.child({ component: 'proxy-tls' }),
+  });
+  const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  for (const [method, handler] of createClusterHandlers({
+    authorities,
+    store,
+    ...(options.audit !== undefined ? { audit: options.audit } : {}),
+    log: log.child({ component: 'cluster' }),
+  })) {
+    tunnel.handle(method, handler);
+  }
+
+  const cacheMs = options.greetingCacheMs ?? 1000;
+  let cached: { profile: GreetingProfile; at: number } | undefined;
+  const greeting = (): GreetingProfile => {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at >= cacheMs) {
+      const databases: DatabaseInfo[] = [];
+      for (const engine of tunnel.registry.engines()) databases.push(...engine.databases.values());
+      cached = { profile: chooseGreetingProfile(databases, config.server_version), at: now };
+    }
+    return cached.profile;
+  };
+
+  const metrics = new ProxyMetrics();
+  let connectionId = 0;
+  const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+  const listener = new MysqlListener({
+    proxyId,
+    log: log.child({ component: 'mysql' }),
+    limits,
+    handshakeTimeoutMs: config.limits.handshake_timeout,
+    trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
+    greeting,
+    secureContext: () => credentials.mysqlContext(),
+    verifier: createClientVerifier({
+      trustedUserCas: () => authorities.trustedCas('user'),
+      lookupLock: (user) => store.isLocked(user),
+    }),
+    router: createEngineRouter({ registry: tunnel.registry }),
+    metrics,
+    nextConnectionId: () => {
+      connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
+      return connectionId;
+    },
+  });
+  let draining = false;
+  const web = createWebServer({
+    credentials,
+    authorities,
+    store,
+    tunnel,
+    log: log.child({ component: 'web' }),
+    metrics: () => metrics.render(listener.connections, tunnel.registry.size),
+    ready: () => !draining,
+    ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
+  });
+
+  const mysqlWanted = splitHostPort(config.mysql_listen);
+  const webWanted = splitHostPort(config.web_listen);
+  const mysqlBound = await listener.listen(mysqlWanted.host, mysqlWanted.port);
+  try {
+    await web.listen({ host: webWanted.host, port: webWanted.port });
+  } catch (err) {
+    await listener.close();
+    credentials.stop();
+    throw err;
+  }
+  const webBound = web.server.address() as { port: number };
+  log.info({ proxyId, mysql: `${mysqlWanted.host}:${mysqlBound.port}`, web: `${webWanted.host}:${webBound.port}` }, 'proxy listening');
+
+  return {
+    proxyId,
+    mysqlAddress: { host: mysqlWanted.host, port: mysqlBound.port },
+    webAddress: { host: webWanted.host, port: webBound.port },
+    tunnel,
+    credentials,
+    metrics,
+    web,
+    limits,
+    connections: () => listener.connections,
+    greeting,
+    async close(drain = {}) {
+      draining = true;
+      // The tunnel stays up through the grace period: the sessions still relay over it.
+      await listener.close(drain);
+      await web.close();
+      credentials.stop();
+      log.info({ proxyId }, 'proxy stopped');
+    },
+  };
+}

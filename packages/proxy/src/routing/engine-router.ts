@@ -1,0 +1,64 @@
+// Routing a session to an engine: every engine that serves the db service, healthy first and at
+// random among equals (EngineRegistry.pickEngines), trying the next when one cannot take it.
+import type { EngineRegistry, NoEngineError as NoEngineErrorType } from '../tunnel/index.js';
+import { type StreamOpenHeader, type TunnelStream, isGatehouseError, TunnelError } from '@gatehouse/common';
+import type { Logger } from 'pino';
+import { FrontDoorErrno, FrontDoorError } from '../front-door/front-door-error.js';
+
+/** The remote code an engine rejects a stream with when it does not serve the database (any more). */
+export const ENGINE_NO_SUCH_DATABASE = 'GH_ERR_ENGINE_NO_SUCH_DATABASE';
+
+export interface RoutedStream {
+  readonly stream: TunnelStream;
+  readonly engineId: string;
+}
+
+export interface SessionRouter {
+  /** Opens a stream to an engine serving `header.route.dbService`, or throws FrontDoorError. */
+  open(header: StreamOpenHeader, log: Logger): Promise<RoutedStream>;
+}
+
+export interface EngineRouterOptions {
+  readonly registry: Pick<EngineRegistry, 'pickEngines'>;
+  /** Bound on each engine's answer to OPEN (default: the tunnel's). */
+  readonly openTimeoutMs?: number;
+}
+
+function noEngine(dbService: string, detail: string | undefined, cause?: unknown): FrontDoorError {
+  const message =
+    detail === undefined
+      ? `no engine serves database '${dbService}'`
+      : `no engine serves database '${dbService}' right now: ${detail}`;
+  return new FrontDoorError('GH_ERR_NO_ENGINE', FrontDoorErrno.NoBackend, 'no_engine', message, cause === undefined ? undefined : { cause });
+}
+
+export function createEngineRouter(options: EngineRouterOptions): SessionRouter {
+  const openOptions = options.openTimeoutMs === undefined ? {} : { timeout: options.openTimeoutMs };
+  return {
+    async open(header, log) {
+      const dbService = header.route.dbService;
+      let candidates: ReturnType<EngineRegistry['pickEngines']>;
+      try {
+        candidates = options.registry.pickEngines(dbService);
+      } catch (err) {
+        if (isGatehouseError(err, 'GH_ERR_NO_ENGINE')) throw noEngine(dbService, undefined, err as NoEngineErrorType);
+        throw err;
+      }
+      let lastError: unknown;
+      let allSaidNoSuchDatabase = true;
+      for (const { engine } of candidates) {
+        try {
+          const stream = await engine.connection.openStream(header, openOptions);
+          return { stream, engineId: engine.engineId };
+        } catch (err) {
+          lastError = err;
+          const saidNoSuchDb = err instanceof TunnelError && err.remoteCode === ENGINE_NO_SUCH_DATABASE;
+          if (!saidNoSuchDb) allSaidNoSuchDatabase = false;
+          log.warn({ err, engineId: engine.engineId, dbService }, 'engine did not take the session; trying the next');
+        }
+      }
+      const detail = allSaidNoSuchDatabase ? undefined : `the last engine tried failed: ${(lastError as Error).message}`;
+      throw noEngine(dbService, detail, lastError);
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { type DatabaseHealth, type DatabaseInfo, type EngineRegistration, GatehouseError, type TunnelConnection } from '@gatehouse/common';
+
+/** The database service has no connected engine. Shown to clients as "no engine serves database 'x'". */
+export class NoEngineError extends GatehouseError {
+  readonly dbService: string;
+
+  constructor(dbService: string, options?: ErrorOptions) {
+    super('GH_ERR_NO_ENGINE', `no engine serves database '${dbService}'`, options);
+    this.dbService = dbService;
+  }
+}
+
+/** One connected engine as the registry knows it. */
+export interface EngineEntry {
+  readonly engineId: string;
+  readonly version: string;
+  readonly connection: TunnelConnection;
+  readonly remoteAddress: string;
+  readonly connectedAt: Date;
+  databases: ReadonlyMap<string, DatabaseInfo>;
+}
+
+/** An engine that can take a session for one database service, with what it last reported. */
+export interface EngineCandidate {
+  readonly engine: EngineEntry;
+  readonly database: DatabaseInfo;
+}
+
+export interface DatabaseListing {
+  readonly name: string;
+  readonly engines: readonly { readonly engineId: string; readonly health: DatabaseHealth; readonly serverVersion: string; readonly labels: Readonly<Record<string, string>> }[];
+}
+
+const HEALTH_RANK: Record<DatabaseHealth, number> = { healthy: 0, unknown: 1, unhealthy: 2 };
+
+/** Which engines serve which database service, fed by REGISTER/UPDATE frames. */
+export class EngineRegistry {
+  readonly #engines = new Map<string, EngineEntry>();
+
+  /** Adds an engine; an older connection with the same engine id is stale and is returned for closing. */
+  add(engine: EngineEntry): EngineEntry | undefined {
+    const previous = this.#engines.get(engine.engineId);
+    this.#engines.set(engine.engineId, engine);
+    return previous?.connection === engine.connection ? undefined : previous;
+  }
+
+  /** Replaces the engine's databases with a new snapshot. */
+  update(connection: TunnelConnection, registration: EngineRegistration): void {
+    const entry = this.#engines.get(registration.engineId);
+    if (entry?.connection === connection) entry.databases = toMap(registration.databases);
+  }
+
+  /** Forgets the engine if this connection is still the one registered under its id. */
+  remove(connection: TunnelConnection, engineId: string): void {
+    if (this.#engines.get(engineId)?.connection === connection) this.#engines.delete(engineId);
+  }
+
+  get size(): number {
+    return this.#engines.size;
+  }
+
+  engines(): EngineEntry[] {
+    return [...this.#engines.values()];
+  }
+
+  /**
+   * Every engine serving `dbService`, best first: healthy, then unknown, then unhealthy, shuffled
+   * within each rank so sessions spread. Callers try them in order until one accepts.
+   */
+  pickEngines(dbService: string): EngineCandidate[] {
+    const candidates: EngineCandidate[] = [];
+    for (const engine of this.#engines.values()) {
+      const database = engine.databases.get(dbService);
+      if (database !== undefined && !engine.connection.closed) candidates.push({ engine, database });
+    }
+    if (candidates.length === 0) throw new NoEngineError(dbService);
+    // Fisher–Yates, then a stable sort by health keeps the shuffle within each rank.
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+    }
+    return candidates.sort((a, b) => HEALTH_RANK[a.database.health] - HEALTH_RANK[b.database.health]);
+  }
+
+  /** The best engine for `dbService`; use pickEngines to fall back to the next. */
+  pickEngine(dbService: string): EngineCandidate {
+    return this.pickEngines(dbService)[0]!;
+  }
+
+  /** The version to announce for `dbService`: what its healthiest engine last reported, if any. */
+  serverVersion(dbService: string): string | undefined {
+    try {
+      return this.pickEngines(dbService).find((c) => c.database.serverVersion !== '')?.database.serverVersion;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Databases and their engines, for `gatectl db ls`. */
+  listDatabases(): DatabaseListing[] {
+    const byName = new Map<string, DatabaseListing['engines'][number][]>();
+    for (const engine of this.#engines.values()) {
+      for (const db of engine.databases.values()) {
+        let list = byName.get(db.name);
+        if (list === undefined) {
+          list = [];
+          byName.set(db.name, list);
+        }
+        list.push({ engineId: engine.engineId, health: db.health, serverVersion: db.serverVersion, labels: db.labels });
+      }
+    }
+    return [...byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, engines]) => ({ name, engines }));
+  }
+}
+
+export function toMap(databases: readonly DatabaseInfo[]): Map<string, DatabaseInfo> {
+  return new Map(databases.map((db) => [db.name, db]));
+}

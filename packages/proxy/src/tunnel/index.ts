@@ -1,0 +1,16 @@
+export {
+  type DatabaseListing,
+  type EngineCandidate,
+  type EngineEntry,
+  EngineRegistry,
+  NoEngineError,
+} from './engine-registry.js';
+export { TunnelAuthError, verifyEnginePeer } from './peer-identity.js';
+export {
+  type EngineRequestHandler,
+  type OpenedSession,
+  TUNNEL_PATH,
+  TunnelServer,
+  type TunnelServerOptions,
+} from './tunnel-server.js';
+export { createProxyWebServer, type ProxyWebServerOptions, registerTunnelRoutes } from './web-server.js';

@@ -1,0 +1,72 @@
+// The proxy's HTTPS port (fastify): the engines' tunnel (/v1/tunnel), join and renewal, health,
+// readiness and Prometheus metrics. Client certificates are requested but not required by TLS:
+// /v1/join is reached with a token before an engine has a certificate, and the routes that need
+// one (tunnel, renew) check it themselves against the host CA.
+import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
+import type { Authorities, Store } from '@gatehouse/auth';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ProxyCredentials } from '../tls/proxy-credentials.js';
+import type { TunnelServer } from '../tunnel/index.js';
+import { registerJoinRoutes } from './join-routes.js';
+
+export interface ProxyWebServerOptions {
+  readonly credentials: ProxyCredentials;
+  readonly authorities: Authorities;
+  readonly store: Pick<Store, 'consumeToken'>;
+  readonly tunnel: TunnelServer;
+  readonly log: Logger;
+  /** Prometheus exposition text. */
+  readonly metrics: () => string;
+  /** False while draining: load balancers stop sending new clients. */
+  readonly ready: () => boolean;
+  readonly engineCertTtlMs?: number;
+}
+
+function tlsOptions(credentials: ProxyCredentials) {
+  return {
+    cert: credentials.material.cert,
+    key: credentials.material.key,
+    ca: credentials.hostCaPems(),
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2' as const,
+  };
+}
+
+export function createWebServer(options: ProxyWebServerOptions): FastifyInstance {
+  const { credentials, tunnel } = options;
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    https: tlsOptions(credentials),
+  }) as unknown as FastifyInstance;
+  credentials.onChange(() => {
+    const { requestCert: _r, rejectUnauthorized: _u, ...context } = tlsOptions(credentials);
+    (app.server as unknown as TlsServer).setSecureContext(context);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (!options.ready() || tunnel.closing) return reply.code(503).send({ status: 'stopping' });
+    return { status: 'ready', engines: tunnel.registry.size };
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(options.metrics()),
+  );
+  registerJoinRoutes(app, {
+    authorities: options.authorities,
+    store: options.store,
+    log: options.log,
+    ...(options.engineCertTtlMs !== undefined ? { certTtlMs: options.engineCertTtlMs } : {}),
+  });
+  (app.server as unknown as Server).on('upgrade', (request, socket, head) => {
+    if (!tunnel.handleUpgrade(request, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+  // Before the HTTP server waits for its sockets: the tunnels are upgraded sockets it still counts.
+  app.addHook('preClose', async () => tunnel.close());
+  return app;
+}

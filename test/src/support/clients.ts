@@ -1,0 +1,65 @@
+// The real clients the end-to-end tests drive: the mariadb CLI and mysql2.
+import { execFile } from 'node:child_process';
+import { findExecutable } from '@gatehouse/common/testing';
+import mysql from 'mysql2/promise';
+import type { Cluster, UserCerts } from './cluster.js';
+
+export interface CliOutcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the mariadb CLI through the proxy with the person's certificate. */
+export function mariadbCli(
+  cluster: Cluster,
+  certs: UserCerts | undefined,
+  args: readonly string[],
+  options: { user?: string; database?: string; stdin?: string } = {},
+): Promise<CliOutcome> {
+  const cli = findExecutable(['mariadb', 'mysql']);
+  if (!cli) throw new Error('the mariadb client is not installed');
+  const tlsArgs = certs
+    ? [`--ssl-ca=${certs.casFile}`, `--ssl-cert=${certs.certFile}`, `--ssl-key=${certs.keyFile}`, '--ssl-verify-server-cert']
+    : ['--skip-ssl'];
+  const full = [
+    '--no-defaults',
+    '--protocol=TCP',
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(cluster.mysqlPort),
+    ...(options.user ? [`--user=${options.user}`] : []),
+    ...tlsArgs,
+    '--batch',
+    '--skip-column-names',
+    ...args,
+    ...(options.database ? [options.database] : []),
+  ];
+  return new Promise((resolve) => {
+    const child = execFile(cli, full, { maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    else child.stdin?.end();
+  });
+}
+
+/** A mysql2 connection through the proxy with the person's certificate. */
+export function connectMysql2(
+  cluster: Cluster,
+  certs: UserCerts,
+  options: { user?: string; database?: string; multipleStatements?: boolean } = {},
+): Promise<mysql.Connection> {
+  return mysql.createConnection({
+    host: '127.0.0.1',
+    port: cluster.mysqlPort,
+    ...(options.user ? { user: options.user } : {}),
+    ...(options.database ? { database: options.database } : {}),
+    ssl: { ca: certs.cas, cert: certs.cert, key: certs.key },
+    multipleStatements: options.multipleStatements ?? false,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
+}

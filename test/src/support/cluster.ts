@@ -1,0 +1,268 @@
+// A whole Gatehouse deployment for end-to-end tests: a private MariaDB that trusts the cluster's
+// db-client CA, a data dir set up with gatectl, and `gatehouse start` in one of two shapes:
+//   single: auth + proxy + engine in one process (the embedded default);
+//   split:  auth + proxy in one process, each engine in its own, joined with a token.
+import type { ChildProcess } from 'node:child_process';
+import { connect } from 'node:tls';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { gatectl, gatectlOk, startGatehouse } from './cli.js';
+import { waitFor } from './wait.js';
+
+export type ClusterShape = 'single' | 'split';
+
+export interface ClusterOptions {
+  readonly shape: ClusterShape;
+  /** Engines serving the database (split shape only; default 1). */
+  readonly engines?: number;
+  /** Extra YAML appended to every role the cluster creates. */
+  readonly dbService?: string;
+}
+
+export interface UserCerts {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly casFile: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly cas: string;
+}
+
+interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+  readonly configFile: string;
+}
+
+export interface Cluster {
+  readonly shape: ClusterShape;
+  readonly dataDir: string;
+  readonly db: MariaDb;
+  readonly dbService: string;
+  readonly mysqlPort: number;
+  readonly webPort: number;
+  gatectl(args: readonly string[]): ReturnType<typeof gatectl>;
+  /** Issues `user` a certificate with gatectl auth sign. */
+  signUser(user: string, options?: { dbUser?: string; dbName?: string; ttl?: string }): Promise<UserCerts>;
+  /** Stops and starts the process running the proxy (for reconnect tests). */
+  restartProxy(): Promise<void>;
+  /** Kills engine `index` (split shape) with SIGKILL. */
+  killEngine(index: number): Promise<void>;
+  /** Everything the gatehouse processes printed, for failure messages. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+const ROLE_YAML = (dbService: string): string => `kind: role
+name: e2e-dev
+options: { max_session_ttl: 8h, client_idle_timeout: 30m, disconnect_expired_cert: true }
+allow:
+  db_labels: { env: [dev] }
+  db_users: [app_rw, "{{internal.db_users}}"]
+  db_names: [app, "reports_*", information_schema]
+deny:
+  db_users: [root]
+---
+kind: role
+name: e2e-other
+allow:
+  db_labels: { env: [prod] }
+  db_users: ['*']
+  db_names: ['*']
+`;
+
+function yamlList(items: readonly string[]): string {
+  return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
+}
+
+async function stopProcess(proc: RunningProcess | undefined): Promise<void> {
+  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const gone = new Promise((r) => proc.child.once('exit', r));
+  proc.child.kill('SIGTERM');
+  await gone;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const root = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  const dataDir = join(root, 'data');
+  const dbService = options.dbService ?? 'mariadb';
+  await gatectlOk(dataDir, ['ca', 'init']);
+  const dbClientCa = await gatectlOk(dataDir, ['auth', 'export', '--type', 'db-client']);
+  const db = await startMariaDb({ shared: false, trustCaPem: dbClientCa });
+  const dbCaFile = db.ca.caFile;
+
+  await db.sql(
+    [
+      'CREATE DATABASE app',
+      'CREATE DATABASE secret_stuff',
+      'CREATE DATABASE reports_2026',
+      "CREATE USER 'app_rw'@'%' REQUIRE SUBJECT '/CN=app_rw'",
+      "GRANT ALL ON app.* TO 'app_rw'@'%'",
+      "GRANT ALL ON secret_stuff.* TO 'app_rw'@'%'",
+      "GRANT ALL ON reports_2026.* TO 'app_rw'@'%'",
+      "GRANT PROCESS ON *.* TO 'app_rw'@'%'",
+      "CREATE USER 'root_like'@'%' REQUIRE SUBJECT '/CN=root_like'",
+    ].join('; '),
+  );
+
+  const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
+  const proxyYaml = (engineEnabled: boolean): string => `version: v1
+data_dir: ${JSON.stringify(dataDir)}
+log: { level: info }
+auth: { enabled: true }
+proxy:
+  enabled: true
+  mysql_listen: 127.0.0.1:${mysqlPort}
+  web_listen: 127.0.0.1:${webPort}
+  public_addr: ${yamlList(['localhost', '127.0.0.1'])}
+  limits: { handshake_timeout: 5s }
+engine:
+  enabled: ${engineEnabled}
+`;
+  const databasesYaml = `  databases:
+    - name: ${dbService}
+      uri: 127.0.0.1:${db.port}
+      labels: { env: dev }
+      tls: { mode: verify-full, ca_file: ${JSON.stringify(dbCaFile)} }
+      auth: { mode: x509 }
+`;
+
+  const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
+  const start = (configFile: string): RunningProcess => ({ ...startGatehouse(configFile), configFile });
+
+  if (options.shape === 'single') {
+    const configFile = join(root, 'gatehouse.yaml');
+    writeFileSync(
+      configFile,
+      `${proxyYaml(true)}  proxy_addr: 127.0.0.1:${webPort}
+  diag_listen: 127.0.0.1:${await findFreePort()}
+${databasesYaml}`,
+    );
+    processes.proxy = start(configFile);
+  } else {
+    const configFile = join(root, 'proxy.yaml');
+    writeFileSync(configFile, proxyYaml(false));
+    processes.proxy = start(configFile);
+    await waitForProxy();
+    for (let i = 0; i < (options.engines ?? 1); i++) {
+      const tokenOut = JSON.parse(await gatectlOk(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json'])) as {
+        token: string;
+        ca_pin?: string;
+        caPin?: string;
+      };
+      const engineFile = join(root, `engine-${i}.yaml`);
+      writeFileSync(
+        engineFile,
+        `version: v1
+data_dir: ${JSON.stringify(join(root, `engine-${i}-data`))}
+auth: { enabled: false }
+proxy: { enabled: false }
+engine:
+  enabled: true
+  name: engine-${i}
+  proxy_addr: 127.0.0.1:${webPort}
+  join: { token: ${JSON.stringify(tokenOut.token)}, ca_pin: ${JSON.stringify(tokenOut.ca_pin ?? tokenOut.caPin)} }
+  diag_listen: 127.0.0.1:${await findFreePort()}
+${databasesYaml}`,
+      );
+      processes.engines.push(start(engineFile));
+    }
+  }
+
+  const logs = (): string =>
+    [processes.proxy, ...processes.engines]
+      .filter((p): p is RunningProcess => p !== undefined)
+      .map((p) => `--- ${p.configFile}\n${p.output()}`)
+      .join('\n');
+
+  async function waitForProxy(): Promise<void> {
+    await waitFor('the proxy to answer /readyz', async () => {
+      if (processes.proxy?.child.exitCode !== null) throw new Error(`gatehouse exited:\n${logs()}`);
+      return (await canConnectTls(webPort)) ? true : undefined;
+    });
+  }
+
+  async function waitForDatabase(engineCount: number): Promise<void> {
+    await waitFor(
+      `database '${dbService}' to be served by ${engineCount} healthy engine(s)`,
+      async () => {
+        const out = await gatectl(dataDir, ['db', 'ls', '--format', 'json']);
+        if (out.code !== 0) return undefined;
+        const rows = JSON.parse(out.stdout) as Array<{ name: string; health: string; engines?: unknown[] }>;
+        const row = rows.find((r) => r.name === dbService && r.health === 'healthy');
+        if (!row) return undefined;
+        return (row.engines?.length ?? 1) >= engineCount ? true : undefined;
+      },
+      60_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${logs()}`);
+    });
+  }
+
+  await waitForDatabase(options.shape === 'single' ? 1 : (options.engines ?? 1));
+
+  await gatectlOk(dataDir, ['roles', 'create', '-f', writeRoles(root, dbService)]);
+
+  return {
+    shape: options.shape,
+    dataDir,
+    db,
+    dbService,
+    mysqlPort,
+    webPort,
+    gatectl: (args) => gatectl(dataDir, args),
+    async signUser(user, o = {}) {
+      const prefix = join(root, `${user}-${Math.random().toString(36).slice(2, 8)}`);
+      const args = ['auth', 'sign', '--user', user, '--db', dbService, '--out', prefix];
+      if (o.dbUser) args.push('--db-user', o.dbUser);
+      if (o.dbName) args.push('--db-name', o.dbName);
+      if (o.ttl) args.push('--ttl', o.ttl);
+      args.push('--proxy-mysql', `127.0.0.1:${mysqlPort}`);
+      await gatectlOk(dataDir, args);
+      const files = { certFile: `${prefix}.crt`, keyFile: `${prefix}.key`, casFile: `${prefix}.cas` };
+      return {
+        ...files,
+        cert: readFileSync(files.certFile, 'utf8'),
+        key: readFileSync(files.keyFile, 'utf8'),
+        cas: readFileSync(files.casFile, 'utf8'),
+      };
+    },
+    async restartProxy() {
+      const config = processes.proxy!.configFile;
+      await stopProcess(processes.proxy);
+      processes.proxy = start(config);
+      await waitForProxy();
+    },
+    async killEngine(index) {
+      const engine = processes.engines[index];
+      if (!engine) throw new Error(`no engine ${index}`);
+      const gone = new Promise((r) => engine.child.once('exit', r));
+      engine.child.kill('SIGKILL');
+      await gone;
+    },
+    logs,
+    async stop() {
+      await Promise.all([stopProcess(processes.proxy), ...processes.engines.map((e) => stopProcess(e))]);
+      await db.stop();
+    },
+  };
+}
+
+/** Whether something completes a TLS handshake on the port (the proxy's web listener is up). */
+function canConnectTls(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+function writeRoles(root: string, dbService: string): string {
+  const file = join(root, 'roles.yaml');
+  writeFileSync(file, ROLE_YAML(dbService));
+  return file;
+}

@@ -1,0 +1,318 @@
+// The end-to-end suite, run once per deployment shape (gateway-single / gateway-split).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Connection } from 'mysql2/promise';
+import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
+import { connectMysql2, mariadbCli } from './clients.js';
+import { waitFor } from './wait.js';
+
+interface AuditRow {
+  event: string;
+  user: string;
+  db_user: string;
+  db_name: string;
+  client_addr: string;
+  success?: boolean;
+  query?: string;
+  outcome?: { kind: string; affected_rows?: number; rows?: number; errno?: number };
+  parameters?: unknown[];
+  error?: { message: string };
+}
+
+function mysqlErrno(err: unknown): number | undefined {
+  return (err as { errno?: number }).errno;
+}
+
+export function defineGatewaySuite(shape: ClusterShape): void {
+  describe(`gateway (${shape})`, () => {
+    let cluster: Cluster;
+    let alice: UserCerts;
+
+    before(async () => {
+      cluster = await startCluster({ shape, engines: shape === 'split' ? 2 : 1 });
+      const add = await cluster.gatectl(['users', 'add', 'alice', '--roles', 'e2e-dev', '--db-users', 'app_rw']);
+      assert.equal(add.code, 0, add.stderr);
+      alice = await cluster.signUser('alice', { dbUser: 'app_rw', dbName: 'app' });
+    });
+    after(async () => {
+      await cluster?.stop();
+    });
+
+    async function withAlice<T>(fn: (c: Connection) => Promise<T>, options = {}): Promise<T> {
+      const conn = await connectMysql2(cluster, alice, options);
+      try {
+        return await fn(conn);
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    }
+
+    test('the mariadb CLI reads current_user() through the gateway with no password', async () => {
+      const r = await mariadbCli(cluster, alice, ['-e', 'SELECT current_user(), database()']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'app_rw@%\tapp');
+    });
+
+    test('SELECT VERSION() equals the version the greeting announced', async () => {
+      await withAlice(async (c) => {
+        const [rows] = await c.query('SELECT VERSION() AS v');
+        const announced = (c as unknown as { connection: { serverVersion: string } }).connection.serverVersion;
+        assert.equal(announced.replace(/^5\.5\.5-/, ''), (rows as Array<{ v: string }>)[0]!.v);
+        assert.equal((rows as Array<{ v: string }>)[0]!.v, cluster.db.version);
+      });
+    });
+
+    test('INSERT, UPDATE, SELECT and a rolled-back transaction', async () => {
+      await withAlice(async (c) => {
+        await c.query('CREATE TABLE IF NOT EXISTS t_basic (id INT PRIMARY KEY, v VARCHAR(20))');
+        await c.query('DELETE FROM t_basic');
+        const [ins] = await c.query("INSERT INTO t_basic VALUES (1,'a'),(2,'b')");
+        assert.equal((ins as { affectedRows: number }).affectedRows, 2);
+        const [upd] = await c.query("UPDATE t_basic SET v = 'z' WHERE id = 2");
+        assert.equal((upd as { affectedRows: number }).affectedRows, 1);
+        await c.beginTransaction();
+        await c.query("INSERT INTO t_basic VALUES (3,'c')");
+        await c.rollback();
+        const [rows] = await c.query('SELECT id, v FROM t_basic ORDER BY id');
+        assert.deepEqual(rows, [
+          { id: 1, v: 'a' },
+          { id: 2, v: 'z' },
+        ]);
+      });
+    });
+
+    test('USE of an allowed schema works; a forbidden one is ERR 1044 naming the user and database', async () => {
+      await withAlice(async (c) => {
+        await c.query('USE reports_2026');
+        const [rows] = await c.query('SELECT database() AS d');
+        assert.equal((rows as Array<{ d: string }>)[0]!.d, 'reports_2026');
+        await assert.rejects(c.query('USE secret_stuff'), (err: Error) => {
+          assert.equal(mysqlErrno(err), 1044);
+          assert.match(err.message, /alice/);
+          assert.match(err.message, /secret_stuff/);
+          return true;
+        });
+        const [still] = await c.query('SELECT database() AS d');
+        assert.equal((still as Array<{ d: string }>)[0]!.d, 'reports_2026');
+      });
+    });
+
+    test('mysql2 execute() with common parameter types round-trips', async () => {
+      await withAlice(async (c) => {
+        await c.query(
+          'CREATE TABLE IF NOT EXISTS t_types (i INT, b BIGINT, d DOUBLE, s VARCHAR(50), dt DATETIME, n INT NULL, bl BLOB)',
+        );
+        await c.query('DELETE FROM t_types');
+        const when = new Date('2026-03-04T05:06:07Z');
+        await c.execute('INSERT INTO t_types VALUES (?, ?, ?, ?, ?, ?, ?)', [
+          -42,
+          '9007199254740993',
+          3.25,
+          'héllo',
+          when,
+          null,
+          Buffer.from([0, 1, 2, 255]),
+        ]);
+        const [rows] = await c.execute('SELECT i, b, d, s, n, bl FROM t_types WHERE i = ?', [-42]);
+        assert.deepEqual(rows, [
+          { i: -42, b: '9007199254740993', d: 3.25, s: 'héllo', n: null, bl: Buffer.from([0, 1, 2, 255]) },
+        ]);
+      });
+    });
+
+    test('a 20 MiB blob round-trips', async () => {
+      await withAlice(async (c) => {
+        await c.query('CREATE TABLE IF NOT EXISTS t_blob (id INT PRIMARY KEY, b LONGBLOB)');
+        await c.query('DELETE FROM t_blob');
+        const blob = Buffer.alloc(20 * 1024 * 1024);
+        for (let i = 0; i < blob.length; i += 4096) blob[i] = i % 251;
+        await c.execute('INSERT INTO t_blob VALUES (1, ?)', [blob]);
+        const [rows] = await c.query('SELECT b FROM t_blob WHERE id = 1');
+        assert.ok((rows as Array<{ b: Buffer }>)[0]!.b.equals(blob));
+      });
+    });
+
+    test('a multi-statement query and a CALL returning two result sets', async () => {
+      await withAlice(
+        async (c) => {
+          const [multi] = await c.query('SELECT 1 AS a; SELECT 2 AS b');
+          assert.deepEqual(multi, [[{ a: 1 }], [{ b: 2 }]]);
+          await c.query('DROP PROCEDURE IF EXISTS two_sets');
+          await c.query('CREATE PROCEDURE two_sets() BEGIN SELECT 1 AS x; SELECT 2 AS y, 3 AS z; END');
+          const [sets] = await c.query('CALL two_sets()');
+          const results = sets as unknown[];
+          assert.deepEqual(results[0], [{ x: 1 }]);
+          assert.deepEqual(results[1], [{ y: 2, z: 3 }]);
+        },
+        { multipleStatements: true },
+      );
+    });
+
+    test('COM_CHANGE_USER is refused with ERR 1047 and the session stays open', async () => {
+      await withAlice(async (c) => {
+        await assert.rejects(c.changeUser({ user: 'root' }), (err: Error) => {
+          assert.equal(mysqlErrno(err), 1047);
+          return true;
+        });
+        const [rows] = await c.query('SELECT 1 AS one');
+        assert.deepEqual(rows, [{ one: 1 }]);
+      });
+    });
+
+    test('a client without TLS gets ERR 3159', async () => {
+      const r = await mariadbCli(cluster, undefined, ['-e', 'SELECT 1'], { user: 'app_rw' });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /3159/);
+      assert.match(r.stderr, /insecure transport/i);
+    });
+
+    test('a certificate from another CA is refused with ERR 1045', async () => {
+      const foreign = await cluster.db.issueClientCert('alice');
+      const r = await mariadbCli(
+        cluster,
+        { ...alice, certFile: foreign.certFile, keyFile: foreign.keyFile },
+        ['-e', 'SELECT 1'],
+      );
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /1045/);
+      assert.match(r.stderr, /trusted|CA|authority/i);
+    });
+
+    test('an expired certificate is refused with ERR 1045 saying when it expired', async () => {
+      const short = await cluster.signUser('alice', { dbUser: 'app_rw', ttl: '2s' });
+      const notAfter = await waitFor('the certificate to expire', () => {
+        const r = /./.test(short.cert) ? Date.now() : undefined;
+        return r;
+      });
+      void notAfter;
+      await waitFor(
+        'the expired certificate to be refused',
+        async () => {
+          const r = await mariadbCli(cluster, short, ['-e', 'SELECT 1']);
+          return r.code !== 0 && /expired/i.test(r.stderr) ? r : undefined;
+        },
+        15_000,
+      ).then((r) => {
+        assert.match(r.stderr, /1045/);
+        assert.match(r.stderr, /expired at \d{4}-\d{2}-\d{2}/);
+      });
+    });
+
+    test("a db user the role doesn't allow is ERR 1045 with the reason", async () => {
+      const r = await mariadbCli(cluster, alice, ['-e', 'SELECT 1'], { user: 'root' });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /1045/);
+      assert.match(r.stderr, /root/);
+    });
+
+    test('a locked user is refused, and a live session is closed with the reason', async () => {
+      const bob = await addUser('bob');
+      const conn = await connectMysql2(cluster, bob);
+      conn.on('error', () => {});
+      await conn.query('SELECT 1');
+      const lock = await cluster.gatectl(['lock', '--user', 'bob', '--message', 'e2e lock test']);
+      assert.equal(lock.code, 0, lock.stderr);
+      const closedWith = await waitFor(
+        'the live session to be closed',
+        async () => {
+          try {
+            await conn.query('SELECT 1');
+            return undefined;
+          } catch (err) {
+            return err as Error;
+          }
+        },
+        20_000,
+      );
+      assert.match(String(closedWith.message), /lock/i);
+      const fresh = await mariadbCli(cluster, bob, ['-e', 'SELECT 1']);
+      assert.notEqual(fresh.code, 0);
+      assert.match(fresh.stderr, /1045/);
+      assert.match(fresh.stderr, /locked/i);
+      conn.destroy();
+    });
+
+    test('the audit log holds the session, its queries and their outcomes', async () => {
+      const marker = `audit_marker_${Date.now()}`;
+      await withAlice(async (c) => {
+        await c.query(`SELECT '${marker}' AS m`);
+        await c.execute('SELECT ? AS p', [marker]);
+      });
+      const found = await waitFor('the queries to reach the audit log', async () => {
+        const r = await cluster.gatectl(['audit', 'search', '--user', 'alice', '--format', 'json']);
+        if (r.code !== 0) return undefined;
+        const events = JSON.parse(r.stdout) as AuditRow[];
+        const query = events.find((e) => e.event === 'db.session.query' && e.query?.includes(marker));
+        const execute = events.find(
+          (e) => e.event === 'db.session.mysql.statements.execute' && JSON.stringify(e.parameters).includes(marker),
+        );
+        return query && execute ? { events, query, execute } : undefined;
+      });
+      assert.equal(found.query.db_user, 'app_rw');
+      assert.equal(found.query.db_name, 'app');
+      assert.match(found.query.client_addr, /^127\.0\.0\.1:\d+$/);
+      assert.equal(found.query.outcome?.kind, 'rows');
+      assert.equal(found.query.outcome?.rows, 1);
+      assert.ok(found.events.some((e) => e.event === 'db.session.start' && e.success === true));
+      assert.ok(found.events.some((e) => e.event === 'db.session.end'));
+      const denied = await cluster.gatectl(['audit', 'search', '--type', 'db.session.start', '--format', 'json']);
+      const failures = (JSON.parse(denied.stdout) as AuditRow[]).filter((e) => e.success === false);
+      assert.ok(failures.some((e) => e.db_user === 'root'), 'the refused root login is audited');
+    });
+
+    async function addUser(name: string): Promise<UserCerts> {
+      const add = await cluster.gatectl(['users', 'add', name, '--roles', 'e2e-dev', '--db-users', 'app_rw']);
+      assert.equal(add.code, 0, add.stderr);
+      return cluster.signUser(name, { dbUser: 'app_rw', dbName: 'app' });
+    }
+
+    test('after a proxy restart the engine reconnects and new sessions work', async () => {
+      await cluster.restartProxy();
+      const r = await waitFor(
+        'a session to work after the restart',
+        async () => {
+          const out = await mariadbCli(cluster, alice, ['-e', 'SELECT 42']);
+          return out.code === 0 ? out : undefined;
+        },
+        30_000,
+      );
+      assert.equal(r.stdout.trim(), '42');
+    });
+
+    if (shape === 'split') {
+      test('with two engines for one database, killing one sends new sessions to the other', async () => {
+        await cluster.killEngine(0);
+        const r = await waitFor(
+          'sessions to go to the surviving engine',
+          async () => {
+            const out = await mariadbCli(cluster, alice, ['-e', 'SELECT 7']);
+            return out.code === 0 ? out : undefined;
+          },
+          30_000,
+        );
+        assert.equal(r.stdout.trim(), '7');
+      });
+
+      test('with every engine down the client hears "no engine serves database"', async () => {
+        await cluster.killEngine(1);
+        const r = await waitFor(
+          'the proxy to notice the engines are gone',
+          async () => {
+            const out = await mariadbCli(cluster, alice, ['-e', 'SELECT 1']);
+            return out.code !== 0 && /no engine serves database/.test(out.stderr) ? out : undefined;
+          },
+          30_000,
+        );
+        assert.match(r.stderr, new RegExp(`no engine serves database '${cluster.dbService}'`));
+      });
+    } else {
+      test('with the database down the client gets an ERR with the cause', async () => {
+        await cluster.db.stop();
+        const r = await mariadbCli(cluster, alice, ['-e', 'SELECT 1']);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /ERROR \d+/);
+        assert.match(r.stderr, /connect|refused|unavailable/i);
+      });
+    }
+  });
+}
