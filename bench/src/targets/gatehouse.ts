@@ -4,6 +4,7 @@
 // events switched off, for the cost of audit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from '@gatehouse/common/testing';
 import { stopChild, waitFor } from '../child.js';
@@ -48,6 +49,16 @@ function spawnGatehouse(configFile: string, logFile: string): Running {
   } finally {
     closeSync(fd);
   }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
 
 function exitedEarly(r: Running): boolean {
@@ -119,7 +130,17 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         };
         const proxyFile = join(dir, 'proxy.yaml');
         writeFileSync(proxyFile, buildProxyConfig(input));
-        running.push(spawnGatehouse(proxyFile, logFile));
+        const proxy = spawnGatehouse(proxyFile, logFile);
+        running.push(proxy);
+        // An engine joins once and exits if the proxy's HTTPS port is not up yet.
+        await waitFor(
+          async () => {
+            if (exitedEarly(proxy)) throw new Error(`the gatehouse proxy exited while starting; its log:\n${logTail(logFile)}`);
+            return canConnect(ports.web);
+          },
+          READY_TIMEOUT_MS,
+          `the proxy's HTTPS port ${ports.web}`,
+        );
         const engineInput: ConfigInput = { ...input, dataDir: join(dir, 'engine-data'), ports: { ...ports, diag: await findFreePort() } };
         mkdirSync(engineInput.dataDir, { recursive: true });
         const engineFile = join(dir, 'engine.yaml');
