@@ -78,10 +78,9 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         const dead = running.find(exitedEarly);
         if (dead) {
           const tail = logTail(dead.log);
-          if (shape === 'gatehouse-1proc-noaudit' && /query_events|audit/i.test(tail)) {
-            throw new TargetUnavailableError(
-              `the config has no switch for query events yet (audit.${Object.keys(QUERY_EVENTS_OFF)[0]}); gatehouse said:\n${tail}`,
-            );
+          const said = tail.split('\n').findLast((line) => /query_events/.test(line));
+          if (shape === 'gatehouse-1proc-noaudit' && said !== undefined) {
+            throw new TargetUnavailableError(`the config has no switch for query events yet; gatehouse said: ${said.trim()}`);
           }
           throw new Error(`gatehouse exited (${dead.child.exitCode ?? dead.child.signalCode}) while starting; its log:\n${tail}`);
         }
