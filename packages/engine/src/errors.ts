@@ -4,7 +4,10 @@ import { type ErrorCode, GatehouseError, type MysqlErrorCode } from '@gatehouse/
 
 /** MySQL codes the engine answers with beyond those in the wire area's ServerError table. */
 export const EngineMysqlError = {
-  CannotConnect: { errno: 2003, sqlState: 'HY000' }, // CR_CONN_HOST_ERROR: the database is unreachable
+  // The database is unreachable. Not 2003: that is a client-side code (CR_CONN_HOST_ERROR), and
+  // libmariadb reports a server-sent 2003 during login as "malformed packet", hiding the message.
+  // SQLSTATE class 08 (connection exception) lets drivers such as JDBC treat it as transient.
+  CannotConnect: { errno: 1105, sqlState: '08S01' },
   ConnectionKilled: { errno: 1927, sqlState: '70100' }, // ER_CONNECTION_KILLED: closed by a session limit
   MalformedPacket: { errno: 1835, sqlState: 'HY000' }, // ER_MALFORMED_PACKET: a client packet we cannot parse
 } as const satisfies Record<string, MysqlErrorCode>;

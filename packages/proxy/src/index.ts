@@ -1,9 +1,5 @@
 // Public entry point of @gatehouse/proxy.
-export {
-  type ClusterHandlerOptions,
-  ClusterMethod,
-  createClusterHandlers,
-} from './cluster/cluster-handlers.js';
+export { type ClusterHandlerOptions, createClusterHandlers } from './cluster/cluster-handlers.js';
 export { type ClientVerifier, createClientVerifier, readPeerChain } from './front-door/client-certificate.js';
 export { ConnectionLimits } from './front-door/connection-limits.js';
 export { FrontDoorErrno, FrontDoorError } from './front-door/front-door-error.js';

@@ -20,7 +20,7 @@ import { createWebServer } from './web/web-server.js';
 export interface StartProxyOptions {
   readonly config: ProxyConfig;
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listActiveLocks'>;
+  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'>;
   readonly audit?: Pick<AuditStore, 'append'>;
   readonly log: Logger;
   /** The CN of the proxy's certificate and the proxyId in stream headers (default proxy-<hostname>). */

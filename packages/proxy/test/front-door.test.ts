@@ -141,7 +141,7 @@ test('routing: no engine gives a clear ERR; a rejecting engine is skipped for th
   const proxy = await startTestProxy(t, cluster);
   const files = await issueUserFiles(cluster, 'alice', { dbService: 'db1', dbUser: 'app' });
   const port = proxy.mysqlAddress.port;
-  await assert.rejects(mysql2Connect(port, cluster.hostCaPem, files), expectMysqlError(2003, /no engine serves database 'db1'/));
+  await assert.rejects(mysql2Connect(port, cluster.hostCaPem, files), expectMysqlError(1105, /no engine serves database 'db1'/));
 
   // The unhealthy engine sorts after the healthy one, so the rejecting one is always tried first.
   const rejecting = await startStubEngine(t, cluster, proxy, 'engine-a', [stubDatabase('db1')], {

@@ -10,7 +10,11 @@ export interface CliOutcome {
   readonly stderr: string;
 }
 
-/** Runs the mariadb CLI through the proxy with the person's certificate. */
+/**
+ * Runs the mariadb CLI through the proxy with the person's certificate. The CLI sends the OS
+ * user name when given none, and a name in the handshake overrides the certificate's db user,
+ * so it sends the certificate's db user unless told otherwise.
+ */
 export function mariadbCli(
   cluster: Cluster,
   certs: UserCerts | undefined,
@@ -20,7 +24,12 @@ export function mariadbCli(
   const cli = findExecutable(['mariadb', 'mysql']);
   if (!cli) throw new Error('the mariadb client is not installed');
   const tlsArgs = certs
-    ? [`--ssl-ca=${certs.casFile}`, `--ssl-cert=${certs.certFile}`, `--ssl-key=${certs.keyFile}`, '--ssl-verify-server-cert']
+    ? [
+        `--ssl-ca=${certs.casFile}`,
+        // An empty file name means "TLS without a client certificate".
+        ...(certs.certFile ? [`--ssl-cert=${certs.certFile}`, `--ssl-key=${certs.keyFile}`] : []),
+        '--ssl-verify-server-cert',
+      ]
     : ['--skip-ssl'];
   const full = [
     '--no-defaults',
@@ -29,7 +38,7 @@ export function mariadbCli(
     '127.0.0.1',
     '-P',
     String(cluster.mysqlPort),
-    ...(options.user ? [`--user=${options.user}`] : []),
+    ...(options.user ?? certs?.dbUser ? [`--user=${options.user ?? certs?.dbUser}`] : []),
     ...tlsArgs,
     '--batch',
     '--skip-column-names',

@@ -4,7 +4,7 @@
 //   split:  auth + proxy in one process, each engine in its own, joined with a token.
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:tls';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
@@ -22,6 +22,8 @@ export interface ClusterOptions {
 }
 
 export interface UserCerts {
+  /** The db user the certificate routes to; the CLI sends it as its user name. */
+  readonly dbUser?: string;
   readonly certFile: string;
   readonly keyFile: string;
   readonly casFile: string;
@@ -91,7 +93,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   await gatectlOk(dataDir, ['ca', 'init']);
   const dbClientCa = await gatectlOk(dataDir, ['auth', 'export', '--type', 'db-client']);
   const db = await startMariaDb({ shared: false, trustCaPem: dbClientCa });
-  const dbCaFile = db.ca.caFile;
+  // A copy beside the configs, as an operator would keep it: db.stop() removes the server's files,
+  // and the database-down test must see a dead server, not a missing CA file.
+  const dbCaFile = join(root, 'db-ca.pem');
+  copyFileSync(db.ca.caFile, dbCaFile);
 
   await db.sql(
     [
@@ -223,6 +228,7 @@ ${databasesYaml}`,
       await gatectlOk(dataDir, args);
       const files = { certFile: `${prefix}.crt`, keyFile: `${prefix}.key`, casFile: `${prefix}.cas` };
       return {
+        ...(o.dbUser ? { dbUser: o.dbUser } : {}),
         ...files,
         cert: readFileSync(files.certFile, 'utf8'),
         key: readFileSync(files.keyFile, 'utf8'),

@@ -36,6 +36,11 @@ export interface DbClientCertSigner {
 export interface EngineCluster extends DbClientCertSigner {
   /** The latest state; waits for the first one. Rejects with GH_ERR_ENGINE_CLUSTER if none can be had. */
   snapshot(): Promise<ClusterSnapshot>;
+  /**
+   * Reads the state now instead of waiting for the next poll. Sessions call it before refusing
+   * a login, because a user, role or CA added a moment ago may not have reached the polled state.
+   */
+  refresh(): Promise<ClusterSnapshot>;
   /** Called after every change of state (new version); returns an unsubscribe function. */
   onChange(listener: (snapshot: ClusterSnapshot) => void): () => void;
   readonly auditSink: AuditSink;

@@ -79,6 +79,7 @@ export function createInProcessCluster(options: InProcessClusterOptions): Engine
         );
       }
     },
+    refresh,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -118,6 +118,10 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
       });
       return current!;
     },
+    async refresh() {
+      await poll();
+      return current ?? this.snapshot();
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

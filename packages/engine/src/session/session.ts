@@ -100,9 +100,15 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     let auth: Authorization;
     let upstream: UpstreamConnection;
     try {
-      const snapshot = await deps.cluster.snapshot();
       const target = { name: deps.database.name, labels: deps.database.labels };
-      auth = await authorizeSession({ header, database: target, snapshot });
+      const snapshot = await deps.cluster.snapshot();
+      auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
+        // The state is polled, so a user, grant or CA added a moment ago may be missing from it:
+        // re-read once before refusing, and refuse with the first reason if nothing changed.
+        const fresh = await deps.cluster.refresh().catch(() => snapshot);
+        if (fresh.version === snapshot.version) throw err;
+        return authorizeSession({ header, database: target, snapshot: fresh });
+      });
       Object.assign(session, { user: auth.identity.user, roles: auth.roles });
       session.dbUser = auth.dbUser;
       session.dbName = auth.dbName;

@@ -63,6 +63,7 @@ export async function createTestCluster(
     events,
     auditSink: { emit: (event) => events.push(event) },
     snapshot: async () => snapshot(),
+    refresh: async () => snapshot(),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,33 +1,26 @@
-// The control requests engines send the proxy over the tunnel. Until the engine branch's shared
-// schemas land in @gatehouse/common (cluster/), the bodies are defined and validated here:
-//   cluster.state        { since?: version }            → { version, changed, userCas?, roles?, locks? }
-//   cert.sign_db_client  { dbUser, notAfter, publicKey } → { certificate, caChain, notAfter }
-//   audit.append         { events: AuditEvent[] }       → { appended, duplicates }  (after fsync)
+// The control requests engines in other processes send the proxy over the tunnel. The proxy
+// answers them from the auth part, so an engine never holds a CA key or the store. Bodies are
+// the shared schemas in @gatehouse/common (cluster/), validated here on the way in and by the
+// engine on the way back. See docs/architecture.md, "Cluster requests".
 import { createHash } from 'node:crypto';
 import { type AuditStore, type Authorities, issueDbClientCert, type Store } from '@gatehouse/auth';
-import { type AuditEvent, GatehouseError } from '@gatehouse/common';
+import {
+  type AuditAppendResponse,
+  AuditAppendRequestSchema,
+  ClusterMethod,
+  type ClusterStateResponse,
+  ClusterStateRequestSchema,
+  GatehouseError,
+  type SignDbClientResponse,
+  SignDbClientRequestSchema,
+} from '@gatehouse/common';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { EngineRequestHandler } from '../tunnel/index.js';
-
-export const ClusterMethod = {
-  State: 'cluster.state', // trusted user CAs, roles and locks, versioned for cheap polling
-  SignDbClient: 'cert.sign_db_client', // an ephemeral db-client certificate for an x509 login
-  AuditAppend: 'audit.append', // a batch of audit events, acked once durable
-} as const;
-
-const StateRequestSchema = z.strictObject({ since: z.string().max(128).optional() });
-const SignRequestSchema = z.strictObject({
-  dbUser: z.string().min(1).max(80),
-  /** The user certificate's expiry: the db-client cert never outlives it. */
-  notAfter: z.iso.datetime({ offset: true }),
-  publicKey: z.string().min(1).max(16_384),
-});
-const AuditRequestSchema = z.strictObject({ events: z.array(z.unknown()).max(10_000) });
 
 export interface ClusterHandlerOptions {
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'version' | 'listRoles' | 'listActiveLocks'>;
+  readonly store: Pick<Store, 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'>;
   /** Absent when this process runs no audit store; audit.append then fails and engines keep spooling. */
   readonly audit?: Pick<AuditStore, 'append'>;
   readonly log: Logger;
@@ -37,7 +30,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, method: string): T {
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new GatehouseError('GH_ERR_TUNNEL_PROTOCOL', `invalid ${method} request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'bad value'}`);
+    throw new GatehouseError(
+      'GH_ERR_TUNNEL_PROTOCOL',
+      `invalid ${method} request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'bad value'}`,
+    );
   }
   return result.data;
 }
@@ -47,6 +43,8 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
   const { authorities, store, log } = options;
   const handlers = new Map<string, EngineRequestHandler>();
 
+  // The version covers the store and the trusted user CAs (a rotation changes trust without
+  // touching the store), so an engine polling with `since` gets "unchanged" cheaply.
   async function stateVersion(): Promise<string> {
     const cas = authorities
       .trustedCas('user')
@@ -56,40 +54,40 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
   }
 
   handlers.set(ClusterMethod.State, async (_engine, request) => {
-    const { since } = parse(StateRequestSchema, request.body, ClusterMethod.State);
+    const { since } = parse(ClusterStateRequestSchema, request.body, ClusterMethod.State);
     await authorities.reload();
     const version = await stateVersion();
-    if (since === version) return { body: { version, changed: false } };
-    const [roles, locks] = await Promise.all([store.listRoles(), store.listActiveLocks()]);
+    if (since === version) return { body: { changed: false, version } satisfies ClusterStateResponse };
+    const [roles, users, locks] = await Promise.all([store.listRoles(), store.listUsers(), store.listActiveLocks()]);
     const userCas = authorities.trustedCas('user').map((ca) => ({
       certificate: ca.certificate,
       ...(ca.trustedUntil !== undefined ? { trustedUntil: ca.trustedUntil.toISOString() } : {}),
     }));
-    return { body: { version, changed: true, userCas, roles, locks } };
+    const body: ClusterStateResponse = { changed: true, state: { version, userCas, roles, users, locks } };
+    return { body };
   });
 
   handlers.set(ClusterMethod.SignDbClient, async (engine, request) => {
-    const body = parse(SignRequestSchema, request.body, ClusterMethod.SignDbClient);
+    const req = parse(SignDbClientRequestSchema, request.body, ClusterMethod.SignDbClient);
     const issued = await issueDbClientCert(await authorities.signer('db-client'), {
-      dbUser: body.dbUser,
-      notAfter: new Date(body.notAfter),
-      publicKeyPem: body.publicKey,
+      dbUser: req.dbUser,
+      notAfter: new Date(req.notAfter),
+      ...(req.ttlMs !== undefined ? { ttlMs: req.ttlMs } : {}),
     });
-    log.debug({ engineId: engine.engineId, dbUser: body.dbUser, notAfter: issued.notAfter }, 'db-client certificate signed');
-    return {
-      body: {
-        certificate: issued.certificate,
-        caChain: authorities.trustedCas('db-client').map((ca) => ca.certificate),
-        notAfter: issued.notAfter.toISOString(),
-      },
+    log.debug({ engineId: engine.engineId, dbUser: req.dbUser, notAfter: issued.notAfter }, 'db-client certificate signed');
+    const body: SignDbClientResponse = {
+      certificate: issued.certificate,
+      privateKey: issued.privateKey,
+      notAfter: issued.notAfter.toISOString(),
     };
+    return { body };
   });
 
   handlers.set(ClusterMethod.AuditAppend, async (engine, request) => {
-    const { events } = parse(AuditRequestSchema, request.body, ClusterMethod.AuditAppend);
+    const { events } = parse(AuditAppendRequestSchema, request.body, ClusterMethod.AuditAppend);
     if (options.audit === undefined) throw new GatehouseError('GH_ERR_AUDIT_WRITE', 'this proxy has no audit store');
-    // The store validates each event and skips uids it already holds, so redelivery is safe.
-    const result = await options.audit.append(events as AuditEvent[]);
+    // The store skips uids it already holds, so redelivery after a lost ack is safe.
+    const result: AuditAppendResponse = await options.audit.append(events);
     if (result.appended > 0 && log.isLevelEnabled('debug')) log.debug({ engineId: engine.engineId, ...result }, 'audit events stored');
     return { body: result };
   });

@@ -2,9 +2,11 @@ import { type ErrorCode, GatehouseError, type MysqlErrorCode } from '@gatehouse/
 
 /** Error numbers the front door sends that the shared ServerError table does not name. */
 export const FrontDoorErrno = {
-  // CR_CONN_HOST_ERROR: drivers treat it as "could not reach the server" and may retry, which is
-  // what a missing engine is; 1049 (unknown database) would wrongly say the schema is missing.
-  NoBackend: { errno: 2003, sqlState: 'HY000' },
+  // ER_UNKNOWN_ERROR with SQLSTATE 08S01 (connection exception): drivers such as JDBC treat the
+  // 08 class as "could not reach the server" and may retry, which is what a missing engine is.
+  // Not 2003: it is a client-side code, and libmariadb turns a server-sent 2003 during login into
+  // "malformed packet", hiding our message. 1049 (unknown database) would wrongly blame the schema.
+  NoBackend: { errno: 1105, sqlState: '08S01' },
 } as const satisfies Record<string, MysqlErrorCode>;
 
 /**

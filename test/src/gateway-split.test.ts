@@ -1,0 +1,3 @@
+import { defineGatewaySuite } from './support/gateway-suite.js';
+
+defineGatewaySuite('split');
