@@ -41,10 +41,17 @@ function logTail(file: string): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
 }
 
+/**
+ * Extra node options for the gateway processes only, e.g. `BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` to profile them (the profile is written when they stop on SIGTERM).
+ */
+const GATEHOUSE_NODE_ARGS = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+
 function spawnGatehouse(configFile: string, logFile: string): Running {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(process.execPath, [GATEHOUSE, 'start', '--config', configFile], { stdio: ['ignore', fd, fd] });
+    const args = [...GATEHOUSE_NODE_ARGS, GATEHOUSE, 'start', '--config', configFile];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] });
     return { child, log: logFile };
   } finally {
     closeSync(fd);

@@ -3,7 +3,7 @@
 // tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
-import { createAudit, type DatabaseInfo, type EngineConfig, ServerError } from '@gatehouse/common';
+import { createAudit, type DatabaseInfo, type EngineConfig, type InMemoryTunnelEnd, ServerError } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
@@ -21,6 +21,11 @@ export interface CreateEngineOptions {
   readonly cluster: EngineCluster;
   /** The engine's host identity for tunnel mTLS; without it no tunnel is dialled (streams come through handleStream). */
   readonly getCredentials?: () => TunnelCredentials | Promise<TunnelCredentials>;
+  /**
+   * The proxy is in this same process (TunnelServer.connectInProcess): the tunnel is an in-memory
+   * link, with no socket or TLS, and `getCredentials` and `tunnelUrl` are not needed.
+   */
+  readonly connectInProcess?: () => InMemoryTunnelEnd;
   /** Default wss://<proxy_addr>/v1/tunnel. */
   readonly tunnelUrl?: string;
   readonly version?: string;
@@ -109,10 +114,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     onUpdate: (infos) => tunnel?.updateDatabases(infos),
   });
 
-  if (options.getCredentials !== undefined) {
+  const { getCredentials, connectInProcess } = options;
+  if (getCredentials !== undefined || connectInProcess !== undefined) {
     tunnel = createTunnelClient({
       url: options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`,
-      getCredentials: options.getCredentials,
+      getCredentials:
+        getCredentials ??
+        (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
+      ...(connectInProcess === undefined ? {} : { connectInProcess }),
       engineId,
       version: options.version ?? '0.1.0',
       databases: health.current(),

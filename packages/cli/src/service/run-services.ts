@@ -99,12 +99,18 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       const engineId = config.engine.name ?? `engine-${hostname()}`;
       const engineConfig = { ...config.engine, name: engineId };
       if (auth) {
-        const credentials = createInProcessEngineCredentials(auth.authorities, engineId, engineLog);
+        // With the proxy here too, the tunnel is an in-memory link (no wss loop through the
+        // loopback); otherwise the engine dials the proxy named by proxy_addr with a host cert.
+        const tunnelRoute = proxy?.tunnel;
+        const link =
+          tunnelRoute === undefined
+            ? { getCredentials: createInProcessEngineCredentials(auth.authorities, engineId, engineLog).get }
+            : { connectInProcess: () => tunnelRoute.connectInProcess(engineId) };
         engine = await createEngine({
           config: engineConfig,
           log: engineLog,
           cluster: createInProcessCluster({ ...auth, log: engineLog }),
-          getCredentials: () => credentials.get(),
+          ...link,
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
         });

@@ -20,6 +20,7 @@ export {
   writeFrameHeader,
 } from './frame-serializer.js';
 export { FrameWriter, type TunnelTransport } from './frame-writer.js';
+export { createInMemoryTunnelLink, type InMemoryTunnelEnd, type TunnelPeer } from './in-memory-link.js';
 export type { RequestResult, TunnelFrame, TunnelFrameKind } from './frames.js';
 export type { RequestHandler, TunnelReply, TunnelRequest } from './request-table.js';
 export {

@@ -1,12 +1,14 @@
 import {
   type DatabaseInfo,
   type EngineRegistration,
+  type InMemoryTunnelEnd,
   type IncomingStream,
   type RequestHandler,
   TUNNEL_PROTOCOL_VERSION,
   TunnelConnection,
   TunnelError,
   type TunnelReply,
+  type TunnelTransport,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
@@ -25,6 +27,12 @@ export interface TunnelClientOptions {
   readonly url: string;
   /** Called before every dial, so a renewed cert is picked up on the next connection. */
   readonly getCredentials: () => TunnelCredentials | Promise<TunnelCredentials>;
+  /**
+   * The proxy runs in this same process: each dial takes an in-memory link from it
+   * (TunnelServer.connectInProcess) instead of a wss connection, and `url` and `getCredentials`
+   * are not used.
+   */
+  readonly connectInProcess?: () => InMemoryTunnelEnd;
   readonly engineId: string;
   readonly version: string;
   readonly databases: readonly DatabaseInfo[];
@@ -75,7 +83,7 @@ export class TunnelClient {
   }
 
   start(): void {
-    if (this.#closed || this.#ws !== undefined || this.#timer !== undefined) return;
+    if (this.#closed || this.#ws !== undefined || this.#connection !== undefined || this.#timer !== undefined) return;
     void this.#dial();
   }
 
@@ -125,8 +133,53 @@ export class TunnelClient {
     this.#options.onStateChange?.(state);
   }
 
+  /** The connection over `transport`, registered; the caller feeds it messages and the close. */
+  #openConnection(transport: TunnelTransport, onClose: (err: Error | undefined) => void): TunnelConnection {
+    this.#attempt = 0;
+    const connection = new TunnelConnection({
+      transport,
+      role: 'engine',
+      log: this.#log,
+      ...(this.#options.heartbeatInterval === undefined ? {} : { heartbeatInterval: this.#options.heartbeatInterval }),
+      ...(this.#options.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: this.#options.heartbeatTimeout }),
+      ...(this.#options.streamWindow === undefined ? {} : { streamWindow: this.#options.streamWindow }),
+      onStream: this.#options.onStream,
+      onClose,
+    });
+    for (const [method, handler] of this.#handlers) connection.handle(method, handler);
+    this.#connection = connection;
+    connection.sendRegistration('register', this.#registration());
+    return connection;
+  }
+
+  #dialInProcess(connect: () => InMemoryTunnelEnd): void {
+    let end: InMemoryTunnelEnd;
+    try {
+      end = connect();
+    } catch (err) {
+      this.#log.warn({ err }, 'in-process tunnel unavailable');
+      this.#scheduleReconnect();
+      return;
+    }
+    const connection = this.#openConnection(end.transport, (err) => {
+      if (err !== undefined) this.#log.warn({ err }, 'tunnel lost');
+      if (this.#connection === connection) this.#connection = undefined;
+      if (!this.#closed) {
+        this.#setState('disconnected');
+        this.#scheduleReconnect();
+      }
+    });
+    end.attach(connection);
+    this.#log.info('tunnel connected in process');
+    this.#setState('connected');
+  }
+
   async #dial(): Promise<void> {
     this.#setState('connecting');
+    if (this.#options.connectInProcess !== undefined) {
+      this.#dialInProcess(this.#options.connectInProcess);
+      return;
+    }
     let credentials: TunnelCredentials;
     try {
       credentials = await this.#options.getCredentials();
@@ -152,23 +205,15 @@ export class TunnelClient {
     this.#ws = ws;
     let connection: TunnelConnection | undefined;
     ws.on('open', () => {
-      this.#attempt = 0;
-      connection = new TunnelConnection({
-        transport: { send: (m, done) => ws.send(m, done), close: () => ws.close(1000), terminate: () => ws.terminate() },
-        role: 'engine',
-        log: this.#log,
-        ...(this.#options.heartbeatInterval === undefined ? {} : { heartbeatInterval: this.#options.heartbeatInterval }),
-        ...(this.#options.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: this.#options.heartbeatTimeout }),
-        ...(this.#options.streamWindow === undefined ? {} : { streamWindow: this.#options.streamWindow }),
-        onStream: this.#options.onStream,
-        onClose: (err) => {
-          if (err !== undefined) this.#log.warn({ err }, 'tunnel lost');
-          ws.terminate();
-        },
+      const transport: TunnelTransport = {
+        send: (m, done) => ws.send(m, done),
+        close: () => ws.close(1000),
+        terminate: () => ws.terminate(),
+      };
+      connection = this.#openConnection(transport, (err) => {
+        if (err !== undefined) this.#log.warn({ err }, 'tunnel lost');
+        ws.terminate();
       });
-      for (const [method, handler] of this.#handlers) connection.handle(method, handler);
-      this.#connection = connection;
-      connection.sendRegistration('register', this.#registration());
       this.#log.info({ url: this.#options.url }, 'tunnel connected');
       this.#setState('connected');
     });

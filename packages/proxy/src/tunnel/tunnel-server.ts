@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
+  createInMemoryTunnelLink,
+  type InMemoryTunnelEnd,
   isGatehouseError,
   type RequestHandler,
   type StreamOpenHeader,
@@ -9,6 +11,7 @@ import {
   TunnelConnection,
   TunnelError,
   type TunnelStream,
+  type TunnelTransport,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -104,11 +107,42 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return true;
     }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, engineId, (socket as TLSSocket).remoteAddress ?? ''));
+    this.#wss.handleUpgrade(request, socket, head, (ws) =>
+      this.#acceptWebSocket(ws, engineId, (socket as TLSSocket).remoteAddress ?? ''),
+    );
     return true;
   }
 
-  #accept(ws: import('ws').WebSocket, engineId: string, remoteAddress: string): void {
+  /**
+   * A tunnel from an engine in this same process (the embedded default): an in-memory link in
+   * place of the WebSocket, so no socket, TLS or ws framing sits between the two. Who the engine
+   * is needs no certificate here: the process that built it vouches for it. Returns the engine's
+   * end, for its TunnelClient.
+   */
+  connectInProcess(engineId: string): InMemoryTunnelEnd {
+    if (this.#closing) throw new TunnelError('GH_ERR_TUNNEL_CLOSED', 'proxy is shutting down');
+    const [proxyEnd, engineEnd] = createInMemoryTunnelLink();
+    proxyEnd.attach(this.#accept(proxyEnd.transport, engineId, 'in-process'));
+    return engineEnd;
+  }
+
+  #acceptWebSocket(ws: import('ws').WebSocket, engineId: string, remoteAddress: string): void {
+    const log = this.#log.child({ engineId, remoteAddress });
+    const connection = this.#accept(
+      { send: (m, done) => ws.send(m, done), close: () => ws.close(1000), terminate: () => ws.terminate() },
+      engineId,
+      remoteAddress,
+    );
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data) => connection.receive(data as Buffer));
+    ws.on('close', () => connection.transportClosed());
+    ws.on('error', (err) => {
+      if (!isGatehouseError(err)) log.debug({ err }, 'tunnel socket error');
+      connection.transportClosed(err);
+    });
+  }
+
+  #accept(transport: TunnelTransport, engineId: string, remoteAddress: string): TunnelConnection {
     const log = this.#log.child({ engineId, remoteAddress });
     let entry: EngineEntry | undefined;
     const registerTimer = setTimeout(() => {
@@ -116,7 +150,7 @@ export class TunnelServer {
       connection.close();
     }, this.#options.registerTimeout ?? 10_000);
     const connection: TunnelConnection = new TunnelConnection({
-      transport: { send: (m, done) => ws.send(m, done), close: () => ws.close(1000), terminate: () => ws.terminate() },
+      transport,
       role: 'proxy',
       log,
       ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout']),
@@ -157,13 +191,7 @@ export class TunnelServer {
         return handler(entry, request);
       });
     }
-    ws.binaryType = 'nodebuffer';
-    ws.on('message', (data) => connection.receive(data as Buffer));
-    ws.on('close', () => connection.transportClosed());
-    ws.on('error', (err) => {
-      if (!isGatehouseError(err)) log.debug({ err }, 'tunnel socket error');
-      connection.transportClosed(err);
-    });
+    return connection;
   }
 
   /** Stops accepting tunnels and closes the live ones. */
