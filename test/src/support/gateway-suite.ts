@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
+import { defineBackpressureTest } from './backpressure-tests.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { waitFor } from './wait.js';
@@ -263,6 +264,8 @@ export function defineGatewaySuite(shape: ClusterShape): void {
       assert.equal(add.code, 0, add.stderr);
       return cluster.signUser(name, { dbUser: 'app_rw', dbName: 'app' });
     }
+
+    defineBackpressureTest({ cluster: () => cluster, alice: () => alice });
 
     test('after a proxy restart the engine reconnects and new sessions work', async () => {
       await cluster.restartProxy();
