@@ -71,7 +71,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-const ROLE_YAML = (dbService: string): string => `kind: role
+const ROLE_YAML = `kind: role
 name: e2e-dev
 options: { max_session_ttl: 8h, client_idle_timeout: 30m, disconnect_expired_cert: true }
 allow:
@@ -242,7 +242,7 @@ ${databasesYaml}`,
 
   await waitForDatabase(options.shape === 'single' ? 1 : (options.engines ?? 1));
 
-  await gatectlOk(dataDir, ['roles', 'create', '-f', writeRoles(root, dbService)]);
+  await gatectlOk(dataDir, ['roles', 'create', '-f', writeRoles(root)]);
 
   return {
     shape: options.shape,
@@ -318,8 +318,8 @@ function canConnectTls(port: number): Promise<boolean> {
   });
 }
 
-function writeRoles(root: string, dbService: string): string {
+function writeRoles(root: string): string {
   const file = join(root, 'roles.yaml');
-  writeFileSync(file, ROLE_YAML(dbService));
+  writeFileSync(file, ROLE_YAML);
   return file;
 }
