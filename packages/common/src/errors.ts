@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_CREDENTIALS: 'A password-mode database has no credential for the db user, or its password_env / password_file cannot be read.',
   GH_ERR_ENGINE_CLUSTER: 'The engine cannot read the cluster state (user CAs, roles, locks) or get a db-client certificate from the auth part.',
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
+  GH_ERR_ENGINE_SESSION_CLOSED: 'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long or the client sent a malformed packet; the message says which.',
   // proxy front door, join and renewal
   GH_ERR_PROXY_TOO_MANY_CONNECTIONS:
     'The proxy refused a MySQL connection because proxy.limits.max_connections or max_connections_per_ip was reached (ERR 1040).',

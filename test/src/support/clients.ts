@@ -21,6 +21,24 @@ export function mariadbCli(
   args: readonly string[],
   options: { user?: string; database?: string; stdin?: string } = {},
 ): Promise<CliOutcome> {
+  const [cli, full] = mariadbCommand(cluster, certs, args, options);
+  return new Promise((resolve) => {
+    const child = execFile(cli, full, { maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    else child.stdin?.end();
+  });
+}
+
+/** The mariadb CLI's path and arguments for a session through the proxy (see mariadbCli). */
+export function mariadbCommand(
+  cluster: Cluster,
+  certs: UserCerts | undefined,
+  args: readonly string[],
+  options: { user?: string; database?: string } = {},
+): [string, string[]] {
   const cli = findExecutable(['mariadb', 'mysql']);
   if (!cli) throw new Error('the mariadb client is not installed');
   const tlsArgs = certs
@@ -31,28 +49,24 @@ export function mariadbCli(
         '--ssl-verify-server-cert',
       ]
     : ['--skip-ssl'];
-  const full = [
-    '--no-defaults',
-    '--protocol=TCP',
-    '-h',
-    '127.0.0.1',
-    '-P',
-    String(cluster.mysqlPort),
-    ...(options.user ?? certs?.dbUser ? [`--user=${options.user ?? certs?.dbUser}`] : []),
-    ...tlsArgs,
-    '--batch',
-    '--skip-column-names',
-    ...args,
-    ...(options.database ? [options.database] : []),
+  const user = options.user ?? certs?.dbUser;
+  return [
+    cli,
+    [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      '127.0.0.1',
+      '-P',
+      String(cluster.mysqlPort),
+      ...(user ? [`--user=${user}`] : []),
+      ...tlsArgs,
+      '--batch',
+      '--skip-column-names',
+      ...args,
+      ...(options.database ? [options.database] : []),
+    ],
   ];
-  return new Promise((resolve) => {
-    const child = execFile(cli, full, { maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
-    else child.stdin?.end();
-  });
 }
 
 /** A mysql2 connection through the proxy with the person's certificate. */

@@ -36,6 +36,16 @@ interface RunningProcess {
   child: ChildProcess;
   output: () => string;
   readonly configFile: string;
+  /** The engine's diag_listen port, when the process runs an engine. */
+  readonly diagPort?: number;
+}
+
+/** One engine's /metrics counters, by metric name (labels dropped). */
+export interface EngineMetricsSample {
+  /** The engine's index (always 0 in the single shape). */
+  readonly index: number;
+  readonly pid: number;
+  readonly values: Readonly<Record<string, number>>;
 }
 
 export interface Cluster {
@@ -52,12 +62,16 @@ export interface Cluster {
   restartProxy(): Promise<void>;
   /** Kills engine `index` (split shape) with SIGKILL. */
   killEngine(index: number): Promise<void>;
+  /** The pids of the gatehouse processes now running (the proxy's first). */
+  processIds(): number[];
+  /** The /metrics counters of every running engine. */
+  engineMetrics(): Promise<EngineMetricsSample[]>;
   /** Everything the gatehouse processes printed, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
 }
 
-const ROLE_YAML = (dbService: string): string => `kind: role
+const ROLE_YAML = `kind: role
 name: e2e-dev
 options: { max_session_ttl: 8h, client_idle_timeout: 30m, disconnect_expired_cert: true }
 allow:
@@ -77,6 +91,20 @@ allow:
 
 function yamlList(items: readonly string[]): string {
   return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
+}
+
+function isRunning(proc: RunningProcess): boolean {
+  return proc.child.exitCode === null && proc.child.signalCode === null;
+}
+
+/** Prometheus text → value by metric name; labelled series are summed. */
+function parseMetrics(text: string): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (m) values[m[1]!] = (values[m[1]!] ?? 0) + Number(m[2]);
+  }
+  return values;
 }
 
 async function stopProcess(proc: RunningProcess | undefined): Promise<void> {
@@ -135,17 +163,22 @@ engine:
 `;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
-  const start = (configFile: string): RunningProcess => ({ ...startGatehouse(configFile), configFile });
+  const start = (configFile: string, diagPort?: number): RunningProcess => ({
+    ...startGatehouse(configFile),
+    configFile,
+    ...(diagPort === undefined ? {} : { diagPort }),
+  });
 
   if (options.shape === 'single') {
     const configFile = join(root, 'gatehouse.yaml');
+    const diagPort = await findFreePort();
     writeFileSync(
       configFile,
       `${proxyYaml(true)}  proxy_addr: 127.0.0.1:${webPort}
-  diag_listen: 127.0.0.1:${await findFreePort()}
+  diag_listen: 127.0.0.1:${diagPort}
 ${databasesYaml}`,
     );
-    processes.proxy = start(configFile);
+    processes.proxy = start(configFile, diagPort);
   } else {
     const configFile = join(root, 'proxy.yaml');
     writeFileSync(configFile, proxyYaml(false));
@@ -158,6 +191,7 @@ ${databasesYaml}`,
         caPin?: string;
       };
       const engineFile = join(root, `engine-${i}.yaml`);
+      const diagPort = await findFreePort();
       writeFileSync(
         engineFile,
         `version: v1
@@ -169,10 +203,10 @@ engine:
   name: engine-${i}
   proxy_addr: 127.0.0.1:${webPort}
   join: { token: ${JSON.stringify(tokenOut.token)}, ca_pin: ${JSON.stringify(tokenOut.ca_pin ?? tokenOut.caPin)} }
-  diag_listen: 127.0.0.1:${await findFreePort()}
+  diag_listen: 127.0.0.1:${diagPort}
 ${databasesYaml}`,
       );
-      processes.engines.push(start(engineFile));
+      processes.engines.push(start(engineFile, diagPort));
     }
   }
 
@@ -208,7 +242,7 @@ ${databasesYaml}`,
 
   await waitForDatabase(options.shape === 'single' ? 1 : (options.engines ?? 1));
 
-  await gatectlOk(dataDir, ['roles', 'create', '-f', writeRoles(root, dbService)]);
+  await gatectlOk(dataDir, ['roles', 'create', '-f', writeRoles(root)]);
 
   return {
     shape: options.shape,
@@ -236,9 +270,9 @@ ${databasesYaml}`,
       };
     },
     async restartProxy() {
-      const config = processes.proxy!.configFile;
+      const { configFile, diagPort } = processes.proxy!;
       await stopProcess(processes.proxy);
-      processes.proxy = start(config);
+      processes.proxy = start(configFile, diagPort);
       await waitForProxy();
     },
     async killEngine(index) {
@@ -247,6 +281,23 @@ ${databasesYaml}`,
       const gone = new Promise((r) => engine.child.once('exit', r));
       engine.child.kill('SIGKILL');
       await gone;
+    },
+    processIds() {
+      return [processes.proxy, ...processes.engines]
+        .filter((p): p is RunningProcess => p !== undefined && isRunning(p))
+        .map((p) => p.child.pid)
+        .filter((pid): pid is number => pid !== undefined);
+    },
+    async engineMetrics() {
+      const engines = options.shape === 'single' ? [processes.proxy!] : processes.engines;
+      const samples: EngineMetricsSample[] = [];
+      for (const [index, engine] of engines.entries()) {
+        if (!isRunning(engine) || engine.diagPort === undefined || engine.child.pid === undefined) continue;
+        const res = await fetch(`http://127.0.0.1:${engine.diagPort}/metrics`);
+        if (!res.ok) throw new Error(`engine ${index} /metrics answered ${res.status}`);
+        samples.push({ index, pid: engine.child.pid, values: parseMetrics(await res.text()) });
+      }
+      return samples;
     },
     logs,
     async stop() {
@@ -267,8 +318,8 @@ function canConnectTls(port: number): Promise<boolean> {
   });
 }
 
-function writeRoles(root: string, dbService: string): string {
+function writeRoles(root: string): string {
   const file = join(root, 'roles.yaml');
-  writeFileSync(file, ROLE_YAML(dbService));
+  writeFileSync(file, ROLE_YAML);
   return file;
 }

@@ -2,22 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
+import { defineAuditTest } from './audit-tests.js';
+import { defineBackpressureTest } from './backpressure-tests.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
+import { PARAM_CASES } from './param-cases.js';
 import { waitFor } from './wait.js';
-
-interface AuditRow {
-  event: string;
-  user: string;
-  db_user: string;
-  db_name: string;
-  client_addr: string;
-  success?: boolean;
-  query?: string;
-  outcome?: { kind: string; affected_rows?: number; rows?: number; errno?: number };
-  parameters?: unknown[];
-  error?: { message: string };
-}
 
 function mysqlErrno(err: unknown): number | undefined {
   return (err as { errno?: number }).errno;
@@ -99,26 +89,28 @@ export function defineGatewaySuite(shape: ClusterShape): void {
       });
     });
 
-    test('mysql2 execute() with common parameter types round-trips', async () => {
+    test('mysql2 execute() with every common parameter type round-trips', async () => {
       await withAlice(async (c) => {
-        await c.query(
-          'CREATE TABLE IF NOT EXISTS t_types (i INT, b BIGINT, d DOUBLE, s VARCHAR(50), dt DATETIME, n INT NULL, bl BLOB)',
+        await c.query('DROP TABLE IF EXISTS t_params');
+        const columns = PARAM_CASES.map((p) => `${p.column} ${p.type}`).join(', ');
+        await c.query(`CREATE TABLE t_params (id INT PRIMARY KEY, ${columns}) DEFAULT CHARSET = utf8mb4`);
+        const [ins] = await c.execute(
+          `INSERT INTO t_params VALUES (?, ${PARAM_CASES.map(() => '?').join(', ')})`,
+          [1, ...PARAM_CASES.map((p) => p.value)],
         );
-        await c.query('DELETE FROM t_types');
-        const when = new Date('2026-03-04T05:06:07Z');
-        await c.execute('INSERT INTO t_types VALUES (?, ?, ?, ?, ?, ?, ?)', [
-          -42,
-          '9007199254740993',
-          3.25,
-          'héllo',
-          when,
-          null,
-          Buffer.from([0, 1, 2, 255]),
-        ]);
-        const [rows] = await c.execute('SELECT i, b, d, s, n, bl FROM t_types WHERE i = ?', [-42]);
-        assert.deepEqual(rows, [
-          { i: -42, b: '9007199254740993', d: 3.25, s: 'héllo', n: null, bl: Buffer.from([0, 1, 2, 255]) },
-        ]);
+        assert.equal((ins as { affectedRows: number }).affectedRows, 1);
+        const selected = PARAM_CASES.map((p) => `${p.select ?? p.column} AS ${p.column}`).join(', ');
+        const [rows] = await c.execute(`SELECT ${selected} FROM t_params WHERE id = ?`, [1]);
+        assert.deepEqual(rows, [Object.fromEntries(PARAM_CASES.map((p) => [p.column, p.readBack]))]);
+        // The same values as parameters compared server-side: each one matches its column.
+        const where = PARAM_CASES.filter((p) => p.value !== null && p.column !== 'doc')
+          .map((p) => `${p.column} = ?`)
+          .join(' AND ');
+        const [matched] = await c.execute(
+          `SELECT id FROM t_params WHERE ${where}`,
+          PARAM_CASES.filter((p) => p.value !== null && p.column !== 'doc').map((p) => p.value),
+        );
+        assert.deepEqual(matched, [{ id: 1 }]);
       });
     });
 
@@ -230,39 +222,15 @@ export function defineGatewaySuite(shape: ClusterShape): void {
       conn.destroy();
     });
 
-    test('the audit log holds the session, its queries and their outcomes', async () => {
-      const marker = `audit_marker_${Date.now()}`;
-      await withAlice(async (c) => {
-        await c.query(`SELECT '${marker}' AS m`);
-        await c.execute('SELECT ? AS p', [marker]);
-      });
-      const found = await waitFor('the queries to reach the audit log', async () => {
-        const r = await cluster.gatectl(['audit', 'search', '--user', 'alice', '--format', 'json']);
-        if (r.code !== 0) return undefined;
-        const events = JSON.parse(r.stdout) as AuditRow[];
-        const query = events.find((e) => e.event === 'db.session.query' && e.query?.includes(marker));
-        const execute = events.find(
-          (e) => e.event === 'db.session.mysql.statements.execute' && JSON.stringify(e.parameters).includes(marker),
-        );
-        return query && execute ? { events, query, execute } : undefined;
-      });
-      assert.equal(found.query.db_user, 'app_rw');
-      assert.equal(found.query.db_name, 'app');
-      assert.match(found.query.client_addr, /^127\.0\.0\.1:\d+$/);
-      assert.equal(found.query.outcome?.kind, 'rows');
-      assert.equal(found.query.outcome?.rows, 1);
-      assert.ok(found.events.some((e) => e.event === 'db.session.start' && e.success === true));
-      assert.ok(found.events.some((e) => e.event === 'db.session.end'));
-      const denied = await cluster.gatectl(['audit', 'search', '--type', 'db.session.start', '--format', 'json']);
-      const failures = (JSON.parse(denied.stdout) as AuditRow[]).filter((e) => e.success === false);
-      assert.ok(failures.some((e) => e.db_user === 'root'), 'the refused root login is audited');
-    });
+    defineAuditTest({ cluster: () => cluster, alice: () => alice, addUser });
 
     async function addUser(name: string): Promise<UserCerts> {
       const add = await cluster.gatectl(['users', 'add', name, '--roles', 'e2e-dev', '--db-users', 'app_rw']);
       assert.equal(add.code, 0, add.stderr);
       return cluster.signUser(name, { dbUser: 'app_rw', dbName: 'app' });
     }
+
+    defineBackpressureTest({ cluster: () => cluster, alice: () => alice });
 
     test('after a proxy restart the engine reconnects and new sessions work', async () => {
       await cluster.restartProxy();
@@ -279,6 +247,8 @@ export function defineGatewaySuite(shape: ClusterShape): void {
       assert.equal(r.stdout.trim(), '42');
     });
 
+    // The split shape's fault tests share the cluster in order: one engine killed, then the
+    // database stopped behind the survivor, then the survivor killed.
     if (shape === 'split') {
       test('with two engines for one database, killing one sends new sessions to the other', async () => {
         await cluster.killEngine(0);
@@ -292,7 +262,18 @@ export function defineGatewaySuite(shape: ClusterShape): void {
         );
         assert.equal(r.stdout.trim(), '7');
       });
+    }
 
+    test('with the database down the client gets an ERR with the cause', async () => {
+      await cluster.db.stop();
+      const r = await mariadbCli(cluster, alice, ['-e', 'SELECT 1']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /ERROR \d+/);
+      assert.match(r.stderr, new RegExp(`'${cluster.dbService}'`));
+      assert.match(r.stderr, /connect|refused|unavailable/i);
+    });
+
+    if (shape === 'split') {
       test('with every engine down the client hears "no engine serves database"', async () => {
         await cluster.killEngine(1);
         const r = await waitFor(
@@ -304,14 +285,6 @@ export function defineGatewaySuite(shape: ClusterShape): void {
           30_000,
         );
         assert.match(r.stderr, new RegExp(`no engine serves database '${cluster.dbService}'`));
-      });
-    } else {
-      test('with the database down the client gets an ERR with the cause', async () => {
-        await cluster.db.stop();
-        const r = await mariadbCli(cluster, alice, ['-e', 'SELECT 1']);
-        assert.notEqual(r.code, 0);
-        assert.match(r.stderr, /ERROR \d+/);
-        assert.match(r.stderr, /connect|refused|unavailable/i);
       });
     }
   });

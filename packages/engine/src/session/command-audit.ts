@@ -228,7 +228,8 @@ export class CommandAudit {
 
   #finish(p: Pending): SessionEffect | undefined {
     const s = this.#session;
-    const duration = this.#now() - p.startedAt;
+    // Rounded to the microsecond here too: the command events carry it as given.
+    const duration = Math.round((this.#now() - p.startedAt) * 1000) / 1000;
     const outcome: AuditOutcome =
       p.error ??
       (p.sawRows ? { kind: 'rows', rows: p.rows, warnings: p.warnings } : (p.ok ?? { kind: 'ok', affected_rows: 0 }));

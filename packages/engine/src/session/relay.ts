@@ -19,7 +19,7 @@ import {
   serializePacket,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
-import { EngineMysqlError } from '../errors.js';
+import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
@@ -64,8 +64,12 @@ export class Relay implements ClientReaderHandler {
   /** ERR packets for denied commands, waiting for earlier replies to end. */
   #deferred: Buffer[] = [];
   #closing: Buffer | undefined;
+  /** Why the engine closes the session (requestClose): what the session's end reports. */
+  #closeReason: EngineError | undefined;
   #closeSent = false;
   #ended = false;
+  /** The client sent COM_QUIT: how its transport closes after that is not a failure. */
+  #quitSent = false;
   #clientPaused = false;
   #upstreamPaused = false;
   #lastActivity = Date.now();
@@ -131,6 +135,10 @@ export class Relay implements ClientReaderHandler {
   requestClose(err: ErrFields, graceMs = 10_000): void {
     if (this.#ended || this.#closing !== undefined) return;
     this.#closing = serializePacket(serializeErrPacket(err, this.#o.capabilities), 1);
+    this.#closeReason = new EngineError('GH_ERR_ENGINE_SESSION_CLOSED', err.message, {
+      errno: err.errno,
+      sqlState: err.sqlState ?? 'HY000',
+    });
     this.#closeTimer = setTimeout(() => this.#finish(undefined), graceMs);
     this.#closeTimer.unref();
     this.#reader.stop();
@@ -193,6 +201,7 @@ export class Relay implements ClientReaderHandler {
       return 'drop';
     }
     this.#registry.observe(command);
+    if (command.kind === 'quit') this.#quitSent = true;
     if (command.kind === 'reset_connection') this.#o.audit.clearStatements();
     this.#o.audit.onForwarded(command, verdict.schema);
     this.#tracker.onCommand(tracked);
@@ -292,6 +301,9 @@ export class Relay implements ClientReaderHandler {
         this.#upstream.destroy();
       }, 1000).unref();
     }
-    this.#o.onEnd(err);
+    // A client that quits may close its socket without waiting (the mariadb CLI does), which
+    // the proxy's pipeline reports as a premature close and the stream arrives reset.
+    // When the engine closed the session, that is why it ended, whatever the client did next.
+    this.#o.onEnd(this.#closeReason ?? (this.#quitSent ? undefined : err));
   }
 }
