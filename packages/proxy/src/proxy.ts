@@ -6,6 +6,7 @@ import { createTrustedNetworks, type DatabaseInfo, type ProxyConfig } from '@gat
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';
+import { createRefusalAudit } from './front-door/refusal-audit.js';
 import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
@@ -95,6 +96,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
 
   const metrics = new ProxyMetrics();
   let connectionId = 0;
+  const refusals =
+    options.audit === undefined
+      ? undefined
+      : createRefusalAudit({ store: options.audit, proxyId, log: log.child({ component: 'audit' }) });
   const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
   const listener = new MysqlListener({
     proxyId,
@@ -110,6 +115,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     }),
     router: createEngineRouter({ registry: tunnel.registry }),
     metrics,
+    ...(refusals !== undefined ? { refusals } : {}),
     nextConnectionId: () => {
       connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
       return connectionId;
@@ -155,6 +161,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       draining = true;
       // The tunnel stays up through the grace period: the sessions still relay over it.
       await listener.close(drain);
+      await refusals?.close();
       await web.close();
       credentials.stop();
       log.info({ proxyId }, 'proxy stopped');

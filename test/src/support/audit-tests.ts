@@ -25,6 +25,7 @@ interface AuditOutcome {
 
 interface AuditRow {
   uid: string;
+  proxy_id?: string;
   event: string;
   code: string;
   sid: string;
@@ -89,16 +90,19 @@ export function defineAuditTest(ctx: AuditContext): void {
     // Refused logins: a db user the role denies, and a locked user.
     const asRoot = await mariadbCli(cluster, ctx.alice(), ['-e', 'SELECT 1'], { user: 'root' });
     assert.match(asRoot.stderr, /ERROR 1045/);
-    // A session closed by a lock ends with the reason. (A login after the lock is refused by the
-    // proxy's front door, which writes no audit event yet: see the report on issue 5.)
+    // A session closed by a lock ends with the reason; a login after the lock is refused by the
+    // proxy's front door, which audits the refusal itself.
     const carolName = `carol_${marker}`;
-    const carol = await connectMysql2(cluster, await ctx.addUser(carolName));
+    const carolCerts = await ctx.addUser(carolName);
+    const carol = await connectMysql2(cluster, carolCerts);
     const closed = new Promise<Error>((resolve) => carol.on('error', resolve));
     await carol.query('SELECT 1');
     const lock = await cluster.gatectl(['lock', '--user', carolName, '--message', `lock ${marker}`]);
     assert.equal(lock.code, 0, lock.stderr);
     assert.match((await closed).message, /locked/);
     carol.destroy();
+    const afterLock = await mariadbCli(cluster, carolCerts, ['-e', 'SELECT 1']);
+    assert.match(afterLock.stderr, /ERROR 1045.*locked/);
 
     const events = await waitFor('every event to reach the audit log', async () => {
       const r = await cluster.gatectl(['audit', 'search', '--format', 'json']);
@@ -109,7 +113,8 @@ export function defineAuditTest(ctx: AuditContext): void {
         has((e) => e.event === 'db.session.end' && e.client_addr === `127.0.0.1:${localPort}`) &&
         has((e) => e.event === 'db.session.query' && e.query === `SELECT '${marker}_cli'`) &&
         has((e) => e.event === 'db.session.mysql.init_db' && e.schema_name === 'secret_stuff') &&
-        has((e) => e.event === 'db.session.end' && e.user === carolName);
+        has((e) => e.event === 'db.session.end' && e.user === carolName) &&
+        has((e) => e.event === 'db.session.start' && e.user === carolName && e.success === false);
       return complete ? all : undefined;
     });
 
@@ -203,6 +208,15 @@ export function defineAuditTest(ctx: AuditContext): void {
       assert.match(e.error?.message ?? '', /denies db user 'root'/);
       assert.match(e.client_addr, /^127\.0\.0\.1:\d+$/);
     }
+    const refusedAfterLock = only(
+      events,
+      'the login refused after the lock',
+      (e) => e.event === 'db.session.start' && e.user === carolName && e.success === false,
+    );
+    assert.equal(refusedAfterLock.error?.errno, 1045);
+    assert.match(refusedAfterLock.error?.message ?? '', new RegExp(`locked.*lock ${marker}`, 'i'));
+    assert.equal(refusedAfterLock.db_user, 'app_rw');
+    assert.match(refusedAfterLock.proxy_id ?? '', /.+/);
     const lockedEnd = only(events, 'end of the locked session', (e) => e.event === 'db.session.end' && e.user === carolName);
     assert.match(lockedEnd.error?.message ?? '', new RegExp(`locked.*lock ${marker}`, 'i'));
   });

@@ -13,4 +13,5 @@ export {
 export { findCertificateExtension } from './certificate-extension.js';
 export { encodeOid } from './der.js';
 export { placeholderOid, resignWithOid } from './resign-certificate.js';
+export { readSubjectNames, type SubjectNames } from './subject-names.js';
 export { type VerifyIdentityOptions, verifyIdentity } from './verify-identity.js';

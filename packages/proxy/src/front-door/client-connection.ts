@@ -49,6 +49,8 @@ export class ClientConnection implements LiveConnection {
   /** The address counted against max_connections_per_ip. */
   #countedIp: string;
   #address: ClientAddress;
+  /** What is known of the login so far, for the audit event if the proxy refuses it. */
+  #login: { chain: Buffer[]; identity?: Identity; response?: HandshakeResponse41; sessionId?: string } = { chain: [] };
 
   constructor(ctx: FrontDoorContext, socket: Socket) {
     this.#ctx = ctx;
@@ -137,15 +139,19 @@ export class ClientConnection implements LiveConnection {
     );
     const response = await this.#guard(hs.readHandshakeResponse());
     this.#canReply = true;
+    this.#login.response = response;
     const negotiated = negotiateCapabilities(greeting, response);
     // OK and ERR are written in the encoding both sides agreed on.
     hs.clientCapabilities = negotiated.capabilities;
     this.#checkPerIpLimit();
 
     const chain = readPeerChain(this.#secure);
+    this.#login.chain = chain;
     const identity = await this.#guard(ctx.verifier.verify(chain));
+    this.#login.identity = identity;
     const authPlugin = await this.#guard(hs.settlePasswordlessAuth(response));
     const header = this.#buildHeader(identity, response, chain, negotiated, authPlugin);
+    this.#login.sessionId = header.sessionId;
     this.dbService = header.route.dbService;
     this.#log = this.#log.child({
       sessionId: header.sessionId,
@@ -269,6 +275,14 @@ export class ClientConnection implements LiveConnection {
 
   #fail(err: unknown): void {
     const failure = describeFailure(err);
+    // A refusal after TLS is a login attempt by someone with (or without) a certificate: audit it.
+    // Before TLS there is no one to name, and a client that left is not a refusal.
+    if (failure.mysql !== undefined && this.#secure !== undefined) {
+      this.#ctx.refusals?.record({ ...this.#login, clientAddr: `${this.#address.host}:${this.#address.port}` }, err, {
+        mysql: failure.mysql,
+        message: failure.message,
+      });
+    }
     if (failure.mysql !== undefined && this.#canReply && !this.#plain.destroyed) {
       try {
         this.#handshake.sendErr({ ...failure.mysql, message: failure.message });

@@ -6,6 +6,7 @@ import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import type { ClientVerifier } from './client-certificate.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { GreetingProfile } from './greeting-profile.js';
+import type { RefusalAudit } from './refusal-audit.js';
 
 /** What every client connection of one listener shares. */
 export interface FrontDoorContext {
@@ -21,6 +22,8 @@ export interface FrontDoorContext {
   readonly verifier: ClientVerifier;
   readonly router: SessionRouter;
   readonly metrics: ProxyMetrics;
+  /** Audits the logins the proxy refuses itself; absent when this process has no audit store. */
+  readonly refusals?: RefusalAudit;
   /** Next MySQL connection id for the greeting. */
   readonly nextConnectionId: () => number;
 }
