@@ -2,6 +2,7 @@
 // group commit. Appends that arrive while a write is in flight (or in the same turn of the
 // event loop) share the next write and the next fdatasync, so many sessions cost one fsync; a
 // group starts at most once per commit window, so under load one fsync covers more events.
+import { constants } from 'node:fs';
 import { mkdir, type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,7 +42,7 @@ export interface JsonlAuditStoreStats {
   readonly appends: number;
   readonly events: number;
   readonly duplicates: number;
-  /** Group writes, each followed by one fdatasync. */
+  /** Group writes, each made durable as one (O_DSYNC write, or write + fdatasync). */
   readonly writes: number;
   readonly syncs: number;
 }
@@ -60,6 +61,12 @@ interface PendingAppend {
 }
 
 const HEAD_WIDTH = 127;
+
+// Log files are opened with O_DSYNC where the platform has it: each write returns once its
+// bytes are as durable as write + fdatasync would make them, in one request to the thread pool
+// instead of two. Elsewhere the group write is followed by an explicit fdatasync.
+const O_DSYNC: number | undefined = constants.O_DSYNC;
+const LOG_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (O_DSYNC ?? 0);
 
 export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Promise<JsonlAuditStore> {
   const { dir } = options;
@@ -85,7 +92,7 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
   const newest = opened.files.at(-1);
   let current: { handle: FileHandle; date: string; index: number; size: number } | undefined;
   if (newest) {
-    current = { handle: await open(newest.path, 'a'), date: newest.date, index: newest.index, size: opened.size };
+    current = { handle: await open(newest.path, LOG_FLAGS), date: newest.date, index: newest.index, size: opened.size };
   }
   await (await open(join(dir, HEAD_FILE), 'a', 0o600)).close();
   const head = await open(join(dir, HEAD_FILE), 'r+');
@@ -103,7 +110,7 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       return current;
     const index = current && current.date === date ? current.index + 1 : 0;
     await current?.handle.close();
-    const handle = await open(join(dir, logFileName(date, index)), 'a', 0o600);
+    const handle = await open(join(dir, logFileName(date, index)), LOG_FLAGS, 0o600);
     current = { handle, date, index, size: 0 };
     return current;
   };
@@ -148,7 +155,7 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
           written += r.bytesWritten;
         }
         stats.writes++;
-        await file.handle.datasync();
+        if (O_DSYNC === undefined) await file.handle.datasync();
         stats.syncs++;
       } catch (err) {
         try {
