@@ -8,6 +8,15 @@ export interface AppendResult {
   readonly duplicates: number;
 }
 
+export interface AppendOptions {
+  /**
+   * The events are known to match the schema: built by this process's own audit layer, or
+   * already validated where they came in (the audit.append request schema). The store then
+   * skips validating them again. Events from anywhere else must leave this unset.
+   */
+  readonly validated?: boolean;
+}
+
 export interface AuditSearchFilter {
   /** Events at or after this time. */
   readonly since?: Date;
@@ -51,9 +60,10 @@ export interface AuditStore {
   /**
    * Stores events in order and resolves once they are durable (fsynced, or committed).
    * A uid already stored is skipped, so redelivery is safe. Rejects with
-   * GH_ERR_AUDIT_INVALID_EVENT before storing anything if an event fails its schema.
+   * GH_ERR_AUDIT_INVALID_EVENT before storing anything if an event fails its schema (unless
+   * `options.validated` says they were checked already).
    */
-  append(events: readonly AuditEvent[]): Promise<AppendResult>;
+  append(events: readonly AuditEvent[], options?: AppendOptions): Promise<AppendResult>;
   search(filter: AuditSearchFilter): Promise<AuditEvent[]>;
   /** Checks the hash chain from the first event to the last. */
   verify(): Promise<VerifyReport>;

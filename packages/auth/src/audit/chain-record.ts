@@ -3,9 +3,9 @@
 // hash = SHA-256 over canonicalJson({event, prev, seq}), hex. `prev` is the hash of the line
 // before (across files), and the first line's prev is 64 zeros. `seq` counts from 1 with no gaps,
 // so a deleted, inserted or reordered line breaks either the sequence or the links.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditEvent } from '@gatehouse/common';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalEventJson } from './canonical-event.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -18,15 +18,16 @@ export interface ChainRecord {
 
 /** The hash of a record, from the canonical text of its event. */
 export function hashRecord(seq: number, prev: string, canonicalEvent: string): string {
-  // canonicalJson({event, prev, seq}) spelled out: keys are already in sorted order.
-  return createHash('sha256').update(`{"event":${canonicalEvent},"prev":"${prev}","seq":${seq}}`).digest('hex');
+  // canonicalJson({event, prev, seq}) spelled out: keys are already in sorted order. One-shot
+  // hash(): no Hash object per record.
+  return hash('sha256', `{"event":${canonicalEvent},"prev":"${prev}","seq":${seq}}`, 'hex');
 }
 
 /** Builds the line (with its newline) for `event` at `seq` after `prev`; returns its hash too. */
 export function serializeRecord(seq: number, prev: string, event: AuditEvent): { line: string; hash: string } {
-  const canonical = canonicalJson(event);
-  const hash = hashRecord(seq, prev, canonical);
-  return { line: `{"seq":${seq},"prev":"${prev}","hash":"${hash}","event":${canonical}}\n`, hash };
+  const canonical = canonicalEventJson(event);
+  const digest = hashRecord(seq, prev, canonical);
+  return { line: `{"seq":${seq},"prev":"${prev}","hash":"${digest}","event":${canonical}}\n`, hash: digest };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -51,5 +52,5 @@ export function parseRecordLine(text: string): ChainRecord | undefined {
 
 /** True when the record's hash matches its content. */
 export function checkRecordHash(record: ChainRecord): boolean {
-  return hashRecord(record.seq, record.prev, canonicalJson(record.event)) === record.hash;
+  return hashRecord(record.seq, record.prev, canonicalEventJson(record.event)) === record.hash;
 }

@@ -1,31 +1,32 @@
-/** The last `capacity` uids stored, for idempotent redelivery; the oldest falls out first. */
+/**
+ * Recent uids stored, for idempotent redelivery: at least the last `capacity`, at most twice
+ * that. Two generations of sets instead of one set and a ring: once the young set is full it
+ * becomes the old one and the previous old one is dropped whole, so adding never deletes
+ * entries one by one (a large Set with steady deletes is what made the ring slow per event).
+ */
 export class RecentUids {
   readonly #capacity: number;
-  readonly #set = new Set<string>();
-  readonly #ring: string[] = [];
-  #next = 0;
+  #young = new Set<string>();
+  #old = new Set<string>();
 
   constructor(capacity: number) {
     this.#capacity = Math.max(1, capacity);
   }
 
   has(uid: string): boolean {
-    return this.#set.has(uid);
+    return this.#young.has(uid) || this.#old.has(uid);
   }
 
+  /** Remembers a uid; callers add only uids they did not find with has(). */
   add(uid: string): void {
-    if (this.#set.has(uid)) return;
-    if (this.#ring.length < this.#capacity) {
-      this.#ring.push(uid);
-    } else {
-      this.#set.delete(this.#ring[this.#next]!);
-      this.#ring[this.#next] = uid;
-      this.#next = (this.#next + 1) % this.#capacity;
+    if (this.#young.size >= this.#capacity) {
+      this.#old = this.#young;
+      this.#young = new Set();
     }
-    this.#set.add(uid);
+    this.#young.add(uid);
   }
 
   get size(): number {
-    return this.#set.size;
+    return this.#young.size + this.#old.size;
   }
 }

@@ -158,3 +158,62 @@ test('a second writer on the same directory is refused; a lock left by a dead pr
   t.after(() => again.close());
   assert.equal(readFileSync(join(dir, 'LOCK'), 'utf8').trim(), String(process.pid));
 });
+
+test('validated appends skip the schema check and chain like any other', async (t) => {
+  const dir = tempDir(t);
+  const store = await openJsonlAuditStore({ dir });
+  t.after(() => store.close());
+  // A caller that says its events are validated is trusted: this one would fail the schema.
+  const unchecked = { ...makeAuditEvent('db.session.query'), duration_ms: -1 } as AuditEvent;
+  await assert.rejects(store.append([unchecked]), { code: 'GH_ERR_AUDIT_INVALID_EVENT' });
+  assert.deepEqual(await store.append([unchecked], { validated: true }), { appended: 1, duplicates: 0 });
+  assert.deepEqual(await store.append([makeAuditEvent('db.session.end')], { validated: true }), {
+    appended: 1,
+    duplicates: 0,
+  });
+  assert.deepEqual(await store.append([unchecked], { validated: true }), { appended: 0, duplicates: 1 });
+  const report = await store.verify();
+  assert.ok(report.ok, JSON.stringify(report));
+  assert.equal(report.events, 2);
+  assert.equal(JSON.parse(logLines(dir)[0]!).event.duration_ms, -1);
+});
+
+test('appends from later turns join the group that waits out the commit window', async (t) => {
+  const appendInTurns = async (commitWindowMs: number) => {
+    const dir = tempDir(t);
+    const waits: number[] = [];
+    let endWindow = () => {};
+    const sleep = (ms: number) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => {
+        endWindow = resolve;
+      });
+    };
+    const store = await openJsonlAuditStore({ dir, commitWindowMs, sleep });
+    t.after(() => store.close());
+    await store.append([makeAuditEvent('db.session.start')]);
+    // Two appends in two different turns of the event loop, right after a group committed.
+    const first = store.append([makeAuditEvent('db.session.query')]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const second = store.append([makeAuditEvent('db.session.end')]);
+    const done = Promise.all([first, second]);
+    // Poll (bounded) until the store has started waiting, or the group went without waiting.
+    for (let turn = 0; turn < 1000 && waits.length === 0 && store.stats().syncs < 3; turn++)
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    endWindow();
+    await done;
+    for (const ms of waits) assert.ok(ms > 0 && ms <= commitWindowMs, `waited ${ms} ms`);
+    const report = await store.verify();
+    assert.ok(report.ok && report.events === 3, JSON.stringify(report));
+    return store.stats();
+  };
+  // A window far longer than two turns: both wait for it and share one write and one sync.
+  const windowed = await appendInTurns(60_000);
+
+  assert.equal(windowed.syncs, 2);
+  assert.equal(windowed.writes, 2);
+  // No window: the first goes alone at the next turn, the second follows it.
+  const eager = await appendInTurns(0);
+  assert.equal(eager.syncs, 3);
+});

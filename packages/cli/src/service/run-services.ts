@@ -113,6 +113,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           ...link,
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
+          queryEvents: config.audit.query_events,
         });
       } else {
         // An engine in its own process: join once with the token (or reuse the stored host
@@ -149,6 +150,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           },
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
+          queryEvents: config.audit.query_events,
         });
         tunnelOf = engine;
       }

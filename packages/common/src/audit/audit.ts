@@ -106,11 +106,22 @@ export function createAudit(options: CreateAuditOptions): Audit {
   const now = options.now ?? Date.now;
   const uuid = options.uuid ?? randomUUID;
 
+  // Under load many events share a millisecond: format each millisecond's time once.
+  let lastAt = Number.NaN;
+  let lastTime = '';
+  const isoTime = (at: number): string => {
+    if (at !== lastAt) {
+      lastTime = new Date(at).toISOString();
+      lastAt = at;
+    }
+    return lastTime;
+  };
+
   // Events are built as one object literal plus assignments in a fixed order, not with
   // spreads: this runs once per query, and spreads cost several intermediate objects each.
   const head = (s: AuditSession, type: AuditEventType, ok: boolean, at: number = now()): Record<string, unknown> => ({
     uid: uuid(),
-    time: new Date(at).toISOString(),
+    time: isoTime(at),
     event: type,
     code: auditEventCode(type, ok),
     sid: s.id,

@@ -2,6 +2,9 @@
 // acknowledges them, so a proxy restart or an engine crash loses nothing. `spool.jsonl` holds one
 // event per line; `spool.ack` holds the byte offset up to which events were acknowledged.
 // Redelivery after a crash is expected and harmless: the store is idempotent by uid.
+// Batches appended by this process are also kept in memory (bounded) until acked, so the
+// forwarder normally gets them back without reading and parsing the file; the file is what a
+// restart reads.
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AuditEvent, AuditFailure, serializeAuditBatch } from '@gatehouse/common';
@@ -34,6 +37,15 @@ export interface AuditSpool {
 }
 
 const SPOOL_FILE = 'spool.jsonl';
+/** Unacknowledged bytes kept in memory as events, beyond which reads go to the file. */
+const MEMORY_BYTES = 8 * 1024 * 1024;
+
+/** A batch appended by this process: its events and the bytes they take in the file. */
+interface MemoryBatch {
+  readonly events: readonly AuditEvent[];
+  readonly start: number;
+  readonly end: number;
+}
 const ACK_FILE = 'spool.ack';
 
 async function readAck(dir: string): Promise<number> {
@@ -74,6 +86,17 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
   const recordedAck = await readAck(dir);
   let acked = Math.min(recordedAck, size);
   let queue: Promise<unknown> = Promise.resolve();
+  let memory: MemoryBatch[] = [];
+  let memoryBytes = 0;
+  /** Drops remembered batches that start before `offset` (acked, or read from the file). */
+  const forgetBefore = (offset: number): void => {
+    let drop = 0;
+    while (drop < memory.length && memory[drop]!.start < offset) {
+      const batch = memory[drop++]!;
+      memoryBytes -= batch.end - batch.start;
+    }
+    if (drop > 0) memory = memory.slice(drop);
+  };
   let closed = false;
 
   /** Runs `job` after every earlier write, ack or compaction. */
@@ -109,12 +132,28 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
           await handle.truncate(size).catch(() => undefined);
           throw new AuditFailure('GH_ERR_AUDIT_SPOOL', 'could not write to the audit spool', { cause: err });
         }
+        if (memoryBytes + bytes.length <= MEMORY_BYTES) {
+          memory.push({ events, start: size, end: size + bytes.length });
+          memoryBytes += bytes.length;
+        }
         size += bytes.length;
       });
     },
     read(max) {
       checkOpen();
       return serial(async () => {
+        forgetBefore(acked);
+        if (memory.length > 0 && memory[0]!.start === acked && memory[0]!.events.length <= max) {
+          // Whole batches from memory, as many as fit in `max`.
+          const events: AuditEvent[] = [];
+          let end = acked;
+          for (const batch of memory) {
+            if (batch.start !== end || events.length + batch.events.length > max) break;
+            for (const e of batch.events) events.push(e);
+            end = batch.end;
+          }
+          return { events, end, skipped: 0 };
+        }
         const events: AuditEvent[] = [];
         let skipped = 0;
         let position = acked;
@@ -153,6 +192,8 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
           await handle.truncate(0);
           size = 0;
           acked = 0;
+          memory = [];
+          memoryBytes = 0;
         }
         await writeAck(acked);
       });
