@@ -44,7 +44,11 @@ function logTail(file: string): string {
 function spawnGatehouse(configFile: string, logFile: string): Running {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(process.execPath, [GATEHOUSE, 'start', '--config', configFile], { stdio: ['ignore', fd, fd] });
+    // For profiling by hand: BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --diagnostic-dir=/tmp/prof".
+    const nodeArgs = process.env.BENCH_GATEHOUSE_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, GATEHOUSE, 'start', '--config', configFile], {
+      stdio: ['ignore', fd, fd],
+    });
     return { child, log: logFile };
   } finally {
     closeSync(fd);
