@@ -34,6 +34,18 @@ async function openSessions(factory: SessionFactory, count: number): Promise<Con
   return open;
 }
 
+/**
+ * For finding what a session holds, by hand: with BENCH_HEAP_SNAPSHOTS=1 and the gateway started
+ * with BENCH_GATEHOUSE_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR", each
+ * target process writes a heap snapshot at 0 and at N sessions (compare them by constructor).
+ */
+async function takeHeapSnapshots(pids: readonly number[]): Promise<void> {
+  if (process.env.BENCH_HEAP_SNAPSHOTS !== '1') return;
+  for (const pid of pids) process.kill(pid, 'SIGUSR2');
+  // Writing a snapshot stops the process; the RSS settles again once it is done.
+  await readSettledRssKiB(pids, 30_000);
+}
+
 async function closeSessions(sessions: Connection[]): Promise<void> {
   for (let i = 0; i < sessions.length; i += OPEN_CONCURRENCY) {
     await Promise.all(sessions.slice(i, i + OPEN_CONCURRENCY).map((c) => c.end().catch(() => c.destroy())));
@@ -66,8 +78,10 @@ export async function measureIdleMemory(ctx: MeasureContext, results: Results): 
       // Every target starts from the same place: the last one's sessions are gone.
       await waitForServerSessions(ctx, idleServerSessions);
       const before = await readSettledRssKiB(pids);
+      await takeHeapSnapshots(pids);
       sessions = await openSessions(createSessionFactory(endpoint), n);
       const after = await readSettledRssKiB(pids);
+      await takeHeapSnapshots(pids);
       const kib = (after - before) / n;
       recordValue(results, base, target.name, before / 1024);
       recordValue(results, perSession, target.name, kib);

@@ -45,6 +45,17 @@ export interface TunnelConnectionOptions {
   readonly onClose?: (err: Error | undefined) => void;
 }
 
+const NO_CHAIN: readonly Buffer[] = Object.freeze([]);
+
+/**
+ * The header a stream keeps for its whole life. The client's certificate chain (1–3 KiB of DER,
+ * often a view into an 8 KiB pool slab) is needed only to open the session, so the stream
+ * does not keep it; IncomingStream.header still has it for the engine's authorization.
+ */
+function withoutChain(header: StreamOpenHeader): StreamOpenHeader {
+  return { ...header, clientCertChain: NO_CHAIN };
+}
+
 export interface IncomingStream {
   readonly streamId: number;
   readonly header: StreamOpenHeader;
@@ -256,7 +267,7 @@ export class TunnelConnection implements StreamHost {
         if (pending === undefined) return;
         this.#opening.delete(frame.streamId);
         clearTimeout(pending.timer);
-        const stream = new TunnelStream(this, frame.streamId, pending.header, this.#window, frame.window);
+        const stream = new TunnelStream(this, frame.streamId, withoutChain(pending.header), this.#window, frame.window);
         this.#streams.set(frame.streamId, stream);
         pending.resolve(stream);
         return;
@@ -314,7 +325,7 @@ export class TunnelConnection implements StreamHost {
       accept: () => {
         if (answered) throw new Error('stream already answered');
         answered = true;
-        const stream = new TunnelStream(this, streamId, owned, this.#window, peerWindow);
+        const stream = new TunnelStream(this, streamId, withoutChain(owned), this.#window, peerWindow);
         if (this.#closed) stream.abort(new TunnelError('GH_ERR_TUNNEL_CLOSED', 'tunnel connection is closed'));
         else {
           this.#streams.set(streamId, stream);

@@ -42,9 +42,9 @@ export interface SessionDeps {
   readonly cluster: EngineCluster;
   readonly signer: DbClientCertSigner;
   readonly audit: Audit;
+  readonly threads: ThreadRegistry;
   /** Shared with the engine, which may flip them on a reload; default every event. */
   readonly auditSwitches?: AuditSwitches;
-  readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
@@ -73,23 +73,10 @@ function unverifiedUser(chain: readonly Uint8Array[]): string {
 }
 
 export function startSession(stream: SessionStream, deps: SessionDeps): SessionHandle {
-  const header = stream.header;
+  const sessionId = stream.header.sessionId;
   const client = stream.accept();
-  const ext = readSessionExtensions(header);
-  const log = deps.log.child({ sessionId: header.sessionId, db: deps.database.name });
-  const session: AuditSession = {
-    id: header.sessionId,
-    user: unverifiedUser(header.clientCertChain),
-    roles: [],
-    dbService: deps.database.name,
-    dbUser: header.route.dbUser,
-    dbName: header.route.dbName,
-    clientAddr: formatClientAddress(header),
-    engineId: deps.engineId,
-    proxyId: ext.proxyId,
-    clientAttributes: header.connectionAttributes,
-    startedAt: Date.now(),
-  };
+  const log = deps.log.child({ sessionId, db: deps.database.name });
+  const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
@@ -98,123 +85,185 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   });
   client.on('error', (err) => log.debug({ err }, 'client stream failed'));
 
-  const run = async (): Promise<void> => {
-    let auth: Authorization;
-    let upstream: UpstreamConnection;
-    try {
-      const target = { name: deps.database.name, labels: deps.database.labels };
-      const snapshot = await deps.cluster.snapshot();
-      auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
-        // The state is polled, so a user, grant or CA added a moment ago may be missing from it:
-        // re-read once before refusing, and refuse with the first reason if nothing changed.
-        const fresh = await deps.cluster.refresh().catch(() => snapshot);
-        if (fresh.version === snapshot.version) throw err;
-        return authorizeSession({ header, database: target, snapshot: fresh });
-      });
-      Object.assign(session, { user: auth.identity.user, roles: auth.roles });
-      session.dbUser = auth.dbUser;
-      session.dbName = auth.dbName;
-      const options = await buildUpstreamOptions(
-        {
-          database: deps.database,
-          auth,
-          header,
-          extensions: ext,
-          signer: deps.signer,
-          log,
-          ...(deps.upstreamTimeoutMs ? { timeoutMs: deps.upstreamTimeoutMs } : {}),
-        },
-        header.sessionId,
-      );
-      upstream = await connectUpstream(options);
-      try {
-        checkCapabilities(header, upstream, deps.database.name);
-      } catch (err) {
-        upstream.socket.destroy();
-        throw err;
+  // The login runs in its own frame so that what only the connection phase needs (the header
+  // with the client's chain, the upstream handshake, the options) is garbage once it returns;
+  // an idle session keeps only the relay and what it refers to.
+  logIn(stream.header, client, session, deps, log)
+    .then((loggedIn) => {
+      if (loggedIn === undefined) {
+        resolveDone();
+        return;
       }
-    } catch (err) {
-      const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
-      const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
-      deps.audit.onSessionStart(
-        session,
-        new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
-      );
-      log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
-      client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
-      return;
-    }
-    session.threadId = upstream.connectionId;
-    deps.audit.onSessionStart(session);
-    deps.threads.add(auth.identity.user, upstream.connectionId);
-    log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
-    client.write(
-      serializePacket(
-        serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
-        0,
-      ),
-    );
-    const user = auth.identity.user;
-    let stopLimits: (() => void) | undefined;
-    await new Promise<void>((resolve) => {
-      relay = new Relay({
-        client,
-        upstream: upstream.socket,
-        leftover: upstream.leftover,
-        capabilities: upstream.capabilities,
-        mariaDbCapabilities: upstream.mariaDbCapabilities,
-        policy: {
-          user,
-          database: { name: deps.database.name, labels: deps.database.labels },
-          dbUser: auth.dbUser,
-          checker: auth.checker,
-          allowReplication: auth.decision.allowReplication,
-          ownsThread: (threadId) => deps.threads.owns(user, threadId),
-        },
-        audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
-        log,
-        counters: deps.counters,
-        ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
-        onSchema: (schema) => {
-          session.dbName = schema;
-        },
-        onMalformed: (payload, reason) => {
-          log.warn({ reason }, 'malformed client packet');
-          deps.audit.onMalformedPacket(session, payload, reason);
-        },
-        onEnd: (err) => {
-          stopLimits?.();
-          deps.threads.remove(user, upstream.connectionId);
-          deps.audit.onSessionEnd(session, err);
-          log.info({ err }, 'session ended');
-          resolve();
-        },
-      });
-      relay.start();
-      stopLimits = startSessionLimits({
-        user,
-        certNotAfter: auth.identity.notAfter,
-        options: auth.options,
-        cluster: deps.cluster,
-        target: relay,
-      });
+      relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
-    });
-  };
-
-  run()
-    .catch((err) => {
+    })
+    .catch((err: unknown) => {
       log.error({ err }, 'session failed');
       client.destroy();
-    })
-    .finally(resolveDone);
+      resolveDone();
+    });
 
   return {
-    id: header.sessionId,
+    id: sessionId,
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
     },
     done,
   };
+}
+
+function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditSession {
+  return {
+    id: header.sessionId,
+    user: unverifiedUser(header.clientCertChain),
+    roles: [],
+    dbService: deps.database.name,
+    dbUser: header.route.dbUser,
+    dbName: header.route.dbName,
+    clientAddr: formatClientAddress(header),
+    engineId: deps.engineId,
+    proxyId: readSessionExtensions(header).proxyId,
+    clientAttributes: header.connectionAttributes,
+    startedAt: Date.now(),
+  };
+}
+
+/** What the relay needs from the login, and nothing more. */
+interface LoggedIn {
+  readonly auth: Authorization;
+  readonly socket: UpstreamConnection['socket'];
+  readonly leftover: Buffer;
+  readonly connectionId: number;
+  readonly capabilities: number;
+  readonly mariaDbCapabilities: number;
+}
+
+/** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
+async function logIn(
+  header: StreamOpenHeader,
+  client: Duplex,
+  session: AuditSession,
+  deps: SessionDeps,
+  log: Logger,
+): Promise<LoggedIn | undefined> {
+  let auth: Authorization;
+  let upstream: UpstreamConnection;
+  try {
+    const target = { name: deps.database.name, labels: deps.database.labels };
+    const snapshot = await deps.cluster.snapshot();
+    auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
+      // The state is polled, so a user, grant or CA added a moment ago may be missing from it:
+      // re-read once before refusing, and refuse with the first reason if nothing changed.
+      const fresh = await deps.cluster.refresh().catch(() => snapshot);
+      if (fresh.version === snapshot.version) throw err;
+      return authorizeSession({ header, database: target, snapshot: fresh });
+    });
+    Object.assign(session, { user: auth.identity.user, roles: auth.roles });
+    session.dbUser = auth.dbUser;
+    session.dbName = auth.dbName;
+    const options = await buildUpstreamOptions(
+      {
+        database: deps.database,
+        auth,
+        header,
+        extensions: readSessionExtensions(header),
+        signer: deps.signer,
+        log,
+        ...(deps.upstreamTimeoutMs ? { timeoutMs: deps.upstreamTimeoutMs } : {}),
+      },
+      header.sessionId,
+    );
+    upstream = await connectUpstream(options);
+    try {
+      checkCapabilities(header, upstream, deps.database.name);
+    } catch (err) {
+      upstream.socket.destroy();
+      throw err;
+    }
+  } catch (err) {
+    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+    const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
+    deps.audit.onSessionStart(
+      session,
+      new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
+    );
+    log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
+    client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
+    return undefined;
+  }
+  session.threadId = upstream.connectionId;
+  deps.audit.onSessionStart(session);
+  deps.threads.add(auth.identity.user, upstream.connectionId);
+  log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
+  client.write(
+    serializePacket(
+      serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
+      0,
+    ),
+  );
+  return {
+    auth,
+    socket: upstream.socket,
+    leftover: upstream.leftover,
+    connectionId: upstream.connectionId,
+    capabilities: upstream.capabilities,
+    mariaDbCapabilities: upstream.mariaDbCapabilities,
+  };
+}
+
+function startRelay(
+  client: Duplex,
+  upstream: LoggedIn,
+  session: AuditSession,
+  deps: SessionDeps,
+  log: Logger,
+  onDone: () => void,
+): Relay {
+  const { auth } = upstream;
+  const user = auth.identity.user;
+  const threadId = upstream.connectionId;
+  let stopLimits: (() => void) | undefined;
+  const relay = new Relay({
+    client,
+    upstream: upstream.socket,
+    leftover: upstream.leftover,
+    capabilities: upstream.capabilities,
+    mariaDbCapabilities: upstream.mariaDbCapabilities,
+    policy: {
+      user,
+      database: { name: deps.database.name, labels: deps.database.labels },
+      dbUser: auth.dbUser,
+      checker: auth.checker,
+      allowReplication: auth.decision.allowReplication,
+      ownsThread: (id) => deps.threads.owns(user, id),
+    },
+    audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
+    log,
+    counters: deps.counters,
+    ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
+    onSchema: (schema) => {
+      session.dbName = schema;
+    },
+    onMalformed: (payload, reason) => {
+      log.warn({ reason }, 'malformed client packet');
+      deps.audit.onMalformedPacket(session, payload, reason);
+    },
+    onEnd: (err) => {
+      stopLimits?.();
+      deps.threads.remove(user, threadId);
+      deps.audit.onSessionEnd(session, err);
+      log.info({ err }, 'session ended');
+      onDone();
+    },
+  });
+  relay.start();
+  stopLimits = startSessionLimits({
+    user,
+    certNotAfter: auth.identity.notAfter,
+    options: auth.options,
+    cluster: deps.cluster,
+    target: relay,
+  });
+  return relay;
 }

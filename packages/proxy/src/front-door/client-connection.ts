@@ -39,8 +39,10 @@ export class ClientConnection implements LiveConnection {
   readonly #plain: Socket;
   readonly #handshake: ServerHandshake;
   readonly #connectionId: number;
-  readonly #aborted: Promise<never>;
-  #abort!: (err: Error) => void;
+  /** Why the connection phase was cut short (time-out, client gone); every later step fails with it. */
+  #abortError: Error | undefined;
+  /** Rejects the step under way, if any. */
+  #rejectStep: ((err: Error) => void) | undefined;
   #log: Logger;
   #secure: TLSSocket | undefined;
   #stream: TunnelStream | undefined;
@@ -62,10 +64,6 @@ export class ClientConnection implements LiveConnection {
     this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
     // The PROXY header (if any) is read before the channel sees the client's bytes.
     this.#handshake.channel.detach();
-    this.#aborted = new Promise<never>((_, reject) => {
-      this.#abort = reject;
-    });
-    this.#aborted.catch(() => {});
     socket.once('close', () => this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')));
   }
 
@@ -105,8 +103,36 @@ export class ClientConnection implements LiveConnection {
     }
   }
 
+  #abort(err: Error): void {
+    if (this.#abortError !== undefined) return;
+    this.#abortError = err;
+    this.#rejectStep?.(err);
+  }
+
+  /**
+   * Runs one connection-phase step until it settles or the connection is aborted. Not
+   * Promise.race against one long-lived abort promise: each race leaves a reaction on it that
+   * holds the step's result (packets, the chain) for as long as the connection lives.
+   */
   #guard<T>(step: Promise<T>): Promise<T> {
-    return Promise.race([step, this.#aborted]);
+    const aborted = this.#abortError;
+    if (aborted !== undefined) {
+      step.catch(() => {});
+      return Promise.reject(aborted);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#rejectStep = reject;
+      step.then(
+        (value) => {
+          this.#rejectStep = undefined;
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.#rejectStep = undefined;
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Resolves with the stream to relay, or undefined when the engine refused the login (already answered). */
