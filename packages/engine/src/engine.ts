@@ -3,7 +3,7 @@
 // tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
-import { createAudit, type DatabaseInfo, type EngineConfig, ServerError } from '@gatehouse/common';
+import { createAudit, type DatabaseConfig, type DatabaseInfo, type EngineConfig, ServerError } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
@@ -11,6 +11,7 @@ import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
 import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
+import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
 import { createTunnelClient, type TunnelClient, type TunnelCredentials } from './tunnel/tunnel-client.js';
@@ -28,6 +29,8 @@ export interface CreateEngineOptions {
   readonly diag?: boolean;
   /** Bound on the audit query text (config audit.query_max_bytes). */
   readonly queryMaxBytes?: number;
+  /** config audit.query_events (default true): query and statement events. */
+  readonly queryEvents?: boolean;
 }
 
 export interface Engine {
@@ -41,6 +44,14 @@ export interface Engine {
   databases(): readonly DatabaseInfo[];
   /** Runs a health-check round now and reports it to the proxy. */
   checkHealth(): Promise<readonly DatabaseInfo[]>;
+  /**
+   * Serves a new database list (a config reload): the proxy hears of it at once, new sessions
+   * use the new settings, and live sessions of a removed or changed database run to their end.
+   * Resolves after the new list's first health check.
+   */
+  setDatabases(databases: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]>;
+  /** Turns query and statement audit events on or off, for live sessions too. */
+  setQueryEvents(on: boolean): void;
   readonly metrics: EngineMetrics;
   close(options?: { readonly graceMs?: number }): Promise<void>;
 }
@@ -59,6 +70,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     sink: cluster.auditSink,
     ...(options.queryMaxBytes ? { queryLimit: options.queryMaxBytes } : {}),
   });
+  const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
   const metrics: EngineMetrics = {
     counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
@@ -66,7 +78,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     sessionsStarted: 0,
   };
   const sessions = new Set<SessionHandle>();
-  const byName = new Map(config.databases.map((db) => [db.name, db]));
+  let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
 
@@ -89,6 +101,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       cluster,
       signer,
       audit,
+      auditSwitches: switches,
       threads,
       counters: metrics.counters,
       log,
@@ -150,6 +163,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     checkHealth: async () => {
       const infos = await health.checkNow();
       return infos;
+    },
+    setDatabases(databases) {
+      byName = new Map(databases.map((db) => [db.name, db]));
+      return health.setDatabases(databases);
+    },
+    setQueryEvents(on) {
+      switches.queryEvents = on;
     },
     metrics,
     async close(closeOptions = {}) {

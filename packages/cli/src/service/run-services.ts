@@ -107,6 +107,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           getCredentials: () => credentials.get(),
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
+          queryEvents: config.audit.query_events,
         });
       } else {
         // An engine in its own process: join once with the token (or reuse the stored host
@@ -143,6 +144,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           },
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
+          queryEvents: config.audit.query_events,
         });
         tunnelOf = engine;
       }

@@ -97,6 +97,11 @@ export const EngineConfigSchema = z.strictObject({
 
 export const AuditConfigSchema = z.strictObject({
   query_max_bytes: z.number().int().min(256).default(65_536),
+  /**
+   * false: no db.session.query and no db.session.mysql.statements.* events (the per-query cost
+   * of audit); session start/end, denials, schema changes and malformed packets are still logged.
+   */
+  query_events: z.boolean().default(true),
 });
 
 export const GatehouseConfigSchema = z.strictObject({
@@ -108,10 +113,11 @@ export const GatehouseConfigSchema = z.strictObject({
   auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
-  audit: AuditConfigSchema.default({ query_max_bytes: 65_536 }),
+  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true }),
 });
 
 export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;
 export type ProxyConfig = GatehouseConfig['proxy'];
 export type EngineConfig = GatehouseConfig['engine'];
 export type DatabaseConfig = EngineConfig['databases'][number];
+export type AuditConfig = GatehouseConfig['audit'];

@@ -125,3 +125,10 @@ test('invalid YAML is reported with the file name', async () => {
 test('a missing file is a config error that names it', async () => {
   await assert.rejects(loadConfig('/nonexistent/gatehouse.yaml'), /cannot read config file \/nonexistent\/gatehouse\.yaml/);
 });
+
+test('audit.query_events defaults to true, can be turned off, and must be a boolean', () => {
+  assert.equal(parseConfig({}).audit.query_events, true);
+  assert.equal(parseConfig({ audit: { query_events: false } }).audit.query_events, false);
+  assert.equal(parseConfig({ audit: { query_events: false } }).audit.query_max_bytes, 65_536);
+  assert.match(configError({ audit: { query_events: 'no' } }), /audit\.query_events: /);
+});

@@ -19,6 +19,11 @@ export interface HealthChecker {
   current(): readonly DatabaseInfo[];
   /** Runs one round now. */
   checkNow(): Promise<readonly DatabaseInfo[]>;
+  /**
+   * Replaces the databases checked (a config reload). A database whose address is unchanged
+   * keeps its last info (with the new labels); the new list is reported at once, then checked.
+   */
+  setDatabases(databases: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]>;
   stop(): void;
 }
 
@@ -52,16 +57,24 @@ export async function checkDatabase(db: DatabaseConfig, timeoutMs: number): Prom
   }
 }
 
+function sameAddress(a: DatabaseConfig, b: DatabaseConfig): boolean {
+  return a.uri === b.uri && JSON.stringify(a.tls) === JSON.stringify(b.tls);
+}
+
 export function startHealthChecker(options: HealthCheckerOptions): HealthChecker {
   const timeoutMs = options.timeoutMs ?? 5000;
-  let infos: DatabaseInfo[] = options.databases.map(initialInfo);
+  let databases = options.databases;
+  let infos: DatabaseInfo[] = databases.map(initialInfo);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let round: Promise<readonly DatabaseInfo[]> | undefined;
 
   const run = (): Promise<readonly DatabaseInfo[]> => {
     round ??= (async () => {
-      const next = await Promise.all(options.databases.map((db) => checkDatabase(db, timeoutMs)));
+      const checked = databases;
+      const next = await Promise.all(checked.map((db) => checkDatabase(db, timeoutMs)));
+      // The list was replaced while this round ran: its results describe the old list.
+      if (checked !== databases) return infos;
       for (let i = 0; i < next.length; i++) {
         const before = infos[i];
         const after = next[i]!;
@@ -99,9 +112,24 @@ export function startHealthChecker(options: HealthCheckerOptions): HealthChecker
   };
   void run().finally(schedule);
 
+  const setDatabases = async (next: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]> => {
+    const before = new Map(databases.map((db, i) => [db.name, { db, info: infos[i] }]));
+    databases = next;
+    infos = next.map((db) => {
+      const old = before.get(db.name);
+      if (old?.info === undefined || !sameAddress(old.db, db)) return initialInfo(db);
+      return { ...old.info, labels: { ...db.labels } };
+    });
+    if (!stopped) options.onUpdate(infos);
+    // A round under way checks the old list; wait for it, then check the new one.
+    await round?.catch(() => {});
+    return run();
+  };
+
   return {
     current: () => infos,
     checkNow: run,
+    setDatabases,
     stop() {
       stopped = true;
       clearTimeout(timer);

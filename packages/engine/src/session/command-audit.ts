@@ -45,12 +45,29 @@ function toCount(value: number | bigint): number {
   return typeof value === 'bigint' ? Number(value) : value;
 }
 
+function outcomeOf(p: Pending): AuditOutcome {
+  if (p.error !== undefined) return p.error;
+  if (p.sawRows) return { kind: 'rows', rows: p.rows, warnings: p.warnings };
+  return p.ok ?? { kind: 'ok', affected_rows: 0 };
+}
+
 function paramValues(params: readonly DecodedParam[] | undefined): AuditValue[] {
   if (params === undefined) return [];
   const out: AuditValue[] = new Array(params.length);
   for (let i = 0; i < params.length; i++) out[i] = toJsonValue(params[i]!.value) as AuditValue;
   return out;
 }
+
+/**
+ * Audit switches shared by the engine and its sessions. Mutable on purpose: a SIGHUP reload
+ * flips `queryEvents` for live sessions too, and the hot path reads one property per command.
+ */
+export interface AuditSwitches {
+  /** config audit.query_events: db.session.query and db.session.mysql.statements.* events. */
+  queryEvents: boolean;
+}
+
+const ALL_EVENTS: AuditSwitches = Object.freeze({ queryEvents: true });
 
 export class CommandAudit {
   readonly #audit: Audit;
@@ -59,15 +76,28 @@ export class CommandAudit {
   readonly #pending: Pending[] = [];
   #head = 0;
   readonly #now: () => number;
+  readonly #switches: AuditSwitches;
 
-  constructor(audit: Audit, session: AuditSession, now: () => number = performance.now.bind(performance)) {
+  constructor(
+    audit: Audit,
+    session: AuditSession,
+    now: () => number = performance.now.bind(performance),
+    switches: AuditSwitches = ALL_EVENTS,
+  ) {
     this.#audit = audit;
     this.#session = session;
     this.#now = now;
+    this.#switches = switches;
+  }
+
+  /** Whether query and statement events are emitted now; the relay skips decoding parameters when not. */
+  get queryEvents(): boolean {
+    return this.#switches.queryEvents;
   }
 
   /** A command went to the server; its outcome will follow through onOutcome. */
   onForwarded(command: ClientCommand, schema?: string): void {
+    const events = this.#switches.queryEvents;
     let text = '';
     let statement: AuditStatement | undefined;
     let statementId = 0;
@@ -80,8 +110,10 @@ export class CommandAudit {
         break;
       case 'stmt_execute':
         statementId = command.statementId;
-        statement = this.#statements.get(statementId);
-        params = paramValues(command.params);
+        if (events) {
+          statement = this.#statements.get(statementId);
+          params = paramValues(command.params);
+        }
         break;
       case 'stmt_fetch':
         statementId = command.statementId;
@@ -91,10 +123,11 @@ export class CommandAudit {
         break;
       case 'stmt_close':
         statementId = command.statementId;
-        this.#audit.onCommand(this.#session, { event: 'db.session.mysql.statements.close', statement_id: statementId });
+        if (events) this.#audit.onCommand(this.#session, { event: 'db.session.mysql.statements.close', statement_id: statementId });
         this.#statements.delete(statementId);
         break;
       case 'stmt_send_long_data':
+        if (!events) break;
         this.#audit.onCommand(this.#session, {
           event: 'db.session.mysql.statements.send_long_data',
           statement_id: command.statementId,
@@ -227,11 +260,13 @@ export class CommandAudit {
   }
 
   #finish(p: Pending): SessionEffect | undefined {
+    return this.#switches.queryEvents ? this.#finishAll(p) : this.#finishQuietly(p);
+  }
+
+  #finishAll(p: Pending): SessionEffect | undefined {
     const s = this.#session;
     const duration = this.#now() - p.startedAt;
-    const outcome: AuditOutcome =
-      p.error ??
-      (p.sawRows ? { kind: 'rows', rows: p.rows, warnings: p.warnings } : (p.ok ?? { kind: 'ok', affected_rows: 0 }));
+    const outcome = outcomeOf(p);
     const ok = p.error === undefined;
     switch (p.command) {
       case 'query':
@@ -325,6 +360,38 @@ export class CommandAudit {
         return ok ? { kind: 'reset' } : undefined;
       default:
         return undefined;
+    }
+  }
+
+  /**
+   * query_events off: no query or statement events, so no redaction, no event objects and
+   * nothing for the sink. What the session needs (schema changes, prepared ids) still comes
+   * back, and the rarer commands that change state are still audited.
+   */
+  #finishQuietly(p: Pending): SessionEffect | undefined {
+    const ok = p.error === undefined;
+    switch (p.command) {
+      case 'query':
+        if (p.infile !== undefined) {
+          this.#audit.onLocalInfile(
+            this.#session,
+            { query: p.text, fileName: p.infile.fileName, dataLength: p.infile.bytes },
+            outcomeOf(p),
+            this.#now() - p.startedAt,
+          );
+        }
+        return ok && p.schema !== undefined ? { kind: 'schema', schema: p.schema } : undefined;
+      case 'stmt_prepare':
+        // Forget any text an earlier statement with this id had: it would be wrong if the
+        // events are turned back on.
+        if (p.prepared !== undefined) this.#statements.delete(p.prepared.statementId);
+        return p.prepared !== undefined ? { kind: 'prepared', ...p.prepared } : { kind: 'prepare-failed' };
+      case 'stmt_execute':
+      case 'stmt_fetch':
+      case 'stmt_reset':
+        return undefined;
+      default:
+        return this.#finishAll(p);
     }
   }
 }

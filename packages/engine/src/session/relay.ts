@@ -165,7 +165,8 @@ export class Relay implements ClientReaderHandler {
       tracked = readTrackedCommand(prefix, length);
       command = parseClientCommand(prefix, {
         capabilities: this.#o.capabilities,
-        registry: this.#registry,
+        // Parameters are decoded only for execute events; with query events off they stay raw.
+        ...(this.#o.audit.queryEvents ? { registry: this.#registry } : {}),
         ...(complete ? {} : { payloadLength: Math.max(length, prefix.length) }),
       });
     } catch (err) {

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
 import { type Authorization, authorizeSession } from './authorize.js';
-import { CommandAudit } from './command-audit.js';
+import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { startSessionLimits } from './session-limits.js';
@@ -42,6 +42,8 @@ export interface SessionDeps {
   readonly cluster: EngineCluster;
   readonly signer: DbClientCertSigner;
   readonly audit: Audit;
+  /** Shared with the engine, which may flip them on a reload; default every event. */
+  readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
   readonly log: Logger;
@@ -169,7 +171,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
           allowReplication: auth.decision.allowReplication,
           ownsThread: (threadId) => deps.threads.owns(user, threadId),
         },
-        audit: new CommandAudit(deps.audit, session),
+        audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
         log,
         counters: deps.counters,
         ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
