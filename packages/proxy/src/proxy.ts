@@ -45,8 +45,13 @@ export interface RunningProxy {
   readonly credentials: ProxyCredentials;
   readonly metrics: ProxyMetrics;
   readonly web: FastifyInstance;
-  /** The connection limits in force; SIGHUP handling may change them in place. */
+  /** The connection limits in force; setLimits changes them in place. */
   readonly limits: ConnectionLimits;
+  /**
+   * Applies reloaded limits: new connections are counted against them at once (connections
+   * already open stay, even above a lowered limit), and new handshakes get the new timeout.
+   */
+  setLimits(limits: ProxyConfig['limits']): void;
   /** MySQL client connections open now, handshaking or relaying. */
   connections(): Iterable<LiveConnection>;
   /** The greeting a client connecting now would get. */
@@ -96,11 +101,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const metrics = new ProxyMetrics();
   let connectionId = 0;
   const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+  let handshakeTimeoutMs = config.limits.handshake_timeout;
   const listener = new MysqlListener({
     proxyId,
     log: log.child({ component: 'mysql' }),
     limits,
-    handshakeTimeoutMs: config.limits.handshake_timeout,
+    // A getter: each connection reads the timeout when it starts, so a reload applies to the next one.
+    get handshakeTimeoutMs() {
+      return handshakeTimeoutMs;
+    },
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
     greeting,
     secureContext: () => credentials.mysqlContext(),
@@ -149,6 +158,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     metrics,
     web,
     limits,
+    setLimits(next) {
+      limits.maxConnections = next.max_connections;
+      limits.maxPerIp = next.max_connections_per_ip;
+      handshakeTimeoutMs = next.handshake_timeout;
+    },
     connections: () => listener.connections,
     greeting,
     async close(drain = {}) {
