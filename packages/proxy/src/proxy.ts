@@ -30,6 +30,8 @@ export interface StartProxyOptions {
   /** How long a greeting's version and capabilities are reused (default 1 s). */
   readonly greetingCacheMs?: number;
   readonly engineCertTtlMs?: number;
+  /** How often the CAs are re-read and the proxy's certificate checked (default 5 s). */
+  readonly credentialsRefreshMs?: number;
 }
 
 export interface ListenAddress {
@@ -75,8 +77,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     proxyId,
     publicAddr: config.public_addr,
     log: log.child({ component: 'proxy-tls' }),
+    refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
   });
   const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
+  // engines with certificates from the new CA are let in, the old CA until its grace period ends.
+  credentials.onChange(() => {
+    tunnel.setHostCaPems(credentials.hostCaPems());
+    log.info({ hostCas: credentials.hostCaPems().length }, 'tunnel trust updated');
+  });
   for (const [method, handler] of createClusterHandlers({
     authorities,
     store,
