@@ -23,9 +23,9 @@ import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError 
 export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit';
 
 /**
- * The config switch that turns db.session.query events off. The config schema does not have it
- * yet (issue 6: coordinate with the audit area); until it does, the strict schema rejects it
- * and the audit measurement says so.
+ * The config switch that turns db.session.query and statement events off (config
+ * audit.query_events). An older gatehouse whose strict schema rejects it makes the audit
+ * measurement say so instead of failing.
  */
 export const QUERY_EVENTS_OFF = { query_events: false } as const;
 

@@ -115,6 +115,16 @@ function hoistGlobalOptions(program: Program, argv: readonly string[]): readonly
   return [...rest.slice(0, words), ...hoisted, ...rest.slice(words)];
 }
 
+/**
+ * The global --format (table|json) is checked before any command runs, so a typo is a usage
+ * error that changes nothing. A command with a --format of its own (auth sign: pem|p12) checks it.
+ */
+function checkGlobalFormat(program: Program, command: Command, values: OptionValues): void {
+  const format = values.format;
+  if (format === undefined || program.globalOptions.format === undefined || command.options?.format !== undefined) return;
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, not '${String(format)}'`);
+}
+
 /** Runs one invocation and returns the exit code; never throws. */
 export async function runProgram(program: Program, rawArgv: readonly string[], io: CommandIo): Promise<number> {
   const argv = hoistGlobalOptions(program, rawArgv);
@@ -163,6 +173,7 @@ export async function runProgram(program: Program, rawArgv: readonly string[], i
         parsed.positionals.length < min ? `missing arguments. Usage: ${usage}` : `unexpected argument '${parsed.positionals[max]}'. Usage: ${usage}`,
       );
     }
+    checkGlobalFormat(program, command, parsed.values);
     return (await command.run({ ...io, values: parsed.values, positionals: parsed.positionals })) ?? 0;
   } catch (err) {
     if (isGatehouseError(err, 'GH_ERR_USAGE')) {

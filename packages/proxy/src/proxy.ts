@@ -31,6 +31,8 @@ export interface StartProxyOptions {
   /** How long a greeting's version and capabilities are reused (default 1 s). */
   readonly greetingCacheMs?: number;
   readonly engineCertTtlMs?: number;
+  /** How often the CAs are re-read and the proxy's certificate checked (default 5 s). */
+  readonly credentialsRefreshMs?: number;
 }
 
 export interface ListenAddress {
@@ -46,8 +48,13 @@ export interface RunningProxy {
   readonly credentials: ProxyCredentials;
   readonly metrics: ProxyMetrics;
   readonly web: FastifyInstance;
-  /** The connection limits in force; SIGHUP handling may change them in place. */
+  /** The connection limits in force; setLimits changes them in place. */
   readonly limits: ConnectionLimits;
+  /**
+   * Applies reloaded limits: new connections are counted against them at once (connections
+   * already open stay, even above a lowered limit), and new handshakes get the new timeout.
+   */
+  setLimits(limits: ProxyConfig['limits']): void;
   /** MySQL client connections open now, handshaking or relaying. */
   connections(): Iterable<LiveConnection>;
   /** The greeting a client connecting now would get. */
@@ -71,8 +78,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     proxyId,
     publicAddr: config.public_addr,
     log: log.child({ component: 'proxy-tls' }),
+    refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
   });
   const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
+  // engines with certificates from the new CA are let in, the old CA until its grace period ends.
+  credentials.onChange(() => {
+    tunnel.setHostCaPems(credentials.hostCaPems());
+    log.info({ hostCas: credentials.hostCaPems().length }, 'tunnel trust updated');
+  });
   for (const [method, handler] of createClusterHandlers({
     authorities,
     store,
@@ -101,11 +115,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       ? undefined
       : createRefusalAudit({ store: options.audit, proxyId, log: log.child({ component: 'audit' }) });
   const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+  let handshakeTimeoutMs = config.limits.handshake_timeout;
   const listener = new MysqlListener({
     proxyId,
     log: log.child({ component: 'mysql' }),
     limits,
-    handshakeTimeoutMs: config.limits.handshake_timeout,
+    // A getter: each connection reads the timeout when it starts, so a reload applies to the next one.
+    get handshakeTimeoutMs() {
+      return handshakeTimeoutMs;
+    },
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
     greeting,
     secureContext: () => credentials.mysqlContext(),
@@ -155,6 +173,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     metrics,
     web,
     limits,
+    setLimits(next) {
+      limits.maxConnections = next.max_connections;
+      limits.maxPerIp = next.max_connections_per_ip;
+      handshakeTimeoutMs = next.handshake_timeout;
+    },
     connections: () => listener.connections,
     greeting,
     async close(drain = {}) {

@@ -46,6 +46,8 @@ export const authSignCommands: Command[] = [
       out: { type: 'string' },
       'p12-password-env': { type: 'string' },
       'proxy-mysql': { type: 'string' },
+      // Its own --format (pem|p12), checked first thing in run(), not the listings' table|json.
+      format: { type: 'string' },
     },
     async run(ctx) {
       const user = requireString(ctx, 'user');

@@ -1,6 +1,6 @@
 import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
-import { resolveDataDir, writeListing } from '../output.js';
+import { resolveDataDir, resolveFormat, writeJson, writeListing } from '../output.js';
 import { readRegistrySnapshots, summarizeDatabases } from '../service/registry-snapshot.js';
 
 const DEFAULT_PROBE_TIMEOUT_MS = 5000;
@@ -19,9 +19,10 @@ const probe: Command = {
       timeoutMs = Number(values.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds`);
     }
+    const format = resolveFormat({ values });
     const result = await fetchMysqlVersion(address, { timeoutMs });
-    if (values.format === 'json') {
-      stdout.write(`${JSON.stringify({ address: formatMysqlAddress(address), version: result.version, elapsedMs: result.elapsedMs })}\n`);
+    if (format === 'json') {
+      writeJson(stdout, { address: formatMysqlAddress(address), version: result.version, elapsedMs: result.elapsedMs });
     } else {
       stdout.write(`${result.version}\t(${formatMysqlAddress(address)}, ${result.elapsedMs.toFixed(1)} ms)\n`);
     }
@@ -49,7 +50,7 @@ const list: Command = {
           .join(','),
       ],
     );
-    if (rows.length === 0 && ctx.values.format !== 'json') {
+    if (rows.length === 0 && resolveFormat(ctx) !== 'json') {
       ctx.stderr.write(`no databases registered: is gatehouse running with data dir ${dataDir}?\n`);
     }
     return 0;

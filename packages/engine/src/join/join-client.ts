@@ -17,6 +17,15 @@ export interface HostCredentials {
   readonly notAfter: Date;
 }
 
+/**
+ * One PEM bundle. The PEMs may lack a final newline: glued together as they are, the second
+ * certificate's BEGIN line fuses with the first's END line and the bundle holds one CA only,
+ * which breaks the tunnel to a proxy re-issued from a new CA after a rotation.
+ */
+function joinPems(pems: readonly string[]): string {
+  return pems.map((pem) => `${pem.trim()}\n`).join('');
+}
+
 function toCredentials(cert: string, key: string, ca: string): HostCredentials {
   const parsed = new X509Certificate(cert);
   return { cert, key, ca, notBefore: new Date(parsed.validFrom), notAfter: new Date(parsed.validTo) };
@@ -74,7 +83,7 @@ export async function joinCluster(options: JoinOptions): Promise<HostCredentials
     body: { token: options.token, name: options.engineId, publicKey: keys.publicKey, ...(options.sans ? { sans: options.sans } : {}) },
   });
   const reply = readReply(response, 'join');
-  const credentials = toCredentials(reply.certificate, keys.privateKey, reply.caChain.join(''));
+  const credentials = toCredentials(reply.certificate, keys.privateKey, joinPems(reply.caChain));
   await storeCredentials(options.dir, credentials);
   return credentials;
 }
@@ -101,7 +110,7 @@ export async function renewHostCredentials(proxyAddr: string, dir: string, curre
     body: { publicKey: keys.publicKey },
   });
   const reply = readReply(response, 'renewal');
-  const credentials = toCredentials(reply.certificate, keys.privateKey, reply.caChain.join(''));
+  const credentials = toCredentials(reply.certificate, keys.privateKey, joinPems(reply.caChain));
   await storeCredentials(dir, credentials);
   return credentials;
 }

@@ -42,9 +42,9 @@ export interface SessionDeps {
   readonly cluster: EngineCluster;
   readonly signer: DbClientCertSigner;
   readonly audit: Audit;
-  readonly threads: ThreadRegistry;
   /** Shared with the engine, which may flip them on a reload; default every event. */
   readonly auditSwitches?: AuditSwitches;
+  readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;

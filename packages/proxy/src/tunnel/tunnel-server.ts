@@ -48,7 +48,7 @@ export class TunnelServer {
   readonly registry = new EngineRegistry();
   readonly #options: TunnelServerOptions;
   readonly #log: Logger;
-  readonly #hostCas;
+  #hostCas;
   readonly #wss: WebSocketServer;
   readonly #handlers = new Map<string, EngineRequestHandler>();
   readonly #connections = new Set<TunnelConnection>();
@@ -60,6 +60,16 @@ export class TunnelServer {
     this.#hostCas = parseCaBundle(options.hostCaPems);
     if (this.#hostCas.length === 0) throw new TypeError('the tunnel server needs at least one host CA certificate');
     this.#wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 8 * 1024 * 1024 });
+  }
+
+  /**
+   * Replaces the host CAs engines' certificates may chain to (a rotation, or the end of a grace
+   * period). Applies to tunnels opened from now on; open ones were verified when they connected.
+   */
+  setHostCaPems(pems: readonly string[]): void {
+    const cas = parseCaBundle(pems);
+    if (cas.length === 0) throw new TypeError('the tunnel server needs at least one host CA certificate');
+    this.#hostCas = cas;
   }
 
   get closing(): boolean {
