@@ -3,8 +3,17 @@ import { writeFrameHeader } from './frame-serializer.js';
 
 /** What a tunnel connection needs from its carrier (a WebSocket in production, a pipe in tests). */
 export interface TunnelTransport {
-  /** Sends one binary message; `done` runs once the socket took the bytes, or with the error. */
-  send(message: Buffer, done: (err?: Error) => void): void;
+  /**
+   * Bytes the carrier writes in front of each message (its own frame header). FrameWriter leaves
+   * that many bytes free at the start of every buffer it sends, so header and message reach the
+   * socket as one buffer: one write, no gather copy. Default 0.
+   */
+  readonly headroom?: number;
+  /**
+   * Sends one binary message: the bytes of `buffer` from `headroom` on; the bytes before are the
+   * transport's to fill. `done` runs once the socket took the bytes, or with the error.
+   */
+  send(buffer: Buffer, done: (err?: Error) => void): void;
   /** Ends the connection politely. */
   close(): void;
   /** Drops the connection at once, without a closing handshake (a dead peer). */
@@ -22,6 +31,7 @@ const BATCH_LIMIT = 256 * 1024;
  */
 export class FrameWriter {
   readonly #transport: TunnelTransport;
+  readonly #headroom: number;
   readonly #highWaterMark: number;
   /** 0 marks an already serialized frame, copied without a header. */
   readonly #types: (FrameTypeCode | 0)[] = [];
@@ -37,6 +47,7 @@ export class FrameWriter {
 
   constructor(transport: TunnelTransport, highWaterMark: number) {
     this.#transport = transport;
+    this.#headroom = transport.headroom ?? 0;
     this.#highWaterMark = highWaterMark;
   }
 
@@ -90,8 +101,8 @@ export class FrameWriter {
     const count = this.#types.length;
     if (count === 0 || this.#closed) return;
     const size = this.#pendingBytes;
-    const message = Buffer.allocUnsafe(size);
-    let offset = 0;
+    const message = Buffer.allocUnsafe(this.#headroom + size);
+    let offset = this.#headroom;
     for (let i = 0; i < count; i++) {
       const type = this.#types[i]!;
       const payload = this.#payloads[i];

@@ -40,3 +40,10 @@ export {
   type TunnelConnectionOptions,
 } from './tunnel-connection.js';
 export { TunnelStream, type TunnelStreamStats } from './tunnel-stream.js';
+export {
+  createWebSocketTransport,
+  type TunnelWebSocket,
+  WEBSOCKET_HEADROOM,
+  type WebSocketTransportOptions,
+  writeWebSocketHeader,
+} from './websocket-transport.js';

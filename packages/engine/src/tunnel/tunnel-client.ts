@@ -1,4 +1,5 @@
 import {
+  createWebSocketTransport,
   type DatabaseInfo,
   type EngineRegistration,
   type InMemoryTunnelEnd,
@@ -10,6 +11,7 @@ import {
   type TunnelReply,
   type TunnelTransport,
 } from '@gatehouse/common';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { type BackoffOptions, computeBackoff } from './backoff.js';
@@ -198,18 +200,25 @@ export class TunnelClient {
       handshakeTimeout: this.#options.handshakeTimeout ?? 10_000,
       maxPayload: 8 * 1024 * 1024,
       // Masking guards browsers' HTTP caches; over mTLS between our own processes it only costs a
-      // copy of every payload, and ws skips that copy for an all-zero mask.
+      // copy of every payload, and ws skips that copy for an all-zero mask. (Tunnel messages bypass
+      // ws's sender, with the same zero key; this covers the few frames ws still writes.)
       generateMask: (mask: Buffer) => mask.fill(0),
     });
     ws.binaryType = 'nodebuffer';
     this.#ws = ws;
     let connection: TunnelConnection | undefined;
+    let socket: Socket | undefined;
+    // The upgraded socket, for whole-frame writes (see createWebSocketTransport); 'upgrade' comes before 'open'.
+    ws.on('upgrade', (response) => {
+      socket = response.socket;
+    });
     ws.on('open', () => {
-      const transport: TunnelTransport = {
-        send: (m, done) => ws.send(m, done),
-        close: () => ws.close(1000),
-        terminate: () => ws.terminate(),
-      };
+      if (socket === undefined) {
+        this.#log.warn('tunnel opened without its socket');
+        ws.terminate();
+        return;
+      }
+      const transport = createWebSocketTransport({ ws, socket, masked: true });
       connection = this.#openConnection(transport, (err) => {
         if (err !== undefined) this.#log.warn({ err }, 'tunnel lost');
         ws.terminate();

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
   createInMemoryTunnelLink,
+  createWebSocketTransport,
   type InMemoryTunnelEnd,
   isGatehouseError,
   type RequestHandler,
@@ -118,7 +119,7 @@ export class TunnelServer {
       return true;
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) =>
-      this.#acceptWebSocket(ws, engineId, (socket as TLSSocket).remoteAddress ?? ''),
+      this.#acceptWebSocket(ws, socket, engineId, (socket as TLSSocket).remoteAddress ?? ''),
     );
     return true;
   }
@@ -136,13 +137,11 @@ export class TunnelServer {
     return engineEnd;
   }
 
-  #acceptWebSocket(ws: import('ws').WebSocket, engineId: string, remoteAddress: string): void {
+  #acceptWebSocket(ws: import('ws').WebSocket, socket: Duplex, engineId: string, remoteAddress: string): void {
     const log = this.#log.child({ engineId, remoteAddress });
-    const connection = this.#accept(
-      { send: (m, done) => ws.send(m, done), close: () => ws.close(1000), terminate: () => ws.terminate() },
-      engineId,
-      remoteAddress,
-    );
+    // Tunnel messages go to the socket as whole WebSocket frames, one write each (the transport's
+    // file says why); ws keeps the reading and the control frames.
+    const connection = this.#accept(createWebSocketTransport({ ws, socket, masked: false }), engineId, remoteAddress);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data) => connection.receive(data as Buffer));
     ws.on('close', () => connection.transportClosed());
