@@ -2,30 +2,14 @@
 // pin, then renews over mTLS; reused, expired and wrongly pinned joins are refused.
 import assert from 'node:assert/strict';
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { computeCaPin, initAuthorities, openStore } from '@gatehouse/auth';
-import { createLogger, GatehouseConfigSchema } from '@gatehouse/common';
 import { joinCluster, loadHostCredentials, renewHostCredentials } from '@gatehouse/engine';
-import { startProxy } from '@gatehouse/proxy';
-
-const log = createLogger({ level: 'silent' });
+import { startAuthProxy } from './support/auth-proxy.js';
 
 async function startCluster(t: { after(fn: () => unknown): void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-join-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const { authorities } = await initAuthorities(dir);
-  const store = await openStore({ dataDir: dir });
-  t.after(() => store.close());
-  const config = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'] },
-  }).proxy;
-  const proxy = await startProxy({ config, authorities, store, log, proxyId: 'proxy-join' });
-  t.after(() => proxy.close());
-  const hostCa = authorities.list('host')[0]!;
-  return { dir, authorities, store, proxyAddr: `127.0.0.1:${proxy.webAddress.port}`, pin: computeCaPin(hostCa.certificate), hostCa };
+  return startAuthProxy(t, 'proxy-join');
 }
 
 test('an engine joins with a token and the CA pin, gets a host certificate, and renews it over mTLS', async (t) => {
@@ -36,7 +20,7 @@ test('an engine joins with a token and the CA pin, gets a host certificate, and 
 
   const cert = new X509Certificate(joined.cert);
   assert.match(cert.subject, /CN=engine-7/);
-  assert.ok(cert.checkIssued(new X509Certificate(cluster.hostCa.certificate)), 'signed by the host CA');
+  assert.ok(cert.checkIssued(new X509Certificate(cluster.authorities.list('host')[0]!.certificate)), 'signed by the host CA');
   assert.ok(cert.publicKey.equals(createPublicKey(joined.key)), 'the certificate is for the key the engine made');
   assert.equal((await stat(join(engineDir, 'host.key'))).mode & 0o777, 0o600);
   assert.deepEqual(await loadHostCredentials(engineDir), joined);

@@ -4,30 +4,18 @@
 // during the grace period.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { computeCaPin, initAuthorities, openAuthorities, openStore } from '@gatehouse/auth';
-import { createLogger, GatehouseConfigSchema } from '@gatehouse/common';
+import { computeCaPin, openAuthorities } from '@gatehouse/auth';
+import { createLogger } from '@gatehouse/common';
 import { createTunnelClient, type HostCredentials, joinCluster, type TunnelClient } from '@gatehouse/engine';
-import { startProxy } from '@gatehouse/proxy';
+import { startAuthProxy } from './support/auth-proxy.js';
 import { waitFor } from './support/wait.js';
 
 const log = createLogger({ level: process.env.GH_TEST_LOG ?? 'silent' });
 
 test('after a host CA rotation, a newly joined engine gets a tunnel and an old-CA engine keeps working, with no proxy restart', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-hostca-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const { authorities } = await initAuthorities(dir);
-  const store = await openStore({ dataDir: dir });
-  t.after(() => store.close());
-  const config = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'] },
-  }).proxy;
-  const proxy = await startProxy({ config, authorities, store, log, proxyId: 'proxy-rotate' });
-  t.after(() => proxy.close());
-  const proxyAddr = `127.0.0.1:${proxy.webAddress.port}`;
+  const { dir, authorities, store, proxy, proxyAddr } = await startAuthProxy(t, 'proxy-rotate');
 
   const joinEngine = async (engineId: string): Promise<HostCredentials> => {
     const { secret } = await store.createToken({ type: 'engine', ttlMs: 60_000 });

@@ -1,9 +1,16 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createLogger, type DatabaseInfo, type IncomingStream, type StreamOpenHeader } from '@gatehouse/common';
+import {
+  createLogger,
+  type DatabaseInfo,
+  type IncomingStream,
+  type StreamOpenHeader,
+  type TunnelStream,
+} from '@gatehouse/common';
 import { createTestCa, type TestCa } from '@gatehouse/common/testing';
 import { createTunnelClient, type TunnelClient, type TunnelClientOptions, type TunnelClientState } from '@gatehouse/engine';
 import { createProxyWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';
@@ -131,3 +138,18 @@ export function header(dbService = 'orders', dbName = 'shop'): StreamOpenHeader 
     clientCertChain: [Buffer.from([0x30, 0x00])],
   };
 }
+
+/** Sends `payload` on the stream, ends it, and returns every byte the peer sent back. */
+export async function roundTrip(stream: TunnelStream, payload: Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  stream.end(payload);
+  await done;
+  return Buffer.concat(chunks);
+}
+
+export const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

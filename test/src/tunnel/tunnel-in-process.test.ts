@@ -2,12 +2,12 @@
 // instead of a wss connection. The same protocol runs over it, so streams, credit, control
 // requests and reconnects must behave exactly as over the WebSocket.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type TestContext, test } from 'node:test';
 import type { IncomingStream, TunnelStream } from '@gatehouse/common';
 import { createTunnelClient, type TunnelClientState } from '@gatehouse/engine';
 import { TunnelServer } from '@gatehouse/proxy';
-import { createPki, database, echo, fastHeartbeat, header, log, waitFor } from './tunnel-fixture.js';
+import { createPki, database, digest, echo, fastHeartbeat, header, log, roundTrip, waitFor } from './tunnel-fixture.js';
 
 async function startInProcess(
   t: TestContext,
@@ -39,19 +39,6 @@ async function startInProcess(
   return { tunnel, states };
 }
 
-async function roundTrip(stream: TunnelStream, payload: Buffer): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  stream.end(payload);
-  await done;
-  return Buffer.concat(chunks);
-}
-
-const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 test('an in-process engine registers without a socket and its streams echo bytes intact', async (t) => {
   const { tunnel } = await startInProcess(t, echo);

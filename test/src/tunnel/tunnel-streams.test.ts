@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { TunnelStream } from '@gatehouse/common';
-import { createPki, echo, header, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
+import { createPki, digest, echo, header, roundTrip, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
 
-async function roundTrip(stream: TunnelStream, payload: Buffer): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  stream.end(payload);
-  await done;
-  return Buffer.concat(chunks);
-}
-
-const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 test('many concurrent streams over one tunnel echo their bytes intact', async (t) => {
   const pki = await createPki(t);

@@ -1,11 +1,6 @@
-/** mulberry32: a tiny seeded PRNG so fuzz failures replay from their seed. */
+import { createSeededRandom } from '../../src/testing/seeded-random.js';
+
+/** The test kit's seeded PRNG as a bare function, so fuzz failures replay from their seed. */
 export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createSeededRandom(seed).next;
 }

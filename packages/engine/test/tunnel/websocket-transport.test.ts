@@ -4,19 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/common';
+import { createSeededRandom } from '@gatehouse/common/testing';
 import { WebSocket, WebSocketServer } from 'ws';
-
-/** mulberry32: a tiny seeded PRNG so a failure replays from its seed. */
-function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pair {
   readonly client: WebSocket;
@@ -74,7 +63,7 @@ function collect(ws: WebSocket, count: number): Promise<Buffer[]> {
 
 test('ws reads the frames the transport writes, masked from the client and plain from the server, at every length class', async (t) => {
   const pair = await openPair(t);
-  const random = createPrng(0x7e57);
+  const random = createSeededRandom(0x7e57).next;
   // The header's length field changes form at 126 and 65,536 bytes (RFC 6455 §5.2).
   const lengths = [0, 1, 125, 126, 127, 65_535, 65_536, 65_537, 300_000];
   for (let i = 0; i < 40; i++) lengths.push(Math.floor(random() * 70_000));
