@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -113,6 +113,27 @@ export function echo(incoming: IncomingStream): void {
   // A reset from the proxy (a client that went away) is a normal end for an echo session.
   stream.on('error', () => {});
   stream.pipe(stream);
+}
+
+/**
+ * An engine handler that echoes, except for sessions to db name 'flood': those get `bytes` random
+ * bytes written as fast as the stream's credit allows, then an end. `onFlood` sees the stream.
+ */
+export function floodOrEcho(bytes: number, onFlood: (stream: TunnelStream) => void): (incoming: IncomingStream) => void {
+  return (incoming) => {
+    if (incoming.header.route.dbName !== 'flood') return echo(incoming);
+    const stream = incoming.accept();
+    onFlood(stream);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < bytes) {
+        sent += 64 * 1024;
+        if (!stream.write(randomBytes(64 * 1024))) return void stream.once('drain', pump);
+      }
+      stream.end();
+    };
+    pump();
+  };
 }
 
 /** Polls `condition` every 20 ms until it holds, failing after `timeout` ms. */

@@ -7,7 +7,7 @@ import { type TestContext, test } from 'node:test';
 import type { IncomingStream, TunnelStream } from '@gatehouse/common';
 import { createTunnelClient, type TunnelClientState } from '@gatehouse/engine';
 import { TunnelServer } from '@gatehouse/proxy';
-import { createPki, database, digest, echo, fastHeartbeat, header, log, roundTrip, waitFor } from './tunnel-fixture.js';
+import { createPki, database, digest, echo, floodOrEcho, fastHeartbeat, header, log, roundTrip, waitFor } from './tunnel-fixture.js';
 
 async function startInProcess(
   t: TestContext,
@@ -39,7 +39,6 @@ async function startInProcess(
   return { tunnel, states };
 }
 
-
 test('an in-process engine registers without a socket and its streams echo bytes intact', async (t) => {
   const { tunnel } = await startInProcess(t, echo);
   const entry = tunnel.registry.pickEngine('orders');
@@ -60,20 +59,9 @@ test('over the in-process link a stream whose reader stops is held to one window
   let flood: TunnelStream | undefined;
   const { tunnel } = await startInProcess(
     t,
-    (incoming) => {
-      if (incoming.header.route.dbName !== 'flood') return echo(incoming);
-      const stream = incoming.accept();
+    floodOrEcho(flooded, (stream) => {
       flood = stream;
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < flooded) {
-          sent += 64 * 1024;
-          if (!stream.write(randomBytes(64 * 1024))) return void stream.once('drain', pump);
-        }
-        stream.end();
-      };
-      pump();
-    },
+    }),
     window,
   );
   const paused = await tunnel.openSession(header('orders', 'flood'));

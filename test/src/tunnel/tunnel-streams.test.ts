@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { TunnelStream } from '@gatehouse/common';
-import { createPki, digest, echo, header, roundTrip, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
-
+import { createPki, digest, echo, floodOrEcho, header, roundTrip, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
 
 test('many concurrent streams over one tunnel echo their bytes intact', async (t) => {
   const pki = await createPki(t);
@@ -34,20 +33,9 @@ test('a stream whose reader stops does not stall the others, and holds at most o
     pki,
     proxy.port,
     'engine-a',
-    (incoming) => {
-      if (incoming.header.route.dbName !== 'flood') return echo(incoming);
-      const stream = incoming.accept();
+    floodOrEcho(flooded, (stream) => {
       flood = stream;
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < flooded) {
-          sent += 64 * 1024;
-          if (!stream.write(randomBytes(64 * 1024))) return void stream.once('drain', pump);
-        }
-        stream.end();
-      };
-      pump();
-    },
+    }),
     { streamWindow: window },
   );
   await waitFor(() => proxy.tunnel.registry.size === 1, 'the engine to register');
