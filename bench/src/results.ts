@@ -57,4 +57,6 @@ export const metricIds = {
   connectRate: 'connect-rate.per-second',
   auditQpsOn: 'audit.qps-on',
   auditQpsOff: 'audit.qps-off',
+  auditQpsSyncBatch: 'audit.qps-sync-batch',
+  auditQpsSyncAlways: 'audit.qps-sync-always',
 } as const;

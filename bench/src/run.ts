@@ -95,11 +95,13 @@ async function main(): Promise<number> {
     };
     const targets = buildTargets(options, tlsOf);
     const wantsAudit = options.only.includes('audit') && options.targets.includes('gatehouse-1proc');
-    const noAudit = wantsAudit ? createGatehouseTarget('gatehouse-1proc-noaudit') : undefined;
+    const extras = wantsAudit
+      ? (['gatehouse-1proc-noaudit', 'gatehouse-1proc-sync-batch', 'gatehouse-1proc-sync-always'] as const).map((n) => createGatehouseTarget(n))
+      : [];
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
     const trust: string[] = [];
-    for (const t of noAudit ? [...targets, noAudit] : targets) {
+    for (const t of [...targets, ...extras]) {
       const dir = join(workDir, t.name);
       mkdirSync(dir, { recursive: true });
       try {
@@ -143,11 +145,12 @@ async function main(): Promise<number> {
       workDir,
       log,
       async startExtra(name) {
-        if (!noAudit || noAudit.name !== name) throw new Error(`${name} was not prepared`);
+        const extra = extras.find((t) => t.name === name);
+        if (!extra) throw new Error(`${name} was not prepared`);
         const reason = unavailable.get(name);
         if (reason !== undefined) throw new TargetUnavailableError(reason);
-        started.push(noAudit);
-        return { target: noAudit, endpoint: await noAudit.start(db.info) };
+        started.push(extra);
+        return { target: extra, endpoint: await extra.start(db.info) };
       },
     };
     if (live.length > 0) {

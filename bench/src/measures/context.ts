@@ -1,5 +1,6 @@
 // What every measurement gets: the live targets, how big to make things, and where to write.
 import type { BenchDb } from '../bench-db.js';
+import type { AuditVariant } from '../targets/gatehouse.js';
 import type { BenchOptions } from '../options.js';
 import type { BenchProfile } from '../profile.js';
 import type { Endpoint, Target } from '../targets/target.js';
@@ -16,7 +17,7 @@ export interface MeasureContext {
   readonly options: BenchOptions;
   readonly workDir: string;
   /** Starts a target that only one measurement needs (the audit-off gateway), or undefined. */
-  readonly startExtra: (name: 'gatehouse-1proc-noaudit') => Promise<LiveTarget>;
+  readonly startExtra: (name: AuditVariant) => Promise<LiveTarget>;
   log(message: string): void;
 }
 

@@ -20,7 +20,9 @@ import {
 } from './gatehouse-config.js';
 import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError } from './target.js';
 
-export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit';
+export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | AuditVariant;
+/** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
+export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
 /**
  * The config switch that turns db.session.query and statement events off (config
@@ -28,6 +30,12 @@ export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-
  * measurement say so instead of failing.
  */
 export const QUERY_EVENTS_OFF = { query_events: false } as const;
+
+const AUDIT_SETTINGS: Partial<Record<GatehouseShape, Record<string, unknown>>> = {
+  'gatehouse-1proc-noaudit': QUERY_EVENTS_OFF,
+  'gatehouse-1proc-sync-batch': { spool_sync: 'batch' },
+  'gatehouse-1proc-sync-always': { spool_sync: 'always' },
+};
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -125,7 +133,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         dataDir,
         ports,
         db,
-        ...(shape === 'gatehouse-1proc-noaudit' ? { audit: QUERY_EVENTS_OFF } : {}),
+        ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

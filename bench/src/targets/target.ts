@@ -1,6 +1,7 @@
 // What every target offers the measurements: somewhere to connect with TLS and a client cert,
 // and the processes whose memory counts against it.
 import type { TargetName } from '../options.js';
+import type { AuditVariant } from './gatehouse.js';
 
 /** Files a TLS client needs: the CA that signed the server it talks to, and its own cert. */
 export interface ClientTls {
@@ -36,7 +37,7 @@ export interface TargetContext {
 }
 
 export interface Target {
-  readonly name: TargetName | 'gatehouse-1proc-noaudit';
+  readonly name: TargetName | AuditVariant;
   /**
    * Runs before MariaDB starts; returns PEM CA certificates MariaDB must trust for client certs
    * (Gatehouse's db-client CA). Throws TargetUnavailableError when the target cannot run here.

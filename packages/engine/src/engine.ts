@@ -113,6 +113,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       cluster,
       signer,
       audit,
+      ...(cluster.auditGate === undefined ? {} : { auditGate: cluster.auditGate }),
       auditSwitches: switches,
       threads,
       counters: metrics.counters,
@@ -164,7 +165,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel.state}` };
         return { ready: true };
       },
-      metrics: () => renderMetrics(metrics, health.current()),
+      metrics: () => renderMetrics(metrics, health.current(), cluster.auditMetrics?.()),
     });
     const address = diag.server.address();
     if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;

@@ -19,6 +19,8 @@ export interface ClusterOptions {
   readonly engines?: number;
   /** Extra YAML appended to every role the cluster creates. */
   readonly dbService?: string;
+  /** audit.spool_sync of every process that runs an engine (default: the config's default). */
+  readonly spoolSync?: 'none' | 'batch' | 'always';
 }
 
 export interface UserCerts {
@@ -62,6 +64,14 @@ export interface Cluster {
   restartProxy(): Promise<void>;
   /** Kills engine `index` (split shape) with SIGKILL. */
   killEngine(index: number): Promise<void>;
+  /** Starts engine `index` again (split shape) and waits until the proxy lists it healthy. */
+  restartEngine(index: number): Promise<void>;
+  /** Kills the process running the proxy (in the single shape, everything) with SIGKILL. */
+  killProxy(): Promise<void>;
+  /** Starts the proxy's process again after killProxy() and waits until the database is served. */
+  startProxyAgain(): Promise<void>;
+  /** The data directory of engine `index` (split) or of the one process (single). */
+  engineDataDir(index: number): string;
   /** The pids of the gatehouse processes now running (the proxy's first). */
   processIds(): number[];
   /** The /metrics counters of every running engine. */
@@ -141,7 +151,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   );
 
   const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
-  const proxyYaml = (engineEnabled: boolean): string => `version: v1
+  const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
+  const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
 log: { level: info }
 auth: { enabled: true }
@@ -194,7 +205,7 @@ ${databasesYaml}`,
       const diagPort = await findFreePort();
       writeFileSync(
         engineFile,
-        `version: v1
+        `${auditYaml}version: v1
 data_dir: ${JSON.stringify(join(root, `engine-${i}-data`))}
 auth: { enabled: false }
 proxy: { enabled: false }
@@ -281,6 +292,27 @@ ${databasesYaml}`,
       const gone = new Promise((r) => engine.child.once('exit', r));
       engine.child.kill('SIGKILL');
       await gone;
+    },
+    async restartEngine(index) {
+      const engine = processes.engines[index];
+      if (!engine) throw new Error(`no engine ${index}`);
+      processes.engines[index] = start(engine.configFile, engine.diagPort);
+      await waitForDatabase(processes.engines.length);
+    },
+    async killProxy() {
+      const proxy = processes.proxy!;
+      const gone = new Promise((r) => proxy.child.once('exit', r));
+      proxy.child.kill('SIGKILL');
+      await gone;
+    },
+    async startProxyAgain() {
+      const { configFile, diagPort } = processes.proxy!;
+      processes.proxy = start(configFile, diagPort);
+      await waitForProxy();
+      await waitForDatabase(options.shape === 'single' ? 1 : processes.engines.length);
+    },
+    engineDataDir(index) {
+      return options.shape === 'single' ? dataDir : join(root, `engine-${index}-data`);
     },
     processIds() {
       return [processes.proxy, ...processes.engines]

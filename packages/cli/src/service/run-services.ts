@@ -69,6 +69,11 @@ function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, 
   return () => clearInterval(timer);
 }
 
+/** The engine's write-ahead audit spool, in both shapes (docs/audit.md, "The engine's spool"). */
+function openSpool(config: Readonly<GatehouseConfig>) {
+  return openAuditSpool({ dir: join(config.data_dir, 'audit-spool'), sync: config.audit.spool_sync });
+}
+
 export async function runServices(config: Readonly<GatehouseConfig>, log: Logger): Promise<RunningServices> {
   if (!config.auth.enabled && !config.proxy.enabled && !config.engine.enabled) {
     throw new GatehouseError('GH_ERR_CONFIG', 'the config enables no part: set auth, proxy or engine enabled: true');
@@ -106,10 +111,11 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           tunnelRoute === undefined
             ? { getCredentials: createInProcessEngineCredentials(auth.authorities, engineId, engineLog).get }
             : { connectInProcess: () => tunnelRoute.connectInProcess(engineId) };
+        const spool = await openSpool(config);
         engine = await createEngine({
           config: engineConfig,
           log: engineLog,
-          cluster: createInProcessCluster({ ...auth, log: engineLog }),
+          cluster: createInProcessCluster({ ...auth, spool, log: engineLog }),
           ...link,
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
@@ -129,7 +135,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
             dir,
           }));
         const keeper = keepHostCredentials(config.engine.proxy_addr, dir, initial, engineLog);
-        const spool = await openAuditSpool({ dir: join(config.data_dir, 'audit-spool') });
+        const spool = await openSpool(config);
         let tunnelOf: Engine | undefined;
         const cluster = createTunnelCluster({
           request: (method, body) => {

@@ -102,6 +102,12 @@ export const AuditConfigSchema = z.strictObject({
    * of audit); session start/end, denials, schema changes and malformed packets are still logged.
    */
   query_events: z.boolean().default(true),
+  /**
+   * What the engine's audit spool must survive before a client hears a command's reply: the
+   * event is always written (write(2)) first; 'batch' also fdatasyncs each batch, 'always' each
+   * event (docs/audit.md, "Write-ahead of the answer").
+   */
+  spool_sync: z.enum(['none', 'batch', 'always']).default('none'),
 });
 
 export const GatehouseConfigSchema = z.strictObject({
@@ -113,7 +119,7 @@ export const GatehouseConfigSchema = z.strictObject({
   auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
-  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true }),
+  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true, spool_sync: 'none' }),
 });
 
 export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;

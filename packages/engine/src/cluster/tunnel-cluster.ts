@@ -4,7 +4,6 @@
 // the on-disk spool and are acked by audit.append, so a proxy restart loses none.
 import {
   AuditAppendResponseSchema,
-  type BatchingSink,
   ClusterMethod,
   type ClusterState,
   ClusterStateResponseSchema,
@@ -15,8 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditSpool } from '../audit/spool.js';
-import { startSpoolForwarder } from '../audit/spool-forwarder.js';
-import { createSpooledAuditSink } from '../audit/spooled-sink.js';
+import { startSpoolPipeline } from '../audit/spool-pipeline.js';
 import { EngineError } from '../errors.js';
 import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
 
@@ -89,7 +87,7 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
   };
   loop();
 
-  const forwarder = startSpoolForwarder({
+  const audit = startSpoolPipeline({
     spool: options.spool,
     send: async (events) => {
       parseReply(
@@ -98,14 +96,13 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
         ClusterMethod.AuditAppend,
       );
     },
-    onError: (err) => log.debug({ err }, 'audit delivery failed; retrying'),
+    log,
   });
-  const auditSink: BatchingSink = createSpooledAuditSink(options.spool, forwarder, (err) =>
-    log.warn({ err }, 'audit spool write failed'),
-  );
 
   return {
-    auditSink,
+    auditSink: audit.sink,
+    auditGate: audit.sink,
+    auditMetrics: audit.metrics,
     async snapshot() {
       if (current !== undefined) return current;
       const ms = options.firstStateTimeoutMs ?? 10_000;
@@ -139,8 +136,7 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
     async close() {
       closed = true;
       clearTimeout(timer);
-      await auditSink.close();
-      await forwarder.stop();
+      await audit.close();
     },
   };
 }

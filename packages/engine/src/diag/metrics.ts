@@ -1,6 +1,7 @@
 // The engine's counters in Prometheus text format (version 0.0.4).
 // https://prometheus.io/docs/instrumenting/exposition_formats/
 import type { DatabaseInfo } from '@gatehouse/common';
+import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 import type { RelayCounters } from '../session/relay.js';
 
 export interface EngineMetrics {
@@ -13,7 +14,35 @@ function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-export function renderMetrics(metrics: EngineMetrics, databases: readonly DatabaseInfo[]): string {
+function spoolLines(spool: SpoolMetrics | undefined): string[] {
+  if (spool === undefined) return [];
+  return [
+    '# HELP gatehouse_engine_audit_spool_events_total Audit events written to the spool.',
+    '# TYPE gatehouse_engine_audit_spool_events_total counter',
+    `gatehouse_engine_audit_spool_events_total ${spool.events}`,
+    '# HELP gatehouse_engine_audit_spool_writes_total write(2) calls appending events to the spool.',
+    '# TYPE gatehouse_engine_audit_spool_writes_total counter',
+    `gatehouse_engine_audit_spool_writes_total ${spool.writes}`,
+    '# HELP gatehouse_engine_audit_spool_fsyncs_total fdatasync calls on the spool (audit.spool_sync).',
+    '# TYPE gatehouse_engine_audit_spool_fsyncs_total counter',
+    `gatehouse_engine_audit_spool_fsyncs_total ${spool.fsyncs}`,
+    '# HELP gatehouse_engine_audit_spool_pending_bytes Spooled bytes the audit store has not acknowledged.',
+    '# TYPE gatehouse_engine_audit_spool_pending_bytes gauge',
+    `gatehouse_engine_audit_spool_pending_bytes ${spool.pendingBytes}`,
+    '# HELP gatehouse_engine_audit_spool_repaired_records_total Partial records cut from the spool at start.',
+    '# TYPE gatehouse_engine_audit_spool_repaired_records_total counter',
+    `gatehouse_engine_audit_spool_repaired_records_total ${spool.repairedRecords}`,
+    '# HELP gatehouse_engine_audit_spool_skipped_lines_total Unparsable spool lines passed over.',
+    '# TYPE gatehouse_engine_audit_spool_skipped_lines_total counter',
+    `gatehouse_engine_audit_spool_skipped_lines_total ${spool.skippedLines}`,
+  ];
+}
+
+export function renderMetrics(
+  metrics: EngineMetrics,
+  databases: readonly DatabaseInfo[],
+  spool?: SpoolMetrics,
+): string {
   const c = metrics.counters;
   const lines = [
     '# HELP gatehouse_engine_sessions_open Sessions in progress.',
@@ -39,6 +68,7 @@ export function renderMetrics(metrics: EngineMetrics, databases: readonly Databa
     ...databases.map(
       (db) => `gatehouse_engine_database_up{db="${escapeLabel(db.name)}"} ${db.health === 'healthy' ? 1 : 0}`,
     ),
+    ...spoolLines(spool),
   ];
   return `${lines.join('\n')}\n`;
 }

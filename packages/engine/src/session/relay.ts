@@ -3,9 +3,13 @@
 // engine); server→client bytes are relayed unchanged while the tracker walks them. Both ways
 // honour backpressure: a destination whose write() returns false pauses its source until
 // 'drain', so a slow client stops the database socket and a slow database stops the client.
+// Write-ahead of the answer: a server chunk that finished a command which produced an audit
+// event (and an ERR for a denied command) waits for the audit gate to say that event is
+// written; bytes behind it wait too, so the client sees everything in order.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
+  type AuditWriteGate,
   Command,
   createResponseTracker,
   type ErrFields,
@@ -41,6 +45,8 @@ export interface RelayOptions {
   readonly mariaDbCapabilities: number;
   readonly policy: PolicyContext;
   readonly audit: CommandAudit;
+  /** Holds replies until their audit events are written; without it replies go at once. */
+  readonly gate?: AuditWriteGate;
   readonly log: Logger;
   /** How much of each command is read for policy and audit (default 64 KiB); the rest streams. */
   readonly commandPrefixLimit?: number;
@@ -53,6 +59,8 @@ export interface RelayOptions {
 }
 
 const QUIT_PACKET = serializePacket(Buffer.from([Command.Quit]), 0);
+/** Held reply bytes beyond which the database socket is paused until they are released. */
+const HELD_LIMIT = 1024 * 1024;
 
 export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
@@ -74,6 +82,14 @@ export class Relay implements ClientReaderHandler {
   #upstreamPaused = false;
   #lastActivity = Date.now();
   #closeTimer: NodeJS.Timeout | undefined;
+  /** Bytes for the client waiting for audit writes, in order; #heldBase counts those released. */
+  #held: Buffer[] = [];
+  #heldBase = 0;
+  #heldBytes = 0;
+  /** afterWrite() calls not yet answered. */
+  #gatesOpen = 0;
+  #heldPaused = false;
+  #endAfterHeld = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
   readonly #onClientData = (chunk: Buffer): void => this.#relayClient(chunk);
@@ -190,9 +206,11 @@ export class Relay implements ClientReaderHandler {
     const verdict = decideCommand(command, this.#o.policy);
     if (verdict.kind === 'deny') {
       this.#o.counters.deniedCommands++;
+      const emitted = this.#o.gate?.emitted;
       this.#o.audit.onDenied(command, verdict.err);
       const packet = serializePacket(serializeErrPacket(verdict.err, this.#o.capabilities), (sequenceId + 1) & 0xff);
-      if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0) this.#writeClient(packet);
+      if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0)
+        this.#toClient(packet, this.#o.gate?.emitted !== emitted);
       else {
         // Earlier replies are still coming: the ERR goes after them, and nothing newer goes
         // to the server until it has.
@@ -230,6 +248,7 @@ export class Relay implements ClientReaderHandler {
 
   #relayServer(chunk: Buffer): void {
     if (this.#ended) return;
+    const emitted = this.#o.gate?.emitted;
     try {
       this.#tracker.pushServer(chunk);
     } catch (err) {
@@ -238,8 +257,58 @@ export class Relay implements ClientReaderHandler {
       return;
     }
     this.#o.counters.bytesToClient += chunk.length;
-    this.#writeClient(chunk);
+    // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
+    // last packet) waits until that event is written.
+    this.#toClient(chunk, this.#o.gate?.emitted !== emitted);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
+  }
+
+  /** Sends bytes to the client after every held byte; `gated`: also after the audit write. */
+  #toClient(bytes: Buffer, gated: boolean): void {
+    const gate = this.#o.gate;
+    if (gate === undefined || (!gated && this.#held.length === 0)) {
+      this.#writeClient(bytes);
+      return;
+    }
+    this.#held.push(bytes);
+    this.#heldBytes += bytes.length;
+    if (!gated) return;
+    const mark = this.#heldBase + this.#held.length;
+    this.#gatesOpen++;
+    if (this.#heldBytes > HELD_LIMIT && !this.#heldPaused) {
+      this.#heldPaused = true;
+      this.#upstream.pause();
+    }
+    gate.afterWrite(() => this.#release(mark));
+  }
+
+  /** An audit write is done: bytes up to `mark` may go, and all of them once no gate is open. */
+  #release(mark: number): void {
+    this.#gatesOpen--;
+    const upTo = this.#gatesOpen === 0 ? this.#heldBase + this.#held.length : mark;
+    const count = upTo - this.#heldBase;
+    if (count <= 0) return;
+    const out = this.#held.length === count ? this.#held : this.#held.slice(0, count);
+    this.#held = this.#held.length === count ? [] : this.#held.slice(count);
+    this.#heldBase = upTo;
+    const client = this.#client;
+    for (const bytes of out) {
+      this.#heldBytes -= bytes.length;
+      // After an orderly end the last replies still go out; after a failure the client is gone.
+      if (!client.destroyed && !client.writableEnded) this.#writeClient(bytes);
+    }
+    if (this.#held.length > 0) return;
+    if (this.#heldPaused) {
+      this.#heldPaused = false;
+      if (!this.#ended && !this.#upstreamPaused) this.#upstream.resume();
+    }
+    if (this.#endAfterHeld) this.#client.end();
+  }
+
+  /** Ends the client's side once the held bytes are out. */
+  #endClient(): void {
+    if (this.#held.length > 0) this.#endAfterHeld = true;
+    else this.#client.end();
   }
 
   #writeClient(bytes: Buffer): void {
@@ -272,12 +341,14 @@ export class Relay implements ClientReaderHandler {
   /** The reader stopped: send what waits once no reply is in flight, then go on or close. */
   #settle(): void {
     if (this.#ended || this.#closeSent || !this.#reader.stopped || this.#tracker.pendingCommands > 0) return;
-    for (const packet of this.#deferred) this.#writeClient(packet);
+    // Each deferred ERR's denial event was emitted when it was decided; afterWrite answers at
+    // once if it is written already.
+    for (const packet of this.#deferred) this.#toClient(packet, true);
     this.#deferred = [];
     if (this.#closing !== undefined) {
       this.#closeSent = true;
-      this.#writeClient(this.#closing);
-      this.#client.end();
+      this.#toClient(this.#closing, false);
+      this.#endClient();
       this.#upstream.end(QUIT_PACKET);
       return;
     }
@@ -294,7 +365,7 @@ export class Relay implements ClientReaderHandler {
       this.#client.destroy();
       this.#upstream.destroy();
     } else {
-      if (!this.#client.writableEnded) this.#client.end();
+      if (!this.#client.writableEnded) this.#endClient();
       if (!this.#upstream.destroyed) this.#upstream.end();
       // A peer that does not finish its half-close is cut after a moment.
       setTimeout(() => {

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import {
   type Audit,
   type AuditSession,
+  type AuditWriteGate,
   connectUpstream,
   type DatabaseConfig,
   type ErrFields,
@@ -42,6 +43,8 @@ export interface SessionDeps {
   readonly cluster: EngineCluster;
   readonly signer: DbClientCertSigner;
   readonly audit: Audit;
+  /** Replies wait for their audit events to be written (the engine's spool); none: at once. */
+  readonly auditGate?: AuditWriteGate;
   /** Shared with the engine, which may flip them on a reload; default every event. */
   readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
@@ -239,6 +242,7 @@ function startRelay(
       ownsThread: (id) => deps.threads.owns(user, id),
     },
     audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
+    ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
