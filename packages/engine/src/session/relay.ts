@@ -1,6 +1,8 @@
-// The command phase: client→server bytes are read by the ClientReader, each command is parsed,
-// checked by policy, fed to the response tracker and forwarded (or answered with an ERR by the
-// engine); server→client bytes are relayed unchanged while the tracker walks them. Both ways
+// The command phase: client→server bytes are read by the ClientReader, each command is parsed
+// once into a CommandRecord, checked by policy, queued in the response tracker and forwarded (or
+// answered with an ERR by the engine); server→client bytes are relayed unchanged while the
+// tracker walks them and fills in the record, which the audit consumes when the reply ends. The
+// relay owns the one statement registry and applies what replies change (schema, statements). Both ways
 // honour backpressure: a destination whose write() returns false pauses its source until
 // 'drain', so a slow client stops the database socket and a slow database stops the client.
 // Write-ahead of the answer: a server chunk that finished a command which produced an audit
@@ -9,6 +11,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
+  type AuditStatement,
   type AuditWriteGate,
   Command,
   createResponseTracker,
@@ -18,13 +21,13 @@ import {
   parseClientCommand,
   type ResponseOutcome,
   type ResponseTracker,
-  readTrackedCommand,
   serializeErrPacket,
   serializePacket,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';
+import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementState } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 
@@ -68,7 +71,8 @@ export class Relay implements ClientReaderHandler {
   readonly #upstream: Socket;
   readonly #tracker: ResponseTracker;
   readonly #reader: ClientReader;
-  readonly #registry = new PreparedStatementRegistry();
+  readonly #registry = new PreparedStatementRegistry<AuditStatement>();
+  readonly #lookup = (statementId: number): StatementState | undefined => this.#registry.lookup(statementId);
   /** ERR packets for denied commands, waiting for earlier replies to end. */
   #deferred: Buffer[] = [];
   #closing: Buffer | undefined;
@@ -183,10 +187,8 @@ export class Relay implements ClientReaderHandler {
   onCommand(prefix: Buffer, length: number, sequenceId: number, complete: boolean): CommandVerdict {
     this.#lastActivity = Date.now();
     let command: ReturnType<typeof parseClientCommand>;
-    let tracked: ReturnType<typeof readTrackedCommand>;
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
-      tracked = readTrackedCommand(prefix, length);
       command = parseClientCommand(prefix, {
         capabilities: this.#o.capabilities,
         // Parameters are decoded only for execute events; with query events off they stay raw.
@@ -219,11 +221,13 @@ export class Relay implements ClientReaderHandler {
       }
       return 'drop';
     }
+    const audit = this.#o.audit;
+    // Built before the registry sees the command: an execute keeps the statement a close
+    // right behind it would forget.
+    const record = createCommandRecord(command, verdict.schema, audit.now(), this.#lookup, audit.queryEvents);
     this.#registry.observe(command);
     if (command.kind === 'quit') this.#quitSent = true;
-    if (command.kind === 'reset_connection') this.#o.audit.clearStatements();
-    this.#o.audit.onForwarded(command, verdict.schema);
-    this.#tracker.onCommand(tracked);
+    this.#tracker.onCommand(record);
     return 'forward';
   }
 
@@ -321,20 +325,21 @@ export class Relay implements ClientReaderHandler {
 
   #onOutcome(outcome: ResponseOutcome): void {
     if (outcome.done) this.#lastActivity = Date.now();
-    const effect = this.#o.audit.onOutcome(outcome);
-    if (effect === undefined) return;
-    switch (effect.kind) {
-      case 'schema':
-        this.#o.onSchema(effect.schema);
-        return;
-      case 'prepared':
-        this.#registry.recordPrepared(effect.statementId, effect.paramCount);
-        return;
-      case 'prepare-failed':
-        this.#registry.recordPrepareFailed();
-        return;
-      case 'reset':
-        return;
+    // The tracker hands back the record queued for the command (none for an ERR the server
+    // sent with nothing pending, e.g. as it closes the connection).
+    const record = outcome.command as CommandRecord | undefined;
+    if (record === undefined) return;
+    absorbOutcome(record, outcome);
+    if (!outcome.done) return;
+    if (record.kind === 'stmt_prepare') {
+      if (record.preparedId >= 0) record.prepared = this.#registry.recordPrepared(record.preparedId, record.paramCount);
+      else this.#registry.recordPrepareFailed();
+    }
+    this.#o.audit.onFinished(record);
+    // After the event, which names the schema the command ran in.
+    if (record.error === undefined) {
+      if (record.kind === 'init_db') this.#o.onSchema(record.text);
+      else if (record.kind === 'query' && record.schema !== undefined) this.#o.onSchema(record.schema);
     }
   }
 
