@@ -2,6 +2,7 @@
 // configured by default (spool_sync: none), through one-process gateways with spool_sync batch
 // and always, and through one with query events switched off, in alternating rounds.
 import { join } from 'node:path';
+import { readTotalCpuMicros } from '../proc-stats.js';
 import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
 import type { AuditVariant } from '../targets/gatehouse.js';
 import { TargetUnavailableError } from '../targets/target.js';
@@ -83,16 +84,29 @@ export async function measureAuditCost(ctx: MeasureContext, results: Results): P
     }
     const rounds = ctx.profile.auditRounds;
     const sums = new Map<string, number>();
+    const cpu = new Map<string, { micros: number; queries: number }>();
     for (let i = 0; i < rounds; i++) {
       for (const { variant, live } of running) {
         const dir = createSysbenchTlsDir(live.endpoint, join(ctx.workDir, 'sysbench-tls', live.target.name));
+        const pids = live.target.pids();
+        const before = readTotalCpuMicros(pids);
         const f = await runSysbench('oltp_point_select', THREADS, live.endpoint, dir, ctx);
+        // The gateway's CPU over the sysbench run (its connects included) per query served.
+        const used = readTotalCpuMicros(pids) - before;
+        const queries = f.qps * ctx.profile.sysbenchSeconds;
+        const c = cpu.get(variant.key) ?? { micros: 0, queries: 0 };
+        cpu.set(variant.key, { micros: c.micros + used, queries: c.queries + queries });
         sums.set(variant.key, (sums.get(variant.key) ?? 0) + f.qps);
-        ctx.log(`audit ${variant.key}: ${f.qps.toFixed(0)} qps`);
+        ctx.log(`audit ${variant.key}: ${f.qps.toFixed(0)} qps, ${(used / queries).toFixed(1)} µs gateway CPU per query`);
       }
     }
-    for (const { variant } of running)
+    for (const { variant } of running) {
       recordValue(results, variant.metric, 'gatehouse-1proc', (sums.get(variant.key) ?? 0) / rounds);
+      const c = cpu.get(variant.key);
+      if (c === undefined || c.queries === 0) continue;
+      const label = `${variant.metric.label.replace(/: qps$/, '')}: gateway CPU per query`;
+      recordValue(results, { id: `${variant.metric.id}.cpu`, label, unit: 'µs', digits: 1 }, 'gatehouse-1proc', c.micros / c.queries);
+    }
   } catch (err) {
     recordFailure(results, VARIANTS[0]!.metric, 'gatehouse-1proc', errorText(err));
   } finally {

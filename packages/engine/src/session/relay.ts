@@ -103,7 +103,8 @@ export class Relay implements ClientReaderHandler {
   };
   readonly #resumeUpstream = (): void => {
     this.#upstreamPaused = false;
-    if (!this.#ended) this.#upstream.resume();
+    // Replies held for an audit write past the bound keep the database paused until released.
+    if (!this.#ended && !this.#heldPaused) this.#upstream.resume();
   };
   readonly #resumeReader = (): void => {
     if (!this.#ended && this.#closing === undefined) this.#reader.resume();
