@@ -9,13 +9,13 @@ import { type Cluster, startCluster, type UserCerts } from './support/cluster.js
 import { connectMysql2, mariadbCli } from './support/clients.js';
 import { waitFor } from './support/wait.js';
 import {
+  addAuditUsers,
   type AuditWebClient,
   hostCaPem,
   signIn,
   tokenOf,
   webLoginLink,
   webRequest,
-  writeAuditRoles,
 } from './support/web-client.js';
 
 interface Summary {
@@ -57,16 +57,11 @@ describe('audit review API', () => {
   before(async () => {
     cluster = await startCluster({ shape: 'single' });
     ca = await hostCaPem(cluster);
-    const roles = await cluster.gatectl(['roles', 'create', '-f', writeAuditRoles()]);
-    assert.equal(roles.code, 0, roles.stderr);
-    for (const [user, role] of [
+    await addAuditUsers(cluster, [
       ['alice', 'e2e-dev'],
       ['audra', 'e2e-auditor'],
       ['rex', 'e2e-reader'],
-    ] as const) {
-      const add = await cluster.gatectl(['users', 'add', user, '--roles', role, '--db-users', 'app_rw']);
-      assert.equal(add.code, 0, add.stderr);
-    }
+    ]);
     alice = await cluster.signUser('alice', { dbUser: 'app_rw', dbName: 'app' });
     auditor = await signIn(cluster, ca, 'audra');
     reader = await signIn(cluster, ca, 'rex');

@@ -11,7 +11,7 @@ import { launchChromium, type TestBrowser } from './support/browser.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { connectMysql2, mariadbCli } from './support/clients.js';
 import { waitFor } from './support/wait.js';
-import { type AuditWebClient, hostCaPem, signIn, webLoginLink, writeAuditRoles } from './support/web-client.js';
+import { type AuditWebClient, addAuditUsers, hostCaPem, signIn, webLoginLink } from './support/web-client.js';
 
 const READER_WITHOUT_AUDIT = `kind: role
 name: e2e-reader
@@ -34,17 +34,12 @@ describe('audit web app in Chromium', () => {
   before(async () => {
     shots = mkdtempSync(join(tmpdir(), 'gatehouse-web-screens-'));
     cluster = await startCluster({ shape: 'single' });
-    const roles = await cluster.gatectl(['roles', 'create', '-f', writeAuditRoles()]);
-    assert.equal(roles.code, 0, roles.stderr);
-    for (const [user, role] of [
+    await addAuditUsers(cluster, [
       ['alice', 'e2e-dev'],
       ['bob', 'e2e-dev'],
       ['audra', 'e2e-auditor'],
       ['rex', 'e2e-reader'],
-    ] as const) {
-      const add = await cluster.gatectl(['users', 'add', user, '--roles', role, '--db-users', 'app_rw']);
-      assert.equal(add.code, 0, add.stderr);
-    }
+    ]);
     alice = await cluster.signUser('alice', { dbUser: 'app_rw', dbName: 'app' });
     const bob = await cluster.signUser('bob', { dbUser: 'app_rw', dbName: 'app' });
     const statements = [

@@ -110,8 +110,21 @@ export async function signIn(cluster: Cluster, ca: string, user: string): Promis
   };
 }
 
+/**
+ * Creates the roles e2e-auditor (audit read + terminate) and e2e-reader (read only), then the
+ * users, each with one role and the db user app_rw.
+ */
+export async function addAuditUsers(cluster: Cluster, users: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  const roles = await cluster.gatectl(['roles', 'create', '-f', writeAuditRoles()]);
+  if (roles.code !== 0) throw new Error(`roles create failed: ${roles.stderr}`);
+  for (const [user, role] of users) {
+    const add = await cluster.gatectl(['users', 'add', user, '--roles', role, '--db-users', 'app_rw']);
+    if (add.code !== 0) throw new Error(`users add ${user} failed: ${add.stderr}`);
+  }
+}
+
 /** Role YAML: an auditor who may also terminate, and a reader who may only look. */
-export function writeAuditRoles(): string {
+function writeAuditRoles(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-roles-')), 'audit-roles.yaml');
   writeFileSync(
     file,

@@ -4,19 +4,31 @@ import { open } from 'node:fs/promises';
 
 const CHUNK = 1 << 20;
 
+export interface ScanResult {
+  /** Bytes after the last newline: an unfinished write, or a torn line after a crash. */
+  readonly tailBytes: number;
+  /** Offset just past the last newline read. */
+  readonly completeBytes: number;
+}
+
 /**
- * Calls `onLine` with each newline-terminated line of `path` (without the newline). The buffer
- * is only valid during the call. Stops early when `onLine` returns false.
+ * Calls `onLine` with each newline-terminated line of `path` (without the newline) and the
+ * offset just past its newline. The buffer is only valid during the call. Stops early when
+ * `onLine` returns false.
  */
-export async function scanLines(path: string, onLine: (line: Buffer) => boolean | undefined): Promise<void> {
+export async function scanLines(
+  path: string,
+  onLine: (line: Buffer, end: number) => boolean | undefined,
+): Promise<ScanResult> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
     let pending: Buffer[] = [];
     let position = 0;
+    let lineStart = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
-      if (bytesRead === 0) return;
+      if (bytesRead === 0) break;
       let from = 0;
       for (;;) {
         const nl = buffer.indexOf(0x0a, from);
@@ -24,12 +36,14 @@ export async function scanLines(path: string, onLine: (line: Buffer) => boolean 
         const piece = buffer.subarray(from, nl);
         const line = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
         pending = [];
-        if (onLine(line) === false) return;
+        lineStart = position + nl + 1;
+        if (onLine(line, lineStart) === false) return { tailBytes: 0, completeBytes: lineStart };
         from = nl + 1;
       }
       if (from < bytesRead) pending.push(Buffer.from(buffer.subarray(from, bytesRead)));
       position += bytesRead;
     }
+    return { tailBytes: position - lineStart, completeBytes: lineStart };
   } finally {
     await handle.close();
   }

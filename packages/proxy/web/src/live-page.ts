@@ -1,18 +1,8 @@
 // Live: sessions open on this proxy now; an auditor with audit.terminate can end one.
+import type { LiveSessionView as LiveSession } from '@gatehouse/proxy';
 import { api, type Me } from './api.js';
 import { errorBox, formatTime, h, replaceContent } from './dom.js';
 
-interface LiveSession {
-  readonly sid: string;
-  readonly user: string;
-  readonly db_service: string;
-  readonly db_user: string;
-  readonly db_name: string;
-  readonly engine_id: string;
-  readonly client_addr: string;
-  readonly program: string;
-  readonly started: string;
-}
 
 export async function showLive(main: HTMLElement, me: Me): Promise<void> {
   replaceContent(main, h('h1', {}, 'Live sessions'), h('p', { class: 'muted' }, 'Loading…'));

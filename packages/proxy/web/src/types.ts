@@ -31,25 +31,6 @@ export interface AuditEvent {
   readonly [key: string]: unknown;
 }
 
-export interface SessionSummary {
-  readonly sid: string;
-  readonly time: string;
-  readonly user: string;
-  readonly db_service: string;
-  readonly db_user: string;
-  readonly db_name: string;
-  readonly client_addr: string;
-  readonly program: string;
-  readonly engine_id: string;
-  readonly success: boolean;
-  readonly ended: boolean;
-  readonly duration_ms?: number;
-  readonly queries: number;
-  readonly errors: number;
-  readonly error?: string;
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly next?: string;
-}
+// The same types the server answers with; type-only imports, so nothing of the server's code
+// reaches the browser.
+export type { AuditPage as Page, AuditSessionSummary as SessionSummary } from '@gatehouse/auth';
