@@ -256,6 +256,28 @@ describe('audit review API', () => {
     assert.equal(gone.status, 404);
   });
 
+  test('gatectl audit search and verify work through the proxy with a certificate from auth sign', async () => {
+    const audra = await cluster.signUser('audra', { dbUser: 'app_rw' });
+    const proxy = `localhost:${cluster.webPort}`;
+    const through = await cluster.gatectl([
+      'audit', 'search', '--proxy', proxy, '--identity', audra.certFile, '--session', cliSid, '--format', 'json',
+    ]);
+    assert.equal(through.code, 0, through.stderr);
+    const direct = await cluster.gatectl(['audit', 'search', '--session', cliSid, '--format', 'json']);
+    assert.deepEqual(JSON.parse(through.stdout), JSON.parse(direct.stdout));
+    assert.ok((JSON.parse(through.stdout) as unknown[]).length >= 7);
+    const verified = await cluster.gatectl(['audit', 'verify', '--proxy', proxy, '--identity', audra.certFile]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /audit log intact/);
+    // Alice's certificate proves who she is, but her roles do not let her look.
+    const refused = await cluster.gatectl(['audit', 'search', '--proxy', proxy, '--identity', alice.certFile]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /answered 403: the roles of user 'alice' \(e2e-dev\) do not grant audit\.read/);
+    const half = await cluster.gatectl(['audit', 'search', '--proxy', proxy]);
+    assert.equal(half.code, 2);
+    assert.match(half.stderr, /--proxy and --identity go together/);
+  });
+
   test('verify passes, then points at an edited line and the event after it', async () => {
     const ok = await auditor.get('/v1/audit/verify');
     assert.equal(ok.json.ok, true, ok.text);

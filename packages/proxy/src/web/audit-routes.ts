@@ -3,11 +3,13 @@
 // its only browser client; scripts may call it with the same cookie. Every route but login needs
 // a signed-in person whose roles grant audit.read (terminate: audit.terminate), checked again on
 // each request; requests that change something also need the session's CSRF token in a header.
+import type { TLSSocket } from 'node:tls';
 import type { AuditStore, Store } from '@gatehouse/auth';
 import { type AuditEvent, computeAuditPermissions, GatehouseError, isGatehouseError } from '@gatehouse/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { type ClientVerifier, readPeerChain } from '../front-door/client-certificate.js';
 import { toCsv, toJsonl } from './audit-export.js';
 import {
   describeIssue,
@@ -40,6 +42,11 @@ export interface AuditRoutesOptions extends Omit<LiveSessionsDeps, 'audit'> {
   readonly store: Pick<Store, 'consumeToken' | 'resolveUserAccess' | 'isLocked'>;
   readonly log: Logger;
   readonly sessions?: WebSessions;
+  /**
+   * Checks a user certificate sent on the HTTPS connection (gatectl --proxy --identity): GET
+   * requests may sign in with it instead of a cookie. Absent: cookies only.
+   */
+  readonly verifier?: ClientVerifier;
 }
 
 type Need = 'read' | 'terminate';
@@ -63,27 +70,49 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
   const { audit, store, log } = options;
   const sessions = options.sessions ?? new WebSessions();
 
-  async function signedIn(request: FastifyRequest, need: Need): Promise<WebSession> {
+  /**
+   * Who is asking: the cookie's session, or (GET only, so no request a page could forge changes
+   * anything) a user certificate presented on the connection, verified like a MySQL client's:
+   * chain, expiry and locks. A certificate sign-in ends with the certificate.
+   */
+  async function identify(request: FastifyRequest): Promise<{ user: string; session?: WebSession }> {
     const session = sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE));
-    if (session === undefined) {
-      throw new GatehouseError('GH_ERR_WEB_UNAUTHENTICATED', "not signed in: open a link from 'gatectl web login'");
+    if (session !== undefined) return { user: session.user, session };
+    const chain = options.verifier && request.method === 'GET' ? readPeerChain(request.raw.socket as TLSSocket) : [];
+    if (chain.length > 0 && options.verifier !== undefined) {
+      try {
+        return { user: (await options.verifier.verify(chain)).user };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new GatehouseError('GH_ERR_WEB_UNAUTHENTICATED', `client certificate refused: ${message}`);
+      }
     }
+    throw new GatehouseError('GH_ERR_WEB_UNAUTHENTICATED', "not signed in: open a link from 'gatectl web login'");
+  }
+
+  async function signedIn(request: FastifyRequest, need: Need): Promise<WebSession> {
+    const { user, session: cookieSession } = await identify(request);
+    // A certificate caller gets a session that lives for this request only.
+    const session: WebSession = cookieSession ?? { id: '', user, expires: new Date(), csrf: '' };
     let access: Awaited<ReturnType<typeof store.resolveUserAccess>>;
     try {
       access = await store.resolveUserAccess(session.user);
     } catch (err) {
       if (!isGatehouseError(err, 'GH_ERR_STORE_NOT_FOUND')) throw err;
-      sessions.delete(session.id);
+      if (cookieSession) sessions.delete(session.id);
       throw new GatehouseError('GH_ERR_WEB_UNAUTHENTICATED', `user '${session.user}' no longer exists`);
     }
     const lock = await store.isLocked(session.user);
     if (lock !== undefined) {
-      sessions.delete(session.id);
+      if (cookieSession) sessions.delete(session.id);
       throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `user '${session.user}' is locked${lock.message ? `: ${lock.message}` : ''}`);
     }
     if (!computeAuditPermissions(access.roles)[need]) {
       const roles = access.user.roles.join(', ');
       throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `the roles of user '${session.user}' (${roles}) do not grant audit.${need}`);
+    }
+    if (request.method !== 'GET' && !cookieSession) {
+      throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', 'requests that change something need a web sign-in');
     }
     if (request.method !== 'GET' && !sameSecret(request.headers['x-gatehouse-csrf'] as string | undefined, session.csrf)) {
       throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', 'missing or wrong x-gatehouse-csrf header');

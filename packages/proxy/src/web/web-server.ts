@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProxyCredentials } from '../tls/proxy-credentials.js';
 import type { TunnelServer } from '../tunnel/index.js';
+import { createClientVerifier } from '../front-door/client-certificate.js';
 import type { LiveConnection } from '../front-door/session-context.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerJoinRoutes } from './join-routes.js';
@@ -77,6 +78,10 @@ export function createWebServer(options: ProxyWebServerOptions): FastifyInstance
       connections: options.connections ?? (() => []),
       registry: tunnel.registry,
       log: options.log,
+      verifier: createClientVerifier({
+        trustedUserCas: () => options.authorities.trustedCas('user'),
+        lookupLock: (user) => options.store.isLocked(user),
+      }),
     });
     registerStaticRoutes(app);
   }
