@@ -12,6 +12,8 @@ export const REQUIRED_PROGRAMS = [
   { names: ['mariadb-install-db', 'mysql_install_db'], pkg: 'mariadb-server' },
   { names: ['mariadb', 'mysql'], pkg: 'mariadb-client' },
   { names: ['openssl'], pkg: 'openssl' },
+  // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
+  { names: ['chromium'], pkg: 'chromium' },
 ];
 
 export function findProgram(names) {

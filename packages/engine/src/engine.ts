@@ -4,15 +4,18 @@
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import {
+  ClusterMethod,
   createAudit,
   type DatabaseConfig,
   type DatabaseInfo,
   type EngineConfig,
   type InMemoryTunnelEnd,
   ServerError,
+  SessionTerminateRequestSchema,
 } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { EngineMysqlError } from './errors.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
@@ -148,6 +151,18 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       databases: health.current(),
       onStream: handleStream,
       log,
+    });
+    // An auditor ended a session (the proxy's /v1/audit/live/…/terminate): the client gets an
+    // ERR naming who and why, as for a lock, and the session's end event records it.
+    tunnel.handle(ClusterMethod.SessionTerminate, (request) => {
+      const body = SessionTerminateRequestSchema.parse(request.body);
+      const handle = [...sessions].find((s) => s.id === body.sessionId);
+      handle?.close({
+        ...EngineMysqlError.ConnectionKilled,
+        message: `session terminated by ${body.by}: ${body.reason}`,
+      });
+      log.info({ sessionId: body.sessionId, by: body.by, found: handle !== undefined }, 'session terminate requested');
+      return { body: { found: handle !== undefined } };
     });
     tunnel.start();
   }

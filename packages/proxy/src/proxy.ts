@@ -21,8 +21,13 @@ import { createWebServer } from './web/web-server.js';
 export interface StartProxyOptions {
   readonly config: ProxyConfig;
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'>;
+  readonly store: Pick<
+    Store,
+    'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks' | 'resolveUserAccess'
+  >;
   readonly audit?: Pick<AuditStore, 'append'>;
+  /** The audit log the review (web app under /web/, API under /v1/audit) reads; absent: not served. */
+  readonly auditReview?: Pick<AuditStore, 'append' | 'searchPage' | 'sessions' | 'verify'>;
   readonly log: Logger;
   /** The CN of the proxy's certificate and the proxyId in stream headers (default proxy-<hostname>). */
   readonly proxyId?: string;
@@ -145,6 +150,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     authorities,
     store,
     tunnel,
+    ...(options.auditReview !== undefined ? { audit: options.auditReview } : {}),
+    proxyId,
+    connections: () => listener.connections,
     log: log.child({ component: 'web' }),
     metrics: () => metrics.render(listener.connections, tunnel.registry.size),
     ready: () => !draining,

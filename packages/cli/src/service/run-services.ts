@@ -95,6 +95,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         authorities: auth.authorities,
         store: auth.store,
         audit: auth.auditStore,
+        auditReview: auth.auditStore,
         log: log.child({ part: 'proxy' }),
       });
       stopSnapshots = startSnapshots(config, proxy, log);

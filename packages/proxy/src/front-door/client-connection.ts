@@ -22,7 +22,7 @@ import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './relay.js';
-import type { FrontDoorContext, LiveConnection } from './session-context.js';
+import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
 import { describeFailure } from './describe-failure.js';
 
 const CLOSE_GRACE_MS = 2000;
@@ -35,6 +35,7 @@ interface ClientAddress {
 export class ClientConnection implements LiveConnection {
   phase: 'handshake' | 'relay' = 'handshake';
   dbService: string | undefined;
+  session: LiveSession | undefined;
   readonly #ctx: FrontDoorContext;
   readonly #plain: Socket;
   readonly #handshake: ServerHandshake;
@@ -201,6 +202,23 @@ export class ClientConnection implements LiveConnection {
       return undefined;
     }
     hs.acceptLogin(reply.fields);
+    this.session = {
+      sessionId: header.sessionId,
+      user: identity.user,
+      roles: identity.roles,
+      dbService: header.route.dbService,
+      dbUser: header.route.dbUser,
+      dbName: header.route.dbName,
+      engineId: routed.engineId,
+      clientAddr: `${this.#address.host}:${this.#address.port}`,
+      program: String(
+        header.connectionAttributes._program_name ??
+          header.connectionAttributes.program_name ??
+          header.connectionAttributes._client_name ??
+          '',
+      ),
+      startedAt: new Date(),
+    };
     const { leftover } = hs.detach();
     return { stream: routed.stream, leftover };
   }

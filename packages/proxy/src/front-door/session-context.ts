@@ -28,9 +28,27 @@ export interface FrontDoorContext {
   readonly nextConnectionId: () => number;
 }
 
+/** Who and where a relaying connection is, for the audit review's Live page. */
+export interface LiveSession {
+  readonly sessionId: string;
+  readonly user: string;
+  readonly roles: readonly string[];
+  readonly dbService: string;
+  readonly dbUser: string;
+  readonly dbName: string;
+  readonly engineId: string;
+  /** "host:port" of the real client. */
+  readonly clientAddr: string;
+  /** The client's program: its `_program_name` (or libmariadb's `program_name`, `_client_name`) attribute, or "". */
+  readonly program: string;
+  readonly startedAt: Date;
+}
+
 /** A live client connection, handshaking or relaying, as the listener tracks it for drain. */
 export interface LiveConnection {
   readonly phase: 'handshake' | 'relay';
+  /** Set once the login succeeded. */
+  readonly session?: LiveSession | undefined;
   readonly dbService: string | undefined;
   readonly bytesFromClient: () => number;
   readonly bytesToClient: () => number;
