@@ -17,6 +17,7 @@ interface Outcome {
   /** "New" or "Reused", as s_client prints it after the handshake. */
   readonly session: string;
   readonly protocol: string;
+  readonly cipher: string;
   readonly output: string;
 }
 
@@ -80,7 +81,7 @@ async function sClient(
     const line = await waitFor(
       `s_client ${flags.join(' ')} to report its session`,
       () => {
-        const m = /^(New|Reused), (TLSv1\.[23])/m.exec(output);
+        const m = /^(New|Reused), (TLSv1\.[23]), Cipher is (\S+)/m.exec(output);
         if (m === null) {
           if (child.exitCode !== null) throw new Error(`s_client exited early:\n${output}`);
           return undefined;
@@ -90,7 +91,7 @@ async function sClient(
       },
       15_000,
     );
-    return { session: line[1]!, protocol: line[2]!, output };
+    return { session: line[1]!, protocol: line[2]!, cipher: line[3]!, output };
   } finally {
     child.stdin!.end();
     await exited;
@@ -174,6 +175,20 @@ for (const flag of ['-tls1_2', '-tls1_3'] as const) {
     await sClient(ap, files, [flag], { sessOut: sess });
     assert.equal((await sClient(ap, files, [flag], { sessIn: sess })).session, 'Reused');
   });
+
+  test(`s_client ${flag}: after the hourly ticket key rotation, an old ticket gets a full handshake`, async (t) => {
+    const ap = await startAuthProxy(t, `rotate${flag}`);
+    const files = await userCert(ap, 'alice');
+    const sess = join(dir, `rotate${flag}.pem`);
+    await sClient(ap, files, [flag], { sessOut: sess });
+    ap.proxy.credentials.rotateTicketKey();
+    const stale = await sClient(ap, files, [flag], { sessIn: sess });
+    assert.equal(stale.session, 'New', stale.output);
+    assertNoAlert(stale);
+    // The ticket it got now is sealed with the new key, and resumes.
+    await sClient(ap, files, [flag], { sessOut: sess });
+    assert.equal((await sClient(ap, files, [flag], { sessIn: sess })).session, 'Reused');
+  });
 }
 
 test('TLS 1.2 without tickets: the session id resumes from the proxy session cache', async (t) => {
@@ -217,4 +232,14 @@ test('after a user CA rotation grace ends, a session of an old-CA certificate is
   assert.equal(await connect(ssl), fresh);
   const fullAfter = [...ap.proxy.metrics.tlsHandshakes].filter(([k]) => k.endsWith('full')).reduce((n, [, v]) => n + v, 0);
   assert.equal(fullAfter - fullBefore, 1);
+});
+
+test('proxy.tls.min_version and ciphers apply to the MySQL port', async (t) => {
+  const ap = await startAuthProxy(t, 'tls-settings', { tls: { min_version: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' } });
+  const files = await userCert(ap, 'alice');
+  const modern = await sClient(ap, files, [], {});
+  assert.equal(modern.protocol, 'TLSv1.3');
+  assert.equal(modern.cipher, 'TLS_CHACHA20_POLY1305_SHA256');
+  // A TLS 1.2 client is turned away by the TLS layer itself (a protocol version alert).
+  await assert.rejects(sClient(ap, files, ['-tls1_2'], {}), /s_client exited early[\s\S]*(alert|version)/i);
 });

@@ -1,6 +1,8 @@
 // Gatehouse under test, set up the way an operator would with `gatectl` and run with
 // `gatehouse start --config`: one process (auth + proxy + engine), or two (auth + proxy, and an
-// engine that joins with a token). `gatehouse-1proc-noaudit` is the one-process shape with query
+// engine that joins with a token). `gatehouse-1proc-nodbresume` is the one-process shape whose
+// engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
+// false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
 // events switched off, for the cost of audit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import {
 } from './gatehouse-config.js';
 import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError } from './target.js';
 
-export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit';
+export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nodbresume';
 
 /**
  * The config switch that turns db.session.query and statement events off (config
@@ -126,6 +128,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ports,
         db,
         ...(shape === 'gatehouse-1proc-noaudit' ? { audit: QUERY_EVENTS_OFF } : {}),
+        ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

@@ -18,6 +18,9 @@ export interface Endpoint {
   readonly tls: ClientTls;
 }
 
+/** Gateways that only one measurement starts: audit's query events off, the database leg without TLS resumption. */
+export type ExtraTargetName = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nodbresume';
+
 /** What the bench database looks like, for targets that connect to it. */
 export interface BenchDatabase {
   readonly host: string;
@@ -36,7 +39,7 @@ export interface TargetContext {
 }
 
 export interface Target {
-  readonly name: TargetName | 'gatehouse-1proc-noaudit';
+  readonly name: TargetName | ExtraTargetName;
   /**
    * Runs before MariaDB starts; returns PEM CA certificates MariaDB must trust for client certs
    * (Gatehouse's db-client CA). Throws TargetUnavailableError when the target cannot run here.

@@ -95,11 +95,6 @@ export class ProxyCredentials {
     return this.#mysqlContext;
   }
 
-  /** The MySQL port's TLS settings in force. */
-  get mysqlTls(): MysqlTlsSettings {
-    return this.#tls;
-  }
-
   /**
    * Seals new tickets with a fresh key. Tickets sealed with the previous one are no longer
    * honoured: their clients get a full handshake (and a new ticket), never an error.
