@@ -133,7 +133,8 @@ export function defineTlsTests(ctx: TlsTestContext): void {
   test('a resumed session whose certificate expired in between is refused with the expiry ERR', async () => {
     const cluster = ctx.cluster();
     await ctx.addUser('eve');
-    const short = await cluster.signUser('eve', { dbUser: 'app_rw', ttl: '6s' });
+    // Long enough for the first login to finish on a loaded machine.
+    const short = await cluster.signUser('eve', { dbUser: 'app_rw', ttl: '10s' });
     const notAfter = new Date(new X509Certificate(short.cert).validTo).getTime();
     const ssl = sslFor(short);
     const conn = await connect(cluster, ssl);
