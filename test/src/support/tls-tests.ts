@@ -108,6 +108,21 @@ export function defineTlsTests(ctx: TlsTestContext): void {
     assert.ok(after.resumed - afterFirst.resumed >= more - (engines - 1), `resumed ${after.resumed - afterFirst.resumed} of ${more}`);
   });
 
+  test('gatectl db ls shows the TLS protocol and cipher the engines negotiate with the database', async () => {
+    const cluster = ctx.cluster();
+    const out = await cluster.gatectl(['db', 'ls', '--format', 'json']);
+    assert.equal(out.code, 0, out.stderr);
+    const row = (JSON.parse(out.stdout) as Array<{ name: string; tls: string }>).find((r) => r.name === cluster.dbService);
+    assert.match(row?.tls ?? '', /^TLSv1\.[23] [A-Z0-9_-]+$/);
+    // What MariaDB says of a session's TLS through the gateway (the engine's leg, same settings).
+    const seen = await mariadbCli(cluster, ctx.alice(), ['-e', "SHOW STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher')"]);
+    assert.equal(seen.code, 0, seen.stderr);
+    const status = Object.fromEntries(seen.stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
+    assert.equal(row?.tls, `${status.Ssl_version} ${status.Ssl_cipher}`);
+    const table = await cluster.gatectl(['db', 'ls']);
+    assert.match(table.stdout, new RegExp(`${cluster.dbService}\\s+healthy\\s+\\S+\\s+TLSv1\\.[23] [A-Z0-9_-]+\\s`));
+  });
+
   if (ctx.shape !== 'single') return;
 
   test('a resumed session of a user locked in between is refused with the lock ERR', async () => {
