@@ -1,6 +1,8 @@
 // Gatehouse under test, set up the way an operator would with `gatectl` and run with
 // `gatehouse start --config`: one process (auth + proxy + engine), or two (auth + proxy, and an
-// engine that joins with a token). `gatehouse-1proc-noaudit` is the one-process shape with query
+// engine that joins with a token). `gatehouse-1proc-nodbresume` is the one-process shape whose
+// engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
+// false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
 // events switched off, for the cost of audit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import {
 } from './gatehouse-config.js';
 import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError } from './target.js';
 
-export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | AuditVariant;
+export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | AuditVariant | 'gatehouse-1proc-nodbresume';
 /** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
 export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
@@ -134,6 +136,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ports,
         db,
         ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
+        ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

@@ -19,6 +19,9 @@ export interface Endpoint {
   readonly tls: ClientTls;
 }
 
+/** Gateways that only one measurement starts: audit variants, the database leg without TLS resumption. */
+export type ExtraTargetName = AuditVariant | 'gatehouse-1proc-nodbresume';
+
 /** What the bench database looks like, for targets that connect to it. */
 export interface BenchDatabase {
   readonly host: string;
@@ -37,7 +40,7 @@ export interface TargetContext {
 }
 
 export interface Target {
-  readonly name: TargetName | AuditVariant;
+  readonly name: TargetName | ExtraTargetName;
   /**
    * Runs before MariaDB starts; returns PEM CA certificates MariaDB must trust for client certs
    * (Gatehouse's db-client CA). Throws TargetUnavailableError when the target cannot run here.

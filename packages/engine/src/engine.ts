@@ -89,6 +89,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const threads = new ThreadRegistry();
   const metrics: EngineMetrics = {
     counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
+    upstreamTls: { full: 0, resumed: 0 },
     sessionsOpen: 0,
     sessionsStarted: 0,
   };
@@ -120,6 +121,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       auditSwitches: switches,
       threads,
       counters: metrics.counters,
+      upstreamTls: metrics.upstreamTls,
       log,
     });
     sessions.add(handle);

@@ -14,7 +14,8 @@ import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js
 import type { LiveConnection } from './front-door/session-context.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
-import { ProxyCredentials } from './tls/proxy-credentials.js';
+import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
+import { TlsSessionCache } from './tls/session-cache.js';
 import { TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
 import { createWebServer } from './web/web-server.js';
 
@@ -68,6 +69,9 @@ export interface RunningProxy {
   close(options?: DrainOptions): Promise<void>;
 }
 
+/** About 0.5–2 KiB each (the session and the client's certificate): a few MiB at most. */
+const TLS_SESSION_CACHE_ENTRIES = 4096;
+
 /** Splits "host:port" / "[v6]:port" (validated by the config schema). */
 export function splitHostPort(text: string): ListenAddress {
   const at = text.lastIndexOf(':');
@@ -84,7 +88,16 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     publicAddr: config.public_addr,
     log: log.child({ component: 'proxy-tls' }),
     refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
+    mysqlTls: {
+      minVersion: config.tls.min_version,
+      ...(config.tls.ciphers !== undefined ? { ciphers: config.tls.ciphers } : {}),
+      resumption: config.tls.resumption,
+    },
   });
+  // TLS 1.2 session ids; tickets need no server state.
+  const tlsSessions = config.tls.resumption
+    ? new TlsSessionCache({ maxEntries: TLS_SESSION_CACHE_ENTRIES, lifetimeMs: SESSION_LIFETIME_S * 1000 })
+    : undefined;
   const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
@@ -132,6 +145,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
     greeting,
     secureContext: () => credentials.mysqlContext(),
+    ...(tlsSessions !== undefined ? { tlsSessions } : {}),
     verifier: createClientVerifier({
       trustedUserCas: () => authorities.trustedCas('user'),
       lookupLock: (user) => store.isLocked(user),
@@ -195,6 +209,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await refusals?.close();
       await web.close();
       credentials.stop();
+      tlsSessions?.clear();
       log.info({ proxyId }, 'proxy stopped');
     },
   };

@@ -42,7 +42,7 @@ interface RunningProcess {
   readonly diagPort?: number;
 }
 
-/** One engine's /metrics counters, by metric name (labels dropped). */
+/** One engine's /metrics counters, by metric name (labelled series summed) and by series (name{labels}). */
 export interface EngineMetricsSample {
   /** The engine's index (always 0 in the single shape). */
   readonly index: number;
@@ -107,12 +107,14 @@ function isRunning(proc: RunningProcess): boolean {
   return proc.child.exitCode === null && proc.child.signalCode === null;
 }
 
-/** Prometheus text → value by metric name; labelled series are summed. */
-function parseMetrics(text: string): Record<string, number> {
+/** Prometheus text → value by metric name (labelled series summed), and by whole series name{labels}. */
+export function parseMetrics(text: string): Record<string, number> {
   const values: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
-    if (m) values[m[1]!] = (values[m[1]!] ?? 0) + Number(m[2]);
+    const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    values[m[1]!] = (values[m[1]!] ?? 0) + Number(m[3]);
+    if (m[2] !== undefined) values[`${m[1]}${m[2]}`] = Number(m[3]);
   }
   return values;
 }

@@ -3,9 +3,11 @@
 import type { DatabaseInfo } from '@gatehouse/common';
 import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 import type { RelayCounters } from '../session/relay.js';
+import type { UpstreamTlsCounters } from '../session/session.js';
 
 export interface EngineMetrics {
   readonly counters: RelayCounters;
+  readonly upstreamTls: UpstreamTlsCounters;
   sessionsOpen: number;
   sessionsStarted: number;
 }
@@ -63,6 +65,10 @@ export function renderMetrics(
     '# HELP gatehouse_engine_commands_denied_total Client commands the engine refused.',
     '# TYPE gatehouse_engine_commands_denied_total counter',
     `gatehouse_engine_commands_denied_total ${c.deniedCommands}`,
+    '# HELP gatehouse_engine_upstream_tls_handshakes_total TLS handshakes with databases for sessions, by whether an earlier session was resumed.',
+    '# TYPE gatehouse_engine_upstream_tls_handshakes_total counter',
+    `gatehouse_engine_upstream_tls_handshakes_total{resumed="false"} ${metrics.upstreamTls.full}`,
+    `gatehouse_engine_upstream_tls_handshakes_total{resumed="true"} ${metrics.upstreamTls.resumed}`,
     '# HELP gatehouse_engine_database_up Whether the last health check reached the database.',
     '# TYPE gatehouse_engine_database_up gauge',
     ...databases.map(

@@ -49,9 +49,16 @@ export interface SessionDeps {
   readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
+  /** Database-leg TLS handshakes, full and resumed (engine metrics). */
+  readonly upstreamTls?: UpstreamTlsCounters;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+}
+
+export interface UpstreamTlsCounters {
+  full: number;
+  resumed: number;
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
@@ -198,7 +205,12 @@ async function logIn(
   session.threadId = upstream.connectionId;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
-  log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
+  const tls = upstream.tlsSession;
+  if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
+  log.info(
+    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
+    'session started',
+  );
   client.write(
     serializePacket(
       serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),

@@ -162,8 +162,19 @@ export class ClientConnection implements LiveConnection {
       );
     }
     this.#secure = await this.#guard(
-      hs.upgradeToTls({ secureContext: ctx.secureContext(), requestCert: true, rejectUnauthorized: false }),
+      hs.upgradeToTls({
+        secureContext: ctx.secureContext(),
+        requestCert: true,
+        rejectUnauthorized: false,
+        ...(ctx.tlsSessions !== undefined ? { server: ctx.tlsSessions.events } : {}),
+      }),
     );
+    // A resumed session's peer certificate is the one of its full handshake (OpenSSL keeps it in
+    // the session and the ticket); it is verified below exactly as a new one: CA, expiry, lock.
+    const resumed = this.#secure.isSessionReused();
+    const protocol = this.#secure.getProtocol() ?? 'unknown';
+    ctx.metrics.recordTlsHandshake(protocol, resumed);
+    this.#log = this.#log.child({ tls: protocol, tlsResumed: resumed });
     const response = await this.#guard(hs.readHandshakeResponse());
     this.#canReply = true;
     this.#login.response = response;

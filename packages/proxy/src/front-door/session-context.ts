@@ -7,6 +7,7 @@ import type { ClientVerifier } from './client-certificate.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { GreetingProfile } from './greeting-profile.js';
 import type { RefusalAudit } from './refusal-audit.js';
+import type { TlsSessionCache } from '../tls/session-cache.js';
 
 /** What every client connection of one listener shares. */
 export interface FrontDoorContext {
@@ -19,6 +20,8 @@ export interface FrontDoorContext {
   readonly greeting: () => GreetingProfile;
   /** The proxy's TLS certificate, renewed in place. */
   readonly secureContext: () => SecureContext;
+  /** Where TLS 1.2 sessions are kept for resumption by id; absent with proxy.tls.resumption off. */
+  readonly tlsSessions?: TlsSessionCache;
   readonly verifier: ClientVerifier;
   readonly router: SessionRouter;
   readonly metrics: ProxyMetrics;
