@@ -13,9 +13,11 @@ import {
 } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { closeUnavailableSessions, type RoutedSession } from './backends/unavailable.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
+import { renderBackendMetrics } from './diag/backend-metrics.js';
 import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import type { AuditSwitches } from './session/command-audit.js';
@@ -93,6 +95,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
+  const closedForBackend = new WeakSet<RoutedSession>();
+  let infoByName = new Map<string, DatabaseInfo>();
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
@@ -117,6 +121,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       threads,
       counters: metrics.counters,
       log,
+      backends: () => infoByName.get(database.name)?.backends ?? [],
     });
     sessions.add(handle);
     metrics.sessionsOpen++;
@@ -131,8 +136,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     databases: config.databases,
     intervalMs: config.health_check_interval,
     log,
-    onUpdate: (infos) => tunnel?.updateDatabases(infos),
+    signer,
+    onUpdate: (infos) => {
+      infoByName = new Map(infos.map((i) => [i.name, i]));
+      closeUnavailableSessions(sessions, infos, byName, closedForBackend);
+      tunnel?.updateDatabases(infos);
+    },
   });
+  infoByName = new Map(health.current().map((i) => [i.name, i]));
 
   const { getCredentials, connectInProcess } = options;
   if (getCredentials !== undefined || connectInProcess !== undefined) {
@@ -164,7 +175,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel.state}` };
         return { ready: true };
       },
-      metrics: () => renderMetrics(metrics, health.current()),
+      metrics: () => renderMetrics(metrics, health.current()) + renderBackendMetrics(health.current()),
     });
     const address = diag.server.address();
     if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import {
   type Audit,
   type AuditSession,
-  connectUpstream,
+  type BackendInfo,
   type DatabaseConfig,
   type ErrFields,
   isGatehouseError,
@@ -22,6 +22,7 @@ import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluste
 import { EngineError } from '../errors.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
+import { connectBackend } from './connect-backend.js';
 import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { startSessionLimits } from './session-limits.js';
@@ -49,11 +50,16 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+  /** The monitor's latest view of the database's backends; default: the config's, unknown. */
+  readonly backends?: () => readonly BackendInfo[];
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
 export interface SessionHandle {
   readonly id: string;
+  readonly dbService: string;
+  /** The backend the session logged in to, once it has (for disconnect_unavailable). */
+  readonly backend: BackendInfo | undefined;
   /** Closes with an ERR that says why, after the current reply. */
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
@@ -78,6 +84,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const log = deps.log.child({ sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
+  let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -94,6 +101,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
         resolveDone();
         return;
       }
+      backend = loggedIn.backend;
       relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
@@ -105,6 +113,10 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
 
   return {
     id: sessionId,
+    dbService: deps.database.name,
+    get backend() {
+      return backend;
+    },
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
@@ -137,6 +149,7 @@ interface LoggedIn {
   readonly connectionId: number;
   readonly capabilities: number;
   readonly mariaDbCapabilities: number;
+  readonly backend: BackendInfo;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -149,6 +162,8 @@ async function logIn(
 ): Promise<LoggedIn | undefined> {
   let auth: Authorization;
   let upstream: UpstreamConnection;
+  let backend: BackendInfo;
+  let tried = deps.database.uri;
   try {
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
@@ -174,7 +189,17 @@ async function logIn(
       },
       header.sessionId,
     );
-    upstream = await connectUpstream(options);
+    ({ upstream, backend } = await connectBackend({
+      database: deps.database,
+      backends: deps.backends?.() ?? deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' })),
+      auth,
+      header,
+      options,
+      log,
+      onAttempt: (uri) => {
+        tried = uri;
+      },
+    }));
     try {
       checkCapabilities(header, upstream, deps.database.name);
     } catch (err) {
@@ -182,7 +207,7 @@ async function logIn(
       throw err;
     }
   } catch (err) {
-    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: tried });
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     deps.audit.onSessionStart(
       session,
@@ -195,7 +220,10 @@ async function logIn(
   session.threadId = upstream.connectionId;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
-  log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
+  log.info(
+    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, backend: backend.uri },
+    'session started',
+  );
   client.write(
     serializePacket(
       serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
@@ -209,6 +237,7 @@ async function logIn(
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
+    backend,
   };
 }
 

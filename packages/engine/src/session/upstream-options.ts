@@ -55,7 +55,16 @@ export interface UpstreamOptionsInput {
 
 const defaultReadText = (path: string): Promise<string> => readFile(path, 'utf8');
 
-async function readPassword(input: UpstreamOptionsInput): Promise<string> {
+/** What the password and TLS of a login need: the backend monitor logs in with these too. */
+export interface LoginSecretsInput {
+  readonly database: DatabaseConfig;
+  readonly auth: { readonly dbUser: string; readonly identity: { readonly notAfter: Date } };
+  readonly signer: DbClientCertSigner;
+  readonly readText?: (path: string) => Promise<string>;
+}
+
+/** Read at every login, so a changed password_file or env var applies to the next session. */
+export async function readPassword(input: LoginSecretsInput): Promise<string> {
   const { database, auth } = input;
   if (database.auth.mode !== 'password') return '';
   const credential = database.auth.credentials[auth.dbUser];
@@ -77,7 +86,7 @@ async function readPassword(input: UpstreamOptionsInput): Promise<string> {
   }
 }
 
-async function buildTls(input: UpstreamOptionsInput): Promise<UpstreamTlsOptions> {
+export async function buildTls(input: LoginSecretsInput): Promise<UpstreamTlsOptions> {
   const { database, auth } = input;
   const tls = database.tls;
   let ca: string | undefined;

@@ -12,6 +12,8 @@ import { serverErrorFromPacket } from './upstream-login.js';
 export interface FetchMysqlVersionOptions {
   /** For the dial and the greeting together. Default 5 s. */
   readonly timeoutMs?: number;
+  /** A PROXY protocol header written first (a server behind `proxy_protocol_networks`). */
+  readonly proxyHeader?: Buffer;
 }
 
 export interface MysqlVersionInfo {
@@ -27,6 +29,7 @@ export async function fetchMysqlVersion(address: MysqlAddress, options: FetchMys
   const where = formatMysqlAddress(address);
   const started = performance.now();
   const socket = await dialMysql(address, timeoutMs);
+  if (options.proxyHeader !== undefined) socket.write(options.proxyHeader);
   const channel = new HandshakeChannel(socket, where);
   const left = Math.max(1, timeoutMs - (performance.now() - started));
   const timer = setTimeout(() => channel.fail(new MysqlTimeoutError(where, 'handshake', timeoutMs)), left);
