@@ -7,6 +7,7 @@ export {
   type DatabaseConfig,
   DatabaseSchema,
   type EngineConfig,
+  EngineConfigSchema,
   type GatehouseConfig,
   GatehouseConfigSchema,
   type ProxyConfig,
