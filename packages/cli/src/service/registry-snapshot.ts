@@ -6,12 +6,27 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@gatehouse/auth';
 import { z } from 'zod';
 
+const BackendRowSchema = z.object({
+  uri: z.string(),
+  role: z.string(),
+  health: z.string(),
+  healthMessage: z.string().optional(),
+  serverVersion: z.string(),
+  readOnly: z.boolean().optional(),
+  lagSeconds: z.number().nullable().optional(),
+  galeraState: z.string().optional(),
+  weight: z.number(),
+});
+
 const EngineRowSchema = z.strictObject({
   engineId: z.string(),
   health: z.enum(['healthy', 'unhealthy', 'unknown']),
   serverVersion: z.string(),
   labels: z.record(z.string(), z.string()),
+  /** The engine's monitor view of each backend (engines from before backends send none). */
+  backends: z.array(BackendRowSchema).optional(),
 });
+export type BackendRow = z.infer<typeof BackendRowSchema>;
 
 export const RegistrySnapshotSchema = z.strictObject({
   proxyId: z.string(),
@@ -67,16 +82,21 @@ export interface DatabaseRow {
   readonly serverVersion: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly engines: readonly { engineId: string; health: string; proxyId: string }[];
+  /** Each backend as each engine's monitor sees it. */
+  readonly backends: readonly (BackendRow & { engineId: string })[];
 }
 
 /** Merges every proxy's view into one row per database. */
 export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): DatabaseRow[] {
-  const rows = new Map<string, { labels: Record<string, string>; versions: string[]; engines: DatabaseRow['engines'][number][] }>();
+  const rows = new Map<
+    string,
+    { labels: Record<string, string>; versions: string[]; engines: DatabaseRow['engines'][number][]; backends: DatabaseRow['backends'][number][] }
+  >();
   for (const snapshot of snapshots) {
     for (const db of snapshot.databases) {
       let row = rows.get(db.name);
       if (!row) {
-        row = { labels: {}, versions: [], engines: [] };
+        row = { labels: {}, versions: [], engines: [], backends: [] };
         rows.set(db.name, row);
       }
       for (const e of db.engines) {
@@ -84,6 +104,7 @@ export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): Data
         if (e.serverVersion) row.versions.push(e.serverVersion);
         if (!row.engines.some((x) => x.engineId === e.engineId)) {
           row.engines.push({ engineId: e.engineId, health: e.health, proxyId: snapshot.proxyId });
+          for (const b of e.backends ?? []) row.backends.push({ ...b, engineId: e.engineId });
         }
       }
     }
@@ -96,6 +117,13 @@ export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): Data
         : row.engines.some((e) => e.health === 'unhealthy')
           ? 'unhealthy'
           : 'unknown';
-      return { name, health, serverVersion: [...new Set(row.versions)].join(', '), labels: row.labels, engines: row.engines };
+      return {
+        name,
+        health,
+        serverVersion: [...new Set(row.versions)].join(', '),
+        labels: row.labels,
+        engines: row.engines,
+        backends: row.backends,
+      };
     });
 }

@@ -58,37 +58,35 @@ export function queryRows(upstream: UpstreamConnection, sql: string, timeoutMs: 
     };
     const onPacket = (payload: Buffer): void => {
       if (phase === 'head') {
-        if (payload[0] === PacketHeader.Ok) return finish(undefined);
-        if (payload[0] === PacketHeader.Err) {
+        if (payload[0] === PacketHeader.Ok) {
+          finish(undefined);
+        } else if (payload[0] === PacketHeader.Err) {
           const err = parseErrPacket(payload, capabilities);
           const errno = err.kind === 'err' ? err.errno : 0;
           const message = err.kind === 'err' ? err.message : 'progress report';
-          return finish(new MonitorQueryError(errno, `${sql}: ${message}`));
+          finish(new MonitorQueryError(errno, `${sql}: ${message}`));
+        } else {
+          reader.reset(payload);
+          columnCount = reader.lenencInt();
+          reader.release();
+          phase = 'columns';
         }
-        reader.reset(payload);
-        columnCount = reader.lenencInt();
-        reader.release();
-        phase = 'columns';
-        return;
-      }
-      if (phase === 'columns') {
+      } else if (phase === 'columns') {
         if (columns.length < columnCount) {
           columns.push(columnName(payload, reader));
           if (columns.length === columnCount && deprecateEof) phase = 'rows';
-          return;
-        }
-        phase = 'rows'; // the EOF after the column definitions
-        return;
+        } else phase = 'rows'; // the EOF after the column definitions
+      } else if (deprecateEof ? payload[0] === PacketHeader.Eof : isEof(payload)) {
+        finish(undefined);
+      } else if (payload[0] === PacketHeader.Err) {
+        finish(new MonitorQueryError(0, `${sql}: error in the rows`));
+      } else {
+        const row: Record<string, string | null> = {};
+        reader.reset(payload);
+        for (const name of columns) row[name] = reader.lenencStringOrNull();
+        reader.release();
+        rows.push(row);
       }
-      if (deprecateEof ? payload[0] === PacketHeader.Eof : isEof(payload)) {
-        return finish(undefined);
-      }
-      if (payload[0] === PacketHeader.Err) return finish(new MonitorQueryError(0, `${sql}: error in the rows`));
-      const row: Record<string, string | null> = {};
-      reader.reset(payload);
-      for (const name of columns) row[name] = reader.lenencStringOrNull();
-      reader.release();
-      rows.push(row);
     };
     const onData = (chunk: Buffer): void => {
       try {
