@@ -12,6 +12,8 @@ export const REQUIRED_PROGRAMS = [
   { names: ['mariadb-install-db', 'mysql_install_db'], pkg: 'mariadb-server' },
   { names: ['mariadb', 'mysql'], pkg: 'mariadb-client' },
   { names: ['openssl'], pkg: 'openssl' },
+  // systemd socket activation of the proxy is tested through systemd-socket-activate.
+  { names: ['systemd-socket-activate'], pkg: 'systemd' },
 ];
 
 export function findProgram(names) {
