@@ -46,7 +46,15 @@ export const DatabaseTlsSchema = z.strictObject({
 
 export const DatabaseAuthSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('x509') }),
-  z.strictObject({ mode: z.literal('password'), credentials: z.record(z.string().min(1), credential) }),
+  z.strictObject({
+    mode: z.literal('password'),
+    credentials: z.record(z.string().min(1), credential),
+    /**
+     * The server's RSA public key (PEM), for caching_sha2_password / sha256_password full auth
+     * without TLS. Without it the key is asked of the server, which trusts the network path.
+     */
+    server_public_key_file: z.string().min(1).optional(),
+  }),
 ]);
 
 const databaseUri = z

@@ -21,3 +21,4 @@ export {
   startFakeMysqlServer,
 } from './fake-mysql-server.js';
 export { makeAuditEvent } from './audit-events.js';
+export { fakeServerRsaKeys } from './fake-mysql-auth.js';

@@ -12,7 +12,7 @@ import {
   type UpstreamConnection,
 } from '@gatehouse/common';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';
-import { buildTls, parseDatabaseAddress, readPassword } from '../session/upstream-options.js';
+import { buildTls, parseDatabaseAddress, readPassword, readServerPublicKey } from '../session/upstream-options.js';
 import { type MonitorRow, MonitorQueryError, queryRows } from './monitor-query.js';
 import { localProxyHeader } from './proxy-header.js';
 
@@ -77,13 +77,14 @@ export async function checkBackend(
   try {
     const notAfter = new Date(Date.now() + (options.certTtlMs ?? 3_600_000));
     const input = { database: db, signer: options.signer, auth: { dbUser: monitorUser, identity: { notAfter } } };
-    const [password, tls] = await Promise.all([readPassword(input), buildTls(input)]);
+    const [password, tls, serverPublicKey] = await Promise.all([readPassword(input), buildTls(input), readServerPublicKey(input)]);
     upstream = await connectUpstream({
       ...base,
       address,
       user: monitorUser,
       password,
       tls,
+      ...(serverPublicKey !== undefined ? { serverPublicKey } : {}),
       attributes: new Map([['program_name', 'gatehouse-monitor']]),
     });
     return { ...reachable, ...(await readRole(upstream, options.timeoutMs)) };

@@ -86,6 +86,22 @@ export async function readPassword(input: LoginSecretsInput): Promise<string> {
   }
 }
 
+/** The pinned RSA key for password logins without TLS (auth.server_public_key_file). */
+export async function readServerPublicKey(input: LoginSecretsInput): Promise<string | undefined> {
+  const { database } = input;
+  if (database.auth.mode !== 'password' || database.auth.server_public_key_file === undefined) return undefined;
+  const file = database.auth.server_public_key_file;
+  try {
+    return await (input.readText ?? defaultReadText)(file);
+  } catch (err) {
+    throw new EngineError(
+      'GH_ERR_ENGINE_CREDENTIALS',
+      `database '${database.name}' cannot read auth.server_public_key_file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      ServerError.AccessDenied,
+    );
+  }
+}
+
 export async function buildTls(input: LoginSecretsInput): Promise<UpstreamTlsOptions> {
   const { database, auth } = input;
   const tls = database.tls;
@@ -145,11 +161,12 @@ export async function buildUpstreamOptions(
   const attributes = new Map<string, string>(Object.entries(header.connectionAttributes));
   attributes.set('_gatehouse_user', auth.identity.user);
   attributes.set('_gatehouse_session', sessionId);
-  const [password, tls] = await Promise.all([readPassword(input), buildTls(input)]);
+  const [password, tls, serverPublicKey] = await Promise.all([readPassword(input), buildTls(input), readServerPublicKey(input)]);
   return {
     address,
     user: auth.dbUser,
     password,
+    ...(serverPublicKey !== undefined ? { serverPublicKey } : {}),
     ...(auth.dbName.length > 0 ? { database: auth.dbName } : {}),
     tls,
     capabilities,
