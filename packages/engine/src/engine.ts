@@ -17,9 +17,10 @@ import { closeUnavailableSessions, type RoutedSession } from './backends/unavail
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
-import { renderBackendMetrics } from './diag/backend-metrics.js';
+import { renderBackendMetrics, renderHookMetrics } from './diag/backend-metrics.js';
 import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
+import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
@@ -66,8 +67,22 @@ export interface Engine {
   setDatabases(databases: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]>;
   /** Turns query and statement audit events on or off, for live sessions too. */
   setQueryEvents(on: boolean): void;
+  /** Re-imports the connection hooks (SIGHUP); a module that fails to load keeps the old ones. */
+  setHooks(files: readonly string[]): Promise<void>;
+  readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
   close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+/** Open sessions per "db\u0000backend uri", for the per-backend gauges. */
+function countSessionsByBackend(sessions: Iterable<SessionHandle>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of sessions) {
+    if (s.backend === undefined) continue;
+    const key = `${s.dbService}\u0000${s.backend.uri}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 function splitHostPort(text: string): { host: string; port: number } {
@@ -92,6 +107,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     sessionsStarted: 0,
   };
   const sessions = new Set<SessionHandle>();
+  const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
@@ -122,6 +138,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       counters: metrics.counters,
       log,
       backends: () => infoByName.get(database.name)?.backends ?? [],
+      hooks,
     });
     sessions.add(handle);
     metrics.sessionsOpen++;
@@ -175,7 +192,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel.state}` };
         return { ready: true };
       },
-      metrics: () => renderMetrics(metrics, health.current()) + renderBackendMetrics(health.current()),
+      metrics: () =>
+        renderMetrics(metrics, health.current()) + renderBackendMetrics(health.current(), countSessionsByBackend(sessions)) + renderHookMetrics(hooks.counters),
     });
     const address = diag.server.address();
     if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;
@@ -198,6 +216,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     setQueryEvents(on) {
       switches.queryEvents = on;
     },
+    setHooks: (files) => hooks.reload(files),
+    hooks,
     metrics,
     async close(closeOptions = {}) {
       closing = true;
@@ -225,6 +245,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ]);
       clearTimeout(timer);
       health.stop();
+      await hooks.close();
       tunnel?.close();
       await diag?.close();
       await cluster.close();

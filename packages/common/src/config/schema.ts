@@ -154,6 +154,10 @@ export const EngineConfigSchema = z.strictObject({
   join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
   diag_listen: hostPort.default('127.0.0.1:3082'),
   health_check_interval: duration.default(15_000),
+  /** ES modules with connection hooks (docs/hooks.md), run in order; re-imported on SIGHUP. */
+  hooks: z.array(z.string().min(1)).max(32).default([]),
+  /** The budget of one hook call; a hook that runs over it denies the session. */
+  hook_timeout: duration.default(250),
   databases: z
     .array(DatabaseSchema)
     .default([])

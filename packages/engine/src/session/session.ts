@@ -20,11 +20,13 @@ import {
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
+import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { connectBackend } from './connect-backend.js';
 import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
+import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
@@ -52,6 +54,8 @@ export interface SessionDeps {
   readonly commandPrefixLimit?: number;
   /** The monitor's latest view of the database's backends; default: the config's, unknown. */
   readonly backends?: () => readonly BackendInfo[];
+  /** Connection hooks (engine.hooks). */
+  readonly hooks?: HookRunner;
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
@@ -165,6 +169,7 @@ async function logIn(
   let backend: BackendInfo;
   let tried = deps.database.uri;
   try {
+    if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
     auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
@@ -189,9 +194,16 @@ async function logIn(
       },
       header.sessionId,
     );
+    const backends =
+      deps.backends?.() ??
+      deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' }));
+    const chosen = deps.hooks?.active
+      ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
+      : undefined;
     ({ upstream, backend } = await connectBackend({
       database: deps.database,
-      backends: deps.backends?.() ?? deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' })),
+      backends,
+      chosen,
       auth,
       header,
       options,
@@ -218,6 +230,7 @@ async function logIn(
     return undefined;
   }
   session.threadId = upstream.connectionId;
+  if (deps.database.backends.length > 1) session.backend = backend.uri;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
   log.info(

@@ -30,10 +30,15 @@ export interface ReplicationFixture {
   uri(server: MariaDb): string;
   /** A database config over the given servers (default all), with the given extra keys. */
   database(extra?: Record<string, unknown>, servers?: readonly MariaDb[]): ReturnType<typeof DatabaseSchema.parse>;
-  /** An engine serving `database`; closed after the test. */
-  startEngine(t: TestContext, database: ReturnType<typeof DatabaseSchema.parse>): Promise<Engine>;
+  /** An engine serving `database` (with `engine` keys such as hooks); closed after the test. */
+  startEngine(t: TestContext, database: ReturnType<typeof DatabaseSchema.parse>, engine?: Record<string, unknown>): Promise<Engine>;
   /** Opens a session through `engine` with a certificate for `user`. */
-  open(t: TestContext, engine: Engine, user: string, options?: { dbRole?: string; clientHost?: string }): Promise<Session>;
+  open(
+    t: TestContext,
+    engine: Engine,
+    user: string,
+    options?: { dbRole?: string; clientHost?: string; attributes?: Record<string, string> },
+  ): Promise<Session>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +79,7 @@ export async function startReplicationFixture(options: { replicas?: number; args
   cluster.setRoles([
     makeRole('app', { allow: { db_labels: { env: 'test' }, db_users: [APP_USER], db_names: [SCHEMA] } }),
   ]);
-  cluster.setUsers(['alice', 'bob', ...Array.from({ length: 40 }, (_, i) => `user${i}`)].map((u) => makeUser(u, ['app'])));
+  cluster.setUsers(['alice', 'bob', 'carol', 'dave', ...Array.from({ length: 40 }, (_, i) => `user${i}`)].map((u) => makeUser(u, ['app'])));
   const uri = (server: MariaDb): string => `${server.host}:${server.port}`;
   let sessions = 0;
 
@@ -100,8 +105,8 @@ export async function startReplicationFixture(options: { replicas?: number; args
         ...extra,
       });
     },
-    async startEngine(t, database) {
-      const config = EngineConfigSchema.parse({ name: 'engine-test', health_check_interval: '1h', databases: [] });
+    async startEngine(t, database, extra = {}) {
+      const config = EngineConfigSchema.parse({ name: 'engine-test', health_check_interval: '1h', databases: [], ...extra });
       const engine = await createEngine({
         config: { ...config, databases: [database] },
         log: pino({ level: 'silent' }),
@@ -129,7 +134,7 @@ export async function startReplicationFixture(options: { replicas?: number; args
         route: { dbService: SERVICE, dbUser: APP_USER, dbName: SCHEMA },
         capabilities: CLIENT_CAPS,
         mariadbCapabilities: 0,
-        connectionAttributes: { program_name: 'backends-test' },
+        connectionAttributes: o.attributes ?? { program_name: 'backends-test' },
         extensions: { proxyId: 'proxy-test', charset: 45, maxPacketSize: 16 * 1024 * 1024 },
         clientCertChain: [cert],
       };
