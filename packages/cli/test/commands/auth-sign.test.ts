@@ -137,8 +137,8 @@ test('auth sign --db-role puts the backend role in the identity extension; a bad
   const { stdout: der } = await run('openssl', ['x509', '-in', `${prefix}.crt`, '-outform', 'DER'], { encoding: 'buffer' });
   const identity = await verifyIdentity([new Uint8Array(der)], { trusted: [{ certificate: userCa }] });
   assert.deepEqual(identity.route, { dbService: 'shop', dbRole: 'replica' });
-  const bad = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'shop', '--db-role', 'leader', '--out', join(dir, 'x')], { env });
+  const bad = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'shop', '--db-role', 'leader', '--out', join(dir, 'bad-role')], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--db-role must be primary or replica, not 'leader'/);
-  assert.equal(await exists(join(dir, 'x.crt')), false);
+  assert.equal(await exists(join(dir, 'bad-role.crt')), false);
 });
