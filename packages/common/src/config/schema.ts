@@ -57,6 +57,12 @@ export const DatabaseAuthSchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/**
+ * A duration, or the milliseconds it parses to: a database entry is sometimes parsed again
+ * from its own output (tests, tools), which must give the same entry.
+ */
+const durationOrMs = z.union([z.number().int().min(0), duration]);
+
 const databaseUri = z
   .string()
   .min(1)
@@ -76,7 +82,7 @@ export const BackendSchema = z.strictObject({
 export const RoutingSchema = z.strictObject({
   policy: z.enum(['primary', 'prefer_replica', 'any', 'consistent_hash']).default('primary'),
   /** prefer_replica and cert routes to replicas: a replica further behind than this is skipped. */
-  max_replica_lag: duration.default(30_000),
+  max_replica_lag: durationOrMs.default(30_000),
   /** consistent_hash: what picks the backend. */
   hash_on: z.enum(['user', 'client_address']).default('user'),
   /** Close a backend's sessions with an ERR when it goes down or changes role. */
@@ -85,8 +91,8 @@ export const RoutingSchema = z.strictObject({
 
 export const MonitorSchema = z.strictObject({
   /** Default: engine.health_check_interval. */
-  interval: duration.optional(),
-  timeout: duration.default(5_000),
+  interval: durationOrMs.optional(),
+  timeout: durationOrMs.default(5_000),
   /**
    * The db user the monitor logs in as to read @@read_only, replication and Galera state (same
    * auth mode as sessions). Without it the monitor only checks reachability and the version,
@@ -112,7 +118,8 @@ export const DatabaseSchema = z
     /** The version the proxy announces for this database; default what the primary reports. */
     server_version: z.string().min(1).max(200).optional(),
   })
-  .refine((db) => (db.uri === undefined) !== (db.backends === undefined), {
+  // Both are accepted only as the parsed form gives them (uri = the first backend's).
+  .refine((db) => (db.uri === undefined) !== (db.backends === undefined) || (db.uri !== undefined && db.uri === db.backends?.[0]?.uri), {
     message: 'set exactly one of uri or backends',
     path: ['uri'],
   })

@@ -59,3 +59,11 @@ const rejected: Array<[string, Record<string, unknown>, RegExp]> = [
 for (const [what, db, message] of rejected) {
   test(`databases reject ${what}, naming the path`, () => assert.match(configError(databases(db)), message));
 }
+
+test('a parsed database entry parses again to itself', () => {
+  const [db] = parseConfig(
+    databases({ backends: [{ uri: 'db1:3306' }, { uri: 'db2:3306', weight: 2 }], routing: { max_replica_lag: '5s' }, monitor: { interval: '2s' } }),
+  ).engine.databases;
+  const [again] = parseConfig({ engine: { databases: [db] } }).engine.databases;
+  assert.deepEqual(again, db);
+});
