@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { parseErrPacket } from '@gatehouse/common';
 import { CLIENT_CAPS } from '../session/session-fixture.js';
 import { SCHEMA, scalar, startReplicationFixture } from './replication-fixture.js';
@@ -20,6 +20,15 @@ test('routing over a real primary and two replicas', async (t) => {
   const f = await startReplicationFixture({ replicas: 2 });
   t.after(() => f.stop());
   const [primary, replica1, replica2] = f.servers;
+  /** Stops both replicas' SQL threads until the end of the subtest `t`. */
+  const stopReplication = async (t: TestContext): Promise<void> => {
+    await replica1!.sql('STOP SLAVE SQL_THREAD');
+    await replica2!.sql('STOP SLAVE SQL_THREAD');
+    t.after(async () => {
+      await replica1!.sql('START SLAVE SQL_THREAD');
+      await replica2!.sql('START SLAVE SQL_THREAD');
+    });
+  };
 
   await t.test('the monitor reads each backend: role, read_only, lag and version', async (t) => {
     const engine = await f.startEngine(t, f.database());
@@ -56,12 +65,7 @@ test('routing over a real primary and two replicas', async (t) => {
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) seen.add(await serverId(await f.open(t, engine, 'alice')));
     assert.ok(!seen.has('1'), `a session went to the primary: ${[...seen].join(',')}`);
-    await replica1!.sql('STOP SLAVE SQL_THREAD');
-    await replica2!.sql('STOP SLAVE SQL_THREAD');
-    t.after(async () => {
-      await replica1!.sql('START SLAVE SQL_THREAD');
-      await replica2!.sql('START SLAVE SQL_THREAD');
-    });
+    await stopReplication(t);
     await engine.checkHealth();
     assert.deepEqual(
       engine.databases()[0]?.backends?.map((b) => b.lagSeconds),
@@ -79,12 +83,7 @@ test('routing over a real primary and two replicas', async (t) => {
     const engine = await f.startEngine(t, f.database({ routing: { policy: 'primary' } }));
     const s = await f.open(t, engine, 'alice', { dbRole: 'replica' });
     assert.notEqual(await serverId(s), '1');
-    await replica1!.sql('STOP SLAVE SQL_THREAD');
-    await replica2!.sql('STOP SLAVE SQL_THREAD');
-    t.after(async () => {
-      await replica1!.sql('START SLAVE SQL_THREAD');
-      await replica2!.sql('START SLAVE SQL_THREAD');
-    });
+    await stopReplication(t);
     await engine.checkHealth();
     const refused = await f.open(t, engine, 'alice', { dbRole: 'replica' });
     const err = parseErrPacket(refused.login, CLIENT_CAPS);
