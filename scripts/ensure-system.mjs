@@ -14,6 +14,8 @@ export const REQUIRED_PROGRAMS = [
   { names: ['openssl'], pkg: 'openssl' },
   // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
   { names: ['chromium'], pkg: 'chromium' },
+  // systemd socket activation of the proxy is tested through systemd-socket-activate.
+  { names: ['systemd-socket-activate'], pkg: 'systemd' },
 ];
 
 export function findProgram(names) {

@@ -62,6 +62,10 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_CAPABILITY_MISMATCH: 'The database lacks a wire-format capability the client negotiated (DEPRECATE_EOF, SESSION_TRACK, …), so the legs cannot agree.',
   GH_ERR_ENGINE_CREDENTIALS: 'A password-mode database has no credential for the db user, or its password_env / password_file cannot be read.',
   GH_ERR_ENGINE_CLUSTER: 'The engine cannot read the cluster state (user CAs, roles, locks) or get a db-client certificate from the auth part.',
+  GH_ERR_ENGINE_MONITOR: 'A query of the backend monitor (@@read_only, replication or Galera status) failed; the backend is reported with what could be read.',
+  GH_ERR_ENGINE_NO_BACKEND: 'No backend of a database fits the routing policy or the certificate\'s --db-role (all down, no primary, replicas too far behind); the message says which.',
+  GH_ERR_ENGINE_HOOK_DENIED: 'A connection hook (engine.hooks) denied the session; the message is the hook\'s.',
+  GH_ERR_ENGINE_HOOK_FAILED: 'A connection hook threw, returned something that is not a hook result, or ran over engine.hook_timeout; the session is denied and the failure counted.',
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
   GH_ERR_ENGINE_SESSION_CLOSED: 'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long or the client sent a malformed packet; the message says which.',
   // proxy front door, join and renewal

@@ -16,11 +16,14 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { EngineMysqlError } from './errors.js';
+import { closeUnavailableSessions, type RoutedSession } from './backends/unavailable.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
+import { renderBackendMetrics, renderHookMetrics } from './diag/backend-metrics.js';
 import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
+import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
@@ -67,8 +70,22 @@ export interface Engine {
   setDatabases(databases: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]>;
   /** Turns query and statement audit events on or off, for live sessions too. */
   setQueryEvents(on: boolean): void;
+  /** Re-imports the connection hooks (SIGHUP); a module that fails to load keeps the old ones. */
+  setHooks(files: readonly string[]): Promise<void>;
+  readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
   close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+/** Open sessions per "db\u0000backend uri", for the per-backend gauges. */
+function countSessionsByBackend(sessions: Iterable<SessionHandle>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of sessions) {
+    if (s.backend === undefined) continue;
+    const key = `${s.dbService}\u0000${s.backend.uri}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 function splitHostPort(text: string): { host: string; port: number } {
@@ -94,9 +111,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     sessionsStarted: 0,
   };
   const sessions = new Set<SessionHandle>();
+  const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
+  const closedForBackend = new WeakSet<RoutedSession>();
+  let infoByName = new Map<string, DatabaseInfo>();
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
@@ -123,6 +143,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       counters: metrics.counters,
       upstreamTls: metrics.upstreamTls,
       log,
+      backends: () => infoByName.get(database.name)?.backends ?? [],
+      hooks,
     });
     sessions.add(handle);
     metrics.sessionsOpen++;
@@ -137,8 +159,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     databases: config.databases,
     intervalMs: config.health_check_interval,
     log,
-    onUpdate: (infos) => tunnel?.updateDatabases(infos),
+    signer,
+    onUpdate: (infos) => {
+      infoByName = new Map(infos.map((i) => [i.name, i]));
+      closeUnavailableSessions(sessions, infos, byName, closedForBackend);
+      tunnel?.updateDatabases(infos);
+    },
   });
+  infoByName = new Map(health.current().map((i) => [i.name, i]));
 
   const { getCredentials, connectInProcess } = options;
   if (getCredentials !== undefined || connectInProcess !== undefined) {
@@ -182,7 +210,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel.state}` };
         return { ready: true };
       },
-      metrics: () => renderMetrics(metrics, health.current(), cluster.auditMetrics?.()),
+      metrics: () =>
+        renderMetrics(metrics, health.current(), cluster.auditMetrics?.()) +
+        renderBackendMetrics(health.current(), countSessionsByBackend(sessions)) +
+        renderHookMetrics(hooks.counters),
     });
     const address = diag.server.address();
     if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;
@@ -205,6 +236,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     setQueryEvents(on) {
       switches.queryEvents = on;
     },
+    setHooks: (files) => hooks.reload(files),
+    hooks,
     metrics,
     async close(closeOptions = {}) {
       closing = true;
@@ -232,6 +265,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ]);
       clearTimeout(timer);
       health.stop();
+      await hooks.close();
       tunnel?.close();
       await diag?.close();
       await cluster.close();

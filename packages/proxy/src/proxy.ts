@@ -12,6 +12,7 @@ import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
 import type { LiveConnection } from './front-door/session-context.js';
+import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
 import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
@@ -173,9 +174,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
   });
 
-  const mysqlWanted = splitHostPort(config.mysql_listen);
   const webWanted = splitHostPort(config.web_listen);
-  const mysqlBound = await listener.listen(mysqlWanted.host, mysqlWanted.port);
+  // With systemd socket activation the unit's ListenStream= decides the address, not mysql_listen.
+  const activated = pickMysqlSocket(readActivatedSockets());
+  const configured = splitHostPort(config.mysql_listen);
+  const mysqlBound =
+    activated === undefined ? await listener.listen(configured.host, configured.port) : await listener.listenOnFd(activated.fd);
+  const mysqlWanted = activated === undefined ? configured : { host: mysqlBound.address, port: mysqlBound.port };
   try {
     await web.listen({ host: webWanted.host, port: webWanted.port });
   } catch (err) {
@@ -184,7 +189,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     throw err;
   }
   const webBound = web.server.address() as { port: number };
-  log.info({ proxyId, mysql: `${mysqlWanted.host}:${mysqlBound.port}`, web: `${webWanted.host}:${webBound.port}` }, 'proxy listening');
+  log.info(
+    {
+      proxyId,
+      mysql: `${mysqlWanted.host}:${mysqlBound.port}`,
+      web: `${webWanted.host}:${webBound.port}`,
+      ...(activated !== undefined ? { socketActivation: { fd: activated.fd, name: activated.name } } : {}),
+    },
+    'proxy listening',
+  );
 
   return {
     proxyId,

@@ -3,11 +3,12 @@
 //   single: auth + proxy + engine in one process (the embedded default);
 //   split:  auth + proxy in one process, each engine in its own, joined with a token.
 import type { ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { connect } from 'node:tls';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { findExecutable, findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
 import { waitFor } from './wait.js';
 
@@ -21,6 +22,11 @@ export interface ClusterOptions {
   readonly dbService?: string;
   /** audit.spool_sync of every process that runs an engine (default: the config's default). */
   readonly spoolSync?: 'none' | 'batch' | 'always';
+  /**
+   * Single shape: start gatehouse under systemd-socket-activate, which binds the MySQL port and
+   * passes it as fd 3 (LISTEN_FDS); mysql_listen then names a port nobody binds.
+   */
+  readonly socketActivation?: boolean;
 }
 
 export interface UserCerts {
@@ -153,6 +159,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   );
 
   const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
+  const listenPort = options.socketActivation ? await findFreePort() : mysqlPort;
   const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
   const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
@@ -160,7 +167,7 @@ log: { level: info }
 auth: { enabled: true }
 proxy:
   enabled: true
-  mysql_listen: 127.0.0.1:${mysqlPort}
+  mysql_listen: 127.0.0.1:${listenPort}
   web_listen: 127.0.0.1:${webPort}
   public_addr: ${yamlList(['localhost', '127.0.0.1'])}
   limits: { handshake_timeout: 5s }
@@ -176,8 +183,9 @@ engine:
 `;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
+  const wrapper = options.socketActivation ? socketActivationWrapper(mysqlPort) : [];
   const start = (configFile: string, diagPort?: number): RunningProcess => ({
-    ...startGatehouse(configFile),
+    ...startGatehouse(configFile, wrapper),
     configFile,
     ...(diagPort === undefined ? {} : { diagPort }),
   });
@@ -192,6 +200,8 @@ engine:
 ${databasesYaml}`,
     );
     processes.proxy = start(configFile, diagPort);
+    // systemd-socket-activate starts its program on the first connection, as systemd does.
+    if (options.socketActivation) await readGreeting(mysqlPort);
   } else {
     const configFile = join(root, 'proxy.yaml');
     writeFileSync(configFile, proxyYaml(false));
@@ -339,6 +349,30 @@ ${databasesYaml}`,
       await db.stop();
     },
   };
+}
+
+function socketActivationWrapper(port: number): string[] {
+  const program = findExecutable(['systemd-socket-activate']);
+  if (!program) throw new Error("systemd-socket-activate is not installed: run 'apt-get install -y systemd' (npm test does this when run as root)");
+  return [program, '--listen', `127.0.0.1:${port}`, '--fdname=mysql'];
+}
+
+/**
+ * Connects and waits for the first bytes (the greeting), then hangs up; retries while nothing
+ * listens yet (systemd-socket-activate binds the port a moment after it is spawned).
+ */
+async function readGreeting(port: number): Promise<void> {
+  await waitFor(`a greeting on port ${port}`, () =>
+    new Promise<true | undefined>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.once('data', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(undefined));
+      socket.once('close', () => resolve(undefined));
+    }),
+  60_000);
 }
 
 /** Whether something completes a TLS handshake on the port (the proxy's web listener is up). */

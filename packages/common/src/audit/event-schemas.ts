@@ -24,6 +24,10 @@ export const sessionStartEventSchema = z
     thread_id: z.int().min(0).max(0xffff_ffff).optional(),
     /** Connection attributes the client sent (`_program_name`, `_client_version`, …). */
     client_attributes: z.record(z.string().max(256), z.string().max(1024)),
+    /** The backend of a database cluster the session was routed to. */
+    backend: z.string().max(1024).optional(),
+    /** Fields added by connection hooks (docs/hooks.md). */
+    hook_fields: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
     error: auditErrorSchema.optional(),
   })
   .refine((e) => e.success === (e.code === AUDIT_EVENT_CODES['db.session.start'].ok), {

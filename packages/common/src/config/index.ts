@@ -3,10 +3,13 @@ export { formatIssues, loadConfig, parseConfig } from './load.js';
 export {
   type AuditConfig,
   AuditConfigSchema,
+  type BackendConfig,
   type DatabaseConfig,
   DatabaseSchema,
   type EngineConfig,
+  EngineConfigSchema,
   type GatehouseConfig,
   GatehouseConfigSchema,
   type ProxyConfig,
+  type RoutingPolicy,
 } from './schema.js';

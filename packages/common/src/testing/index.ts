@@ -8,6 +8,7 @@ export {
   type StartMariaDbOptions,
   startMariaDb,
 } from './mariadb.js';
+export { type ReplicationSet, type StartReplicationOptions, startMariaDbReplication } from './mariadb-replication.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
 export * from './mysql-packet-builder.js';
 export { createSeededRandom, type SeededRandom } from './seeded-random.js';
@@ -20,3 +21,4 @@ export {
   startFakeMysqlServer,
 } from './fake-mysql-server.js';
 export { makeAuditEvent } from './audit-events.js';
+export { fakeServerRsaKeys } from './fake-mysql-auth.js';

@@ -25,6 +25,8 @@ export type { RequestResult, TunnelFrame, TunnelFrameKind } from './frames.js';
 export type { RequestHandler, TunnelReply, TunnelRequest } from './request-table.js';
 export {
   type DatabaseHealth,
+  type BackendInfo,
+  BackendInfoSchema,
   type DatabaseInfo,
   DatabaseInfoSchema,
   type EngineRegistration,

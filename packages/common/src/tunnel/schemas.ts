@@ -41,6 +41,23 @@ export interface StreamOpenHeader extends StreamOpenJson {
 export const DatabaseHealthSchema = z.enum(['healthy', 'unhealthy', 'unknown']);
 export type DatabaseHealth = z.infer<typeof DatabaseHealthSchema>;
 
+/** What the engine's monitor knows of one backend of a database (docs/architecture.md, "Database clusters"). */
+export const BackendInfoSchema = z.object({
+  uri: z.string().max(1024),
+  /** primary: writable; replica: read-only or replicating; unknown: no monitor login. */
+  role: z.enum(['primary', 'replica', 'unknown']),
+  health: DatabaseHealthSchema,
+  healthMessage: z.string().max(4096).optional(),
+  serverVersion: z.string().max(256),
+  readOnly: z.boolean().optional(),
+  /** Seconds_Behind_Master; null when replication is configured but not running. */
+  lagSeconds: z.number().nullable().optional(),
+  /** Galera's wsrep_local_state_comment, when the server is a Galera node. */
+  galeraState: z.string().max(64).optional(),
+  weight: z.number().int().min(1),
+});
+export type BackendInfo = z.infer<typeof BackendInfoSchema>;
+
 export const DatabaseInfoSchema = z.object({
   name,
   labels: z.record(z.string(), z.string()),
@@ -55,6 +72,8 @@ export const DatabaseInfoSchema = z.object({
   /** The TLS protocol and cipher the last health check negotiated (absent with tls mode disable). */
   tlsProtocol: z.string().max(64).optional(),
   tlsCipher: z.string().max(256).optional(),
+  /** Each backend as the monitor sees it (older engines send none). */
+  backends: z.array(BackendInfoSchema).max(64).optional(),
 });
 export type DatabaseInfo = z.infer<typeof DatabaseInfoSchema>;
 

@@ -8,6 +8,7 @@ import {
   type AuditSession,
   type AuditWriteGate,
   connectUpstream,
+  type BackendInfo,
   type DatabaseConfig,
   type ErrFields,
   isGatehouseError,
@@ -21,10 +22,13 @@ import {
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
+import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
+import { connectBackend } from './connect-backend.js';
 import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
+import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
@@ -54,6 +58,10 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+  /** The monitor's latest view of the database's backends; default: the config's, unknown. */
+  readonly backends?: () => readonly BackendInfo[];
+  /** Connection hooks (engine.hooks). */
+  readonly hooks?: HookRunner;
 }
 
 export interface UpstreamTlsCounters {
@@ -64,6 +72,9 @@ export interface UpstreamTlsCounters {
 /** A live session, for the engine's bookkeeping (drain, metrics). */
 export interface SessionHandle {
   readonly id: string;
+  readonly dbService: string;
+  /** The backend the session logged in to, once it has (for disconnect_unavailable). */
+  readonly backend: BackendInfo | undefined;
   /** Closes with an ERR that says why, after the current reply. */
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
@@ -88,6 +99,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const log = deps.log.child({ sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
+  let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -104,6 +116,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
         resolveDone();
         return;
       }
+      backend = loggedIn.backend;
       relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
@@ -115,6 +128,10 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
 
   return {
     id: sessionId,
+    dbService: deps.database.name,
+    get backend() {
+      return backend;
+    },
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
@@ -147,6 +164,7 @@ interface LoggedIn {
   readonly connectionId: number;
   readonly capabilities: number;
   readonly mariaDbCapabilities: number;
+  readonly backend: BackendInfo;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -159,7 +177,10 @@ async function logIn(
 ): Promise<LoggedIn | undefined> {
   let auth: Authorization;
   let upstream: UpstreamConnection;
+  let backend: BackendInfo;
+  let tried = deps.database.uri;
   try {
+    if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
     auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
@@ -184,7 +205,24 @@ async function logIn(
       },
       header.sessionId,
     );
-    upstream = await connectUpstream(options);
+    const backends =
+      deps.backends?.() ??
+      deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' }));
+    const chosen = deps.hooks?.active
+      ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
+      : undefined;
+    ({ upstream, backend } = await connectBackend({
+      database: deps.database,
+      backends,
+      chosen,
+      auth,
+      header,
+      options,
+      log,
+      onAttempt: (uri) => {
+        tried = uri;
+      },
+    }));
     try {
       checkCapabilities(header, upstream, deps.database.name);
     } catch (err) {
@@ -192,7 +230,7 @@ async function logIn(
       throw err;
     }
   } catch (err) {
-    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: tried });
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     deps.audit.onSessionStart(
       session,
@@ -203,12 +241,13 @@ async function logIn(
     return undefined;
   }
   session.threadId = upstream.connectionId;
+  if (deps.database.backends.length > 1) session.backend = backend.uri;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
   const tls = upstream.tlsSession;
   if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
   log.info(
-    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
+    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, backend: backend.uri, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
     'session started',
   );
   client.write(
@@ -224,6 +263,7 @@ async function logIn(
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
+    backend,
   };
 }
 

@@ -41,6 +41,13 @@ export class MysqlListener {
     return this.#server.address() as AddressInfo;
   }
 
+  /** Adopts a socket that is already bound and listening (systemd socket activation). */
+  async listenOnFd(fd: number): Promise<AddressInfo> {
+    this.#server.listen({ fd });
+    await once(this.#server, 'listening');
+    return this.#server.address() as AddressInfo;
+  }
+
   #accept(socket: Socket): void {
     const ctx = this.#ctx;
     ctx.metrics.connectionsAccepted++;

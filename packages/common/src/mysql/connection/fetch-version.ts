@@ -21,6 +21,8 @@ export interface FetchMysqlVersionOptions {
   readonly tls?: UpstreamTlsOptions;
   /** …unless this is set: then a server without TLS is reported as such (`tls` absent). */
   readonly tlsOptional?: boolean;
+  /** A PROXY protocol header written first (a server behind `proxy_protocol_networks`). */
+  readonly proxyHeader?: Buffer;
 }
 
 export interface MysqlVersionInfo {
@@ -38,6 +40,7 @@ export async function fetchMysqlVersion(address: MysqlAddress, options: FetchMys
   const where = formatMysqlAddress(address);
   const started = performance.now();
   const socket = await dialMysql(address, timeoutMs);
+  if (options.proxyHeader !== undefined) socket.write(options.proxyHeader);
   const channel = new HandshakeChannel(socket, where);
   const left = Math.max(1, timeoutMs - (performance.now() - started));
   const timer = setTimeout(() => channel.fail(new MysqlTimeoutError(where, 'handshake', timeoutMs)), left);

@@ -67,6 +67,8 @@ export interface ConnectUpstreamOptions {
   readonly timeoutMs?: number;
   /** A pinned RSA public key for caching_sha2_password/sha256_password over plaintext. */
   readonly serverPublicKey?: string | Buffer;
+  /** A PROXY protocol header written before anything else, for a server behind `proxy_protocol_networks`. */
+  readonly proxyHeader?: Buffer;
   readonly log?: Logger;
 }
 
@@ -114,6 +116,7 @@ export async function connectUpstream(options: ConnectUpstreamOptions): Promise<
   const where = formatMysqlAddress(options.address);
   const started = Date.now();
   const socket = await dialMysql(options.address, timeoutMs);
+  if (options.proxyHeader !== undefined) socket.write(options.proxyHeader);
   const channel = new HandshakeChannel(socket, where);
   let phase: 'handshake' | 'login' = 'handshake';
   const timer = setTimeout(() => channel.fail(new MysqlTimeoutError(where, phase, timeoutMs)), Math.max(1, timeoutMs - (Date.now() - started)));
