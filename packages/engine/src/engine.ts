@@ -9,8 +9,8 @@ import {
   type DatabaseInfo,
   type EngineConfig,
   type InMemoryTunnelEnd,
-  ServerError,
 } from '@gatehouse/common';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';

@@ -1,6 +1,7 @@
 // The engine's typed failures. Each carries the MySQL errno and SQLSTATE the client sees, so the
 // one place that answers the client (the session boundary) never has to guess.
-import { type ErrorCode, GatehouseError, type MysqlErrorCode } from '@gatehouse/common';
+import { type ErrorCode, GatehouseError } from '@gatehouse/common';
+import type { MysqlErrorCode } from '@gatehouse/mysql-protocol';
 
 /** MySQL codes the engine answers with beyond those in the wire area's ServerError table. */
 export const EngineMysqlError = {

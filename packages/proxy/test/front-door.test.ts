@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { findExecutable, startMariaDb } from '@gatehouse/common/testing';
-import { parseHandshakeV10 } from '@gatehouse/common';
+import { parseHandshakeV10 } from '@gatehouse/mysql-protocol';
 import mysql from 'mysql2/promise';
 import {
   connectRaw,

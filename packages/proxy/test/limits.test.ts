@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { serializeProxyHeaderV1, serializeProxyHeaderV2 } from '@gatehouse/common';
 import {
   Capability,
   parseErrPacket,
   parseHandshakeV10,
-  serializeProxyHeaderV1,
-  serializeProxyHeaderV2,
   serializeSslRequest,
   serializePacket,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import mysql from 'mysql2/promise';
 import { connectRaw, createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase, waitFor } from './proxy-kit.js';
 

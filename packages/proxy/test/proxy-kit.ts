@@ -15,20 +15,22 @@ import {
   type Store,
 } from '@gatehouse/auth';
 import {
-  connectUpstream,
   createLogger,
-  fetchMysqlVersion,
   type DatabaseInfo,
   type IncomingStream,
   type Logger,
   GatehouseConfigSchema,
-  serializeErrPacket,
-  serializeOkPacket,
-  serializePacket,
   type StreamOpenHeader,
   TUNNEL_PROTOCOL_VERSION,
   TunnelConnection,
 } from '@gatehouse/common';
+import {
+  connectUpstream,
+  fetchMysqlVersion,
+  serializeErrPacket,
+  serializeOkPacket,
+  serializePacket,
+} from '@gatehouse/mysql-protocol';
 import { WebSocket } from 'ws';
 import { type RunningProxy, startProxy } from '../src/index.js';
 

@@ -1,4 +1,4 @@
-import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress } from '@gatehouse/common';
+import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress } from '@gatehouse/mysql-protocol';
 import { type Command, UsageError } from '../command.js';
 import { resolveDataDir, resolveFormat, writeJson, writeListing } from '../output.js';
 import { readRegistrySnapshots, summarizeDatabases } from '../service/registry-snapshot.js';

@@ -2,12 +2,17 @@
 // over TLS or RSA) and mysql_native_password. MariaDB has no server side of caching_sha2, so
 // this is what client tests of that plugin run against.
 import { generateKeyPairSync, type KeyObject, privateDecrypt, constants as cryptoConstants } from 'node:crypto';
-import { AuthPluginName, CachingSha2 } from '../mysql/connection/auth/plugins.js';
-import { scrambleCachingSha2, scrambleNativePassword } from '../mysql/connection/auth/scramble.js';
-import { serializeAuthMoreData, serializeAuthSwitchRequest } from '../mysql/connection/auth-messages.js';
-import type { HandshakeResponse41 } from '../mysql/connection/handshake-response.js';
-import { effectiveAuthPlugin } from '../mysql/connection/handshake-response.js';
-import type { ServerHandshake } from '../mysql/connection/server-handshake.js';
+import {
+  AuthPluginName,
+  CachingSha2,
+  scrambleCachingSha2,
+  scrambleNativePassword,
+  serializeAuthMoreData,
+  serializeAuthSwitchRequest,
+  type HandshakeResponse41,
+  effectiveAuthPlugin,
+  type ServerHandshake,
+} from '@gatehouse/mysql-protocol';
 
 export type FakeAuthPlugin = typeof AuthPluginName.CachingSha2Password | typeof AuthPluginName.NativePassword;
 

@@ -1,11 +1,15 @@
 // Encodes the fake server's canned answers: OK, ERR, or a text result set of string columns.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset.html
-import { BufferWriter } from '../mysql/wire/buffer-writer.js';
-import { ColumnType, ServerStatus } from '../mysql/wire/constants.js';
-import { writeErrPacket } from '../mysql/wire/err-packet.js';
-import { writeEofPacket } from '../mysql/wire/generic-packets.js';
-import { writeOkPacket } from '../mysql/wire/ok-packet.js';
-import { beginPacket, finishPacket } from '../mysql/wire/packet-writer.js';
+import {
+  BufferWriter,
+  ColumnType,
+  ServerStatus,
+  writeErrPacket,
+  writeEofPacket,
+  writeOkPacket,
+  beginPacket,
+  finishPacket,
+} from '@gatehouse/mysql-protocol';
 
 export type FakeResponse =
   | { readonly kind: 'ok'; readonly affectedRows?: number; readonly lastInsertId?: number; readonly info?: string }

@@ -4,14 +4,17 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { TLSSocketOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { AuthPluginName } from '../mysql/connection/auth/plugins.js';
-import type { HandshakeResponse41 } from '../mysql/connection/handshake-response.js';
-import { ServerHandshake } from '../mysql/connection/server-handshake.js';
-import { Capability, hasCapability } from '../mysql/wire/capabilities.js';
-import { Command } from '../mysql/wire/constants.js';
-import { serializeErrPacket } from '../mysql/wire/err-packet.js';
-import { PacketParser } from '../mysql/wire/packet-parser.js';
-import { serializePacket } from '../mysql/wire/packet-writer.js';
+import {
+  AuthPluginName,
+  type HandshakeResponse41,
+  ServerHandshake,
+  Capability,
+  hasCapability,
+  Command,
+  serializeErrPacket,
+  PacketParser,
+  serializePacket,
+} from '@gatehouse/mysql-protocol';
 import { authenticateFake, type FakeAuthPlugin, type FakeAuthState, fakeServerRsaKeys } from './fake-mysql-auth.js';
 import { encodeFakeResponse, type FakeResponse } from './fake-mysql-results.js';
 

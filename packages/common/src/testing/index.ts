@@ -9,8 +9,18 @@ export {
   startMariaDb,
 } from './mariadb.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
-export * from './mysql-packet-builder.js';
-export { createSeededRandom, type SeededRandom } from './seeded-random.js';
+export {
+  buildPackets,
+  chunksOf,
+  createSeededRandom,
+  PacketBuilder,
+  packetBuilder,
+  type SeededRandom,
+  splitAt,
+  splitsEverywhere,
+} from '@gatehouse/mysql-protocol/testing';
+export { fakeServerRsaKeys } from './fake-mysql-auth.js';
+export { encodeFakeResponse } from './fake-mysql-results.js';
 export {
   FAKE_SERVER_CAPABILITIES,
   type FakeLogin,

@@ -1,4 +1,4 @@
-import { createSeededRandom } from '../../src/testing/seeded-random.js';
+import { createSeededRandom } from '../../src/testing/index.js';
 
 /** The test kit's seeded PRNG as a bare function, so fuzz failures replay from their seed. */
 export function createPrng(seed: number): () => number {

@@ -2,7 +2,8 @@
 // engine reads the store and the CAs directly, asks the PKI to sign, and appends audit events to
 // the store itself. State is re-read whenever the store's version changes (and the CAs on a timer).
 import { type Authorities, type AuditStore, issueDbClientCert, type Store } from '@gatehouse/auth';
-import { type BatchingSink, createBatchingSink, ServerError } from '@gatehouse/common';
+import { type BatchingSink, createBatchingSink } from '@gatehouse/common';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { EngineError } from '../errors.js';
 import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';

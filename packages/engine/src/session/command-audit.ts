@@ -1,18 +1,14 @@
 // Turns the commands a session forwards, and the outcomes the response tracker reports for them,
 // into audit events. Commands and replies stay in order, so a FIFO of pending records pairs them
 // up; a multi-result reply (CALL, multi-statement) folds into one outcome for its command.
-import type {
-  Audit,
-  AuditOutcome,
-  AuditSession,
-  AuditStatement,
-  AuditValue,
-  ClientCommand,
-  DecodedParam,
-  ErrFields,
-  ResponseOutcome,
-} from '@gatehouse/common';
-import { toJsonValue } from '@gatehouse/common';
+import type { Audit, AuditOutcome, AuditSession, AuditStatement, AuditValue } from '@gatehouse/common';
+import {
+  type ClientCommand,
+  type DecodedParam,
+  type ErrFields,
+  type ResponseOutcome,
+  toJsonValue,
+} from '@gatehouse/mysql-protocol';
 
 /** What the session must do when a command's reply ends well. */
 export type SessionEffect =

@@ -1,15 +1,14 @@
 // Turns whatever stopped a login (a denial, an unreachable database, a server's ERR) into the
 // ERR packet fields the client sees: a proper errno and SQLSTATE and a message a person can act on.
+import { IdentityError, isGatehouseError } from '@gatehouse/common';
 import {
   type ErrFields,
-  IdentityError,
-  isGatehouseError,
   MysqlConnectError,
   MysqlServerError,
   MysqlTimeoutError,
   MysqlTlsError,
   ServerError,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import { EngineError, EngineMysqlError } from '../errors.js';
 
 export interface LoginErrorContext {

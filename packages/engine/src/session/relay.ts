@@ -17,7 +17,7 @@ import {
   readTrackedCommand,
   serializeErrPacket,
   serializePacket,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';

@@ -6,17 +6,19 @@ import type { Duplex } from 'node:stream';
 import {
   type Audit,
   type AuditSession,
-  connectUpstream,
   type DatabaseConfig,
-  type ErrFields,
   isGatehouseError,
   type StreamOpenHeader,
+  type TunnelErrorPayload,
+} from '@gatehouse/common';
+import {
+  connectUpstream,
+  type ErrFields,
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
-  type TunnelErrorPayload,
   type UpstreamConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type Audit, type AuditEvent, type AuditSession, createAudit } from '@gatehouse/common';
 import {
-  type Audit,
-  type AuditEvent,
-  type AuditSession,
   ColumnType,
-  createAudit,
   createParamType,
   PreparedStatementRegistry,
   parseClientCommand,
@@ -14,7 +11,7 @@ import {
   serializeSchemaCommand,
   serializeStmtExecute,
   serializeStmtPrepare,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import { type AuditSwitches, CommandAudit } from '../../src/session/command-audit.js';
 
 const CAPS = 0x0020_0000 | 0x0000_0200; // CLIENT_PLUGIN_AUTH | CLIENT_PROTOCOL_41: no query attributes

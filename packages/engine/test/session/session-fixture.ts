@@ -3,14 +3,13 @@
 // way the proxy does.
 import type { TestContext } from 'node:test';
 import {
-  Capability,
   createAudit,
   type DatabaseConfig,
   DatabaseSchema,
-  PacketParser,
   type StreamOpenHeader,
   type TunnelStream,
 } from '@gatehouse/common';
+import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
 import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
 import pino from 'pino';
 import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';

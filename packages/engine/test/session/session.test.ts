@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AuditEvent } from '@gatehouse/common';
 import {
-  type AuditEvent,
   ColumnType,
   createParamType,
   parseErrPacket,
@@ -11,7 +11,7 @@ import {
   serializeShutdown,
   serializeStmtExecute,
   serializeStmtPrepare,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import { makeRole, makeUser } from './cluster-fixture.js';
 import { RawClient } from './raw-client.js';
 import { CLIENT_CAPS, createFixture, type Fixture } from './session-fixture.js';

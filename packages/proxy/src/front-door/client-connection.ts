@@ -5,17 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { type Identity, isGatehouseError, type StreamOpenHeader, type TunnelStream } from '@gatehouse/common';
 import {
   type HandshakeResponse41,
-  type Identity,
-  isGatehouseError,
   MysqlConnectError,
   negotiateCapabilities,
   ServerError,
   ServerHandshake,
-  type StreamOpenHeader,
-  type TunnelStream,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { readPeerChain } from './client-certificate.js';
 import { FrontDoorError } from './front-door-error.js';

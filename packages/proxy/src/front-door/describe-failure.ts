@@ -1,6 +1,7 @@
 // How the connection's error boundary presents a failure: the ERR the client gets (if it can
 // read one), the metric label and the log level. Matched on codes, never on message text.
-import { isGatehouseError, type MysqlErrorCode, ServerError } from '@gatehouse/common';
+import { isGatehouseError } from '@gatehouse/common';
+import { type MysqlErrorCode, ServerError } from '@gatehouse/mysql-protocol';
 import { FrontDoorError } from './front-door-error.js';
 
 export interface FailureDescription {

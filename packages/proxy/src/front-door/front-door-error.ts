@@ -1,4 +1,5 @@
-import { type ErrorCode, GatehouseError, type MysqlErrorCode } from '@gatehouse/common';
+import { type ErrorCode, GatehouseError } from '@gatehouse/common';
+import type { MysqlErrorCode } from '@gatehouse/mysql-protocol';
 
 /** Error numbers the front door sends that the shared ServerError table does not name. */
 export const FrontDoorErrno = {
