@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/common';
+import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
 import { createTestCa } from '@gatehouse/common/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 

@@ -8,4 +8,3 @@ export * from './identity/index.js';
 export { type CreateLoggerOptions, createLogger, type Logger } from './logger.js';
 export * from './proxy-protocol/index.js';
 export * from './rbac/index.js';
-export * from './tunnel/index.js';

@@ -3,13 +3,8 @@
 // tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
-import {
-  createAudit,
-  type DatabaseConfig,
-  type DatabaseInfo,
-  type EngineConfig,
-  type InMemoryTunnelEnd,
-} from '@gatehouse/common';
+import { createAudit, type DatabaseConfig, type EngineConfig } from '@gatehouse/common';
+import type { DatabaseInfo, InMemoryTunnelEnd } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';

@@ -2,7 +2,8 @@
 // `gatehouse start` builds one from the config; tests build one on port 0.
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
-import { createTrustedNetworks, type DatabaseInfo, type ProxyConfig } from '@gatehouse/common';
+import { createTrustedNetworks, type ProxyConfig } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';

@@ -14,16 +14,14 @@ import {
   openStore,
   type Store,
 } from '@gatehouse/auth';
+import { createLogger, type Logger, GatehouseConfigSchema } from '@gatehouse/common';
 import {
-  createLogger,
   type DatabaseInfo,
   type IncomingStream,
-  type Logger,
-  GatehouseConfigSchema,
   type StreamOpenHeader,
   TUNNEL_PROTOCOL_VERSION,
   TunnelConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import {
   connectUpstream,
   fetchMysqlVersion,

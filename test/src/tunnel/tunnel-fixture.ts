@@ -4,13 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import {
-  createLogger,
-  type DatabaseInfo,
-  type IncomingStream,
-  type StreamOpenHeader,
-  type TunnelStream,
-} from '@gatehouse/common';
+import { createLogger } from '@gatehouse/common';
+import type { DatabaseInfo, IncomingStream, StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { createTestCa, type TestCa } from '@gatehouse/common/testing';
 import { createTunnelClient, type TunnelClient, type TunnelClientOptions, type TunnelClientState } from '@gatehouse/engine';
 import { createProxyWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type TestContext, test } from 'node:test';
-import type { IncomingStream, TunnelStream } from '@gatehouse/common';
+import type { IncomingStream, TunnelStream } from '@gatehouse/tunnel';
 import { createTunnelClient, type TunnelClientState } from '@gatehouse/engine';
 import { TunnelServer } from '@gatehouse/proxy';
 import { createPki, database, digest, echo, floodOrEcho, fastHeartbeat, header, log, roundTrip, waitFor } from './tunnel-fixture.js';

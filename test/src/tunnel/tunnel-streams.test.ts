@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import type { TunnelStream } from '@gatehouse/common';
+import type { TunnelStream } from '@gatehouse/tunnel';
 import { createPki, digest, echo, floodOrEcho, header, roundTrip, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
 
 test('many concurrent streams over one tunnel echo their bytes intact', async (t) => {

@@ -9,8 +9,8 @@ import {
   type ClusterState,
   ClusterStateResponseSchema,
   SignDbClientResponseSchema,
-  type TunnelReply,
 } from '@gatehouse/common';
+import type { TunnelReply } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';

@@ -1,6 +1,6 @@
 // The engine's counters in Prometheus text format (version 0.0.4).
 // https://prometheus.io/docs/instrumenting/exposition_formats/
-import type { DatabaseInfo } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { RelayCounters } from '../session/relay.js';
 
 export interface EngineMetrics {

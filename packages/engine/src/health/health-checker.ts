@@ -1,7 +1,8 @@
 // Periodic FetchMySQLVersion per configured database: the greeting's version and capabilities
 // become the DatabaseInfo the engine registers with the proxy (the version the proxy announces,
 // and what `gatectl db ls` shows).
-import type { DatabaseConfig, DatabaseInfo } from '@gatehouse/common';
+import type { DatabaseConfig } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { fetchMysqlVersion } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { parseDatabaseAddress } from '../session/upstream-options.js';

@@ -10,9 +10,9 @@ import {
   type Identity,
   type Role,
   type SessionOptions,
-  type StreamOpenHeader,
   verifyIdentity,
 } from '@gatehouse/common';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import { activeLock, type ClusterSnapshot } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';

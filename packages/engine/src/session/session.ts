@@ -3,14 +3,8 @@
 // this is the one place that catches, answers the client, audits and logs.
 import { X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import {
-  type Audit,
-  type AuditSession,
-  type DatabaseConfig,
-  isGatehouseError,
-  type StreamOpenHeader,
-  type TunnelErrorPayload,
-} from '@gatehouse/common';
+import { type Audit, type AuditSession, type DatabaseConfig, isGatehouseError } from '@gatehouse/common';
+import type { StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import {
   connectUpstream,
   type ErrFields,

@@ -2,7 +2,8 @@
 // x509 with an ephemeral db-client certificate, or a password from an env var or a file; TLS
 // per config; the client's capabilities, attributes and database forwarded.
 import { readFile } from 'node:fs/promises';
-import type { DatabaseConfig, StreamOpenHeader } from '@gatehouse/common';
+import type { DatabaseConfig } from '@gatehouse/common';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import {
   Capability,
   type ConnectUpstreamOptions,

@@ -10,7 +10,7 @@ import {
   TunnelError,
   type TunnelReply,
   type TunnelTransport,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';

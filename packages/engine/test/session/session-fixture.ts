@@ -2,13 +2,8 @@
 // a user, a password-mode or x509 database, and a tunnel pair whose proxy end opens streams the
 // way the proxy does.
 import type { TestContext } from 'node:test';
-import {
-  createAudit,
-  type DatabaseConfig,
-  DatabaseSchema,
-  type StreamOpenHeader,
-  type TunnelStream,
-} from '@gatehouse/common';
+import { createAudit, type DatabaseConfig, DatabaseSchema } from '@gatehouse/common';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
 import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
 import pino from 'pino';

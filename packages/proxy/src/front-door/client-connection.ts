@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { type Identity, isGatehouseError, type StreamOpenHeader, type TunnelStream } from '@gatehouse/common';
+import { type Identity, isGatehouseError } from '@gatehouse/common';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   type HandshakeResponse41,
   MysqlConnectError,

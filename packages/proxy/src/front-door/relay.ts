@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { TunnelError, type TunnelStream } from '@gatehouse/common';
+import { TunnelError, type TunnelStream } from '@gatehouse/tunnel';
 
 export interface RelayResult {
   /** Why the relay ended, when it was not a clean close from either side. */

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { isGatehouseError } from '@gatehouse/common';
 import {
   createInMemoryTunnelLink,
   createWebSocketTransport,
   type InMemoryTunnelEnd,
-  isGatehouseError,
   type RequestHandler,
   type StreamOpenHeader,
   TUNNEL_PROTOCOL_VERSION,
@@ -13,7 +13,7 @@ import {
   TunnelError,
   type TunnelStream,
   type TunnelTransport,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type EngineEntry, EngineRegistry, NoEngineError, toMap } from './engine-registry.js';

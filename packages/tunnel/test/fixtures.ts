@@ -1,4 +1,4 @@
-import type { StreamOpenHeader } from '../../src/tunnel/index.js';
+import type { StreamOpenHeader } from '../src/index.js';
 
 export const sampleHeader: StreamOpenHeader = {
   sessionId: 'sess-1',

@@ -17,7 +17,7 @@ import {
   serializeWindow,
   type TunnelFrame,
   TunnelProtocolError,
-} from '../../src/tunnel/index.js';
+} from '../src/index.js';
 import { sampleHeader } from './fixtures.js';
 
 const registration = {

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { GatehouseError } from '../errors.js';
+import { GatehouseError } from '@gatehouse/common';
 import { TunnelError } from './errors.js';
 import type { StreamOpenHeader, TunnelErrorPayload } from './schemas.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { GatehouseError } from '../errors.js';
+import { GatehouseError } from '@gatehouse/common';
 import { FrameType } from './constants.js';
 import { TunnelError, TunnelProtocolError } from './errors.js';
 import { FrameParser } from './frame-parser.js';

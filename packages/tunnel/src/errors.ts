@@ -1,4 +1,4 @@
-import { type ErrorCode, GatehouseError } from '../errors.js';
+import { type ErrorCode, GatehouseError } from '@gatehouse/common';
 
 /** Malformed or out-of-protocol input from a tunnel peer. The only error the codec throws. */
 export class TunnelProtocolError extends GatehouseError {

@@ -10,7 +10,7 @@ import {
   serializeResponse,
   serializeWindow,
   TunnelProtocolError,
-} from '../../src/tunnel/index.js';
+} from '../src/index.js';
 import { sampleHeader } from './fixtures.js';
 import { createPrng } from './prng.js';
 

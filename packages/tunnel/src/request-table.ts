@@ -1,4 +1,4 @@
-import { GatehouseError } from '../errors.js';
+import { GatehouseError } from '@gatehouse/common';
 import { TunnelError } from './errors.js';
 import { serializeRequest, serializeResponse } from './frame-serializer.js';
 import type { FrameWriter } from './frame-writer.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameParser, FrameType, FrameWriter, type TunnelFrame, type TunnelTransport } from '../../src/tunnel/index.js';
+import { FrameParser, FrameType, FrameWriter, type TunnelFrame, type TunnelTransport } from '../src/index.js';
 
 function capture(headroom: number | undefined): { transport: TunnelTransport; sent: Buffer[] } {
   const sent: Buffer[] = [];
