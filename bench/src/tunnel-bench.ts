@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
 import { createLogger } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
-import { createTestCa } from '@gatehouse/common/testing';
+import { createTestCa } from '@gatehouse/testing';
 import { createTunnelClient } from '@gatehouse/engine';
 import { createProxyWebServer, TunnelServer } from '@gatehouse/proxy';
 import { WebSocket } from 'ws';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
-import { createTestCa } from '@gatehouse/common/testing';
+import { createTestCa } from '@gatehouse/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const messages = Number(process.env.BENCH_MESSAGES ?? 50_000);

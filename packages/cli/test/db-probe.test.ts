@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/common/testing';
+import { findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/testing';
 import { type RunResult, runGatectl } from './gatectl-child.js';
 
 function probe(...args: string[]): Promise<RunResult> {

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
+import { waitFor } from '@gatehouse/testing';
 import type { Cluster, EngineMetricsSample, UserCerts } from './cluster.js';
 import { connectMysql2 } from './clients.js';
 import { startRssSampler } from './process-memory.js';
 import { startSlowReader } from './slow-reader.js';
-import { waitFor } from './wait.js';
 
 const MiB = 1024 * 1024;
 const ROW_BYTES = MiB;

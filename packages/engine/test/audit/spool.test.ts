@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { openJsonlAuditStore } from '@gatehouse/auth';
 import { type AuditEvent, createAudit } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { createSpooledAuditSink, openAuditSpool, startSpoolForwarder } from '../../src/index.js';
 
 function tempDir(t: TestContext): string {

@@ -5,7 +5,7 @@ import type { TestContext } from 'node:test';
 import { createAudit, type DatabaseConfig, DatabaseSchema } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
-import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { type MariaDb, startMariaDb } from '@gatehouse/testing';
 import pino from 'pino';
 import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
-import { createSeededRandom } from '@gatehouse/common/testing';
+import { createSeededRandom } from '@gatehouse/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 
 interface Pair {

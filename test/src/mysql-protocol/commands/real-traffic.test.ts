@@ -15,7 +15,7 @@ import {
   ColumnType as T,
   PacketParser,
 } from '@gatehouse/mysql-protocol';
-import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { type MariaDb, startMariaDb } from '@gatehouse/testing';
 import { type RecordedChunk, startRecordingRelay } from './recording-relay.js';
 
 const P = mysql2.TypedParameter;

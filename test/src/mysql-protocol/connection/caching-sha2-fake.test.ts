@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { connectUpstream, MysqlServerError } from '@gatehouse/mysql-protocol';
-import { createTestCa, type FakeMysqlServerOptions, startFakeMysqlServer } from '@gatehouse/common/testing';
+import { createTestCa, type FakeMysqlServerOptions, startFakeMysqlServer, waitFor } from '@gatehouse/testing';
 import { simpleQuery } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sha2-'));
@@ -45,7 +45,7 @@ test('our client: full auth over TLS sends the password in cleartext inside TLS'
 
 test('our client: a pinned server public key skips the key request', async (t) => {
   const server = await fake(t);
-  const { fakeServerRsaKeys } = await import('@gatehouse/common/testing');
+  const { fakeServerRsaKeys } = await import('@gatehouse/testing');
   const conn = await connectUpstream({ address: server.address, user: 'bob', password: users.bob, serverPublicKey: fakeServerRsaKeys().publicPem });
   t.after(() => conn.socket.destroy());
   assert.equal(server.logins()[0]?.path, 'full');
@@ -79,7 +79,7 @@ test('mysql2: caching_sha2 full auth over RSA, then fast auth, then COM_QUIT is 
     assert.equal(server.logins().at(-1)?.path, expected);
   }
   // COM_QUIT is processed asynchronously on the server side: poll for it, bounded.
-  for (let i = 0; i < 200 && server.connsClosed() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the fake server to see both connections close', () => server.connsClosed() >= 2);
   assert.equal(server.connsClosed(), 2);
 });
 

@@ -9,7 +9,7 @@ import {
   MysqlServerError,
   MysqlTimeoutError,
 } from '@gatehouse/mysql-protocol';
-import { findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/common/testing';
+import { findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/testing';
 
 const db = await startMariaDb();
 // MariaDB refuses a host no account matches (ERR 1130 instead of a greeting): make 127.0.0.1 known.

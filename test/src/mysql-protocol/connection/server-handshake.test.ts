@@ -21,7 +21,7 @@ import {
   Capability,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
-import { encodeFakeResponse, createTestCa, findExecutable } from '@gatehouse/common/testing';
+import { encodeFakeResponse, createTestCa, findExecutable } from '@gatehouse/testing';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-srv-'));

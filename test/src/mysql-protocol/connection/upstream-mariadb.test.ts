@@ -9,7 +9,7 @@ import {
   MysqlTlsError,
   type UpstreamConnection,
 } from '@gatehouse/mysql-protocol';
-import { findFreePort, startMariaDb } from '@gatehouse/common/testing';
+import { findFreePort, startMariaDb } from '@gatehouse/testing';
 import { simpleQuery } from './helpers.js';
 
 const db = await startMariaDb();

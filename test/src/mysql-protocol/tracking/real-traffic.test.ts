@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { type ResponseOutcome, Capability, MariaDbCapability, Command, PacketParser } from '@gatehouse/mysql-protocol';
-import { createSeededRandom, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { createSeededRandom, type MariaDb, startMariaDb } from '@gatehouse/testing';
 import { connectRawClient, type RawClient } from './raw-client.js';
 import {
   checkBoundaries,

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { startMariaDb } from '../../src/testing/index.js';
+import { startMariaDb, waitFor } from '../src/index.js';
 
-const harnessUrl = new URL('../../src/testing/index.js', import.meta.url).href;
+const harnessUrl = new URL('../src/index.js', import.meta.url).href;
 
 function isAlive(pid: number): boolean {
   try {
@@ -18,14 +18,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -58,8 +50,8 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
     const { owner, serverPid, socketPath } = await startOwner();
     assert.ok(isAlive(serverPid), 'the server is running before the signal');
     owner.kill(signal);
-    await waitFor(() => !isAlive(serverPid), `mariadbd ${serverPid} to exit`);
-    await waitFor(() => !existsSync(socketPath), 'the server files to be removed');
+    await waitFor(`mariadbd ${serverPid} to exit`, () => !isAlive(serverPid));
+    await waitFor('the server files to be removed', () => !existsSync(socketPath));
   });
 }
 

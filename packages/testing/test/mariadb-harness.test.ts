@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { findExecutable, type MariaDb, startMariaDb } from '../../src/testing/index.js';
+import { findExecutable, type MariaDb, startMariaDb } from '../src/index.js';
 
 const execFileAsync = promisify(execFile);
 let db: MariaDb;
