@@ -99,6 +99,7 @@ export {
   type ProxyConfig,
 } from './config/index.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { guardEmitter } from './error-boundary.js';
 export { ERROR_CODES, type ErrorCode, GatehouseError, isGatehouseError } from './errors.js';
 export {
   CLOCK_SKEW_MS,

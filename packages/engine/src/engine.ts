@@ -83,6 +83,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
     sessionsOpen: 0,
     sessionsStarted: 0,
+    handlerErrors: 0,
+  };
+  const countHandlerError = (): void => {
+    metrics.handlerErrors++;
   };
   const sessions = new Set<SessionHandle>();
   let byName = new Map(config.databases.map((db) => [db.name, db]));
@@ -112,6 +116,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       threads,
       counters: metrics.counters,
       log,
+      onHandlerError: countHandlerError,
     });
     sessions.add(handle);
     metrics.sessionsOpen++;
@@ -141,6 +146,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       version: options.version ?? '0.1.0',
       databases: health.current(),
       onStream: handleStream,
+      onHandlerError: countHandlerError,
       log,
     });
     tunnel.start();

@@ -81,7 +81,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     log: log.child({ component: 'proxy-tls' }),
     refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
   });
-  const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  const tunnel = new TunnelServer({
+    ...options.tunnel,
+    hostCaPems: credentials.hostCaPems(),
+    log: log.child({ component: 'tunnel' }),
+    // Called only once streams run, long after `metrics` below exists.
+    onHandlerError: () => metrics.recordHandlerError('tunnel'),
+  });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
   credentials.onChange(() => {

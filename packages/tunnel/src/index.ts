@@ -34,6 +34,7 @@ export {
   type TunnelErrorPayload,
 } from './schemas.js';
 export {
+  type HandlerFailure,
   type IncomingStream,
   type OpenStreamOptions,
   TunnelConnection,

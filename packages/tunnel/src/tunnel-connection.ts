@@ -43,6 +43,18 @@ export interface TunnelConnectionOptions {
   readonly onRegistration?: (kind: 'register' | 'update', registration: EngineRegistration) => void;
   /** Runs once when the connection ends; `err` says why unless it was closed on purpose. */
   readonly onClose?: (err: Error | undefined) => void;
+  /**
+   * A handler (a stream's consumer, onStream, onRegistration) threw while a frame was delivered.
+   * The tunnel has already reset that stream and logged it; this is for the metrics.
+   */
+  readonly onHandlerError?: (err: unknown, failure: HandlerFailure) => void;
+}
+
+/** Where a handler error was caught: the frame being delivered and, for a stream, its session. */
+export interface HandlerFailure {
+  readonly frame: TunnelFrame['kind'];
+  readonly streamId: number | undefined;
+  readonly sessionId: string | undefined;
 }
 
 const NO_CHAIN: readonly Buffer[] = Object.freeze([]);
@@ -92,7 +104,8 @@ export class TunnelConnection implements StreamHost {
   #closed = false;
   #lastReceivedAt = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
-  readonly #onFrame = (frame: TunnelFrame): void => this.#handleFrame(frame);
+  #handlerErrors = 0;
+  readonly #onFrame = (frame: TunnelFrame): void => this.#deliverFrame(frame);
 
   constructor(options: TunnelConnectionOptions) {
     this.#options = options;
@@ -131,6 +144,11 @@ export class TunnelConnection implements StreamHost {
     return this.#writer.writable;
   }
 
+  /** Handler errors caught so far (each ended its stream, not the tunnel). */
+  get handlerErrors(): number {
+    return this.#handlerErrors;
+  }
+
   /** Registers a handler for a control request method (e.g. the audit batch). */
   handle(method: string, handler: RequestHandler): void {
     this.#requests.handle(method, handler);
@@ -162,16 +180,20 @@ export class TunnelConnection implements StreamHost {
     });
   }
 
-  /** Feeds one WebSocket message. A protocol error closes the connection. */
+  /**
+   * Feeds one WebSocket message. Never throws: it runs inside the ws message handler or the
+   * in-memory link's microtask, where a throw would take the process down. A handler's error
+   * ends its stream (#deliverFrame); only broken framing gets here and closes the connection.
+   */
   receive(message: Buffer): void {
     if (this.#closed) return;
     this.#lastReceivedAt = Date.now();
     try {
       this.#parser.parse(message, this.#onFrame);
     } catch (err) {
-      if (!(err instanceof TunnelProtocolError)) throw err;
-      this.#log.warn({ err }, 'tunnel peer broke the protocol');
-      this.#fail(err, true);
+      if (err instanceof TunnelProtocolError) this.#log.warn({ err }, 'tunnel peer broke the protocol');
+      else this.#log.error({ err }, 'tunnel frame parsing failed');
+      this.#fail(err instanceof Error ? err : new TunnelProtocolError('tunnel frame parsing failed', { cause: err }), true);
     }
   }
 
@@ -235,6 +257,41 @@ export class TunnelConnection implements StreamHost {
       return;
     }
     this.#writer.writeRaw(serializePing(randomBytes(8)));
+  }
+
+  /**
+   * The error boundary for one frame. Protocol errors go up and end the tunnel; anything else is
+   * a handler's bug: that stream is reset, the error logged with its session and counted, and the
+   * other streams on this connection go on.
+   */
+  #deliverFrame(frame: TunnelFrame): void {
+    try {
+      this.#handleFrame(frame);
+    } catch (err) {
+      if (err instanceof TunnelProtocolError) throw err;
+      this.#handlerFailed(frame, err);
+    }
+  }
+
+  #handlerFailed(frame: TunnelFrame, err: unknown): void {
+    this.#handlerErrors++;
+    const streamId = 'streamId' in frame ? frame.streamId : undefined;
+    const stream = streamId === undefined ? undefined : this.#streams.get(streamId);
+    const sessionId = stream?.header.sessionId ?? (frame.kind === 'open' ? frame.header.sessionId : undefined);
+    this.#log.error({ err, streamId, sessionId, frame: frame.kind }, 'tunnel stream handler failed; the stream is reset');
+    if (stream !== undefined) {
+      stream.destroy(new TunnelError('GH_ERR_TUNNEL_STREAM_RESET', 'the stream handler failed', { cause: err }));
+    } else if (frame.kind === 'open' && streamId !== undefined && !this.#closed) {
+      // onStream threw before answering: refuse the stream so the opener is not left waiting.
+      this.#writer.writeRaw(
+        serializeOpenReject(streamId, { code: 'GH_ERR_TUNNEL_STREAM_REJECTED', message: 'the stream handler failed' }),
+      );
+    }
+    try {
+      this.#options.onHandlerError?.(err, { frame: frame.kind, streamId, sessionId });
+    } catch (hookErr) {
+      this.#log.error({ err: hookErr }, 'tunnel onHandlerError hook failed');
+    }
   }
 
   #handleFrame(frame: TunnelFrame): void {

@@ -7,6 +7,8 @@ export interface EngineMetrics {
   readonly counters: RelayCounters;
   sessionsOpen: number;
   sessionsStarted: number;
+  /** Listeners that threw (a tunnel stream's or a session's); each ended its session only. */
+  handlerErrors: number;
 }
 
 function escapeLabel(value: string): string {
@@ -34,6 +36,9 @@ export function renderMetrics(metrics: EngineMetrics, databases: readonly Databa
     '# HELP gatehouse_engine_commands_denied_total Client commands the engine refused.',
     '# TYPE gatehouse_engine_commands_denied_total counter',
     `gatehouse_engine_commands_denied_total ${c.deniedCommands}`,
+    '# HELP gatehouse_engine_handler_errors_total Stream and socket handlers that threw; each ended its session only.',
+    '# TYPE gatehouse_engine_handler_errors_total counter',
+    `gatehouse_engine_handler_errors_total ${metrics.handlerErrors}`,
     '# HELP gatehouse_engine_database_up Whether the last health check reached the database.',
     '# TYPE gatehouse_engine_database_up gauge',
     ...databases.map(

@@ -3,7 +3,7 @@
 // this is the one place that catches, answers the client, audits and logs.
 import { X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { type Audit, type AuditSession, type DatabaseConfig, isGatehouseError } from '@gatehouse/common';
+import { type Audit, type AuditSession, type DatabaseConfig, guardEmitter, isGatehouseError } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import {
   connectUpstream,
@@ -45,6 +45,8 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+  /** A listener on this session's client stream or database socket threw; for the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
@@ -80,6 +82,17 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     resolveDone = resolve;
   });
   client.on('error', (err) => log.debug({ err }, 'client stream failed'));
+  // The error boundary of this session (the relay's own listeners included): a listener that
+  // throws closes this session's two legs, and the engine's other sessions go on.
+  let upstream: Duplex | undefined;
+  const handlerFailed = (err: unknown): void => {
+    log.error({ err }, 'session handler failed; the session is closed');
+    deps.onHandlerError?.(err);
+    client.destroy();
+    upstream?.destroy();
+    resolveDone();
+  };
+  guardEmitter(client, handlerFailed);
 
   // The login runs in its own frame so that what only the connection phase needs (the header
   // with the client's chain, the upstream handshake, the options) is garbage once it returns;
@@ -90,12 +103,15 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
         resolveDone();
         return;
       }
+      upstream = loggedIn.socket;
+      guardEmitter(upstream, handlerFailed);
       relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
       log.error({ err }, 'session failed');
       client.destroy();
+      upstream?.destroy();
       resolveDone();
     });
 

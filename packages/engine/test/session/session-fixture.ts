@@ -2,7 +2,7 @@
 // a user, a password-mode or x509 database, and a tunnel pair whose proxy end opens streams the
 // way the proxy does.
 import type { TestContext } from 'node:test';
-import { createAudit, type DatabaseConfig, DatabaseSchema } from '@gatehouse/common';
+import { type Audit, createAudit, type DatabaseConfig, DatabaseSchema } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
 import { type MariaDb, startMariaDb } from '@gatehouse/testing';
@@ -32,6 +32,8 @@ export interface Fixture {
   readonly dbUser: string;
   readonly counters: RelayCounters;
   readonly sessions: SessionHandle[];
+  /** What the sessions' error boundary caught (onHandlerError). */
+  readonly handlerErrors: unknown[];
   open(options: OpenOptions): Promise<Opened>;
 }
 
@@ -54,7 +56,7 @@ export const SERVICE = 'orders';
 
 export async function createFixture(
   t: TestContext,
-  options: { roles?: Parameters<TestCluster['setRoles']>[0] } = {},
+  options: { roles?: Parameters<TestCluster['setRoles']>[0]; wrapAudit?: (audit: Audit) => Audit } = {},
 ): Promise<Fixture> {
   const db = await startMariaDb();
   const schema = db.uniqueName('shop');
@@ -93,7 +95,9 @@ export async function createFixture(
   const counters: RelayCounters = { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 };
   const sessions: SessionHandle[] = [];
   const threads = new ThreadRegistry();
-  const audit = createAudit({ sink: cluster.auditSink });
+  const created = createAudit({ sink: cluster.auditSink });
+  const audit = options.wrapAudit?.(created) ?? created;
+  const handlerErrors: unknown[] = [];
   const log = pino({ level: 'silent' });
 
   return {
@@ -104,6 +108,7 @@ export async function createFixture(
     dbUser,
     counters,
     sessions,
+    handlerErrors,
     async open(o) {
       const pair = createTunnelPair((incoming) => {
         const handle = startSession(incoming, {
@@ -115,6 +120,7 @@ export async function createFixture(
           threads,
           counters,
           log,
+          onHandlerError: (err) => handlerErrors.push(err),
         });
         sessions.push(handle);
       }, o.streamWindow);

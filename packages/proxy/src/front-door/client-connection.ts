@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { type Identity, isGatehouseError } from '@gatehouse/common';
+import { guardEmitter, type Identity, isGatehouseError } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   type HandshakeResponse41,
@@ -62,8 +62,22 @@ export class ClientConnection implements LiveConnection {
     this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
     // The PROXY header (if any) is read before the channel sees the client's bytes.
     this.#handshake.channel.detach();
+    guardEmitter(socket, this.#handlerFailed);
     socket.once('close', () => this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')));
   }
+
+  /**
+   * The connection's error boundary for its sockets' and stream's listeners (guardEmitter): a
+   * listener that throws closes this connection, and the proxy's other clients go on.
+   */
+  readonly #handlerFailed = (err: unknown): void => {
+    this.#ctx.metrics.recordHandlerError('front_door');
+    this.#log.error({ err }, 'connection handler failed; the connection is closed');
+    this.#abort(err instanceof Error ? err : new Error('connection handler failed', { cause: err }));
+    this.#stream?.destroy();
+    this.#secure?.destroy();
+    this.#plain.destroy();
+  };
 
   bytesFromClient = (): number => this.#plain.bytesRead;
   bytesToClient = (): number => this.#plain.bytesWritten;
@@ -161,6 +175,7 @@ export class ClientConnection implements LiveConnection {
     this.#secure = await this.#guard(
       hs.upgradeToTls({ secureContext: ctx.secureContext(), requestCert: true, rejectUnauthorized: false }),
     );
+    guardEmitter(this.#secure, this.#handlerFailed);
     const response = await this.#guard(hs.readHandshakeResponse());
     this.#canReply = true;
     this.#login.response = response;
@@ -187,6 +202,7 @@ export class ClientConnection implements LiveConnection {
 
     const routed = await this.#guard(ctx.router.open(header, this.#log));
     this.#stream = routed.stream;
+    guardEmitter(routed.stream, this.#handlerFailed);
     this.#log = this.#log.child({ engineId: routed.engineId });
     const reply = parseLoginReply(await this.#guard(readOnePacket(routed.stream)), negotiated.capabilities);
     if (reply.kind === 'err') {

@@ -15,9 +15,15 @@ export class ProxyMetrics {
   readonly sessionsStarted = new Map<string, number>();
   bytesFromClientClosed = 0;
   bytesToClientClosed = 0;
+  /** Listeners that threw, by where: each ended its own connection or stream only. */
+  readonly handlerErrors = new Map<string, number>();
 
   recordFailure(reason: string): void {
     this.handshakeFailures.set(reason, (this.handshakeFailures.get(reason) ?? 0) + 1);
+  }
+
+  recordHandlerError(where: 'front_door' | 'tunnel'): void {
+    this.handlerErrors.set(where, (this.handlerErrors.get(where) ?? 0) + 1);
   }
 
   recordSessionStart(dbService: string): void {
@@ -56,6 +62,7 @@ export class ProxyMetrics {
       [label('direction', 'from_client'), fromClient],
       [label('direction', 'to_client'), toClient],
     ]);
+    metric('gatehouse_proxy_handler_errors_total', 'counter', 'Socket and stream handlers that threw, by where; each ended its own connection only.', [...this.handlerErrors].map(([w, n]) => [label('where', w), n]));
     metric('gatehouse_proxy_engines', 'gauge', 'Engines connected over the tunnel.', [['', engines]]);
     return `${out.join('\n')}\n`;
   }

@@ -31,6 +31,8 @@ export interface TunnelServerOptions {
   readonly registerTimeout?: number;
   readonly streamWindow?: number;
   readonly openTimeout?: number;
+  /** A stream handler threw; the tunnel reset that stream. For the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
@@ -162,7 +164,7 @@ export class TunnelServer {
       transport,
       role: 'proxy',
       log,
-      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout']),
+      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout', 'onHandlerError']),
       onRegistration: (kind, registration) => {
         if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
           log.warn({ claimed: registration.engineId, protocol: registration.protocol }, 'engine registration refused');
