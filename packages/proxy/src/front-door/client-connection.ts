@@ -19,7 +19,7 @@ import { readPeerChain } from './client-certificate.js';
 import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
-import { relaySession } from './relay.js';
+import { relaySession } from './client-tunnel-relay.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
 import { describeFailure } from './describe-failure.js';
 
