@@ -23,7 +23,7 @@ export {
 } from './routing/engine-router.js';
 export { ProxyCredentials, type ProxyCredentialsOptions, type TlsMaterial } from './tls/proxy-credentials.js';
 export {
-  createProxyWebServer,
+  createTunnelWebServer,
   type DatabaseListing,
   type EngineCandidate,
   type EngineEntry,
@@ -32,6 +32,7 @@ export {
   NoEngineError,
   type OpenedSession,
   registerTunnelRoutes,
+  type TunnelWebServerOptions,
   TUNNEL_PATH,
   TunnelAuthError,
   TunnelServer,

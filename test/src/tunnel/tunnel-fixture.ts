@@ -8,7 +8,7 @@ import { createLogger } from '@gatehouse/common';
 import type { DatabaseInfo, IncomingStream, StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { createTestCa, type TestCa, waitFor } from '@gatehouse/testing';
 import { createTunnelClient, type TunnelClient, type TunnelClientOptions, type TunnelClientState } from '@gatehouse/engine';
-import { createProxyWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';
+import { createTunnelWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';
 
 export const log = createLogger({ level: process.env.GATEHOUSE_TEST_LOG ?? 'silent' });
 
@@ -45,7 +45,7 @@ export const fastHeartbeat = { heartbeatInterval: 100, heartbeatTimeout: 600 } a
 
 export async function startProxy(t: TestContext, pki: Pki, port = 0, options: Partial<TunnelServerOptions> = {}): Promise<RunningProxy> {
   const tunnel = new TunnelServer({ hostCaPems: [pki.ca.caPem], log, ...fastHeartbeat, ...options });
-  const app = createProxyWebServer({ cert: pki.proxyCert, key: pki.proxyKey, clientCaPems: [pki.ca.caPem], tunnel, log });
+  const app = createTunnelWebServer({ cert: pki.proxyCert, key: pki.proxyKey, clientCaPems: [pki.ca.caPem], tunnel, log });
   await app.listen({ host: '127.0.0.1', port });
   let closed = false;
   const close = async (): Promise<void> => {

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerBa
 import type { Logger } from 'pino';
 import type { TunnelServer } from './tunnel-server.js';
 
-export interface ProxyWebServerOptions {
+export interface TunnelWebServerOptions {
   /** The proxy's HTTPS certificate and key (PEM), issued from the host CA. */
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
@@ -18,7 +18,7 @@ export interface ProxyWebServerOptions {
  * requested but not required at the TLS layer, because /v1/join is reached with a token before
  * an engine has a cert; the tunnel route checks the cert itself.
  */
-export function createProxyWebServer(options: ProxyWebServerOptions) {
+export function createTunnelWebServer(options: TunnelWebServerOptions) {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     https: {
