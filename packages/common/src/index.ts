@@ -98,6 +98,13 @@ export {
   parseConfig,
   type ProxyConfig,
 } from './config/index.js';
+export {
+  ClientError,
+  type ClientErrorContext,
+  type ClientErrorDescription,
+  describeClientError,
+  UNREACHABLE,
+} from './client-error.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { guardEmitter } from './error-boundary.js';
 export { ERROR_CODES, type ErrorCode, GatehouseError, isGatehouseError } from './errors.js';

@@ -3,7 +3,14 @@
 // this is the one place that catches, answers the client, audits and logs.
 import { X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { type Audit, type AuditSession, type DatabaseConfig, guardEmitter, isGatehouseError } from '@gatehouse/common';
+import {
+  type Audit,
+  type AuditSession,
+  type DatabaseConfig,
+  describeClientError,
+  guardEmitter,
+  isGatehouseError,
+} from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import {
   connectUpstream,
@@ -11,6 +18,7 @@ import {
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
+  ServerError,
   type UpstreamConnection,
 } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
@@ -18,7 +26,6 @@ import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluste
 import { EngineError } from '../errors.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
-import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { startSessionLimits } from './session-limits.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
@@ -194,7 +201,8 @@ async function logIn(
       throw err;
     }
   } catch (err) {
-    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+    const failure = describeClientError(err, { side: 'engine', database: deps.database });
+    const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     deps.audit.onSessionStart(
       session,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { guardEmitter, type Identity, isGatehouseError } from '@gatehouse/common';
+import { describeClientError, guardEmitter, type Identity, isGatehouseError } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   type HandshakeResponse41,
@@ -21,7 +21,6 @@ import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './client-tunnel-relay.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
-import { describeFailure } from './describe-failure.js';
 
 const CLOSE_GRACE_MS = 2000;
 
@@ -96,9 +95,9 @@ export class ClientConnection implements LiveConnection {
       this.#abort(
         new FrontDoorError(
           'GH_ERR_PROXY_HANDSHAKE_TIMEOUT',
-          ServerError.HandshakeError,
-          'timeout',
           `the client did not finish the connection phase within ${ctx.handshakeTimeoutMs} ms`,
+          ServerError.HandshakeError,
+          { reason: 'timeout' },
         ),
       );
     }, ctx.handshakeTimeoutMs);
@@ -167,9 +166,9 @@ export class ClientConnection implements LiveConnection {
       this.#canReply = true;
       throw new FrontDoorError(
         'GH_ERR_PROXY_INSECURE_TRANSPORT',
-        ServerError.SecureTransportRequired,
-        'insecure_transport',
         'Connections using insecure transport are prohibited; Gatehouse needs TLS with your client certificate (--ssl-cert, --ssl-key)',
+        ServerError.SecureTransportRequired,
+        { reason: 'insecure_transport' },
       );
     }
     this.#secure = await this.#guard(
@@ -273,9 +272,9 @@ export class ClientConnection implements LiveConnection {
     if (dbUser === '') {
       throw new FrontDoorError(
         'GH_ERR_PROXY_NO_DB_USER',
-        ServerError.AccessDenied,
-        'no_db_user',
         `no database user: the certificate of '${identity.user}' names none and the client sent none; connect with -u <db user>`,
+        ServerError.AccessDenied,
+        { reason: 'no_db_user' },
       );
     }
     return {
@@ -314,7 +313,7 @@ export class ClientConnection implements LiveConnection {
   }
 
   #fail(err: unknown): void {
-    const failure = describeFailure(err);
+    const failure = describeClientError(err, { side: 'proxy' });
     // A refusal after TLS is a login attempt by someone with (or without) a certificate: audit it.
     // Before TLS there is no one to name, and a client that left is not a refusal.
     if (failure.mysql !== undefined && this.#secure !== undefined) {
@@ -347,18 +346,17 @@ export class ClientConnection implements LiveConnection {
 function untrustedProxyHeader(peer: string, cause?: unknown): FrontDoorError {
   return new FrontDoorError(
     'GH_ERR_PROXY_PROTOCOL',
-    ServerError.HostNotPrivileged,
-    'proxy_header',
     `Proxy header is not accepted from ${peer}`,
-    cause === undefined ? undefined : { cause },
+    ServerError.HostNotPrivileged,
+    cause === undefined ? { reason: 'proxy_header' } : { reason: 'proxy_header', cause },
   );
 }
 
 export function tooManyConnections(which: string, limit: number): FrontDoorError {
   return new FrontDoorError(
     'GH_ERR_PROXY_TOO_MANY_CONNECTIONS',
-    ServerError.ConCountError,
-    'too_many_connections',
     `Too many connections: proxy.limits.${which} (${limit}) reached`,
+    ServerError.ConCountError,
+    { reason: 'too_many_connections' },
   );
 }

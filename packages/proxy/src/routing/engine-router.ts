@@ -30,7 +30,7 @@ function noEngine(dbService: string, detail: string | undefined, cause?: unknown
     detail === undefined
       ? `no engine serves database '${dbService}'`
       : `no engine serves database '${dbService}' right now: ${detail}`;
-  return new FrontDoorError('GH_ERR_NO_ENGINE', FrontDoorErrno.NoBackend, 'no_engine', message, cause === undefined ? undefined : { cause });
+  return new FrontDoorError('GH_ERR_NO_ENGINE', message, FrontDoorErrno.NoBackend, cause === undefined ? { reason: 'no_engine' } : { reason: 'no_engine', cause });
 }
 
 export function createEngineRouter(options: EngineRouterOptions): SessionRouter {
