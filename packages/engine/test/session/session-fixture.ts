@@ -34,6 +34,8 @@ export interface Fixture {
   readonly sessions: SessionHandle[];
   /** What the sessions' error boundary caught (onHandlerError). */
   readonly handlerErrors: unknown[];
+  /** The engine's end of each stream it accepted, in order. */
+  readonly engineStreams: TunnelStream[];
   open(options: OpenOptions): Promise<Opened>;
 }
 
@@ -98,6 +100,7 @@ export async function createFixture(
   const created = createAudit({ sink: cluster.auditSink });
   const audit = options.wrapAudit?.(created) ?? created;
   const handlerErrors: unknown[] = [];
+  const engineStreams: TunnelStream[] = [];
   const log = pino({ level: 'silent' });
 
   return {
@@ -109,9 +112,15 @@ export async function createFixture(
     counters,
     sessions,
     handlerErrors,
+    engineStreams,
     async open(o) {
       const pair = createTunnelPair((incoming) => {
-        const handle = startSession(incoming, {
+        const accept = (): TunnelStream => {
+          const stream = incoming.accept();
+          engineStreams.push(stream);
+          return stream;
+        };
+        const handle = startSession({ header: incoming.header, accept, reject: (e) => incoming.reject(e) }, {
           engineId: 'engine-test',
           database,
           cluster,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import {
   connectUpstream,
@@ -16,10 +17,14 @@ const db = await startMariaDb();
 await db.sql(`CREATE USER '${db.uniqueName('probe')}'@'127.0.0.1'`);
 
 test('fetchMysqlVersion returns the real server greeting verbatim', async () => {
+  const before = performance.now();
   const info = await fetchMysqlVersion({ kind: 'tcp', host: '127.0.0.1', port: db.port });
+  const observed = performance.now() - before;
   const [row] = await db.sql('SELECT VERSION() AS v');
   assert.ok(info.version === row!.v || info.version === `5.5.5-${row!.v}`, `${info.version} vs ${row!.v}`);
-  assert.ok(info.elapsedMs >= 0);
+  assert.equal(info.handshake.serverVersion, info.version);
+  // A dial and a greeting took place, inside the call: more than nothing, no more than the caller saw.
+  assert.ok(info.elapsedMs > 0 && info.elapsedMs <= observed, `elapsedMs ${info.elapsedMs}, call took ${observed}`);
 });
 
 test('fetchMysqlVersion returns a fake server version unchanged', async (t) => {
