@@ -12,12 +12,13 @@
 //   BufferWriter   same encodings as chainable writers, plus fill(n), patchU8/patchU24;
 //                  view() (valid until the next write), flush() (a stable view; later writes go
 //                  after it, so many small packets share one allocation), reset().
-//   Framing        PacketParser({ maxPacketSize }).push(chunk, (payload, seq, frames) => …): logical
-//                  packets, payload valid only during the callback; expectSequence(id), lastSequenceId.
-//                  PacketScanner(handler, { maxPacketSize }).scan(chunk): boundaries only, for relays;
+//   Framing        One framer, PacketScanner(handler, { maxPacketSize }).scan(chunk): boundaries only, for relays;
 //                  handler.onFrame(seq, len, isContinuation) / onPrefix(buf, start, end, complete) /
 //                  onPayload(buf, start, end) / onPacketEnd(len, frames); set scanner.prefixLength
 //                  (in onFrame) to get the first N bytes of each packet contiguously.
+//                  PacketParser({ maxPacketSize }).push(chunk, (payload, seq, frames) => …) is that
+//                  scanner asked for whole payloads: logical packets, payload valid only during the
+//                  callback; expectSequence(id), lastSequenceId.
 //                  serializePacket(payload, seq) -> Buffer; framePacket(payload, seq, out[]) -> next
 //                  seq (zero-copy, for writev); beginPacket(writer) / finishPacket(writer, at, seq)
 //                  -> next seq; countFrames, nextSequenceId, writePacketHeader; SequenceTracker.

@@ -1,12 +1,12 @@
-// The reassembling framer: turns a byte stream into logical packets.
+// The reassembling framer: turns a byte stream into logical packets. It is the boundary scanner
+// (packet-scanner.ts, the one framer) asked for each packet's whole payload as its prefix.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html
 //
 // A packet that sits whole inside a chunk is handed out as a view of that chunk, with no copy.
 // Only a packet that straddles chunks, or spans several frames (payload >= 0xFFFFFF), is copied,
-// once, into an assembly buffer sized from its header. The size limit is checked from each
-// header before a byte of that frame is buffered.
-import { MAX_FRAME_PAYLOAD } from './constants.js';
-import { MysqlPacketTooLargeError, MysqlProtocolError } from './protocol-error.js';
+// once, into a buffer sized from its header. The size limit is checked from each header before a
+// byte of that frame is buffered.
+import { type PacketScanHandler, PacketScanner } from './packet-scanner.js';
 
 /**
  * Receives one logical packet. `payload` is a view that is valid only during the call: the
@@ -20,58 +20,70 @@ export interface PacketParserOptions {
 }
 
 export const DEFAULT_MAX_PACKET_SIZE = 64 * 1024 * 1024;
-/**
- * An assembly buffer up to this size is kept for the next straddling packet; larger ones are let
- * go, so an idle session holds little (the design budget is 64 KiB per idle session).
- */
-const RETAIN_BYTES = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
+
+/** One object with methods, so the scanner calls no closure per packet. */
+class WholePackets implements PacketScanHandler {
+  onPacket: PacketHandler | undefined;
+  private firstSequenceId = 0;
+  private payload: Buffer = EMPTY;
+
+  onFrame(sequenceId: number, _length: number, isContinuation: boolean): void {
+    if (!isContinuation) this.firstSequenceId = sequenceId;
+  }
+
+  onPrefix(buf: Buffer, start: number, end: number): void {
+    this.payload = buf.subarray(start, end);
+  }
+
+  onPayload(): void {}
+
+  onPacketEnd(_length: number, frames: number): void {
+    const payload = this.payload;
+    this.payload = EMPTY;
+    this.onPacket!(payload, this.firstSequenceId, frames);
+  }
+}
 
 export class PacketParser {
   readonly maxPacketSize: number;
-  /** Sequence id of the last frame header read; -1 before the first. */
-  lastSequenceId = -1;
-  /** When >= 0, the id the next frame must carry; a mismatch throws. Set it with `expectSequence`. */
-  private expected = -1;
-
-  private readonly header = Buffer.alloc(4);
-  private headerLength = 0;
-  private assembly: Buffer = EMPTY;
-  private assembled = 0;
-  /** Bytes of the current frame still to be copied into the assembly buffer; -1 between frames. */
-  private frameRemaining = -1;
-  private frameFull = false;
-  private assembling = false;
-  private firstSequenceId = 0;
-  private frames = 0;
+  private readonly handler = new WholePackets();
+  private readonly scanner: PacketScanner;
 
   constructor(options: PacketParserOptions = {}) {
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    this.scanner = new PacketScanner(this.handler, { maxPacketSize: this.maxPacketSize });
+    this.scanner.prefixLength = this.maxPacketSize;
+  }
+
+  /** Sequence id of the last frame header read; -1 before the first. */
+  get lastSequenceId(): number {
+    return this.scanner.lastSequenceId;
   }
 
   /** Checks ids from now on: the next frame must carry `sequenceId`, and each after it one more. */
   expectSequence(sequenceId: number): void {
-    this.expected = sequenceId & 0xff;
+    this.scanner.expectSequence(sequenceId);
   }
 
   /** Stops checking sequence ids. */
   ignoreSequence(): void {
-    this.expected = -1;
+    this.scanner.ignoreSequence();
   }
 
   /** Bytes held between calls: a partial header plus a partial packet. */
   get bufferedBytes(): number {
-    return this.headerLength + (this.assembling ? this.assembled : 0);
+    return this.scanner.bufferedBytes;
   }
 
   /** Size of the assembly buffer (for tests and memory accounting). */
   get capacity(): number {
-    return this.assembly.length;
+    return this.scanner.capacity;
   }
 
   /** True when no partial packet is held. */
   get idle(): boolean {
-    return this.headerLength === 0 && !this.assembling;
+    return this.scanner.idle;
   }
 
   /**
@@ -80,93 +92,12 @@ export class PacketParser {
    * usable after a throw.
    */
   push(chunk: Buffer, onPacket: PacketHandler): void {
-    const end = chunk.length;
-    let pos = 0;
-    while (pos < end) {
-      if (this.frameRemaining >= 0) {
-        const n = Math.min(this.frameRemaining, end - pos);
-        chunk.copy(this.assembly, this.assembled, pos, pos + n);
-        this.assembled += n;
-        this.frameRemaining -= n;
-        pos += n;
-        if (this.frameRemaining > 0) return;
-        this.finishFrame(onPacket);
-        continue;
-      }
-      let length: number;
-      let seq: number;
-      if (this.headerLength === 0 && end - pos >= 4) {
-        length = chunk[pos]! | (chunk[pos + 1]! << 8) | (chunk[pos + 2]! << 16);
-        seq = chunk[pos + 3]!;
-        pos += 4;
-      } else {
-        const h = this.header;
-        while (this.headerLength < 4 && pos < end) h[this.headerLength++] = chunk[pos++]!;
-        if (this.headerLength < 4) return;
-        this.headerLength = 0;
-        length = h[0]! | (h[1]! << 8) | (h[2]! << 16);
-        seq = h[3]!;
-      }
-      this.checkHeader(length, seq);
-      if (!this.assembling && length < MAX_FRAME_PAYLOAD && end - pos >= length) {
-        const start = pos;
-        pos += length;
-        onPacket(chunk.subarray(start, pos), seq, 1);
-        continue;
-      }
-      if (!this.assembling) {
-        this.assembling = true;
-        this.firstSequenceId = seq;
-        this.frames = 0;
-        this.assembled = 0;
-      }
-      this.frames++;
-      this.frameFull = length === MAX_FRAME_PAYLOAD;
-      this.reserve(this.assembled + length);
-      this.frameRemaining = length;
-      if (length === 0) this.finishFrame(onPacket);
-    }
+    this.handler.onPacket = onPacket;
+    this.scanner.scan(chunk);
   }
 
   /** Drops any partial packet and buffers, e.g. after the stream was switched to TLS. */
   reset(): void {
-    this.headerLength = 0;
-    this.assembly = EMPTY;
-    this.assembled = 0;
-    this.frameRemaining = -1;
-    this.assembling = false;
-    this.frames = 0;
-  }
-
-  private checkHeader(length: number, seq: number): void {
-    if (this.expected >= 0) {
-      if (seq !== this.expected) {
-        throw new MysqlProtocolError(`MySQL packet out of order: sequence id ${seq}, expected ${this.expected}`);
-      }
-      this.expected = (seq + 1) & 0xff;
-    }
-    this.lastSequenceId = seq;
-    const total = (this.assembling ? this.assembled : 0) + length;
-    if (total > this.maxPacketSize) throw new MysqlPacketTooLargeError(total, this.maxPacketSize);
-  }
-
-  private finishFrame(onPacket: PacketHandler): void {
-    this.frameRemaining = -1;
-    if (this.frameFull) return;
-    const length = this.assembled;
-    this.assembling = false;
-    this.assembled = 0;
-    const payload = this.assembly.subarray(0, length);
-    if (this.assembly.length > RETAIN_BYTES) this.assembly = EMPTY;
-    onPacket(payload, this.firstSequenceId, this.frames);
-  }
-
-  private reserve(size: number): void {
-    if (size <= this.assembly.length) return;
-    // A single frame gets exactly its size; a multi-frame packet doubles, bounded by the limit.
-    const doubled = Math.min(this.assembly.length * 2, this.maxPacketSize);
-    const next = Buffer.allocUnsafe(Math.max(size, doubled, 256));
-    this.assembly.copy(next, 0, 0, this.assembled);
-    this.assembly = next;
+    this.scanner.reset();
   }
 }

@@ -85,6 +85,11 @@ export class PacketScanner {
     return this.prefix.length;
   }
 
+  /** Bytes held between calls: a partial header plus the prefix collected so far. */
+  get bufferedBytes(): number {
+    return this.headerLength + this.prefixCollected;
+  }
+
   /** Walks the frames in `chunk`, calling the handler synchronously. The chunk is not kept. */
   scan(chunk: Buffer): void {
     const h = this.handler;
@@ -174,8 +179,12 @@ export class PacketScanner {
         this.prefixWanted = 0;
         this.handler.onPrefix(buf, start, start + take, completes);
       } else {
-        if (this.prefix.length < this.prefixCollected + this.prefixWanted) {
-          const next = Buffer.allocUnsafe(this.prefixCollected + this.prefixWanted);
+        if (this.prefix.length < this.prefixCollected + take) {
+          // Sized from what the headers announced so far, not from prefixLength, which may be a
+          // whole packet's limit (PacketParser); a packet spanning frames doubles, up to the limit.
+          const known = this.prefixCollected + Math.min(this.prefixWanted, this.frameRemaining);
+          const doubled = Math.min(this.prefix.length * 2, this.prefixCollected + this.prefixWanted);
+          const next = Buffer.allocUnsafe(Math.max(known, doubled));
           this.prefix.copy(next, 0, 0, this.prefixCollected);
           this.prefix = next;
         }
