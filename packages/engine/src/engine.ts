@@ -4,7 +4,7 @@
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import { createAudit, type DatabaseConfig, type EngineConfig } from '@gatehouse/common';
-import type { DatabaseInfo, InMemoryTunnelEnd } from '@gatehouse/tunnel';
+import { type DatabaseInfo, type InMemoryTunnelEnd, TunnelStream } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -79,11 +79,17 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
+  const liveStreams = new Set<TunnelStream>();
   const metrics: EngineMetrics = {
     counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
     sessionsOpen: 0,
     sessionsStarted: 0,
     handlerErrors: 0,
+    streamsStalled: () => {
+      let stalled = 0;
+      for (const stream of liveStreams) if (stream.stats().sendCredit === 0 && stream.writableNeedDrain) stalled++;
+      return stalled;
+    },
   };
   const countHandlerError = (): void => {
     metrics.handlerErrors++;
@@ -106,7 +112,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
       return;
     }
-    const handle = startSession(stream, {
+    // The accepted tunnel streams, for the stalled-streams gauge; each leaves the set when it closes.
+    const accept = () => {
+      const accepted = stream.accept();
+      if (accepted instanceof TunnelStream) {
+        liveStreams.add(accepted);
+        accepted.once('close', () => liveStreams.delete(accepted));
+      }
+      return accepted;
+    };
+    const handle = startSession({ header: stream.header, accept, reject: (error) => stream.reject(error) }, {
       engineId,
       database,
       cluster,

@@ -9,6 +9,11 @@ export interface EngineMetrics {
   sessionsStarted: number;
   /** Listeners that threw (a tunnel stream's or a session's); each ended its session only. */
   handlerErrors: number;
+  /**
+   * Sessions held by backpressure now: the client side has taken no credit back and the relay's
+   * last write was refused, so the database socket waits for 'drain'. Read at scrape time.
+   */
+  streamsStalled: () => number;
 }
 
 function escapeLabel(value: string): string {
@@ -39,6 +44,9 @@ export function renderMetrics(metrics: EngineMetrics, databases: readonly Databa
     '# HELP gatehouse_engine_handler_errors_total Stream and socket handlers that threw; each ended its session only.',
     '# TYPE gatehouse_engine_handler_errors_total counter',
     `gatehouse_engine_handler_errors_total ${metrics.handlerErrors}`,
+    '# HELP gatehouse_engine_streams_stalled Sessions whose client stopped reading: no tunnel credit left and the relay waiting for drain.',
+    '# TYPE gatehouse_engine_streams_stalled gauge',
+    `gatehouse_engine_streams_stalled ${metrics.streamsStalled()}`,
     '# HELP gatehouse_engine_database_up Whether the last health check reached the database.',
     '# TYPE gatehouse_engine_database_up gauge',
     ...databases.map(
