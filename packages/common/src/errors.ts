@@ -1,23 +1,14 @@
 // Every error Gatehouse raises on purpose is a GatehouseError with a stable code from this
 // table. Callers match on `code`, never on message text. docs/errors.md documents each code;
 // a test keeps the two in step.
+import { MYSQL_ERROR_CODES, MysqlError } from '@gatehouse/mysql-protocol';
 
 export const ERROR_CODES = {
   GH_ERR_INTERNAL: 'An unexpected failure inside Gatehouse; the message and its cause say more.',
   GH_ERR_USAGE: 'A command was called with arguments it does not accept.',
   GH_ERR_CONFIG: 'A configuration file or value is invalid; the message names the path and the reason.',
-  // --- MySQL wire (framing, buffers, OK/ERR/EOF) ---
-  GH_ERR_MYSQL_PROTOCOL:
-    'A MySQL packet was malformed or truncated, or broke the protocol; the connection that sent it is closed.',
-  GH_ERR_MYSQL_PACKET_TOO_LARGE:
-    'A MySQL packet announced a payload larger than the configured maximum; it was refused before being buffered.',
-  // --- MySQL connection phase (handshake, auth plugins, upstream login, version probe) ---
-  GH_ERR_MYSQL_CONNECT: 'The MySQL server could not be reached: connection refused, reset or closed before the login finished.',
-  GH_ERR_MYSQL_TIMEOUT: 'The MySQL server did not answer in time while connecting, handshaking or probing.',
-  GH_ERR_MYSQL_TLS: 'TLS to or from a MySQL peer failed: the server offers no TLS, the certificate was not trusted, or the handshake broke.',
-  GH_ERR_MYSQL_SERVER_ERROR: 'The MySQL server answered the connection phase with an ERR packet; errno, SQLSTATE and message are attached.',
-  GH_ERR_MYSQL_AUTH_UNSUPPORTED: 'The MySQL server asked for an auth plugin or step Gatehouse does not support or refuses (e.g. cleartext without TLS).',
-  GH_ERR_MYSQL_HANDSHAKE: 'A MySQL peer broke the connection-phase rules (unexpected packet, wrong protocol version, missing capability).',
+  // MySQL wire and connection phase: kept by @gatehouse/mysql-protocol, which depends on nothing here.
+  ...MYSQL_ERROR_CODES,
   // --- MySQL client commands ---
   // --- MySQL response tracking ---
   // --- identity, PKI and RBAC ---
@@ -119,5 +110,6 @@ export class GatehouseError extends Error {
 }
 
 export function isGatehouseError(err: unknown, code?: ErrorCode): err is GatehouseError {
-  return err instanceof GatehouseError && (code === undefined || err.code === code);
+  // The protocol package's errors carry codes from the same table, without our base class.
+  return (err instanceof GatehouseError || err instanceof MysqlError) && (code === undefined || err.code === code);
 }

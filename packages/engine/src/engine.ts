@@ -7,12 +7,11 @@ import {
   ClusterMethod,
   createAudit,
   type DatabaseConfig,
-  type DatabaseInfo,
   type EngineConfig,
-  type InMemoryTunnelEnd,
-  ServerError,
   SessionTerminateRequestSchema,
 } from '@gatehouse/common';
+import { type DatabaseInfo, type InMemoryTunnelEnd, TunnelStream } from '@gatehouse/tunnel';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { EngineMysqlError } from './errors.js';
@@ -104,11 +103,21 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
+  const liveStreams = new Set<TunnelStream>();
   const metrics: EngineMetrics = {
     counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
     upstreamTls: { full: 0, resumed: 0 },
     sessionsOpen: 0,
     sessionsStarted: 0,
+    handlerErrors: 0,
+    streamsStalled: () => {
+      let stalled = 0;
+      for (const stream of liveStreams) if (stream.stats().sendCredit === 0 && stream.writableNeedDrain) stalled++;
+      return stalled;
+    },
+  };
+  const countHandlerError = (): void => {
+    metrics.handlerErrors++;
   };
   const sessions = new Set<SessionHandle>();
   const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
@@ -131,7 +140,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
       return;
     }
-    const handle = startSession(stream, {
+    // The accepted tunnel streams, for the stalled-streams gauge; each leaves the set when it closes.
+    const accept = () => {
+      const accepted = stream.accept();
+      if (accepted instanceof TunnelStream) {
+        liveStreams.add(accepted);
+        accepted.once('close', () => liveStreams.delete(accepted));
+      }
+      return accepted;
+    };
+    const handle = startSession({ header: stream.header, accept, reject: (error) => stream.reject(error) }, {
       engineId,
       database,
       cluster,
@@ -145,6 +163,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       log,
       backends: () => infoByName.get(database.name)?.backends ?? [],
       hooks,
+      onHandlerError: countHandlerError,
     });
     sessions.add(handle);
     metrics.sessionsOpen++;
@@ -180,6 +199,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       version: options.version ?? '0.1.0',
       databases: health.current(),
       onStream: handleStream,
+      onHandlerError: countHandlerError,
       log,
     });
     // An auditor ended a session (the proxy's /v1/audit/live/…/terminate): the client gets an

@@ -2,7 +2,8 @@
 // `gatehouse start` builds one from the config; tests build one on port 0.
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
-import { createTrustedNetworks, type DatabaseInfo, type ProxyConfig } from '@gatehouse/common';
+import { createTrustedNetworks, type ProxyConfig } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';
@@ -99,7 +100,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const tlsSessions = config.tls.resumption
     ? new TlsSessionCache({ maxEntries: TLS_SESSION_CACHE_ENTRIES, lifetimeMs: SESSION_LIFETIME_S * 1000 })
     : undefined;
-  const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  const tunnel = new TunnelServer({
+    ...options.tunnel,
+    hostCaPems: credentials.hostCaPems(),
+    log: log.child({ component: 'tunnel' }),
+    // Called only once streams run, long after `metrics` below exists.
+    onHandlerError: () => metrics.recordHandlerError('tunnel'),
+  });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
   credentials.onChange(() => {

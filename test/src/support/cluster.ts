@@ -8,9 +8,8 @@ import { connect } from 'node:tls';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findExecutable, findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { findExecutable, findFreePort, type MariaDb, startMariaDb, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
-import { waitFor } from './wait.js';
 
 export type ClusterShape = 'single' | 'split';
 

@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress, type TlsMode, type UpstreamTlsOptions } from '@gatehouse/common';
+import {
+  fetchMysqlVersion,
+  formatMysqlAddress,
+  parseMysqlAddress,
+  type TlsMode,
+  type UpstreamTlsOptions,
+} from '@gatehouse/mysql-protocol';
 import { type Command, UsageError } from '../command.js';
 import { resolveDataDir, resolveFormat, writeJson, writeListing, writeTable } from '../output.js';
 import { readRegistrySnapshots, summarizeDatabases } from '../service/registry-snapshot.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, type DatabaseConfig, type DatabaseInfo, parseConfig, type ProxyConfig } from '@gatehouse/common';
+import { createLogger, type DatabaseConfig, parseConfig, type ProxyConfig } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { applyReload } from '../../src/service/apply-reload.js';
 import { listChangedPaths, planReload } from '../../src/service/reload-plan.js';
 

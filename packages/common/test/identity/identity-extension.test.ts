@@ -7,7 +7,7 @@ import {
   type IdentityExtension,
   isGatehouseError,
 } from '../../src/index.js';
-import { createSeededRandom } from '../../src/testing/index.js';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 const full: IdentityExtension = { dbService: 'orders', dbUser: 'app_ro', dbName: 'shop', dbUsers: ['app_ro', 'ünï'], dbNames: ['shop', 'reports_*'] };
 

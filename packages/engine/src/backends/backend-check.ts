@@ -4,15 +4,14 @@
 // without that syntax) and Galera's wsrep_local_state. The monitor's own connections carry a
 // PROXY "LOCAL" header when the database expects PROXY headers.
 import { readFile } from 'node:fs/promises';
+import type { BackendConfig, DatabaseConfig } from '@gatehouse/common';
+import type { BackendInfo } from '@gatehouse/tunnel';
 import {
-  type BackendConfig,
-  type BackendInfo,
   connectUpstream,
-  type DatabaseConfig,
   fetchMysqlVersion,
   type UpstreamConnection,
   type UpstreamTlsOptions,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';
 import { buildTls, parseDatabaseAddress, readPassword, readServerPublicKey } from '../session/upstream-options.js';
 import { type MonitorRow, MonitorQueryError, queryRows } from './monitor-query.js';

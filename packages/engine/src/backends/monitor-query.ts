@@ -11,7 +11,7 @@ import {
   serializePacket,
   serializeQuery,
   type UpstreamConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import { EngineError } from '../errors.js';
 
 export type MonitorRow = Readonly<Record<string, string | null>>;

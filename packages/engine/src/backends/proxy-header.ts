@@ -5,11 +5,11 @@
 import { isIP } from 'node:net';
 import {
   type DatabaseConfig,
-  type MysqlAddress,
   serializeProxyHeaderV1,
   serializeProxyHeaderV2,
   serializeProxyHeaderV2Local,
 } from '@gatehouse/common';
+import type { MysqlAddress } from '@gatehouse/mysql-protocol';
 
 /** v1 has no LOCAL command; UNKNOWN tells the server to keep the socket's own address. */
 const V1_UNKNOWN = Buffer.from('PROXY UNKNOWN\r\n', 'latin1');

@@ -2,7 +2,8 @@
 // The answer is an ordered list: the session tries the next one when a backend cannot be
 // reached, so a backend that died since the last monitor round costs one connect attempt.
 import { createHash } from 'node:crypto';
-import type { BackendInfo, RoutingPolicy } from '@gatehouse/common';
+import type { RoutingPolicy } from '@gatehouse/common';
+import type { BackendInfo } from '@gatehouse/tunnel';
 import { EngineError, EngineMysqlError } from '../errors.js';
 
 export interface RouteRequest {

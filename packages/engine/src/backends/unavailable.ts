@@ -2,7 +2,9 @@
 // changed role (a primary turned read-only in a failover) are closed with an ERR that says so,
 // once their current reply is over. Sessions do not migrate to another backend: the client
 // reconnects and is routed again.
-import type { BackendInfo, DatabaseConfig, DatabaseInfo, ErrFields } from '@gatehouse/common';
+import type { DatabaseConfig } from '@gatehouse/common';
+import type { BackendInfo, DatabaseInfo } from '@gatehouse/tunnel';
+import type { ErrFields } from '@gatehouse/mysql-protocol';
 import { EngineMysqlError } from '../errors.js';
 
 /** Why a session that logged in to `then` should close now that the backend is `now`, if it should. */

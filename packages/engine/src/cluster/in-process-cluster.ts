@@ -3,7 +3,7 @@
 // the store itself, through the same write-ahead spool as an engine in its own process, so a
 // killed process loses no event of an answered command. State is re-read whenever the store's version changes (and the CAs on a timer).
 import { type Authorities, type AuditStore, issueDbClientCert, type Store } from '@gatehouse/auth';
-import { ServerError } from '@gatehouse/common';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { AuditSpool } from '../audit/spool.js';
 import { startSpoolPipeline } from '../audit/spool-pipeline.js';

@@ -1,6 +1,6 @@
 // Per-backend gauges from the monitor, and the connection hooks' counters, in Prometheus text
 // format, appended to the engine's /metrics.
-import type { DatabaseInfo } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { HookCounters } from '../hooks/hook-runner.js';
 
 function escapeLabel(value: string): string {

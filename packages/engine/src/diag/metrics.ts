@@ -1,6 +1,6 @@
 // The engine's counters in Prometheus text format (version 0.0.4).
 // https://prometheus.io/docs/instrumenting/exposition_formats/
-import type { DatabaseInfo } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 import type { RelayCounters } from '../session/relay.js';
 import type { UpstreamTlsCounters } from '../session/session.js';
@@ -10,6 +10,13 @@ export interface EngineMetrics {
   readonly upstreamTls: UpstreamTlsCounters;
   sessionsOpen: number;
   sessionsStarted: number;
+  /** Listeners that threw (a tunnel stream's or a session's); each ended its session only. */
+  handlerErrors: number;
+  /**
+   * Sessions held by backpressure now: the client side has taken no credit back and the relay's
+   * last write was refused, so the database socket waits for 'drain'. Read at scrape time.
+   */
+  streamsStalled: () => number;
 }
 
 function escapeLabel(value: string): string {
@@ -69,6 +76,12 @@ export function renderMetrics(
     '# TYPE gatehouse_engine_upstream_tls_handshakes_total counter',
     `gatehouse_engine_upstream_tls_handshakes_total{resumed="false"} ${metrics.upstreamTls.full}`,
     `gatehouse_engine_upstream_tls_handshakes_total{resumed="true"} ${metrics.upstreamTls.resumed}`,
+    '# HELP gatehouse_engine_handler_errors_total Stream and socket handlers that threw; each ended its session only.',
+    '# TYPE gatehouse_engine_handler_errors_total counter',
+    `gatehouse_engine_handler_errors_total ${metrics.handlerErrors}`,
+    '# HELP gatehouse_engine_streams_stalled Sessions whose client stopped reading: no tunnel credit left and the relay waiting for drain.',
+    '# TYPE gatehouse_engine_streams_stalled gauge',
+    `gatehouse_engine_streams_stalled ${metrics.streamsStalled()}`,
     '# HELP gatehouse_engine_database_up Whether the last health check reached the database.',
     '# TYPE gatehouse_engine_database_up gauge',
     ...databases.map(

@@ -4,7 +4,8 @@
 // backend that sessions could not reach over TLS is unhealthy, with the reason). The results
 // become the DatabaseInfo the engine registers with the proxy (the version the proxy announces,
 // what `gatectl db ls` shows) and the state sessions are routed by.
-import type { BackendConfig, BackendInfo, DatabaseConfig, DatabaseInfo } from '@gatehouse/common';
+import type { BackendConfig, DatabaseConfig } from '@gatehouse/common';
+import type { BackendInfo, DatabaseInfo } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { type BackendCheck, checkBackend } from '../backends/backend-check.js';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';

@@ -1,7 +1,7 @@
 // The connection hook API (docs/hooks.md): what an `engine.hooks` module may export and what it
 // may return. Contexts are plain data (they cross into the hooks' worker thread by structured
 // clone), so a hook cannot reach into the engine.
-import type { BackendInfo } from '@gatehouse/common';
+import type { BackendInfo } from '@gatehouse/tunnel';
 
 /** Before anything is verified: the stream header as the proxy sent it. */
 export interface ConnectContext {

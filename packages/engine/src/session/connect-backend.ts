@@ -1,16 +1,15 @@
 // Logs in to the backend the routing policy chooses (backends/routing.ts), with the PROXY
 // header the database asks for. A backend that cannot be reached (down since the last monitor
 // round) is skipped for the next candidate; a backend that answers and refuses is final.
+import type { DatabaseConfig } from '@gatehouse/common';
+import type { BackendInfo, StreamOpenHeader } from '@gatehouse/tunnel';
 import {
-  type BackendInfo,
   type ConnectUpstreamOptions,
   connectUpstream,
-  type DatabaseConfig,
   MysqlConnectError,
   MysqlTimeoutError,
-  type StreamOpenHeader,
   type UpstreamConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { sessionProxyHeader } from '../backends/proxy-header.js';
 import { routeSession } from '../backends/routing.js';

@@ -1,6 +1,7 @@
 // The session's side of connection hooks (docs/hooks.md): builds each hook's context, and turns
 // the outcome into a denial (an ERR at login), a backend choice, and fields for the audit event.
-import type { AuditSession, BackendInfo, StreamOpenHeader } from '@gatehouse/common';
+import type { AuditSession } from '@gatehouse/common';
+import type { BackendInfo, StreamOpenHeader } from '@gatehouse/tunnel';
 import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
 import type { ConnectContext, HandshakeResponseContext, HookOutcome } from '../hooks/hook-types.js';

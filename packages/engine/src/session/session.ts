@@ -7,18 +7,21 @@ import {
   type Audit,
   type AuditSession,
   type AuditWriteGate,
-  connectUpstream,
-  type BackendInfo,
   type DatabaseConfig,
-  type ErrFields,
+  describeClientError,
+  guardEmitter,
   isGatehouseError,
-  type StreamOpenHeader,
+} from '@gatehouse/common';
+import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
+import {
+  connectUpstream,
+  type ErrFields,
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
-  type TunnelErrorPayload,
+  ServerError,
   type UpstreamConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
@@ -26,7 +29,6 @@ import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { connectBackend } from './connect-backend.js';
-import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
@@ -62,6 +64,8 @@ export interface SessionDeps {
   readonly backends?: () => readonly BackendInfo[];
   /** Connection hooks (engine.hooks). */
   readonly hooks?: HookRunner;
+  /** A listener on this session's client stream or database socket threw; for the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
 }
 
 export interface UpstreamTlsCounters {
@@ -106,6 +110,17 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     resolveDone = resolve;
   });
   client.on('error', (err) => log.debug({ err }, 'client stream failed'));
+  // The error boundary of this session (the relay's own listeners included): a listener that
+  // throws closes this session's two legs, and the engine's other sessions go on.
+  let upstream: Duplex | undefined;
+  const handlerFailed = (err: unknown): void => {
+    log.error({ err }, 'session handler failed; the session is closed');
+    deps.onHandlerError?.(err);
+    client.destroy();
+    upstream?.destroy();
+    resolveDone();
+  };
+  guardEmitter(client, handlerFailed);
 
   // The login runs in its own frame so that what only the connection phase needs (the header
   // with the client's chain, the upstream handshake, the options) is garbage once it returns;
@@ -117,12 +132,15 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
         return;
       }
       backend = loggedIn.backend;
+      upstream = loggedIn.socket;
+      guardEmitter(upstream, handlerFailed);
       relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
       log.error({ err }, 'session failed');
       client.destroy();
+      upstream?.destroy();
       resolveDone();
     });
 
@@ -230,7 +248,8 @@ async function logIn(
       throw err;
     }
   } catch (err) {
-    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: tried });
+    const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
+    const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     deps.audit.onSessionStart(
       session,

@@ -2,17 +2,17 @@
 // x509 with an ephemeral db-client certificate, or a password from an env var or a file; TLS
 // per config; the client's capabilities, attributes and database forwarded.
 import { readFile } from 'node:fs/promises';
+import type { DatabaseConfig } from '@gatehouse/common';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import {
   Capability,
   type ConnectUpstreamOptions,
-  type DatabaseConfig,
   type MysqlAddress,
   parseMysqlAddress,
   ServerError,
-  type StreamOpenHeader,
   type UpstreamConnection,
   type UpstreamTlsOptions,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';

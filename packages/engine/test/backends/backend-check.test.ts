@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { DatabaseSchema } from '@gatehouse/common';
-import { type FakeResponse, startFakeMysqlServer } from '@gatehouse/common/testing';
+import { type FakeResponse, startFakeMysqlServer } from '@gatehouse/testing';
 import { checkBackend } from '../../src/backends/backend-check.js';
 
 const noSigner = { signDbClient: () => Promise.reject(new Error('no x509 here')) };

@@ -2,8 +2,9 @@
 // harness), with password logins, a monitor user, and a way to open sessions through a tunnel
 // pair the way the proxy does. One set per test file: starting servers is the slow part.
 import type { TestContext } from 'node:test';
-import { DatabaseSchema, EngineConfigSchema, type StreamOpenHeader } from '@gatehouse/common';
-import { type MariaDb, type ReplicationSet, startMariaDbReplication } from '@gatehouse/common/testing';
+import { DatabaseSchema, EngineConfigSchema } from '@gatehouse/common';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
+import { type MariaDb, type ReplicationSet, startMariaDbReplication } from '@gatehouse/testing';
 import pino from 'pino';
 import { createEngine, type Engine } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from '../session/cluster-fixture.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { parseErrPacket } from '@gatehouse/common';
+import { parseErrPacket } from '@gatehouse/mysql-protocol';
 import { CLIENT_CAPS } from '../session/session-fixture.js';
 import { SCHEMA, scalar, startReplicationFixture } from './replication-fixture.js';
 

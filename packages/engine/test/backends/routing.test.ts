@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BackendInfo } from '@gatehouse/common';
-import { createSeededRandom } from '@gatehouse/common/testing';
+import type { BackendInfo } from '@gatehouse/tunnel';
+import { createSeededRandom } from '@gatehouse/testing';
 import { isGatehouseError } from '@gatehouse/common';
 import { type RouteRequest, rendezvousOrder, routeSession } from '../../src/backends/routing.js';
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type BackendInfo, DatabaseSchema, type ErrFields } from '@gatehouse/common';
+import { DatabaseSchema } from '@gatehouse/common';
+import type { BackendInfo } from '@gatehouse/tunnel';
+import type { ErrFields } from '@gatehouse/mysql-protocol';
 import { closeUnavailableSessions, type RoutedSession, unavailableReason } from '../../src/backends/unavailable.js';
 
 const primary: BackendInfo = { uri: 'db1:3306', role: 'primary', health: 'healthy', serverVersion: 'v', weight: 1, readOnly: false };

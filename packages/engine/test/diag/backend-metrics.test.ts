@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DatabaseInfo } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { renderBackendMetrics, renderHookMetrics } from '../../src/diag/backend-metrics.js';
 
 const shop: DatabaseInfo = {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DatabaseSchema } from '@gatehouse/common';
-import { createTestCa, startMariaDb } from '@gatehouse/common/testing';
+import { createTestCa, startMariaDb } from '@gatehouse/testing';
 import { checkDatabase } from '../../src/health/health-checker.js';
 
 const db = await startMariaDb();

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseErrPacket } from '@gatehouse/common';
+import { parseErrPacket } from '@gatehouse/mysql-protocol';
 import { scalar, startReplicationFixture } from '../backends/replication-fixture.js';
 import { CLIENT_CAPS } from '../session/session-fixture.js';
 

@@ -3,7 +3,7 @@
 // each. close() drains: no new clients, a grace period for open sessions, then they are closed.
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { serializeErrPacket, serializePacket } from '@gatehouse/common';
+import { serializeErrPacket, serializePacket } from '@gatehouse/mysql-protocol';
 import { ClientConnection, tooManyConnections } from './client-connection.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
 

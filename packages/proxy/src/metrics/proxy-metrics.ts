@@ -17,6 +17,8 @@ export class ProxyMetrics {
   readonly tlsHandshakes = new Map<string, number>();
   bytesFromClientClosed = 0;
   bytesToClientClosed = 0;
+  /** Listeners that threw, by where: each ended its own connection or stream only. */
+  readonly handlerErrors = new Map<string, number>();
 
   recordFailure(reason: string): void {
     this.handshakeFailures.set(reason, (this.handshakeFailures.get(reason) ?? 0) + 1);
@@ -25,6 +27,10 @@ export class ProxyMetrics {
   recordTlsHandshake(protocol: string, resumed: boolean): void {
     const key = `${protocol} ${resumed ? 'resumed' : 'full'}`;
     this.tlsHandshakes.set(key, (this.tlsHandshakes.get(key) ?? 0) + 1);
+  }
+
+  recordHandlerError(where: 'front_door' | 'tunnel'): void {
+    this.handlerErrors.set(where, (this.handlerErrors.get(where) ?? 0) + 1);
   }
 
   recordSessionStart(dbService: string): void {
@@ -72,6 +78,7 @@ export class ProxyMetrics {
       [label('direction', 'from_client'), fromClient],
       [label('direction', 'to_client'), toClient],
     ]);
+    metric('gatehouse_proxy_handler_errors_total', 'counter', 'Socket and stream handlers that threw, by where; each ended its own connection only.', [...this.handlerErrors].map(([w, n]) => [label('where', w), n]));
     metric('gatehouse_proxy_engines', 'gauge', 'Engines connected over the tunnel.', [['', engines]]);
     return `${out.join('\n')}\n`;
   }

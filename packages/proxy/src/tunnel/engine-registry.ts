@@ -1,4 +1,11 @@
-import { type BackendInfo, type DatabaseHealth, type DatabaseInfo, type EngineRegistration, GatehouseError, type TunnelConnection } from '@gatehouse/common';
+import { GatehouseError } from '@gatehouse/common';
+import type {
+  BackendInfo,
+  DatabaseHealth,
+  DatabaseInfo,
+  EngineRegistration,
+  TunnelConnection,
+} from '@gatehouse/tunnel';
 
 /** The database service has no connected engine. Shown to clients as "no engine serves database 'x'". */
 export class NoEngineError extends GatehouseError {
