@@ -12,6 +12,8 @@ export const REQUIRED_PROGRAMS = [
   { names: ['mariadb-install-db', 'mysql_install_db'], pkg: 'mariadb-server' },
   { names: ['mariadb', 'mysql'], pkg: 'mariadb-client' },
   { names: ['openssl'], pkg: 'openssl' },
+  // mariadb-test-run and MariaDB's own test suite, for the conformance runner.
+  { names: ['mariadb-test', 'mysqltest'], pkg: 'mariadb-test' },
 ];
 
 export function findProgram(names) {
