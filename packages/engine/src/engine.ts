@@ -116,6 +116,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       auditSwitches: switches,
       threads,
       counters: metrics.counters,
+      keepalive: config.tcp_keepalive,
       log,
     });
     sessions.add(handle);
@@ -146,6 +147,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       version: options.version ?? '0.1.0',
       databases: health.current(),
       onStream: handleStream,
+      keepalive: config.tcp_keepalive,
       log,
     });
     tunnel.start();

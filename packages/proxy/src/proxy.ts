@@ -80,7 +80,12 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     log: log.child({ component: 'proxy-tls' }),
     refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
   });
-  const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  const tunnel = new TunnelServer({
+    keepalive: config.tcp_keepalive,
+    ...options.tunnel,
+    hostCaPems: credentials.hostCaPems(),
+    log: log.child({ component: 'tunnel' }),
+  });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
   credentials.onChange(() => {
@@ -125,6 +130,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       return handshakeTimeoutMs;
     },
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
+    keepalive: config.tcp_keepalive,
     greeting,
     secureContext: () => credentials.mysqlContext(),
     verifier: createClientVerifier({

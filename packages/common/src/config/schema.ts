@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { DEFAULT_KEEPALIVE, KeepaliveSchema } from './keepalive.js';
 
 const duration = z.string().transform((text, ctx) => {
   try {
@@ -80,6 +81,8 @@ export const ProxyConfigSchema = z.strictObject({
       handshake_timeout: duration.default(10_000),
     })
     .default({ max_connections: 10_000, max_connections_per_ip: 1_000, handshake_timeout: 10_000 }),
+  /** Client sockets and the tunnel's server side. */
+  tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
 });
 
 export const EngineConfigSchema = z.strictObject({
@@ -89,6 +92,8 @@ export const EngineConfigSchema = z.strictObject({
   join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
   diag_listen: hostPort.default('127.0.0.1:3082'),
   health_check_interval: duration.default(15_000),
+  /** Database sockets and the tunnel's client side. */
+  tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
   databases: z
     .array(DatabaseSchema)
     .default([])

@@ -10,6 +10,7 @@ import {
   type DatabaseConfig,
   type ErrFields,
   isGatehouseError,
+  type KeepaliveConfig,
   type StreamOpenHeader,
   serializeErrPacket,
   serializeOkPacket,
@@ -49,6 +50,8 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+  /** TCP keepalive on the database socket (config engine.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
@@ -174,7 +177,7 @@ async function logIn(
       },
       header.sessionId,
     );
-    upstream = await connectUpstream(options);
+    upstream = await connectUpstream(deps.keepalive ? { ...options, keepalive: deps.keepalive } : options);
     try {
       checkCapabilities(header, upstream, deps.database.name);
     } catch (err) {

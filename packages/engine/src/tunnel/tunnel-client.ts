@@ -1,9 +1,11 @@
 import {
+  applyKeepalive,
   createWebSocketTransport,
   type DatabaseInfo,
   type EngineRegistration,
   type InMemoryTunnelEnd,
   type IncomingStream,
+  type KeepaliveConfig,
   type RequestHandler,
   TUNNEL_PROTOCOL_VERSION,
   TunnelConnection,
@@ -49,6 +51,8 @@ export interface TunnelClientOptions {
   readonly handshakeTimeout?: number;
   /** Called when the tunnel comes up or goes down. */
   readonly onStateChange?: (state: TunnelClientState) => void;
+  /** TCP keepalive on the tunnel socket (config engine.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 export type TunnelClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -211,6 +215,7 @@ export class TunnelClient {
     // The upgraded socket, for whole-frame writes (see createWebSocketTransport); 'upgrade' comes before 'open'.
     ws.on('upgrade', (response) => {
       socket = response.socket;
+      applyKeepalive(socket, this.#options.keepalive);
     });
     ws.on('open', () => {
       if (socket === undefined) {

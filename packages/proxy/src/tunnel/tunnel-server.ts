@@ -2,9 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
+  applyKeepalive,
   createInMemoryTunnelLink,
   createWebSocketTransport,
   type InMemoryTunnelEnd,
+  type KeepaliveConfig,
   isGatehouseError,
   type RequestHandler,
   type StreamOpenHeader,
@@ -31,6 +33,8 @@ export interface TunnelServerOptions {
   readonly registerTimeout?: number;
   readonly streamWindow?: number;
   readonly openTimeout?: number;
+  /** TCP keepalive on engines' tunnel sockets (config proxy.tcp_keepalive; default on). */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
@@ -118,6 +122,7 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return true;
     }
+    applyKeepalive(socket as TLSSocket, this.#options.keepalive);
     this.#wss.handleUpgrade(request, socket, head, (ws) =>
       this.#acceptWebSocket(ws, socket, engineId, (socket as TLSSocket).remoteAddress ?? ''),
     );
