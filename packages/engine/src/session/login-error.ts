@@ -23,12 +23,9 @@ export function toLoginErrFields(err: unknown, ctx: LoginErrorContext): ErrField
     return { ...ServerError.AccessDenied, message: `access denied: ${err.message}` };
   }
   if (err instanceof MysqlServerError) {
-    const verb = err.beforeHandshake ? 'refused the connection' : 'refused the login';
-    return {
-      errno: err.errno,
-      sqlState: err.sqlState,
-      message: `database '${ctx.dbService}' at ${ctx.uri} ${verb}: ${err.serverMessage}`,
-    };
+    // Verbatim, as a direct connection would show it: tools and tests match on the server's text.
+    // Which database and address refused goes to the log and the audit event (err.message).
+    return { errno: err.errno, sqlState: err.sqlState, message: err.serverMessage };
   }
   if (err instanceof MysqlConnectError || err instanceof MysqlTimeoutError || err instanceof MysqlTlsError) {
     return {

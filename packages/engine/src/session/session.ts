@@ -11,6 +11,7 @@ import {
   type ErrFields,
   isGatehouseError,
   type KeepaliveConfig,
+  MysqlServerError,
   type StreamOpenHeader,
   serializeErrPacket,
   serializeOkPacket,
@@ -187,9 +188,11 @@ async function logIn(
   } catch (err) {
     const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
+    // The client gets a server's ERR verbatim; the audit event also says which database refused.
+    const why = err instanceof MysqlServerError ? `database '${deps.database.name}': ${err.message}` : fields.message;
     deps.audit.onSessionStart(
       session,
-      new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
+      new EngineError(code, why, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
     );
     log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
     client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
