@@ -2,7 +2,7 @@
 // through a one-process gateway (auth + proxy + engine) as an external server, in the text and
 // the binary (--ps-protocol) protocol. Both routes log in as the same db user (root@127.0.0.1,
 // known by a client certificate) over TCP and TLS, so a difference comes from the gateway alone.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cluster, startCluster } from '../support/cluster.js';
 import { findMtrDir, type MtrOutcome, type MtrTarget, runMtrTest } from './mtr.js';
@@ -58,6 +58,7 @@ async function setUp(cluster: Cluster, mtrDir: string): Promise<Record<Route, Mt
     roleFile,
     `kind: role
 name: conformance
+options: { allow_local_infile: true }
 allow:
   db_labels: { env: [dev] }
   db_users: ['*']
@@ -108,20 +109,31 @@ export async function runConformance(options: RunOptions): Promise<CaseResult[]>
     const targets = await setUp(cluster, mtrDir);
     const state = await recordBaseline(cluster.db, mtrDir, join(cluster.dataDir, '..', 'baseline.result'));
     const results: CaseResult[] = [];
+    let broken: string | undefined;
     for (const test of options.tests) {
       for (const protocol of options.protocols ?? ['text', 'ps']) {
         const ps = protocol === 'ps';
+        // A test that breaks the server (a crash, system tables gone) ends the run: what follows
+        // would fail for its sake. Its own row says so.
+        const after = (route: Route): Promise<StateCheck> =>
+          state.checkAndRestore().catch((err: Error) => {
+            broken = `after main.${test} (${protocol}, ${route}) the server is not usable: ${err.message}`;
+            return { leaked: true, unrestored: broken };
+          });
         const direct = await runMtrTest(mtrDir, test, targets.direct, ps);
-        const directState = await state.checkAndRestore();
+        const directState = await after('direct');
         const gateway = await runMtrTest(mtrDir, test, targets.gateway, ps);
-        const gatewayState = await state.checkAndRestore();
+        const gatewayState = await after('gateway');
         const result = { test, protocol, direct, gateway, state: { direct: directState, gateway: gatewayState } };
         results.push(result);
         options.onResult?.(result);
+        if (broken !== undefined) throw new Error(broken);
       }
     }
     return results;
   } finally {
     await cluster.stop();
+    // mtr's var directories (logs, rejects); the cluster's own files are its business.
+    rmSync(join(cluster.dataDir, '..', 'mtr'), { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
-// `npm run conformance [--short] [--protocol text|ps] [--markdown FILE] [test…]`: runs the
-// list (or the named tests) direct and through the gateway and prints the table.
+// `npm run conformance [--short] [--protocol text|ps] [--shards N] [--markdown FILE] [test…]`:
+// runs the list (or the named tests) direct and through the gateway and prints the table.
+// --shards N splits the list over N deployments (each its own MariaDB and gateway) run at once.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type CaseResult, type Protocol, runConformance } from './conformance-run.js';
@@ -13,6 +14,7 @@ const { values, positionals } = parseArgs({
     protocol: { type: 'string', multiple: true },
     markdown: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    shards: { type: 'string', default: '1' },
   },
 });
 
@@ -20,21 +22,22 @@ const tests = positionals.length > 0 ? positionals : values.short ? SHORT_LIST :
 const protocols = (values.protocol ?? ['text', 'ps']) as Protocol[];
 const started = Date.now();
 console.log(`conformance: ${tests.length} tests × ${protocols.length} protocols, direct and through the gateway`);
-const results: CaseResult[] = await runConformance({
-  tests,
-  protocols,
-  onResult: (r) => {
-    const verdict = verdictOf(r);
-    console.log(
-      `${r.test.padEnd(36)} ${r.protocol.padEnd(4)} direct ${r.direct.status.padEnd(4)} gateway ${r.gateway.status.padEnd(4)} ${verdict === 'same' ? '' : verdict}`,
-    );
-    if (values.verbose) {
-      for (const route of ['direct', 'gateway'] as const) {
-        if (r[route].detail) console.log(`  ${route}: ${r[route].detail.split('\n').join('\n    ')}`);
-      }
+const shardCount = Math.max(1, Number(values.shards));
+const shards = Array.from({ length: shardCount }, (_, i) => tests.filter((_t, j) => j % shardCount === i));
+const onResult = (r: CaseResult): void => {
+  const verdict = verdictOf(r);
+  console.log(
+    `${r.test.padEnd(36)} ${r.protocol.padEnd(4)} direct ${r.direct.status.padEnd(4)} gateway ${r.gateway.status.padEnd(4)} ${verdict === 'same' ? '' : verdict}`,
+  );
+  if (values.verbose) {
+    for (const route of ['direct', 'gateway'] as const) {
+      if (r[route].detail) console.log(`  ${route}: ${r[route].detail.split('\n').join('\n    ')}`);
     }
-  },
-});
+  }
+};
+const byShard = await Promise.all(shards.map((list) => runConformance({ tests: list, protocols, onResult })));
+// Back in the list's order.
+const results: CaseResult[] = tests.flatMap((t) => byShard.flat().filter((r) => r.test === t));
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const summary = `${countStatuses(results)} ${minutes} min.`;
 console.log(`\n${formatTable(results)}\n\n${summary}\n`);

@@ -42,7 +42,7 @@ export function runMtrTest(mtrDir: string, test: string, target: MtrTarget, ps: 
     `--tmpdir=${join(target.vardir, 'tmp')}`,
     '--retry=0',
     '--max-test-fail=0',
-    '--testcase-timeout=5',
+    '--testcase-timeout=3',
     '--nowarnings',
     ...(ps ? ['--ps-protocol'] : []),
     `main.${test}`,

@@ -1,13 +1,14 @@
 // The side-by-side table of a conformance run, for a terminal and for docs/conformance.md.
 import type { CaseResult } from './conformance-run.js';
-import { GATEWAY_POLICIES } from './policies.js';
+import { GATEWAY_POLICIES, KNOWN_DEFECTS } from './policies.js';
 
-export type Verdict = 'same' | 'gateway-only failure' | 'policy' | 'gateway-only pass' | 'differs';
+export type Verdict = 'same' | 'gateway-only failure' | 'known defect' | 'policy' | 'gateway-only pass' | 'differs';
 
 export function verdictOf(r: CaseResult): Verdict {
   if (r.direct.status === r.gateway.status) return 'same';
   if (r.direct.status === 'pass' && r.gateway.status !== 'pass') {
-    return GATEWAY_POLICIES[r.test] ? 'policy' : 'gateway-only failure';
+    if (GATEWAY_POLICIES[r.test]) return 'policy';
+    return KNOWN_DEFECTS[r.test] ? 'known defect' : 'gateway-only failure';
   }
   if (r.gateway.status === 'pass') return 'gateway-only pass';
   return 'differs';
@@ -33,12 +34,14 @@ export function formatTable(results: readonly CaseResult[]): string {
 
 /** Each gateway-only failure with what mtr said, for the classification in the docs. */
 export function formatFailures(results: readonly CaseResult[]): string {
-  const failures = results.filter((r) => verdictOf(r) === 'gateway-only failure' || verdictOf(r) === 'policy');
+  const failures = results.filter((r) => ['gateway-only failure', 'known defect', 'policy'].includes(verdictOf(r)));
   if (failures.length === 0) return 'No test fails through the gateway only.';
   return failures
     .map((r) => {
       const policy = GATEWAY_POLICIES[r.test];
-      const head = `### main.${r.test} (${r.protocol})${policy ? ` — policy: ${policy}` : ''}`;
+      const defect = KNOWN_DEFECTS[r.test];
+      const why = policy ? ` — policy: ${policy}` : defect ? ` — known defect: ${defect}` : ' — defect';
+      const head = `### main.${r.test} (${r.protocol})${why}`;
       return `${head}\n\n\`\`\`\n${r.gateway.detail.split('\n').slice(0, 25).join('\n')}\n\`\`\``;
     })
     .join('\n\n');
