@@ -35,7 +35,11 @@ const onResult = (r: CaseResult): void => {
     }
   }
 };
-const byShard = await Promise.all(shards.map((list) => runConformance({ tests: list, protocols, onResult })));
+// allSettled: a shard that fails must not leave the others' deployments running.
+const settled = await Promise.allSettled(shards.map((list) => runConformance({ tests: list, protocols, onResult })));
+const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+if (failed) throw failed.reason;
+const byShard = settled.map((s) => (s as PromiseFulfilledResult<CaseResult[]>).value);
 // Back in the list's order.
 const results: CaseResult[] = tests.flatMap((t) => byShard.flat().filter((r) => r.test === t));
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
