@@ -19,6 +19,7 @@ export {
   openJsonlAuditStore,
   pageAuditLog,
   pageSessions,
+  parseRecordLine,
   parseSeqCursor,
   resolveAuditDir,
   searchAuditLog,

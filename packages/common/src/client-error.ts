@@ -115,10 +115,11 @@ function describeLoginFailure(err: unknown, db: { readonly name: string; readonl
     return { mysql: ServerError.AccessDenied, message: `access denied: ${err.message}`, reason: 'certificate', level: 'info' };
   }
   if (err instanceof MysqlServerError) {
-    const verb = err.beforeHandshake ? 'refused the connection' : 'refused the login';
+    // Verbatim, as a direct connection would show it: tools and tests match on the server's text.
+    // Which database and address refused goes to the log and the audit event (err.message).
     return {
       mysql: { errno: err.errno, sqlState: err.sqlState },
-      message: `database '${db.name}' at ${db.uri} ${verb}: ${err.serverMessage}`,
+      message: err.serverMessage,
       reason: 'upstream_refused',
       level: 'info',
     };

@@ -160,6 +160,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       threads,
       counters: metrics.counters,
       upstreamTls: metrics.upstreamTls,
+      keepalive: config.tcp_keepalive,
       log,
       backends: () => infoByName.get(database.name)?.backends ?? [],
       hooks,
@@ -200,6 +201,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       databases: health.current(),
       onStream: handleStream,
       onHandlerError: countHandlerError,
+      keepalive: config.tcp_keepalive,
       log,
     });
     // An auditor ended a session (the proxy's /v1/audit/live/…/terminate): the client gets an

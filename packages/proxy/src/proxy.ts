@@ -101,6 +101,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ? new TlsSessionCache({ maxEntries: TLS_SESSION_CACHE_ENTRIES, lifetimeMs: SESSION_LIFETIME_S * 1000 })
     : undefined;
   const tunnel = new TunnelServer({
+    keepalive: config.tcp_keepalive,
     ...options.tunnel,
     hostCaPems: credentials.hostCaPems(),
     log: log.child({ component: 'tunnel' }),
@@ -151,6 +152,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       return handshakeTimeoutMs;
     },
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
+    keepalive: config.tcp_keepalive,
     greeting,
     secureContext: () => credentials.mysqlContext(),
     ...(tlsSessions !== undefined ? { tlsSessions } : {}),

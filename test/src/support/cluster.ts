@@ -26,6 +26,8 @@ export interface ClusterOptions {
    * passes it as fd 3 (LISTEN_FDS); mysql_listen then names a port nobody binds.
    */
   readonly socketActivation?: boolean;
+  /** Extra mariadbd arguments for the cluster's private MariaDB. */
+  readonly dbArgs?: readonly string[];
 }
 
 export interface UserCerts {
@@ -137,7 +139,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dbService = options.dbService ?? 'mariadb';
   await gatectlOk(dataDir, ['ca', 'init']);
   const dbClientCa = await gatectlOk(dataDir, ['auth', 'export', '--type', 'db-client']);
-  const db = await startMariaDb({ shared: false, trustCaPem: dbClientCa });
+  const db = await startMariaDb({
+    shared: false,
+    trustCaPem: dbClientCa,
+    ...(options.dbArgs ? { args: options.dbArgs } : {}),
+  });
   // A copy beside the configs, as an operator would keep it: db.stop() removes the server's files,
   // and the database-down test must see a dead server, not a missing CA file.
   const dbCaFile = join(root, 'db-ca.pem');

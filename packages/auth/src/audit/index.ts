@@ -11,7 +11,7 @@ export type {
 } from './audit-store.js';
 export { canonicalEventJson } from './canonical-event.js';
 export { canonicalJson } from './canonical-json.js';
-export { type ChainRecord, GENESIS_HASH } from './chain-record.js';
+export { type ChainRecord, GENESIS_HASH, parseRecordLine } from './chain-record.js';
 export {
   type JsonlAuditStore,
   type JsonlAuditStoreOptions,

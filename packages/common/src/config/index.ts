@@ -1,4 +1,5 @@
 // Config: the zod schema of gatehouse.yaml and its loader (parsed once, then frozen).
+export { applyKeepalive, DEFAULT_KEEPALIVE, type KeepaliveConfig, KeepaliveSchema } from './keepalive.js';
 export { formatIssues, loadConfig, parseConfig } from './load.js';
 export {
   type AuditConfig,

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { DEFAULT_KEEPALIVE, KeepaliveSchema } from './keepalive.js';
 
 const duration = z.string().transform((text, ctx) => {
   try {
@@ -184,6 +185,8 @@ export const ProxyConfigSchema = z.strictObject({
       handshake_timeout: duration.default(10_000),
     })
     .default({ max_connections: 10_000, max_connections_per_ip: 1_000, handshake_timeout: 10_000 }),
+  /** Client sockets and the tunnel's server side. */
+  tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
 });
 
 export const EngineConfigSchema = z.strictObject({
@@ -197,6 +200,8 @@ export const EngineConfigSchema = z.strictObject({
   hooks: z.array(z.string().min(1)).max(32).default([]),
   /** The budget of one hook call; a hook that runs over it denies the session. */
   hook_timeout: duration.default(250),
+  /** Database sockets and the tunnel's client side. */
+  tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
   databases: z
     .array(DatabaseSchema)
     .default([])

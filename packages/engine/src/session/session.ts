@@ -7,6 +7,7 @@ import {
   type Audit,
   type AuditSession,
   type AuditWriteGate,
+  type KeepaliveConfig,
   type DatabaseConfig,
   describeClientError,
   guardEmitter,
@@ -16,6 +17,7 @@ import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehou
 import {
   connectUpstream,
   type ErrFields,
+  MysqlServerError,
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
@@ -66,6 +68,8 @@ export interface SessionDeps {
   readonly hooks?: HookRunner;
   /** A listener on this session's client stream or database socket threw; for the metrics. */
   readonly onHandlerError?: (err: unknown) => void;
+  /** TCP keepalive on the database socket (config engine.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 export interface UpstreamTlsCounters {
@@ -235,7 +239,7 @@ async function logIn(
       chosen,
       auth,
       header,
-      options,
+      options: deps.keepalive ? { ...options, keepalive: deps.keepalive } : options,
       log,
       onAttempt: (uri) => {
         tried = uri;
@@ -251,9 +255,11 @@ async function logIn(
     const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
     const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
+    // The client gets a server's ERR verbatim; the audit event also says which database refused.
+    const why = err instanceof MysqlServerError ? `database '${deps.database.name}': ${err.message}` : fields.message;
     deps.audit.onSessionStart(
       session,
-      new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
+      new EngineError(code, why, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
     );
     log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
     client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));

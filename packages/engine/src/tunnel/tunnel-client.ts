@@ -1,3 +1,4 @@
+import { applyKeepalive, type KeepaliveConfig } from '@gatehouse/common';
 import {
   createWebSocketTransport,
   type DatabaseInfo,
@@ -51,6 +52,8 @@ export interface TunnelClientOptions {
   readonly handshakeTimeout?: number;
   /** Called when the tunnel comes up or goes down. */
   readonly onStateChange?: (state: TunnelClientState) => void;
+  /** TCP keepalive on the tunnel socket (config engine.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 export type TunnelClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -214,6 +217,7 @@ export class TunnelClient {
     // The upgraded socket, for whole-frame writes (see createWebSocketTransport); 'upgrade' comes before 'open'.
     ws.on('upgrade', (response) => {
       socket = response.socket;
+      applyKeepalive(socket, this.#options.keepalive);
     });
     ws.on('open', () => {
       if (socket === undefined) {

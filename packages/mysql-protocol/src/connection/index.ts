@@ -69,7 +69,7 @@ export {
   ServerHandshake,
   type ServerHandshakeOptions,
 } from './server-handshake.js';
-export { dialMysql, startClientTls, type TlsMode, type UpstreamTlsOptions } from './transport.js';
+export { dialMysql, type SocketKeepalive, startClientTls, type TlsMode, type UpstreamTlsOptions } from './transport.js';
 export {
   chooseClientCapabilities,
   connectUpstream,

@@ -12,6 +12,13 @@ import {
 import { formatMysqlAddress, type MysqlAddress } from './address.js';
 import { MysqlConnectError, MysqlTimeoutError, MysqlTlsError } from './errors.js';
 
+/** TCP keepalive for a database socket (the shape of the config's tcp_keepalive). */
+export interface SocketKeepalive {
+  readonly enabled: boolean;
+  /** Milliseconds of quiet before the first probe. */
+  readonly idle: number;
+}
+
 export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 
 export interface UpstreamTlsOptions {
@@ -34,8 +41,11 @@ export interface UpstreamTlsOptions {
   readonly resumeKey?: string;
 }
 
-/** Opens a TCP or unix-socket connection, failing with MysqlConnectError or MysqlTimeoutError. */
-export function dialMysql(address: MysqlAddress, timeoutMs: number): Promise<Socket> {
+/**
+ * Opens a TCP or unix-socket connection, failing with MysqlConnectError or MysqlTimeoutError.
+ * TCP keepalive is on unless `keepalive.enabled` is false; `idle` is the delay before the first probe.
+ */
+export function dialMysql(address: MysqlAddress, timeoutMs: number, keepalive?: SocketKeepalive): Promise<Socket> {
   const where = formatMysqlAddress(address);
   return new Promise((resolve, reject) => {
     const socket = address.kind === 'unix' ? netConnect({ path: address.path }) : netConnect({ host: address.host, port: address.port });
@@ -47,6 +57,7 @@ export function dialMysql(address: MysqlAddress, timeoutMs: number): Promise<Soc
       clearTimeout(timer);
       socket.off('error', onError);
       socket.setNoDelay(true);
+      if (address.kind !== 'unix' && keepalive?.enabled !== false) socket.setKeepAlive(true, keepalive?.idle ?? 60_000);
       resolve(socket);
     });
     const onError = (err: NodeJS.ErrnoException): void => {

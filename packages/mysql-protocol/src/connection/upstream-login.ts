@@ -15,7 +15,7 @@ import { MysqlAuthUnsupportedError, MysqlHandshakeError, MysqlServerError, Mysql
 import { HandshakeChannel } from './handshake-channel.js';
 import { type ConnectionAttributes, serializeHandshakeResponse41, serializeSslRequest } from './handshake-response.js';
 import { type HandshakeV10, parseHandshakeV10 } from './handshake-v10.js';
-import { dialMysql, startClientTls, type UpstreamTlsOptions } from './transport.js';
+import { dialMysql, type SocketKeepalive, startClientTls, type UpstreamTlsOptions } from './transport.js';
 
 /** utf8mb4_general_ci: MariaDB's default and accepted by every MySQL since 5.5. */
 export const DEFAULT_CHARACTER_SET = 45;
@@ -70,6 +70,8 @@ export interface ConnectUpstreamOptions {
   /** A PROXY protocol header written before anything else, for a server behind `proxy_protocol_networks`. */
   readonly proxyHeader?: Buffer;
   readonly log?: Logger;
+  /** TCP keepalive on the database socket; default on (config engine.tcp_keepalive). */
+  readonly keepalive?: SocketKeepalive;
 }
 
 export interface UpstreamConnection {
@@ -115,7 +117,7 @@ export async function connectUpstream(options: ConnectUpstreamOptions): Promise<
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const where = formatMysqlAddress(options.address);
   const started = Date.now();
-  const socket = await dialMysql(options.address, timeoutMs);
+  const socket = await dialMysql(options.address, timeoutMs, options.keepalive);
   if (options.proxyHeader !== undefined) socket.write(options.proxyHeader);
   const channel = new HandshakeChannel(socket, where);
   let phase: 'handshake' | 'login' = 'handshake';

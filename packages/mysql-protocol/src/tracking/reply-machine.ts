@@ -241,7 +241,7 @@ export abstract class ReplyMachine {
       this.emitOk(b, start, end, complete, endOffset);
     } else if (first === Header.Err) {
       this.onErrPacket(b, start, end, endOffset);
-    } else if (first === Header.LocalInfile && this.kind === ReplyKind.Query) {
+    } else if (first === Header.LocalInfile && (this.kind === ReplyKind.Query || this.kind === ReplyKind.Execute)) {
       this.infileName = readInfileName(b, start, end);
       this.infileBytes = 0;
       this.infileSent = false;

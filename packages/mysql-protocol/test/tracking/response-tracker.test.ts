@@ -144,6 +144,24 @@ for (const mode of EOF_MODES) {
     ]);
   });
 
+  test(`${mode.name}: LOCAL INFILE asked for by COM_STMT_EXECUTE (a prepared LOAD DATA LOCAL, mariadb-test --ps-protocol)`, () => {
+    // Regression: the tracker took this 0xFB for a protocol error and the engine ended the session.
+    const b = new ReplyBuilder(mode.caps).reply().infileRequest('rows.tsv');
+    const requestEnd = b.offset;
+    b.ok({ affectedRows: 1 });
+    const client = Buffer.concat([serializePacket(Buffer.from('1\tone\n'), 2), serializePacket(Buffer.alloc(0), 3)]);
+    const execute = { command: Command.StmtExecute, statementId: 7, cursor: false };
+    const run = trackEverySplit(mode.caps, [execute], b, { bytes: client, at: requestEnd });
+    assert.deepEqual(
+      run.outcomes.map((o) => [o.kind, o.done, o.endOffset]),
+      [
+        ['local-infile', false, requestEnd],
+        ['ok', true, b.offset],
+      ],
+    );
+    assert.equal((run.outcomes[0] as { bytes: number }).bytes, 6);
+  });
+
   test(`${mode.name}: a cursor returns only column definitions, rows come through COM_STMT_FETCH`, () => {
     const cursorStatus = ServerStatus.CursorExists | ServerStatus.Autocommit;
     const b = new ReplyBuilder(mode.caps).reply().columnCount(1).columnDef('a');

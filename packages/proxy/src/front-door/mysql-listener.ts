@@ -3,6 +3,7 @@
 // each. close() drains: no new clients, a grace period for open sessions, then they are closed.
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { applyKeepalive } from '@gatehouse/common';
 import { serializeErrPacket, serializePacket } from '@gatehouse/mysql-protocol';
 import { ClientConnection, tooManyConnections } from './client-connection.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
@@ -54,6 +55,7 @@ export class MysqlListener {
     // A reset during the handshake surfaces through the connection's own listeners; this one
     // only keeps an unhandled 'error' from taking the process down.
     socket.on('error', () => {});
+    applyKeepalive(socket, ctx.keepalive);
     if (this.#draining) {
       socket.destroy();
       return;

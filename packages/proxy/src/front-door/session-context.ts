@@ -1,5 +1,5 @@
 import type { SecureContext } from 'node:tls';
-import type { TrustedNetworks } from '@gatehouse/common';
+import type { KeepaliveConfig, TrustedNetworks } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import type { SessionRouter } from '../routing/engine-router.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
@@ -27,6 +27,8 @@ export interface FrontDoorContext {
   readonly metrics: ProxyMetrics;
   /** Audits the logins the proxy refuses itself; absent when this process has no audit store. */
   readonly refusals?: RefusalAudit;
+  /** TCP keepalive on client sockets (config proxy.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
   /** Next MySQL connection id for the greeting. */
   readonly nextConnectionId: () => number;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { isGatehouseError } from '@gatehouse/common';
+import { applyKeepalive, isGatehouseError, type KeepaliveConfig } from '@gatehouse/common';
 import {
   createInMemoryTunnelLink,
   createWebSocketTransport,
@@ -33,6 +33,8 @@ export interface TunnelServerOptions {
   readonly openTimeout?: number;
   /** A stream handler threw; the tunnel reset that stream. For the metrics. */
   readonly onHandlerError?: (err: unknown) => void;
+  /** TCP keepalive on engines' tunnel sockets (config proxy.tcp_keepalive; default on). */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
@@ -120,6 +122,7 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return true;
     }
+    applyKeepalive(socket as TLSSocket, this.#options.keepalive);
     this.#wss.handleUpgrade(request, socket, head, (ws) =>
       this.#acceptWebSocket(ws, socket, engineId, (socket as TLSSocket).remoteAddress ?? ''),
     );
