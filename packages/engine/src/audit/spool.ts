@@ -112,6 +112,19 @@ async function readAck(dir: string): Promise<number> {
   }
 }
 
+/**
+ * The event's canonical JSON. A value canonical JSON cannot hold (a non-finite number, which
+ * the audit layer never builds) must not stall every session's replies behind a batch that can
+ * never be written: such an event is written as JSON.stringify reads it (null), canonically.
+ */
+function spoolLine(event: AuditEvent): string {
+  try {
+    return canonicalEventJson(event);
+  } catch {
+    return canonicalEventJson(JSON.parse(JSON.stringify(event)) as AuditEvent);
+  }
+}
+
 export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditSpool> {
   const { dir } = options;
   const compactBytes = options.compactBytes ?? 1024 * 1024;
@@ -233,7 +246,7 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
         checkOpen();
         // Each line is the event's canonical JSON (RFC 8785), the text the store hashes: the
         // event is serialized once, here, and the store chains these bytes as they are.
-        const lines = events.map(canonicalEventJson);
+        const lines = events.map(spoolLine);
         if (sync === 'always') {
           // One line per write so that each event's sync covers it alone; queued behind the
           // syncs before it, so the file's order is the order of appends.

@@ -247,3 +247,14 @@ test('the ack is rewritten in place and read back after a restart', async (t) =>
   t.after(() => spool.close());
   assert.equal((await spool.read(100)).events.length, 2);
 });
+
+test('an event holding a value canonical JSON cannot hold is written as JSON reads it, not stuck', async (t) => {
+  const dir = tempDir(t);
+  const spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  const [event] = events(1);
+  await spool.append([{ ...event!, duration_ms: Number.NaN } as AuditEvent]);
+  const line = readFileSync(join(dir, 'spool.jsonl'), 'utf8').trimEnd();
+  assert.equal(JSON.parse(line).duration_ms, null);
+  assert.equal(line, canonicalEventJson(JSON.parse(line) as AuditEvent));
+});
