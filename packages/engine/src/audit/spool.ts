@@ -255,9 +255,18 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
         }
         const start = size;
         let text = '';
-        for (const line of lines) text += `${line}\n`;
+        const ends: number[] = [];
+        for (const line of lines) {
+          text += line;
+          ends.push(text.length);
+          text += '\n';
+        }
         writeAll(Buffer.from(text));
-        remember(events, lines, start);
+        // Kept until acked: slices of the batch's one flat string (Buffer.from flattened it),
+        // not each line's own rope of a few dozen pieces, which would live long enough to be
+        // promoted and cost the garbage collector more than serializing did.
+        const kept = ends.map((end, i) => text.slice(i === 0 ? 0 : ends[i - 1]! + 1, end));
+        remember(events, kept, start);
         if (sync === 'none') return Promise.resolve();
         // One fdatasync per batch; a later batch's sync waits for this one's, in order.
         syncing = syncing.catch(() => undefined).then(datasync);
