@@ -2,7 +2,7 @@
 // configured by default (spool_sync: none), through one-process gateways with spool_sync batch
 // and always, and through one with query events switched off, in alternating rounds.
 import { join } from 'node:path';
-import { readTotalCpuMicros } from '../proc-stats.js';
+import { readTotalCpuMicros, readTotalSystemMicros } from '../proc-stats.js';
 import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
 import type { AuditVariant } from '../targets/gatehouse.js';
 import { TargetUnavailableError } from '../targets/target.js';
@@ -90,14 +90,18 @@ export async function measureAuditCost(ctx: MeasureContext, results: Results): P
         const dir = createSysbenchTlsDir(live.endpoint, join(ctx.workDir, 'sysbench-tls', live.target.name));
         const pids = live.target.pids();
         const before = readTotalCpuMicros(pids);
+        const systemBefore = readTotalSystemMicros(pids);
         const f = await runSysbench('oltp_point_select', THREADS, live.endpoint, dir, ctx);
         // The gateway's CPU over the sysbench run (its connects included) per query served.
         const used = readTotalCpuMicros(pids) - before;
+        const system = readTotalSystemMicros(pids) - systemBefore;
         const queries = f.qps * ctx.profile.sysbenchSeconds;
         const c = cpu.get(variant.key) ?? { micros: 0, queries: 0 };
         cpu.set(variant.key, { micros: c.micros + used, queries: c.queries + queries });
         sums.set(variant.key, (sums.get(variant.key) ?? 0) + f.qps);
-        ctx.log(`audit ${variant.key}: ${f.qps.toFixed(0)} qps, ${(used / queries).toFixed(1)} µs gateway CPU per query`);
+        ctx.log(
+          `audit ${variant.key}: ${f.qps.toFixed(0)} qps, ${(used / queries).toFixed(1)} µs gateway CPU per query (${(system / queries).toFixed(1)} of it system)`,
+        );
       }
     }
     for (const { variant } of running) {

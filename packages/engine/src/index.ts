@@ -4,10 +4,18 @@ export {
   type AuditSpoolOptions,
   createSpooledAuditSink,
   openAuditSpool,
+  type SpooledAuditSink,
+  type SpooledAuditSinkOptions,
   type SpoolForwarder,
   type SpoolForwarderOptions,
+  type SpoolMetrics,
+  type SpoolPipeline,
+  type SpoolPipelineOptions,
   type SpoolRead,
+  type SpoolStats,
+  type SpoolSync,
   startSpoolForwarder,
+  startSpoolPipeline,
 } from './audit/index.js';
 export {
   activeLock,

@@ -65,9 +65,10 @@ export function createInProcessCluster(options: InProcessClusterOptions): Engine
   const audit = startSpoolPipeline({
     spool: options.spool,
     // Built by this process's own audit layer: nothing to validate at a trust boundary, unless
-    // they were read back from the file (written by an earlier run).
-    send: async (events, fromFile) => {
-      await options.auditStore.append(events, { validated: !fromFile });
+    // they were read back from the file (written by an earlier run). The spool's canonical
+    // text goes along, so the store chains the bytes the spool wrote instead of serializing again.
+    send: async (events, read) => {
+      await options.auditStore.append(events, { validated: read.fromMemory, canonical: read.canonical });
     },
     log,
     // The store closes after the engine: hand it what is spooled while it is still open.
