@@ -6,11 +6,13 @@ import {
   type AccessChecker,
   type AccessDecision,
   createAccessChecker,
+  createStatementRules,
   type DatabaseTarget,
   type Identity,
   type Role,
   ServerError,
   type SessionOptions,
+  type StatementRules,
   type StreamOpenHeader,
   verifyIdentity,
 } from '@gatehouse/common';
@@ -26,6 +28,8 @@ export interface Authorization {
   readonly checker: AccessChecker;
   readonly decision: Extract<AccessDecision, { allowed: true }>;
   readonly options: SessionOptions;
+  /** What each statement is checked against; undefined when the roles ask nothing of statements. */
+  readonly statementRules: StatementRules | undefined;
 }
 
 export interface AuthorizeInput {
@@ -80,5 +84,14 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
       `access denied for user '${user}' (db user '${dbUser}', database '${database.name}'): ${decision.reason}`,
     );
   }
-  return { identity, dbUser, dbName, roles: roleNames, checker, decision, options: checker.sessionOptions };
+  return {
+    identity,
+    dbUser,
+    dbName,
+    roles: roleNames,
+    checker,
+    decision,
+    options: checker.sessionOptions,
+    statementRules: createStatementRules(roles, decision.roles),
+  };
 }

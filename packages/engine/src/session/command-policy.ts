@@ -6,7 +6,9 @@ import {
   type DatabaseTarget,
   type ErrFields,
   ServerError,
+  type StatementRules,
 } from '@gatehouse/common';
+import { decideStatement, type StatementContext } from '../policy/statement-policy.js';
 import { readLeadingStatement } from './leading-statement.js';
 
 export interface PolicyContext {
@@ -17,6 +19,10 @@ export interface PolicyContext {
   readonly allowReplication: boolean;
   /** Whether `threadId` is a session of this user on this engine. */
   ownsThread(threadId: number): boolean;
+  /** Per-statement checks (db_names past USE, statement rules); undefined: SQL is not parsed. */
+  readonly statementRules?: StatementRules | undefined;
+  /** The session's current schema ('' when none), for unqualified names. */
+  currentSchema?(): string;
 }
 
 export type PolicyVerdict =
@@ -55,11 +61,21 @@ export function decideCommand(command: ClientCommand, ctx: PolicyContext): Polic
       return checkSchema(ctx, command.schema);
     case 'query': {
       const leading = readLeadingStatement(command.sql);
-      if (leading.kind === 'use') return checkSchema(ctx, leading.schema);
       if (leading.kind === 'kill') return checkKill(ctx, leading.id);
       if (leading.kind === 'kill-other') return checkKill(ctx, undefined);
-      return FORWARD;
+      const verdict = leading.kind === 'use' ? checkSchema(ctx, leading.schema) : FORWARD;
+      if (verdict.kind === 'deny' || ctx.statementRules === undefined) return verdict;
+      const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
+      if (checked.kind === 'deny') return checked;
+      // A USE later in a multi-statement is where the session ends up.
+      return checked.schema === undefined ? verdict : { kind: 'forward', schema: checked.schema };
     }
+    case 'stmt_prepare':
+      if (ctx.statementRules === undefined) return FORWARD;
+      {
+        const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
+        return checked.kind === 'deny' ? checked : FORWARD;
+      }
     case 'change_user':
       return {
         kind: 'deny',
