@@ -13,3 +13,4 @@ export {
 } from './health/health-checker.js';
 export { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 export * from './join/index.js';
+export * from './policy/index.js';

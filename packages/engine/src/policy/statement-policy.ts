@@ -5,6 +5,7 @@
 // decideCommand, and only for sessions whose roles ask for it (StatementRules defined).
 import {
   type AccessChecker,
+  type AccessDecision,
   type DatabaseTarget,
   type ErrFields,
   ServerError,
@@ -48,12 +49,34 @@ function describeObject(object: NamedObject, schema: string): string {
   }
 }
 
+/**
+ * db_names decisions by schema, per session checker: a session names few schemas, and the roles
+ * behind a checker do not change while it lives. Bounded against a session naming thousands.
+ */
+const schemaDecisions = new WeakMap<AccessChecker, Map<string, AccessDecision>>();
+const SCHEMA_DECISION_LIMIT = 256;
+
+function checkDbName(ctx: StatementContext, schema: string): AccessDecision {
+  let decisions = schemaDecisions.get(ctx.checker);
+  if (decisions === undefined) {
+    decisions = new Map();
+    schemaDecisions.set(ctx.checker, decisions);
+  }
+  let decision = decisions.get(schema);
+  if (decision === undefined) {
+    decision = ctx.checker.checkDbName({ db: ctx.database, dbUser: ctx.dbUser, dbName: schema });
+    if (decisions.size >= SCHEMA_DECISION_LIMIT) decisions.clear();
+    decisions.set(schema, decision);
+  }
+  return decision;
+}
+
 function checkObject(ctx: StatementContext, object: NamedObject, current: string): StatementVerdict | undefined {
   const schema = object.schema ?? current;
   // No schema selected and none named: the server answers "No database selected" itself.
   if (schema.length === 0) return undefined;
   if (ctx.statementRules.checkNames) {
-    const decision = ctx.checker.checkDbName({ db: ctx.database, dbUser: ctx.dbUser, dbName: schema });
+    const decision = checkDbName(ctx, schema);
     if (!decision.allowed) {
       const what = describeObject(object, schema);
       return {
