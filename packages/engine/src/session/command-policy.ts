@@ -43,6 +43,23 @@ function checkSchema(ctx: PolicyContext, schema: string): PolicyVerdict {
   };
 }
 
+/** COM_CREATE_DB / COM_DROP_DB: the schema they name, and the statement rules as for the SQL. */
+function checkSchemaCommand(ctx: PolicyContext, kind: 'create_db' | 'drop_db', schema: string): PolicyVerdict {
+  const verdict = checkSchema(ctx, schema);
+  if (verdict.kind === 'deny') return verdict;
+  const verb = kind === 'create_db' ? 'create' : 'drop';
+  return checkClass(ctx, [verb, `${verb} database`]);
+}
+
+function checkClass(ctx: PolicyContext, classes: readonly string[]): PolicyVerdict {
+  const reason = ctx.statementRules?.checkClasses(classes);
+  if (reason === undefined) return FORWARD;
+  return {
+    kind: 'deny',
+    err: { ...ServerError.TableAccessDenied, message: `statement refused for user ${ctx.user}: ${reason}` },
+  };
+}
+
 function checkKill(ctx: PolicyContext, threadId: number | undefined): PolicyVerdict {
   if (threadId !== undefined && ctx.ownsThread(threadId)) return FORWARD;
   const what = threadId === undefined ? 'this form of KILL' : `KILL of thread ${threadId}`;
@@ -61,10 +78,13 @@ export function decideCommand(command: ClientCommand, ctx: PolicyContext): Polic
       return checkSchema(ctx, command.schema);
     case 'query': {
       const leading = readLeadingStatement(command.sql);
-      if (leading.kind === 'kill') return checkKill(ctx, leading.id);
-      if (leading.kind === 'kill-other') return checkKill(ctx, undefined);
-      const verdict = leading.kind === 'use' ? checkSchema(ctx, leading.schema) : FORWARD;
+      let verdict = FORWARD;
+      if (leading.kind === 'kill') verdict = checkKill(ctx, leading.id);
+      else if (leading.kind === 'kill-other') verdict = checkKill(ctx, undefined);
+      else if (leading.kind === 'use') verdict = checkSchema(ctx, leading.schema);
       if (verdict.kind === 'deny' || ctx.statementRules === undefined) return verdict;
+      // A lone KILL names no schema (and the parser does not read it): its class is all to check.
+      if (leading.kind === 'kill' && !/;\s*\S/.test(command.sql)) return checkClass(ctx, ['kill']);
       const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
       if (checked.kind === 'deny') return checked;
       // A USE later in a multi-statement is where the session ends up.
@@ -76,6 +96,9 @@ export function decideCommand(command: ClientCommand, ctx: PolicyContext): Polic
         const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
         return checked.kind === 'deny' ? checked : FORWARD;
       }
+    case 'create_db':
+    case 'drop_db':
+      return ctx.statementRules === undefined ? FORWARD : checkSchemaCommand(ctx, command.kind, command.schema);
     case 'change_user':
       return {
         kind: 'deny',

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createAccessChecker, createStatementRules, type Role, RoleSchema } from '@gatehouse/common';
+import {
+  Command,
+  createAccessChecker,
+  createStatementRules,
+  parseClientCommand,
+  type Role,
+  RoleSchema,
+} from '@gatehouse/common';
 import { AnalysisCache } from '../../src/policy/analysis-cache.js';
 import { decideStatement, type StatementContext } from '../../src/policy/statement-policy.js';
+import { decideCommand, type PolicyContext } from '../../src/session/command-policy.js';
 
 const database = { name: 'db', labels: { env: 'dev' } };
 
@@ -131,4 +139,44 @@ test('statement rules: allow list, deny list and denied tables are ERR 1142 nami
   assert.equal(alter.kind, 'deny');
   if (alter.kind === 'deny') assert.match(alter.err.message, /role 'guard' denies statements 'alter user'/);
   assert.equal(errno('SHOW TABLES FROM x', g), 'forward');
+});
+
+test('decideCommand: COM_CREATE_DB / COM_DROP_DB and KILL pass through the statement checks too', () => {
+  const guard = RoleSchema.parse({
+    kind: 'role',
+    name: 'guard',
+    allow: { db_labels: { env: 'dev' }, db_users: ['u'], db_names: ['acc', 'acc_*'] },
+    deny: { statements: ['drop database', 'kill'] },
+  });
+  const s = context([guard]);
+  const ctx: PolicyContext = { ...s, allowReplication: false, ownsThread: () => true };
+  const decide = (command: number, body: string) =>
+    decideCommand(
+      parseClientCommand(Buffer.concat([Buffer.from([command]), Buffer.from(body)]), { capabilities: 0 }),
+      ctx,
+    );
+  assert.equal(decide(Command.CreateDb, 'acc_new').kind, 'forward');
+  const other = decide(Command.CreateDb, 'elsewhere');
+  assert.equal(other.kind === 'deny' && other.err.errno, 1044);
+  const drop = decide(Command.DropDb, 'acc_new');
+  assert.equal(drop.kind === 'deny' && drop.err.errno, 1142);
+  const kill = decide(Command.Query, 'KILL 12');
+  assert.ok(kill.kind === 'deny' && /denies statements 'kill'/.test(kill.err.message));
+  // A lone KILL of one's own thread is not refused as unparseable under the default deny.
+  const strict = context([acc]);
+  const lone = decideCommand(parseClientCommand(Buffer.from('\x03KILL 12;'), { capabilities: 0 }), {
+    ...strict,
+    allowReplication: false,
+    ownsThread: () => true,
+  });
+  assert.equal(lone.kind, 'forward');
+  const trailing = decideCommand(
+    parseClientCommand(Buffer.from('\x03KILL 12; SELECT x FROM acc_other.secret'), { capabilities: 0 }),
+    { ...strict, allowReplication: false, ownsThread: () => true },
+  );
+  assert.equal(trailing.kind, 'deny');
+  // Without statement checks, KILL of one's own thread is relayed as before.
+  const plain = { ...ctx, statementRules: undefined };
+  const own = decideCommand(parseClientCommand(Buffer.from('\x03KILL 12'), { capabilities: 0 }), plain);
+  assert.equal(own.kind, 'forward');
 });
