@@ -77,3 +77,12 @@ export {
   renewHostCredentials,
   spkiPin,
 } from './join/index.js';
+export {
+  AnalysisCache,
+  type AnalysisCacheOptions,
+  analyzeSql,
+  decideStatement,
+  type SqlAnalysis,
+  type StatementContext,
+  type StatementVerdict,
+} from './policy/index.js';

@@ -37,3 +37,12 @@ export {
   UserSchema,
 } from './schemas.js';
 export { formatSchemaIssues, parseLock, parseRole, parseToken, parseUser, parseWithSchema } from './validate.js';
+export {
+  checkStatementClass,
+  DDL_VERBS,
+  isStatementObject,
+  isStatementVerb,
+  STATEMENT_OBJECTS,
+  STATEMENT_VERBS,
+} from './statement-classes.js';
+export { createStatementRules, type StatementRules } from './statement-rules.js';

@@ -2,6 +2,7 @@
 // provisioning tokens and locks. Types are inferred from the schemas so the two never drift.
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { checkStatementClass } from './statement-classes.js';
 
 /**
  * Names of users and roles double as file names in the file store and as MySQL-ish
@@ -56,10 +57,26 @@ export const DbLabelsSchema = z.record(z.string().min(1), LabelValueSchema).supe
   }
 });
 
+/** A statement class ('select', 'alter user'; statement-classes.ts), written in any case. */
+const StatementClassSchema = z
+  .string()
+  .transform((text) => text.trim().toLowerCase().replace(/\s+/g, ' '))
+  .superRefine((entry, ctx) => {
+    const problem = checkStatementClass(entry);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A `schema.table` glob for deny.tables ('hr.salaries', 'hr.*'). */
+const TablePatternSchema = z.string().regex(/^[^.\s]+\.[^.\s]+$/, "must be 'schema.table' (either part may be a glob)");
+
 export const RoleConditionsSchema = z.strictObject({
   db_labels: DbLabelsSchema.optional(),
   db_users: z.array(RulePatternSchema).optional(),
   db_names: z.array(RulePatternSchema).optional(),
+  /** Statement classes: allow = only these (for the roles that grant the session); deny = never these. */
+  statements: z.array(StatementClassSchema).min(1).optional(),
+  /** deny only: statements that name one of these tables are refused. */
+  tables: z.array(TablePatternSchema).min(1).optional(),
 });
 
 export const RoleOptionsSchema = z.strictObject({
@@ -80,15 +97,30 @@ export const RoleOptionsSchema = z.strictObject({
       terminate: z.boolean().optional(),
     })
     .optional(),
+  /**
+   * A statement the SQL parser cannot read, when statements are checked (db_names not '*', or
+   * statement rules): refused unless this says allow. Default deny.
+   */
+  unparsed_statements: z.enum(['deny', 'allow']).optional(),
 });
 
-export const RoleSchema = z.strictObject({
-  kind: z.literal('role'),
-  name: ObjectNameSchema,
-  options: RoleOptionsSchema.optional(),
-  allow: RoleConditionsSchema.optional(),
-  deny: RoleConditionsSchema.optional(),
-});
+export const RoleSchema = z
+  .strictObject({
+    kind: z.literal('role'),
+    name: ObjectNameSchema,
+    options: RoleOptionsSchema.optional(),
+    allow: RoleConditionsSchema.optional(),
+    deny: RoleConditionsSchema.optional(),
+  })
+  .superRefine((role, ctx) => {
+    if (role.allow?.tables !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allow', 'tables'],
+        message: 'tables is a deny rule only: allow schemas with db_names',
+      });
+    }
+  });
 
 export const TraitsSchema = z.strictObject({
   db_users: z.array(z.string().min(1)).optional(),

@@ -6,10 +6,12 @@ import {
   type AccessChecker,
   type AccessDecision,
   createAccessChecker,
+  createStatementRules,
   type DatabaseTarget,
   type Identity,
   type Role,
   type SessionOptions,
+  type StatementRules,
   verifyIdentity,
 } from '@gatehouse/common';
 import type { StreamOpenHeader } from '@gatehouse/tunnel';
@@ -26,6 +28,8 @@ export interface Authorization {
   readonly checker: AccessChecker;
   readonly decision: Extract<AccessDecision, { allowed: true }>;
   readonly options: SessionOptions;
+  /** What each statement is checked against; undefined when the roles ask nothing of statements. */
+  readonly statementRules: StatementRules | undefined;
 }
 
 export interface AuthorizeInput {
@@ -80,5 +84,14 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
       `access denied for user '${user}' (db user '${dbUser}', database '${database.name}'): ${decision.reason}`,
     );
   }
-  return { identity, dbUser, dbName, roles: roleNames, checker, decision, options: checker.sessionOptions };
+  return {
+    identity,
+    dbUser,
+    dbName,
+    roles: roleNames,
+    checker,
+    decision,
+    options: checker.sessionOptions,
+    statementRules: createStatementRules(roles, decision.roles),
+  };
 }

@@ -1,7 +1,8 @@
 // The engine's policy on risky commands (DESIGN.md, "Policy on risky commands"): a denied
 // command is answered with an ERR by the engine and never reaches the server.
-import type { AccessChecker, DatabaseTarget } from '@gatehouse/common';
+import type { AccessChecker, DatabaseTarget, StatementRules } from '@gatehouse/common';
 import { type ClientCommand, type ErrFields, ServerError } from '@gatehouse/mysql-protocol';
+import { decideStatement, type StatementContext } from '../policy/statement-policy.js';
 import { readLeadingStatement } from './leading-statement.js';
 
 export interface PolicyContext {
@@ -12,6 +13,10 @@ export interface PolicyContext {
   readonly allowReplication: boolean;
   /** Whether `threadId` is a session of this user on this engine. */
   ownsThread(threadId: number): boolean;
+  /** Per-statement checks (db_names past USE, statement rules); undefined: SQL is not parsed. */
+  readonly statementRules?: StatementRules | undefined;
+  /** The session's current schema ('' when none), for unqualified names. */
+  currentSchema?(): string;
 }
 
 export type PolicyVerdict =
@@ -29,6 +34,23 @@ function checkSchema(ctx: PolicyContext, schema: string): PolicyVerdict {
       ...ServerError.DbAccessDenied,
       message: `access denied for user ${ctx.user} to database '${schema}': ${decision.reason}`,
     },
+  };
+}
+
+/** COM_CREATE_DB / COM_DROP_DB: the schema they name, and the statement rules as for the SQL. */
+function checkSchemaCommand(ctx: PolicyContext, kind: 'create_db' | 'drop_db', schema: string): PolicyVerdict {
+  const verdict = checkSchema(ctx, schema);
+  if (verdict.kind === 'deny') return verdict;
+  const verb = kind === 'create_db' ? 'create' : 'drop';
+  return checkClass(ctx, [verb, `${verb} database`]);
+}
+
+function checkClass(ctx: PolicyContext, classes: readonly string[]): PolicyVerdict {
+  const reason = ctx.statementRules?.checkClasses(classes);
+  if (reason === undefined) return FORWARD;
+  return {
+    kind: 'deny',
+    err: { ...ServerError.TableAccessDenied, message: `statement refused for user ${ctx.user}: ${reason}` },
   };
 }
 
@@ -50,11 +72,27 @@ export function decideCommand(command: ClientCommand, ctx: PolicyContext): Polic
       return checkSchema(ctx, command.schema);
     case 'query': {
       const leading = readLeadingStatement(command.sql);
-      if (leading.kind === 'use') return checkSchema(ctx, leading.schema);
-      if (leading.kind === 'kill') return checkKill(ctx, leading.id);
-      if (leading.kind === 'kill-other') return checkKill(ctx, undefined);
-      return FORWARD;
+      let verdict = FORWARD;
+      if (leading.kind === 'kill') verdict = checkKill(ctx, leading.id);
+      else if (leading.kind === 'kill-other') verdict = checkKill(ctx, undefined);
+      else if (leading.kind === 'use') verdict = checkSchema(ctx, leading.schema);
+      if (verdict.kind === 'deny' || ctx.statementRules === undefined) return verdict;
+      // A lone KILL names no schema (and the parser does not read it): its class is all to check.
+      if (leading.kind === 'kill' && !/;\s*\S/.test(command.sql)) return checkClass(ctx, ['kill']);
+      const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
+      if (checked.kind === 'deny') return checked;
+      // A USE later in a multi-statement is where the session ends up.
+      return checked.schema === undefined ? verdict : { kind: 'forward', schema: checked.schema };
     }
+    case 'stmt_prepare':
+      if (ctx.statementRules === undefined) return FORWARD;
+      {
+        const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
+        return checked.kind === 'deny' ? checked : FORWARD;
+      }
+    case 'create_db':
+    case 'drop_db':
+      return ctx.statementRules === undefined ? FORWARD : checkSchemaCommand(ctx, command.kind, command.schema);
     case 'change_user':
       return {
         kind: 'deny',

@@ -1,5 +1,6 @@
 // Public surface of the engine's session area.
 export { type Authorization, type AuthorizeInput, authorizeSession } from './authorize.js';
+export { decideCommand, type PolicyContext, type PolicyVerdict } from './command-policy.js';
 export { type LeadingStatement, readLeadingStatement } from './leading-statement.js';
 export type { AuditSwitches } from './command-audit.js';
 export type { RelayCounters } from './relay.js';

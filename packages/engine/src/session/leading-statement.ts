@@ -13,7 +13,7 @@ export type LeadingStatement =
 const OTHER: LeadingStatement = { kind: 'other' };
 
 /** Index of the first character that is not whitespace or an ordinary comment. */
-function skipSpace(sql: string, at: number): number {
+export function skipSpace(sql: string, at: number): number {
   let i = at;
   for (;;) {
     const c = sql.charCodeAt(i);

@@ -317,6 +317,8 @@ function startRelay(
       checker: auth.checker,
       allowReplication: auth.decision.allowReplication,
       ownsThread: (id) => deps.threads.owns(user, id),
+      statementRules: auth.statementRules,
+      currentSchema: () => session.dbName,
     },
     audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
     ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),

@@ -22,6 +22,7 @@ export const ServerError = {
   UnknownError: { errno: 1105, sqlState: 'HY000' }, // ER_UNKNOWN_ERROR
   HostIsBlocked: { errno: 1129, sqlState: 'HY000' }, // ER_HOST_IS_BLOCKED
   HostNotPrivileged: { errno: 1130, sqlState: 'HY000' }, // ER_HOST_NOT_PRIVILEGED
+  TableAccessDenied: { errno: 1142, sqlState: '42000' }, // ER_TABLEACCESS_DENIED_ERROR
   NoSuchTable: { errno: 1146, sqlState: '42S02' }, // ER_NO_SUCH_TABLE
   NotAllowedCommand: { errno: 1148, sqlState: '42000' }, // ER_NOT_ALLOWED_COMMAND: LOCAL INFILE refused
   AbortingConnection: { errno: 1152, sqlState: '08S01' }, // ER_ABORTING_CONNECTION
