@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { connectMysql2, mariadbCli } from './support/clients.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 const ROLES = `kind: role
 name: acc-dev
