@@ -3,7 +3,8 @@
 import type { AccessChecker, DatabaseTarget, StatementRules } from '@gatehouse/common';
 import { type ClientCommand, type ErrFields, ServerError } from '@gatehouse/mysql-protocol';
 import { decideStatement, type StatementContext } from '../policy/statement-policy.js';
-import { readLeadingStatement } from './leading-statement.js';
+import { type LeadingStatement, readLeadingStatement } from './leading-statement.js';
+import { readDynamicSql, splitStatements } from './statement-texts.js';
 
 export interface PolicyContext {
   readonly user: string;
@@ -66,16 +67,42 @@ function checkKill(ctx: PolicyContext, threadId: number | undefined): PolicyVerd
   };
 }
 
+function checkLeadingKill(ctx: PolicyContext, leading: LeadingStatement): PolicyVerdict {
+  if (leading.kind === 'kill') return checkKill(ctx, leading.id);
+  if (leading.kind === 'kill-other') return checkKill(ctx, undefined);
+  return FORWARD;
+}
+
+/**
+ * KILL may only target the caller's own sessions wherever it stands: as any statement of a
+ * multi-statement text, or as the SQL of `PREPARE … FROM '…'` / `EXECUTE IMMEDIATE '…'` (the
+ * server runs those literals). A prepared text the gateway cannot read (a user variable) is not
+ * seen here: docs/rbac-and-store.md says what the database's own grants must cover.
+ */
+function checkEveryKill(ctx: PolicyContext, sql: string): PolicyVerdict {
+  // Fast path: no KILL anywhere in the text, nothing to split.
+  if (!/kill/i.test(sql)) return FORWARD;
+  for (const statement of splitStatements(sql)) {
+    const verdict = checkLeadingKill(ctx, readLeadingStatement(statement));
+    if (verdict.kind === 'deny') return verdict;
+    const dynamic = readDynamicSql(statement);
+    if (dynamic !== undefined && 'sql' in dynamic) {
+      const inner = checkEveryKill(ctx, dynamic.sql);
+      if (inner.kind === 'deny') return inner;
+    }
+  }
+  return FORWARD;
+}
+
 export function decideCommand(command: ClientCommand, ctx: PolicyContext): PolicyVerdict {
   switch (command.kind) {
     case 'init_db':
       return checkSchema(ctx, command.schema);
     case 'query': {
       const leading = readLeadingStatement(command.sql);
-      let verdict = FORWARD;
-      if (leading.kind === 'kill') verdict = checkKill(ctx, leading.id);
-      else if (leading.kind === 'kill-other') verdict = checkKill(ctx, undefined);
-      else if (leading.kind === 'use') verdict = checkSchema(ctx, leading.schema);
+      const killed = checkEveryKill(ctx, command.sql);
+      if (killed.kind === 'deny') return killed;
+      const verdict = leading.kind === 'use' ? checkSchema(ctx, leading.schema) : FORWARD;
       if (verdict.kind === 'deny' || ctx.statementRules === undefined) return verdict;
       // A lone KILL names no schema (and the parser does not read it): its class is all to check.
       if (leading.kind === 'kill' && !/;\s*\S/.test(command.sql)) return checkClass(ctx, ['kill']);
@@ -84,12 +111,13 @@ export function decideCommand(command: ClientCommand, ctx: PolicyContext): Polic
       // A USE later in a multi-statement is where the session ends up.
       return checked.schema === undefined ? verdict : { kind: 'forward', schema: checked.schema };
     }
-    case 'stmt_prepare':
-      if (ctx.statementRules === undefined) return FORWARD;
-      {
-        const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
-        return checked.kind === 'deny' ? checked : FORWARD;
-      }
+    case 'stmt_prepare': {
+      // A prepared KILL runs at execute: its target is checked now (a `?` target is refused).
+      const killed = checkEveryKill(ctx, command.sql);
+      if (killed.kind === 'deny' || ctx.statementRules === undefined) return killed;
+      const checked = decideStatement(command.sql, command.sqlTruncated, ctx as StatementContext);
+      return checked.kind === 'deny' ? checked : FORWARD;
+    }
     case 'create_db':
     case 'drop_db':
       return ctx.statementRules === undefined ? FORWARD : checkSchemaCommand(ctx, command.kind, command.schema);
