@@ -8,6 +8,13 @@ export {
   type StartMariaDbOptions,
   startMariaDb,
 } from './mariadb.js';
+export {
+  attachPostgres,
+  findPostgresBinDir,
+  type Postgres,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
 export * from './mysql-packet-builder.js';
 export { createSeededRandom, type SeededRandom } from './seeded-random.js';
