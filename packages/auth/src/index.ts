@@ -2,3 +2,4 @@
 export * from './audit/index.js';
 export * from './pki/index.js';
 export * from './store/index.js';
+export * from './postgres/index.js';

@@ -1,0 +1,5 @@
+// The PostgreSQL backends: state store, CAs and audit store on one shared database.
+export { describeUrl, type PostgresOptions, type PostgresTlsOptions } from './connect.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export { createPostgresBackend, type PostgresBackendOptions } from './store-backend.js';
+export { openPostgresBackend, openPostgresStorage, type PostgresStorage } from './storage.js';
