@@ -3,3 +3,5 @@ export { describeUrl, type PostgresOptions, type PostgresTlsOptions } from './co
 export { SCHEMA_VERSION } from './migrations.js';
 export { createPostgresBackend, type PostgresBackendOptions } from './store-backend.js';
 export { openPostgresBackend, openPostgresStorage, type PostgresStorage } from './storage.js';
+export { openPostgresAuditStore, type PostgresAuditStore, type PostgresAuditStoreOptions } from './audit-store.js';
+export type { PruneResult } from './audit-partitions.js';

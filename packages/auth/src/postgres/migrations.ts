@@ -60,6 +60,49 @@ const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION gh_store_changed();
     `,
   },
+  {
+    version: 3,
+    name: 'audit log',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      -- Partitioned by the day the row was stored, not by event time: each writer stores in
+      -- order, so dropping the oldest partition removes a prefix of every writer's chain, and
+      -- gh_audit_pruned keeps where each chain continues.
+      CREATE TABLE gh_audit (
+        writer text NOT NULL,
+        seq bigint NOT NULL,
+        stored timestamptz NOT NULL,
+        uid text NOT NULL,
+        time timestamptz NOT NULL,
+        event_type text COLLATE "C" NOT NULL,
+        usr text NOT NULL,
+        db_service text NOT NULL,
+        db_name text NOT NULL,
+        sid text NOT NULL,
+        query text,
+        prev text NOT NULL,
+        hash text NOT NULL,
+        -- The event's canonical JSON (RFC 8785), exactly the bytes the hash covers.
+        body text NOT NULL,
+        PRIMARY KEY (writer, seq, stored)
+      ) PARTITION BY RANGE (stored);
+      CREATE INDEX gh_audit_time ON gh_audit (time);
+      CREATE INDEX gh_audit_user_time ON gh_audit (usr, time);
+      CREATE INDEX gh_audit_service_time ON gh_audit (db_service, time);
+      CREATE INDEX gh_audit_name_time ON gh_audit (db_name, time);
+      CREATE INDEX gh_audit_sid_time ON gh_audit (sid, time);
+      CREATE INDEX gh_audit_type_time ON gh_audit (event_type, time);
+      CREATE INDEX gh_audit_query ON gh_audit USING gin (lower(query) gin_trgm_ops);
+      -- Idempotent redelivery: a partitioned table cannot hold a unique index on uid alone
+      -- (the partition key must be in it), so the uids have a table of their own.
+      CREATE TABLE gh_audit_uid (uid text PRIMARY KEY, stored timestamptz NOT NULL);
+      CREATE INDEX gh_audit_uid_stored ON gh_audit_uid (stored);
+      -- Each writer's last (seq, hash): rows deleted from the end of a chain show as a gap here.
+      CREATE TABLE gh_audit_head (writer text PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL);
+      -- Where each chain continues after retention dropped its oldest rows.
+      CREATE TABLE gh_audit_pruned (writer text PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -8,10 +8,11 @@ import { type Pool, type PoolClient, postgresError } from './connect.js';
 export interface Sql {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /**
-   * Runs `fn` in one transaction holding the advisory lock `lockKey` (reentrant: a nested call
-   * joins the outer transaction). Commits when fn resolves, rolls back when it throws.
+   * Runs `fn` in one transaction, holding the advisory lock `lockKey` when one is given
+   * (reentrant: a nested call joins the outer transaction). Commits when fn resolves, rolls
+   * back when it throws.
    */
-  transaction<T>(lockKey: number, fn: () => Promise<T>): Promise<T>;
+  transaction<T>(lockKey: number | undefined, fn: () => Promise<T>): Promise<T>;
 }
 
 export function createSql(pool: Pool, what: string): Sql {
@@ -34,7 +35,7 @@ export function createSql(pool: Pool, what: string): Sql {
       }
       try {
         await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+        if (lockKey !== undefined) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
         const result = await current.run(client, fn);
         await client.query('COMMIT');
         return result;
