@@ -59,6 +59,8 @@ export function createPool(options: PostgresOptions): Pool {
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // A gatectl run ends when its work is done, not 30 s later when idle connections time out.
+    allowExitOnIdle: true,
   });
   // An idle client that loses its server emits here; the pool drops it and the next query reconnects.
   pool.on('error', () => undefined);

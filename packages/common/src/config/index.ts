@@ -9,4 +9,6 @@ export {
   type GatehouseConfig,
   GatehouseConfigSchema,
   type ProxyConfig,
+  type StorageConfig,
+  StorageConfigSchema,
 } from './schema.js';
