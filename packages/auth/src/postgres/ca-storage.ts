@@ -11,6 +11,11 @@ import type { Sql } from './transactions.js';
 const LOCK_BASE = 0x63610000; // "ca"
 const LOCK_OFFSET: Record<CaType, number> = { user: 1, host: 2, 'db-client': 3 };
 
+/** The advisory lock a rotation of `type` holds (tests hold it to line racers up). */
+export function caLockKey(type: CaType): number {
+  return LOCK_BASE + LOCK_OFFSET[type];
+}
+
 function corrupt(message: string): GatehouseError {
   return new GatehouseError('GH_ERR_CA_STORAGE', message);
 }
@@ -60,6 +65,6 @@ export function createPostgresCaStorage(sql: Sql, box: SecretBox, where: string)
     async replaceState(type, state: CaState) {
       await sql.query('UPDATE gh_ca SET state = $2, revision = revision + 1 WHERE type = $1', [type, JSON.stringify(state)]);
     },
-    withLock: (type, fn) => sql.transaction(LOCK_BASE + LOCK_OFFSET[type], fn),
+    withLock: (type, fn) => sql.transaction(caLockKey(type), fn),
   };
 }

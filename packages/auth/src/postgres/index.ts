@@ -5,5 +5,5 @@ export { createPostgresBackend, type PostgresBackendOptions } from './store-back
 export { openPostgresBackend, openPostgresStorage, type PostgresStorage } from './storage.js';
 export { openPostgresAuditStore, type PostgresAuditStore, type PostgresAuditStoreOptions } from './audit-store.js';
 export type { PruneResult } from './audit-partitions.js';
-export { createPostgresCaStorage } from './ca-storage.js';
+export { caLockKey, createPostgresCaStorage } from './ca-storage.js';
 export { createSecretBox, type EncryptionKeySource, loadEncryptionKey, parseEncryptionKey, type SecretBox } from './secret-box.js';

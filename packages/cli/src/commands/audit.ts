@@ -1,20 +1,24 @@
 import { existsSync } from 'node:fs';
 import { type Command, type CommandContext, UsageError } from '../command.js';
+import type { ClusterState } from '@gatehouse/auth';
 import { loadAuth } from '../load-auth.js';
+import { openCliState } from '../open-state.js';
 import {
   optionalString,
   parseTimeOption,
   parseWholeNumberOption,
-  resolveDataDir,
   resolveFormat,
   writeJson,
   writeListing,
 } from '../output.js';
 import { summarizeAuditEvent } from './audit-summary.js';
 
-async function auditDir(ctx: CommandContext): Promise<string> {
+/** The audit log to read: a file-backed data dir's audit dir (which must exist), or PostgreSQL. */
+async function auditSource(ctx: CommandContext): Promise<{ state: ClusterState; dir?: string }> {
+  const state = await openCliState(ctx);
+  if (state.backend !== 'file') return { state };
   const { resolveAuditDir } = await loadAuth();
-  return resolveAuditDir(resolveDataDir(ctx));
+  return { state, dir: resolveAuditDir(state.where) };
 }
 
 /** The string options among `names` that were given, as filter fields. */
@@ -63,10 +67,9 @@ const search: Command = {
       ...(until !== undefined ? { until: parseTimeOption(until, 'until', now) } : {}),
       ...stringOptions(ctx, ['user', 'db', 'type', 'session', 'query']),
     } as const;
-    const dir = await auditDir(ctx);
-    if (!existsSync(dir)) return missing(ctx, dir);
-    const { searchAuditLog } = await loadAuth();
-    const events = await searchAuditLog(dir, filter);
+    const { state, dir } = await auditSource(ctx);
+    if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
+    const events = await state.audit.search(filter);
     writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
       e.event,
@@ -84,14 +87,14 @@ const verify: Command = {
   summary: 'check the audit log hash chain for edits, insertions and deletions',
   async run(ctx) {
     const format = resolveFormat(ctx);
-    const dir = await auditDir(ctx);
-    if (!existsSync(dir)) return missing(ctx, dir);
-    const { verifyAuditLog } = await loadAuth();
-    const report = await verifyAuditLog(dir);
+    const { state, dir } = await auditSource(ctx);
+    if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
+    const report = await state.audit.verify();
     if (format === 'json') {
       writeJson(ctx.stdout, report);
     } else if (report.ok) {
-      ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} files (${dir})\n`);
+      const what = dir === undefined ? `chains (${state.where})` : `files (${dir})`;
+      ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} ${what}\n`);
     }
     for (const note of report.notes) ctx.stderr.write(`gatectl: note: ${note}\n`);
     if (report.ok) return 0;

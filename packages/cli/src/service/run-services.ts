@@ -2,15 +2,7 @@
 // a split deployment runs the same code with other config sections (DESIGN.md "Parts").
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AuditStore,
-  type Authorities,
-  ensureAuthorities,
-  openJsonlAuditStore,
-  openStore,
-  resolveAuditDir,
-  type Store,
-} from '@gatehouse/auth';
+import { type AuditStore, type Authorities, type ClusterState, openClusterState, type Store } from '@gatehouse/auth';
 import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
 import {
   createEngine,
@@ -38,16 +30,29 @@ interface AuthPart {
   readonly authorities: Authorities;
   readonly store: Store;
   readonly auditStore: AuditStore;
+  readonly state: ClusterState;
+  readonly stopWatching: () => void;
 }
 
 async function startAuth(config: Readonly<GatehouseConfig>, log: Logger): Promise<AuthPart> {
-  const authorities = await ensureAuthorities(config.data_dir);
-  const store = await openStore({ dataDir: config.data_dir });
-  const auditStore = await openJsonlAuditStore({
-    dir: resolveAuditDir(config.data_dir),
-    onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
-  });
-  return { authorities, store, auditStore };
+  // `storage` picks files under data_dir (the default) or the PostgreSQL every auth part shares.
+  const state = await openClusterState({ dataDir: config.data_dir, storage: config.storage });
+  try {
+    const { authorities } = await state.initAuthorities();
+    const auditStore = await state.openAuditWriter({
+      onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
+      retentionMs: config.audit.retention,
+    });
+    // A CA rotated by another auth process is picked up from its notification.
+    const stopWatching = state.watchAuthorities(() => {
+      authorities.reload().catch((err: unknown) => log.warn({ err }, 'could not reload the CAs'));
+    });
+    log.info({ storage: state.backend, where: state.where }, 'auth state opened');
+    return { authorities, store: state.store, auditStore, state, stopWatching };
+  } catch (err) {
+    await state.close();
+    throw err;
+  }
 }
 
 /** Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. */
@@ -160,6 +165,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
     await engine?.close({ graceMs: 0 }).catch(() => {});
     await proxy?.close({ graceMs: 0 }).catch(() => {});
     await auth?.auditStore.close().catch(() => {});
+    auth?.stopWatching();
+    await auth?.state.close().catch(() => {});
     throw err;
   }
 
@@ -170,7 +177,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       stopSnapshots?.();
       await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs })]);
       await auth?.auditStore.close();
-      await auth?.store.close();
+      auth?.stopWatching();
+      await auth?.state.close();
     },
   };
 }
