@@ -10,6 +10,7 @@ import {
   type EngineConfig,
   type InMemoryTunnelEnd,
   ServerError,
+  type TunnelReply,
 } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -21,6 +22,7 @@ import { type HealthChecker, startHealthChecker } from './health/health-checker.
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
+import { createProxyPool, type ProxyPool } from './tunnel/proxy-pool.js';
 import { createTunnelClient, type TunnelClient, type TunnelCredentials } from './tunnel/tunnel-client.js';
 
 export interface CreateEngineOptions {
@@ -47,8 +49,12 @@ export interface CreateEngineOptions {
 
 export interface Engine {
   readonly engineId: string;
-  /** The tunnel client, when one was configured. */
+  /** The first tunnel client (to proxy_addr), when one was configured. */
   readonly tunnel: TunnelClient | undefined;
+  /** Every tunnel by proxy address: one per live proxy once the cluster state lists them. */
+  readonly tunnels: ReadonlyMap<string, TunnelClient>;
+  /** A control request to the cluster over any connected tunnel. */
+  request(method: string, body: unknown): Promise<TunnelReply>;
   /** The diagnostics server's address, once listening. */
   readonly diagAddress: string | undefined;
   /** Starts a session for a stream (the tunnel calls this; tests may too). */
@@ -93,6 +99,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
+  let pool: ProxyPool | undefined;
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
@@ -131,13 +138,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     databases: config.databases,
     intervalMs: config.health_check_interval,
     log,
-    onUpdate: (infos) => tunnel?.updateDatabases(infos),
+    onUpdate: (infos) => (pool ? pool.updateDatabases(infos) : tunnel?.updateDatabases(infos)),
   });
 
   const { getCredentials, connectInProcess } = options;
-  if (getCredentials !== undefined || connectInProcess !== undefined) {
-    tunnel = createTunnelClient({
-      url: options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`,
+  const dial = (url: string): TunnelClient =>
+    createTunnelClient({
+      url,
       getCredentials:
         getCredentials ??
         (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
@@ -148,7 +155,19 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       onStream: handleStream,
       log,
     });
+  if (connectInProcess !== undefined) {
+    tunnel = dial(options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`);
     tunnel.start();
+  } else if (getCredentials !== undefined) {
+    // One tunnel per proxy, learnt from the cluster state (see tunnel/proxy-pool.ts).
+    const urlOf = (addr: string): string =>
+      addr === config.proxy_addr && options.tunnelUrl ? options.tunnelUrl : `wss://${addr}/v1/tunnel`;
+    pool = createProxyPool({ seedAddr: config.proxy_addr, dial: (addr) => dial(urlOf(addr)), log });
+    tunnel = pool.primary;
+    const proxies = pool;
+    cluster.onChange((snapshot) => {
+      if (snapshot.proxies !== undefined && !closing) proxies.setProxies(snapshot.proxies);
+    });
   }
 
   let diag: FastifyInstance | undefined;
@@ -160,8 +179,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       port,
       ready: () => {
         if (closing) return { ready: false, reason: 'shutting down' };
-        if (tunnel !== undefined && tunnel.state !== 'connected')
-          return { ready: false, reason: `tunnel ${tunnel.state}` };
+        if (pool !== undefined ? !pool.connected() : tunnel !== undefined && tunnel.state !== 'connected')
+          return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };
       },
       metrics: () => renderMetrics(metrics, health.current()),
@@ -173,6 +192,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   return {
     engineId,
     tunnel,
+    get tunnels(): ReadonlyMap<string, TunnelClient> {
+      return pool?.tunnels ?? new Map(tunnel ? [[config.proxy_addr, tunnel]] : []);
+    },
+    request(method, body) {
+      if (pool) return pool.request(method, body);
+      if (tunnel) return tunnel.request(method, body);
+      return Promise.reject(new TypeError('this engine has no tunnel'));
+    },
     diagAddress,
     handleStream,
     databases: () => health.current(),
@@ -214,7 +241,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ]);
       clearTimeout(timer);
       health.stop();
-      tunnel?.close();
+      if (pool) pool.close();
+      else tunnel?.close();
       await diag?.close();
       await cluster.close();
       log.info('engine closed');

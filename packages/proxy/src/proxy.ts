@@ -21,8 +21,11 @@ import { createWebServer } from './web/web-server.js';
 export interface StartProxyOptions {
   readonly config: ProxyConfig;
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'>;
+  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'> &
+    Partial<Pick<Store, 'listProxies'>>;
   readonly audit?: Pick<AuditStore, 'append'>;
+  /** Several proxies share the store: tell engines every live proxy (cluster.state `proxies`). */
+  readonly advertiseProxies?: boolean;
   readonly log: Logger;
   /** The CN of the proxy's certificate and the proxyId in stream headers (default proxy-<hostname>). */
   readonly proxyId?: string;
@@ -91,6 +94,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     authorities,
     store,
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
+    ...(options.advertiseProxies ? { advertiseProxies: true } : {}),
     log: log.child({ component: 'cluster' }),
   })) {
     tunnel.handle(method, handler);

@@ -116,6 +116,8 @@ export async function migrate(pool: Pool): Promise<void> {
   } catch (err) {
     throw postgresError('connect', err);
   }
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -140,6 +142,7 @@ export async function migrate(pool: Pool): Promise<void> {
     await client.query('ROLLBACK').catch(() => undefined);
     throw postgresError('migrate the schema', err);
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }

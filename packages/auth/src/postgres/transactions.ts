@@ -33,6 +33,11 @@ export function createSql(pool: Pool, what: string): Sql {
       } catch (err) {
         throw postgresError('connect', err);
       }
+      // A connection lost between two queries of the transaction is emitted as an 'error' on the
+      // client, which would crash the process without a listener; the next query fails anyway.
+      const ignore = (): void => undefined;
+      client.on('error', ignore);
+      let failed = false;
       try {
         await client.query('BEGIN');
         if (lockKey !== undefined) await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
@@ -40,10 +45,13 @@ export function createSql(pool: Pool, what: string): Sql {
         await client.query('COMMIT');
         return result;
       } catch (err) {
+        failed = true;
         await client.query('ROLLBACK').catch(() => undefined);
         throw postgresError(what, err);
       } finally {
-        client.release();
+        client.off('error', ignore);
+        // After a failure the connection may be dead: drop it rather than hand it out again.
+        client.release(failed);
       }
     },
   };

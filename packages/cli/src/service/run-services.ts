@@ -74,6 +74,33 @@ function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, 
   return () => clearInterval(timer);
 }
 
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TTL_MS = 30_000;
+
+/**
+ * With a shared store, the proxy registers where engines reach its tunnel, and renews that
+ * every 10 s; engines keep a tunnel to every registered proxy. Stopping removes the record.
+ */
+async function startProxyHeartbeat(
+  config: Readonly<GatehouseConfig>,
+  proxy: RunningProxy,
+  store: Store,
+  log: Logger,
+): Promise<() => Promise<void>> {
+  const tunnelAddr = config.proxy.tunnel_public_addr ?? `${config.proxy.public_addr[0]}:${proxy.webAddress.port}`;
+  const beat = (): Promise<void> => store.registerProxy({ id: proxy.proxyId, tunnelAddr, ttlMs: HEARTBEAT_TTL_MS });
+  await beat();
+  log.info({ proxyId: proxy.proxyId, tunnelAddr }, 'proxy registered in the cluster');
+  const timer = setInterval(() => {
+    beat().catch((err: unknown) => log.warn({ err }, 'proxy heartbeat failed'));
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await store.removeProxy(proxy.proxyId);
+  };
+}
+
 export async function runServices(config: Readonly<GatehouseConfig>, log: Logger): Promise<RunningServices> {
   if (!config.auth.enabled && !config.proxy.enabled && !config.engine.enabled) {
     throw new GatehouseError('GH_ERR_CONFIG', 'the config enables no part: set auth, proxy or engine enabled: true');
@@ -87,17 +114,22 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
   const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' })) : undefined;
   let proxy: RunningProxy | undefined;
   let stopSnapshots: (() => void) | undefined;
+  let stopHeartbeat: (() => Promise<void>) | undefined;
   let engine: Engine | undefined;
   try {
     if (auth && config.proxy.enabled) {
+      const shared = auth.state.backend === 'postgres';
       proxy = await startProxy({
         config: config.proxy,
         authorities: auth.authorities,
         store: auth.store,
         audit: auth.auditStore,
         log: log.child({ part: 'proxy' }),
+        ...(config.proxy.name ? { proxyId: config.proxy.name } : {}),
+        advertiseProxies: shared,
       });
       stopSnapshots = startSnapshots(config, proxy, log);
+      if (shared) stopHeartbeat = await startProxyHeartbeat(config, proxy, auth.store, log);
     }
     if (config.engine.enabled) {
       const engineLog = log.child({ part: 'engine' });
@@ -138,9 +170,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         let tunnelOf: Engine | undefined;
         const cluster = createTunnelCluster({
           request: (method, body) => {
-            const tunnel = tunnelOf?.tunnel;
-            if (!tunnel) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
-            return tunnel.request(method, body);
+            if (!tunnelOf) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
+            return tunnelOf.request(method, body);
           },
           spool,
           log: engineLog,
@@ -161,6 +192,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       }
     }
   } catch (err) {
+    await stopHeartbeat?.().catch(() => {});
     stopSnapshots?.();
     await engine?.close({ graceMs: 0 }).catch(() => {});
     await proxy?.close({ graceMs: 0 }).catch(() => {});
@@ -174,6 +206,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
     proxy,
     engine,
     async close(graceMs) {
+      await stopHeartbeat?.().catch((err: unknown) => log.warn({ err }, 'could not remove the proxy registration'));
       stopSnapshots?.();
       await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs })]);
       await auth?.auditStore.close();

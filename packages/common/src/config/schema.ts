@@ -68,9 +68,20 @@ export const DatabaseSchema = z
 
 export const ProxyConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  /** The proxy's id (certificate CN, audit proxy_id); default proxy-<hostname>. Unique per proxy. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}$/, 'letters, digits, _ . @ -')
+    .optional(),
   mysql_listen: hostPort.default('127.0.0.1:3036'),
   web_listen: hostPort.default('127.0.0.1:3080'),
   public_addr: z.array(z.string().min(1)).min(1).default(['localhost']),
+  /**
+   * host:port at which engines reach this proxy's tunnel (its web listener), registered in a
+   * shared (postgres) store so engines keep a tunnel to every proxy. Default: the first
+   * public_addr and the web_listen port.
+   */
+  tunnel_public_addr: hostPort.optional(),
   server_version: z.string().default(''),
   proxy_protocol: z.strictObject({ trusted_networks: z.array(cidr).default([]) }).default({ trusted_networks: [] }),
   limits: z

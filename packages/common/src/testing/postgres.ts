@@ -33,8 +33,10 @@ export interface Postgres {
   toEnv(): string;
   /** Stops the server (for a shared one: does nothing). */
   stop(): Promise<void>;
-  /** Shuts the server down and starts it again on the same port and data. Owned servers only. */
-  restart(): Promise<void>;
+  /** Shuts the server down, keeping its data (every connection ends). Owned servers only. */
+  pause(): Promise<void>;
+  /** Starts it again after pause(), on the same port and data. Owned servers only. */
+  resume(): Promise<void>;
 }
 
 export interface StartPostgresOptions {
@@ -88,7 +90,7 @@ async function runSql(desc: Descriptor, query: string, database = 'postgres'): P
   }
 }
 
-function makeHandle(desc: Descriptor, control: Pick<Postgres, 'stop' | 'restart'>): Postgres {
+function makeHandle(desc: Descriptor, control: Pick<Postgres, 'stop' | 'pause' | 'resume'>): Postgres {
   return {
     host: desc.host,
     port: desc.port,
@@ -110,7 +112,7 @@ const notOwned = async (): Promise<never> => {
 
 /** Attaches to the server another process started, from its `toEnv()` string. */
 export function attachPostgres(env: string): Postgres {
-  return makeHandle(JSON.parse(env) as Descriptor, { stop: async () => {}, restart: notOwned });
+  return makeHandle(JSON.parse(env) as Descriptor, { stop: async () => {}, pause: notOwned, resume: notOwned });
 }
 
 interface Guardian {
@@ -223,8 +225,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     throw err;
   }
   return makeHandle(desc, {
-    stop: () => stopGuardian(guardian),
-    async restart() {
+    async stop() {
+      await stopGuardian(guardian);
+      // After a pause() the guardian was killed without cleaning up.
+      rmSync(root, { recursive: true, force: true });
+    },
+    async pause() {
       // A fast shutdown (SIGINT to the postmaster) ends every connection, as a real restart
       // does. The guardian reports the exit and keeps the files; a new guardian takes over.
       const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -235,8 +241,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       process.kill(pid, 'SIGINT');
       await old?.exited;
       await killGuardianKeepingFiles(old);
-      await launch();
     },
+    resume: launch,
   });
 }
 
