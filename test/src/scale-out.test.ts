@@ -79,6 +79,15 @@ test('a lock issued with gatectl closes a live session that came in through the 
   conn.destroy();
 });
 
+test('a proxy added later is picked up by the running engines, without a restart', async () => {
+  const late = await cluster.addProxy('proxy-c');
+  await cluster.waitForMesh();
+  const conn = await connect(late.mysqlPort);
+  const [rows] = await conn.query('SELECT 1 AS one');
+  assert.deepEqual(rows, [{ one: 1 }]);
+  await conn.end();
+});
+
 test('restarting PostgreSQL: established sessions keep serving, and no audit event is lost', async () => {
   const conn = await connect(cluster.proxies[0]!.mysqlPort);
   await conn.query('INSERT INTO load_t (worker, n) VALUES (-1, 0)');

@@ -32,6 +32,8 @@ export interface ScaleOutCluster {
   signUser(user: string): Promise<{ cert: string; key: string; cas: string }>;
   /** Waits until every proxy has a tunnel from every engine. */
   waitForMesh(): Promise<void>;
+  /** Starts one more proxy on the same store (not behind the balancer). */
+  addProxy(name: string): Promise<ScaleOutProxy>;
   /** SIGKILLs one proxy process. */
   killProxy(index: number): Promise<void>;
   logs(): string;
@@ -87,7 +89,7 @@ export async function startScaleOutCluster(): Promise<ScaleOutCluster> {
   const logs = (): string =>
     [...proxies, ...engines].map((p) => `--- ${p.name}\n${p.output()}`).join('\n');
 
-  for (const name of ['proxy-a', 'proxy-b']) {
+  const startProxy = async (name: string): Promise<ScaleOutProxy> => {
     const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
     const file = join(root, `${name}.yaml`);
     writeFileSync(
@@ -107,17 +109,17 @@ proxy:
 engine: { enabled: false }
 `,
     );
-    proxies.push({ name, mysqlPort, webPort, ...startGatehouse(file) });
-  }
-  const webBalancer = await startTcpBalancer(proxies.map((p) => p.webPort));
-  const mysqlBalancer = await startTcpBalancer(proxies.map((p) => p.mysqlPort));
-
-  for (const proxy of proxies) {
+    const proxy = { name, mysqlPort, webPort, ...startGatehouse(file) };
+    proxies.push(proxy);
     await waitFor(`${proxy.name} to register in the cluster`, async () => {
       if (proxy.child.exitCode !== null) throw new Error(`${proxy.name} exited:\n${logs()}`);
       return proxy.output().includes('proxy registered in the cluster') ? true : undefined;
     }, 60_000);
-  }
+    return proxy;
+  };
+  await Promise.all(['proxy-a', 'proxy-b'].map(startProxy));
+  const webBalancer = await startTcpBalancer(proxies.map((p) => p.webPort));
+  const mysqlBalancer = await startTcpBalancer(proxies.map((p) => p.mysqlPort));
 
   for (let i = 0; i < 2; i++) {
     const token = JSON.parse(await adminOk(['tokens', 'add', '--type', 'engine', '--format', 'json'])) as {
@@ -196,6 +198,7 @@ engine:
         throw new Error(`${err.message}\n${logs()}`);
       });
     },
+    addProxy: startProxy,
     async killProxy(index) {
       const proxy = proxies[index]!;
       const gone = new Promise((r) => proxy.child.once('exit', r));
