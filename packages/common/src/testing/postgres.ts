@@ -42,6 +42,8 @@ export interface Postgres {
 export interface StartPostgresOptions {
   /** Reuse the run's shared server when one is advertised (default true). */
   readonly shared?: boolean;
+  /** Keep fsync and synchronous commit on, as production runs (benchmarks); default off. */
+  readonly durable?: boolean;
 }
 
 interface Descriptor {
@@ -203,11 +205,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     '-c', 'listen_addresses=127.0.0.1',
     '-c', 'logging_collector=off',
     '-c', 'max_connections=300',
+    '-c', `shared_buffers=${options.durable ? '256MB' : '32MB'}`,
     // Test data is thrown away: durability costs time and buys nothing here.
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'shared_buffers=32MB',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ];
   let guardian: Guardian | undefined;
   // postgres logs to stderr; a shell redirect appends it to a file we can show on failure.
