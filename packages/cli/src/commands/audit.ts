@@ -2,23 +2,40 @@ import { existsSync } from 'node:fs';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import type { ClusterState } from '@gatehouse/auth';
 import { loadAuth } from '../load-auth.js';
-import { openCliState } from '../open-state.js';
+import { openCliState, resolveConfigFile } from '../open-state.js';
 import {
   optionalString,
   parseTimeOption,
   parseWholeNumberOption,
+  resolveDataDir,
   resolveFormat,
   writeJson,
   writeListing,
 } from '../output.js';
 import { summarizeAuditEvent } from './audit-summary.js';
 
-/** The audit log to read: a file-backed data dir's audit dir (which must exist), or PostgreSQL. */
-async function auditSource(ctx: CommandContext): Promise<{ state: ClusterState; dir?: string }> {
+interface AuditSource {
+  readonly reader: ClusterState['audit'];
+  /** The audit directory of a file-backed data dir (which must exist). */
+  readonly dir?: string;
+  /** For messages: the directory, or the PostgreSQL database. */
+  readonly where: string;
+}
+
+/**
+ * The audit log to read, without writing anything: a data dir that does not exist is reported,
+ * not created. With --config, whatever its `storage` names (files, or PostgreSQL).
+ */
+async function auditSource(ctx: CommandContext): Promise<AuditSource> {
+  const { resolveAuditDir, searchAuditLog, verifyAuditLog } = await loadAuth();
+  if (resolveConfigFile(ctx) === undefined) {
+    const dir = resolveAuditDir(resolveDataDir(ctx));
+    return { dir, where: dir, reader: { search: (f) => searchAuditLog(dir, f), verify: () => verifyAuditLog(dir) } };
+  }
   const state = await openCliState(ctx);
-  if (state.backend !== 'file') return { state };
-  const { resolveAuditDir } = await loadAuth();
-  return { state, dir: resolveAuditDir(state.where) };
+  if (state.backend !== 'file') return { reader: state.audit, where: state.where };
+  const dir = resolveAuditDir(state.where);
+  return { dir, where: dir, reader: state.audit };
 }
 
 /** The string options among `names` that were given, as filter fields. */
@@ -67,9 +84,9 @@ const search: Command = {
       ...(until !== undefined ? { until: parseTimeOption(until, 'until', now) } : {}),
       ...stringOptions(ctx, ['user', 'db', 'type', 'session', 'query']),
     } as const;
-    const { state, dir } = await auditSource(ctx);
+    const { reader, dir } = await auditSource(ctx);
     if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
-    const events = await state.audit.search(filter);
+    const events = await reader.search(filter);
     writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
       e.event,
@@ -87,13 +104,13 @@ const verify: Command = {
   summary: 'check the audit log hash chain for edits, insertions and deletions',
   async run(ctx) {
     const format = resolveFormat(ctx);
-    const { state, dir } = await auditSource(ctx);
+    const { reader, dir, where } = await auditSource(ctx);
     if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
-    const report = await state.audit.verify();
+    const report = await reader.verify();
     if (format === 'json') {
       writeJson(ctx.stdout, report);
     } else if (report.ok) {
-      const what = dir === undefined ? `chains (${state.where})` : `files (${dir})`;
+      const what = dir === undefined ? `chains (${where})` : `files (${dir})`;
       ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} ${what}\n`);
     }
     for (const note of report.notes) ctx.stderr.write(`gatectl: note: ${note}\n`);
