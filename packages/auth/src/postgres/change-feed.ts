@@ -11,6 +11,11 @@ export interface ChangeFeed {
 
 const RECONNECT_MS = 1_000;
 
+type Stream = { ref?(): void; unref?(): void };
+function streamOf(c: pg.Client): Stream | undefined {
+  return (c as unknown as { connection?: { stream?: Stream } }).connection?.stream;
+}
+
 export function createChangeFeed(options: PostgresOptions, channel: string): ChangeFeed {
   const subscribers = new Set<() => void>();
   let client: pg.Client | undefined;
@@ -42,7 +47,7 @@ export function createChangeFeed(options: PostgresOptions, channel: string): Cha
       .then(notifyAll)
       .catch(retry);
     // The listener must not keep a process alive on its own.
-    (c as unknown as { connection?: { stream?: { unref?(): void } } }).connection?.stream?.unref?.();
+    streamOf(c)?.unref?.();
   };
 
   return {
@@ -58,6 +63,8 @@ export function createChangeFeed(options: PostgresOptions, channel: string): Cha
       clearTimeout(timer);
       const c = client;
       client = undefined;
+      // Closing is awaited: the socket must hold the event loop until the server has said goodbye.
+      if (c) streamOf(c)?.ref?.();
       await c?.end().catch(() => undefined);
     },
   };
