@@ -20,6 +20,10 @@ export const REQUIRED_PROGRAMS = [
   { names: ['openssl'], pkg: 'openssl' },
   { names: ['initdb'], pkg: 'postgresql' },
   { names: ['psql'], pkg: 'postgresql-client' },
+  // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
+  { names: ['chromium'], pkg: 'chromium' },
+  // systemd socket activation of the proxy is tested through systemd-socket-activate.
+  { names: ['systemd-socket-activate'], pkg: 'systemd' },
 ];
 
 export function findProgram(names) {

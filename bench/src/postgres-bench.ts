@@ -20,7 +20,7 @@ import {
   openStore,
 } from '@gatehouse/auth';
 import { type AuditEvent, type AuditSession, createAudit, createBatchingSink } from '@gatehouse/common';
-import { startPostgres } from '@gatehouse/common/testing';
+import { startPostgres } from '@gatehouse/testing';
 
 const TOTAL = Number(process.env.PG_BENCH_EVENTS ?? 50_000);
 const SEARCH_TOTAL = Number(process.env.PG_BENCH_SEARCH_EVENTS ?? 1_000_000);

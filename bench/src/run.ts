@@ -18,7 +18,7 @@ import { createResults, type Results } from './results.js';
 import { createDirectTarget } from './targets/direct.js';
 import { createGatehouseTarget } from './targets/gatehouse.js';
 import { createTcpRelayTarget } from './targets/tcp-relay.js';
-import { type ClientTls, type Target, TargetUnavailableError } from './targets/target.js';
+import { type ClientTls, type ExtraTargetName, type Target, TargetUnavailableError } from './targets/target.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_RESULTS = join(REPO_ROOT, 'bench', 'results.md');
@@ -95,11 +95,18 @@ async function main(): Promise<number> {
     };
     const targets = buildTargets(options, tlsOf);
     const wantsAudit = options.only.includes('audit') && options.targets.includes('gatehouse-1proc');
-    const noAudit = wantsAudit ? createGatehouseTarget('gatehouse-1proc-noaudit') : undefined;
+    const wantsDbResume = options.only.includes('connect-rate') && options.targets.includes('gatehouse-1proc');
+    const extras = new Map<ExtraTargetName, Target>();
+    if (wantsAudit) {
+      for (const n of ['gatehouse-1proc-noaudit', 'gatehouse-1proc-sync-batch', 'gatehouse-1proc-sync-always'] as const) {
+        extras.set(n, createGatehouseTarget(n));
+      }
+    }
+    if (wantsDbResume) extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
     const trust: string[] = [];
-    for (const t of noAudit ? [...targets, noAudit] : targets) {
+    for (const t of [...targets, ...extras.values()]) {
       const dir = join(workDir, t.name);
       mkdirSync(dir, { recursive: true });
       try {
@@ -143,11 +150,12 @@ async function main(): Promise<number> {
       workDir,
       log,
       async startExtra(name) {
-        if (!noAudit || noAudit.name !== name) throw new Error(`${name} was not prepared`);
+        const extra = extras.get(name);
+        if (!extra) throw new Error(`${name} was not prepared`);
         const reason = unavailable.get(name);
         if (reason !== undefined) throw new TargetUnavailableError(reason);
-        started.push(noAudit);
-        return { target: noAudit, endpoint: await noAudit.start(db.info) };
+        started.push(extra);
+        return { target: extra, endpoint: await extra.start(db.info) };
       },
     };
     if (live.length > 0) {

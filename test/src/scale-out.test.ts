@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { type ScaleOutCluster, startScaleOutCluster } from './support/scale-out-cluster.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 let cluster: ScaleOutCluster;
 let certs: { cert: string; key: string; cas: string };

@@ -16,6 +16,8 @@ export interface ConfigInput {
   readonly db: BenchDatabase;
   /** Extra top-level audit settings, e.g. the switch that turns query events off. */
   readonly audit?: Record<string, unknown>;
+  /** Extra databases[].tls settings, e.g. { resumption: false }. */
+  readonly databaseTls?: Record<string, unknown>;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -40,7 +42,7 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
         name: DB_SERVICE,
         uri: `${input.db.host}:${input.db.port}`,
         labels: { env: 'bench' },
-        tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile },
+        tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile, ...input.databaseTls },
         auth: { mode: 'x509' },
       },
     ],

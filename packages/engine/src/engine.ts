@@ -4,21 +4,25 @@
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import {
+  ClusterMethod,
   createAudit,
   type DatabaseConfig,
-  type DatabaseInfo,
   type EngineConfig,
-  type InMemoryTunnelEnd,
-  ServerError,
-  type TunnelReply,
+  SessionTerminateRequestSchema,
 } from '@gatehouse/common';
+import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { EngineMysqlError } from './errors.js';
+import { closeUnavailableSessions, type RoutedSession } from './backends/unavailable.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
 import { startDiagServer } from './diag/diag-server.js';
+import { renderBackendMetrics, renderHookMetrics } from './diag/backend-metrics.js';
 import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
+import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
@@ -70,8 +74,22 @@ export interface Engine {
   setDatabases(databases: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]>;
   /** Turns query and statement audit events on or off, for live sessions too. */
   setQueryEvents(on: boolean): void;
+  /** Re-imports the connection hooks (SIGHUP); a module that fails to load keeps the old ones. */
+  setHooks(files: readonly string[]): Promise<void>;
+  readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
   close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+/** Open sessions per "db\u0000backend uri", for the per-backend gauges. */
+function countSessionsByBackend(sessions: Iterable<SessionHandle>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of sessions) {
+    if (s.backend === undefined) continue;
+    const key = `${s.dbService}\u0000${s.backend.uri}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 function splitHostPort(text: string): { host: string; port: number } {
@@ -90,16 +108,30 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
+  const liveStreams = new Set<TunnelStream>();
   const metrics: EngineMetrics = {
     counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
+    upstreamTls: { full: 0, resumed: 0 },
     sessionsOpen: 0,
     sessionsStarted: 0,
+    handlerErrors: 0,
+    streamsStalled: () => {
+      let stalled = 0;
+      for (const stream of liveStreams) if (stream.stats().sendCredit === 0 && stream.writableNeedDrain) stalled++;
+      return stalled;
+    },
+  };
+  const countHandlerError = (): void => {
+    metrics.handlerErrors++;
   };
   const sessions = new Set<SessionHandle>();
+  const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
+  const closedForBackend = new WeakSet<RoutedSession>();
+  let infoByName = new Map<string, DatabaseInfo>();
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
@@ -114,16 +146,30 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
       return;
     }
-    const handle = startSession(stream, {
+    // The accepted tunnel streams, for the stalled-streams gauge; each leaves the set when it closes.
+    const accept = () => {
+      const accepted = stream.accept();
+      if (accepted instanceof TunnelStream) {
+        liveStreams.add(accepted);
+        accepted.once('close', () => liveStreams.delete(accepted));
+      }
+      return accepted;
+    };
+    const handle = startSession({ header: stream.header, accept, reject: (error) => stream.reject(error) }, {
       engineId,
       database,
       cluster,
       signer,
       audit,
+      ...(cluster.auditGate === undefined ? {} : { auditGate: cluster.auditGate }),
       auditSwitches: switches,
       threads,
       counters: metrics.counters,
+      upstreamTls: metrics.upstreamTls,
       log,
+      backends: () => infoByName.get(database.name)?.backends ?? [],
+      hooks,
+      onHandlerError: countHandlerError,
     });
     sessions.add(handle);
     metrics.sessionsOpen++;
@@ -138,12 +184,19 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     databases: config.databases,
     intervalMs: config.health_check_interval,
     log,
-    onUpdate: (infos) => (pool ? pool.updateDatabases(infos) : tunnel?.updateDatabases(infos)),
+    signer,
+    onUpdate: (infos) => {
+      infoByName = new Map(infos.map((i) => [i.name, i]));
+      closeUnavailableSessions(sessions, infos, byName, closedForBackend);
+      if (pool) pool.updateDatabases(infos);
+      else tunnel?.updateDatabases(infos);
+    },
   });
+  infoByName = new Map(health.current().map((i) => [i.name, i]));
 
   const { getCredentials, connectInProcess } = options;
-  const dial = (url: string): TunnelClient =>
-    createTunnelClient({
+  const dial = (url: string): TunnelClient => {
+    const client = createTunnelClient({
       url,
       getCredentials:
         getCredentials ??
@@ -153,8 +206,24 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       version: options.version ?? '0.1.0',
       databases: health.current(),
       onStream: handleStream,
+      onHandlerError: countHandlerError,
       log,
     });
+    // An auditor ended a session (a proxy's /v1/audit/live/…/terminate): the client gets an
+    // ERR naming who and why, as for a lock, and the session's end event records it. Every
+    // tunnel handles it: the request comes through whichever proxy the auditor used.
+    client.handle(ClusterMethod.SessionTerminate, (request) => {
+      const body = SessionTerminateRequestSchema.parse(request.body);
+      const handle = [...sessions].find((s) => s.id === body.sessionId);
+      handle?.close({
+        ...EngineMysqlError.ConnectionKilled,
+        message: `session terminated by ${body.by}: ${body.reason}`,
+      });
+      log.info({ sessionId: body.sessionId, by: body.by, found: handle !== undefined }, 'session terminate requested');
+      return { body: { found: handle !== undefined } };
+    });
+    return client;
+  };
   if (connectInProcess !== undefined) {
     tunnel = dial(options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`);
     tunnel.start();
@@ -183,7 +252,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };
       },
-      metrics: () => renderMetrics(metrics, health.current()),
+      metrics: () =>
+        renderMetrics(metrics, health.current(), cluster.auditMetrics?.()) +
+        renderBackendMetrics(health.current(), countSessionsByBackend(sessions)) +
+        renderHookMetrics(hooks.counters),
     });
     const address = diag.server.address();
     if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;
@@ -214,6 +286,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     setQueryEvents(on) {
       switches.queryEvents = on;
     },
+    setHooks: (files) => hooks.reload(files),
+    hooks,
     metrics,
     async close(closeOptions = {}) {
       closing = true;
@@ -241,6 +315,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ]);
       clearTimeout(timer);
       health.stop();
+      await hooks.close();
       if (pool) pool.close();
       else tunnel?.close();
       await diag?.close();

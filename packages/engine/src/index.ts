@@ -1,9 +1,52 @@
 // Public entry point of @gatehouse/engine.
-export * from './audit/index.js';
-export * from './cluster/index.js';
+export {
+  type AuditSpool,
+  type AuditSpoolOptions,
+  createSpooledAuditSink,
+  openAuditSpool,
+  type SpoolForwarder,
+  type SpoolForwarderOptions,
+  type SpoolRead,
+  startSpoolForwarder,
+} from './audit/index.js';
+export {
+  activeLock,
+  type ClusterSnapshot,
+  createDbClientCertCache,
+  createInProcessCluster,
+  createTunnelCluster,
+  type DbClientCert,
+  type DbClientCertCacheOptions,
+  type DbClientCertRequest,
+  type DbClientCertSigner,
+  type EngineCluster,
+  type InProcessClusterOptions,
+  type TunnelClusterOptions,
+} from './cluster/index.js';
 export { EngineError, EngineMysqlError } from './errors.js';
-export * from './session/index.js';
-export * from './tunnel/index.js';
+export {
+  type AuditSwitches,
+  type Authorization,
+  type AuthorizeInput,
+  authorizeSession,
+  type LeadingStatement,
+  readLeadingStatement,
+  type RelayCounters,
+  type SessionDeps,
+  type SessionHandle,
+  type SessionStream,
+  startSession,
+  ThreadRegistry,
+} from './session/index.js';
+export {
+  type BackoffOptions,
+  computeBackoff,
+  createTunnelClient,
+  TunnelClient,
+  type TunnelClientOptions,
+  type TunnelClientState,
+  type TunnelCredentials,
+} from './tunnel/index.js';
 export { type CreateEngineOptions, createEngine, type Engine } from './engine.js';
 export {
   type HealthChecker,
@@ -12,4 +55,17 @@ export {
   startHealthChecker,
 } from './health/health-checker.js';
 export { type EngineMetrics, renderMetrics } from './diag/metrics.js';
-export * from './join/index.js';
+export {
+  checkPinnedChain,
+  type HostCredentialKeeper,
+  type HostCredentials,
+  joinCluster,
+  type JoinOptions,
+  type JsonResponse,
+  keepHostCredentials,
+  loadHostCredentials,
+  postJson,
+  type PostJsonOptions,
+  renewHostCredentials,
+  spkiPin,
+} from './join/index.js';

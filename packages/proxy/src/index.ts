@@ -22,7 +22,23 @@ export {
   type SessionRouter,
 } from './routing/engine-router.js';
 export { ProxyCredentials, type ProxyCredentialsOptions, type TlsMaterial } from './tls/proxy-credentials.js';
-export * from './tunnel/index.js';
+export {
+  createTunnelWebServer,
+  type DatabaseListing,
+  type EngineCandidate,
+  type EngineEntry,
+  EngineRegistry,
+  type EngineRequestHandler,
+  NoEngineError,
+  type OpenedSession,
+  registerTunnelRoutes,
+  type TunnelWebServerOptions,
+  TUNNEL_PATH,
+  TunnelAuthError,
+  TunnelServer,
+  type TunnelServerOptions,
+  verifyEnginePeer,
+} from './tunnel/index.js';
 export {
   type HostCertReply,
   JOIN_PATH,
@@ -32,4 +48,5 @@ export {
   type RenewRequest,
   RenewRequestSchema,
 } from './web/join-routes.js';
+export { type LiveSessionView, listLiveSessions, terminateLiveSession } from './web/live-sessions.js';
 export { createWebServer, type ProxyWebServerOptions } from './web/web-server.js';

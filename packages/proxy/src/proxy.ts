@@ -2,7 +2,8 @@
 // `gatehouse start` builds one from the config; tests build one on port 0.
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
-import { createTrustedNetworks, type DatabaseInfo, type ProxyConfig } from '@gatehouse/common';
+import { createTrustedNetworks, type ProxyConfig } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';
@@ -12,18 +13,25 @@ import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
 import type { LiveConnection } from './front-door/session-context.js';
+import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
-import { ProxyCredentials } from './tls/proxy-credentials.js';
+import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
+import { TlsSessionCache } from './tls/session-cache.js';
 import { TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
 import { createWebServer } from './web/web-server.js';
 
 export interface StartProxyOptions {
   readonly config: ProxyConfig;
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'> &
+  readonly store: Pick<
+    Store,
+    'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks' | 'resolveUserAccess'
+  > &
     Partial<Pick<Store, 'listProxies'>>;
   readonly audit?: Pick<AuditStore, 'append'>;
+  /** The audit log the review (web app under /web/, API under /v1/audit) reads; absent: not served. */
+  readonly auditReview?: Pick<AuditStore, 'append' | 'searchPage' | 'sessions' | 'verify'>;
   /** Several proxies share the store: tell engines every live proxy (cluster.state `proxies`). */
   readonly advertiseProxies?: boolean;
   readonly log: Logger;
@@ -66,6 +74,9 @@ export interface RunningProxy {
   close(options?: DrainOptions): Promise<void>;
 }
 
+/** About 0.5–2 KiB each (the session and the client's certificate): a few MiB at most. */
+const TLS_SESSION_CACHE_ENTRIES = 4096;
+
 /** Splits "host:port" / "[v6]:port" (validated by the config schema). */
 export function splitHostPort(text: string): ListenAddress {
   const at = text.lastIndexOf(':');
@@ -82,8 +93,23 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     publicAddr: config.public_addr,
     log: log.child({ component: 'proxy-tls' }),
     refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
+    mysqlTls: {
+      minVersion: config.tls.min_version,
+      ...(config.tls.ciphers !== undefined ? { ciphers: config.tls.ciphers } : {}),
+      resumption: config.tls.resumption,
+    },
   });
-  const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  // TLS 1.2 session ids; tickets need no server state.
+  const tlsSessions = config.tls.resumption
+    ? new TlsSessionCache({ maxEntries: TLS_SESSION_CACHE_ENTRIES, lifetimeMs: SESSION_LIFETIME_S * 1000 })
+    : undefined;
+  const tunnel = new TunnelServer({
+    ...options.tunnel,
+    hostCaPems: credentials.hostCaPems(),
+    log: log.child({ component: 'tunnel' }),
+    // Called only once streams run, long after `metrics` below exists.
+    onHandlerError: () => metrics.recordHandlerError('tunnel'),
+  });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
   credentials.onChange(() => {
@@ -131,6 +157,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
     greeting,
     secureContext: () => credentials.mysqlContext(),
+    ...(tlsSessions !== undefined ? { tlsSessions } : {}),
     verifier: createClientVerifier({
       trustedUserCas: () => authorities.trustedCas('user'),
       lookupLock: (user) => store.isLocked(user),
@@ -149,15 +176,22 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     authorities,
     store,
     tunnel,
+    ...(options.auditReview !== undefined ? { audit: options.auditReview } : {}),
+    proxyId,
+    connections: () => listener.connections,
     log: log.child({ component: 'web' }),
     metrics: () => metrics.render(listener.connections, tunnel.registry.size),
     ready: () => !draining,
     ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
   });
 
-  const mysqlWanted = splitHostPort(config.mysql_listen);
   const webWanted = splitHostPort(config.web_listen);
-  const mysqlBound = await listener.listen(mysqlWanted.host, mysqlWanted.port);
+  // With systemd socket activation the unit's ListenStream= decides the address, not mysql_listen.
+  const activated = pickMysqlSocket(readActivatedSockets());
+  const configured = splitHostPort(config.mysql_listen);
+  const mysqlBound =
+    activated === undefined ? await listener.listen(configured.host, configured.port) : await listener.listenOnFd(activated.fd);
+  const mysqlWanted = activated === undefined ? configured : { host: mysqlBound.address, port: mysqlBound.port };
   try {
     await web.listen({ host: webWanted.host, port: webWanted.port });
   } catch (err) {
@@ -166,7 +200,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     throw err;
   }
   const webBound = web.server.address() as { port: number };
-  log.info({ proxyId, mysql: `${mysqlWanted.host}:${mysqlBound.port}`, web: `${webWanted.host}:${webBound.port}` }, 'proxy listening');
+  log.info(
+    {
+      proxyId,
+      mysql: `${mysqlWanted.host}:${mysqlBound.port}`,
+      web: `${webWanted.host}:${webBound.port}`,
+      ...(activated !== undefined ? { socketActivation: { fd: activated.fd, name: activated.name } } : {}),
+    },
+    'proxy listening',
+  );
 
   return {
     proxyId,
@@ -191,6 +233,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await refusals?.close();
       await web.close();
       credentials.stop();
+      tlsSessions?.clear();
       log.info({ proxyId }, 'proxy stopped');
     },
   };

@@ -3,13 +3,13 @@
 //   single: auth + proxy + engine in one process (the embedded default);
 //   split:  auth + proxy in one process, each engine in its own, joined with a token.
 import type { ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { connect } from 'node:tls';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { findExecutable, findFreePort, type MariaDb, startMariaDb, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
-import { waitFor } from './wait.js';
 
 export type ClusterShape = 'single' | 'split';
 
@@ -19,6 +19,13 @@ export interface ClusterOptions {
   readonly engines?: number;
   /** Extra YAML appended to every role the cluster creates. */
   readonly dbService?: string;
+  /** audit.spool_sync of every process that runs an engine (default: the config's default). */
+  readonly spoolSync?: 'none' | 'batch' | 'always';
+  /**
+   * Single shape: start gatehouse under systemd-socket-activate, which binds the MySQL port and
+   * passes it as fd 3 (LISTEN_FDS); mysql_listen then names a port nobody binds.
+   */
+  readonly socketActivation?: boolean;
 }
 
 export interface UserCerts {
@@ -40,7 +47,7 @@ interface RunningProcess {
   readonly diagPort?: number;
 }
 
-/** One engine's /metrics counters, by metric name (labels dropped). */
+/** One engine's /metrics counters, by metric name (labelled series summed) and by series (name{labels}). */
 export interface EngineMetricsSample {
   /** The engine's index (always 0 in the single shape). */
   readonly index: number;
@@ -62,6 +69,14 @@ export interface Cluster {
   restartProxy(): Promise<void>;
   /** Kills engine `index` (split shape) with SIGKILL. */
   killEngine(index: number): Promise<void>;
+  /** Starts engine `index` again (split shape) and waits until the proxy lists it healthy. */
+  restartEngine(index: number): Promise<void>;
+  /** Kills the process running the proxy (in the single shape, everything) with SIGKILL. */
+  killProxy(): Promise<void>;
+  /** Starts the proxy's process again after killProxy() and waits until the database is served. */
+  startProxyAgain(): Promise<void>;
+  /** The data directory of engine `index` (split) or of the one process (single). */
+  engineDataDir(index: number): string;
   /** The pids of the gatehouse processes now running (the proxy's first). */
   processIds(): number[];
   /** The /metrics counters of every running engine. */
@@ -97,12 +112,14 @@ function isRunning(proc: RunningProcess): boolean {
   return proc.child.exitCode === null && proc.child.signalCode === null;
 }
 
-/** Prometheus text → value by metric name; labelled series are summed. */
-function parseMetrics(text: string): Record<string, number> {
+/** Prometheus text → value by metric name (labelled series summed), and by whole series name{labels}. */
+export function parseMetrics(text: string): Record<string, number> {
   const values: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
-    if (m) values[m[1]!] = (values[m[1]!] ?? 0) + Number(m[2]);
+    const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    values[m[1]!] = (values[m[1]!] ?? 0) + Number(m[3]);
+    if (m[2] !== undefined) values[`${m[1]}${m[2]}`] = Number(m[3]);
   }
   return values;
 }
@@ -141,13 +158,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   );
 
   const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
-  const proxyYaml = (engineEnabled: boolean): string => `version: v1
+  const listenPort = options.socketActivation ? await findFreePort() : mysqlPort;
+  const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
+  const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
 log: { level: info }
 auth: { enabled: true }
 proxy:
   enabled: true
-  mysql_listen: 127.0.0.1:${mysqlPort}
+  mysql_listen: 127.0.0.1:${listenPort}
   web_listen: 127.0.0.1:${webPort}
   public_addr: ${yamlList(['localhost', '127.0.0.1'])}
   limits: { handshake_timeout: 5s }
@@ -163,8 +182,9 @@ engine:
 `;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
+  const wrapper = options.socketActivation ? socketActivationWrapper(mysqlPort) : [];
   const start = (configFile: string, diagPort?: number): RunningProcess => ({
-    ...startGatehouse(configFile),
+    ...startGatehouse(configFile, wrapper),
     configFile,
     ...(diagPort === undefined ? {} : { diagPort }),
   });
@@ -179,6 +199,8 @@ engine:
 ${databasesYaml}`,
     );
     processes.proxy = start(configFile, diagPort);
+    // systemd-socket-activate starts its program on the first connection, as systemd does.
+    if (options.socketActivation) await readGreeting(mysqlPort);
   } else {
     const configFile = join(root, 'proxy.yaml');
     writeFileSync(configFile, proxyYaml(false));
@@ -194,7 +216,7 @@ ${databasesYaml}`,
       const diagPort = await findFreePort();
       writeFileSync(
         engineFile,
-        `version: v1
+        `${auditYaml}version: v1
 data_dir: ${JSON.stringify(join(root, `engine-${i}-data`))}
 auth: { enabled: false }
 proxy: { enabled: false }
@@ -282,6 +304,27 @@ ${databasesYaml}`,
       engine.child.kill('SIGKILL');
       await gone;
     },
+    async restartEngine(index) {
+      const engine = processes.engines[index];
+      if (!engine) throw new Error(`no engine ${index}`);
+      processes.engines[index] = start(engine.configFile, engine.diagPort);
+      await waitForDatabase(processes.engines.length);
+    },
+    async killProxy() {
+      const proxy = processes.proxy!;
+      const gone = new Promise((r) => proxy.child.once('exit', r));
+      proxy.child.kill('SIGKILL');
+      await gone;
+    },
+    async startProxyAgain() {
+      const { configFile, diagPort } = processes.proxy!;
+      processes.proxy = start(configFile, diagPort);
+      await waitForProxy();
+      await waitForDatabase(options.shape === 'single' ? 1 : processes.engines.length);
+    },
+    engineDataDir(index) {
+      return options.shape === 'single' ? dataDir : join(root, `engine-${index}-data`);
+    },
     processIds() {
       return [processes.proxy, ...processes.engines]
         .filter((p): p is RunningProcess => p !== undefined && isRunning(p))
@@ -305,6 +348,30 @@ ${databasesYaml}`,
       await db.stop();
     },
   };
+}
+
+function socketActivationWrapper(port: number): string[] {
+  const program = findExecutable(['systemd-socket-activate']);
+  if (!program) throw new Error("systemd-socket-activate is not installed: run 'apt-get install -y systemd' (npm test does this when run as root)");
+  return [program, '--listen', `127.0.0.1:${port}`, '--fdname=mysql'];
+}
+
+/**
+ * Connects and waits for the first bytes (the greeting), then hangs up; retries while nothing
+ * listens yet (systemd-socket-activate binds the port a moment after it is spawned).
+ */
+async function readGreeting(port: number): Promise<void> {
+  await waitFor(`a greeting on port ${port}`, () =>
+    new Promise<true | undefined>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.once('data', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(undefined));
+      socket.once('close', () => resolve(undefined));
+    }),
+  60_000);
 }
 
 /** Whether something completes a TLS handshake on the port (the proxy's web listener is up). */

@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
+import { waitFor } from '@gatehouse/testing';
 import { defineAuditTest } from './audit-tests.js';
 import { defineBackpressureTest } from './backpressure-tests.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { PARAM_CASES } from './param-cases.js';
-import { waitFor } from './wait.js';
+import { defineTlsTests } from './tls-tests.js';
 
 function mysqlErrno(err: unknown): number | undefined {
   return (err as { errno?: number }).errno;
@@ -224,13 +225,15 @@ export function defineGatewaySuite(shape: ClusterShape): void {
 
     defineAuditTest({ cluster: () => cluster, alice: () => alice, addUser });
 
-    async function addUser(name: string): Promise<UserCerts> {
-      const add = await cluster.gatectl(['users', 'add', name, '--roles', 'e2e-dev', '--db-users', 'app_rw']);
+    async function addUser(name: string, dbUser = 'app_rw'): Promise<UserCerts> {
+      const add = await cluster.gatectl(['users', 'add', name, '--roles', 'e2e-dev', '--db-users', dbUser]);
       assert.equal(add.code, 0, add.stderr);
-      return cluster.signUser(name, { dbUser: 'app_rw', dbName: 'app' });
+      return cluster.signUser(name, { dbUser, ...(dbUser === 'app_rw' ? { dbName: 'app' } : {}) });
     }
 
     defineBackpressureTest({ cluster: () => cluster, alice: () => alice });
+
+    defineTlsTests({ shape, cluster: () => cluster, alice: () => alice, addUser });
 
     test('after a proxy restart the engine reconnects and new sessions work', async () => {
       await cluster.restartProxy();

@@ -7,10 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, type MariaDb, type Postgres, startMariaDb, startPostgres } from '@gatehouse/common/testing';
+import { findFreePort, type MariaDb, type Postgres, startMariaDb, startPostgres, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
 import { startTcpBalancer, type TcpBalancer } from './tcp-balancer.js';
-import { waitFor } from './wait.js';
 
 export interface ScaleOutProxy {
   readonly name: string;

@@ -10,6 +10,7 @@ import type { AppendOptions, AppendResult, AuditSearchFilter, AuditStore, Verify
 import { canonicalEventJson } from '../audit/canonical-event.js';
 import { GENESIS_HASH, hashRecord } from '../audit/chain-record.js';
 import { dayOf, dropPartitionsBefore, ensurePartitions, type PruneResult } from './audit-partitions.js';
+import { pagePostgresAudit, pagePostgresSessions } from './audit-pages.js';
 import { searchPostgresAudit } from './audit-search.js';
 import { verifyPostgresAudit } from './audit-verify.js';
 import type { Sql } from './transactions.js';
@@ -159,6 +160,8 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
       });
     },
     search: (filter: AuditSearchFilter) => searchPostgresAudit(sql, filter),
+    searchPage: (filter) => pagePostgresAudit(sql, filter),
+    sessions: (filter) => pagePostgresSessions(sql, filter),
     verify: (): Promise<VerifyReport> => verifyPostgresAudit(sql),
     prune,
     async close() {

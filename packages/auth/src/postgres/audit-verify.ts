@@ -8,6 +8,8 @@ import { GENESIS_HASH, hashRecord } from '../audit/chain-record.js';
 import type { Sql } from './transactions.js';
 
 const PAGE = 5_000;
+/** As in the JSONL store's report: the rows shown with a break are cut to 64 KiB. */
+const SHOWN_MAX = 64 * 1024;
 
 interface Row {
   seq: string;
@@ -54,7 +56,7 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
   ]);
   const notes: string[] = [];
   let events = 0;
-  const fail = (writer: string, seq: number, reason: string): VerifyReport => ({
+  const fail = (writer: string, seq: number, reason: string, shown?: { broken: string; following?: string }): VerifyReport => ({
     ok: false,
     files: writers.size,
     events,
@@ -62,7 +64,22 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
     line: seq,
     reason,
     notes,
+    ...(shown !== undefined ? { broken: shown.broken.slice(0, SHOWN_MAX) } : {}),
+    ...(shown?.following !== undefined ? { following: shown.following.slice(0, SHOWN_MAX) } : {}),
   });
+  // A bad row's event as stored, and the next row's of the same chain (as the web UI shows).
+  const shownFrom = async (writer: string, rows: readonly Row[], i: number) => {
+    const row = rows[i]!;
+    const next =
+      rows[i + 1]?.body ??
+      (
+        await sql.query<{ body: string }>('SELECT body FROM gh_audit WHERE writer = $1 AND seq > $2 ORDER BY seq LIMIT 1', [
+          writer,
+          row.seq,
+        ])
+      ).rows[0]?.body;
+    return next === undefined ? { broken: row.body } : { broken: row.body, following: next };
+  };
   for (const writer of [...writers].sort()) {
     const anchor = pruned.get(writer);
     let expected = anchor ? Number(anchor.seq) + 1 : 1;
@@ -74,17 +91,29 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
          WHERE writer = $1 AND seq >= $2 ORDER BY seq LIMIT ${PAGE}`,
         [writer, expected],
       );
-      for (const row of rows) {
+      for (const [i, row] of rows.entries()) {
         const seq = Number(row.seq);
         if (seq !== expected) {
-          return fail(writer, seq, `seq ${seq} follows seq ${expected - 1}: ${seq - expected} row(s) were deleted`);
+          return fail(
+            writer,
+            seq,
+            `seq ${seq} follows seq ${expected - 1}: ${seq - expected} row(s) were deleted`,
+            await shownFrom(writer, rows, i),
+          );
         }
-        if (row.prev !== prev) return fail(writer, seq, 'prev does not link to the row before: rows were replaced');
+        if (row.prev !== prev) {
+          return fail(writer, seq, 'prev does not link to the row before: rows were replaced', await shownFrom(writer, rows, i));
+        }
         if (hashRecord(seq, row.prev, row.body) !== row.hash) {
-          return fail(writer, seq, 'the hash does not match the content: this row was edited');
+          return fail(writer, seq, 'the hash does not match the content: this row was edited', await shownFrom(writer, rows, i));
         }
         if (!columnsMatch(row, row.body)) {
-          return fail(writer, seq, "the row's indexed columns disagree with its event: this row was edited");
+          return fail(
+            writer,
+            seq,
+            "the row's indexed columns disagree with its event: this row was edited",
+            await shownFrom(writer, rows, i),
+          );
         }
         prev = row.hash;
         expected++;

@@ -1,14 +1,16 @@
 // One suite, two audit stores: the JSONL files and PostgreSQL keep the same contract (append
-// order and idempotence, every search filter, tamper evidence).
+// order and idempotence, every search filter, keyset pages and session summaries, tamper
+// evidence with the broken row shown).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from '@gatehouse/common';
-import { createSeededRandom, makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/common/testing';
-import { type AuditSearchFilter, type AuditStore, openJsonlAuditStore } from '../../src/index.js';
+import { createSeededRandom, makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/testing';
+import { type AuditPageFilter, type AuditSearchFilter, type AuditStore, openJsonlAuditStore } from '../../src/index.js';
 import { openPostgresAuditStore, openPostgresStorage } from '../../src/postgres/index.js';
 import { compileAuditFilter } from '../../src/audit/search-filter.js';
+import { allPages, DAY, expectedSummaries, sessionLog, summaryKey, T0 } from './session-log.js';
 import { tempDir } from './store-helpers.js';
 
 interface Tamper {
@@ -181,7 +183,82 @@ for (const [name, open] of Object.entries(backends)) {
         const report = await store.verify();
         assert.equal(report.ok, false);
         assert.match(report.ok ? '' : report.reason, reason);
+        if (what === 'an edited event' && !report.ok) {
+          // The third event was "SELECT 2": the report shows it as stored, and the one after it.
+          assert.match(report.broken ?? '', /DELETE 2/);
+          assert.match(report.following ?? '', /SELECT 3/);
+        }
       });
     }
+
+    test('keyset pages, in both orders and any page size, hold exactly what a full search finds', async (t) => {
+      const { store } = await open(t);
+      t.after(() => store.close());
+      const events = sessionLog(7, 200);
+      for (let i = 0; i < events.length; i += 50) await store.append(events.slice(i, i + 50));
+      const filters: AuditPageFilter[] = [
+        {},
+        { user: 'alice' },
+        { db: 'reports' },
+        { type: 'db.session.mysql.*' },
+        { query: 'FROM T3' },
+        { user: 'bob', type: 'db.session.query' },
+        { session: 's3' },
+        { since: new Date(T0 + 2 * DAY) },
+      ];
+      for (const filter of filters) {
+        for (const order of ['asc', 'desc'] as const) {
+          const expected = (await store.search({ ...filter, order, limit: 1_000_000 })).map((e) => e.uid);
+          assert.ok(expected.length > 0, `the data exercises ${JSON.stringify(filter)}`);
+          for (const limit of [1, 7, 1000]) {
+            const paged = await allPages((cursor) => store.searchPage({ ...filter, order, limit, ...(cursor ? { cursor } : {}) }));
+            assert.deepEqual(
+              paged.map((e) => e.uid),
+              expected,
+              `${JSON.stringify(filter)} ${order} limit ${limit}`,
+            );
+          }
+        }
+      }
+    });
+
+    test('session pages sum up each session from its events, newest first, for every filter', async (t) => {
+      const { store } = await open(t);
+      t.after(() => store.close());
+      const events = sessionLog(11, 200);
+      for (let i = 0; i < events.length; i += 50) await store.append(events.slice(i, i + 50));
+      const filters: AuditPageFilter[] = [
+        {},
+        { user: 'carol' },
+        { db: 'main' },
+        { query: 'from t5' },
+        { type: 'db.session.mysql.statements.execute' },
+        { since: new Date(T0 + 2 * DAY), user: 'alice' },
+      ];
+      for (const filter of filters) {
+        const expected = expectedSummaries(events, filter);
+        assert.ok(expected.length > 0, `the data exercises ${JSON.stringify(filter)}`);
+        for (const limit of [1, 5, 500]) {
+          const paged = await allPages((cursor) => store.sessions({ ...filter, limit, ...(cursor ? { cursor } : {}) }));
+          assert.deepEqual(paged.map(summaryKey), expected, `${JSON.stringify(filter)} limit ${limit}`);
+        }
+      }
+      // The fields a session row shows.
+      const [first] = (await store.sessions({ limit: 1 })).items;
+      const start = events.filter((e) => e.event === 'db.session.start').at(-1)!;
+      assert.ok(first);
+      assert.equal(first.sid, start.sid);
+      assert.equal(first.program, 'mysql');
+      assert.equal(first.time, start.time);
+      assert.equal(first.user, start.user);
+    });
+
+    test('a cursor that this store did not make is refused, not misread', async (t) => {
+      const { store } = await open(t);
+      t.after(() => store.close());
+      await store.append(sessionLog(3, 20));
+      await assert.rejects(store.searchPage({ cursor: 'abc' }), /cursor/);
+      await assert.rejects(store.sessions({ cursor: '-1' }), /cursor/);
+    });
   });
 }

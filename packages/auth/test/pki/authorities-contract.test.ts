@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifyIdentity } from '@gatehouse/common';
-import { type Postgres, startPostgres } from '@gatehouse/common/testing';
+import { type Postgres, startPostgres } from '@gatehouse/testing';
 import { type ClusterState, issueUserCert, openClusterState } from '../../src/index.js';
 
 let pg: Postgres;

@@ -2,7 +2,7 @@
 // per transaction, and retention that drops whole daily partitions.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/common/testing';
+import { makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/testing';
 import { openPostgresAuditStore, openPostgresStorage, type PostgresStorage } from '../../src/postgres/index.js';
 
 let pg: Postgres;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Role } from '@gatehouse/common';
-import { type Postgres, startPostgres } from '@gatehouse/common/testing';
+import { type Postgres, startPostgres } from '@gatehouse/testing';
 import { openPostgresBackend } from '../../src/postgres/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import type { ClusterState, VerifyReport } from '@gatehouse/auth';
+import type { AuditEvent } from '@gatehouse/common';
+import { type AuditApiTarget, getAuditApi, readAuditApiTarget } from '../audit-api-client.js';
 import { type Command, type CommandContext, UsageError } from '../command.js';
-import type { ClusterState } from '@gatehouse/auth';
 import { loadAuth } from '../load-auth.js';
 import { openCliState, resolveConfigFile } from '../open-state.js';
 import {
@@ -48,6 +50,33 @@ function stringOptions<K extends string>(ctx: CommandContext, names: readonly K[
   return fields;
 }
 
+/** --proxy/--identity: read through the proxy's /v1/audit API with a certificate from auth sign. */
+const API_OPTIONS = { proxy: { type: 'string' }, identity: { type: 'string' } } as const;
+
+/** The same search through the API, page by page (1000 a page) up to the limit. */
+async function searchThroughProxy(
+  target: AuditApiTarget,
+  filter: { order: 'asc' | 'desc'; limit: number; since?: Date; until?: Date } & Partial<Record<'user' | 'db' | 'type' | 'session' | 'query', string>>,
+): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  let cursor: string | undefined;
+  while (events.length < filter.limit) {
+    const params = new URLSearchParams({ order: filter.order, limit: String(Math.min(1000, filter.limit - events.length)) });
+    if (filter.since) params.set('since', filter.since.toISOString());
+    if (filter.until) params.set('until', filter.until.toISOString());
+    for (const key of ['user', 'db', 'type', 'session', 'query'] as const) {
+      const value = filter[key];
+      if (value !== undefined) params.set(key, value);
+    }
+    if (cursor !== undefined) params.set('cursor', cursor);
+    const page = (await getAuditApi(target, `/events?${params}`)) as { items: AuditEvent[]; next?: string };
+    events.push(...page.items);
+    cursor = page.next;
+    if (cursor === undefined) break;
+  }
+  return events;
+}
+
 function missing(ctx: CommandContext, dir: string): number {
   ctx.stderr.write(`gatectl: no audit log at ${dir} (set --data-dir or GATEHOUSE_DATA_DIR)\n`);
   return 1;
@@ -57,7 +86,7 @@ const search: Command = {
   name: 'audit search',
   summary: 'search the audit log',
   usage:
-    '[--since 1h] [--until TIME] [--user U] [--db D] [--type T] [--session S] [--query TEXT] [--limit N] [--order asc|desc]',
+    '[--since 1h] [--until TIME] [--user U] [--db D] [--type T] [--session S] [--query TEXT] [--limit N] [--order asc|desc] [--proxy HOST:3080 --identity PREFIX]',
   options: {
     since: { type: 'string' },
     until: { type: 'string' },
@@ -68,6 +97,7 @@ const search: Command = {
     query: { type: 'string' },
     limit: { type: 'string' },
     order: { type: 'string' },
+    ...API_OPTIONS,
   },
   async run(ctx) {
     resolveFormat(ctx); // a bad --format is a usage error before the log is read
@@ -84,9 +114,15 @@ const search: Command = {
       ...(until !== undefined ? { until: parseTimeOption(until, 'until', now) } : {}),
       ...stringOptions(ctx, ['user', 'db', 'type', 'session', 'query']),
     } as const;
-    const { reader, dir } = await auditSource(ctx);
-    if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
-    const events = await reader.search(filter);
+    const target = await readAuditApiTarget(ctx);
+    let events: AuditEvent[];
+    if (target !== undefined) {
+      events = await searchThroughProxy(target, filter);
+    } else {
+      const { reader, dir } = await auditSource(ctx);
+      if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
+      events = await reader.search(filter);
+    }
     writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
       e.event,
@@ -102,15 +138,26 @@ const search: Command = {
 const verify: Command = {
   name: 'audit verify',
   summary: 'check the audit log hash chain for edits, insertions and deletions',
+  usage: '[--proxy HOST:3080 --identity PREFIX]',
+  options: API_OPTIONS,
   async run(ctx) {
     const format = resolveFormat(ctx);
-    const { reader, dir, where } = await auditSource(ctx);
-    if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
-    const report = await reader.verify();
+    const target = await readAuditApiTarget(ctx);
+    // For the summary line: "files (dir)" for a file store, "chains (where)" for PostgreSQL.
+    let what: string;
+    let report: VerifyReport;
+    if (target !== undefined) {
+      what = `files (https://${target.host}:${target.port})`;
+      report = (await getAuditApi(target, '/verify')) as VerifyReport;
+    } else {
+      const source = await auditSource(ctx);
+      if (source.dir !== undefined && !existsSync(source.dir)) return missing(ctx, source.dir);
+      what = source.dir === undefined ? `chains (${source.where})` : `files (${source.dir})`;
+      report = await source.reader.verify();
+    }
     if (format === 'json') {
       writeJson(ctx.stdout, report);
     } else if (report.ok) {
-      const what = dir === undefined ? `chains (${where})` : `files (${dir})`;
       ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} ${what}\n`);
     }
     for (const note of report.notes) ctx.stderr.write(`gatectl: note: ${note}\n`);

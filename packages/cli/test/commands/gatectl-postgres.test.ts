@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { caLockKey, openClusterState, openPostgresStorage } from '@gatehouse/auth';
-import { makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/common/testing';
+import { makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/testing';
 import { makeTempDir, runGatectl } from '../gatectl-child.js';
 
 let pg: Postgres;

@@ -22,6 +22,10 @@ export interface AuditSession {
   readonly clientAttributes: Readonly<Record<string, string>>;
   /** When the session started (ms since the epoch), for the end event's duration. */
   readonly startedAt?: number;
+  /** The backend of a database cluster the session was routed to ("host:port"). */
+  backend?: string;
+  /** Fields connection hooks added to the start event (docs/hooks.md). */
+  hookFields?: Readonly<Record<string, string | number | boolean>>;
 }
 
 function field(err: object, key: string): unknown {

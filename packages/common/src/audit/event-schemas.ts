@@ -24,6 +24,10 @@ export const sessionStartEventSchema = z
     thread_id: z.int().min(0).max(0xffff_ffff).optional(),
     /** Connection attributes the client sent (`_program_name`, `_client_version`, …). */
     client_attributes: z.record(z.string().max(256), z.string().max(1024)),
+    /** The backend of a database cluster the session was routed to. */
+    backend: z.string().max(1024).optional(),
+    /** Fields added by connection hooks (docs/hooks.md). */
+    hook_fields: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
     error: auditErrorSchema.optional(),
   })
   .refine((e) => e.success === (e.code === AUDIT_EVENT_CODES['db.session.start'].ok), {
@@ -54,6 +58,19 @@ export const malformedPacketEventSchema = z.strictObject({
   /** The start of the packet payload, base64. */
   payload: z.base64(),
   payload_length: auditCount,
+});
+
+/**
+ * An auditor ended a live session (the web app's Live page). The base fields describe the
+ * session that was ended, so the event sits in its timeline; `terminated_by` is the auditor.
+ * The failed code records an attempt that reached no live session.
+ */
+export const sessionTerminateEventSchema = z.strictObject({
+  ...base,
+  ...auditTypeShape('db.session.terminate'),
+  terminated_by: z.string().max(256),
+  reason: z.string().max(1024),
+  error: auditErrorSchema.optional(),
 });
 
 export const statementPrepareEventSchema = z.strictObject({
@@ -196,6 +213,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   sessionEndEventSchema,
   sessionQueryEventSchema,
   malformedPacketEventSchema,
+  sessionTerminateEventSchema,
   statementPrepareEventSchema,
   statementExecuteEventSchema,
   statementSendLongDataEventSchema,

@@ -3,12 +3,15 @@ export { formatIssues, loadConfig, parseConfig } from './load.js';
 export {
   type AuditConfig,
   AuditConfigSchema,
+  type BackendConfig,
   type DatabaseConfig,
   DatabaseSchema,
   type EngineConfig,
+  EngineConfigSchema,
   type GatehouseConfig,
   GatehouseConfigSchema,
   type ProxyConfig,
+  type RoutingPolicy,
   type StorageConfig,
   StorageConfigSchema,
 } from './schema.js';

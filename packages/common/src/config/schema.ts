@@ -2,6 +2,7 @@
 // with its path, never silently ignored. Durations are written as strings ("10s", "30m") and
 // parsed to milliseconds here, so the rest of the code only sees numbers.
 import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 
@@ -38,32 +39,134 @@ const credential = z
     message: 'set exactly one of password_env or password_file',
   });
 
+/** The oldest TLS version a leg accepts; 1.0 and 1.1 are not offered at all. */
+const tlsMinVersion = z.enum(['TLSv1.2', 'TLSv1.3']);
+
+/**
+ * An OpenSSL cipher list (TLS 1.2 names, and TLS_* suite names for TLS 1.3), checked by
+ * OpenSSL itself: a list that matches no cipher is refused here rather than at the first handshake.
+ */
+const tlsCiphers = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      createSecureContext({ ciphers: text });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `OpenSSL accepts no cipher in '${text}': ${(err as Error).message}` });
+    }
+  });
+
 export const DatabaseTlsSchema = z.strictObject({
   mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
   ca_file: z.string().min(1).optional(),
   server_name: z.string().min(1).optional(),
+  min_version: tlsMinVersion.default('TLSv1.2'),
+  ciphers: tlsCiphers.optional(),
+  /** Reuse TLS sessions to this database, one per db user (see docs/identity.md). */
+  resumption: z.boolean().default(true),
+});
+
+/** The proxy's MySQL port (the client leg). */
+export const ProxyTlsSchema = z.strictObject({
+  min_version: tlsMinVersion.default('TLSv1.2'),
+  ciphers: tlsCiphers.optional(),
+  /** Session ids and tickets (TLS 1.2), PSK tickets (TLS 1.3); false: every client gets a full handshake. */
+  resumption: z.boolean().default(true),
 });
 
 export const DatabaseAuthSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('x509') }),
-  z.strictObject({ mode: z.literal('password'), credentials: z.record(z.string().min(1), credential) }),
+  z.strictObject({
+    mode: z.literal('password'),
+    credentials: z.record(z.string().min(1), credential),
+    /**
+     * The server's RSA public key (PEM), for caching_sha2_password / sha256_password full auth
+     * without TLS. Without it the key is asked of the server, which trusts the network path.
+     */
+    server_public_key_file: z.string().min(1).optional(),
+  }),
 ]);
+
+/**
+ * A duration, or the milliseconds it parses to: a database entry is sometimes parsed again
+ * from its own output (tests, tools), which must give the same entry.
+ */
+const durationOrMs = z.union([z.number().int().min(0), duration]);
+
+const databaseUri = z
+  .string()
+  .min(1)
+  .refine((uri) => uri.startsWith('unix:') || hostPort.safeParse(uri).success, {
+    message: 'uri must be host:port or unix:/path',
+  })
+  .describe('host:port, or unix:/path/to/socket');
+
+/** One server of a database service (docs/architecture.md, "Database clusters"). */
+export const BackendSchema = z.strictObject({
+  uri: databaseUri,
+  /** Relative share of sessions among equals (`any`, `prefer_replica`, `consistent_hash`). */
+  weight: z.number().int().min(1).max(1000).default(1),
+  labels: z.record(labelName, z.string()).default({}),
+});
+
+export const RoutingSchema = z.strictObject({
+  policy: z.enum(['primary', 'prefer_replica', 'any', 'consistent_hash']).default('primary'),
+  /** prefer_replica and cert routes to replicas: a replica further behind than this is skipped. */
+  max_replica_lag: durationOrMs.default(30_000),
+  /** consistent_hash: what picks the backend. */
+  hash_on: z.enum(['user', 'client_address']).default('user'),
+  /** Close a backend's sessions with an ERR when it goes down or changes role. */
+  disconnect_unavailable: z.boolean().default(false),
+});
+
+export const MonitorSchema = z.strictObject({
+  /** Default: engine.health_check_interval. */
+  interval: durationOrMs.optional(),
+  timeout: durationOrMs.default(5_000),
+  /**
+   * The db user the monitor logs in as to read @@read_only, replication and Galera state (same
+   * auth mode as sessions). Without it the monitor only checks reachability and the version,
+   * and every backend's role is `unknown`.
+   */
+  user: z.string().min(1).optional(),
+  /** Consecutive failed checks before a backend is unhealthy. */
+  failures: z.number().int().min(1).max(100).default(1),
+});
 
 export const DatabaseSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, _ . -; at most 63 characters'),
-    uri: z.string().min(1).describe('host:port, or unix:/path/to/socket'),
+    uri: databaseUri.optional(),
+    backends: z.array(BackendSchema).min(1).max(64).optional(),
     labels: z.record(labelName, z.string()).default({}),
-    tls: DatabaseTlsSchema.default({ mode: 'verify-full' }),
+    tls: DatabaseTlsSchema.default({ mode: 'verify-full', min_version: 'TLSv1.2', resumption: true }),
     auth: DatabaseAuthSchema.default({ mode: 'x509' }),
+    routing: RoutingSchema.default(RoutingSchema.parse({})),
+    monitor: MonitorSchema.default(MonitorSchema.parse({})),
+    /** Send a PROXY header to the database, so its grants and processlist see the client. */
+    send_proxy_protocol: z.enum(['v1', 'v2']).optional(),
+    /** The version the proxy announces for this database; default what the primary reports. */
+    server_version: z.string().min(1).max(200).optional(),
   })
-  .refine((db) => db.uri.startsWith('unix:') || hostPort.safeParse(db.uri).success, {
-    message: 'uri must be host:port or unix:/path',
+  // Both are accepted only as the parsed form gives them (uri = the first backend's).
+  .refine((db) => (db.uri === undefined) !== (db.backends === undefined) || (db.uri !== undefined && db.uri === db.backends?.[0]?.uri), {
+    message: 'set exactly one of uri or backends',
     path: ['uri'],
   })
   .refine((db) => db.tls.mode === 'disable' || db.tls.mode === 'require' || db.tls.ca_file !== undefined, {
     message: 'tls.ca_file is required for verify-ca and verify-full',
     path: ['tls', 'ca_file'],
+  })
+  .refine((db) => new Set((db.backends ?? []).map((b) => b.uri)).size === (db.backends ?? []).length, {
+    message: 'backend uris must be unique',
+    path: ['backends'],
+  })
+  // One shape for the rest of the code: `backends` always, `uri` the first backend's (what
+  // messages name when there is one server).
+  .transform((db) => {
+    const backends = db.backends ?? [{ uri: db.uri!, weight: 1, labels: {} }];
+    return { ...db, uri: backends[0]!.uri, backends };
   });
 
 export const ProxyConfigSchema = z.strictObject({
@@ -84,6 +187,7 @@ export const ProxyConfigSchema = z.strictObject({
   tunnel_public_addr: hostPort.optional(),
   server_version: z.string().default(''),
   proxy_protocol: z.strictObject({ trusted_networks: z.array(cidr).default([]) }).default({ trusted_networks: [] }),
+  tls: ProxyTlsSchema.default({ min_version: 'TLSv1.2', resumption: true }),
   limits: z
     .strictObject({
       max_connections: z.number().int().positive().default(10_000),
@@ -100,6 +204,10 @@ export const EngineConfigSchema = z.strictObject({
   join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
   diag_listen: hostPort.default('127.0.0.1:3082'),
   health_check_interval: duration.default(15_000),
+  /** ES modules with connection hooks (docs/hooks.md), run in order; re-imported on SIGHUP. */
+  hooks: z.array(z.string().min(1)).max(32).default([]),
+  /** The budget of one hook call; a hook that runs over it denies the session. */
+  hook_timeout: duration.default(250),
   databases: z
     .array(DatabaseSchema)
     .default([])
@@ -149,6 +257,12 @@ export const AuditConfigSchema = z.strictObject({
   query_events: z.boolean().default(true),
   /** PostgreSQL audit store: drop whole days of events older than this ("90d"). Unset keeps everything. */
   retention: duration.optional(),
+  /**
+   * What the engine's audit spool must survive before a client hears a command's reply: the
+   * event is always written (write(2)) first; 'batch' also fdatasyncs each batch, 'always' each
+   * event (docs/audit.md, "Write-ahead of the answer").
+   */
+  spool_sync: z.enum(['none', 'batch', 'always']).default('none'),
 });
 
 export const GatehouseConfigSchema = z.strictObject({
@@ -161,12 +275,14 @@ export const GatehouseConfigSchema = z.strictObject({
   auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
-  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true }),
+  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true, spool_sync: 'none' }),
 });
 
 export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;
 export type ProxyConfig = GatehouseConfig['proxy'];
 export type EngineConfig = GatehouseConfig['engine'];
 export type DatabaseConfig = EngineConfig['databases'][number];
+export type BackendConfig = DatabaseConfig['backends'][number];
+export type RoutingPolicy = DatabaseConfig['routing']['policy'];
 export type AuditConfig = GatehouseConfig['audit'];
 export type StorageConfig = GatehouseConfig['storage'];

@@ -132,3 +132,28 @@ test('audit.query_events defaults to true, can be turned off, and must be a bool
   assert.equal(parseConfig({ audit: { query_events: false } }).audit.query_max_bytes, 65_536);
   assert.match(configError({ audit: { query_events: 'no' } }), /audit\.query_events: /);
 });
+
+test('proxy.tls and databases[].tls: TLS 1.2 and resumption by default; versions, ciphers and unknown keys checked', () => {
+  const config = parseConfig({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require' } }] } });
+  assert.deepEqual(config.proxy.tls, { min_version: 'TLSv1.2', resumption: true });
+  const db = config.engine.databases[0]!;
+  assert.equal(db.tls.min_version, 'TLSv1.2');
+  assert.equal(db.tls.resumption, true);
+  assert.equal(db.tls.ciphers, undefined);
+
+  const set = parseConfig({
+    proxy: { tls: { min_version: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256', resumption: false } },
+    engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', min_version: 'TLSv1.3', resumption: false } }] },
+  });
+  assert.deepEqual(set.proxy.tls, { min_version: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256', resumption: false });
+  assert.equal(set.engine.databases[0]!.tls.resumption, false);
+
+  assert.match(configError({ proxy: { tls: { min_version: 'TLSv1.1' } } }), /proxy\.tls\.min_version/);
+  assert.match(configError({ proxy: { tls: { ciphers: 'NO-SUCH-CIPHER' } } }), /proxy\.tls\.ciphers.*accepts no cipher in 'NO-SUCH-CIPHER'/s);
+  assert.match(configError({ proxy: { tls: { resumption: 'yes' } } }), /proxy\.tls\.resumption/);
+  assert.match(configError({ proxy: { tls: { session_tickets: true } } }), /session_tickets/);
+  assert.match(
+    configError({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', ciphers: 'BOGUS' } }] } }),
+    /engine\.databases\.0\.tls\.ciphers/,
+  );
+});

@@ -4,19 +4,17 @@
 // the on-disk spool and are acked by audit.append, so a proxy restart loses none.
 import {
   AuditAppendResponseSchema,
-  type BatchingSink,
   ClusterMethod,
   type ClusterState,
   ClusterStateResponseSchema,
-  ServerError,
   SignDbClientResponseSchema,
-  type TunnelReply,
 } from '@gatehouse/common';
+import type { TunnelReply } from '@gatehouse/tunnel';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditSpool } from '../audit/spool.js';
-import { startSpoolForwarder } from '../audit/spool-forwarder.js';
-import { createSpooledAuditSink } from '../audit/spooled-sink.js';
+import { startSpoolPipeline } from '../audit/spool-pipeline.js';
 import { EngineError } from '../errors.js';
 import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
 
@@ -90,7 +88,7 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
   };
   loop();
 
-  const forwarder = startSpoolForwarder({
+  const audit = startSpoolPipeline({
     spool: options.spool,
     send: async (events) => {
       parseReply(
@@ -99,14 +97,13 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
         ClusterMethod.AuditAppend,
       );
     },
-    onError: (err) => log.debug({ err }, 'audit delivery failed; retrying'),
+    log,
   });
-  const auditSink: BatchingSink = createSpooledAuditSink(options.spool, forwarder, (err) =>
-    log.warn({ err }, 'audit spool write failed'),
-  );
 
   return {
-    auditSink,
+    auditSink: audit.sink,
+    auditGate: audit.sink,
+    auditMetrics: audit.metrics,
     async snapshot() {
       if (current !== undefined) return current;
       const ms = options.firstStateTimeoutMs ?? 10_000;
@@ -140,8 +137,7 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
     async close() {
       closed = true;
       clearTimeout(timer);
-      await auditSink.close();
-      await forwarder.stop();
+      await audit.close();
     },
   };
 }

@@ -6,24 +6,31 @@ import type { Duplex } from 'node:stream';
 import {
   type Audit,
   type AuditSession,
-  connectUpstream,
+  type AuditWriteGate,
   type DatabaseConfig,
-  type ErrFields,
+  describeClientError,
+  guardEmitter,
   isGatehouseError,
-  type StreamOpenHeader,
+} from '@gatehouse/common';
+import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
+import {
+  connectUpstream,
+  type ErrFields,
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
-  type TunnelErrorPayload,
+  ServerError,
   type UpstreamConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
+import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
-import { toLoginErrFields } from './login-error.js';
+import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
+import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
@@ -42,18 +49,36 @@ export interface SessionDeps {
   readonly cluster: EngineCluster;
   readonly signer: DbClientCertSigner;
   readonly audit: Audit;
+  /** Replies wait for their audit events to be written (the engine's spool); none: at once. */
+  readonly auditGate?: AuditWriteGate;
   /** Shared with the engine, which may flip them on a reload; default every event. */
   readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
+  /** Database-leg TLS handshakes, full and resumed (engine metrics). */
+  readonly upstreamTls?: UpstreamTlsCounters;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+  /** The monitor's latest view of the database's backends; default: the config's, unknown. */
+  readonly backends?: () => readonly BackendInfo[];
+  /** Connection hooks (engine.hooks). */
+  readonly hooks?: HookRunner;
+  /** A listener on this session's client stream or database socket threw; for the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
+}
+
+export interface UpstreamTlsCounters {
+  full: number;
+  resumed: number;
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
 export interface SessionHandle {
   readonly id: string;
+  readonly dbService: string;
+  /** The backend the session logged in to, once it has (for disconnect_unavailable). */
+  readonly backend: BackendInfo | undefined;
   /** Closes with an ERR that says why, after the current reply. */
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
@@ -78,12 +103,24 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const log = deps.log.child({ sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
+  let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
   client.on('error', (err) => log.debug({ err }, 'client stream failed'));
+  // The error boundary of this session (the relay's own listeners included): a listener that
+  // throws closes this session's two legs, and the engine's other sessions go on.
+  let upstream: Duplex | undefined;
+  const handlerFailed = (err: unknown): void => {
+    log.error({ err }, 'session handler failed; the session is closed');
+    deps.onHandlerError?.(err);
+    client.destroy();
+    upstream?.destroy();
+    resolveDone();
+  };
+  guardEmitter(client, handlerFailed);
 
   // The login runs in its own frame so that what only the connection phase needs (the header
   // with the client's chain, the upstream handshake, the options) is garbage once it returns;
@@ -94,17 +131,25 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
         resolveDone();
         return;
       }
+      backend = loggedIn.backend;
+      upstream = loggedIn.socket;
+      guardEmitter(upstream, handlerFailed);
       relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
       log.error({ err }, 'session failed');
       client.destroy();
+      upstream?.destroy();
       resolveDone();
     });
 
   return {
     id: sessionId,
+    dbService: deps.database.name,
+    get backend() {
+      return backend;
+    },
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
@@ -137,6 +182,7 @@ interface LoggedIn {
   readonly connectionId: number;
   readonly capabilities: number;
   readonly mariaDbCapabilities: number;
+  readonly backend: BackendInfo;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -149,7 +195,10 @@ async function logIn(
 ): Promise<LoggedIn | undefined> {
   let auth: Authorization;
   let upstream: UpstreamConnection;
+  let backend: BackendInfo;
+  let tried = deps.database.uri;
   try {
+    if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
     auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
@@ -174,7 +223,24 @@ async function logIn(
       },
       header.sessionId,
     );
-    upstream = await connectUpstream(options);
+    const backends =
+      deps.backends?.() ??
+      deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' }));
+    const chosen = deps.hooks?.active
+      ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
+      : undefined;
+    ({ upstream, backend } = await connectBackend({
+      database: deps.database,
+      backends,
+      chosen,
+      auth,
+      header,
+      options,
+      log,
+      onAttempt: (uri) => {
+        tried = uri;
+      },
+    }));
     try {
       checkCapabilities(header, upstream, deps.database.name);
     } catch (err) {
@@ -182,7 +248,8 @@ async function logIn(
       throw err;
     }
   } catch (err) {
-    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+    const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
+    const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     deps.audit.onSessionStart(
       session,
@@ -193,9 +260,15 @@ async function logIn(
     return undefined;
   }
   session.threadId = upstream.connectionId;
+  if (deps.database.backends.length > 1) session.backend = backend.uri;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
-  log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
+  const tls = upstream.tlsSession;
+  if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
+  log.info(
+    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, backend: backend.uri, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
+    'session started',
+  );
   client.write(
     serializePacket(
       serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
@@ -209,6 +282,7 @@ async function logIn(
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
+    backend,
   };
 }
 
@@ -239,6 +313,7 @@ function startRelay(
       ownsThread: (id) => deps.threads.owns(user, id),
     },
     audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
+    ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),

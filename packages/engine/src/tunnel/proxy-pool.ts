@@ -3,9 +3,10 @@
 // lists the live proxies, it keeps exactly one tunnel per listed proxy address: proxies added
 // later are dialled, and a proxy whose registration expired (it died) has its tunnel closed
 // while the others stay up. If the list ever comes back empty, the first address is dialled again.
-import type { DatabaseInfo, ProxyTunnel, TunnelReply } from '@gatehouse/common';
+import type { ProxyTunnel } from '@gatehouse/common';
+import type { DatabaseInfo, TunnelReply } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
-import { TunnelError } from '@gatehouse/common';
+import { TunnelError } from '@gatehouse/tunnel';
 import type { TunnelClient } from './tunnel-client.js';
 
 export interface ProxyPoolOptions {

@@ -10,7 +10,7 @@ import {
   TunnelError,
   type TunnelReply,
   type TunnelTransport,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
@@ -40,6 +40,8 @@ export interface TunnelClientOptions {
   readonly databases: readonly DatabaseInfo[];
   /** A session stream from the proxy: accept() it and run the session, or reject() it. */
   readonly onStream: (incoming: IncomingStream) => void;
+  /** A stream handler threw; the tunnel reset that stream. For the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
   readonly log: Logger;
   readonly backoff?: BackoffOptions;
   readonly heartbeatInterval?: number;
@@ -146,6 +148,7 @@ export class TunnelClient {
       ...(this.#options.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: this.#options.heartbeatTimeout }),
       ...(this.#options.streamWindow === undefined ? {} : { streamWindow: this.#options.streamWindow }),
       onStream: this.#options.onStream,
+      ...(this.#options.onHandlerError === undefined ? {} : { onHandlerError: this.#options.onHandlerError }),
       onClose,
     });
     for (const [method, handler] of this.#handlers) connection.handle(method, handler);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { openJsonlAuditStore } from '@gatehouse/auth';
 import { type AuditEvent, createAudit } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { createSpooledAuditSink, openAuditSpool, startSpoolForwarder } from '../../src/index.js';
 
 function tempDir(t: TestContext): string {
@@ -47,6 +47,7 @@ test('a torn last line is cut when the spool opens', async (t) => {
   spool = await openAuditSpool({ dir });
   t.after(() => spool.close());
   assert.equal(spool.repairedBytes, 12);
+  assert.equal(spool.stats().repairedRecords, 1);
   assert.equal((await spool.read(10)).events.length, 2);
 });
 
@@ -84,7 +85,7 @@ test('the forwarder delivers spooled events to the store exactly once across a f
       await store.append(batch);
     },
   });
-  const sink = createSpooledAuditSink(spool, forwarder);
+  const sink = createSpooledAuditSink(spool, { onWritten: () => forwarder.notify() });
   const audit = createAudit({ sink });
   const session = {
     id: 'sess',
@@ -144,7 +145,10 @@ test('fuzz: a spool file of random bytes opens and reads without throwing', asyn
     const spool = await openAuditSpool({ dir });
     const r = await spool.read(1000);
     assert.ok(r.end <= bytes.length);
-    assert.ok(r.events.length + r.skipped >= 0);
+    // Every whole line up to `end` was read as an event or skipped: one or the other, exactly once.
+    let lines = 0;
+    for (let i = 0; i < r.end; i++) if (bytes[i] === 0x0a) lines++;
+    assert.equal(r.events.length + r.skipped, lines);
     await spool.ack(r.end);
     assert.equal(spool.pendingBytes(), 0);
     await spool.close();
@@ -176,3 +180,31 @@ test('batches appended in this process are read back from memory, the same as th
   assert.notEqual(again.events[0], b[0]);
   assert.equal(again.end, second.end);
 });
+
+for (const [sync, fsyncsFor] of [
+  ['none', () => 0],
+  ['batch', (batches: number) => batches],
+  ['always', (_batches: number, events: number) => events],
+] as const) {
+  test(`spool_sync ${sync}: ${sync === 'none' ? 'no fdatasync' : sync === 'batch' ? 'one fdatasync per batch' : 'one fdatasync per event'}, and the events are in the file once append() has run`, async (t) => {
+    const dir = tempDir(t);
+    const spool = await openAuditSpool({ dir, sync });
+    t.after(() => spool.close());
+    const sizes = [3, 1, 5];
+    let total = 0;
+    for (const n of sizes) {
+      const pending = spool.append(events(n, `${sync}-${n}`));
+      total += n;
+      if (sync !== 'always') {
+        // The write(2) is done before append() returns: another reader of the file sees it.
+        assert.equal(readFileSync(join(dir, 'spool.jsonl'), 'utf8').split('\n').length - 1, total);
+      }
+      await pending;
+    }
+    const stats = spool.stats();
+    assert.equal(stats.events, total);
+    assert.equal(stats.fsyncs, fsyncsFor(sizes.length, total));
+    assert.equal(stats.writes, sync === 'always' ? total : sizes.length);
+    assert.equal((await spool.read(100)).events.length, total);
+  });
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DatabaseInfo, TunnelReply } from '@gatehouse/common';
+import type { DatabaseInfo, TunnelReply } from '@gatehouse/tunnel';
 import { pino } from 'pino';
 import { createProxyPool } from '../../src/tunnel/proxy-pool.js';
 import type { TunnelClient } from '../../src/tunnel/tunnel-client.js';

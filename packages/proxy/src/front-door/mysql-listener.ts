@@ -3,7 +3,7 @@
 // each. close() drains: no new clients, a grace period for open sessions, then they are closed.
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { serializeErrPacket, serializePacket } from '@gatehouse/common';
+import { serializeErrPacket, serializePacket } from '@gatehouse/mysql-protocol';
 import { ClientConnection, tooManyConnections } from './client-connection.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
 
@@ -37,6 +37,13 @@ export class MysqlListener {
 
   async listen(host: string, port: number): Promise<AddressInfo> {
     this.#server.listen(port, host);
+    await once(this.#server, 'listening');
+    return this.#server.address() as AddressInfo;
+  }
+
+  /** Adopts a socket that is already bound and listening (systemd socket activation). */
+  async listenOnFd(fd: number): Promise<AddressInfo> {
+    this.#server.listen({ fd });
     await once(this.#server, 'listening');
     return this.#server.address() as AddressInfo;
   }

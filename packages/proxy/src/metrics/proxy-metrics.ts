@@ -13,11 +13,24 @@ export class ProxyMetrics {
   connectionsAccepted = 0;
   readonly handshakeFailures = new Map<string, number>();
   readonly sessionsStarted = new Map<string, number>();
+  /** Client TLS handshakes by "protocol resumed|full". */
+  readonly tlsHandshakes = new Map<string, number>();
   bytesFromClientClosed = 0;
   bytesToClientClosed = 0;
+  /** Listeners that threw, by where: each ended its own connection or stream only. */
+  readonly handlerErrors = new Map<string, number>();
 
   recordFailure(reason: string): void {
     this.handshakeFailures.set(reason, (this.handshakeFailures.get(reason) ?? 0) + 1);
+  }
+
+  recordTlsHandshake(protocol: string, resumed: boolean): void {
+    const key = `${protocol} ${resumed ? 'resumed' : 'full'}`;
+    this.tlsHandshakes.set(key, (this.tlsHandshakes.get(key) ?? 0) + 1);
+  }
+
+  recordHandlerError(where: 'front_door' | 'tunnel'): void {
+    this.handlerErrors.set(where, (this.handlerErrors.get(where) ?? 0) + 1);
   }
 
   recordSessionStart(dbService: string): void {
@@ -52,10 +65,20 @@ export class ProxyMetrics {
     metric('gatehouse_proxy_sessions', 'gauge', 'Sessions relaying now, by database service.', [...sessions].map(([db, n]) => [label('db', db), n]));
     metric('gatehouse_proxy_sessions_started_total', 'counter', 'Sessions that logged in, by database service.', [...this.sessionsStarted].map(([db, n]) => [label('db', db), n]));
     metric('gatehouse_proxy_handshake_failures_total', 'counter', 'Client connections that failed before the relay, by reason.', [...this.handshakeFailures].map(([r, n]) => [label('reason', r), n]));
+    metric(
+      'gatehouse_proxy_tls_handshakes_total',
+      'counter',
+      'Client TLS handshakes on the MySQL port, by protocol and whether the session was resumed.',
+      [...this.tlsHandshakes].map(([key, n]) => {
+        const [protocol, kind] = key.split(' ');
+        return [`{protocol="${protocol}",resumed="${kind === 'resumed'}"}`, n];
+      }),
+    );
     metric('gatehouse_proxy_bytes_total', 'counter', 'Bytes on client sockets, by direction.', [
       [label('direction', 'from_client'), fromClient],
       [label('direction', 'to_client'), toClient],
     ]);
+    metric('gatehouse_proxy_handler_errors_total', 'counter', 'Socket and stream handlers that threw, by where; each ended its own connection only.', [...this.handlerErrors].map(([w, n]) => [label('where', w), n]));
     metric('gatehouse_proxy_engines', 'gauge', 'Engines connected over the tunnel.', [['', engines]]);
     return `${out.join('\n')}\n`;
   }

@@ -1,4 +1,11 @@
-import { type DatabaseHealth, type DatabaseInfo, type EngineRegistration, GatehouseError, type TunnelConnection } from '@gatehouse/common';
+import { GatehouseError } from '@gatehouse/common';
+import type {
+  BackendInfo,
+  DatabaseHealth,
+  DatabaseInfo,
+  EngineRegistration,
+  TunnelConnection,
+} from '@gatehouse/tunnel';
 
 /** The database service has no connected engine. Shown to clients as "no engine serves database 'x'". */
 export class NoEngineError extends GatehouseError {
@@ -28,7 +35,16 @@ export interface EngineCandidate {
 
 export interface DatabaseListing {
   readonly name: string;
-  readonly engines: readonly { readonly engineId: string; readonly health: DatabaseHealth; readonly serverVersion: string; readonly labels: Readonly<Record<string, string>> }[];
+  readonly engines: readonly {
+    readonly engineId: string;
+    readonly health: DatabaseHealth;
+    readonly serverVersion: string;
+    readonly labels: Readonly<Record<string, string>>;
+    /** "TLSv1.3 TLS_AES_256_GCM_SHA384" as the engine's last health check negotiated it; absent without TLS. */
+    readonly tls?: string;
+    /** The engine's monitor view of each backend, when it sends one. */
+    readonly backends?: readonly BackendInfo[];
+  }[];
 }
 
 const HEALTH_RANK: Record<DatabaseHealth, number> = { healthy: 0, unknown: 1, unhealthy: 2 };
@@ -106,7 +122,14 @@ export class EngineRegistry {
           list = [];
           byName.set(db.name, list);
         }
-        list.push({ engineId: engine.engineId, health: db.health, serverVersion: db.serverVersion, labels: db.labels });
+        list.push({
+          engineId: engine.engineId,
+          health: db.health,
+          serverVersion: db.serverVersion,
+          labels: db.labels,
+          ...(db.tlsProtocol !== undefined ? { tls: `${db.tlsProtocol} ${db.tlsCipher ?? ''}`.trim() } : {}),
+          ...(db.backends !== undefined ? { backends: db.backends } : {}),
+        });
       }
     }
     return [...byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, engines]) => ({ name, engines }));

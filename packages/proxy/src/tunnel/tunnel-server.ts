@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { isGatehouseError } from '@gatehouse/common';
 import {
   createInMemoryTunnelLink,
   createWebSocketTransport,
   type InMemoryTunnelEnd,
-  isGatehouseError,
   type RequestHandler,
   type StreamOpenHeader,
   TUNNEL_PROTOCOL_VERSION,
@@ -13,7 +13,7 @@ import {
   TunnelError,
   type TunnelStream,
   type TunnelTransport,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type EngineEntry, EngineRegistry, NoEngineError, toMap } from './engine-registry.js';
@@ -31,6 +31,8 @@ export interface TunnelServerOptions {
   readonly registerTimeout?: number;
   readonly streamWindow?: number;
   readonly openTimeout?: number;
+  /** A stream handler threw; the tunnel reset that stream. For the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
@@ -162,7 +164,7 @@ export class TunnelServer {
       transport,
       role: 'proxy',
       log,
-      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout']),
+      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout', 'onHandlerError']),
       onRegistration: (kind, registration) => {
         if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
           log.warn({ claimed: registration.engineId, protocol: registration.protocol }, 'engine registration refused');

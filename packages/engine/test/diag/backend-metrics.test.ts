@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
+import { renderBackendMetrics, renderHookMetrics } from '../../src/diag/backend-metrics.js';
+
+const shop: DatabaseInfo = {
+  name: 'shop',
+  labels: {},
+  health: 'healthy',
+  serverVersion: 'v',
+  capabilities: 0,
+  mariadbCapabilities: 0,
+  backends: [
+    { uri: 'db1:3306', role: 'primary', health: 'healthy', serverVersion: 'v', weight: 1 },
+    { uri: 'db2:3306', role: 'replica', health: 'unhealthy', serverVersion: 'v', weight: 1, lagSeconds: 7 },
+  ],
+};
+
+test('per-backend gauges: up, primary, open sessions and lag, labelled by db, backend and role', () => {
+  const text = renderBackendMetrics([shop], new Map([['shop\u0000db1:3306', 3]]));
+  assert.match(text, /^gatehouse_engine_backend_up\{db="shop",backend="db1:3306",role="primary"\} 1$/m);
+  assert.match(text, /^gatehouse_engine_backend_up\{db="shop",backend="db2:3306",role="replica"\} 0$/m);
+  assert.match(text, /^gatehouse_engine_backend_primary\{db="shop",backend="db1:3306",role="primary"\} 1$/m);
+  assert.match(text, /^gatehouse_engine_backend_sessions_open\{db="shop",backend="db1:3306",role="primary"\} 3$/m);
+  assert.match(text, /^gatehouse_engine_backend_sessions_open\{db="shop",backend="db2:3306",role="replica"\} 0$/m);
+  assert.match(text, /^gatehouse_engine_backend_replication_lag_seconds\{db="shop",backend="db2:3306",role="replica"\} 7$/m);
+  assert.doesNotMatch(text, /replication_lag_seconds\{[^}]*db1/);
+});
+
+test('hook counters', () => {
+  const text = renderHookMetrics({ calls: 9, denied: 2, failed: 1, timedOut: 1 });
+  assert.match(text, /^gatehouse_engine_hook_calls_total 9$/m);
+  assert.match(text, /^gatehouse_engine_hook_outcomes_total\{outcome="timeout"\} 1$/m);
+});
