@@ -142,6 +142,26 @@ test('kill -9 of one proxy under load: the other keeps its sessions, new ones su
   await expectNoEventLost();
 });
 
+test('the audit review API of every live proxy pages through the shared PostgreSQL log', async () => {
+  const identity = await cluster.signAuditor('audra');
+  // The inserts of the load steps: all stored by now (expectNoEventLost), so nothing moves.
+  const filter = ['--type', 'db.session.query', '--query', 'INSERT INTO load_t', '--limit', '1000000', '--format', 'json'];
+  const direct = await cluster.gatectl(['audit', 'search', ...filter]);
+  assert.equal(direct.code, 0, direct.stderr);
+  const expected = (JSON.parse(direct.stdout) as { uid: string }[]).map((e) => e.uid);
+  assert.ok(expected.length > 0);
+  const live = cluster.liveProxies();
+  assert.ok(live.length >= 2);
+  for (const proxy of live) {
+    const through = await cluster.gatectl(['audit', 'search', '--proxy', `localhost:${proxy.webPort}`, '--identity', identity, ...filter]);
+    assert.equal(through.code, 0, through.stderr);
+    assert.deepEqual((JSON.parse(through.stdout) as { uid: string }[]).map((e) => e.uid), expected, proxy.name);
+  }
+  const verified = await cluster.gatectl(['audit', 'verify', '--proxy', `localhost:${live[0]!.webPort}`, '--identity', identity]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stdout, /audit log intact/);
+});
+
 test('audit verify passes on the result, and fails on an edited row and on a deleted row', async () => {
   const ok = await cluster.gatectl(['audit', 'verify']);
   assert.equal(ok.code, 0, ok.stderr);

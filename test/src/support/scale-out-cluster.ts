@@ -29,6 +29,10 @@ export interface ScaleOutCluster {
   gatectl(args: readonly string[]): ReturnType<typeof gatectl>;
   /** Certificate files for `user` (db user app_rw, db name app). */
   signUser(user: string): Promise<{ cert: string; key: string; cas: string }>;
+  /** A user whose role lets them read the audit log; returns the --identity prefix of their certificate. */
+  signAuditor(user: string): Promise<string>;
+  /** The proxies whose process still runs. */
+  liveProxies(): ScaleOutProxy[];
   /** Waits until every proxy has a tunnel from every engine. */
   waitForMesh(): Promise<void>;
   /** Starts one more proxy on the same store (not behind the balancer). */
@@ -46,6 +50,10 @@ allow:
   db_labels: { env: [dev] }
   db_users: [app_rw]
   db_names: [app]
+---
+kind: role
+name: e2e-auditor
+options: { audit: { read: true } }
 `;
 
 export async function startScaleOutCluster(): Promise<ScaleOutCluster> {
@@ -174,6 +182,13 @@ engine:
         cas: readFileSync(`${prefix}.cas`, 'utf8'),
       };
     },
+    async signAuditor(user) {
+      await adminOk(['users', 'add', user, '--roles', 'e2e-auditor', '--db-users', 'app_rw']);
+      const prefix = join(root, user);
+      await adminOk(['auth', 'sign', '--user', user, '--db', 'mariadb', '--db-user', 'app_rw', '--out', prefix]);
+      return prefix;
+    },
+    liveProxies: () => proxies.filter((p) => running(p.child)),
     async waitForMesh() {
       const live = proxies.filter((p) => running(p.child)).map((p) => p.name);
       await waitFor(
