@@ -1,10 +1,16 @@
 // Makes sure the OS programs the tests and the demo need are present.
 // Plain Node with no dependencies: it runs before `npm install`.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 const SEARCH_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+// Debian keeps the PostgreSQL server programs off PATH, one directory per major version.
+const PG_LIB = '/usr/lib/postgresql';
+
+function postgresBinDirs() {
+  return existsSync(PG_LIB) ? readdirSync(PG_LIB).map((v) => join(PG_LIB, v, 'bin')) : [];
+}
 
 /** Programs we need, and the Debian package that provides each. */
 export const REQUIRED_PROGRAMS = [
@@ -12,6 +18,8 @@ export const REQUIRED_PROGRAMS = [
   { names: ['mariadb-install-db', 'mysql_install_db'], pkg: 'mariadb-server' },
   { names: ['mariadb', 'mysql'], pkg: 'mariadb-client' },
   { names: ['openssl'], pkg: 'openssl' },
+  { names: ['initdb'], pkg: 'postgresql' },
+  { names: ['psql'], pkg: 'postgresql-client' },
   // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
   { names: ['chromium'], pkg: 'chromium' },
   // systemd socket activation of the proxy is tested through systemd-socket-activate.
@@ -21,7 +29,7 @@ export const REQUIRED_PROGRAMS = [
 ];
 
 export function findProgram(names) {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...SEARCH_DIRS].filter(Boolean);
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...SEARCH_DIRS, ...postgresBinDirs()].filter(Boolean);
   for (const name of names) {
     for (const dir of dirs) {
       const candidate = join(dir, name);

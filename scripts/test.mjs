@@ -42,13 +42,28 @@ if (files.length === 0) {
 }
 
 // One MariaDB for the run: startup is paid once, tests create their own users and schemas.
-const { startMariaDb } = await import(join(ROOT, 'packages/testing/dist/src/index.js'));
+const { startMariaDb, startPostgres: startPostgresServer } = await import(
+  join(ROOT, 'packages/testing/dist/src/index.js')
+);
 let db;
 try {
   db = await startMariaDb({ shared: false });
 } catch (err) {
   console.error(`gatehouse: could not start the test MariaDB: ${err.message}`);
   process.exit(1);
+}
+
+// PostgreSQL only when a selected test needs it (the store and audit contract suites, the
+// scale-out e2e): one server for the run, a database per test.
+let pg;
+if (files.some((f) => readFileSync(f, 'utf8').includes('startPostgres('))) {
+  try {
+    pg = await startPostgresServer({ shared: false });
+  } catch (err) {
+    console.error(`gatehouse: could not start the test PostgreSQL: ${err.message}`);
+    await db.stop();
+    process.exit(1);
+  }
 }
 
 const tapDir = mkdtempSync(join(tmpdir(), 'gatehouse-tap-'));
@@ -66,7 +81,15 @@ const child = spawn(
     `--test-reporter-destination=${tapFile}`,
     ...files,
   ],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, GATEHOUSE_TEST_MARIADB: db.toEnv() } },
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      GATEHOUSE_TEST_MARIADB: db.toEnv(),
+      ...(pg ? { GATEHOUSE_TEST_POSTGRES: pg.toEnv() } : {}),
+    },
+  },
 );
 
 let stopping = false;
@@ -75,6 +98,7 @@ async function shutdown(signal) {
   stopping = true;
   child.kill(signal);
   await db.stop();
+  await pg?.stop();
   rmSync(tapDir, { recursive: true, force: true });
   process.exit(signal === 'SIGINT' ? 130 : 143);
 }
@@ -84,6 +108,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
 if (stopping) await new Promise(() => {});
 await db.stop();
+await pg?.stop();
 
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);

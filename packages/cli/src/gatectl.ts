@@ -13,8 +13,9 @@ export function createGatectl(commands: readonly Command[] = gatectlCommands): P
     name: 'gatectl',
     summary: 'administer a Gatehouse cluster',
     version: VERSION,
-    globalUsage: '[--data-dir DIR] [--format table|json]',
+    globalUsage: '[--config FILE | --data-dir DIR] [--format table|json]',
     globalOptions: {
+      config: { type: 'string' },
       'data-dir': { type: 'string' },
       format: { type: 'string' },
     },

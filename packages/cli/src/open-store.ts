@@ -1,10 +1,8 @@
 import type { Store } from '@gatehouse/auth';
 import type { CommandContext } from './command.js';
-import { loadAuth } from './load-auth.js';
-import { resolveDataDir } from './output.js';
+import { openCliState } from './open-state.js';
 
-/** The identity store of the data dir this invocation points at. */
+/** The identity store of the data dir or config this invocation points at. */
 export async function openCliStore(ctx: Pick<CommandContext, 'values' | 'env'>): Promise<Store> {
-  const { openStore } = await loadAuth();
-  return openStore({ dataDir: resolveDataDir(ctx) });
+  return (await openCliState(ctx)).store;
 }

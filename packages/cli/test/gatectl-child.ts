@@ -23,8 +23,8 @@ export function runGatectl(
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    // Only what the test passes decides the data dir, never the developer's environment.
-    const { GATEHOUSE_DATA_DIR: _ignored, ...inherited } = process.env;
+    // Only what the test passes decides the data dir or config, never the developer's environment.
+    const { GATEHOUSE_DATA_DIR: _ignored, GATEHOUSE_CONFIG: _alsoIgnored, ...inherited } = process.env;
     const env = { ...inherited, ...options.env };
     const child = spawn(process.execPath, [GATECTL, ...args], { env, cwd: options.cwd ?? process.cwd() });
     let stdout = '';

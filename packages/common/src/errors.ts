@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   GH_ERR_STORE_EXISTS: 'An object with that name already exists; replace it explicitly (e.g. --force).',
   GH_ERR_STORE_CONFLICT: 'The object changed since it was read (compare-and-swap lost); read it again and retry.',
   GH_ERR_STORE_LOCK_TIMEOUT: 'The state store lock stayed held by another process for too long.',
+  GH_ERR_STORE_SCHEMA_NEWER:
+    'The PostgreSQL schema was migrated by a newer Gatehouse than this process; upgrade the process instead.',
+  GH_ERR_STORE_KEY:
+    'The storage encryption key (storage.encryption_key_file or its env var) is missing or wrong, or a stored key cannot be decrypted with it.',
   GH_ERR_UNKNOWN_ROLE: 'A user refers to a role that does not exist.',
   GH_ERR_TOKEN_INVALID: 'A provisioning token is unknown or was already used.',
   GH_ERR_TOKEN_EXPIRED: 'A provisioning token has expired.',

@@ -79,6 +79,8 @@ export {
   type ClusterStateResponse,
   ClusterStateResponseSchema,
   ClusterStateSchema,
+  type ProxyTunnel,
+  ProxyTunnelSchema,
   type SessionTerminateRequest,
   SessionTerminateRequestSchema,
   SessionTerminateResponseSchema,
@@ -108,6 +110,8 @@ export {
   parseConfig,
   type ProxyConfig,
   type RoutingPolicy,
+  type StorageConfig,
+  StorageConfigSchema,
 } from './config/index.js';
 export {
   ClientError,

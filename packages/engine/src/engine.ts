@@ -10,7 +10,7 @@ import {
   type EngineConfig,
   SessionTerminateRequestSchema,
 } from '@gatehouse/common';
-import { type DatabaseInfo, type InMemoryTunnelEnd, TunnelStream } from '@gatehouse/tunnel';
+import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -26,6 +26,7 @@ import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
+import { createProxyPool, type ProxyPool } from './tunnel/proxy-pool.js';
 import { createTunnelClient, type TunnelClient, type TunnelCredentials } from './tunnel/tunnel-client.js';
 
 export interface CreateEngineOptions {
@@ -52,8 +53,12 @@ export interface CreateEngineOptions {
 
 export interface Engine {
   readonly engineId: string;
-  /** The tunnel client, when one was configured. */
+  /** The first tunnel client (to proxy_addr), when one was configured. */
   readonly tunnel: TunnelClient | undefined;
+  /** Every tunnel by proxy address: one per live proxy once the cluster state lists them. */
+  readonly tunnels: ReadonlyMap<string, TunnelClient>;
+  /** A control request to the cluster over any connected tunnel. */
+  request(method: string, body: unknown): Promise<TunnelReply>;
   /** The diagnostics server's address, once listening. */
   readonly diagAddress: string | undefined;
   /** Starts a session for a stream (the tunnel calls this; tests may too). */
@@ -124,6 +129,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
+  let pool: ProxyPool | undefined;
   const closedForBackend = new WeakSet<RoutedSession>();
   let infoByName = new Map<string, DatabaseInfo>();
 
@@ -183,15 +189,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     onUpdate: (infos) => {
       infoByName = new Map(infos.map((i) => [i.name, i]));
       closeUnavailableSessions(sessions, infos, byName, closedForBackend);
-      tunnel?.updateDatabases(infos);
+      if (pool) pool.updateDatabases(infos);
+      else tunnel?.updateDatabases(infos);
     },
   });
   infoByName = new Map(health.current().map((i) => [i.name, i]));
 
   const { getCredentials, connectInProcess } = options;
-  if (getCredentials !== undefined || connectInProcess !== undefined) {
-    tunnel = createTunnelClient({
-      url: options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`,
+  const dial = (url: string): TunnelClient => {
+    const client = createTunnelClient({
+      url,
       getCredentials:
         getCredentials ??
         (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
@@ -204,9 +211,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       keepalive: config.tcp_keepalive,
       log,
     });
-    // An auditor ended a session (the proxy's /v1/audit/live/…/terminate): the client gets an
-    // ERR naming who and why, as for a lock, and the session's end event records it.
-    tunnel.handle(ClusterMethod.SessionTerminate, (request) => {
+    // An auditor ended a session (a proxy's /v1/audit/live/…/terminate): the client gets an
+    // ERR naming who and why, as for a lock, and the session's end event records it. Every
+    // tunnel handles it: the request comes through whichever proxy the auditor used.
+    client.handle(ClusterMethod.SessionTerminate, (request) => {
       const body = SessionTerminateRequestSchema.parse(request.body);
       const handle = [...sessions].find((s) => s.id === body.sessionId);
       handle?.close({
@@ -216,7 +224,21 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       log.info({ sessionId: body.sessionId, by: body.by, found: handle !== undefined }, 'session terminate requested');
       return { body: { found: handle !== undefined } };
     });
+    return client;
+  };
+  if (connectInProcess !== undefined) {
+    tunnel = dial(options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`);
     tunnel.start();
+  } else if (getCredentials !== undefined) {
+    // One tunnel per proxy, learnt from the cluster state (see tunnel/proxy-pool.ts).
+    const urlOf = (addr: string): string =>
+      addr === config.proxy_addr && options.tunnelUrl ? options.tunnelUrl : `wss://${addr}/v1/tunnel`;
+    pool = createProxyPool({ seedAddr: config.proxy_addr, dial: (addr) => dial(urlOf(addr)), log });
+    tunnel = pool.primary;
+    const proxies = pool;
+    cluster.onChange((snapshot) => {
+      if (snapshot.proxies !== undefined && !closing) proxies.setProxies(snapshot.proxies);
+    });
   }
 
   let diag: FastifyInstance | undefined;
@@ -228,8 +250,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       port,
       ready: () => {
         if (closing) return { ready: false, reason: 'shutting down' };
-        if (tunnel !== undefined && tunnel.state !== 'connected')
-          return { ready: false, reason: `tunnel ${tunnel.state}` };
+        if (pool !== undefined ? !pool.connected() : tunnel !== undefined && tunnel.state !== 'connected')
+          return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };
       },
       metrics: () =>
@@ -244,6 +266,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   return {
     engineId,
     tunnel,
+    get tunnels(): ReadonlyMap<string, TunnelClient> {
+      return pool?.tunnels ?? new Map(tunnel ? [[config.proxy_addr, tunnel]] : []);
+    },
+    request(method, body) {
+      if (pool) return pool.request(method, body);
+      if (tunnel) return tunnel.request(method, body);
+      return Promise.reject(new TypeError('this engine has no tunnel'));
+    },
     diagAddress,
     handleStream,
     databases: () => health.current(),
@@ -288,7 +318,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       clearTimeout(timer);
       health.stop();
       await hooks.close();
-      tunnel?.close();
+      if (pool) pool.close();
+      else tunnel?.close();
       await diag?.close();
       await cluster.close();
       log.info('engine closed');

@@ -27,10 +27,13 @@ export interface StartProxyOptions {
   readonly store: Pick<
     Store,
     'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks' | 'resolveUserAccess'
-  >;
+  > &
+    Partial<Pick<Store, 'listProxies'>>;
   readonly audit?: Pick<AuditStore, 'append'>;
   /** The audit log the review (web app under /web/, API under /v1/audit) reads; absent: not served. */
   readonly auditReview?: Pick<AuditStore, 'append' | 'searchPage' | 'sessions' | 'verify'>;
+  /** Several proxies share the store: tell engines every live proxy (cluster.state `proxies`). */
+  readonly advertiseProxies?: boolean;
   readonly log: Logger;
   /** The CN of the proxy's certificate and the proxyId in stream headers (default proxy-<hostname>). */
   readonly proxyId?: string;
@@ -118,6 +121,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     authorities,
     store,
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
+    ...(options.advertiseProxies ? { advertiseProxies: true } : {}),
     log: log.child({ component: 'cluster' }),
   })) {
     tunnel.handle(method, handler);

@@ -10,6 +10,13 @@ export {
   type StartMariaDbOptions,
   startMariaDb,
 } from './mariadb.js';
+export {
+  attachPostgres,
+  findPostgresBinDir,
+  type Postgres,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres.js';
 export { type ReplicationSet, type StartReplicationOptions, startMariaDbReplication } from './mariadb-replication.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
 export {

@@ -12,7 +12,7 @@ import { compileAuditFilter } from './search-filter.js';
 import { pageAuditLog, type SeqEvent } from './search-page.js';
 
 export const DEFAULT_SESSIONS_PAGE = 50;
-const MAX_SESSIONS_PAGE = 500;
+export const MAX_SESSIONS_PAGE = 500;
 /** With a text or type filter, how many batches of starts one page may look through. */
 const MAX_ROUNDS = 20;
 
@@ -20,13 +20,14 @@ interface Summing {
   summary: Mutable<AuditSessionSummary>;
   matched: boolean;
 }
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isFailure(event: AuditEvent): boolean {
   return event.code.endsWith('W');
 }
 
-function startSummary(start: AuditEvent): Mutable<AuditSessionSummary> {
+/** The summary of a session from its start event alone (shared with the PostgreSQL store). */
+export function startSummary(start: AuditEvent): Mutable<AuditSessionSummary> {
   const attributes = start.event === 'db.session.start' ? start.client_attributes : {};
   const summary: Mutable<AuditSessionSummary> = {
     sid: start.sid,
@@ -56,7 +57,8 @@ function startSummary(start: AuditEvent): Mutable<AuditSessionSummary> {
   return summary;
 }
 
-function addEvent(s: Mutable<AuditSessionSummary>, event: AuditEvent): void {
+/** Adds one later event of the session to its summary. */
+export function addEvent(s: Mutable<AuditSessionSummary>, event: AuditEvent): void {
   if (event.event === 'db.session.end') {
     s.ended = true;
     s.end_time = event.time;

@@ -1,12 +1,11 @@
-// The three certificate authorities of a cluster, stored under `<data_dir>/ca/<type>/`.
-// Private keys are files of mode 0600 and never appear in logs or error messages.
+// The three certificate authorities of a cluster, on a CaStorage: files under
+// `<data_dir>/ca/<type>/` by default, or PostgreSQL. Private keys never appear in logs or
+// error messages.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { GatehouseError, isGatehouseError, type TrustedCa } from '@gatehouse/common';
-import { createFileAtomic, writeFileAtomic } from '../files/atomic-file.js';
-import { withLockFile } from '../files/lock-file.js';
-import { type CaEntry, type CaState, CaStateSchema } from './ca-state.js';
+import { GatehouseError, type TrustedCa } from '@gatehouse/common';
+import { caStorageError, openCaFileStorage } from './ca-file-storage.js';
+import type { CaEntry, CaState } from './ca-state.js';
+import type { CaStorage } from './ca-storage.js';
 import { CA_TYPES, type CaType, createCa, type NewCa } from './create-ca.js';
 import { type CryptoKey, exportPrivateKeyPem, importPrivateKeyPem, type KeyAlgorithm, x509 } from './keys.js';
 
@@ -38,9 +37,15 @@ export interface RotateOptions {
   readonly now?: Date;
   /** Defaults to the outgoing CA's algorithm. */
   readonly algorithm?: KeyAlgorithm;
+  /**
+   * Rotate only if this is still the active CA's id (compare-and-swap): of two operators who
+   * rotate at once from the same view, one wins and the other gets GH_ERR_STORE_CONFLICT.
+   */
+  readonly expectActive?: string;
 }
 
 export interface Authorities {
+  /** Where the CAs live: the data dir, or the PostgreSQL database. */
   readonly dataDir: string;
   /** Every generation on file, the active one first. */
   list(type: CaType): readonly CaRecord[];
@@ -52,7 +57,7 @@ export interface Authorities {
   signer(type: CaType): Promise<CaSigner>;
   /** Makes a new active CA; the outgoing one stays trusted for `graceMs`. */
   rotate(type: CaType, options: RotateOptions): Promise<CaRecord>;
-  /** Re-reads the data dir (after another process rotated). */
+  /** Re-reads the storage (after another process rotated). */
   reload(): Promise<void>;
 }
 
@@ -61,61 +66,26 @@ export interface InitOptions {
   readonly now?: Date;
 }
 
-const caDir = (dataDir: string, type: CaType): string => join(dataDir, 'ca', type);
+type Where = string | CaStorage;
 
-function storageError(message: string, cause?: unknown): GatehouseError {
-  return new GatehouseError('GH_ERR_CA_STORAGE', message, cause === undefined ? undefined : { cause });
+const notInitialized = (type: CaType, where: string): GatehouseError =>
+  new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `the ${type} CA does not exist in ${where}; run 'gatectl ca init'`);
+
+async function storageOf(where: Where, create = false): Promise<CaStorage> {
+  return typeof where === 'string' ? openCaFileStorage(where, { create }) : where;
 }
 
-/** state.json and certificates are public; only keys are 0600. */
-const PUBLIC_FILE = { mode: 0o644 } as const;
-
-/** Runs `fn` holding `<dir>/.lock`, so two rotations never both read the same state. */
-async function withCaDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(dir, '.lock');
-  try {
-    return await withLockFile(lock, { timeoutMs: 10_000, staleMs: 60_000 }, fn);
-  } catch (err) {
-    if (!isGatehouseError(err, 'GH_ERR_STORE_LOCK_TIMEOUT')) throw err;
-    throw storageError(`the CA directory ${dir} stayed locked by another process; remove ${lock} if no gatectl is running`, err);
-  }
+async function writeGeneration(storage: CaStorage, type: CaType, ca: NewCa): Promise<void> {
+  await storage.writeGeneration(type, ca.id, ca.cert.toString('pem'), await exportPrivateKeyPem(ca.keys.privateKey));
 }
 
-async function writeGeneration(dir: string, ca: NewCa): Promise<void> {
-  await writeFile(join(dir, `${ca.id}.key`), await exportPrivateKeyPem(ca.keys.privateKey), { mode: 0o600, flag: 'wx' });
-  await writeFile(join(dir, `${ca.id}.crt`), ca.cert.toString('pem'), { mode: 0o644, flag: 'wx' });
-}
-
-async function readState(dataDir: string, type: CaType): Promise<CaState | undefined> {
-  const path = join(caDir(dataDir, type), 'state.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw storageError(`cannot read ${path}`, err);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw storageError(`${path} is not valid JSON`, err);
-  }
-  const parsed = CaStateSchema.safeParse(json);
-  if (!parsed.success) throw storageError(`${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if (parsed.data.type !== type) throw storageError(`${path} describes the ${parsed.data.type} CA, not ${type}`);
-  return parsed.data;
-}
-
-async function readRecord(dataDir: string, type: CaType, entry: CaEntry, active: boolean): Promise<CaRecord> {
-  const path = join(caDir(dataDir, type), `${entry.id}.crt`);
-  let pem: string;
+async function readRecord(storage: CaStorage, type: CaType, entry: CaEntry, active: boolean): Promise<CaRecord> {
+  const pem = await storage.readCertificate(type, entry.id);
   let cert: x509.X509Certificate;
   try {
-    pem = await readFile(path, 'utf8');
     cert = new x509.X509Certificate(pem);
   } catch (err) {
-    throw storageError(`cannot read the ${type} CA certificate ${path}`, err);
+    throw caStorageError(`the ${type} CA certificate ${entry.id} in ${storage.where} cannot be parsed`, err);
   }
   return {
     type,
@@ -131,48 +101,43 @@ async function readRecord(dataDir: string, type: CaType, entry: CaEntry, active:
   };
 }
 
-async function loadType(dataDir: string, type: CaType): Promise<CaRecord[]> {
-  const state = await readState(dataDir, type);
-  if (!state) {
-    throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `the ${type} CA does not exist in ${dataDir}; run 'gatectl ca init'`);
-  }
+async function loadType(storage: CaStorage, type: CaType): Promise<CaRecord[]> {
+  const state = await storage.readState(type);
+  if (!state) throw notInitialized(type, storage.where);
   return Promise.all([
-    readRecord(dataDir, type, state.active, true),
-    ...state.previous.map((e) => readRecord(dataDir, type, e, false)),
+    readRecord(storage, type, state.active, true),
+    ...state.previous.map((e) => readRecord(storage, type, e, false)),
   ]);
 }
 
 /** Creates the CAs that do not exist yet; returns which ones it made. Safe against a concurrent init. */
-export async function initAuthorities(dataDir: string, options: InitOptions = {}): Promise<{ authorities: Authorities; created: CaType[] }> {
+export async function initAuthorities(where: Where, options: InitOptions = {}): Promise<{ authorities: Authorities; created: CaType[] }> {
   const now = options.now ?? new Date();
   const algorithm = options.algorithm ?? 'ecdsa-p256';
+  const storage = await storageOf(where, true);
   const created: CaType[] = [];
-  await mkdir(join(dataDir, 'ca'), { recursive: true, mode: 0o700 });
   for (const type of CA_TYPES) {
-    const dir = caDir(dataDir, type);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
-    if (await readState(dataDir, type)) continue;
+    if (await storage.readState(type)) continue;
     const ca = await createCa(type, algorithm, now);
-    await writeGeneration(dir, ca);
+    await writeGeneration(storage, type, ca);
     const state: CaState = { version: 1, type, active: { id: ca.id, algorithm, created: now.toISOString() }, previous: [] };
-    // A concurrent init that won the race leaves its state in place; our unused files are harmless.
-    if (await createFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`, PUBLIC_FILE)) created.push(type);
+    if (await storage.createState(type, state)) created.push(type);
   }
-  return { authorities: await openAuthorities(dataDir), created };
+  return { authorities: await openAuthorities(storage), created };
 }
 
 /** What the first `gatehouse start` calls: the CAs, created when missing. */
-export async function ensureAuthorities(dataDir: string, options: InitOptions = {}): Promise<Authorities> {
-  return (await initAuthorities(dataDir, options)).authorities;
+export async function ensureAuthorities(where: Where, options: InitOptions = {}): Promise<Authorities> {
+  return (await initAuthorities(where, options)).authorities;
 }
 
 /** Opens existing CAs; throws GH_ERR_CA_NOT_INITIALIZED when there are none. */
-export async function openAuthorities(dataDir: string): Promise<Authorities> {
+export async function openAuthorities(where: Where): Promise<Authorities> {
+  const storage = await storageOf(where);
   const records = new Map<CaType, CaRecord[]>();
   const signers = new Map<string, Promise<CaSigner>>();
   const load = async (): Promise<void> => {
-    for (const type of CA_TYPES) records.set(type, await loadType(dataDir, type));
+    for (const type of CA_TYPES) records.set(type, await loadType(storage, type));
   };
   await load();
   const list = (type: CaType): CaRecord[] => records.get(type)!;
@@ -180,19 +145,18 @@ export async function openAuthorities(dataDir: string): Promise<Authorities> {
     list(type).filter((r) => r.active || (r.trustedUntil !== undefined && r.trustedUntil.getTime() > now.getTime()));
 
   async function loadSigner(record: CaRecord): Promise<CaSigner> {
-    const path = join(caDir(dataDir, record.type), `${record.id}.key`);
+    const pem = await storage.readPrivateKey(record.type, record.id);
     try {
-      const privateKey = await importPrivateKeyPem(await readFile(path, 'utf8'), record.algorithm);
+      const privateKey = await importPrivateKeyPem(pem, record.algorithm);
       return { record, cert: new x509.X509Certificate(record.certificate), privateKey };
-    } catch (err) {
-      // The cause may quote key bytes; keep only its code.
-      const code = (err as NodeJS.ErrnoException).code;
-      throw storageError(`cannot load the ${record.type} CA private key ${path}${code ? ` (${code})` : ''}`);
+    } catch {
+      // The cause may quote key bytes; say only which key.
+      throw caStorageError(`cannot load the ${record.type} CA private key ${record.id} from ${storage.where}`);
     }
   }
 
   return {
-    dataDir,
+    dataDir: storage.where,
     list,
     trustedCas,
     exportPem: (type, now) => trustedCas(type, now).map((r) => r.certificate.trimEnd()).join('\n').concat('\n'),
@@ -208,23 +172,27 @@ export async function openAuthorities(dataDir: string): Promise<Authorities> {
     },
     async rotate(type, options) {
       const now = options.now ?? new Date();
-      const dir = caDir(dataDir, type);
-      await withCaDirLock(dir, async () => {
-        const state = await readState(dataDir, type);
-        if (!state) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `the ${type} CA does not exist in ${dataDir}; run 'gatectl ca init'`);
+      await storage.withLock(type, async () => {
+        const state = await storage.readState(type);
+        if (!state) throw notInitialized(type, storage.where);
+        if (options.expectActive !== undefined && state.active.id !== options.expectActive) {
+          throw new GatehouseError(
+            'GH_ERR_STORE_CONFLICT',
+            `the ${type} CA was rotated by another process meanwhile (active is now ${state.active.id}); check 'gatectl ca ls' before rotating again`,
+          );
+        }
         const algorithm = options.algorithm ?? state.active.algorithm;
         const ca = await createCa(type, algorithm, now);
-        await writeGeneration(dir, ca);
+        await writeGeneration(storage, type, ca);
         const outgoing = { ...state.active, trusted_until: new Date(now.getTime() + options.graceMs).toISOString() };
-        const next: CaState = {
+        await storage.replaceState(type, {
           version: 1,
           type,
           active: { id: ca.id, algorithm, created: now.toISOString() },
           previous: [outgoing, ...state.previous],
-        };
-        await writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(next, null, 2)}\n`, PUBLIC_FILE);
+        });
       });
-      records.set(type, await loadType(dataDir, type));
+      records.set(type, await loadType(storage, type));
       return list(type)[0]!;
     },
     reload: load,

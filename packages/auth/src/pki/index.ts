@@ -9,6 +9,8 @@ export {
   openAuthorities,
   type RotateOptions,
 } from './authorities.js';
+export { openCaFileStorage } from './ca-file-storage.js';
+export type { CaStorage } from './ca-storage.js';
 export { CA_TYPES, type CaType, isCaType } from './create-ca.js';
 export {
   DEFAULT_DB_CLIENT_TTL_MS,

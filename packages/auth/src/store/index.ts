@@ -23,4 +23,5 @@ export {
   type UserAccess,
   type UserPatch,
 } from './store.js';
+export { type ProxyHeartbeat, type ProxyRecord, ProxyRecordSchema } from './proxies.js';
 export { type CreatedToken, computeCaPin, hashTokenSecret, type TokenInfo } from './tokens.js';

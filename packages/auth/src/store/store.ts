@@ -6,6 +6,7 @@ import {
   GatehouseError,
   type Lock,
   LockSchema,
+  type ProxyTunnel,
   type Role,
   RoleSchema,
   type SessionOptions,
@@ -17,6 +18,7 @@ import {
 } from '@gatehouse/common';
 import type { StoreBackend, StoreWatch, WatchOptions } from './backend.js';
 import { createFileBackend, type FileBackendOptions } from './file-backend.js';
+import { listLiveProxies, type ProxyHeartbeat, registerProxy } from './proxies.js';
 import { encodeValue, getTyped, listTyped } from './records.js';
 import { type CreatedToken, consumeToken, createToken, listTokens, type TokenInfo } from './tokens.js';
 
@@ -76,6 +78,12 @@ export interface Store {
   unlockUser(user: string): Promise<boolean>;
   listActiveLocks(now?: Date): Promise<Lock[]>;
   isLocked(user: string, now?: Date): Promise<Lock | undefined>;
+  /** A proxy's heartbeat: its tunnel address, valid for ttlMs (shared stores only). */
+  registerProxy(beat: ProxyHeartbeat, now?: Date): Promise<void>;
+  /** Removes a proxy's record (a clean shutdown); false when there was none. */
+  removeProxy(id: string): Promise<boolean>;
+  /** The proxies whose heartbeat has not expired. */
+  listProxies(now?: Date): Promise<ProxyTunnel[]>;
 
   version(): Promise<string>;
   watch(onChange: () => void, options?: WatchOptions): StoreWatch;
@@ -263,6 +271,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       const lock = (await getTyped(backend, LockSchema, 'locks', user))?.value;
       return lock && isActive(lock, now) ? lock : undefined;
     },
+
+    registerProxy: (beat, now = new Date()) => registerProxy(backend, beat, now),
+    removeProxy: (id) => backend.delete('proxies', id),
+    listProxies: (now = new Date()) => listLiveProxies(backend, now),
 
     version: () => backend.version(),
     watch: (onChange, opts) => backend.watch(onChange, opts),

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import type { ClusterState, VerifyReport } from '@gatehouse/auth';
 import type { AuditEvent } from '@gatehouse/common';
-import type { VerifyReport } from '@gatehouse/auth';
+import { type AuditApiTarget, getAuditApi, readAuditApiTarget } from '../audit-api-client.js';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { loadAuth } from '../load-auth.js';
+import { openCliState, resolveConfigFile } from '../open-state.js';
 import {
   optionalString,
   parseTimeOption,
@@ -12,12 +14,30 @@ import {
   writeJson,
   writeListing,
 } from '../output.js';
-import { type AuditApiTarget, getAuditApi, readAuditApiTarget } from '../audit-api-client.js';
 import { summarizeAuditEvent } from './audit-summary.js';
 
-async function auditDir(ctx: CommandContext): Promise<string> {
-  const { resolveAuditDir } = await loadAuth();
-  return resolveAuditDir(resolveDataDir(ctx));
+interface AuditSource {
+  readonly reader: ClusterState['audit'];
+  /** The audit directory of a file-backed data dir (which must exist). */
+  readonly dir?: string;
+  /** For messages: the directory, or the PostgreSQL database. */
+  readonly where: string;
+}
+
+/**
+ * The audit log to read, without writing anything: a data dir that does not exist is reported,
+ * not created. With --config, whatever its `storage` names (files, or PostgreSQL).
+ */
+async function auditSource(ctx: CommandContext): Promise<AuditSource> {
+  const { resolveAuditDir, searchAuditLog, verifyAuditLog } = await loadAuth();
+  if (resolveConfigFile(ctx) === undefined) {
+    const dir = resolveAuditDir(resolveDataDir(ctx));
+    return { dir, where: dir, reader: { search: (f) => searchAuditLog(dir, f), verify: () => verifyAuditLog(dir) } };
+  }
+  const state = await openCliState(ctx);
+  if (state.backend !== 'file') return { reader: state.audit, where: state.where };
+  const dir = resolveAuditDir(state.where);
+  return { dir, where: dir, reader: state.audit };
 }
 
 /** The string options among `names` that were given, as filter fields. */
@@ -99,10 +119,9 @@ const search: Command = {
     if (target !== undefined) {
       events = await searchThroughProxy(target, filter);
     } else {
-      const dir = await auditDir(ctx);
-      if (!existsSync(dir)) return missing(ctx, dir);
-      const { searchAuditLog } = await loadAuth();
-      events = await searchAuditLog(dir, filter);
+      const { reader, dir } = await auditSource(ctx);
+      if (dir !== undefined && !existsSync(dir)) return missing(ctx, dir);
+      events = await reader.search(filter);
     }
     writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
@@ -124,21 +143,22 @@ const verify: Command = {
   async run(ctx) {
     const format = resolveFormat(ctx);
     const target = await readAuditApiTarget(ctx);
-    let dir: string;
+    // For the summary line: "files (dir)" for a file store, "chains (where)" for PostgreSQL.
+    let what: string;
     let report: VerifyReport;
     if (target !== undefined) {
-      dir = `https://${target.host}:${target.port}`;
+      what = `files (https://${target.host}:${target.port})`;
       report = (await getAuditApi(target, '/verify')) as VerifyReport;
     } else {
-      dir = await auditDir(ctx);
-      if (!existsSync(dir)) return missing(ctx, dir);
-      const { verifyAuditLog } = await loadAuth();
-      report = await verifyAuditLog(dir);
+      const source = await auditSource(ctx);
+      if (source.dir !== undefined && !existsSync(source.dir)) return missing(ctx, source.dir);
+      what = source.dir === undefined ? `chains (${source.where})` : `files (${source.dir})`;
+      report = await source.reader.verify();
     }
     if (format === 'json') {
       writeJson(ctx.stdout, report);
     } else if (report.ok) {
-      ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} files (${dir})\n`);
+      ctx.stdout.write(`audit log intact: ${report.events} events in ${report.files} ${what}\n`);
     }
     for (const note of report.notes) ctx.stderr.write(`gatectl: note: ${note}\n`);
     if (report.ok) return 0;

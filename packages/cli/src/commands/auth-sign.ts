@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { formatDuration, GatehouseError } from '@gatehouse/common';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { loadAuth } from '../load-auth.js';
-import { optionalString, parseDurationOption, requireString, resolveDataDir } from '../output.js';
+import { openCliState } from '../open-state.js';
+import { optionalString, parseDurationOption, requireString } from '../output.js';
 import { type ClientTarget, jdbcUrls, mariadbCommand, myCnfSection, mysqlCommand } from './client-hints.js';
 
 const DEFAULT_PROXY_MYSQL = 'localhost:3036';
@@ -68,20 +69,15 @@ export const authSignCommands: Command[] = [
       const password = passwordEnv === undefined ? undefined : ctx.env[passwordEnv];
       if (passwordEnv !== undefined && !password) throw new UsageError(`the environment variable ${passwordEnv} is empty or unset`);
 
-      const { createPkcs12, issueUserCert, openAuthorities, openStore } = await loadAuth();
-      const dataDir = resolveDataDir(ctx);
-      const authorities = await openAuthorities(dataDir);
-      const store = await openStore({ dataDir });
-      let access: Awaited<ReturnType<typeof store.resolveUserAccess>>;
-      try {
-        access = await store.resolveUserAccess(user);
-        const lock = await store.isLocked(user);
-        if (lock) {
-          const until = lock.expires ? ` until ${lock.expires}` : '';
-          throw new GatehouseError('GH_ERR_IDENTITY_LOCKED', `user '${user}' is locked${until}${lock.message ? `: ${lock.message}` : ''}; no certificate was issued`);
-        }
-      } finally {
-        await store.close();
+      const { createPkcs12, issueUserCert } = await loadAuth();
+      const state = await openCliState(ctx);
+      const authorities = await state.openAuthorities();
+      const store = state.store;
+      const access = await store.resolveUserAccess(user);
+      const lock = await store.isLocked(user);
+      if (lock) {
+        const until = lock.expires ? ` until ${lock.expires}` : '';
+        throw new GatehouseError('GH_ERR_IDENTITY_LOCKED', `user '${user}' is locked${until}${lock.message ? `: ${lock.message}` : ''}; no certificate was issued`);
       }
       const issued = await issueUserCert(await authorities.signer('user'), {
         user,

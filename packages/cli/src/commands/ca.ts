@@ -3,11 +3,11 @@
 import type { CaRecord, CaType, KeyAlgorithm } from '@gatehouse/auth';
 import { type Command, UsageError } from '../command.js';
 import { type Auth, loadAuth } from '../load-auth.js';
+import { openCliState } from '../open-state.js';
 import {
   optionalString,
   parseDurationOption,
   requireString,
-  resolveDataDir,
   resolveFormat,
   writeListing,
   writeResult,
@@ -60,7 +60,7 @@ export const caCommands: Command[] = [
       const algorithm = readAlgorithm(auth, optionalString(ctx, 'algorithm'));
       resolveFormat(ctx); // a bad --format is a usage error before any CA is made
       const now = new Date();
-      const { authorities, created } = await auth.initAuthorities(resolveDataDir(ctx), algorithm ? { algorithm, now } : { now });
+      const { authorities, created } = await (await openCliState(ctx)).initAuthorities(algorithm ? { algorithm, now } : { now });
       const active = auth.CA_TYPES.map((type) => authorities.list(type)[0]!);
       writeListing(
         ctx,
@@ -83,9 +83,11 @@ export const caCommands: Command[] = [
       const graceMs = parseDurationOption(requireString(ctx, 'grace'), 'grace');
       const algorithm = readAlgorithm(auth, optionalString(ctx, 'algorithm'));
       const format = resolveFormat(ctx);
-      const authorities = await auth.openAuthorities(resolveDataDir(ctx));
+      const authorities = await (await openCliState(ctx)).openAuthorities();
       const now = new Date();
-      await authorities.rotate(type, algorithm ? { graceMs, now, algorithm } : { graceMs, now });
+      // Compare-and-swap on the CA this run saw: of two operators rotating at once, one wins.
+      const expectActive = authorities.list(type)[0]!.id;
+      await authorities.rotate(type, algorithm ? { graceMs, now, algorithm, expectActive } : { graceMs, now, expectActive });
       const trusted = authorities.trustedCas(type, now);
       writeListing(ctx, trusted, HEADERS, toRow(now), (r) => toJson(r, now));
       if (format === 'table' && type === 'db-client') {
@@ -99,7 +101,7 @@ export const caCommands: Command[] = [
     summary: 'list every CA generation: active, in its grace period, or retired',
     async run(ctx) {
       const auth = await loadAuth();
-      const authorities = await auth.openAuthorities(resolveDataDir(ctx));
+      const authorities = await (await openCliState(ctx)).openAuthorities();
       const now = new Date();
       const all = auth.CA_TYPES.flatMap((type) => authorities.list(type));
       writeListing(ctx, all, HEADERS, toRow(now), (r) => toJson(r, now));
@@ -115,7 +117,7 @@ export const caCommands: Command[] = [
       const auth = await loadAuth();
       const type = readCaType(auth, requireString(ctx, 'type'));
       resolveFormat(ctx);
-      const authorities = await auth.openAuthorities(resolveDataDir(ctx));
+      const authorities = await (await openCliState(ctx)).openAuthorities();
       const now = new Date();
       const json = authorities.trustedCas(type, now).map((r) => ({ ...toJson(r, now), pem: r.certificate }));
       writeResult(ctx, json, authorities.exportPem(type, now));

@@ -2,16 +2,17 @@
 import { GatehouseError, TokenTypeSchema } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
 import { loadAuth } from '../load-auth.js';
+import { openCliState } from '../open-state.js';
 import { openCliStore } from '../open-store.js';
-import { optionalString, parseDurationOption, resolveDataDir, writeListing, writeResult } from '../output.js';
+import { optionalString, parseDurationOption, writeListing, writeResult } from '../output.js';
 
 const DEFAULT_TOKEN_TTL = '1h';
 
 /** The active host CA certificate: engines pin it before they trust the proxy. */
-async function readHostCaPem(dataDir: string): Promise<string> {
-  const { openAuthorities } = await loadAuth();
-  const active = (await openAuthorities(dataDir)).list('host').find((ca) => ca.active);
-  if (active === undefined) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${dataDir}`);
+async function readHostCaPem(ctx: Parameters<typeof openCliState>[0]): Promise<string> {
+  const state = await openCliState(ctx);
+  const active = (await state.openAuthorities()).list('host').find((ca) => ca.active);
+  if (active === undefined) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${state.where}`);
   return active.certificate;
 }
 
@@ -28,9 +29,8 @@ export const tokenCommands: Command[] = [
       }
       if (parsedType.data === 'web') throw new UsageError("web sign-in tokens come from 'gatectl web login --user NAME'");
       const ttlMs = parseDurationOption(optionalString(ctx, 'ttl') ?? DEFAULT_TOKEN_TTL, 'ttl');
-      const dataDir = resolveDataDir(ctx);
       // The pin first: a token without it is of no use to an engine.
-      const caPin = (await loadAuth()).computeCaPin(await readHostCaPem(dataDir));
+      const caPin = (await loadAuth()).computeCaPin(await readHostCaPem(ctx));
       const { secret, id, token } = await (await openCliStore(ctx)).createToken({ type: parsedType.data, ttlMs });
       writeResult(
         ctx,

@@ -2,15 +2,7 @@
 // a split deployment runs the same code with other config sections (DESIGN.md "Parts").
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AuditStore,
-  type Authorities,
-  ensureAuthorities,
-  openJsonlAuditStore,
-  openStore,
-  resolveAuditDir,
-  type Store,
-} from '@gatehouse/auth';
+import { type AuditStore, type Authorities, type ClusterState, openClusterState, type Store } from '@gatehouse/auth';
 import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
 import {
   createEngine,
@@ -38,16 +30,29 @@ interface AuthPart {
   readonly authorities: Authorities;
   readonly store: Store;
   readonly auditStore: AuditStore;
+  readonly state: ClusterState;
+  readonly stopWatching: () => void;
 }
 
 async function startAuth(config: Readonly<GatehouseConfig>, log: Logger): Promise<AuthPart> {
-  const authorities = await ensureAuthorities(config.data_dir);
-  const store = await openStore({ dataDir: config.data_dir });
-  const auditStore = await openJsonlAuditStore({
-    dir: resolveAuditDir(config.data_dir),
-    onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
-  });
-  return { authorities, store, auditStore };
+  // `storage` picks files under data_dir (the default) or the PostgreSQL every auth part shares.
+  const state = await openClusterState({ dataDir: config.data_dir, storage: config.storage });
+  try {
+    const { authorities } = await state.initAuthorities();
+    const auditStore = await state.openAuditWriter({
+      onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
+      retentionMs: config.audit.retention,
+    });
+    // A CA rotated by another auth process is picked up from its notification.
+    const stopWatching = state.watchAuthorities(() => {
+      authorities.reload().catch((err: unknown) => log.warn({ err }, 'could not reload the CAs'));
+    });
+    log.info({ storage: state.backend, where: state.where }, 'auth state opened');
+    return { authorities, store: state.store, auditStore, state, stopWatching };
+  } catch (err) {
+    await state.close();
+    throw err;
+  }
 }
 
 /** Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. */
@@ -73,6 +78,33 @@ function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, 
   return () => clearInterval(timer);
 }
 
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TTL_MS = 30_000;
+
+/**
+ * With a shared store, the proxy registers where engines reach its tunnel, and renews that
+ * every 10 s; engines keep a tunnel to every registered proxy. Stopping removes the record.
+ */
+async function startProxyHeartbeat(
+  config: Readonly<GatehouseConfig>,
+  proxy: RunningProxy,
+  store: Store,
+  log: Logger,
+): Promise<() => Promise<void>> {
+  const tunnelAddr = config.proxy.tunnel_public_addr ?? `${config.proxy.public_addr[0]}:${proxy.webAddress.port}`;
+  const beat = (): Promise<void> => store.registerProxy({ id: proxy.proxyId, tunnelAddr, ttlMs: HEARTBEAT_TTL_MS });
+  await beat();
+  log.info({ proxyId: proxy.proxyId, tunnelAddr }, 'proxy registered in the cluster');
+  const timer = setInterval(() => {
+    beat().catch((err: unknown) => log.warn({ err }, 'proxy heartbeat failed'));
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await store.removeProxy(proxy.proxyId);
+  };
+}
+
 /** The engine's write-ahead audit spool, in both shapes (docs/audit.md, "The engine's spool"). */
 function openSpool(config: Readonly<GatehouseConfig>) {
   return openAuditSpool({ dir: join(config.data_dir, 'audit-spool'), sync: config.audit.spool_sync });
@@ -91,9 +123,11 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
   const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' })) : undefined;
   let proxy: RunningProxy | undefined;
   let stopSnapshots: (() => void) | undefined;
+  let stopHeartbeat: (() => Promise<void>) | undefined;
   let engine: Engine | undefined;
   try {
     if (auth && config.proxy.enabled) {
+      const shared = auth.state.backend === 'postgres';
       proxy = await startProxy({
         config: config.proxy,
         authorities: auth.authorities,
@@ -101,8 +135,11 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         audit: auth.auditStore,
         auditReview: auth.auditStore,
         log: log.child({ part: 'proxy' }),
+        ...(config.proxy.name ? { proxyId: config.proxy.name } : {}),
+        advertiseProxies: shared,
       });
       stopSnapshots = startSnapshots(config, proxy, log);
+      if (shared) stopHeartbeat = await startProxyHeartbeat(config, proxy, auth.store, log);
     }
     if (config.engine.enabled) {
       const engineLog = log.child({ part: 'engine' });
@@ -144,9 +181,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         let tunnelOf: Engine | undefined;
         const cluster = createTunnelCluster({
           request: (method, body) => {
-            const tunnel = tunnelOf?.tunnel;
-            if (!tunnel) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
-            return tunnel.request(method, body);
+            if (!tunnelOf) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
+            return tunnelOf.request(method, body);
           },
           spool,
           log: engineLog,
@@ -167,10 +203,13 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       }
     }
   } catch (err) {
+    await stopHeartbeat?.().catch(() => {});
     stopSnapshots?.();
     await engine?.close({ graceMs: 0 }).catch(() => {});
     await proxy?.close({ graceMs: 0 }).catch(() => {});
     await auth?.auditStore.close().catch(() => {});
+    auth?.stopWatching();
+    await auth?.state.close().catch(() => {});
     throw err;
   }
 
@@ -178,10 +217,12 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
     proxy,
     engine,
     async close(graceMs) {
+      await stopHeartbeat?.().catch((err: unknown) => log.warn({ err }, 'could not remove the proxy registration'));
       stopSnapshots?.();
       await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs })]);
       await auth?.auditStore.close();
-      await auth?.store.close();
+      auth?.stopWatching();
+      await auth?.state.close();
     },
   };
 }

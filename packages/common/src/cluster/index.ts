@@ -12,6 +12,8 @@ export {
   type ClusterStateResponse,
   ClusterStateResponseSchema,
   ClusterStateSchema,
+  type ProxyTunnel,
+  ProxyTunnelSchema,
   type SessionTerminateRequest,
   SessionTerminateRequestSchema,
   SessionTerminateResponseSchema,

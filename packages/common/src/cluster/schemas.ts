@@ -52,6 +52,13 @@ export const TrustedUserCaSchema = z.strictObject({
 });
 export type TrustedUserCa = z.infer<typeof TrustedUserCaSchema>;
 
+/** A proxy engines should keep a tunnel to: its id and the host:port of its tunnel (HTTPS) listener. */
+export const ProxyTunnelSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  addr: z.string().min(1).max(300),
+});
+export type ProxyTunnel = z.infer<typeof ProxyTunnelSchema>;
+
 export const ClusterStateSchema = z.strictObject({
   /** Opaque; changes whenever any part of the state changes. */
   version: z.string().min(1).max(256),
@@ -60,6 +67,11 @@ export const ClusterStateSchema = z.strictObject({
   users: z.array(UserSchema),
   /** Active locks only. */
   locks: z.array(LockSchema),
+  /**
+   * The live proxies (registered in a shared store, heartbeat not expired). Absent with the file
+   * store: one proxy, the one the engine dials.
+   */
+  proxies: z.array(ProxyTunnelSchema).max(256).optional(),
 });
 export type ClusterState = z.infer<typeof ClusterStateSchema>;
 

@@ -13,4 +13,6 @@ export {
   GatehouseConfigSchema,
   type ProxyConfig,
   type RoutingPolicy,
+  type StorageConfig,
+  StorageConfigSchema,
 } from './schema.js';

@@ -172,9 +172,20 @@ export const DatabaseSchema = z
 
 export const ProxyConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  /** The proxy's id (certificate CN, audit proxy_id); default proxy-<hostname>. Unique per proxy. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}$/, 'letters, digits, _ . @ -')
+    .optional(),
   mysql_listen: hostPort.default('127.0.0.1:3036'),
   web_listen: hostPort.default('127.0.0.1:3080'),
   public_addr: z.array(z.string().min(1)).min(1).default(['localhost']),
+  /**
+   * host:port at which engines reach this proxy's tunnel (its web listener), registered in a
+   * shared (postgres) store so engines keep a tunnel to every proxy. Default: the first
+   * public_addr and the web_listen port.
+   */
+  tunnel_public_addr: hostPort.optional(),
   server_version: z.string().default(''),
   proxy_protocol: z.strictObject({ trusted_networks: z.array(cidr).default([]) }).default({ trusted_networks: [] }),
   tls: ProxyTlsSchema.default({ min_version: 'TLSv1.2', resumption: true }),
@@ -208,6 +219,40 @@ export const EngineConfigSchema = z.strictObject({
     .refine((dbs) => new Set(dbs.map((d) => d.name)).size === dbs.length, { message: 'database names must be unique' }),
 });
 
+export const StorageTlsSchema = z.strictObject({
+  mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
+  ca_file: z.string().min(1).optional(),
+  cert_file: z.string().min(1).optional(),
+  key_file: z.string().min(1).optional(),
+});
+
+/**
+ * Where the cluster state (users, roles, tokens, locks, CAs) and the audit log live: files under
+ * data_dir (the embedded default), or one PostgreSQL database shared by every auth process.
+ */
+export const StorageConfigSchema = z
+  .strictObject({
+    backend: z.enum(['file', 'postgres']).default('file'),
+    /** postgres://user@host:5432/gatehouse; a password may come from PGPASSWORD or ~/.pgpass instead. */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+      .optional(),
+    tls: StorageTlsSchema.optional(),
+    /** 32 bytes (hex or base64) that encrypt CA private keys in the database. */
+    encryption_key_file: z.string().min(1).optional(),
+    encryption_key_env: z.string().min(1).optional(),
+    max_connections: z.number().int().positive().default(10),
+  })
+  .refine((s) => s.backend !== 'postgres' || s.url !== undefined, {
+    message: 'storage.url is required for the postgres backend',
+    path: ['url'],
+  })
+  .refine((s) => s.backend !== 'postgres' || (s.encryption_key_file === undefined) !== (s.encryption_key_env === undefined), {
+    message: 'the postgres backend needs exactly one of encryption_key_file or encryption_key_env (CA keys are encrypted at rest)',
+    path: ['encryption_key_file'],
+  });
+
 export const AuditConfigSchema = z.strictObject({
   query_max_bytes: z.number().int().min(256).default(65_536),
   /**
@@ -215,6 +260,8 @@ export const AuditConfigSchema = z.strictObject({
    * of audit); session start/end, denials, schema changes and malformed packets are still logged.
    */
   query_events: z.boolean().default(true),
+  /** PostgreSQL audit store: drop whole days of events older than this ("90d"). Unset keeps everything. */
+  retention: duration.optional(),
   /**
    * What the engine's audit spool must survive before a client hears a command's reply: the
    * event is always written (write(2)) first; 'batch' also fdatasyncs each batch, 'always' each
@@ -229,6 +276,7 @@ export const GatehouseConfigSchema = z.strictObject({
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
+  storage: StorageConfigSchema.default({ backend: 'file', max_connections: 10 }),
   auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
@@ -242,3 +290,4 @@ export type DatabaseConfig = EngineConfig['databases'][number];
 export type BackendConfig = DatabaseConfig['backends'][number];
 export type RoutingPolicy = DatabaseConfig['routing']['policy'];
 export type AuditConfig = GatehouseConfig['audit'];
+export type StorageConfig = GatehouseConfig['storage'];

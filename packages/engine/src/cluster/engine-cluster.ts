@@ -2,7 +2,7 @@
 // locks), ephemeral db-client certificates, and a sink for audit events. Two implementations:
 // in-process (the embedded default wraps the auth objects) and over the tunnel (control
 // requests to the proxy). Sessions see only this interface.
-import type { AuditSink, AuditWriteGate, Lock, Role, TrustedCa, User } from '@gatehouse/common';
+import type { AuditSink, AuditWriteGate, Lock, ProxyTunnel, Role, TrustedCa, User } from '@gatehouse/common';
 import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 
 /** A consistent view of the cluster state at one version. */
@@ -14,6 +14,8 @@ export interface ClusterSnapshot {
   readonly users: ReadonlyMap<string, User>;
   /** Locks by user name; a lock whose `expires` has passed no longer applies. */
   readonly locks: ReadonlyMap<string, Lock>;
+  /** The live proxies, when several share the store: the engine keeps a tunnel to each. */
+  readonly proxies?: readonly ProxyTunnel[];
 }
 
 /** An ephemeral db-client certificate (CN = db user) and its key, PEM. */

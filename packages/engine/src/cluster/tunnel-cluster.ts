@@ -54,6 +54,7 @@ function toSnapshot(state: ClusterState): ClusterSnapshot {
     roles: new Map(state.roles.map((r) => [r.name, r])),
     users: new Map(state.users.map((u) => [u.name, u])),
     locks: new Map(state.locks.map((l) => [l.target.user, l])),
+    ...(state.proxies !== undefined ? { proxies: state.proxies } : {}),
   };
 }
 

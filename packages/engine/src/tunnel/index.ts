@@ -6,3 +6,4 @@ export {
   type TunnelClientState,
   type TunnelCredentials,
 } from './tunnel-client.js';
+export { createProxyPool, type ProxyPool, type ProxyPoolOptions } from './proxy-pool.js';

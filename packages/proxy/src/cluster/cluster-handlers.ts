@@ -20,7 +20,10 @@ import type { EngineRequestHandler } from '../tunnel/index.js';
 
 export interface ClusterHandlerOptions {
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'>;
+  readonly store: Pick<Store, 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'> &
+    Partial<Pick<Store, 'listProxies'>>;
+  /** Tell engines which proxies to keep tunnels to (a shared store with several proxies). */
+  readonly advertiseProxies?: boolean;
   /** Absent when this process runs no audit store; audit.append then fails and engines keep spooling. */
   readonly audit?: Pick<AuditStore, 'append'>;
   readonly log: Logger;
@@ -58,12 +61,18 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
     await authorities.reload();
     const version = await stateVersion();
     if (since === version) return { body: { changed: false, version } satisfies ClusterStateResponse };
-    const [roles, users, locks] = await Promise.all([store.listRoles(), store.listUsers(), store.listActiveLocks()]);
+    const [roles, users, locks, proxies] = await Promise.all([
+      store.listRoles(),
+      store.listUsers(),
+      store.listActiveLocks(),
+      options.advertiseProxies && store.listProxies ? store.listProxies() : undefined,
+    ]);
     const userCas = authorities.trustedCas('user').map((ca) => ({
       certificate: ca.certificate,
       ...(ca.trustedUntil !== undefined ? { trustedUntil: ca.trustedUntil.toISOString() } : {}),
     }));
-    const body: ClusterStateResponse = { changed: true, state: { version, userCas, roles, users, locks } };
+    const state = { version, userCas, roles, users, locks, ...(proxies ? { proxies } : {}) };
+    const body: ClusterStateResponse = { changed: true, state };
     return { body };
   });
 

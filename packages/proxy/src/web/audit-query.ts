@@ -45,7 +45,12 @@ const filterShape = {
   db: text(256).optional(),
   type: eventType.optional(),
   query: text(1024).optional(),
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'is not a cursor this server made').optional(),
+  // Opaque: each audit store makes its own (a seq, or a base64url key) and checks it when it
+  // comes back; here only its alphabet and length.
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,512}$/, 'is not a cursor this server made')
+    .optional(),
 };
 
 const format = z.enum(['json', 'jsonl', 'csv']).optional();

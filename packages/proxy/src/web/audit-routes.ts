@@ -122,6 +122,10 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
 
   function answer(reply: FastifyReply, err: unknown): FastifyReply {
     if (isGatehouseError(err, 'GH_ERR_WEB_BAD_REQUEST')) return fail(reply, 400, err.code, err.message);
+    // The store refuses a well-formed cursor that it did not make (see audit-query.ts).
+    if (err instanceof RangeError && /cursor/.test(err.message)) {
+      return fail(reply, 400, 'GH_ERR_WEB_BAD_REQUEST', 'invalid query: cursor: is not a cursor this server made');
+    }
     if (isGatehouseError(err, 'GH_ERR_WEB_UNAUTHENTICATED') || isGatehouseError(err, 'GH_ERR_TOKEN_INVALID'))
       return fail(reply, 401, err.code, err.message.replace('join token', 'sign-in token'));
     if (isGatehouseError(err, 'GH_ERR_TOKEN_EXPIRED')) return fail(reply, 401, err.code, err.message.replace('join token', 'sign-in token'));

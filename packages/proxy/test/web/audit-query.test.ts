@@ -16,7 +16,8 @@ test('filters parse relative and absolute times, and say which parameter is wron
     [{ type: 'x;DROP' }, /^type: /],
     [{ user: '' }, /^user: must not be empty/],
     [{ user: ['a', 'b'] }, /^user: /],
-    [{ cursor: '1e9' }, /^cursor: /],
+    [{ cursor: '1.5' }, /^cursor: /],
+    [{ cursor: 'a b' }, /^cursor: /],
     [{ nope: '1' }, /unknown parameter\(s\): nope/],
   ];
   for (const [query, reason] of cases) {
