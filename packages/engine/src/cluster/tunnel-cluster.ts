@@ -23,6 +23,11 @@ export interface TunnelClusterOptions {
   readonly request: (method: string, body: unknown) => Promise<TunnelReply>;
   readonly spool: AuditSpool;
   readonly log: Logger;
+  /**
+   * How often the proxy is asked for a newer state (default 500 ms). An unchanged state costs one
+   * small request and reply; the short period is what makes a lock or a role change reach live
+   * sessions within a second (the proxies learn it at once, through the store's notifications).
+   */
   readonly pollMs?: number;
   /** How long snapshot() waits for a first state (default 10 s). */
   readonly firstStateTimeoutMs?: number;
@@ -58,6 +63,8 @@ function toSnapshot(state: ClusterState): ClusterSnapshot {
   };
 }
 
+const DEFAULT_POLL_MS = 500;
+
 export function createTunnelCluster(options: TunnelClusterOptions): EngineCluster {
   const { request, log } = options;
   const listeners = new Set<(snapshot: ClusterSnapshot) => void>();
@@ -82,7 +89,7 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
       .catch((err) => log.debug({ err }, 'cluster state poll failed'))
       .finally(() => {
         if (closed) return;
-        timer = setTimeout(loop, options.pollMs ?? 2000);
+        timer = setTimeout(loop, options.pollMs ?? DEFAULT_POLL_MS);
         timer.unref();
       });
   };
