@@ -12,6 +12,11 @@ export const REQUIRED_PROGRAMS = [
   { names: ['mariadb-install-db', 'mysql_install_db'], pkg: 'mariadb-server' },
   { names: ['mariadb', 'mysql'], pkg: 'mariadb-client' },
   { names: ['openssl'], pkg: 'openssl' },
+  // node-gyp builds the proxy's unix peer-credentials addon during npm install, so these come
+  // first; without them the install still succeeds and the addon is left out.
+  { names: ['g++'], pkg: 'build-essential' },
+  { names: ['make'], pkg: 'build-essential' },
+  { names: ['python3'], pkg: 'python3' },
 ];
 
 export function findProgram(names) {

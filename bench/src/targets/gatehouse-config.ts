@@ -23,6 +23,7 @@ function proxySection(input: ConfigInput): Record<string, unknown> {
     enabled: true,
     mysql_listen: `127.0.0.1:${input.ports.mysql}`,
     web_listen: `127.0.0.1:${input.ports.web}`,
+    diag_listen: '127.0.0.1:0',
     public_addr: ['localhost', '127.0.0.1'],
     // The idle-memory measurement opens 2,000 sessions from one address.
     limits: { max_connections: 10_000, max_connections_per_ip: 10_000, handshake_timeout: '30s' },

@@ -6,6 +6,7 @@ export { formatDuration, parseDuration } from './duration.js';
 export { ERROR_CODES, type ErrorCode, GatehouseError, isGatehouseError } from './errors.js';
 export * from './identity/index.js';
 export { type CreateLoggerOptions, createLogger, type Logger } from './logger.js';
+export * from './metrics/index.js';
 export * from './mysql/index.js';
 export * from './proxy-protocol/index.js';
 export * from './rbac/index.js';

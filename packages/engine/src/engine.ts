@@ -4,19 +4,24 @@
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import {
+  certExpiryGauge,
   createAudit,
+  createMetricsRegistry,
   type DatabaseConfig,
   type DatabaseInfo,
   type EngineConfig,
   type InMemoryTunnelEnd,
+  diagAddressOf,
+  metricsSourceOf,
   ServerError,
+  startDiagServer,
 } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
-import { startDiagServer } from './diag/diag-server.js';
-import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
+import { EngineMetrics } from './diag/metrics.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
@@ -43,6 +48,13 @@ export interface CreateEngineOptions {
   readonly queryMaxBytes?: number;
   /** config audit.query_events (default true): query and statement events. */
   readonly queryEvents?: boolean;
+  /**
+   * Where the engine's metrics go (default: a registry of its own with the process metrics).
+   * A process with more parts passes one per part; see docs/metrics.md for workers.
+   */
+  readonly registry?: Registry;
+  /** Time every command for the latency histogram (default true; the bench compares off). */
+  readonly commandLatency?: boolean;
 }
 
 export interface Engine {
@@ -84,18 +96,35 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
-  const metrics: EngineMetrics = {
-    counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
-    sessionsOpen: 0,
-    sessionsStarted: 0,
-  };
   const sessions = new Set<SessionHandle>();
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
+  const registry = options.registry ?? createMetricsRegistry();
+  const metrics = new EngineMetrics({
+    registry,
+    engineId,
+    databases: () => health.current(),
+    tunnelConnected: () => (tunnel === undefined ? undefined : tunnel.state === 'connected'),
+    ...(options.commandLatency !== undefined ? { commandLatency: options.commandLatency } : {}),
+  });
+  // The host certificate the tunnel presents (renewed in place by the credentials keeper),
+  // seen as the tunnel reads it.
+  let hostCert: string | undefined;
+  certExpiryGauge(registry, () => ({ engine_host: hostCert }));
+  const readCredentials = options.getCredentials;
+  const getCredentials =
+    readCredentials === undefined
+      ? undefined
+      : async (): Promise<TunnelCredentials> => {
+          const credentials = await readCredentials();
+          hostCert = credentials.cert.toString();
+          return credentials;
+        };
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
+    if (database === undefined || closing) metrics.recordSession(stream.header.route.dbService, 'rejected');
     if (database === undefined) {
       stream.reject({
         code: 'GH_ERR_ENGINE_NO_SUCH_DATABASE',
@@ -115,15 +144,15 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       audit,
       auditSwitches: switches,
       threads,
-      counters: metrics.counters,
+      counters: metrics.countersFor(database.name),
+      metrics,
       log,
     });
     sessions.add(handle);
-    metrics.sessionsOpen++;
-    metrics.sessionsStarted++;
+    metrics.sessionOpened(database.name);
     void handle.done.then(() => {
       sessions.delete(handle);
-      metrics.sessionsOpen--;
+      metrics.sessionClosed(database.name);
     });
   };
 
@@ -134,7 +163,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     onUpdate: (infos) => tunnel?.updateDatabases(infos),
   });
 
-  const { getCredentials, connectInProcess } = options;
+  const { connectInProcess } = options;
   if (getCredentials !== undefined || connectInProcess !== undefined) {
     tunnel = createTunnelClient({
       url: options.tunnelUrl ?? `wss://${config.proxy_addr}/v1/tunnel`,
@@ -164,10 +193,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel.state}` };
         return { ready: true };
       },
-      metrics: () => renderMetrics(metrics, health.current()),
+      metrics: metricsSourceOf(registry),
     });
-    const address = diag.server.address();
-    if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;
+    diagAddress = diagAddressOf(diag);
   }
 
   return {

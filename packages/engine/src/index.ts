@@ -11,5 +11,5 @@ export {
   checkDatabase,
   startHealthChecker,
 } from './health/health-checker.js';
-export { type EngineMetrics, renderMetrics } from './diag/metrics.js';
+export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
 export * from './join/index.js';

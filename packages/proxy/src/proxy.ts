@@ -2,15 +2,25 @@
 // `gatehouse start` builds one from the config; tests build one on port 0.
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
-import { createTrustedNetworks, type DatabaseInfo, type ProxyConfig } from '@gatehouse/common';
+import {
+  createMetricsRegistry,
+  createTrustedNetworks,
+  type DatabaseInfo,
+  diagAddressOf,
+  metricsSourceOf,
+  type ProxyConfig,
+  startDiagServer,
+} from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';
 import { createRefusalAudit } from './front-door/refusal-audit.js';
 import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
+import { peerCredentialsSupport } from './front-door/unix-peer.js';
 import type { LiveConnection } from './front-door/session-context.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
@@ -33,6 +43,11 @@ export interface StartProxyOptions {
   readonly engineCertTtlMs?: number;
   /** How often the CAs are re-read and the proxy's certificate checked (default 5 s). */
   readonly credentialsRefreshMs?: number;
+  /**
+   * Where the proxy's metrics go (default: a registry of its own with the process metrics);
+   * served on config.diag_listen. The auth part in the same process registers on it too.
+   */
+  readonly registry?: Registry;
 }
 
 export interface ListenAddress {
@@ -42,8 +57,13 @@ export interface ListenAddress {
 
 export interface RunningProxy {
   readonly proxyId: string;
+  /** The first TCP MySQL listener. */
   readonly mysqlAddress: ListenAddress;
+  /** The unix-socket MySQL listeners (paths). */
+  readonly mysqlSockets: readonly string[];
   readonly webAddress: ListenAddress;
+  /** The diagnostics listener (/healthz, /readyz, /metrics). */
+  readonly diagAddress: string;
   readonly tunnel: TunnelServer;
   readonly credentials: ProxyCredentials;
   readonly metrics: ProxyMetrics;
@@ -80,7 +100,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     log: log.child({ component: 'proxy-tls' }),
     refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
   });
-  const tunnel = new TunnelServer({ ...options.tunnel, hostCaPems: credentials.hostCaPems(), log: log.child({ component: 'tunnel' }) });
+  const metrics = new ProxyMetrics(options.registry ?? createMetricsRegistry());
+  const tunnel = new TunnelServer({
+    onRoundTrip: (engineId, seconds) => metrics.recordRoundTrip(engineId, seconds),
+    ...options.tunnel,
+    hostCaPems: credentials.hostCaPems(),
+    log: log.child({ component: 'tunnel' }),
+  });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
   credentials.onChange(() => {
@@ -108,7 +134,6 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     return cached.profile;
   };
 
-  const metrics = new ProxyMetrics();
   let connectionId = 0;
   const refusals =
     options.audit === undefined
@@ -146,28 +171,69 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     store,
     tunnel,
     log: log.child({ component: 'web' }),
-    metrics: () => metrics.render(listener.connections, tunnel.registry.size),
     ready: () => !draining,
     ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
   });
 
-  const mysqlWanted = splitHostPort(config.mysql_listen);
+  metrics.attach({
+    connections: () => listener.connections,
+    engines: () => tunnel.registry.size,
+    tunnelStreams: () => {
+      let n = 0;
+      for (const engine of tunnel.registry.engines()) n += engine.connection.streamCount;
+      return n;
+    },
+    tlsCert: () => credentials.material.cert,
+    unixPeerCredentials: () => peerCredentialsSupport().available,
+  });
+
+  const listens = typeof config.mysql_listen === 'string' ? [config.mysql_listen] : config.mysql_listen;
+  const mysqlSockets = listens.filter((l) => l.startsWith('unix:')).map((l) => l.slice('unix:'.length));
   const webWanted = splitHostPort(config.web_listen);
-  const mysqlBound = await listener.listen(mysqlWanted.host, mysqlWanted.port);
+  const diagWanted = splitHostPort(config.diag_listen);
+  let mysqlAddress: ListenAddress | undefined;
+  let diag: FastifyInstance | undefined;
   try {
+    for (const l of listens) {
+      if (l.startsWith('unix:')) continue;
+      const wanted = splitHostPort(l);
+      const bound = await listener.listen(wanted.host, wanted.port);
+      mysqlAddress ??= { host: wanted.host, port: bound.port };
+    }
+    for (const path of mysqlSockets) await listener.listenUnix(path);
+    if (mysqlSockets.length > 0) {
+      const support = peerCredentialsSupport();
+      if (!support.available) {
+        log.warn({ reason: support.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
+      }
+    }
     await web.listen({ host: webWanted.host, port: webWanted.port });
+    diag = await startDiagServer({
+      host: diagWanted.host,
+      port: diagWanted.port,
+      ready: () => (draining || tunnel.closing ? { ready: false, reason: 'stopping' } : { ready: true }),
+      metrics: metricsSourceOf(metrics.registry),
+    });
   } catch (err) {
     await listener.close();
+    await web.close();
+    await diag?.close();
     credentials.stop();
     throw err;
   }
+  const diagAddress = diagAddressOf(diag) ?? config.diag_listen;
   const webBound = web.server.address() as { port: number };
-  log.info({ proxyId, mysql: `${mysqlWanted.host}:${mysqlBound.port}`, web: `${webWanted.host}:${webBound.port}` }, 'proxy listening');
+  log.info(
+    { proxyId, mysql: listens, web: `${webWanted.host}:${webBound.port}`, diag: diagAddress },
+    'proxy listening',
+  );
 
   return {
     proxyId,
-    mysqlAddress: { host: mysqlWanted.host, port: mysqlBound.port },
+    mysqlAddress: mysqlAddress ?? { host: '', port: 0 },
+    mysqlSockets,
     webAddress: { host: webWanted.host, port: webBound.port },
+    diagAddress,
     tunnel,
     credentials,
     metrics,
@@ -186,6 +252,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await listener.close(drain);
       await refusals?.close();
       await web.close();
+      await diag.close();
       credentials.stop();
       log.info({ proxyId }, 'proxy stopped');
     },

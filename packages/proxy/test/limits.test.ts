@@ -9,6 +9,7 @@ import {
   serializeProxyHeaderV2,
   serializeSslRequest,
   serializePacket,
+  sumSamples,
 } from '@gatehouse/common';
 import mysql from 'mysql2/promise';
 import { connectRaw, createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase, waitFor } from './proxy-kit.js';
@@ -27,7 +28,8 @@ test('a handshake that does not finish within handshake_timeout is closed', asyn
   const raw = await connectRaw(t, proxy.mysqlAddress.port);
   parseHandshakeV10((await raw.readPacket()).payload);
   await raw.closed;
-  assert.equal(proxy.metrics.handshakeFailures.get('timeout'), 1);
+  const scrape = await fetch(`http://${proxy.diagAddress}/metrics`).then((r) => r.text());
+  assert.equal(sumSamples(scrape, 'gatehouse_proxy_handshake_failures_total', { reason: 'timeout' }), 1);
 });
 
 test('max_connections and max_connections_per_ip answer ERR 1040 naming the limit', async (t) => {
@@ -51,7 +53,9 @@ test('max_connections and max_connections_per_ip answer ERR 1040 naming the limi
     assert.match(err.message, /proxy\.limits\.max_connections \(2\)/);
     return true;
   });
-  assert.equal(proxy.metrics.handshakeFailures.get('too_many_connections'), 2);
+  const scrape = await proxy.metrics.registry.metrics();
+  assert.equal(sumSamples(scrape, 'gatehouse_proxy_handshake_failures_total', { reason: 'too_many_connections' }), 2);
+  assert.equal(sumSamples(scrape, 'gatehouse_proxy_denials_total', { reason: 'limit' }), 2);
 });
 
 test('a PROXY v1 or v2 header from a trusted network replaces the client address the engine sees', async (t) => {

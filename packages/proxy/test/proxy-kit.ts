@@ -64,7 +64,7 @@ export async function startTestProxy(
   extra: { audit?: boolean; engineCertTtlMs?: number } = {},
 ): Promise<RunningProxy> {
   const parsed = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...config },
+    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', diag_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...config },
   }).proxy;
   const audit = extra.audit ? await openJsonlAuditStore({ dir: join(cluster.dir, 'audit') }) : undefined;
   const proxy = await startProxy({

@@ -16,8 +16,8 @@ const ROWS = 200;
 const RSS_BOUND = 64 * MiB;
 /** Polls in a row with an unchanged relay counter that count as "the relay has stopped". */
 const STALL_POLLS = 20;
-const SERVER_BYTES = 'gatehouse_engine_server_bytes_total';
-const SESSIONS_OPEN = 'gatehouse_engine_sessions_open';
+const SERVER_BYTES = 'gatehouse_engine_bytes_total{direction="to_client"}';
+const SESSIONS_OPEN = 'gatehouse_engine_sessions';
 
 export interface BackpressureContext {
   cluster(): Cluster;

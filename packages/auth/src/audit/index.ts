@@ -1,5 +1,6 @@
 // The audit store: the contract, and the default JSONL backend.
 export type { AppendOptions, AppendResult, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
+export { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 export { canonicalEventJson } from './canonical-event.js';
 export { canonicalJson } from './canonical-json.js';
 export { type ChainRecord, GENESIS_HASH } from './chain-record.js';

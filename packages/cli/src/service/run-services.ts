@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import {
   type AuditStore,
   type Authorities,
+  createAuditMetrics,
   ensureAuthorities,
   openJsonlAuditStore,
   openStore,
   resolveAuditDir,
   type Store,
 } from '@gatehouse/auth';
-import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
+import { createMetricsRegistry, type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
 import {
   createEngine,
   createInProcessCluster,
@@ -23,6 +24,7 @@ import {
   openAuditSpool,
 } from '@gatehouse/engine';
 import { type DatabaseListing, type RunningProxy, startProxy } from '@gatehouse/proxy';
+import type { Registry } from 'prom-client';
 import { VERSION } from '../version.js';
 import { createInProcessEngineCredentials } from './engine-credentials.js';
 import { SNAPSHOT_INTERVAL_MS, writeRegistrySnapshot } from './registry-snapshot.js';
@@ -40,14 +42,20 @@ interface AuthPart {
   readonly auditStore: AuditStore;
 }
 
-async function startAuth(config: Readonly<GatehouseConfig>, log: Logger): Promise<AuthPart> {
+/**
+ * `registry`: where the audit store's metrics go. The auth part has no listener of its own;
+ * with a proxy in the process (the only way it serves anyone) that is the proxy's registry.
+ */
+async function startAuth(config: Readonly<GatehouseConfig>, log: Logger, registry: Registry | undefined): Promise<AuthPart> {
   const authorities = await ensureAuthorities(config.data_dir);
   const store = await openStore({ dataDir: config.data_dir });
-  const auditStore = await openJsonlAuditStore({
+  const metrics = registry === undefined ? undefined : createAuditMetrics(registry);
+  const opened = await openJsonlAuditStore({
     dir: resolveAuditDir(config.data_dir),
     onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
+    ...(metrics !== undefined ? { onGroupWritten: metrics.onGroupWritten } : {}),
   });
-  return { authorities, store, auditStore };
+  return { authorities, store, auditStore: metrics === undefined ? opened : metrics.instrument(opened) };
 }
 
 /** Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. */
@@ -79,7 +87,11 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       'proxy.enabled needs auth.enabled in the same process: the proxy serves the auth API to engines',
     );
   }
-  const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' })) : undefined;
+  // One registry per listener: the proxy's (with the auth part's metrics) and the engine's,
+  // each with the process metrics, so either scrape describes the whole process.
+  const proxyRegistry = config.proxy.enabled ? createMetricsRegistry() : undefined;
+  const engineRegistry = config.engine.enabled ? createMetricsRegistry() : undefined;
+  const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' }), proxyRegistry) : undefined;
   let proxy: RunningProxy | undefined;
   let stopSnapshots: (() => void) | undefined;
   let engine: Engine | undefined;
@@ -91,6 +103,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         store: auth.store,
         audit: auth.auditStore,
         log: log.child({ part: 'proxy' }),
+        ...(proxyRegistry !== undefined ? { registry: proxyRegistry } : {}),
       });
       stopSnapshots = startSnapshots(config, proxy, log);
     }
@@ -114,6 +127,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
+          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
         });
       } else {
         // An engine in its own process: join once with the token (or reuse the stored host
@@ -139,6 +153,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           },
           spool,
           log: engineLog,
+          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
         });
         engine = await createEngine({
           config: engineConfig,
@@ -151,6 +166,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
+          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
         });
         tunnelOf = engine;
       }

@@ -155,6 +155,7 @@ export function createAudit(options: CreateAuditOptions): Audit {
       e.success = err === undefined;
       if (s.threadId !== undefined) e.thread_id = s.threadId;
       e.client_attributes = { ...s.clientAttributes };
+      if (s.unixPeer !== undefined) e.unix_peer = { ...s.unixPeer };
       if (err !== undefined) e.error = toAuditError(err);
       emit(e);
     },

@@ -19,6 +19,11 @@ const hostPort = z.string().refine((text) => /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\
   message: 'expected host:port, e.g. 127.0.0.1:3036',
 });
 
+/** A MySQL listener: "host:port", or "unix:/absolute/path.sock" for a unix-domain socket. */
+const mysqlListen = z.string().refine((text) => /^unix:\/\S+$/.test(text) || hostPort.safeParse(text).success, {
+  message: 'expected host:port (e.g. 127.0.0.1:3036) or unix:/path/to/socket',
+});
+
 const cidr = z.string().refine(
   (text) => {
     const [addr, bits, extra] = text.split('/');
@@ -68,8 +73,11 @@ export const DatabaseSchema = z
 
 export const ProxyConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  mysql_listen: hostPort.default('127.0.0.1:3036'),
+  /** One listener or a list; unix sockets give the roles' unix_peers rules something to check. */
+  mysql_listen: z.union([mysqlListen, z.array(mysqlListen).min(1)]).default('127.0.0.1:3036'),
   web_listen: hostPort.default('127.0.0.1:3080'),
+  /** /healthz, /readyz and /metrics, off the public port (DESIGN.md "Default ports"). */
+  diag_listen: hostPort.default('127.0.0.1:3081'),
   public_addr: z.array(z.string().min(1)).min(1).default(['localhost']),
   server_version: z.string().default(''),
   proxy_protocol: z.strictObject({ trusted_networks: z.array(cidr).default([]) }).default({ trusted_networks: [] }),

@@ -2,6 +2,7 @@
 // provisioning tokens and locks. Types are inferred from the schemas so the two never drift.
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { UnixPeerRuleSchema } from './unix-peer.js';
 
 /**
  * Names of users and roles double as file names in the file store and as MySQL-ish
@@ -60,6 +61,8 @@ export const RoleConditionsSchema = z.strictObject({
   db_labels: DbLabelsSchema.optional(),
   db_users: z.array(RulePatternSchema).optional(),
   db_names: z.array(RulePatternSchema).optional(),
+  /** Clients on the proxy's unix socket with these credentials (rbac-and-store.md, "Unix peer credentials"). */
+  unix_peers: z.array(UnixPeerRuleSchema).min(1).optional(),
 });
 
 export const RoleOptionsSchema = z.strictObject({

@@ -4,6 +4,7 @@
 // the on-disk spool and are acked by audit.append, so a proxy restart loses none.
 import {
   AuditAppendResponseSchema,
+  type AuditEvent,
   type BatchingSink,
   ClusterMethod,
   type ClusterState,
@@ -13,9 +14,11 @@ import {
   type TunnelReply,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { AuditSpool } from '../audit/spool.js';
 import { startSpoolForwarder } from '../audit/spool-forwarder.js';
+import { createSpoolMetrics } from '../audit/spool-metrics.js';
 import { createSpooledAuditSink } from '../audit/spooled-sink.js';
 import { EngineError } from '../errors.js';
 import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
@@ -28,6 +31,8 @@ export interface TunnelClusterOptions {
   readonly pollMs?: number;
   /** How long snapshot() waits for a first state (default 10 s). */
   readonly firstStateTimeoutMs?: number;
+  /** Where the spool's metrics go (the engine's registry). */
+  readonly registry?: Registry;
 }
 
 function clusterError(message: string, cause?: unknown): EngineError {
@@ -89,15 +94,12 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
   };
   loop();
 
+  const send = async (events: readonly AuditEvent[]): Promise<void> => {
+    parseReply(AuditAppendResponseSchema, await request(ClusterMethod.AuditAppend, { events }), ClusterMethod.AuditAppend);
+  };
   const forwarder = startSpoolForwarder({
     spool: options.spool,
-    send: async (events) => {
-      parseReply(
-        AuditAppendResponseSchema,
-        await request(ClusterMethod.AuditAppend, { events }),
-        ClusterMethod.AuditAppend,
-      );
-    },
+    send: options.registry === undefined ? send : createSpoolMetrics(options.registry, options.spool).wrapSend(send),
     onError: (err) => log.debug({ err }, 'audit delivery failed; retrying'),
   });
   const auditSink: BatchingSink = createSpooledAuditSink(options.spool, forwarder, (err) =>

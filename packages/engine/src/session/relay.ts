@@ -23,6 +23,7 @@ import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
+import type { RelayObserver } from './session-observer.js';
 
 export interface RelayCounters {
   bytesFromClient: number;
@@ -45,6 +46,8 @@ export interface RelayOptions {
   /** How much of each command is read for policy and audit (default 64 KiB); the rest streams. */
   readonly commandPrefixLimit?: number;
   readonly counters: RelayCounters;
+  /** Metrics: command latency, ERR packets, denials (absent: nothing recorded). */
+  readonly observer?: RelayObserver;
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
@@ -190,6 +193,7 @@ export class Relay implements ClientReaderHandler {
     const verdict = decideCommand(command, this.#o.policy);
     if (verdict.kind === 'deny') {
       this.#o.counters.deniedCommands++;
+      this.#o.observer?.onDenied(verdict.err);
       this.#o.audit.onDenied(command, verdict.err);
       const packet = serializePacket(serializeErrPacket(verdict.err, this.#o.capabilities), (sequenceId + 1) & 0xff);
       if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0) this.#writeClient(packet);
@@ -205,6 +209,7 @@ export class Relay implements ClientReaderHandler {
     if (command.kind === 'quit') this.#quitSent = true;
     if (command.kind === 'reset_connection') this.#o.audit.clearStatements();
     this.#o.audit.onForwarded(command, verdict.schema);
+    this.#o.observer?.onForwarded(command.kind);
     this.#tracker.onCommand(tracked);
     return 'forward';
   }
@@ -252,6 +257,7 @@ export class Relay implements ClientReaderHandler {
 
   #onOutcome(outcome: ResponseOutcome): void {
     if (outcome.done) this.#lastActivity = Date.now();
+    this.#o.observer?.onOutcome(outcome);
     const effect = this.#o.audit.onOutcome(outcome);
     if (effect === undefined) return;
     switch (effect.kind) {

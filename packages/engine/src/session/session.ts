@@ -19,12 +19,14 @@ import {
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
+import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
 import { EngineError } from '../errors.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { toLoginErrFields } from './login-error.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { startSessionLimits } from './session-limits.js';
+import { SessionObserver } from './session-observer.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
@@ -46,6 +48,8 @@ export interface SessionDeps {
   readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
+  /** Where latency, outcomes and denials are recorded (absent: not recorded). */
+  readonly metrics?: EngineMetrics;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
@@ -114,6 +118,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
 }
 
 function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditSession {
+  const extensions = readSessionExtensions(header);
   return {
     id: header.sessionId,
     user: unverifiedUser(header.clientCertChain),
@@ -123,10 +128,19 @@ function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditS
     dbName: header.route.dbName,
     clientAddr: formatClientAddress(header),
     engineId: deps.engineId,
-    proxyId: readSessionExtensions(header).proxyId,
+    proxyId: extensions.proxyId,
     clientAttributes: header.connectionAttributes,
     startedAt: Date.now(),
+    ...(extensions.unixPeer !== undefined ? { unixPeer: extensions.unixPeer } : {}),
   };
+}
+
+/** The denial a login refusal counts as in metrics; undefined for failures that are not refusals. */
+function denialReasonOf(code: string): DenialReason | undefined {
+  if (code === 'GH_ERR_ENGINE_ACCESS_DENIED') return 'role';
+  if (code === 'GH_ERR_IDENTITY_LOCKED') return 'lock';
+  if (code.startsWith('GH_ERR_IDENTITY_')) return 'policy';
+  return undefined;
 }
 
 /** What the relay needs from the login, and nothing more. */
@@ -174,7 +188,9 @@ async function logIn(
       },
       header.sessionId,
     );
+    const loginStarted = performance.now();
     upstream = await connectUpstream(options);
+    deps.metrics?.recordLogin(deps.database.name, (performance.now() - loginStarted) / 1000);
     try {
       checkCapabilities(header, upstream, deps.database.name);
     } catch (err) {
@@ -184,6 +200,8 @@ async function logIn(
   } catch (err) {
     const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
+    const denial = denialReasonOf(code);
+    deps.metrics?.recordSession(deps.database.name, denial === undefined ? 'failed' : 'refused', denial);
     deps.audit.onSessionStart(
       session,
       new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
@@ -193,6 +211,7 @@ async function logIn(
     return undefined;
   }
   session.threadId = upstream.connectionId;
+  deps.metrics?.recordSession(deps.database.name, 'started');
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
   log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
@@ -241,6 +260,7 @@ function startRelay(
     audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
     log,
     counters: deps.counters,
+    ...(deps.metrics !== undefined ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) } : {}),
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
     onSchema: (schema) => {
       session.dbName = schema;

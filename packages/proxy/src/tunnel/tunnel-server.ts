@@ -31,6 +31,8 @@ export interface TunnelServerOptions {
   readonly registerTimeout?: number;
   readonly streamWindow?: number;
   readonly openTimeout?: number;
+  /** A heartbeat round trip to `engineId` took `seconds`. */
+  readonly onRoundTrip?: (engineId: string, seconds: number) => void;
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
@@ -163,6 +165,7 @@ export class TunnelServer {
       role: 'proxy',
       log,
       ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout']),
+      onRoundTrip: (seconds) => this.#options.onRoundTrip?.(engineId, seconds),
       onRegistration: (kind, registration) => {
         if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
           log.warn({ claimed: registration.engineId, protocol: registration.protocol }, 'engine registration refused');
