@@ -11,7 +11,7 @@
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char message[160];
   snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_throw_error(env, "GH_ERR_PEER_CREDENTIALS", message);
+  napi_throw_error(env, NULL, message);
   return NULL;
 }
 
@@ -28,7 +28,7 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t fd = -1;
   if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, "GH_ERR_PEER_CREDENTIALS", "peerCredentials(fd) needs a file descriptor");
+    napi_throw_type_error(env, NULL, "peerCredentials(fd) needs a file descriptor");
     return NULL;
   }
 #ifdef SO_PEERCRED
