@@ -12,4 +12,5 @@ export {
   startHealthChecker,
 } from './health/health-checker.js';
 export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
+export { type RelayObserver, SessionObserver } from './session/session-observer.js';
 export * from './join/index.js';

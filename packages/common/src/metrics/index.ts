@@ -1,4 +1,5 @@
 export { type DiagServerOptions, diagAddressOf, startDiagServer } from './diag-server.js';
+export { CellHistogram, type CellHistogramOptions, type HistogramCell } from './cell-histogram.js';
 export { errClassOf } from './err-class.js';
 export { familiesOf, parseExposition, type Sample, sumSamples } from './exposition.js';
 export { LATENCY_BUCKETS, secondsSince } from './latency-buckets.js';

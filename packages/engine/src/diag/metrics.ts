@@ -1,7 +1,7 @@
 // The engine's metrics on prom-client (docs/metrics.md). The relay's hot path touches only
 // plain numbers and per-session cached histogram children (session-observer.ts); byte counts
 // are kept per database in plain objects and read at scrape time.
-import { type DatabaseInfo, LATENCY_BUCKETS } from '@gatehouse/common';
+import { CellHistogram, type DatabaseInfo, LATENCY_BUCKETS } from '@gatehouse/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RelayCounters } from '../session/relay.js';
 
@@ -35,7 +35,7 @@ export class EngineMetrics {
   /** Relay byte and command counts, one object per database, summed at scrape. */
   readonly #counters = new Map<string, RelayCounters>();
   readonly #live = new Map<string, number>();
-  readonly #commandSeconds: Histogram<'db' | 'kind'>;
+  readonly #commandSeconds: CellHistogram<'db' | 'kind'>;
   readonly #loginSeconds: Histogram<'db'>;
   readonly #sessions: Counter<'db' | 'outcome'>;
   readonly #denials: Counter<'db' | 'reason'>;
@@ -49,7 +49,7 @@ export class EngineMetrics {
     this.#commandLatency = options.commandLatency ?? true;
     const registers = [registry];
     const engine = options.engineId;
-    this.#commandSeconds = new Histogram({
+    this.#commandSeconds = new CellHistogram({
       name: 'gatehouse_engine_command_seconds',
       help: 'Time from a command reaching the engine to the end of the database reply, by database service and command kind.',
       labelNames: ['db', 'kind'],

@@ -1,14 +1,17 @@
 // What the relay reports for metrics, per command: forwarded (the clock starts), its reply
 // ended (the clock stops: one histogram sample), denied. Replies come back in command order,
-// so pipelined commands are matched first-in first-out. The per-command work is two
-// performance.now() readings, one array push/shift and one observe on a child resolved when
-// the session started: no label lookup and no allocation on the hot path.
+// so pipelined commands are matched first-in first-out. The times are the relay's own clock
+// readings (it reads the clock at both points for the idle limit anyway), so the per-command
+// work here is one array push/shift and one observe on a cell resolved when the session
+// started: no clock read, no label lookup, no allocation.
 import { type ClientCommand, errClassOf, type ErrFields, type ResponseOutcome, ServerError } from '@gatehouse/common';
 import type { CommandKindLabel, SessionMetricChildren } from '../diag/metrics.js';
 
 export interface RelayObserver {
-  onForwarded(kind: ClientCommand['kind']): void;
-  onOutcome(outcome: ResponseOutcome): void;
+  /** `now`: performance.now() when the command arrived. */
+  onForwarded(kind: ClientCommand['kind'], now: number): void;
+  /** `now`: performance.now() when the outcome was read (meaningful when it is `done`). */
+  onOutcome(outcome: ResponseOutcome, now: number): void;
   onDenied(err: ErrFields): void;
 }
 
@@ -42,19 +45,19 @@ export class SessionObserver implements RelayObserver {
     this.#children = children;
   }
 
-  onForwarded(kind: ClientCommand['kind']): void {
+  onForwarded(kind: ClientCommand['kind'], now: number): void {
     const latency = this.#children.latency;
     // Every tracked command gets an entry, so the queue stays aligned with the replies.
     this.#samples.push(latency === undefined || UNANSWERED.has(kind) ? undefined : latency[kindLabel(kind)]);
-    this.#started.push(latency === undefined ? 0 : performance.now());
+    this.#started.push(now);
   }
 
-  onOutcome(outcome: ResponseOutcome): void {
+  onOutcome(outcome: ResponseOutcome, now: number): void {
     if (outcome.kind === 'err') this.#children.errors(errClassOf(outcome.sqlState)).inc();
     if (!outcome.done || outcome.command === undefined) return;
     const started = this.#started.shift();
     const sample = this.#samples.shift();
-    if (sample !== undefined && started !== undefined) sample.observe((performance.now() - started) / 1000);
+    if (sample !== undefined && started !== undefined) sample.observe((now - started) / 1000);
   }
 
   onDenied(err: ErrFields): void {
