@@ -57,4 +57,6 @@ export const metricIds = {
   connectRate: 'connect-rate.per-second',
   auditQpsOn: 'audit.qps-on',
   auditQpsOff: 'audit.qps-off',
+  metricsQpsOn: 'metrics.qps-on',
+  metricsQpsOff: 'metrics.qps-off',
 } as const;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchDb, startBenchDb } from './bench-db.js';
 import { describeCommit, describeMachine, describeSysbench } from './machine.js';
 import { measureAuditCost } from './measures/audit-cost.js';
+import { measureMetricsCost } from './measures/metrics-cost.js';
 import { measureBulkRead, measureBulkWrite } from './measures/bulk.js';
 import { errorText, type LiveTarget, type MeasureContext } from './measures/context.js';
 import { measureConnectRate, measureIdleMemory } from './measures/sessions.js';
@@ -30,6 +31,7 @@ const MEASURES: Record<MeasureName, (ctx: MeasureContext, results: Results) => P
   'idle-memory': measureIdleMemory,
   'connect-rate': measureConnectRate,
   audit: measureAuditCost,
+  metrics: measureMetricsCost,
 };
 
 function log(message: string): void {
@@ -96,10 +98,13 @@ async function main(): Promise<number> {
     const targets = buildTargets(options, tlsOf);
     const wantsAudit = options.only.includes('audit') && options.targets.includes('gatehouse-1proc');
     const noAudit = wantsAudit ? createGatehouseTarget('gatehouse-1proc-noaudit') : undefined;
+    const wantsMetrics = options.only.includes('metrics') && options.targets.includes('gatehouse-1proc');
+    const noMetrics = wantsMetrics ? createGatehouseTarget('gatehouse-1proc-nometrics') : undefined;
+    const extras = [noAudit, noMetrics].filter((t) => t !== undefined);
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
     const trust: string[] = [];
-    for (const t of noAudit ? [...targets, noAudit] : targets) {
+    for (const t of [...targets, ...extras]) {
       const dir = join(workDir, t.name);
       mkdirSync(dir, { recursive: true });
       try {
@@ -115,7 +120,7 @@ async function main(): Promise<number> {
     benchDb = await startBenchDb(trust, profile);
     directTls = benchDb.directTls;
     const directEndpoint = { host: benchDb.info.host, port: benchDb.info.port, user: benchDb.info.dbUser, database: benchDb.info.database, tls: directTls };
-    if (options.only.includes('sysbench') || options.only.includes('audit')) {
+    if (options.only.includes('sysbench') || options.only.includes('audit') || options.only.includes('metrics')) {
       log(`preparing sysbench tables (${profile.sysbenchTables} × ${profile.sysbenchTableSize} rows), directly`);
       await prepareSysbenchTables(directEndpoint, createSysbenchTlsDir(directEndpoint, join(workDir, 'sysbench-tls', 'prepare')), profile);
     }
@@ -143,11 +148,12 @@ async function main(): Promise<number> {
       workDir,
       log,
       async startExtra(name) {
-        if (!noAudit || noAudit.name !== name) throw new Error(`${name} was not prepared`);
+        const extra = extras.find((t) => t.name === name);
+        if (extra === undefined) throw new Error(`${name} was not prepared`);
         const reason = unavailable.get(name);
         if (reason !== undefined) throw new TargetUnavailableError(reason);
-        started.push(noAudit);
-        return { target: noAudit, endpoint: await noAudit.start(db.info) };
+        started.push(extra);
+        return { target: extra, endpoint: await extra.start(db.info) };
       },
     };
     if (live.length > 0) {

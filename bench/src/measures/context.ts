@@ -16,7 +16,7 @@ export interface MeasureContext {
   readonly options: BenchOptions;
   readonly workDir: string;
   /** Starts a target that only one measurement needs (the audit-off gateway), or undefined. */
-  readonly startExtra: (name: 'gatehouse-1proc-noaudit') => Promise<LiveTarget>;
+  readonly startExtra: (name: 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nometrics') => Promise<LiveTarget>;
   log(message: string): void;
 }
 

@@ -16,6 +16,8 @@ export interface ConfigInput {
   readonly db: BenchDatabase;
   /** Extra top-level audit settings, e.g. the switch that turns query events off. */
   readonly audit?: Record<string, unknown>;
+  /** engine.command_latency_metrics (default on), off to measure what it costs. */
+  readonly commandLatencyMetrics?: boolean;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -36,6 +38,7 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
     proxy_addr: `127.0.0.1:${proxyWebPort}`,
     ...(join ? { join } : {}),
     diag_listen: `127.0.0.1:${input.ports.diag}`,
+    ...(input.commandLatencyMetrics === false ? { command_latency_metrics: false } : {}),
     databases: [
       {
         name: DB_SERVICE,

@@ -1,7 +1,8 @@
 // Gatehouse under test, set up the way an operator would with `gatectl` and run with
 // `gatehouse start --config`: one process (auth + proxy + engine), or two (auth + proxy, and an
 // engine that joins with a token). `gatehouse-1proc-noaudit` is the one-process shape with query
-// events switched off, for the cost of audit.
+// events switched off, for the cost of audit; `gatehouse-1proc-nometrics` has command latency
+// metrics off, for their cost.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -20,7 +21,7 @@ import {
 } from './gatehouse-config.js';
 import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError } from './target.js';
 
-export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit';
+export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nometrics';
 
 /**
  * The config switch that turns db.session.query and statement events off (config
@@ -89,6 +90,10 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
           if (shape === 'gatehouse-1proc-noaudit' && said !== undefined) {
             throw new TargetUnavailableError(`the config has no switch for query events yet; gatehouse said: ${said.trim()}`);
           }
+          const noSwitch = tail.split('\n').findLast((line) => /command_latency_metrics/.test(line));
+          if (shape === 'gatehouse-1proc-nometrics' && noSwitch !== undefined) {
+            throw new TargetUnavailableError(`the config has no switch for command latency metrics; gatehouse said: ${noSwitch.trim()}`);
+          }
           throw new Error(`gatehouse exited (${dead.child.exitCode ?? dead.child.signalCode}) while starting; its log:\n${tail}`);
         }
         return probeSession(factory);
@@ -126,6 +131,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ports,
         db,
         ...(shape === 'gatehouse-1proc-noaudit' ? { audit: QUERY_EVENTS_OFF } : {}),
+        ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

@@ -36,7 +36,7 @@ export interface TargetContext {
 }
 
 export interface Target {
-  readonly name: TargetName | 'gatehouse-1proc-noaudit';
+  readonly name: TargetName | 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nometrics';
   /**
    * Runs before MariaDB starts; returns PEM CA certificates MariaDB must trust for client certs
    * (Gatehouse's db-client CA). Throws TargetUnavailableError when the target cannot run here.

@@ -128,6 +128,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
           ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
+          commandLatency: config.engine.command_latency_metrics,
         });
       } else {
         // An engine in its own process: join once with the token (or reuse the stored host
@@ -167,6 +168,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
           ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
+          commandLatency: config.engine.command_latency_metrics,
         });
         tunnelOf = engine;
       }

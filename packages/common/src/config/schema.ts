@@ -96,6 +96,8 @@ export const EngineConfigSchema = z.strictObject({
   proxy_addr: hostPort.default('127.0.0.1:3080'),
   join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
   diag_listen: hostPort.default('127.0.0.1:3082'),
+  /** Time every command for gatehouse_engine_command_seconds (docs/metrics.md); false only to measure its cost. */
+  command_latency_metrics: z.boolean().default(true),
   health_check_interval: duration.default(15_000),
   databases: z
     .array(DatabaseSchema)

@@ -9,4 +9,5 @@ export {
   type MetricsSource,
   metricsSourceOf,
 } from './metrics-source.js';
+export { aggregatedMetricsSource, type MetricsJson } from './aggregated-source.js';
 export { certExpiryGauge } from './cert-expiry.js';
