@@ -8,6 +8,7 @@ export function measureAuditCost(ctx: MeasureContext, results: Results): Promise
   return measureSwitchCost(ctx, results, {
     what: 'audit',
     extra: 'gatehouse-1proc-noaudit',
+    rounds: ctx.profile.auditRounds,
     on: { id: metricIds.auditQpsOn, label: `audit on: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
     off: { id: metricIds.auditQpsOff, label: `query events off: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
   });

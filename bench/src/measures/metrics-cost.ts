@@ -8,6 +8,7 @@ export function measureMetricsCost(ctx: MeasureContext, results: Results): Promi
   return measureSwitchCost(ctx, results, {
     what: 'metrics',
     extra: 'gatehouse-1proc-nometrics',
+    rounds: ctx.profile.metricsRounds,
     on: { id: metricIds.metricsQpsOn, label: `metrics on: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
     off: { id: metricIds.metricsQpsOff, label: `command latency metrics off: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
   });

@@ -15,6 +15,14 @@ export interface SwitchCost {
   readonly extra: Parameters<MeasureContext['startExtra']>[0];
   readonly on: MetricSpec;
   readonly off: MetricSpec;
+  /** Alternating (on, off) rounds; the median of each is reported (the mean for two). */
+  readonly rounds: number;
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export async function measureSwitchCost(ctx: MeasureContext, results: Results, spec: SwitchCost): Promise<void> {
@@ -35,18 +43,17 @@ export async function measureSwitchCost(ctx: MeasureContext, results: Results, s
     return;
   }
   try {
-    const rounds = ctx.profile.auditRounds;
-    const sums = { on: 0, off: 0 };
-    for (let i = 0; i < rounds; i++) {
+    const runs: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    for (let i = 0; i < spec.rounds; i++) {
       for (const [key, live] of [['on', withFeature], ['off', withoutFeature]] as const) {
         const dir = createSysbenchTlsDir(live.endpoint, join(ctx.workDir, 'sysbench-tls', live.target.name));
         const f = await runSysbench('oltp_point_select', SWITCH_COST_THREADS, live.endpoint, dir, ctx);
-        sums[key] += f.qps;
+        runs[key].push(f.qps);
         ctx.log(`${what} ${key}: ${f.qps.toFixed(0)} qps`);
       }
     }
-    recordValue(results, on, 'gatehouse-1proc', sums.on / rounds);
-    recordValue(results, off, 'gatehouse-1proc', sums.off / rounds);
+    recordValue(results, on, 'gatehouse-1proc', median(runs.on));
+    recordValue(results, off, 'gatehouse-1proc', median(runs.off));
   } catch (err) {
     recordFailure(results, on, 'gatehouse-1proc', errorText(err));
   } finally {
