@@ -20,7 +20,7 @@ import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
-import { peerCredentialsSupport } from './front-door/unix-peer.js';
+import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 import type { LiveConnection } from './front-door/session-context.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
@@ -48,6 +48,8 @@ export interface StartProxyOptions {
    * served on config.diag_listen. The auth part in the same process registers on it too.
    */
   readonly registry?: Registry;
+  /** How unix-socket clients are identified (default: the addon npm install built, if it did). */
+  readonly peerCredentials?: PeerCredentialsSupport;
 }
 
 export interface ListenAddress {
@@ -134,6 +136,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     return cached.profile;
   };
 
+  const peerCredentials = options.peerCredentials ?? peerCredentialsSupport();
   let connectionId = 0;
   const refusals =
     options.audit === undefined
@@ -158,6 +161,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     }),
     router: createEngineRouter({ registry: tunnel.registry }),
     metrics,
+    peerCredentials,
     ...(refusals !== undefined ? { refusals } : {}),
     nextConnectionId: () => {
       connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
@@ -184,7 +188,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       return n;
     },
     tlsCert: () => credentials.material.cert,
-    unixPeerCredentials: () => peerCredentialsSupport().available,
+    unixPeerCredentials: () => peerCredentials.available,
   });
 
   const listens = typeof config.mysql_listen === 'string' ? [config.mysql_listen] : config.mysql_listen;
@@ -201,11 +205,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       mysqlAddress ??= { host: wanted.host, port: bound.port };
     }
     for (const path of mysqlSockets) await listener.listenUnix(path);
-    if (mysqlSockets.length > 0) {
-      const support = peerCredentialsSupport();
-      if (!support.available) {
-        log.warn({ reason: support.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
-      }
+    if (mysqlSockets.length > 0 && !peerCredentials.available) {
+      log.warn({ reason: peerCredentials.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
     }
     await web.listen({ host: webWanted.host, port: webWanted.port });
     diag = await startDiagServer({

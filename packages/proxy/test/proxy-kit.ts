@@ -30,7 +30,7 @@ import {
   TunnelConnection,
 } from '@gatehouse/common';
 import { WebSocket } from 'ws';
-import { type RunningProxy, startProxy } from '../src/index.js';
+import { type PeerCredentialsSupport, type RunningProxy, startProxy } from '../src/index.js';
 
 export interface TestContext {
   after(fn: () => unknown): void;
@@ -61,7 +61,7 @@ export async function startTestProxy(
   t: TestContext,
   cluster: Cluster,
   config: Record<string, unknown> = {},
-  extra: { audit?: boolean; engineCertTtlMs?: number } = {},
+  extra: { audit?: boolean; engineCertTtlMs?: number; peerCredentials?: PeerCredentialsSupport } = {},
 ): Promise<RunningProxy> {
   const parsed = GatehouseConfigSchema.parse({
     proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', diag_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...config },
@@ -76,6 +76,7 @@ export async function startTestProxy(
     proxyId: 'proxy-test',
     greetingCacheMs: 0,
     ...(extra.engineCertTtlMs !== undefined ? { engineCertTtlMs: extra.engineCertTtlMs } : {}),
+    ...(extra.peerCredentials !== undefined ? { peerCredentials: extra.peerCredentials } : {}),
   });
   t.after(() => proxy.close());
   if (audit !== undefined) t.after(() => audit.close());

@@ -67,7 +67,7 @@ export class ClientConnection implements LiveConnection {
     this.#address =
       unixPath === undefined ? { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 } : { host: 'localhost', port: 0 };
     this.#countedIp = unixPath === undefined ? this.#address.host : `unix:${unixPath}`;
-    this.#unixPeer = unixPath === undefined ? undefined : readUnixPeer(socket, unixPath);
+    this.#unixPeer = unixPath === undefined ? undefined : readUnixPeer(socket, unixPath, ctx.peerCredentials);
     this.#log = ctx.log.child({ connectionId: this.#connectionId, client: `${this.#address.host}:${this.#address.port}` });
     this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
     // The PROXY header (if any) is read before the channel sees the client's bytes.

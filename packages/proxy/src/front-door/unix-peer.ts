@@ -18,23 +18,29 @@ export type PeerCredentialsSupport =
 
 let support: PeerCredentialsSupport | undefined;
 
-/** Loads the addon once; dist/src/front-door → ../../../native/build. */
-export function peerCredentialsSupport(): PeerCredentialsSupport {
-  if (support !== undefined) return support;
+/** The addon built by npm install: dist/src/front-door → ../../../native/build. */
+const ADDON = '../../../native/build/Release/peer_credentials.node';
+
+/** Loads an addon file; what a proxy without it (or not on Linux) can say about it. */
+export function loadPeerCredentials(file: string): PeerCredentialsSupport {
   if (process.platform !== 'linux') {
-    support = { available: false, reason: `peer credentials are read on Linux only (this is ${process.platform})` };
-    return support;
+    return { available: false, reason: `peer credentials are read on Linux only (this is ${process.platform})` };
   }
   try {
-    const require = createRequire(import.meta.url);
-    const addon = require('../../../native/build/Release/peer_credentials.node') as PeerCredentialsAddon;
-    support = { available: true, addon };
+    const addon = createRequire(import.meta.url)(file) as PeerCredentialsAddon;
+    if (typeof addon.peerCredentials !== 'function') throw new TypeError('it has no peerCredentials function');
+    return { available: true, addon };
   } catch (err) {
-    support = {
+    return {
       available: false,
       reason: `the peer-credentials addon is not built (${(err as Error).message.split('\n')[0]}); run npm install with a C compiler (Debian: build-essential)`,
     };
   }
+}
+
+/** The addon of this installation, loaded once. */
+export function peerCredentialsSupport(): PeerCredentialsSupport {
+  support ??= loadPeerCredentials(ADDON);
   return support;
 }
 
@@ -83,8 +89,7 @@ async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** Who is at the other end of `socket`, a connection accepted on the unix socket at `path`. */
-export async function readUnixPeer(socket: Socket, path: string): Promise<UnixPeer> {
-  const s = peerCredentialsSupport();
+export async function readUnixPeer(socket: Socket, path: string, s = peerCredentialsSupport()): Promise<UnixPeer> {
   if (!s.available) return { socket: path, unavailable: s.reason };
   const fd = fdOf(socket);
   if (fd === undefined) return { socket: path, unavailable: 'the socket has no file descriptor' };
