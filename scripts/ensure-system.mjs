@@ -17,6 +17,8 @@ export const REQUIRED_PROGRAMS = [
   { names: ['g++'], pkg: 'build-essential' },
   { names: ['make'], pkg: 'build-essential' },
   { names: ['python3'], pkg: 'python3' },
+  // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
+  { names: ['chromium'], pkg: 'chromium' },
 ];
 
 export function findProgram(names) {

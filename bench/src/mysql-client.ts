@@ -10,7 +10,15 @@ export interface SessionFactory {
 
 const CONNECT_TIMEOUT_MS = 30_000;
 
-export function createSessionFactory(endpoint: Endpoint): SessionFactory {
+export interface SessionFactoryOptions {
+  /**
+   * Offer each new connection the TLS session of an earlier one, as a mysql2 pool does: one
+   * `ssl` object for every connection (mysql2 keeps sessions per ssl object).
+   */
+  readonly resumeTls?: boolean;
+}
+
+export function createSessionFactory(endpoint: Endpoint, options: SessionFactoryOptions = {}): SessionFactory {
   // Read the files once: the connection-rate loop must measure handshakes, not file reads.
   const ssl = {
     ca: readFileSync(endpoint.tls.caFile, 'utf8'),
@@ -25,10 +33,10 @@ export function createSessionFactory(endpoint: Endpoint): SessionFactory {
         port: endpoint.port,
         user: endpoint.user,
         database: endpoint.database,
-        // A fresh object each time: mysql2 caches TLS sessions per ssl object and would resume
-        // them, skipping the full handshake and the client-cert check this is meant to measure
-        // (libmariadb, as in sysbench and the mariadb CLI, does not resume either).
-        ssl: { ...ssl },
+        // By default a fresh object each time: mysql2 caches TLS sessions per ssl object and
+        // would resume them, skipping the full handshake this is meant to measure (libmariadb,
+        // as in sysbench and the mariadb CLI, does not resume either).
+        ssl: options.resumeTls === true ? ssl : { ...ssl },
         connectTimeout: CONNECT_TIMEOUT_MS,
       }),
   };

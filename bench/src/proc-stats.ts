@@ -38,3 +38,29 @@ export async function readSettledRssKiB(pids: readonly number[], maxMs = 5_000):
     previous = now;
   }
 }
+
+/**
+ * CPU time (user + system) a process has used, in microseconds, from /proc/PID/stat, or
+ * undefined when it is gone. Clock ticks are 10 ms (USER_HZ 100): over a run of seconds that
+ * is well under a percent.
+ */
+export function readCpuMicros(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * 10_000 : undefined;
+}
+
+/** Total CPU microseconds of several processes (the gone ones count 0). */
+export function readTotalCpuMicros(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) total += readCpuMicros(pid) ?? 0;
+  return total;
+}

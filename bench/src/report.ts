@@ -123,6 +123,12 @@ export function designChecks(results: Results): Check[] {
       ? { goal: mGoal, measured: 'not measured', met: undefined }
       : { goal: mGoal, measured: `${formatNumber((1 - mOn / mOff) * 100, 1)}%`, met: 1 - mOn / mOff <= 0.02 },
   );
+  // No target for the synced modes: their cost is reported so operators can choose.
+  for (const [mode, id] of [['batch', metricIds.auditQpsSyncBatch], ['always', metricIds.auditQpsSyncAlways]] as const) {
+    const qps = readValue(results, id, 'gatehouse-1proc');
+    if (qps === undefined || off === undefined || off === 0) continue;
+    checks.push({ goal: `audit cost with spool_sync ${mode} (no target)`, measured: `${formatNumber((1 - qps / off) * 100, 1)}%`, met: undefined });
+  }
   return checks;
 }
 

@@ -55,8 +55,13 @@ export const metricIds = {
   idleKiB: 'idle-memory.kib-per-session',
   idleBase: 'idle-memory.base-rss',
   connectRate: 'connect-rate.per-second',
+  connectRateResumed: 'connect-rate.resumed.per-second',
+  connectRateNoDbResume: 'connect-rate.no-db-resumption.per-second',
+  connectRateResumedNoDbResume: 'connect-rate.resumed.no-db-resumption.per-second',
   auditQpsOn: 'audit.qps-on',
   auditQpsOff: 'audit.qps-off',
   metricsQpsOn: 'metrics.qps-on',
   metricsQpsOff: 'metrics.qps-off',
+  auditQpsSyncBatch: 'audit.qps-sync-batch',
+  auditQpsSyncAlways: 'audit.qps-sync-always',
 } as const;

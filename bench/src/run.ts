@@ -19,7 +19,7 @@ import { createResults, type Results } from './results.js';
 import { createDirectTarget } from './targets/direct.js';
 import { createGatehouseTarget } from './targets/gatehouse.js';
 import { createTcpRelayTarget } from './targets/tcp-relay.js';
-import { type ClientTls, type Target, TargetUnavailableError } from './targets/target.js';
+import { type ClientTls, type ExtraTargetName, type Target, TargetUnavailableError } from './targets/target.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_RESULTS = join(REPO_ROOT, 'bench', 'results.md');
@@ -97,14 +97,20 @@ async function main(): Promise<number> {
     };
     const targets = buildTargets(options, tlsOf);
     const wantsAudit = options.only.includes('audit') && options.targets.includes('gatehouse-1proc');
-    const noAudit = wantsAudit ? createGatehouseTarget('gatehouse-1proc-noaudit') : undefined;
+    const wantsDbResume = options.only.includes('connect-rate') && options.targets.includes('gatehouse-1proc');
     const wantsMetrics = options.only.includes('metrics') && options.targets.includes('gatehouse-1proc');
-    const noMetrics = wantsMetrics ? createGatehouseTarget('gatehouse-1proc-nometrics') : undefined;
-    const extras = [noAudit, noMetrics].filter((t) => t !== undefined);
+    const extras = new Map<ExtraTargetName, Target>();
+    if (wantsAudit) {
+      for (const n of ['gatehouse-1proc-noaudit', 'gatehouse-1proc-sync-batch', 'gatehouse-1proc-sync-always'] as const) {
+        extras.set(n, createGatehouseTarget(n));
+      }
+    }
+    if (wantsDbResume) extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
+    if (wantsMetrics) extras.set('gatehouse-1proc-nometrics', createGatehouseTarget('gatehouse-1proc-nometrics'));
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
     const trust: string[] = [];
-    for (const t of [...targets, ...extras]) {
+    for (const t of [...targets, ...extras.values()]) {
       const dir = join(workDir, t.name);
       mkdirSync(dir, { recursive: true });
       try {
@@ -148,8 +154,8 @@ async function main(): Promise<number> {
       workDir,
       log,
       async startExtra(name) {
-        const extra = extras.find((t) => t.name === name);
-        if (extra === undefined) throw new Error(`${name} was not prepared`);
+        const extra = extras.get(name);
+        if (!extra) throw new Error(`${name} was not prepared`);
         const reason = unavailable.get(name);
         if (reason !== undefined) throw new TargetUnavailableError(reason);
         started.push(extra);

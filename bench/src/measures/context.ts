@@ -2,7 +2,7 @@
 import type { BenchDb } from '../bench-db.js';
 import type { BenchOptions } from '../options.js';
 import type { BenchProfile } from '../profile.js';
-import type { Endpoint, Target } from '../targets/target.js';
+import type { Endpoint, ExtraTargetName, Target } from '../targets/target.js';
 
 export interface LiveTarget {
   readonly target: Target;
@@ -15,8 +15,8 @@ export interface MeasureContext {
   readonly profile: BenchProfile;
   readonly options: BenchOptions;
   readonly workDir: string;
-  /** Starts a target that only one measurement needs (the audit-off gateway), or undefined. */
-  readonly startExtra: (name: 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nometrics') => Promise<LiveTarget>;
+  /** Starts a target that only one measurement needs (the audit-off gateway, the no-db-resumption one). */
+  readonly startExtra: (name: ExtraTargetName) => Promise<LiveTarget>;
   log(message: string): void;
 }
 

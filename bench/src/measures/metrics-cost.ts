@@ -7,9 +7,14 @@ import { measureSwitchCost, SWITCH_COST_THREADS as THREADS } from './switch-cost
 export function measureMetricsCost(ctx: MeasureContext, results: Results): Promise<void> {
   return measureSwitchCost(ctx, results, {
     what: 'metrics',
-    extra: 'gatehouse-1proc-nometrics',
     rounds: ctx.profile.metricsRounds,
-    on: { id: metricIds.metricsQpsOn, label: `metrics on: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
-    off: { id: metricIds.metricsQpsOff, label: `command latency metrics off: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
+    variants: [
+      { key: 'on', metric: { id: metricIds.metricsQpsOn, label: `metrics on: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 } },
+      {
+        key: 'off',
+        extra: 'gatehouse-1proc-nometrics',
+        metric: { id: metricIds.metricsQpsOff, label: `command latency metrics off: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
+      },
+    ],
   });
 }

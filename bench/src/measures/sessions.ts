@@ -3,8 +3,8 @@ import type { Connection } from 'mysql2/promise';
 import { waitFor } from '../child.js';
 import { createSessionFactory, type SessionFactory } from '../mysql-client.js';
 import { readSettledRssKiB } from '../proc-stats.js';
-import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
-import { errorText, type MeasureContext } from './context.js';
+import { type MetricSpec, metricIds, recordFailure, recordValue, type Results } from '../results.js';
+import { errorText, type LiveTarget, type MeasureContext, rotate } from './context.js';
 
 /** Sessions opened at once while filling up; bounded so no target sees a connect storm. */
 const OPEN_CONCURRENCY = 32;
@@ -95,23 +95,80 @@ export async function measureIdleMemory(ctx: MeasureContext, results: Results): 
   }
 }
 
+/** Rounds of the connect-rate runs: each target runs once per round, in a rotated order. */
+const CONNECT_ROUNDS = 2;
+
+interface RateRun {
+  readonly metric: MetricSpec;
+  /** The column the figure goes in. */
+  readonly column: string;
+  readonly factory: SessionFactory;
+  readonly values: number[];
+  failure?: string;
+}
+
+/**
+ * New sessions per second with full TLS handshakes and with resumed TLS sessions (mysql2 offering
+ * the session of an earlier connection, as its pools do), for every target; and the one-process
+ * gateway once more with databases[].tls.resumption false, for what database-leg resumption saves
+ * (its figures go in gatehouse-1proc's column, on rows of their own). Every run happens once per
+ * round, in a rotated order, so the machine's drifting load falls on all of them alike.
+ */
 export async function measureConnectRate(ctx: MeasureContext, results: Results): Promise<void> {
-  const clients = ctx.profile.connectClients;
-  const metric = { id: metricIds.connectRate, label: `new sessions/s (${clients} clients: connect, SELECT 1, quit)`, unit: '/s', digits: 0 };
+  const what = `${ctx.profile.connectClients} clients: connect, SELECT 1, quit`;
+  const full = { id: metricIds.connectRate, label: `new sessions/s, full TLS handshakes (${what})`, unit: '/s', digits: 0 };
+  const resumed = { id: metricIds.connectRateResumed, label: `new sessions/s, TLS sessions resumed (${what})`, unit: '/s', digits: 0 };
+  const runs: RateRun[] = [];
   for (const { target, endpoint } of ctx.live) {
-    const factory = createSessionFactory(endpoint);
-    // Untimed first second: JIT, TLS session setup paths and MariaDB's thread cache warm up, so
-    // the first target measured is not the one that pays for it.
-    const warm = await churnSessions(factory, clients, 1_000);
-    const run = warm.failure === undefined ? await churnSessions(factory, clients, ctx.profile.connectSeconds * 1000) : warm;
-    if (run.failure !== undefined) {
-      recordFailure(results, metric, target.name, `after ${run.done} sessions: ${errorText(run.failure)}`);
-      ctx.log(`connect rate ${target.name}: failed: ${errorText(run.failure)}`);
-    } else {
-      recordValue(results, metric, target.name, run.done / run.seconds);
-      ctx.log(`connect rate ${target.name}: ${(run.done / run.seconds).toFixed(0)}/s`);
+    runs.push({ metric: full, column: target.name, factory: createSessionFactory(endpoint), values: [] });
+    runs.push({ metric: resumed, column: target.name, factory: createSessionFactory(endpoint, { resumeTls: true }), values: [] });
+  }
+  let off: LiveTarget | undefined;
+  if (ctx.live.some((l) => l.target.name === 'gatehouse-1proc')) {
+    const offFull = { id: metricIds.connectRateNoDbResume, label: `gatehouse-1proc with database-leg TLS resumption off: full client TLS (${what})`, unit: '/s', digits: 0 };
+    const offResumed = {
+      id: metricIds.connectRateResumedNoDbResume,
+      label: `gatehouse-1proc with database-leg TLS resumption off: resumed client TLS (${what})`,
+      unit: '/s',
+      digits: 0,
+    };
+    try {
+      off = await ctx.startExtra('gatehouse-1proc-nodbresume');
+      runs.push({ metric: offFull, column: 'gatehouse-1proc', factory: createSessionFactory(off.endpoint), values: [] });
+      runs.push({ metric: offResumed, column: 'gatehouse-1proc', factory: createSessionFactory(off.endpoint, { resumeTls: true }), values: [] });
+    } catch (err) {
+      recordFailure(results, offResumed, 'gatehouse-1proc', errorText(err));
+      ctx.log(`connect rate without database-leg resumption: ${errorText(err)}`);
     }
   }
+  try {
+    for (let round = 0; round < CONNECT_ROUNDS; round++) {
+      for (const run of rotate(runs, round)) {
+        if (run.failure !== undefined) continue;
+        const rate = await measureRate(ctx, run.factory);
+        if (typeof rate === 'string') run.failure = rate;
+        else run.values.push(rate);
+        ctx.log(`connect rate ${run.column}, ${run.metric.label.split(' (')[0]}: ${typeof rate === 'string' ? rate : `${rate.toFixed(0)}/s`}`);
+      }
+    }
+  } finally {
+    await off?.target.stop();
+  }
+  for (const run of runs) {
+    if (run.failure !== undefined) recordFailure(results, run.metric, run.column, run.failure);
+    else recordValue(results, run.metric, run.column, run.values.reduce((a, b) => a + b, 0) / run.values.length);
+  }
+}
+
+/** Sessions per second over `connectSeconds`, after an untimed warm-up; a string says why not. */
+async function measureRate(ctx: MeasureContext, factory: SessionFactory): Promise<number | string> {
+  const clients = ctx.profile.connectClients;
+  // Untimed first second: JIT, TLS session setup paths and MariaDB's thread cache warm up, so
+  // the first target measured is not the one that pays for it.
+  const warm = await churnSessions(factory, clients, 1_000);
+  const run = warm.failure === undefined ? await churnSessions(factory, clients, ctx.profile.connectSeconds * 1000) : warm;
+  if (run.failure !== undefined) return `after ${run.done} sessions: ${errorText(run.failure)}`;
+  return run.done / run.seconds;
 }
 
 /** `clients` loops of connect, SELECT 1, quit for `ms`; the first error stops every loop. */

@@ -18,6 +18,8 @@ export interface ConfigInput {
   readonly audit?: Record<string, unknown>;
   /** engine.command_latency_metrics (default on), off to measure what it costs. */
   readonly commandLatencyMetrics?: boolean;
+  /** Extra databases[].tls settings, e.g. { resumption: false }. */
+  readonly databaseTls?: Record<string, unknown>;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -44,7 +46,7 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
         name: DB_SERVICE,
         uri: `${input.db.host}:${input.db.port}`,
         labels: { env: 'bench' },
-        tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile },
+        tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile, ...input.databaseTls },
         auth: { mode: 'x509' },
       },
     ],

@@ -1,6 +1,8 @@
 // Gatehouse under test, set up the way an operator would with `gatectl` and run with
 // `gatehouse start --config`: one process (auth + proxy + engine), or two (auth + proxy, and an
-// engine that joins with a token). `gatehouse-1proc-noaudit` is the one-process shape with query
+// engine that joins with a token). `gatehouse-1proc-nodbresume` is the one-process shape whose
+// engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
+// false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
 // events switched off, for the cost of audit; `gatehouse-1proc-nometrics` has command latency
 // metrics off, for their cost.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -21,7 +23,14 @@ import {
 } from './gatehouse-config.js';
 import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError } from './target.js';
 
-export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nometrics';
+export type GatehouseShape =
+  | 'gatehouse-1proc'
+  | 'gatehouse-2proc'
+  | AuditVariant
+  | 'gatehouse-1proc-nodbresume'
+  | 'gatehouse-1proc-nometrics';
+/** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
+export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
 /**
  * The config switch that turns db.session.query and statement events off (config
@@ -29,6 +38,12 @@ export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | 'gatehouse-
  * measurement say so instead of failing.
  */
 export const QUERY_EVENTS_OFF = { query_events: false } as const;
+
+const AUDIT_SETTINGS: Partial<Record<GatehouseShape, Record<string, unknown>>> = {
+  'gatehouse-1proc-noaudit': QUERY_EVENTS_OFF,
+  'gatehouse-1proc-sync-batch': { spool_sync: 'batch' },
+  'gatehouse-1proc-sync-always': { spool_sync: 'always' },
+};
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -130,7 +145,8 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         dataDir,
         ports,
         db,
-        ...(shape === 'gatehouse-1proc-noaudit' ? { audit: QUERY_EVENTS_OFF } : {}),
+        ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
+        ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');

@@ -1,6 +1,7 @@
 // What every target offers the measurements: somewhere to connect with TLS and a client cert,
 // and the processes whose memory counts against it.
 import type { TargetName } from '../options.js';
+import type { AuditVariant } from './gatehouse.js';
 
 /** Files a TLS client needs: the CA that signed the server it talks to, and its own cert. */
 export interface ClientTls {
@@ -17,6 +18,9 @@ export interface Endpoint {
   readonly database: string;
   readonly tls: ClientTls;
 }
+
+/** Gateways that only one measurement starts: audit variants, the database leg without TLS resumption. */
+export type ExtraTargetName = AuditVariant | 'gatehouse-1proc-nodbresume' | 'gatehouse-1proc-nometrics';
 
 /** What the bench database looks like, for targets that connect to it. */
 export interface BenchDatabase {
@@ -36,7 +40,7 @@ export interface TargetContext {
 }
 
 export interface Target {
-  readonly name: TargetName | 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-nometrics';
+  readonly name: TargetName | ExtraTargetName;
   /**
    * Runs before MariaDB starts; returns PEM CA certificates MariaDB must trust for client certs
    * (Gatehouse's db-client CA). Throws TargetUnavailableError when the target cannot run here.

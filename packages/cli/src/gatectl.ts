@@ -3,9 +3,10 @@ import type { Command, Program } from './command.js';
 import { auditCommands } from './commands/audit.js';
 import { dbCommands } from './commands/db.js';
 import { identityCommands } from './commands/identity.js';
+import { webCommands } from './commands/web.js';
 import { VERSION } from './version.js';
 
-export const gatectlCommands: readonly Command[] = [...identityCommands, ...dbCommands, ...auditCommands];
+export const gatectlCommands: readonly Command[] = [...identityCommands, ...dbCommands, ...auditCommands, ...webCommands];
 
 export function createGatectl(commands: readonly Command[] = gatectlCommands): Program {
   return {

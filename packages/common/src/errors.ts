@@ -91,6 +91,15 @@ export const ERROR_CODES = {
     'Another live process holds the audit log open for writing; the message names it and the lock file.',
   GH_ERR_AUDIT_CLOSED: 'An audit store, spool or sink was used after it was closed.',
   GH_ERR_AUDIT_SPOOL: "The engine's audit spool could not be written or read.",
+  // --- audit review (web app, /v1/audit) ---
+  GH_ERR_WEB_BAD_REQUEST:
+    'A /v1/audit request was malformed: a bad filter, cursor or body, or a query string over the limit; the message names the parameter and the reason.',
+  GH_ERR_WEB_UNAUTHENTICATED:
+    'A /v1/audit request came without a valid sign-in: no session cookie, an expired session, or an unknown or used sign-in token.',
+  GH_ERR_WEB_FORBIDDEN:
+    "The signed-in person's roles do not grant the audit permission the request needs (audit.read, audit.terminate), the person is locked, or the CSRF header is missing.",
+  GH_ERR_WEB_SESSION_NOT_FOUND:
+    'No live session with that id is open on this proxy, so nothing was terminated.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

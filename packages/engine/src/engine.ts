@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import {
   certExpiryGauge,
+  ClusterMethod,
   createAudit,
   createMetricsRegistry,
   type DatabaseConfig,
@@ -14,14 +15,17 @@ import {
   diagAddressOf,
   metricsSourceOf,
   ServerError,
+  SessionTerminateRequestSchema,
   startDiagServer,
 } from '@gatehouse/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { registerSpoolMetrics } from './audit/spool-metrics.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
 import { EngineMetrics } from './diag/metrics.js';
+import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
@@ -112,6 +116,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   // seen as the tunnel reads it.
   let hostCert: string | undefined;
   certExpiryGauge(registry, () => ({ engine_host: hostCert }));
+  const { auditMetrics } = cluster;
+  if (auditMetrics !== undefined) registerSpoolMetrics(registry, auditMetrics);
   const readCredentials = options.getCredentials;
   const getCredentials =
     readCredentials === undefined
@@ -142,10 +148,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       cluster,
       signer,
       audit,
+      ...(cluster.auditGate === undefined ? {} : { auditGate: cluster.auditGate }),
       auditSwitches: switches,
       threads,
       counters: metrics.countersFor(database.name),
       metrics,
+      upstreamTls: metrics.upstreamTls,
       log,
     });
     sessions.add(handle);
@@ -176,6 +184,18 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       databases: health.current(),
       onStream: handleStream,
       log,
+    });
+    // An auditor ended a session (the proxy's /v1/audit/live/…/terminate): the client gets an
+    // ERR naming who and why, as for a lock, and the session's end event records it.
+    tunnel.handle(ClusterMethod.SessionTerminate, (request) => {
+      const body = SessionTerminateRequestSchema.parse(request.body);
+      const handle = [...sessions].find((s) => s.id === body.sessionId);
+      handle?.close({
+        ...EngineMysqlError.ConnectionKilled,
+        message: `session terminated by ${body.by}: ${body.reason}`,
+      });
+      log.info({ sessionId: body.sessionId, by: body.by, found: handle !== undefined }, 'session terminate requested');
+      return { body: { found: handle !== undefined } };
     });
     tunnel.start();
   }

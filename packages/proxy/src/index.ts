@@ -33,4 +33,5 @@ export {
   type RenewRequest,
   RenewRequestSchema,
 } from './web/join-routes.js';
+export { type LiveSessionView, listLiveSessions, terminateLiveSession } from './web/live-sessions.js';
 export { createWebServer, type ProxyWebServerOptions } from './web/web-server.js';

@@ -24,15 +24,21 @@ import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-doo
 import type { LiveConnection } from './front-door/session-context.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
-import { ProxyCredentials } from './tls/proxy-credentials.js';
+import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
+import { TlsSessionCache } from './tls/session-cache.js';
 import { TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
 import { createWebServer } from './web/web-server.js';
 
 export interface StartProxyOptions {
   readonly config: ProxyConfig;
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'>;
+  readonly store: Pick<
+    Store,
+    'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks' | 'resolveUserAccess'
+  >;
   readonly audit?: Pick<AuditStore, 'append'>;
+  /** The audit log the review (web app under /web/, API under /v1/audit) reads; absent: not served. */
+  readonly auditReview?: Pick<AuditStore, 'append' | 'searchPage' | 'sessions' | 'verify'>;
   readonly log: Logger;
   /** The CN of the proxy's certificate and the proxyId in stream headers (default proxy-<hostname>). */
   readonly proxyId?: string;
@@ -85,6 +91,9 @@ export interface RunningProxy {
   close(options?: DrainOptions): Promise<void>;
 }
 
+/** About 0.5–2 KiB each (the session and the client's certificate): a few MiB at most. */
+const TLS_SESSION_CACHE_ENTRIES = 4096;
+
 /** Splits "host:port" / "[v6]:port" (validated by the config schema). */
 export function splitHostPort(text: string): ListenAddress {
   const at = text.lastIndexOf(':');
@@ -101,8 +110,17 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     publicAddr: config.public_addr,
     log: log.child({ component: 'proxy-tls' }),
     refreshIntervalMs: options.credentialsRefreshMs ?? 5_000,
+    mysqlTls: {
+      minVersion: config.tls.min_version,
+      ...(config.tls.ciphers !== undefined ? { ciphers: config.tls.ciphers } : {}),
+      resumption: config.tls.resumption,
+    },
   });
   const metrics = new ProxyMetrics(options.registry ?? createMetricsRegistry());
+  // TLS 1.2 session ids; tickets need no server state.
+  const tlsSessions = config.tls.resumption
+    ? new TlsSessionCache({ maxEntries: TLS_SESSION_CACHE_ENTRIES, lifetimeMs: SESSION_LIFETIME_S * 1000 })
+    : undefined;
   const tunnel = new TunnelServer({
     onRoundTrip: (engineId, seconds) => metrics.recordRoundTrip(engineId, seconds),
     ...options.tunnel,
@@ -155,6 +173,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
     greeting,
     secureContext: () => credentials.mysqlContext(),
+    ...(tlsSessions !== undefined ? { tlsSessions } : {}),
     verifier: createClientVerifier({
       trustedUserCas: () => authorities.trustedCas('user'),
       lookupLock: (user) => store.isLocked(user),
@@ -174,6 +193,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     authorities,
     store,
     tunnel,
+    ...(options.auditReview !== undefined ? { audit: options.auditReview } : {}),
+    proxyId,
+    connections: () => listener.connections,
     log: log.child({ component: 'web' }),
     ready: () => !draining,
     ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
@@ -255,6 +277,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await web.close();
       await diag.close();
       credentials.stop();
+      tlsSessions?.clear();
       log.info({ proxyId }, 'proxy stopped');
     },
   };

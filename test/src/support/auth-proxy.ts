@@ -18,14 +18,25 @@ export interface AuthProxy {
   readonly pin: string;
 }
 
-export async function startAuthProxy(t: { after(fn: () => unknown): void }, proxyId: string): Promise<AuthProxy> {
+export async function startAuthProxy(
+  t: { after(fn: () => unknown): void },
+  proxyId: string,
+  /** More proxy config, e.g. { tls: { resumption: false } }. */
+  proxyConfig: Record<string, unknown> = {},
+): Promise<AuthProxy> {
   const dir = await mkdtemp(join(tmpdir(), `gatehouse-${proxyId}-`));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const { authorities } = await initAuthorities(dir);
   const store = await openStore({ dataDir: dir });
   t.after(() => store.close());
   const config = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', diag_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'] },
+    proxy: {
+      mysql_listen: '127.0.0.1:0',
+      web_listen: '127.0.0.1:0',
+      diag_listen: '127.0.0.1:0',
+      public_addr: ['localhost', '127.0.0.1'],
+      ...proxyConfig,
+    },
   }).proxy;
   const log = createLogger({ level: process.env.GH_TEST_LOG ?? 'silent' });
   const proxy = await startProxy({ config, authorities, store, log, proxyId });

@@ -22,6 +22,8 @@ export interface ClusterOptions {
   readonly dbService?: string;
   /** Also listen for MySQL clients on a unix socket (Cluster.mysqlSocket), reachable by every OS user. */
   readonly unixSocket?: boolean;
+  /** audit.spool_sync of every process that runs an engine (default: the config's default). */
+  readonly spoolSync?: 'none' | 'batch' | 'always';
 }
 
 export interface UserCerts {
@@ -69,6 +71,14 @@ export interface Cluster {
   restartProxy(): Promise<void>;
   /** Kills engine `index` (split shape) with SIGKILL. */
   killEngine(index: number): Promise<void>;
+  /** Starts engine `index` again (split shape) and waits until the proxy lists it healthy. */
+  restartEngine(index: number): Promise<void>;
+  /** Kills the process running the proxy (in the single shape, everything) with SIGKILL. */
+  killProxy(): Promise<void>;
+  /** Starts the proxy's process again after killProxy() and waits until the database is served. */
+  startProxyAgain(): Promise<void>;
+  /** The data directory of engine `index` (split) or of the one process (single). */
+  engineDataDir(index: number): string;
   /** The pids of the gatehouse processes now running (the proxy's first). */
   processIds(): number[];
   /** The /metrics counters of every running engine. */
@@ -114,8 +124,8 @@ function isRunning(proc: RunningProcess): boolean {
   return proc.child.exitCode === null && proc.child.signalCode === null;
 }
 
-/** Prometheus text → value by metric name; labelled series are summed. */
-function parseMetrics(text: string): Record<string, number> {
+/** Prometheus text → value by metric name (labelled series summed), and by whole series name{labels}. */
+export function parseMetrics(text: string): Record<string, number> {
   const values: Record<string, number> = {};
   const add = (key: string, value: number): void => {
     values[key] = (values[key] ?? 0) + value;
@@ -165,7 +175,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const mysqlSocket = options.unixSocket ? join(mkdtempSync(join(tmpdir(), 'gatehouse-sock-')), 'mysql.sock') : undefined;
   if (mysqlSocket !== undefined) chmodSync(dirname(mysqlSocket), 0o755);
   const mysqlListen = mysqlSocket === undefined ? `127.0.0.1:${mysqlPort}` : yamlList([`127.0.0.1:${mysqlPort}`, `unix:${mysqlSocket}`]);
-  const proxyYaml = (engineEnabled: boolean): string => `version: v1
+  const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
+  const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
 log: { level: info }
 auth: { enabled: true }
@@ -219,7 +230,7 @@ ${databasesYaml}`,
       const diagPort = await findFreePort();
       writeFileSync(
         engineFile,
-        `version: v1
+        `${auditYaml}version: v1
 data_dir: ${JSON.stringify(join(root, `engine-${i}-data`))}
 auth: { enabled: false }
 proxy: { enabled: false }
@@ -308,6 +319,27 @@ ${databasesYaml}`,
       const gone = new Promise((r) => engine.child.once('exit', r));
       engine.child.kill('SIGKILL');
       await gone;
+    },
+    async restartEngine(index) {
+      const engine = processes.engines[index];
+      if (!engine) throw new Error(`no engine ${index}`);
+      processes.engines[index] = start(engine.configFile, engine.diagPort);
+      await waitForDatabase(processes.engines.length);
+    },
+    async killProxy() {
+      const proxy = processes.proxy!;
+      const gone = new Promise((r) => proxy.child.once('exit', r));
+      proxy.child.kill('SIGKILL');
+      await gone;
+    },
+    async startProxyAgain() {
+      const { configFile, diagPort } = processes.proxy!;
+      processes.proxy = start(configFile, diagPort);
+      await waitForProxy();
+      await waitForDatabase(options.shape === 'single' ? 1 : processes.engines.length);
+    },
+    engineDataDir(index) {
+      return options.shape === 'single' ? dataDir : join(root, `engine-${index}-data`);
     },
     processIds() {
       return [processes.proxy, ...processes.engines]

@@ -7,6 +7,7 @@ import { defineBackpressureTest } from './backpressure-tests.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { PARAM_CASES } from './param-cases.js';
+import { defineTlsTests } from './tls-tests.js';
 import { waitFor } from './wait.js';
 
 function mysqlErrno(err: unknown): number | undefined {
@@ -224,13 +225,15 @@ export function defineGatewaySuite(shape: ClusterShape): void {
 
     defineAuditTest({ cluster: () => cluster, alice: () => alice, addUser });
 
-    async function addUser(name: string): Promise<UserCerts> {
-      const add = await cluster.gatectl(['users', 'add', name, '--roles', 'e2e-dev', '--db-users', 'app_rw']);
+    async function addUser(name: string, dbUser = 'app_rw'): Promise<UserCerts> {
+      const add = await cluster.gatectl(['users', 'add', name, '--roles', 'e2e-dev', '--db-users', dbUser]);
       assert.equal(add.code, 0, add.stderr);
-      return cluster.signUser(name, { dbUser: 'app_rw', dbName: 'app' });
+      return cluster.signUser(name, { dbUser, ...(dbUser === 'app_rw' ? { dbName: 'app' } : {}) });
     }
 
     defineBackpressureTest({ cluster: () => cluster, alice: () => alice });
+
+    defineTlsTests({ shape, cluster: () => cluster, alice: () => alice, addUser });
 
     test('after a proxy restart the engine reconnects and new sessions work', async () => {
       await cluster.restartProxy();

@@ -37,6 +37,50 @@ export interface AuditSearchFilter {
   readonly order?: 'asc' | 'desc';
 }
 
+/** A filter for one page: `cursor` is the `next` of the page before (opaque to callers). */
+export interface AuditPageFilter extends AuditSearchFilter {
+  readonly cursor?: string;
+}
+
+/** One page of a keyset-paginated listing; `next` is absent on the last page. */
+export interface AuditPage<T> {
+  readonly items: T[];
+  readonly next?: string;
+}
+
+/**
+ * One session as the review lists it: its start event's who/where, and what followed. `user`,
+ * `db`, `since` and `until` select sessions by their start; `query` and `type` keep the sessions
+ * that have at least one event matching them.
+ */
+export interface AuditSessionSummary {
+  readonly sid: string;
+  /** The start event's time. */
+  readonly time: string;
+  readonly user: string;
+  readonly roles: readonly string[];
+  readonly db_service: string;
+  readonly db_user: string;
+  readonly db_name: string;
+  readonly client_addr: string;
+  /** The client's program: its `_program_name` (or libmariadb's `program_name`, `_client_name`) attribute, or "". */
+  readonly program: string;
+  readonly engine_id: string;
+  readonly proxy_id: string;
+  /** Whether the login succeeded. */
+  readonly success: boolean;
+  /** Whether the end event was seen (false: still open, or the log was cut). */
+  readonly ended: boolean;
+  readonly end_time?: string;
+  readonly duration_ms?: number;
+  /** Events after the start other than the end (queries, statements, commands). */
+  readonly queries: number;
+  /** Those of them that failed or were denied. */
+  readonly errors: number;
+  /** Why the login failed, or why the gateway closed the session. */
+  readonly error?: string;
+}
+
 export type VerifyReport =
   | {
       readonly ok: true;
@@ -54,6 +98,9 @@ export type VerifyReport =
       readonly line: number;
       readonly reason: string;
       readonly notes: readonly string[];
+      /** The bad line as stored, and the line after it (absent at the end of the log), cut to 64 KiB. */
+      readonly broken?: string;
+      readonly following?: string;
     };
 
 export interface AuditStore {
@@ -65,6 +112,10 @@ export interface AuditStore {
    */
   append(events: readonly AuditEvent[], options?: AppendOptions): Promise<AppendResult>;
   search(filter: AuditSearchFilter): Promise<AuditEvent[]>;
+  /** One page of search results, newest first unless `order` is 'asc', with a keyset cursor. */
+  searchPage(filter: AuditPageFilter): Promise<AuditPage<AuditEvent>>;
+  /** One page of sessions, newest first, with a keyset cursor. */
+  sessions(filter: AuditPageFilter): Promise<AuditPage<AuditSessionSummary>>;
   /** Checks the hash chain from the first event to the last. */
   verify(): Promise<VerifyReport>;
   close(): Promise<void>;

@@ -1,5 +1,14 @@
 // The audit store: the contract, and the default JSONL backend.
-export type { AppendOptions, AppendResult, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  AuditPage,
+  AuditPageFilter,
+  AuditSearchFilter,
+  AuditSessionSummary,
+  AuditStore,
+  VerifyReport,
+} from './audit-store.js';
 export { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 export { canonicalEventJson } from './canonical-event.js';
 export { canonicalJson } from './canonical-json.js';
@@ -13,4 +22,6 @@ export {
 export { resolveAuditDir } from './log-files.js';
 export type { TailRepair } from './open-log.js';
 export { searchAuditLog } from './search-log.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageAuditLog, parseSeqCursor } from './search-page.js';
+export { pageSessions } from './session-summaries.js';
 export { verifyAuditLog } from './verify-log.js';

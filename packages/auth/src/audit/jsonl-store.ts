@@ -7,12 +7,14 @@ import { mkdir, type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type AuditEvent, AuditFailure, parseAuditEvent } from '@gatehouse/common';
-import type { AppendOptions, AppendResult, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
+import type { AppendOptions, AppendResult, AuditPageFilter, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
 import { serializeRecord } from './chain-record.js';
 import { HEAD_FILE, logFileName, utcDate } from './log-files.js';
 import { openLog, type TailRepair } from './open-log.js';
 import { RecentUids } from './recent-uids.js';
 import { searchAuditLog } from './search-log.js';
+import { pageAuditLog } from './search-page.js';
+import { pageSessions } from './session-summaries.js';
 import { lockAuditDir } from './writer-lock.js';
 import { verifyAuditLog } from './verify-log.js';
 
@@ -230,6 +232,11 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       });
     },
     search: (filter: AuditSearchFilter) => searchAuditLog(dir, filter),
+    searchPage: async (filter: AuditPageFilter) => {
+      const page = await pageAuditLog(dir, filter);
+      return { ...page, items: page.items.map((i) => i.event) };
+    },
+    sessions: (filter: AuditPageFilter) => pageSessions(dir, filter),
     verify: (): Promise<VerifyReport> => verifyAuditLog(dir),
     stats: () => ({ ...stats }),
     async close() {

@@ -4,6 +4,12 @@ import { checkRecordHash, GENESIS_HASH, parseRecordLine } from './chain-record.j
 import { HEAD_FILE, listLogFiles, readHead } from './log-files.js';
 import { readLines } from './read-lines.js';
 
+const CLIP = 64 * 1024;
+
+function clip(text: string): string {
+  return text.length > CLIP ? text.slice(0, CLIP) : text;
+}
+
 export async function verifyAuditLog(dir: string): Promise<VerifyReport> {
   const files = await listLogFiles(dir);
   const head = await readHead(dir);
@@ -11,14 +17,21 @@ export async function verifyAuditLog(dir: string): Promise<VerifyReport> {
   let expectedSeq = 1;
   let lastHash = GENESIS_HASH;
   let events = 0;
-  let failure: { file: string; line: number; reason: string } | undefined;
+  let failure: { file: string; line: number; reason: string; broken?: string; following?: string } | undefined;
+  // After the first bad line, one more is read: the review shows the event that follows it.
+  let wantFollowing = false;
   const hashes = new Map<number, string>();
 
   for (const [i, file] of files.entries()) {
     const result = await readLines(file.path, ({ line, text }) => {
-      const fail = (reason: string): false => {
-        failure = { file: file.name, line, reason };
+      if (wantFollowing && failure) {
+        failure.following = clip(text);
         return false;
+      }
+      const fail = (reason: string): true => {
+        failure = { file: file.name, line, reason, broken: clip(text) };
+        wantFollowing = true;
+        return true;
       };
       const record = parseRecordLine(text);
       if (!record) return fail('the line is not a valid audit record (not JSON, or fields missing)');
@@ -39,7 +52,10 @@ export async function verifyAuditLog(dir: string): Promise<VerifyReport> {
       events++;
       return true;
     });
-    if (failure) return { ok: false, files: files.length, events, ...failure, notes };
+    if (failure && (!wantFollowing || failure.following !== undefined || i === files.length - 1)) {
+      return { ok: false, files: files.length, events, ...failure, notes };
+    }
+    if (failure) continue;
     if (result.tailBytes > 0) {
       if (i === files.length - 1)
         notes.push(`${file.name} ends with an unfinished line of ${result.tailBytes} bytes (ignored)`);
@@ -55,6 +71,7 @@ export async function verifyAuditLog(dir: string): Promise<VerifyReport> {
         };
     }
   }
+  if (failure) return { ok: false, files: files.length, events, ...failure, notes };
   if (head) {
     if (head.seq > events) {
       const last = files.at(-1)?.name ?? '(no files)';

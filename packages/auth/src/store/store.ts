@@ -60,7 +60,11 @@ export interface Store {
   /** Refuses while users still refer to the role (GH_ERR_STORE_CONFLICT). */
   removeRole(name: string): Promise<void>;
 
-  createToken(options: { readonly type: TokenType; readonly ttlMs: number }, now?: Date): Promise<CreatedToken>;
+  /** `user` binds a web sign-in token to the person it signs in. */
+  createToken(
+    options: { readonly type: TokenType; readonly ttlMs: number; readonly user?: string },
+    now?: Date,
+  ): Promise<CreatedToken>;
   listTokens(now?: Date): Promise<TokenInfo[]>;
   consumeToken(secret: string, now?: Date): Promise<Token>;
 

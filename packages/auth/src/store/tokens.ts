@@ -43,7 +43,7 @@ function idOf(hash: string): string {
 
 export async function createToken(
   backend: StoreBackend,
-  options: { readonly type: TokenType; readonly ttlMs: number },
+  options: { readonly type: TokenType; readonly ttlMs: number; readonly user?: string },
   now: Date,
 ): Promise<CreatedToken> {
   if (!(options.ttlMs > 0)) throw new GatehouseError('GH_ERR_USAGE', 'a token TTL must be positive');
@@ -56,6 +56,7 @@ export async function createToken(
       secret_hash: hash,
       expires: new Date(now.getTime() + options.ttlMs).toISOString(),
       created: now.toISOString(),
+      ...(options.user !== undefined ? { user: options.user } : {}),
     },
     'token',
   );

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import type { AuditEvent } from '@gatehouse/common';
+import type { VerifyReport } from '@gatehouse/auth';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { loadAuth } from '../load-auth.js';
 import {
@@ -10,6 +12,7 @@ import {
   writeJson,
   writeListing,
 } from '../output.js';
+import { type AuditApiTarget, getAuditApi, readAuditApiTarget } from '../audit-api-client.js';
 import { summarizeAuditEvent } from './audit-summary.js';
 
 async function auditDir(ctx: CommandContext): Promise<string> {
@@ -27,6 +30,33 @@ function stringOptions<K extends string>(ctx: CommandContext, names: readonly K[
   return fields;
 }
 
+/** --proxy/--identity: read through the proxy's /v1/audit API with a certificate from auth sign. */
+const API_OPTIONS = { proxy: { type: 'string' }, identity: { type: 'string' } } as const;
+
+/** The same search through the API, page by page (1000 a page) up to the limit. */
+async function searchThroughProxy(
+  target: AuditApiTarget,
+  filter: { order: 'asc' | 'desc'; limit: number; since?: Date; until?: Date } & Partial<Record<'user' | 'db' | 'type' | 'session' | 'query', string>>,
+): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  let cursor: string | undefined;
+  while (events.length < filter.limit) {
+    const params = new URLSearchParams({ order: filter.order, limit: String(Math.min(1000, filter.limit - events.length)) });
+    if (filter.since) params.set('since', filter.since.toISOString());
+    if (filter.until) params.set('until', filter.until.toISOString());
+    for (const key of ['user', 'db', 'type', 'session', 'query'] as const) {
+      const value = filter[key];
+      if (value !== undefined) params.set(key, value);
+    }
+    if (cursor !== undefined) params.set('cursor', cursor);
+    const page = (await getAuditApi(target, `/events?${params}`)) as { items: AuditEvent[]; next?: string };
+    events.push(...page.items);
+    cursor = page.next;
+    if (cursor === undefined) break;
+  }
+  return events;
+}
+
 function missing(ctx: CommandContext, dir: string): number {
   ctx.stderr.write(`gatectl: no audit log at ${dir} (set --data-dir or GATEHOUSE_DATA_DIR)\n`);
   return 1;
@@ -36,7 +66,7 @@ const search: Command = {
   name: 'audit search',
   summary: 'search the audit log',
   usage:
-    '[--since 1h] [--until TIME] [--user U] [--db D] [--type T] [--session S] [--query TEXT] [--limit N] [--order asc|desc]',
+    '[--since 1h] [--until TIME] [--user U] [--db D] [--type T] [--session S] [--query TEXT] [--limit N] [--order asc|desc] [--proxy HOST:3080 --identity PREFIX]',
   options: {
     since: { type: 'string' },
     until: { type: 'string' },
@@ -47,6 +77,7 @@ const search: Command = {
     query: { type: 'string' },
     limit: { type: 'string' },
     order: { type: 'string' },
+    ...API_OPTIONS,
   },
   async run(ctx) {
     resolveFormat(ctx); // a bad --format is a usage error before the log is read
@@ -63,10 +94,16 @@ const search: Command = {
       ...(until !== undefined ? { until: parseTimeOption(until, 'until', now) } : {}),
       ...stringOptions(ctx, ['user', 'db', 'type', 'session', 'query']),
     } as const;
-    const dir = await auditDir(ctx);
-    if (!existsSync(dir)) return missing(ctx, dir);
-    const { searchAuditLog } = await loadAuth();
-    const events = await searchAuditLog(dir, filter);
+    const target = await readAuditApiTarget(ctx);
+    let events: AuditEvent[];
+    if (target !== undefined) {
+      events = await searchThroughProxy(target, filter);
+    } else {
+      const dir = await auditDir(ctx);
+      if (!existsSync(dir)) return missing(ctx, dir);
+      const { searchAuditLog } = await loadAuth();
+      events = await searchAuditLog(dir, filter);
+    }
     writeListing(ctx, events, ['TIME', 'TYPE', 'USER', 'DB', 'SESSION', 'SUMMARY'], (e) => [
       e.time,
       e.event,
@@ -82,12 +119,22 @@ const search: Command = {
 const verify: Command = {
   name: 'audit verify',
   summary: 'check the audit log hash chain for edits, insertions and deletions',
+  usage: '[--proxy HOST:3080 --identity PREFIX]',
+  options: API_OPTIONS,
   async run(ctx) {
     const format = resolveFormat(ctx);
-    const dir = await auditDir(ctx);
-    if (!existsSync(dir)) return missing(ctx, dir);
-    const { verifyAuditLog } = await loadAuth();
-    const report = await verifyAuditLog(dir);
+    const target = await readAuditApiTarget(ctx);
+    let dir: string;
+    let report: VerifyReport;
+    if (target !== undefined) {
+      dir = `https://${target.host}:${target.port}`;
+      report = (await getAuditApi(target, '/verify')) as VerifyReport;
+    } else {
+      dir = await auditDir(ctx);
+      if (!existsSync(dir)) return missing(ctx, dir);
+      const { verifyAuditLog } = await loadAuth();
+      report = await verifyAuditLog(dir);
+    }
     if (format === 'json') {
       writeJson(ctx.stdout, report);
     } else if (report.ok) {

@@ -1,15 +1,35 @@
-import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress } from '@gatehouse/common';
+import { readFile } from 'node:fs/promises';
+import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress, type TlsMode, type UpstreamTlsOptions } from '@gatehouse/common';
 import { type Command, UsageError } from '../command.js';
 import { resolveDataDir, resolveFormat, writeJson, writeListing } from '../output.js';
 import { readRegistrySnapshots, summarizeDatabases } from '../service/registry-snapshot.js';
 
 const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 
+const TLS_MODES: readonly TlsMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
+
+/** --tls-mode (default require: report what the server negotiates, verify nothing) and --tls-ca. */
+async function probeTls(values: Record<string, unknown>): Promise<UpstreamTlsOptions> {
+  const mode = (values['tls-mode'] as string | undefined) ?? (values['tls-ca'] !== undefined ? 'verify-ca' : 'require');
+  if (!(TLS_MODES as readonly string[]).includes(mode)) throw new UsageError(`--tls-mode must be one of ${TLS_MODES.join(', ')}`);
+  const caFile = values['tls-ca'] as string | undefined;
+  if ((mode === 'verify-ca' || mode === 'verify-full') && caFile === undefined) throw new UsageError(`--tls-mode ${mode} needs --tls-ca FILE`);
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = await readFile(caFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --tls-ca ${caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return { mode: mode as TlsMode, ...(ca !== undefined ? { ca } : {}) };
+}
+
 const probe: Command = {
   name: 'db probe',
-  summary: 'connect to a MySQL/MariaDB server and print the version it announces',
-  usage: 'HOST:PORT [--timeout MS]',
-  options: { timeout: { type: 'string' } },
+  summary: 'connect to a MySQL/MariaDB server and print the version it announces and the TLS it negotiates',
+  usage: 'HOST:PORT [--timeout MS] [--tls-mode disable|require|verify-ca|verify-full] [--tls-ca FILE]',
+  options: { timeout: { type: 'string' }, 'tls-mode': { type: 'string' }, 'tls-ca': { type: 'string' } },
   positionals: { min: 1, max: 1 },
   async run({ positionals, values, stdout }) {
     const address = parseMysqlAddress(positionals[0]!);
@@ -20,11 +40,20 @@ const probe: Command = {
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds`);
     }
     const format = resolveFormat({ values });
-    const result = await fetchMysqlVersion(address, { timeoutMs });
+    const tls = await probeTls(values);
+    // With no TLS option given, a server that offers no TLS is reported as such, not an error.
+    const tlsOptional = values['tls-mode'] === undefined && values['tls-ca'] === undefined;
+    const result = await fetchMysqlVersion(address, { timeoutMs, tls, tlsOptional });
     if (format === 'json') {
-      writeJson(stdout, { address: formatMysqlAddress(address), version: result.version, elapsedMs: result.elapsedMs });
+      writeJson(stdout, {
+        address: formatMysqlAddress(address),
+        version: result.version,
+        elapsedMs: result.elapsedMs,
+        ...(result.tls !== undefined ? { tls: { protocol: result.tls.protocol, cipher: result.tls.cipher } } : {}),
+      });
     } else {
-      stdout.write(`${result.version}\t(${formatMysqlAddress(address)}, ${result.elapsedMs.toFixed(1)} ms)\n`);
+      const tlsText = result.tls !== undefined ? `${result.tls.protocol} ${result.tls.cipher}` : 'no TLS';
+      stdout.write(`${result.version}\t${tlsText}\t(${formatMysqlAddress(address)}, ${result.elapsedMs.toFixed(1)} ms)\n`);
     }
     return 0;
   },
@@ -39,11 +68,12 @@ const list: Command = {
     writeListing(
       ctx,
       rows,
-      ['NAME', 'HEALTH', 'VERSION', 'ENGINES', 'LABELS'],
+      ['NAME', 'HEALTH', 'VERSION', 'TLS', 'ENGINES', 'LABELS'],
       (r) => [
         r.name,
         r.health,
         r.serverVersion || '-',
+        r.tls || '-',
         r.engines.map((e) => e.engineId).join(',') || '-',
         Object.entries(r.labels)
           .map(([k, v]) => `${k}=${v}`)

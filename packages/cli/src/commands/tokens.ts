@@ -26,6 +26,7 @@ export const tokenCommands: Command[] = [
       if (!parsedType.success) {
         throw new UsageError(`--type must be one of: ${TokenTypeSchema.options.join(', ')}`);
       }
+      if (parsedType.data === 'web') throw new UsageError("web sign-in tokens come from 'gatectl web login --user NAME'");
       const ttlMs = parseDurationOption(optionalString(ctx, 'ttl') ?? DEFAULT_TOKEN_TTL, 'ttl');
       const dataDir = resolveDataDir(ctx);
       // The pin first: a token without it is of no use to an engine.

@@ -11,6 +11,8 @@ const EngineRowSchema = z.strictObject({
   health: z.enum(['healthy', 'unhealthy', 'unknown']),
   serverVersion: z.string(),
   labels: z.record(z.string(), z.string()),
+  /** The TLS protocol and cipher negotiated with the database, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384". */
+  tls: z.string().optional(),
 });
 
 export const RegistrySnapshotSchema = z.strictObject({
@@ -66,24 +68,30 @@ export interface DatabaseRow {
   readonly health: 'healthy' | 'unhealthy' | 'unknown';
   readonly serverVersion: string;
   readonly labels: Readonly<Record<string, string>>;
-  readonly engines: readonly { engineId: string; health: string; proxyId: string }[];
+  /** What TLS each engine negotiates with the database, distinct values joined; '' without TLS. */
+  readonly tls: string;
+  readonly engines: readonly { engineId: string; health: string; proxyId: string; tls?: string }[];
 }
 
 /** Merges every proxy's view into one row per database. */
 export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): DatabaseRow[] {
-  const rows = new Map<string, { labels: Record<string, string>; versions: string[]; engines: DatabaseRow['engines'][number][] }>();
+  const rows = new Map<
+    string,
+    { labels: Record<string, string>; versions: string[]; tls: string[]; engines: DatabaseRow['engines'][number][] }
+  >();
   for (const snapshot of snapshots) {
     for (const db of snapshot.databases) {
       let row = rows.get(db.name);
       if (!row) {
-        row = { labels: {}, versions: [], engines: [] };
+        row = { labels: {}, versions: [], tls: [], engines: [] };
         rows.set(db.name, row);
       }
       for (const e of db.engines) {
         Object.assign(row.labels, e.labels);
         if (e.serverVersion) row.versions.push(e.serverVersion);
+        if (e.tls) row.tls.push(e.tls);
         if (!row.engines.some((x) => x.engineId === e.engineId)) {
-          row.engines.push({ engineId: e.engineId, health: e.health, proxyId: snapshot.proxyId });
+          row.engines.push({ engineId: e.engineId, health: e.health, proxyId: snapshot.proxyId, ...(e.tls ? { tls: e.tls } : {}) });
         }
       }
     }
@@ -96,6 +104,13 @@ export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): Data
         : row.engines.some((e) => e.health === 'unhealthy')
           ? 'unhealthy'
           : 'unknown';
-      return { name, health, serverVersion: [...new Set(row.versions)].join(', '), labels: row.labels, engines: row.engines };
+      return {
+        name,
+        health,
+        serverVersion: [...new Set(row.versions)].join(', '),
+        labels: row.labels,
+        tls: [...new Set(row.tls)].join(', '),
+        engines: row.engines,
+      };
     });
 }

@@ -77,6 +77,11 @@ function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, 
   return () => clearInterval(timer);
 }
 
+/** The engine's write-ahead audit spool, in both shapes (docs/audit.md, "The engine's spool"). */
+function openSpool(config: Readonly<GatehouseConfig>) {
+  return openAuditSpool({ dir: join(config.data_dir, 'audit-spool'), sync: config.audit.spool_sync });
+}
+
 export async function runServices(config: Readonly<GatehouseConfig>, log: Logger): Promise<RunningServices> {
   if (!config.auth.enabled && !config.proxy.enabled && !config.engine.enabled) {
     throw new GatehouseError('GH_ERR_CONFIG', 'the config enables no part: set auth, proxy or engine enabled: true');
@@ -102,6 +107,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         authorities: auth.authorities,
         store: auth.store,
         audit: auth.auditStore,
+        auditReview: auth.auditStore,
         log: log.child({ part: 'proxy' }),
         ...(proxyRegistry !== undefined ? { registry: proxyRegistry } : {}),
       });
@@ -119,10 +125,11 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           tunnelRoute === undefined
             ? { getCredentials: createInProcessEngineCredentials(auth.authorities, engineId, engineLog).get }
             : { connectInProcess: () => tunnelRoute.connectInProcess(engineId) };
+        const spool = await openSpool(config);
         engine = await createEngine({
           config: engineConfig,
           log: engineLog,
-          cluster: createInProcessCluster({ ...auth, log: engineLog }),
+          cluster: createInProcessCluster({ ...auth, spool, log: engineLog }),
           ...link,
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
@@ -144,7 +151,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
             dir,
           }));
         const keeper = keepHostCredentials(config.engine.proxy_addr, dir, initial, engineLog);
-        const spool = await openAuditSpool({ dir: join(config.data_dir, 'audit-spool') });
+        const spool = await openSpool(config);
         let tunnelOf: Engine | undefined;
         const cluster = createTunnelCluster({
           request: (method, body) => {
@@ -154,7 +161,6 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           },
           spool,
           log: engineLog,
-          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
         });
         engine = await createEngine({
           config: engineConfig,

@@ -14,6 +14,18 @@ export interface AuditSink {
   emit(event: AuditEvent): void;
 }
 
+/**
+ * Write-ahead of the answer: a sink that writes events to durable storage lets the relay hold
+ * a reply until the events its command produced are written. The relay reads `emitted` before
+ * and after the work for a chunk; if it moved, the chunk waits for afterWrite().
+ */
+export interface AuditWriteGate {
+  /** Events emitted so far (only grows). */
+  readonly emitted: number;
+  /** Calls `done` once every event emitted so far is written (at once if they all are). */
+  afterWrite(done: () => void): void;
+}
+
 type Distribute<T> = T extends unknown ? Omit<T, keyof AuditEventBase | 'code'> : never;
 type SimpleCommandType =
   | 'db.session.mysql.statements.send_long_data'

@@ -59,6 +59,19 @@ export const malformedPacketEventSchema = z.strictObject({
   payload_length: auditCount,
 });
 
+/**
+ * An auditor ended a live session (the web app's Live page). The base fields describe the
+ * session that was ended, so the event sits in its timeline; `terminated_by` is the auditor.
+ * The failed code records an attempt that reached no live session.
+ */
+export const sessionTerminateEventSchema = z.strictObject({
+  ...base,
+  ...auditTypeShape('db.session.terminate'),
+  terminated_by: z.string().max(256),
+  reason: z.string().max(1024),
+  error: auditErrorSchema.optional(),
+});
+
 export const statementPrepareEventSchema = z.strictObject({
   ...base,
   ...auditTypeShape('db.session.mysql.statements.prepare'),
@@ -199,6 +212,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   sessionEndEventSchema,
   sessionQueryEventSchema,
   malformedPacketEventSchema,
+  sessionTerminateEventSchema,
   statementPrepareEventSchema,
   statementExecuteEventSchema,
   statementSendLongDataEventSchema,

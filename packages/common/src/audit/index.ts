@@ -5,6 +5,7 @@ export {
   type AuditCommandDetails,
   type AuditLocalInfile,
   type AuditSink,
+  type AuditWriteGate,
   type AuditStatement,
   type CreateAuditOptions,
   createAudit,

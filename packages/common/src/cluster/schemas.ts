@@ -15,10 +15,24 @@ export const ClusterMethod = {
   SignDbClient: 'cert.sign_db_client',
   /** Engine → proxy: a batch of audit events; the reply is the ack (stored durably). */
   AuditAppend: 'audit.append',
+  /** Proxy → engine: close a live session with an ERR naming who ended it and why. */
+  SessionTerminate: 'session.terminate',
 } as const;
 export type ClusterMethodName = (typeof ClusterMethod)[keyof typeof ClusterMethod];
 
 const isoTime = z.iso.datetime({ offset: true });
+
+/** session.terminate request (the web app's Live page, through the proxy). */
+export const SessionTerminateRequestSchema = z.strictObject({
+  sessionId: z.string().min(1).max(128),
+  /** The auditor, as the client's ERR names them. */
+  by: z.string().min(1).max(256),
+  reason: z.string().min(1).max(1024),
+});
+export type SessionTerminateRequest = z.infer<typeof SessionTerminateRequestSchema>;
+
+/** session.terminate reply: whether this engine had the session. */
+export const SessionTerminateResponseSchema = z.strictObject({ found: z.boolean() });
 
 /** cluster.state request. Engines poll it (about every 2 s) so lock changes reach live sessions. */
 export const ClusterStateRequestSchema = z.strictObject({

@@ -2,6 +2,7 @@
 // with its path, never silently ignored. Durations are written as strings ("10s", "30m") and
 // parsed to milliseconds here, so the rest of the code only sees numbers.
 import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 
@@ -43,10 +44,40 @@ const credential = z
     message: 'set exactly one of password_env or password_file',
   });
 
+/** The oldest TLS version a leg accepts; 1.0 and 1.1 are not offered at all. */
+const tlsMinVersion = z.enum(['TLSv1.2', 'TLSv1.3']);
+
+/**
+ * An OpenSSL cipher list (TLS 1.2 names, and TLS_* suite names for TLS 1.3), checked by
+ * OpenSSL itself: a list that matches no cipher is refused here rather than at the first handshake.
+ */
+const tlsCiphers = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      createSecureContext({ ciphers: text });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `OpenSSL accepts no cipher in '${text}': ${(err as Error).message}` });
+    }
+  });
+
 export const DatabaseTlsSchema = z.strictObject({
   mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
   ca_file: z.string().min(1).optional(),
   server_name: z.string().min(1).optional(),
+  min_version: tlsMinVersion.default('TLSv1.2'),
+  ciphers: tlsCiphers.optional(),
+  /** Reuse TLS sessions to this database, one per db user (see docs/identity.md). */
+  resumption: z.boolean().default(true),
+});
+
+/** The proxy's MySQL port (the client leg). */
+export const ProxyTlsSchema = z.strictObject({
+  min_version: tlsMinVersion.default('TLSv1.2'),
+  ciphers: tlsCiphers.optional(),
+  /** Session ids and tickets (TLS 1.2), PSK tickets (TLS 1.3); false: every client gets a full handshake. */
+  resumption: z.boolean().default(true),
 });
 
 export const DatabaseAuthSchema = z.discriminatedUnion('mode', [
@@ -59,7 +90,7 @@ export const DatabaseSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, _ . -; at most 63 characters'),
     uri: z.string().min(1).describe('host:port, or unix:/path/to/socket'),
     labels: z.record(labelName, z.string()).default({}),
-    tls: DatabaseTlsSchema.default({ mode: 'verify-full' }),
+    tls: DatabaseTlsSchema.default({ mode: 'verify-full', min_version: 'TLSv1.2', resumption: true }),
     auth: DatabaseAuthSchema.default({ mode: 'x509' }),
   })
   .refine((db) => db.uri.startsWith('unix:') || hostPort.safeParse(db.uri).success, {
@@ -81,6 +112,7 @@ export const ProxyConfigSchema = z.strictObject({
   public_addr: z.array(z.string().min(1)).min(1).default(['localhost']),
   server_version: z.string().default(''),
   proxy_protocol: z.strictObject({ trusted_networks: z.array(cidr).default([]) }).default({ trusted_networks: [] }),
+  tls: ProxyTlsSchema.default({ min_version: 'TLSv1.2', resumption: true }),
   limits: z
     .strictObject({
       max_connections: z.number().int().positive().default(10_000),
@@ -112,6 +144,12 @@ export const AuditConfigSchema = z.strictObject({
    * of audit); session start/end, denials, schema changes and malformed packets are still logged.
    */
   query_events: z.boolean().default(true),
+  /**
+   * What the engine's audit spool must survive before a client hears a command's reply: the
+   * event is always written (write(2)) first; 'batch' also fdatasyncs each batch, 'always' each
+   * event (docs/audit.md, "Write-ahead of the answer").
+   */
+  spool_sync: z.enum(['none', 'batch', 'always']).default('none'),
 });
 
 export const GatehouseConfigSchema = z.strictObject({
@@ -123,7 +161,7 @@ export const GatehouseConfigSchema = z.strictObject({
   auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
-  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true }),
+  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true, spool_sync: 'none' }),
 });
 
 export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;

@@ -12,6 +12,7 @@ export {
   describeDatabase,
   type SessionOptions,
 } from './access-checker.js';
+export { type AuditPermissions, computeAuditPermissions } from './audit-permissions.js';
 export { compileGlob, type Matcher } from './glob.js';
 export {
   type DbLabels,

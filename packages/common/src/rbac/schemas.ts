@@ -73,6 +73,16 @@ export const RoleOptionsSchema = z.strictObject({
   allow_replication: z.boolean().optional(),
   /** LOAD DATA LOCAL INFILE is relayed only when a granting role allows it. */
   allow_local_infile: z.boolean().optional(),
+  /**
+   * The audit review (web app and /v1/audit API): `read` to search, replay and verify the log,
+   * `terminate` to end someone's live session. Granted when any of the user's roles says so.
+   */
+  audit: z
+    .strictObject({
+      read: z.boolean().optional(),
+      terminate: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const RoleSchema = z.strictObject({
@@ -98,7 +108,8 @@ export const UserSchema = z.strictObject({
   updated: TimestampSchema,
 });
 
-export const TokenTypeSchema = z.enum(['engine']);
+/** engine: joins an engine (gatectl tokens add); web: a one-time sign-in link (gatectl web login). */
+export const TokenTypeSchema = z.enum(['engine', 'web']);
 
 /** A provisioning token. Only the SHA-256 of the secret is kept; the secret is shown once. */
 export const TokenSchema = z.strictObject({
@@ -106,6 +117,8 @@ export const TokenSchema = z.strictObject({
   secret_hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be 'sha256:' and 64 hex digits"),
   expires: TimestampSchema,
   created: TimestampSchema,
+  /** Who a web sign-in token signs in (type web only). */
+  user: ObjectNameSchema.optional(),
 });
 
 export const LockSchema = z.strictObject({

@@ -18,6 +18,7 @@ const DETAILS: { readonly [T in AuditEventType]: Record<string, unknown> } = {
     duration_ms: 0.42,
   },
   'db.session.malformed_packet': { reason: 'packet shorter than its header', payload: 'AwA=', payload_length: 2 },
+  'db.session.terminate': { terminated_by: 'auditor', reason: 'left open overnight' },
   'db.session.mysql.statements.prepare': {
     query: 'SELECT ?',
     query_length: 8,

@@ -52,6 +52,9 @@ export const DatabaseInfoSchema = z.object({
   /** Server capability flags, and MariaDB extended capabilities (0 for MySQL). */
   capabilities: u32,
   mariadbCapabilities: u32,
+  /** The TLS protocol and cipher the last health check negotiated (absent with tls mode disable). */
+  tlsProtocol: z.string().max(64).optional(),
+  tlsCipher: z.string().max(256).optional(),
 });
 export type DatabaseInfo = z.infer<typeof DatabaseInfoSchema>;
 

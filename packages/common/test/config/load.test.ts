@@ -141,3 +141,28 @@ test('proxy.mysql_listen takes one address or a list with unix sockets', () => {
   assert.deepEqual(config.proxy.mysql_listen, ['127.0.0.1:3036', 'unix:/run/gatehouse/mysql.sock']);
   assert.equal(parseConfig({ proxy: { mysql_listen: 'unix:/run/gh.sock' } }).proxy.mysql_listen, 'unix:/run/gh.sock');
 });
+
+test('proxy.tls and databases[].tls: TLS 1.2 and resumption by default; versions, ciphers and unknown keys checked', () => {
+  const config = parseConfig({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require' } }] } });
+  assert.deepEqual(config.proxy.tls, { min_version: 'TLSv1.2', resumption: true });
+  const db = config.engine.databases[0]!;
+  assert.equal(db.tls.min_version, 'TLSv1.2');
+  assert.equal(db.tls.resumption, true);
+  assert.equal(db.tls.ciphers, undefined);
+
+  const set = parseConfig({
+    proxy: { tls: { min_version: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256', resumption: false } },
+    engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', min_version: 'TLSv1.3', resumption: false } }] },
+  });
+  assert.deepEqual(set.proxy.tls, { min_version: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256', resumption: false });
+  assert.equal(set.engine.databases[0]!.tls.resumption, false);
+
+  assert.match(configError({ proxy: { tls: { min_version: 'TLSv1.1' } } }), /proxy\.tls\.min_version/);
+  assert.match(configError({ proxy: { tls: { ciphers: 'NO-SUCH-CIPHER' } } }), /proxy\.tls\.ciphers.*accepts no cipher in 'NO-SUCH-CIPHER'/s);
+  assert.match(configError({ proxy: { tls: { resumption: 'yes' } } }), /proxy\.tls\.resumption/);
+  assert.match(configError({ proxy: { tls: { session_tickets: true } } }), /session_tickets/);
+  assert.match(
+    configError({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', ciphers: 'BOGUS' } }] } }),
+    /engine\.databases\.0\.tls\.ciphers/,
+  );
+});

@@ -2,7 +2,7 @@
 // spool only once the other side says it is stored. One batch is in flight at a time, so order
 // is kept; a failed send is retried after a pause, and a restart resends whatever was not acked.
 import type { AuditEvent } from '@gatehouse/common';
-import type { AuditSpool } from './spool.js';
+import type { AuditSpool, SpoolRead } from './spool.js';
 
 export interface SpoolForwarderOptions {
   readonly spool: AuditSpool;
@@ -13,6 +13,8 @@ export interface SpoolForwarderOptions {
   /** Pause after a failed send; default 1 s. */
   readonly retryDelayMs?: number;
   readonly onError?: (err: unknown) => void;
+  /** Told of each batch read, before it is sent. */
+  readonly onRead?: (read: SpoolRead) => void;
 }
 
 export interface SpoolForwarder {
@@ -54,6 +56,7 @@ export function startSpoolForwarder(options: SpoolForwarderOptions): SpoolForwar
           await sleep();
           continue;
         }
+        options.onRead?.(batch);
         await send(batch.events);
         await spool.ack(batch.end);
       } catch (err) {

@@ -5,12 +5,25 @@
 // Batches appended by this process are also kept in memory (bounded) until acked, so the
 // forwarder normally gets them back without reading and parsing the file; the file is what a
 // restart reads.
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+//
+// The spool is the engine's write-ahead log of commands (docs/audit.md, "Write-ahead of the
+// answer"): a batch is written with one synchronous write(2) on the event loop, so once
+// append() has run the events are in the kernel's page cache and survive the process, and the
+// client's reply can go. `sync` adds fdatasync: per batch ('batch', survives a power loss) or
+// per event ('always'). Every change to the file (write, truncate) is synchronous, so none can
+// interleave with another; only the fdatasync and the ack file go to the thread pool.
+import { fdatasync, ftruncateSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AuditEvent, AuditFailure, serializeAuditBatch } from '@gatehouse/common';
 
+/** config audit.spool_sync: what a write must survive before the client hears the reply. */
+export type SpoolSync = 'none' | 'batch' | 'always';
+
 export interface AuditSpoolOptions {
   readonly dir: string;
+  /** 'none' (default): write(2) only; 'batch': one fdatasync per append; 'always': one per event. */
+  readonly sync?: SpoolSync;
   /** Once everything is acknowledged and the file is past this size, it is emptied; default 1 MiB. */
   readonly compactBytes?: number;
 }
@@ -21,10 +34,28 @@ export interface SpoolRead {
   readonly end: number;
   /** Lines that did not parse and were passed over. */
   readonly skipped: number;
+  /** The events are the objects this process appended (not parsed back from the file). */
+  readonly fromMemory: boolean;
+}
+
+export interface SpoolStats {
+  /** write(2) calls that appended events. */
+  readonly writes: number;
+  readonly fsyncs: number;
+  readonly events: number;
+  /** Partial records cut from the end of the file when it was opened (0 or 1). */
+  readonly repairedRecords: number;
+  readonly repairedBytes: number;
+  /** Unparsable lines the reader passed over. */
+  readonly skippedLines: number;
 }
 
 export interface AuditSpool {
-  /** Appends a batch and resolves once it is on disk (fdatasync). */
+  /**
+   * Appends a batch: the write(2) is done when this returns; the promise resolves once the
+   * `sync` mode is satisfied too (at once with 'none'), or rejects if the write failed (then
+   * nothing of the batch is in the file).
+   */
   append(events: readonly AuditEvent[]): Promise<void>;
   /** Up to `max` unacknowledged events, oldest first. */
   read(max: number): Promise<SpoolRead>;
@@ -33,6 +64,8 @@ export interface AuditSpool {
   pendingBytes(): number;
   /** What opening cut from a torn last line, in bytes. */
   readonly repairedBytes: number;
+  readonly sync: SpoolSync;
+  stats(): SpoolStats;
   close(): Promise<void>;
 }
 
@@ -48,6 +81,12 @@ interface MemoryBatch {
 }
 const ACK_FILE = 'spool.ack';
 
+function writeAckSync(dir: string, offset: number): void {
+  const tmp = join(dir, `${ACK_FILE}.tmp`);
+  writeFileSync(tmp, `${offset}\n`);
+  renameSync(tmp, join(dir, ACK_FILE));
+}
+
 async function readAck(dir: string): Promise<number> {
   try {
     const n = Number((await readFile(join(dir, ACK_FILE), 'utf8')).trim());
@@ -60,6 +99,7 @@ async function readAck(dir: string): Promise<number> {
 export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditSpool> {
   const { dir } = options;
   const compactBytes = options.compactBytes ?? 1024 * 1024;
+  const sync = options.sync ?? 'none';
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const handle = await open(join(dir, SPOOL_FILE), 'a+', 0o600);
   let size = (await handle.stat()).size;
@@ -98,8 +138,55 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
     if (drop > 0) memory = memory.slice(drop);
   };
   let closed = false;
+  const counts = { writes: 0, fsyncs: 0, events: 0, skippedLines: 0 };
+  const fd = handle.fd;
 
-  /** Runs `job` after every earlier write, ack or compaction. */
+  /** One write(2) (more only if the kernel takes part of it); on failure the file is cut back. */
+  const writeAll = (bytes: Buffer): void => {
+    const start = size;
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // The next append's write fails the same way, or the open() after a restart cuts it.
+      }
+      throw new AuditFailure('GH_ERR_AUDIT_SPOOL', 'could not write to the audit spool', { cause: err });
+    }
+    counts.writes++;
+    size += bytes.length;
+  };
+  const datasync = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      fdatasync(fd, (err) => {
+        if (err) reject(new AuditFailure('GH_ERR_AUDIT_SPOOL', 'could not sync the audit spool', { cause: err }));
+        else {
+          counts.fsyncs++;
+          resolve();
+        }
+      });
+    });
+  const remember = (events: readonly AuditEvent[], start: number): void => {
+    counts.events += events.length;
+    if (memoryBytes + (size - start) <= MEMORY_BYTES) {
+      memory.push({ events, start, end: size });
+      memoryBytes += size - start;
+    }
+  };
+  /** 'always': each event is written and synced before the next; resolves after the last. */
+  const appendEachSynced = async (events: readonly AuditEvent[], lines: readonly Buffer[]): Promise<void> => {
+    for (let i = 0; i < events.length; i++) {
+      const start = size;
+      writeAll(lines[i]!);
+      remember(events.slice(i, i + 1), start);
+      await datasync();
+    }
+  };
+  let syncing: Promise<void> = Promise.resolve();
+
+  /** Runs reads one after another. */
   const serial = <T>(job: () => Promise<T>): Promise<T> => {
     const run = queue.then(job, job);
     queue = run.catch(() => undefined);
@@ -108,36 +195,34 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
   const checkOpen = () => {
     if (closed) throw new AuditFailure('GH_ERR_AUDIT_CLOSED', 'audit spool is closed');
   };
-  const writeAck = async (offset: number) => {
-    const tmp = join(dir, `${ACK_FILE}.tmp`);
-    await writeFile(tmp, `${offset}\n`);
-    await rename(tmp, join(dir, ACK_FILE));
-  };
 
   // An ack past the end (a crash between compaction and the ack write) must not survive to
   // skip events appended later.
-  if (recordedAck !== acked) await writeAck(acked);
+  if (recordedAck !== acked) writeAckSync(dir, acked);
 
   return {
     repairedBytes,
+    sync,
     append(events) {
-      checkOpen();
-      const bytes = Buffer.from(serializeAuditBatch(events));
-      return serial(async () => {
-        try {
-          let written = 0;
-          while (written < bytes.length) written += (await handle.write(bytes, written)).bytesWritten;
-          await handle.datasync();
-        } catch (err) {
-          await handle.truncate(size).catch(() => undefined);
-          throw new AuditFailure('GH_ERR_AUDIT_SPOOL', 'could not write to the audit spool', { cause: err });
+      try {
+        checkOpen();
+        if (sync === 'always') {
+          // One line per write so that each event's sync covers it alone; queued behind the
+          // syncs before it, so the file's order is the order of appends.
+          const lines = events.map((e) => Buffer.from(serializeAuditBatch([e])));
+          syncing = syncing.catch(() => undefined).then(() => appendEachSynced(events, lines));
+          return syncing;
         }
-        if (memoryBytes + bytes.length <= MEMORY_BYTES) {
-          memory.push({ events, start: size, end: size + bytes.length });
-          memoryBytes += bytes.length;
-        }
-        size += bytes.length;
-      });
+        const start = size;
+        writeAll(Buffer.from(serializeAuditBatch(events)));
+        remember(events, start);
+        if (sync === 'none') return Promise.resolve();
+        // One fdatasync per batch; a later batch's sync waits for this one's, in order.
+        syncing = syncing.catch(() => undefined).then(datasync);
+        return syncing;
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     read(max) {
       checkOpen();
@@ -152,7 +237,7 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
             for (const e of batch.events) events.push(e);
             end = batch.end;
           }
-          return { events, end, skipped: 0 };
+          return { events, end, skipped: 0, fromMemory: true };
         }
         const events: AuditEvent[] = [];
         let skipped = 0;
@@ -169,6 +254,7 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
               events.push(JSON.parse(buffer.toString('utf8', from, nl)) as AuditEvent);
             } catch {
               skipped++;
+              counts.skippedLines++;
             }
             from = nl + 1;
           }
@@ -178,30 +264,38 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
           }
           position += from;
         }
-        return { events, end: position, skipped };
+        return { events, end: position, skipped, fromMemory: false };
       });
     },
     ack(end) {
       checkOpen();
-      return serial(async () => {
-        if (end <= acked) return;
+      if (end > acked) {
         acked = Math.min(end, size);
         if (acked === size && size >= compactBytes) {
           // Everything is delivered: empty the file first, then the ack. A crash between the
-          // two leaves an ack past the end, which open() clamps.
-          await handle.truncate(0);
+          // two leaves an ack past the end, which open() clamps. Both are synchronous (as every
+          // ack write is), so that no append lands between them: a stale ack must never cover
+          // a new event.
+          ftruncateSync(fd, 0);
           size = 0;
           acked = 0;
           memory = [];
           memoryBytes = 0;
         }
-        await writeAck(acked);
-      });
+        writeAckSync(dir, acked);
+      }
+      return Promise.resolve();
     },
     pendingBytes: () => size - acked,
+    stats: () => ({
+      ...counts,
+      repairedRecords: repairedBytes > 0 ? 1 : 0,
+      repairedBytes,
+    }),
     async close() {
       if (closed) return;
       closed = true;
+      await syncing.catch(() => undefined);
       await queue;
       await handle.close();
     },

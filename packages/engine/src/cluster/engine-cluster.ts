@@ -2,7 +2,8 @@
 // locks), ephemeral db-client certificates, and a sink for audit events. Two implementations:
 // in-process (the embedded default wraps the auth objects) and over the tunnel (control
 // requests to the proxy). Sessions see only this interface.
-import type { AuditSink, Lock, Role, TrustedCa, User } from '@gatehouse/common';
+import type { AuditSink, AuditWriteGate, Lock, Role, TrustedCa, User } from '@gatehouse/common';
+import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 
 /** A consistent view of the cluster state at one version. */
 export interface ClusterSnapshot {
@@ -44,6 +45,10 @@ export interface EngineCluster extends DbClientCertSigner {
   /** Called after every change of state (new version); returns an unsubscribe function. */
   onChange(listener: (snapshot: ClusterSnapshot) => void): () => void;
   readonly auditSink: AuditSink;
+  /** When set, sessions hold each reply until its command's audit events are written. */
+  readonly auditGate?: AuditWriteGate;
+  /** The audit spool's counters, for /metrics. */
+  readonly auditMetrics?: () => SpoolMetrics;
   /** Stops polling, flushes what audit events it can, releases resources. */
   close(): Promise<void>;
 }

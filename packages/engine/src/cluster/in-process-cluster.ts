@@ -1,9 +1,12 @@
 // The cluster for the embedded default: the auth part's objects are in this process, so the
 // engine reads the store and the CAs directly, asks the PKI to sign, and appends audit events to
-// the store itself. State is re-read whenever the store's version changes (and the CAs on a timer).
+// the store itself, through the same write-ahead spool as an engine in its own process, so a
+// killed process loses no event of an answered command. State is re-read whenever the store's version changes (and the CAs on a timer).
 import { type Authorities, type AuditStore, issueDbClientCert, type Store } from '@gatehouse/auth';
-import { type BatchingSink, createBatchingSink, ServerError } from '@gatehouse/common';
+import { ServerError } from '@gatehouse/common';
 import type { Logger } from 'pino';
+import type { AuditSpool } from '../audit/spool.js';
+import { startSpoolPipeline } from '../audit/spool-pipeline.js';
 import { EngineError } from '../errors.js';
 import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
 
@@ -11,6 +14,8 @@ export interface InProcessClusterOptions {
   readonly store: Store;
   readonly authorities: Authorities;
   readonly auditStore: AuditStore;
+  /** The engine's write-ahead spool; events reach the store from it. */
+  readonly spool: AuditSpool;
   readonly log: Logger;
   /** How often the store and the CAs are re-read (default 2 s). */
   readonly pollMs?: number;
@@ -57,16 +62,22 @@ export function createInProcessCluster(options: InProcessClusterOptions): Engine
     if (!closed) refresh().catch((err) => log.warn({ err }, 'cluster state refresh failed'));
   });
 
-  const auditSink: BatchingSink = createBatchingSink({
-    deliver: async (batch) => {
-      // Built by this process's own audit layer: nothing to validate at a trust boundary.
-      await options.auditStore.append(batch, { validated: true });
+  const audit = startSpoolPipeline({
+    spool: options.spool,
+    // Built by this process's own audit layer: nothing to validate at a trust boundary, unless
+    // they were read back from the file (written by an earlier run).
+    send: async (events, fromFile) => {
+      await options.auditStore.append(events, { validated: !fromFile });
     },
-    onError: (err) => log.warn({ err }, 'audit append failed; retrying'),
+    log,
+    // The store closes after the engine: hand it what is spooled while it is still open.
+    drainOnCloseMs: 5000,
   });
 
   return {
-    auditSink,
+    auditSink: audit.sink,
+    auditGate: audit.sink,
+    auditMetrics: audit.metrics,
     async snapshot() {
       if (current !== undefined) return current;
       try {
@@ -102,7 +113,7 @@ export function createInProcessCluster(options: InProcessClusterOptions): Engine
       closed = true;
       clearInterval(poll);
       watch.close();
-      await auditSink.close();
+      await audit.close();
     },
   };
 }

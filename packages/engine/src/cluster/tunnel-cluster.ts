@@ -4,8 +4,6 @@
 // the on-disk spool and are acked by audit.append, so a proxy restart loses none.
 import {
   AuditAppendResponseSchema,
-  type AuditEvent,
-  type BatchingSink,
   ClusterMethod,
   type ClusterState,
   ClusterStateResponseSchema,
@@ -14,12 +12,9 @@ import {
   type TunnelReply,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { AuditSpool } from '../audit/spool.js';
-import { startSpoolForwarder } from '../audit/spool-forwarder.js';
-import { createSpoolMetrics } from '../audit/spool-metrics.js';
-import { createSpooledAuditSink } from '../audit/spooled-sink.js';
+import { startSpoolPipeline } from '../audit/spool-pipeline.js';
 import { EngineError } from '../errors.js';
 import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
 
@@ -31,8 +26,6 @@ export interface TunnelClusterOptions {
   readonly pollMs?: number;
   /** How long snapshot() waits for a first state (default 10 s). */
   readonly firstStateTimeoutMs?: number;
-  /** Where the spool's metrics go (the engine's registry). */
-  readonly registry?: Registry;
 }
 
 function clusterError(message: string, cause?: unknown): EngineError {
@@ -94,20 +87,22 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
   };
   loop();
 
-  const send = async (events: readonly AuditEvent[]): Promise<void> => {
-    parseReply(AuditAppendResponseSchema, await request(ClusterMethod.AuditAppend, { events }), ClusterMethod.AuditAppend);
-  };
-  const forwarder = startSpoolForwarder({
+  const audit = startSpoolPipeline({
     spool: options.spool,
-    send: options.registry === undefined ? send : createSpoolMetrics(options.registry, options.spool).wrapSend(send),
-    onError: (err) => log.debug({ err }, 'audit delivery failed; retrying'),
+    send: async (events) => {
+      parseReply(
+        AuditAppendResponseSchema,
+        await request(ClusterMethod.AuditAppend, { events }),
+        ClusterMethod.AuditAppend,
+      );
+    },
+    log,
   });
-  const auditSink: BatchingSink = createSpooledAuditSink(options.spool, forwarder, (err) =>
-    log.warn({ err }, 'audit spool write failed'),
-  );
 
   return {
-    auditSink,
+    auditSink: audit.sink,
+    auditGate: audit.sink,
+    auditMetrics: audit.metrics,
     async snapshot() {
       if (current !== undefined) return current;
       const ms = options.firstStateTimeoutMs ?? 10_000;
@@ -141,8 +136,7 @@ export function createTunnelCluster(options: TunnelClusterOptions): EngineCluste
     async close() {
       closed = true;
       clearTimeout(timer);
-      await auditSink.close();
-      await forwarder.stop();
+      await audit.close();
     },
   };
 }

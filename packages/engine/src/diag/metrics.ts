@@ -4,6 +4,7 @@
 import { CellHistogram, type DatabaseInfo, LATENCY_BUCKETS } from '@gatehouse/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RelayCounters } from '../session/relay.js';
+import type { UpstreamTlsCounters } from '../session/session.js';
 
 /** Why a session or a command was refused (docs/metrics.md); `hook` is reserved for login hooks. */
 export type DenialReason = 'role' | 'lock' | 'limit' | 'policy' | 'hook';
@@ -32,6 +33,8 @@ export class EngineMetrics {
   readonly registry: Registry;
   sessionsOpen = 0;
   sessionsStarted = 0;
+  /** Database-leg TLS handshakes, full and resumed: sessions add to it, the scrape reads it. */
+  readonly upstreamTls: UpstreamTlsCounters = { full: 0, resumed: 0 };
   /** Relay byte and command counts, one object per database, summed at scrape. */
   readonly #counters = new Map<string, RelayCounters>();
   readonly #live = new Map<string, number>();
@@ -83,6 +86,18 @@ export class EngineMetrics {
     });
     const counters = this.#counters;
     const live = this.#live;
+    const upstreamTls = this.upstreamTls;
+    new Counter({
+      name: 'gatehouse_engine_upstream_tls_handshakes_total',
+      help: 'TLS handshakes with databases for sessions, by whether an earlier TLS session was resumed.',
+      labelNames: ['resumed'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ resumed: 'false' }, upstreamTls.full);
+        this.inc({ resumed: 'true' }, upstreamTls.resumed);
+      },
+    });
     new Gauge({
       name: 'gatehouse_engine_sessions',
       help: 'Sessions relaying now, by database service and engine.',

@@ -1,7 +1,10 @@
 // Periodic FetchMySQLVersion per configured database: the greeting's version and capabilities
 // become the DatabaseInfo the engine registers with the proxy (the version the proxy announces,
-// and what `gatectl db ls` shows).
-import { type DatabaseConfig, type DatabaseInfo, fetchMysqlVersion } from '@gatehouse/common';
+// and what `gatectl db ls` shows). With TLS on for the database, the check also negotiates TLS
+// with its settings (no client certificate, no login) and reports the protocol and cipher; a
+// database that sessions could not reach over TLS is unhealthy, with the reason.
+import { readFile } from 'node:fs/promises';
+import { type DatabaseConfig, type DatabaseInfo, fetchMysqlVersion, type UpstreamTlsOptions } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import { parseDatabaseAddress } from '../session/upstream-options.js';
 
@@ -43,7 +46,7 @@ export async function checkDatabase(db: DatabaseConfig, timeoutMs: number): Prom
   if (address === undefined)
     return { ...initialInfo(db), health: 'unhealthy', healthMessage: `invalid uri '${db.uri}'` };
   try {
-    const info = await fetchMysqlVersion(address, { timeoutMs });
+    const info = await fetchMysqlVersion(address, { timeoutMs, tls: await checkTlsOptions(db) });
     return {
       name: db.name,
       labels: { ...db.labels },
@@ -51,10 +54,31 @@ export async function checkDatabase(db: DatabaseConfig, timeoutMs: number): Prom
       serverVersion: info.version,
       capabilities: info.handshake.capabilities >>> 0,
       mariadbCapabilities: info.handshake.mariaDbCapabilities >>> 0,
+      ...(info.tls !== undefined ? { tlsProtocol: info.tls.protocol, tlsCipher: info.tls.cipher } : {}),
     };
   } catch (err) {
     return { ...initialInfo(db), health: 'unhealthy', healthMessage: (err as Error).message.slice(0, 4096) };
   }
+}
+
+/** The database's TLS settings, as a session uses them, less the client certificate. */
+async function checkTlsOptions(db: DatabaseConfig): Promise<UpstreamTlsOptions> {
+  const tls = db.tls;
+  let ca: string | undefined;
+  if (tls.ca_file !== undefined) {
+    try {
+      ca = await readFile(tls.ca_file, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read tls.ca_file ${tls.ca_file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return {
+    mode: tls.mode,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(tls.server_name !== undefined ? { servername: tls.server_name } : {}),
+    minVersion: tls.min_version,
+    ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}),
+  };
 }
 
 function sameAddress(a: DatabaseConfig, b: DatabaseConfig): boolean {

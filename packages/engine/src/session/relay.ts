@@ -1,11 +1,18 @@
-// The command phase: client→server bytes are read by the ClientReader, each command is parsed,
-// checked by policy, fed to the response tracker and forwarded (or answered with an ERR by the
-// engine); server→client bytes are relayed unchanged while the tracker walks them. Both ways
+// The command phase: client→server bytes are read by the ClientReader, each command is parsed
+// once into a CommandRecord, checked by policy, queued in the response tracker and forwarded (or
+// answered with an ERR by the engine); server→client bytes are relayed unchanged while the
+// tracker walks them and fills in the record, which the audit consumes when the reply ends. The
+// relay owns the one statement registry and applies what replies change (schema, statements). Both ways
 // honour backpressure: a destination whose write() returns false pauses its source until
 // 'drain', so a slow client stops the database socket and a slow database stops the client.
+// Write-ahead of the answer: a server chunk that finished a command which produced an audit
+// event (and an ERR for a denied command) waits for the audit gate to say that event is
+// written; bytes behind it wait too, so the client sees everything in order.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
+  type AuditStatement,
+  type AuditWriteGate,
   Command,
   createResponseTracker,
   type ErrFields,
@@ -14,13 +21,13 @@ import {
   parseClientCommand,
   type ResponseOutcome,
   type ResponseTracker,
-  readTrackedCommand,
   serializeErrPacket,
   serializePacket,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';
+import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementState } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
@@ -42,6 +49,8 @@ export interface RelayOptions {
   readonly mariaDbCapabilities: number;
   readonly policy: PolicyContext;
   readonly audit: CommandAudit;
+  /** Holds replies until their audit events are written; without it replies go at once. */
+  readonly gate?: AuditWriteGate;
   readonly log: Logger;
   /** How much of each command is read for policy and audit (default 64 KiB); the rest streams. */
   readonly commandPrefixLimit?: number;
@@ -56,6 +65,8 @@ export interface RelayOptions {
 }
 
 const QUIT_PACKET = serializePacket(Buffer.from([Command.Quit]), 0);
+/** Held reply bytes beyond which the database socket is paused until they are released. */
+const HELD_LIMIT = 1024 * 1024;
 
 export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
@@ -63,7 +74,8 @@ export class Relay implements ClientReaderHandler {
   readonly #upstream: Socket;
   readonly #tracker: ResponseTracker;
   readonly #reader: ClientReader;
-  readonly #registry = new PreparedStatementRegistry();
+  readonly #registry = new PreparedStatementRegistry<AuditStatement>();
+  readonly #lookup = (statementId: number): StatementState | undefined => this.#registry.lookup(statementId);
   /** ERR packets for denied commands, waiting for earlier replies to end. */
   #deferred: Buffer[] = [];
   #closing: Buffer | undefined;
@@ -81,6 +93,14 @@ export class Relay implements ClientReaderHandler {
    */
   #lastActivity = performance.now();
   #closeTimer: NodeJS.Timeout | undefined;
+  /** Bytes for the client waiting for audit writes, in order; #heldBase counts those released. */
+  #held: Buffer[] = [];
+  #heldBase = 0;
+  #heldBytes = 0;
+  /** afterWrite() calls not yet answered. */
+  #gatesOpen = 0;
+  #heldPaused = false;
+  #endAfterHeld = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
   readonly #onClientData = (chunk: Buffer): void => this.#relayClient(chunk);
@@ -90,7 +110,8 @@ export class Relay implements ClientReaderHandler {
   };
   readonly #resumeUpstream = (): void => {
     this.#upstreamPaused = false;
-    if (!this.#ended) this.#upstream.resume();
+    // Replies held for an audit write past the bound keep the database paused until released.
+    if (!this.#ended && !this.#heldPaused) this.#upstream.resume();
   };
   readonly #resumeReader = (): void => {
     if (!this.#ended && this.#closing === undefined) this.#reader.resume();
@@ -175,10 +196,8 @@ export class Relay implements ClientReaderHandler {
     const now = performance.now();
     this.#lastActivity = now;
     let command: ReturnType<typeof parseClientCommand>;
-    let tracked: ReturnType<typeof readTrackedCommand>;
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
-      tracked = readTrackedCommand(prefix, length);
       command = parseClientCommand(prefix, {
         capabilities: this.#o.capabilities,
         // Parameters are decoded only for execute events; with query events off they stay raw.
@@ -199,9 +218,11 @@ export class Relay implements ClientReaderHandler {
     if (verdict.kind === 'deny') {
       this.#o.counters.deniedCommands++;
       this.#o.observer?.onDenied(verdict.err);
+      const emitted = this.#o.gate?.emitted;
       this.#o.audit.onDenied(command, verdict.err);
       const packet = serializePacket(serializeErrPacket(verdict.err, this.#o.capabilities), (sequenceId + 1) & 0xff);
-      if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0) this.#writeClient(packet);
+      if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0)
+        this.#toClient(packet, this.#o.gate?.emitted !== emitted);
       else {
         // Earlier replies are still coming: the ERR goes after them, and nothing newer goes
         // to the server until it has.
@@ -210,12 +231,14 @@ export class Relay implements ClientReaderHandler {
       }
       return 'drop';
     }
+    const audit = this.#o.audit;
+    // Built before the registry sees the command: an execute keeps the statement a close
+    // right behind it would forget.
+    const record = createCommandRecord(command, verdict.schema, audit.now(), this.#lookup, audit.queryEvents);
     this.#registry.observe(command);
     if (command.kind === 'quit') this.#quitSent = true;
-    if (command.kind === 'reset_connection') this.#o.audit.clearStatements();
-    this.#o.audit.onForwarded(command, verdict.schema);
     this.#o.observer?.onForwarded(command.kind, now);
-    this.#tracker.onCommand(tracked);
+    this.#tracker.onCommand(record);
     return 'forward';
   }
 
@@ -240,6 +263,7 @@ export class Relay implements ClientReaderHandler {
 
   #relayServer(chunk: Buffer): void {
     if (this.#ended) return;
+    const emitted = this.#o.gate?.emitted;
     try {
       this.#tracker.pushServer(chunk);
     } catch (err) {
@@ -248,8 +272,58 @@ export class Relay implements ClientReaderHandler {
       return;
     }
     this.#o.counters.bytesToClient += chunk.length;
-    this.#writeClient(chunk);
+    // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
+    // last packet) waits until that event is written.
+    this.#toClient(chunk, this.#o.gate?.emitted !== emitted);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
+  }
+
+  /** Sends bytes to the client after every held byte; `gated`: also after the audit write. */
+  #toClient(bytes: Buffer, gated: boolean): void {
+    const gate = this.#o.gate;
+    if (gate === undefined || (!gated && this.#held.length === 0)) {
+      this.#writeClient(bytes);
+      return;
+    }
+    this.#held.push(bytes);
+    this.#heldBytes += bytes.length;
+    if (!gated) return;
+    const mark = this.#heldBase + this.#held.length;
+    this.#gatesOpen++;
+    if (this.#heldBytes > HELD_LIMIT && !this.#heldPaused) {
+      this.#heldPaused = true;
+      this.#upstream.pause();
+    }
+    gate.afterWrite(() => this.#release(mark));
+  }
+
+  /** An audit write is done: bytes up to `mark` may go, and all of them once no gate is open. */
+  #release(mark: number): void {
+    this.#gatesOpen--;
+    const upTo = this.#gatesOpen === 0 ? this.#heldBase + this.#held.length : mark;
+    const count = upTo - this.#heldBase;
+    if (count <= 0) return;
+    const out = this.#held.length === count ? this.#held : this.#held.slice(0, count);
+    this.#held = this.#held.length === count ? [] : this.#held.slice(count);
+    this.#heldBase = upTo;
+    const client = this.#client;
+    for (const bytes of out) {
+      this.#heldBytes -= bytes.length;
+      // After an orderly end the last replies still go out; after a failure the client is gone.
+      if (!client.destroyed && !client.writableEnded) this.#writeClient(bytes);
+    }
+    if (this.#held.length > 0) return;
+    if (this.#heldPaused) {
+      this.#heldPaused = false;
+      if (!this.#ended && !this.#upstreamPaused) this.#upstream.resume();
+    }
+    if (this.#endAfterHeld) this.#client.end();
+  }
+
+  /** Ends the client's side once the held bytes are out. */
+  #endClient(): void {
+    if (this.#held.length > 0) this.#endAfterHeld = true;
+    else this.#client.end();
   }
 
   #writeClient(bytes: Buffer): void {
@@ -262,33 +336,37 @@ export class Relay implements ClientReaderHandler {
 
   #onOutcome(outcome: ResponseOutcome): void {
     if (outcome.done) this.#lastActivity = performance.now();
+    // Every outcome, a stray ERR included (the observer counts ERR packets by class).
     this.#o.observer?.onOutcome(outcome, this.#lastActivity);
-    const effect = this.#o.audit.onOutcome(outcome);
-    if (effect === undefined) return;
-    switch (effect.kind) {
-      case 'schema':
-        this.#o.onSchema(effect.schema);
-        return;
-      case 'prepared':
-        this.#registry.recordPrepared(effect.statementId, effect.paramCount);
-        return;
-      case 'prepare-failed':
-        this.#registry.recordPrepareFailed();
-        return;
-      case 'reset':
-        return;
+    // The tracker hands back the record queued for the command (none for an ERR the server
+    // sent with nothing pending, e.g. as it closes the connection).
+    const record = outcome.command as CommandRecord | undefined;
+    if (record === undefined) return;
+    absorbOutcome(record, outcome);
+    if (!outcome.done) return;
+    if (record.kind === 'stmt_prepare') {
+      if (record.preparedId >= 0) record.prepared = this.#registry.recordPrepared(record.preparedId, record.paramCount);
+      else this.#registry.recordPrepareFailed();
+    }
+    this.#o.audit.onFinished(record);
+    // After the event, which names the schema the command ran in.
+    if (record.error === undefined) {
+      if (record.kind === 'init_db') this.#o.onSchema(record.text);
+      else if (record.kind === 'query' && record.schema !== undefined) this.#o.onSchema(record.schema);
     }
   }
 
   /** The reader stopped: send what waits once no reply is in flight, then go on or close. */
   #settle(): void {
     if (this.#ended || this.#closeSent || !this.#reader.stopped || this.#tracker.pendingCommands > 0) return;
-    for (const packet of this.#deferred) this.#writeClient(packet);
+    // Each deferred ERR's denial event was emitted when it was decided; afterWrite answers at
+    // once if it is written already.
+    for (const packet of this.#deferred) this.#toClient(packet, true);
     this.#deferred = [];
     if (this.#closing !== undefined) {
       this.#closeSent = true;
-      this.#writeClient(this.#closing);
-      this.#client.end();
+      this.#toClient(this.#closing, false);
+      this.#endClient();
       this.#upstream.end(QUIT_PACKET);
       return;
     }
@@ -305,7 +383,7 @@ export class Relay implements ClientReaderHandler {
       this.#client.destroy();
       this.#upstream.destroy();
     } else {
-      if (!this.#client.writableEnded) this.#client.end();
+      if (!this.#client.writableEnded) this.#endClient();
       if (!this.#upstream.destroyed) this.#upstream.end();
       // A peer that does not finish its half-close is cut after a moment.
       setTimeout(() => {

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import {
   type Audit,
   type AuditSession,
+  type AuditWriteGate,
   connectUpstream,
   type DatabaseConfig,
   type ErrFields,
@@ -44,15 +45,24 @@ export interface SessionDeps {
   readonly cluster: EngineCluster;
   readonly signer: DbClientCertSigner;
   readonly audit: Audit;
+  /** Replies wait for their audit events to be written (the engine's spool); none: at once. */
+  readonly auditGate?: AuditWriteGate;
   /** Shared with the engine, which may flip them on a reload; default every event. */
   readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
   /** Where latency, outcomes and denials are recorded (absent: not recorded). */
   readonly metrics?: EngineMetrics;
+  /** Database-leg TLS handshakes, full and resumed (engine metrics, read at scrape). */
+  readonly upstreamTls?: UpstreamTlsCounters;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+}
+
+export interface UpstreamTlsCounters {
+  full: number;
+  resumed: number;
 }
 
 /** A live session, for the engine's bookkeeping (drain, metrics). */
@@ -214,7 +224,12 @@ async function logIn(
   deps.metrics?.recordSession(deps.database.name, 'started');
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
-  log.info({ user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId }, 'session started');
+  const tls = upstream.tlsSession;
+  if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
+  log.info(
+    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
+    'session started',
+  );
   client.write(
     serializePacket(
       serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
@@ -258,6 +273,7 @@ function startRelay(
       ownsThread: (id) => deps.threads.owns(user, id),
     },
     audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
+    ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
     ...(deps.metrics !== undefined ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) } : {}),

@@ -113,6 +113,11 @@ async function buildTls(input: UpstreamOptionsInput): Promise<UpstreamTlsOptions
     ...(cert !== undefined ? { cert } : {}),
     ...(key !== undefined ? { key } : {}),
     ...(tls.server_name !== undefined ? { servername: tls.server_name } : {}),
+    minVersion: tls.min_version,
+    ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}),
+    // One session per database and db user, never shared between db users: a resumed session
+    // carries the client certificate it was made with, and the server takes it as the login's.
+    ...(tls.resumption ? { resumeKey: `${database.name}\0${auth.dbUser}` } : {}),
   };
 }
 

@@ -47,6 +47,7 @@ test('a torn last line is cut when the spool opens', async (t) => {
   spool = await openAuditSpool({ dir });
   t.after(() => spool.close());
   assert.equal(spool.repairedBytes, 12);
+  assert.equal(spool.stats().repairedRecords, 1);
   assert.equal((await spool.read(10)).events.length, 2);
 });
 
@@ -84,7 +85,7 @@ test('the forwarder delivers spooled events to the store exactly once across a f
       await store.append(batch);
     },
   });
-  const sink = createSpooledAuditSink(spool, forwarder);
+  const sink = createSpooledAuditSink(spool, { onWritten: () => forwarder.notify() });
   const audit = createAudit({ sink });
   const session = {
     id: 'sess',
@@ -176,3 +177,31 @@ test('batches appended in this process are read back from memory, the same as th
   assert.notEqual(again.events[0], b[0]);
   assert.equal(again.end, second.end);
 });
+
+for (const [sync, fsyncsFor] of [
+  ['none', () => 0],
+  ['batch', (batches: number) => batches],
+  ['always', (_batches: number, events: number) => events],
+] as const) {
+  test(`spool_sync ${sync}: ${sync === 'none' ? 'no fdatasync' : sync === 'batch' ? 'one fdatasync per batch' : 'one fdatasync per event'}, and the events are in the file once append() has run`, async (t) => {
+    const dir = tempDir(t);
+    const spool = await openAuditSpool({ dir, sync });
+    t.after(() => spool.close());
+    const sizes = [3, 1, 5];
+    let total = 0;
+    for (const n of sizes) {
+      const pending = spool.append(events(n, `${sync}-${n}`));
+      total += n;
+      if (sync !== 'always') {
+        // The write(2) is done before append() returns: another reader of the file sees it.
+        assert.equal(readFileSync(join(dir, 'spool.jsonl'), 'utf8').split('\n').length - 1, total);
+      }
+      await pending;
+    }
+    const stats = spool.stats();
+    assert.equal(stats.events, total);
+    assert.equal(stats.fsyncs, fsyncsFor(sizes.length, total));
+    assert.equal(stats.writes, sync === 'always' ? total : sizes.length);
+    assert.equal((await spool.read(100)).events.length, total);
+  });
+}

@@ -1,5 +1,6 @@
 // A cluster for engine tests: real CAs from the auth package in a temp dir, roles, users and
-// locks held in memory, and every audit event kept in an array.
+// locks held in memory, and every audit event kept in an array. Its audit gate stands for the
+// spool's write: open by default, or holding every reply until the test releases it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ import type { ClusterSnapshot, DbClientCert, EngineCluster } from '../../src/ind
 export interface TestCluster extends EngineCluster {
   readonly authorities: Authorities;
   readonly events: AuditEvent[];
+  /** Hold replies as if the audit write had not returned, until releaseAuditWrites(). */
+  holdAuditWrites(): void;
+  releaseAuditWrites(): void;
+  /** Replies waiting for the held write. */
+  readonly repliesWaiting: number;
   setRoles(roles: readonly Role[]): void;
   setUsers(users: readonly User[]): void;
   lock(user: string, message: string): void;
@@ -46,6 +52,9 @@ export async function createTestCluster(
   const locks = new Map<string, Lock>();
   const listeners = new Set<(s: ClusterSnapshot) => void>();
   const events: AuditEvent[] = [];
+  let emitted = 0;
+  let holding = false;
+  let waiting: Array<() => void> = [];
   const snapshot = (): ClusterSnapshot => ({
     version: String(version),
     userCas: authorities.trustedCas('user'),
@@ -61,7 +70,33 @@ export async function createTestCluster(
   return {
     authorities,
     events,
-    auditSink: { emit: (event) => events.push(event) },
+    auditSink: {
+      emit: (event) => {
+        events.push(event);
+        emitted++;
+      },
+    },
+    auditGate: {
+      get emitted() {
+        return emitted;
+      },
+      afterWrite(done) {
+        if (holding) waiting.push(done);
+        else done();
+      },
+    },
+    holdAuditWrites() {
+      holding = true;
+    },
+    releaseAuditWrites() {
+      holding = false;
+      const all = waiting;
+      waiting = [];
+      for (const done of all) done();
+    },
+    get repliesWaiting() {
+      return waiting.length;
+    },
     snapshot: async () => snapshot(),
     refresh: async () => snapshot(),
     onChange(listener) {

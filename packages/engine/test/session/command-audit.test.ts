@@ -4,6 +4,7 @@ import {
   type Audit,
   type AuditEvent,
   type AuditSession,
+  type AuditStatement,
   ColumnType,
   createAudit,
   createParamType,
@@ -16,6 +17,7 @@ import {
   serializeStmtPrepare,
 } from '@gatehouse/common';
 import { type AuditSwitches, CommandAudit } from '../../src/session/command-audit.js';
+import { absorbOutcome, type CommandRecord, createCommandRecord } from '../../src/session/command-record.js';
 
 const CAPS = 0x0020_0000 | 0x0000_0200; // CLIENT_PLUGIN_AUTH | CLIENT_PROTOCOL_41: no query attributes
 
@@ -74,14 +76,21 @@ function createSpyAudit(events: AuditEvent[]): { audit: Audit; calls: string[] }
   return { audit, calls };
 }
 
-function run(ca: CommandAudit, registry: PreparedStatementRegistry, payload: Buffer, outcome: ResponseOutcome) {
+/** One command through a record, as the relay runs it; returns what the session must apply. */
+function run(ca: CommandAudit, registry: PreparedStatementRegistry<AuditStatement>, payload: Buffer, outcome: ResponseOutcome) {
   const command = parseClientCommand(payload, { capabilities: CAPS, registry });
-  registry.observe(command);
   const schema = command.kind === 'query' && /^USE /i.test(command.sql) ? command.sql.slice(4) : undefined;
-  ca.onForwarded(command, schema);
-  const effect = ca.onOutcome(outcome);
-  if (effect?.kind === 'prepared') registry.recordPrepared(effect.statementId, effect.paramCount);
-  return effect;
+  const record: CommandRecord = createCommandRecord(command, schema, ca.now(), (id) => registry.lookup(id), ca.queryEvents);
+  registry.observe(command);
+  absorbOutcome(record, outcome);
+  if (record.kind === 'stmt_prepare' && record.preparedId >= 0) {
+    record.prepared = registry.recordPrepared(record.preparedId, record.paramCount);
+  }
+  ca.onFinished(record);
+  if (record.prepared !== undefined) return { kind: 'prepared', statementId: record.prepared.statementId, paramCount: record.prepared.paramCount };
+  if (record.error !== undefined) return undefined;
+  if (record.kind === 'init_db') return { kind: 'schema', schema: record.text };
+  return record.schema !== undefined ? { kind: 'schema', schema: record.schema } : undefined;
 }
 
 const execute = (statementId: number) =>
@@ -92,7 +101,7 @@ test('query_events off: no query or statement events and no event-building work,
   const { audit, calls } = createSpyAudit(events);
   const switches: AuditSwitches = { queryEvents: false };
   const ca = new CommandAudit(audit, SESSION, () => 0, switches);
-  const registry = new PreparedStatementRegistry();
+  const registry = new PreparedStatementRegistry<AuditStatement>();
 
   assert.equal(run(ca, registry, serializeQuery('SELECT 1', { capabilities: CAPS }), rows), undefined);
   assert.deepEqual(run(ca, registry, serializeQuery('USE shop2', { capabilities: CAPS }), ok), { kind: 'schema', schema: 'shop2' });
@@ -126,7 +135,7 @@ test('query_events flipped on mid-session: the next query and execute are audite
   const { audit } = createSpyAudit(events);
   const switches: AuditSwitches = { queryEvents: false };
   const ca = new CommandAudit(audit, SESSION, () => 0, switches);
-  const registry = new PreparedStatementRegistry();
+  const registry = new PreparedStatementRegistry<AuditStatement>();
   run(ca, registry, serializeStmtPrepare('SELECT ? AS a'), prepared(9));
   run(ca, registry, serializeQuery('SELECT 1', { capabilities: CAPS }), rows);
   assert.equal(events.length, 0);

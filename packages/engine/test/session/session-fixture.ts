@@ -118,6 +118,7 @@ export async function createFixture(
           cluster,
           signer: cluster,
           audit,
+          auditGate: cluster.auditGate!,
           threads,
           counters,
           log,

@@ -24,7 +24,7 @@ import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './relay.js';
 import { readUnixPeer } from './unix-peer.js';
-import type { FrontDoorContext, LiveConnection } from './session-context.js';
+import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
 import { describeFailure } from './describe-failure.js';
 
 const CLOSE_GRACE_MS = 2000;
@@ -37,6 +37,7 @@ interface ClientAddress {
 export class ClientConnection implements LiveConnection {
   phase: 'handshake' | 'relay' = 'handshake';
   dbService: string | undefined;
+  session: LiveSession | undefined;
   readonly #ctx: FrontDoorContext;
   readonly #plain: Socket;
   readonly #handshake: ServerHandshake;
@@ -169,8 +170,19 @@ export class ClientConnection implements LiveConnection {
       );
     }
     this.#secure = await this.#guard(
-      hs.upgradeToTls({ secureContext: ctx.secureContext(), requestCert: true, rejectUnauthorized: false }),
+      hs.upgradeToTls({
+        secureContext: ctx.secureContext(),
+        requestCert: true,
+        rejectUnauthorized: false,
+        ...(ctx.tlsSessions !== undefined ? { server: ctx.tlsSessions.events } : {}),
+      }),
     );
+    // A resumed session's peer certificate is the one of its full handshake (OpenSSL keeps it in
+    // the session and the ticket); it is verified below exactly as a new one: CA, expiry, lock.
+    const resumed = this.#secure.isSessionReused();
+    const protocol = this.#secure.getProtocol() ?? 'unknown';
+    ctx.metrics.recordTlsHandshake(protocol, resumed);
+    this.#log = this.#log.child({ tls: protocol, tlsResumed: resumed });
     const response = await this.#guard(hs.readHandshakeResponse());
     this.#canReply = true;
     this.#login.response = response;
@@ -211,6 +223,23 @@ export class ClientConnection implements LiveConnection {
     }
     hs.acceptLogin(reply.fields);
     ctx.metrics.recordConnected(header.route.dbService, (performance.now() - this.#acceptedAt) / 1000);
+    this.session = {
+      sessionId: header.sessionId,
+      user: identity.user,
+      roles: identity.roles,
+      dbService: header.route.dbService,
+      dbUser: header.route.dbUser,
+      dbName: header.route.dbName,
+      engineId: routed.engineId,
+      clientAddr: `${this.#address.host}:${this.#address.port}`,
+      program: String(
+        header.connectionAttributes._program_name ??
+          header.connectionAttributes.program_name ??
+          header.connectionAttributes._client_name ??
+          '',
+      ),
+      startedAt: new Date(),
+    };
     const { leftover } = hs.detach();
     return { stream: routed.stream, leftover };
   }

@@ -8,6 +8,7 @@ import type { ClientVerifier } from './client-certificate.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { GreetingProfile } from './greeting-profile.js';
 import type { RefusalAudit } from './refusal-audit.js';
+import type { TlsSessionCache } from '../tls/session-cache.js';
 
 /** What every client connection of one listener shares. */
 export interface FrontDoorContext {
@@ -20,6 +21,8 @@ export interface FrontDoorContext {
   readonly greeting: () => GreetingProfile;
   /** The proxy's TLS certificate, renewed in place. */
   readonly secureContext: () => SecureContext;
+  /** Where TLS 1.2 sessions are kept for resumption by id; absent with proxy.tls.resumption off. */
+  readonly tlsSessions?: TlsSessionCache;
   readonly verifier: ClientVerifier;
   readonly router: SessionRouter;
   readonly metrics: ProxyMetrics;
@@ -31,9 +34,27 @@ export interface FrontDoorContext {
   readonly nextConnectionId: () => number;
 }
 
+/** Who and where a relaying connection is, for the audit review's Live page. */
+export interface LiveSession {
+  readonly sessionId: string;
+  readonly user: string;
+  readonly roles: readonly string[];
+  readonly dbService: string;
+  readonly dbUser: string;
+  readonly dbName: string;
+  readonly engineId: string;
+  /** "host:port" of the real client. */
+  readonly clientAddr: string;
+  /** The client's program: its `_program_name` (or libmariadb's `program_name`, `_client_name`) attribute, or "". */
+  readonly program: string;
+  readonly startedAt: Date;
+}
+
 /** A live client connection, handshaking or relaying, as the listener tracks it for drain. */
 export interface LiveConnection {
   readonly phase: 'handshake' | 'relay';
+  /** Set once the login succeeded. */
+  readonly session?: LiveSession | undefined;
   readonly dbService: string | undefined;
   readonly bytesFromClient: () => number;
   readonly bytesToClient: () => number;

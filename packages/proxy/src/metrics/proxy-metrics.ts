@@ -43,6 +43,7 @@ export class ProxyMetrics {
   readonly #denials: Counter<'reason'>;
   readonly #connectSeconds: Histogram<'db'>;
   readonly #roundTrip: Histogram<'engine'>;
+  readonly #tlsHandshakes: Counter<'protocol' | 'resumed'>;
   /** Bytes of closed connections by database service ('' before one was named). */
   readonly #closedBytes = new Map<string, { fromClient: number; toClient: number }>();
   #sources: ProxyMetricsSources | undefined;
@@ -81,6 +82,12 @@ export class ProxyMetrics {
       help: "Heartbeat PING to PONG over each engine's tunnel, by engine.",
       labelNames: ['engine'],
       buckets: [...LATENCY_BUCKETS],
+      registers,
+    });
+    this.#tlsHandshakes = new Counter({
+      name: 'gatehouse_proxy_tls_handshakes_total',
+      help: 'Client TLS handshakes on the MySQL port, by protocol and whether the session was resumed.',
+      labelNames: ['protocol', 'resumed'],
       registers,
     });
     new Counter({
@@ -177,6 +184,11 @@ export class ProxyMetrics {
     if (denial !== undefined) this.#denials.labels(denial).inc();
     const outcome = denial !== undefined || reason === 'engine_denied' ? 'refused' : 'failed';
     this.#sessions.labels('', outcome).inc();
+  }
+
+  recordTlsHandshake(protocol: string, resumed: boolean): void {
+    // Once per TLS connection, not per packet: the label lookup is not on a hot path.
+    this.#tlsHandshakes.labels(protocol, resumed ? 'true' : 'false').inc();
   }
 
   recordSessionStart(dbService: string): void {

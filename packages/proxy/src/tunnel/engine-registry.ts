@@ -28,7 +28,14 @@ export interface EngineCandidate {
 
 export interface DatabaseListing {
   readonly name: string;
-  readonly engines: readonly { readonly engineId: string; readonly health: DatabaseHealth; readonly serverVersion: string; readonly labels: Readonly<Record<string, string>> }[];
+  readonly engines: readonly {
+    readonly engineId: string;
+    readonly health: DatabaseHealth;
+    readonly serverVersion: string;
+    readonly labels: Readonly<Record<string, string>>;
+    /** "TLSv1.3 TLS_AES_256_GCM_SHA384" as the engine's last health check negotiated it; absent without TLS. */
+    readonly tls?: string;
+  }[];
 }
 
 const HEALTH_RANK: Record<DatabaseHealth, number> = { healthy: 0, unknown: 1, unhealthy: 2 };
@@ -106,7 +113,13 @@ export class EngineRegistry {
           list = [];
           byName.set(db.name, list);
         }
-        list.push({ engineId: engine.engineId, health: db.health, serverVersion: db.serverVersion, labels: db.labels });
+        list.push({
+          engineId: engine.engineId,
+          health: db.health,
+          serverVersion: db.serverVersion,
+          labels: db.labels,
+          ...(db.tlsProtocol !== undefined ? { tls: `${db.tlsProtocol} ${db.tlsCipher ?? ''}`.trim() } : {}),
+        });
       }
     }
     return [...byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, engines]) => ({ name, engines }));

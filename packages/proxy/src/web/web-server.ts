@@ -6,18 +6,27 @@
 // host CA.
 import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:tls';
-import type { Authorities, Store } from '@gatehouse/auth';
+import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProxyCredentials } from '../tls/proxy-credentials.js';
 import type { TunnelServer } from '../tunnel/index.js';
+import { createClientVerifier } from '../front-door/client-certificate.js';
+import type { LiveConnection } from '../front-door/session-context.js';
+import { registerAuditRoutes } from './audit-routes.js';
 import { registerJoinRoutes } from './join-routes.js';
+import { registerStaticRoutes } from './static-routes.js';
 
 export interface ProxyWebServerOptions {
   readonly credentials: ProxyCredentials;
   readonly authorities: Authorities;
-  readonly store: Pick<Store, 'consumeToken'>;
+  readonly store: Pick<Store, 'consumeToken' | 'resolveUserAccess' | 'isLocked'>;
   readonly tunnel: TunnelServer;
+  /** The audit log the review (/web/, /v1/audit) reads; without it neither is served. */
+  readonly audit?: Pick<AuditStore, 'append' | 'searchPage' | 'sessions' | 'verify'>;
+  readonly proxyId?: string;
+  /** The MySQL connections open now, for the Live page. */
+  readonly connections?: () => Iterable<LiveConnection>;
   readonly log: Logger;
   /** False while draining: load balancers stop sending new clients. */
   readonly ready: () => boolean;
@@ -58,6 +67,21 @@ export function createWebServer(options: ProxyWebServerOptions): FastifyInstance
     log: options.log,
     ...(options.engineCertTtlMs !== undefined ? { certTtlMs: options.engineCertTtlMs } : {}),
   });
+  if (options.audit !== undefined) {
+    registerAuditRoutes(app, {
+      audit: options.audit,
+      store: options.store,
+      proxyId: options.proxyId ?? 'unknown',
+      connections: options.connections ?? (() => []),
+      registry: tunnel.registry,
+      log: options.log,
+      verifier: createClientVerifier({
+        trustedUserCas: () => options.authorities.trustedCas('user'),
+        lookupLock: (user) => options.store.isLocked(user),
+      }),
+    });
+    registerStaticRoutes(app);
+  }
   (app.server as unknown as Server).on('upgrade', (request, socket, head) => {
     if (!tunnel.handleUpgrade(request, socket, head)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

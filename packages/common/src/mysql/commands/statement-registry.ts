@@ -5,13 +5,16 @@
 
 import type { ClientCommand, PackedParamTypes } from './command-types.js';
 
-export interface PreparedStatementState {
+/** `Note`: what the registry's owner keeps with each statement (the engine: its audit text). */
+export interface PreparedStatementState<Note = unknown> {
   readonly statementId: number;
   readonly paramCount: number;
   /** Types from the last execute that bound them; undefined until one did. */
   paramTypes: PackedParamTypes | undefined;
   /** Parameter index → bytes received through COM_STMT_SEND_LONG_DATA since the last execute. */
   readonly longData: Map<number, number>;
+  /** The owner's own data for this statement; undefined until it sets it. */
+  note: Note | undefined;
 }
 
 /** MariaDB 10.2+: statement id -1 executes the statement prepared last on the connection. */
@@ -22,8 +25,8 @@ export interface PreparedStatementRegistryOptions {
   readonly maxStatements?: number;
 }
 
-export class PreparedStatementRegistry {
-  readonly #statements = new Map<number, PreparedStatementState>();
+export class PreparedStatementRegistry<Note = unknown> {
+  readonly #statements = new Map<number, PreparedStatementState<Note>>();
   readonly #maxStatements: number;
   #lastPreparedId: number | undefined;
 
@@ -36,14 +39,22 @@ export class PreparedStatementRegistry {
   }
 
   /** Feed from COM_STMT_PREPARE_OK: the statement id and num_params the server announced. */
-  recordPrepared(statementId: number, paramCount: number): void {
+  recordPrepared(statementId: number, paramCount: number): PreparedStatementState<Note> {
     this.#statements.delete(statementId);
     if (this.#statements.size >= this.#maxStatements) {
       const oldest = this.#statements.keys().next();
       if (!oldest.done) this.#statements.delete(oldest.value);
     }
-    this.#statements.set(statementId, { statementId, paramCount, paramTypes: undefined, longData: new Map() });
+    const state: PreparedStatementState<Note> = {
+      statementId,
+      paramCount,
+      paramTypes: undefined,
+      longData: new Map(),
+      note: undefined,
+    };
+    this.#statements.set(statementId, state);
     this.#lastPreparedId = statementId;
+    return state;
   }
 
   /** Feed when a COM_STMT_PREPARE got ERR: MariaDB's "last prepared" id then names nothing. */
@@ -52,7 +63,7 @@ export class PreparedStatementRegistry {
   }
 
   /** The statement an id names, resolving MariaDB's -1 to the last one prepared. */
-  lookup(statementId: number): PreparedStatementState | undefined {
+  lookup(statementId: number): PreparedStatementState<Note> | undefined {
     const id = statementId === LAST_PREPARED_STATEMENT_ID ? this.#lastPreparedId : statementId;
     return id === undefined ? undefined : this.#statements.get(id);
   }

@@ -76,7 +76,9 @@ export {
   type ConnectUpstreamOptions,
   DEFAULT_CHARACTER_SET,
   DEFAULT_UPSTREAM_CAPABILITIES,
+  describeTls,
   FORWARDABLE_CAPABILITIES,
+  type NegotiatedTls,
   serverErrorFromPacket,
   type UpstreamConnection,
 } from './upstream-login.js';

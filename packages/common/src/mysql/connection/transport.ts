@@ -23,6 +23,15 @@ export interface UpstreamTlsOptions {
   readonly key?: string | Buffer;
   /** The name the certificate must carry under verify-full; defaults to the host dialled. */
   readonly servername?: string;
+  /** Default TLSv1.2. */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list; default Node's. */
+  readonly ciphers?: string;
+  /**
+   * Reuse TLS sessions among the connections that pass the same key (the engine: database and
+   * db user), so they skip the full handshake. Absent: every connection makes a full one.
+   */
+  readonly resumeKey?: string;
 }
 
 /** Opens a TCP or unix-socket connection, failing with MysqlConnectError or MysqlTimeoutError. */
@@ -83,47 +92,78 @@ function explainTlsError(where: string, host: string, err: NodeJS.ErrnoException
   }
 }
 
-/** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
 /** Distinct (CA, cert, key) sets kept; an engine has one db-client cert per db user at a time. */
 const CONTEXT_CACHE_SIZE = 64;
-const contexts = new Map<string, SecureContext>();
+/** Resumable sessions kept per context (per resume key and server). */
+const SESSIONS_PER_CONTEXT = 64;
+
+interface SharedContext {
+  readonly context: SecureContext;
+  /**
+   * The last session each resume key got from each server. Kept with the context, so sessions
+   * go with the certificate they were made with: a renewed db-client certificate starts afresh
+   * rather than resuming a session that carries the old one.
+   */
+  readonly sessions: Map<string, Buffer>;
+}
+
+const contexts = new Map<string, SharedContext>();
 
 /**
  * One SecureContext per (CA, cert, key), shared by every connection that uses them. Given
  * `ca`/`cert`/`key`, tls.connect() builds a context per socket, and each socket keeps its
  * own OpenSSL SSL_CTX, parsed certificate store and key alive: about 36 KiB per idle session.
  */
-function sharedSecureContext(tls: UpstreamTlsOptions): SecureContext {
-  const key = `${tls.ca ?? ''}\0${tls.cert ?? ''}\0${tls.key ?? ''}`;
-  let context = contexts.get(key);
-  if (context === undefined) {
-    context = createSecureContext({
-      minVersion: 'TLSv1.2',
+function sharedSecureContext(tls: UpstreamTlsOptions): SharedContext {
+  const minVersion = tls.minVersion ?? 'TLSv1.2';
+  const key = `${tls.ca ?? ''}\0${tls.cert ?? ''}\0${tls.key ?? ''}\0${minVersion}\0${tls.ciphers ?? ''}`;
+  let shared = contexts.get(key);
+  if (shared === undefined) {
+    const context = createSecureContext({
+      minVersion,
+      ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : {}),
       ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
       ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
       ...(tls.key !== undefined ? { key: tls.key } : {}),
     });
+    shared = { context, sessions: new Map() };
     // Oldest first: a replaced (renewed) certificate's context ages out.
     if (contexts.size >= CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value!);
   } else contexts.delete(key);
-  contexts.set(key, context);
-  return context;
+  contexts.set(key, shared);
+  return shared;
 }
 
+function rememberSession(sessions: Map<string, Buffer>, key: string, session: Buffer): void {
+  sessions.delete(key);
+  sessions.set(key, session);
+  if (sessions.size > SESSIONS_PER_CONTEXT) sessions.delete(sessions.keys().next().value!);
+}
+
+/** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
 export function startClientTls(socket: Socket, address: MysqlAddress, tls: UpstreamTlsOptions, timeoutMs: number): Promise<TLSSocket> {
   const where = formatMysqlAddress(address);
   const host = tls.servername ?? (address.kind === 'tcp' ? address.host : 'localhost');
+  const shared = sharedSecureContext(tls);
+  // A session is offered only to the server (and name) it came from: a resumed session skips
+  // the certificate checks, which it passed when it was made.
+  const sessionKey = tls.resumeKey === undefined ? undefined : `${tls.resumeKey}\0${where}\0${host}\0${tls.mode}`;
+  const session = sessionKey === undefined ? undefined : shared.sessions.get(sessionKey);
   const options: ConnectionOptions = {
     socket,
-    minVersion: 'TLSv1.2',
+    minVersion: tls.minVersion ?? 'TLSv1.2',
     rejectUnauthorized: tls.mode !== 'require',
     // verify-ca checks the chain only; verify-full also checks the name.
     checkServerIdentity: (_name, cert) => (tls.mode === 'verify-full' ? checkServerIdentity(host, cert) : undefined),
     ...(isIP(host) === 0 ? { servername: host } : {}),
-    secureContext: sharedSecureContext(tls),
+    secureContext: shared.context,
+    ...(session !== undefined ? { session } : {}),
   };
   return new Promise((resolve, reject) => {
     const secure = tlsConnect(options);
+    // Node emits 'session' only once the server passed verification; TLS 1.3 servers send their
+    // tickets after the handshake, so this stays on for the connection's life (the newest wins).
+    if (sessionKey !== undefined) secure.on('session', (next: Buffer) => rememberSession(shared.sessions, sessionKey, next));
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new MysqlTimeoutError(where, 'handshake', timeoutMs));
@@ -131,6 +171,8 @@ export function startClientTls(socket: Socket, address: MysqlAddress, tls: Upstr
     const onError = (err: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
       secure.destroy();
+      // Whatever went wrong, the next connection starts with a full handshake.
+      if (sessionKey !== undefined) shared.sessions.delete(sessionKey);
       reject(new MysqlTlsError(where, explainTlsError(where, host, err), { cause: err }));
     };
     secure.once('error', onError);

@@ -84,8 +84,18 @@ export interface UpstreamConnection {
   /** The plugin that completed the login. */
   readonly authPlugin: string;
   readonly tls: boolean;
+  /** What TLS was negotiated (when `tls`), and whether a session of an earlier connection was resumed. */
+  readonly tlsSession?: NegotiatedTls;
   readonly handshake: HandshakeV10;
   readonly ok: OkPacket;
+}
+
+export interface NegotiatedTls {
+  /** e.g. TLSv1.3 */
+  readonly protocol: string;
+  /** OpenSSL's name, e.g. TLS_AES_256_GCM_SHA384 */
+  readonly cipher: string;
+  readonly resumed: boolean;
 }
 
 /** Which flags to send given the server's greeting and the caller's wishes. */
@@ -150,11 +160,13 @@ async function login(
     characterSet: options.characterSet ?? DEFAULT_CHARACTER_SET,
   };
   let seq = 1;
+  let tlsSession: NegotiatedTls | undefined;
   if (useTls) {
     channel.writePacket(serializeSslRequest(prefix), seq++);
     const plain = channel.socket as Socket;
     channel.detach();
     const secure = await startClientTls(plain, options.address, options.tls!, timeoutMs);
+    tlsSession = describeTls(secure);
     channel.replaceSocket(secure);
   }
   const ctx: AuthContext = {
@@ -193,6 +205,7 @@ async function login(
         statusFlags: ok.statusFlags,
         authPlugin: plugin.name,
         tls: useTls,
+        ...(tlsSession !== undefined ? { tlsSession } : {}),
         handshake,
         ok,
       };
@@ -228,3 +241,6 @@ export function serverErrorFromPacket(payload: Buffer, beforeHandshake: boolean,
   return new MysqlServerError(err.errno, err.sqlState, err.message, beforeHandshake, where);
 }
 
+export function describeTls(socket: TLSSocket): NegotiatedTls {
+  return { protocol: socket.getProtocol() ?? 'unknown', cipher: socket.getCipher()?.name ?? 'unknown', resumed: socket.isSessionReused() };
+}

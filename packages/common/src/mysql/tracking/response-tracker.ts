@@ -5,7 +5,7 @@
 import { PacketScanner } from '../wire/packet-scanner.js';
 import { CommandQueue } from './command-queue.js';
 import { type ClientPhase, ReplyMachine, type ResponseTrackerOptions } from './reply-machine.js';
-import { ClientStreamHandler, COMMAND_PREFIX, ServerStreamHandler } from './stream-handlers.js';
+import { ServerStreamHandler } from './stream-handlers.js';
 import type { TrackedCommand } from './tracked-command.js';
 
 export type { ClientPhase, ResponseTrackerOptions };
@@ -22,15 +22,12 @@ export class ResponseTracker extends ReplyMachine {
   private readonly queue = new CommandQueue();
   private readonly serverHandler: ServerStreamHandler;
   private readonly serverScanner: PacketScanner;
-  private readonly clientScanner: PacketScanner;
 
   constructor(options: ResponseTrackerOptions) {
     super(options);
     this.serverHandler = new ServerStreamHandler(this);
     this.serverScanner = new PacketScanner(this.serverHandler);
     this.serverScanner.prefixLength = PEEK_LIMIT;
-    this.clientScanner = new PacketScanner(new ClientStreamHandler(this));
-    this.clientScanner.prefixLength = COMMAND_PREFIX;
   }
 
   /** Commands sent whose replies have not ended, including the one being answered. */
@@ -46,14 +43,6 @@ export class ResponseTracker extends ReplyMachine {
   /** Server→client bytes, in order, as they are relayed. The chunk is not kept. */
   pushServer(chunk: Buffer): void {
     this.serverScanner.scan(chunk);
-  }
-
-  /**
-   * Client→server bytes, in order: commands are read with readTrackedCommand, file and auth
-   * data are counted. Use this, or onCommand and onClientData, not both.
-   */
-  pushClient(chunk: Buffer): void {
-    this.clientScanner.scan(chunk);
   }
 
   /** A client command (sequence id 0) as the engine relays it. */

@@ -8,6 +8,7 @@ import { Command, ServerStatus } from '../../../src/mysql/wire/constants.js';
 import { MysqlProtocolError } from '../../../src/mysql/wire/protocol-error.js';
 import { createSeededRandom } from '../../../src/testing/index.js';
 import { BASE_CAPS, ReplyBuilder } from './reply-builder.js';
+import { createClientFeed } from './client-feed.js';
 
 const COMMANDS = [
   Command.Query,
@@ -42,12 +43,13 @@ function feed(random: () => number, server: Buffer, client?: Buffer): boolean {
   const tracker = createResponseTracker({ ...randomCaps(random), onOutcome: () => {}, onProgress: () => {} });
   const n = 1 + Math.floor(random() * 4);
   for (let i = 0; i < n; i++) tracker.onCommand(randomCommand(random));
+  const pushClient = createClientFeed(tracker);
   try {
     let at = 0;
     while (at < server.length) {
       const next = Math.min(server.length, at + 1 + Math.floor(random() * 40));
       tracker.pushServer(server.subarray(at, next));
-      if (client !== undefined && random() < 0.2) tracker.pushClient(client);
+      if (client !== undefined && random() < 0.2) pushClient(client);
       at = next;
     }
     return false;

@@ -2,6 +2,7 @@
 // stream in chunks of varying sizes.
 import { createResponseTracker, type ResponseOutcome, type TrackedCommand } from '../../../src/mysql/tracking/index.js';
 import type { ProgressReport } from '../../../src/mysql/tracking/outcome.js';
+import { createClientFeed } from './client-feed.js';
 
 export interface TrackRun {
   outcomes: ResponseOutcome[];
@@ -29,6 +30,7 @@ export function track(o: TrackOptions): TrackRun {
     onProgress: (p) => run.progress.push(p),
   });
   for (const c of o.commands) tracker.onCommand(c);
+  const pushClient = createClientFeed(tracker);
   let from = 0;
   const cuts = [...(o.splits ?? []), o.server.length];
   if (o.clientAt !== undefined && !cuts.includes(o.clientAt)) cuts.push(o.clientAt);
@@ -36,7 +38,7 @@ export function track(o: TrackOptions): TrackRun {
   for (const at of cuts) {
     tracker.pushServer(o.server.subarray(from, at));
     from = at;
-    if (o.client !== undefined && at === o.clientAt) tracker.pushClient(o.client);
+    if (o.client !== undefined && at === o.clientAt) pushClient(o.client);
   }
   return run;
 }
