@@ -15,7 +15,7 @@ ensureSystem();
 ensureDeps();
 runBin('tsc', ['-b'], 'build');
 
-const { startMariaDb } = await import(join(ROOT, 'packages/common/dist/src/testing/index.js'));
+const { startMariaDb } = await import(join(ROOT, 'packages/testing/dist/src/index.js'));
 const GATECTL = join(ROOT, 'packages/cli/bin/gatectl.js');
 const GATEHOUSE = join(ROOT, 'packages/cli/bin/gatehouse.js');
 const root = mkdtempSync(join(tmpdir(), 'gatehouse-demo-'));

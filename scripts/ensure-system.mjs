@@ -19,6 +19,10 @@ export const REQUIRED_PROGRAMS = [
   { names: ['python3'], pkg: 'python3' },
   // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
   { names: ['chromium'], pkg: 'chromium' },
+  // systemd socket activation of the proxy is tested through systemd-socket-activate.
+  { names: ['systemd-socket-activate'], pkg: 'systemd' },
+  // mariadb-test-run and MariaDB's own test suite, for the conformance runner.
+  { names: ['mariadb-test', 'mysqltest'], pkg: 'mariadb-test' },
 ];
 
 export function findProgram(names) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openJsonlAuditStore, searchAuditLog } from '@gatehouse/auth';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import type { AuditEvent } from '@gatehouse/common';
 
 const TOTAL = Number(process.env.AUDIT_SEARCH_EVENTS ?? 1_000_000);

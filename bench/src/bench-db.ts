@@ -1,7 +1,7 @@
 // The bench's own MariaDB: TLS on, a user that logs in only with a client certificate
 // (REQUIRE SUBJECT), trusting the harness CA and every Gatehouse db-client CA.
 import { readFileSync } from 'node:fs';
-import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { type MariaDb, startMariaDb } from '@gatehouse/testing';
 import type { BenchProfile } from './profile.js';
 import type { BenchDatabase, ClientTls } from './targets/target.js';
 

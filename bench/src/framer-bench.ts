@@ -14,7 +14,7 @@ import {
   ServerStatus,
   writeEofPacket,
   writeOkPacket,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 
 const RESULT_SETS = 40;
 const ROWS = 10_000;

@@ -45,6 +45,12 @@ export async function readSettledRssKiB(pids: readonly number[], maxMs = 5_000):
  * is well under a percent.
  */
 export function readCpuMicros(pid: number): number | undefined {
+  const split = readCpuSplitMicros(pid);
+  return split === undefined ? undefined : split.user + split.system;
+}
+
+/** User and system (kernel: syscalls, file writes, TLS socket I/O) CPU time apart, in µs. */
+export function readCpuSplitMicros(pid: number): { user: number; system: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -55,7 +61,14 @@ export function readCpuMicros(pid: number): number | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * 10_000 : undefined;
+  return Number.isFinite(utime) && Number.isFinite(stime) ? { user: utime * 10_000, system: stime * 10_000 } : undefined;
+}
+
+/** System CPU microseconds of several processes (the gone ones count 0). */
+export function readTotalSystemMicros(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) total += readCpuSplitMicros(pid)?.system ?? 0;
+  return total;
 }
 
 /** Total CPU microseconds of several processes (the gone ones count 0). */

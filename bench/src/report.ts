@@ -89,6 +89,17 @@ export function designChecks(results: Results): Check[] {
     ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-1proc', 'one process: point_select qps at 16 threads ≥ 0.50× direct', (r) => r >= 0.5),
     ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-2proc', 'two processes: point_select qps at 16 threads ≥ 0.35× direct', (r) => r >= 0.35),
   ];
+  // Issue 13: CPU per query against the tcp-relay's in the same run (it passes ciphertext).
+  for (const [t, limit] of [['gatehouse-1proc', 1.5], ['gatehouse-2proc', 2.5]] as const) {
+    const goal = `${t}: CPU per query ≤ ${limit}× the tcp-relay's (point_select, 16 thr)`;
+    const v = readValue(results, metricIds.sysbenchCpu('oltp_point_select', 16), t);
+    const relay = readValue(results, metricIds.sysbenchCpu('oltp_point_select', 16), 'tcp-relay');
+    checks.push(
+      v === undefined || relay === undefined || relay === 0
+        ? { goal, measured: 'not measured', met: undefined }
+        : { goal, measured: `${formatNumber(v / relay, 2)}× (${formatNumber(v, 1)} / ${formatNumber(relay, 1)} µs)`, met: v / relay <= limit },
+    );
+  }
   for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
     const goal = `${t}: p95 added at 1 thread ≤ 0.1 ms (point_select)`;
     const v = readValue(results, metricIds.sysbenchP95('oltp_point_select', 1), t);

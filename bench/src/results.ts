@@ -50,6 +50,7 @@ export function readValue(results: Results, metricId: string, target: string): n
 export const metricIds = {
   sysbenchQps: (workload: string, threads: number) => `sysbench.${workload}.t${threads}.qps`,
   sysbenchP95: (workload: string, threads: number) => `sysbench.${workload}.t${threads}.p95`,
+  sysbenchCpu: (workload: string, threads: number) => `sysbench.${workload}.t${threads}.cpu`,
   bulkRead: 'bulk-read.seconds',
   bulkWrite: 'bulk-write.seconds',
   idleKiB: 'idle-memory.kib-per-session',

@@ -11,7 +11,7 @@ import {
   serializeEofPacket,
   serializeOkPacket,
   serializePacket,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 
 const ROWS = 10_000;
 const CHUNK = 64 * 1024;

@@ -6,10 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
-import { createLogger, type StreamOpenHeader, type TunnelStream } from '@gatehouse/common';
-import { createTestCa } from '@gatehouse/common/testing';
+import { createLogger } from '@gatehouse/common';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
+import { createTestCa } from '@gatehouse/testing';
 import { createTunnelClient } from '@gatehouse/engine';
-import { createProxyWebServer, TunnelServer } from '@gatehouse/proxy';
+import { createTunnelWebServer, TunnelServer } from '@gatehouse/proxy';
 import { WebSocket } from 'ws';
 
 const MIB = 1024 * 1024;
@@ -66,7 +67,7 @@ async function rawTls(streams: number): Promise<number> {
 }
 
 const tunnel = new TunnelServer({ hostCaPems: [ca.caPem], log });
-const app = createProxyWebServer({ cert: proxyCert, key: proxyKey, clientCaPems: [ca.caPem], tunnel, log });
+const app = createTunnelWebServer({ cert: proxyCert, key: proxyKey, clientCaPems: [ca.caPem], tunnel, log });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const port = (app.server.address() as AddressInfo).port;
 let mode: 'bulk' | 'idle' = 'bulk';

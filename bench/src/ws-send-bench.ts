@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/common';
-import { createTestCa } from '@gatehouse/common/testing';
+import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
+import { createTestCa } from '@gatehouse/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const messages = Number(process.env.BENCH_MESSAGES ?? 50_000);

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { connectMysql2 } from './support/clients.js';
 import { assertAuditMatches, insertUntilKilled, waitForSpoolDrained } from './support/crash-load.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 const LOAD = { connections: 4, killAfter: 300, maxIds: 200_000 };
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { connectMysql2, mariadbCli } from './support/clients.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 import {
   addAuditUsers,
   type AuditWebClient,

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type TestBrowser } from './support/browser.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { connectMysql2, mariadbCli } from './support/clients.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 import { type AuditWebClient, addAuditUsers, hostCaPem, signIn, webLoginLink } from './support/web-client.js';
 
 const READER_WITHOUT_AUDIT = `kind: role

@@ -7,10 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findFreePort, startMariaDb } from '@gatehouse/common/testing';
+import { findFreePort, startMariaDb, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
-import { waitFor } from './support/wait.js';
 
 interface Ports {
   readonly mysql: number;

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { computeCaPin, openAuthorities } from '@gatehouse/auth';
 import { createLogger } from '@gatehouse/common';
 import { createTunnelClient, type HostCredentials, joinCluster, type TunnelClient } from '@gatehouse/engine';
+import { waitFor } from '@gatehouse/testing';
 import { startAuthProxy } from './support/auth-proxy.js';
-import { waitFor } from './support/wait.js';
 
 const log = createLogger({ level: process.env.GH_TEST_LOG ?? 'silent' });
 

@@ -11,7 +11,7 @@ import { familiesOf, sumSamples } from '@gatehouse/common';
 import { parse as parseYaml } from 'yaml';
 import { connectMysql2, mariadbCli } from './support/clients.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 // test/dist/src → the repository.
 const ROOT = join(import.meta.dirname, '..', '..', '..');

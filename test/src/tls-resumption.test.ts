@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { issueUserCert } from '@gatehouse/auth';
-import { findExecutable } from '@gatehouse/common/testing';
+import { findExecutable } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { type AuthProxy, startAuthProxy } from './support/auth-proxy.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 interface Outcome {
   /** "New" or "Reused", as s_client prints it after the handshake. */

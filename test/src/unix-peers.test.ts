@@ -8,10 +8,10 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { findExecutable } from '@gatehouse/common/testing';
+import { findExecutable } from '@gatehouse/testing';
 import { type CliOutcome, mariadbCli } from './support/clients.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 interface StartEvent {
   event: string;

@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { findExecutable } from '@gatehouse/common/testing';
+import { findExecutable } from '@gatehouse/testing';
 import { runChecked } from '../child.js';
 import { metricIds, recordFailure, recordValue, type MetricSpec, type Results } from '../results.js';
 import type { Endpoint } from '../targets/target.js';

@@ -3,7 +3,7 @@
 // switches set otherwise (audit off, spool_sync batch/always, latency metrics off), alternated
 // round by round in the same run. Each variant reports its qps and the gateway's CPU per query.
 import { join } from 'node:path';
-import { readTotalCpuMicros } from '../proc-stats.js';
+import { readTotalCpuMicros, readTotalSystemMicros } from '../proc-stats.js';
 import { type MetricSpec, recordFailure, recordValue, type Results } from '../results.js';
 import { TargetUnavailableError } from '../targets/target.js';
 import { errorText, type LiveTarget, type MeasureContext } from './context.js';
@@ -66,14 +66,18 @@ export async function measureSwitchCost(ctx: MeasureContext, results: Results, s
         const dir = createSysbenchTlsDir(live.endpoint, join(ctx.workDir, 'sysbench-tls', live.target.name));
         const pids = live.target.pids();
         const before = readTotalCpuMicros(pids);
+        const systemBefore = readTotalSystemMicros(pids);
         const f = await runSysbench('oltp_point_select', SWITCH_COST_THREADS, live.endpoint, dir, ctx);
         // The gateway's CPU over the sysbench run (its connects included) per query served.
         const used = readTotalCpuMicros(pids) - before;
+        const system = readTotalSystemMicros(pids) - systemBefore;
         const queries = f.qps * ctx.profile.sysbenchSeconds;
         const c = cpu.get(variant.key) ?? { micros: 0, queries: 0 };
         cpu.set(variant.key, { micros: c.micros + used, queries: c.queries + queries });
         qps.set(variant.key, [...(qps.get(variant.key) ?? []), f.qps]);
-        ctx.log(`${what} ${variant.key}: ${f.qps.toFixed(0)} qps, ${(used / queries).toFixed(1)} µs gateway CPU per query`);
+        ctx.log(
+          `${what} ${variant.key}: ${f.qps.toFixed(0)} qps, ${(used / queries).toFixed(1)} µs gateway CPU per query (${(system / queries).toFixed(1)} of it system)`,
+        );
       }
     }
     for (const { variant } of running) {

@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChecked } from '../child.js';
+import { readTotalCpuMicros } from '../proc-stats.js';
 import type { BenchProfile } from '../profile.js';
 import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
 import type { Endpoint } from '../targets/target.js';
@@ -93,16 +94,30 @@ export async function measureSysbench(ctx: MeasureContext, results: Results): Pr
     for (const threads of ctx.options.threads) {
       const qpsMetric = { id: metricIds.sysbenchQps(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: qps`, unit: 'q/s', digits: 0 };
       const p95Metric = { id: metricIds.sysbenchP95(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: p95`, unit: 'ms', digits: 2 };
+      // CPU per query of the processes between client and database (all of a target's
+      // processes: MariaDB's own for direct), user + system time from /proc/PID/stat over the
+      // run: steadier than qps on a shared machine, and comparable across machines.
+      const cpuMetric = { id: metricIds.sysbenchCpu(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: CPU per query (the target's processes)`, unit: 'µs', digits: 1 };
       for (const { target, endpoint } of rotate(ctx.live, round++)) {
         const tlsDir = createSysbenchTlsDir(endpoint, join(ctx.workDir, 'sysbench-tls', target.name));
         try {
+          const pids = target.pids();
+          const before = pids.map((pid) => readTotalCpuMicros([pid]));
           const f = await runSysbench(workload, threads, endpoint, tlsDir, ctx);
+          const queries = f.qps * ctx.profile.sysbenchSeconds;
+          const perProcess = pids.map((pid, i) => (readTotalCpuMicros([pid]) - before[i]!) / queries);
+          const cpu = perProcess.reduce((a, b) => a + b, 0);
           recordValue(results, qpsMetric, target.name, f.qps);
           recordValue(results, p95Metric, target.name, f.p95Ms);
-          ctx.log(`sysbench ${workload} ${threads} thr ${target.name}: ${f.qps.toFixed(0)} qps, p95 ${f.p95Ms} ms`);
+          if (queries > 0 && pids.length > 0) recordValue(results, cpuMetric, target.name, cpu);
+          const each = perProcess.length > 1 ? ` (${perProcess.map((c) => c.toFixed(1)).join(' + ')})` : '';
+          ctx.log(
+            `sysbench ${workload} ${threads} thr ${target.name}: ${f.qps.toFixed(0)} qps, p95 ${f.p95Ms} ms, ${cpu.toFixed(1)} µs CPU per query${each}`,
+          );
         } catch (err) {
           recordFailure(results, qpsMetric, target.name, errorText(err));
           recordFailure(results, p95Metric, target.name, errorText(err));
+          recordFailure(results, cpuMetric, target.name, errorText(err));
           ctx.log(`sysbench ${workload} ${threads} thr ${target.name}: failed: ${errorText(err)}`);
         }
       }

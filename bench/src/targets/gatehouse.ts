@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { findFreePort } from '@gatehouse/common/testing';
+import { findFreePort } from '@gatehouse/testing';
 import { stopChild, waitFor } from '../child.js';
 import { createSessionFactory, probeSession } from '../mysql-client.js';
 import { checkGatehouseStart, GATEHOUSE, runGatectl } from './gatehouse-cli.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createTestCa, findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/common/testing';
+import { createTestCa, findFreePort, startFakeMysqlServer, startMariaDb } from '@gatehouse/testing';
 import { type RunResult, runGatectl } from './gatectl-child.js';
 
 function probe(...args: string[]): Promise<RunResult> {

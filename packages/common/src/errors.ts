@@ -1,23 +1,14 @@
 // Every error Gatehouse raises on purpose is a GatehouseError with a stable code from this
 // table. Callers match on `code`, never on message text. docs/errors.md documents each code;
 // a test keeps the two in step.
+import { MYSQL_ERROR_CODES, MysqlError } from '@gatehouse/mysql-protocol';
 
 export const ERROR_CODES = {
   GH_ERR_INTERNAL: 'An unexpected failure inside Gatehouse; the message and its cause say more.',
   GH_ERR_USAGE: 'A command was called with arguments it does not accept.',
   GH_ERR_CONFIG: 'A configuration file or value is invalid; the message names the path and the reason.',
-  // --- MySQL wire (framing, buffers, OK/ERR/EOF) ---
-  GH_ERR_MYSQL_PROTOCOL:
-    'A MySQL packet was malformed or truncated, or broke the protocol; the connection that sent it is closed.',
-  GH_ERR_MYSQL_PACKET_TOO_LARGE:
-    'A MySQL packet announced a payload larger than the configured maximum; it was refused before being buffered.',
-  // --- MySQL connection phase (handshake, auth plugins, upstream login, version probe) ---
-  GH_ERR_MYSQL_CONNECT: 'The MySQL server could not be reached: connection refused, reset or closed before the login finished.',
-  GH_ERR_MYSQL_TIMEOUT: 'The MySQL server did not answer in time while connecting, handshaking or probing.',
-  GH_ERR_MYSQL_TLS: 'TLS to or from a MySQL peer failed: the server offers no TLS, the certificate was not trusted, or the handshake broke.',
-  GH_ERR_MYSQL_SERVER_ERROR: 'The MySQL server answered the connection phase with an ERR packet; errno, SQLSTATE and message are attached.',
-  GH_ERR_MYSQL_AUTH_UNSUPPORTED: 'The MySQL server asked for an auth plugin or step Gatehouse does not support or refuses (e.g. cleartext without TLS).',
-  GH_ERR_MYSQL_HANDSHAKE: 'A MySQL peer broke the connection-phase rules (unexpected packet, wrong protocol version, missing capability).',
+  // MySQL wire and connection phase: kept by @gatehouse/mysql-protocol, which depends on nothing here.
+  ...MYSQL_ERROR_CODES,
   // --- MySQL client commands ---
   // --- MySQL response tracking ---
   // --- identity, PKI and RBAC ---
@@ -62,6 +53,10 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_CAPABILITY_MISMATCH: 'The database lacks a wire-format capability the client negotiated (DEPRECATE_EOF, SESSION_TRACK, …), so the legs cannot agree.',
   GH_ERR_ENGINE_CREDENTIALS: 'A password-mode database has no credential for the db user, or its password_env / password_file cannot be read.',
   GH_ERR_ENGINE_CLUSTER: 'The engine cannot read the cluster state (user CAs, roles, locks) or get a db-client certificate from the auth part.',
+  GH_ERR_ENGINE_MONITOR: 'A query of the backend monitor (@@read_only, replication or Galera status) failed; the backend is reported with what could be read.',
+  GH_ERR_ENGINE_NO_BACKEND: 'No backend of a database fits the routing policy or the certificate\'s --db-role (all down, no primary, replicas too far behind); the message says which.',
+  GH_ERR_ENGINE_HOOK_DENIED: 'A connection hook (engine.hooks) denied the session; the message is the hook\'s.',
+  GH_ERR_ENGINE_HOOK_FAILED: 'A connection hook threw, returned something that is not a hook result, or ran over engine.hook_timeout; the session is denied and the failure counted.',
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
   GH_ERR_ENGINE_SESSION_CLOSED: 'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long or the client sent a malformed packet; the message says which.',
   // proxy front door, join and renewal
@@ -115,5 +110,6 @@ export class GatehouseError extends Error {
 }
 
 export function isGatehouseError(err: unknown, code?: ErrorCode): err is GatehouseError {
-  return err instanceof GatehouseError && (code === undefined || err.code === code);
+  // The protocol package's errors carry codes from the same table, without our base class.
+  return (err instanceof GatehouseError || err instanceof MysqlError) && (code === undefined || err.code === code);
 }

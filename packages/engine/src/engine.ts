@@ -9,24 +9,26 @@ import {
   createAudit,
   createMetricsRegistry,
   type DatabaseConfig,
-  type DatabaseInfo,
   type EngineConfig,
-  type InMemoryTunnelEnd,
   diagAddressOf,
   metricsSourceOf,
-  ServerError,
   SessionTerminateRequestSchema,
   startDiagServer,
 } from '@gatehouse/common';
+import { type DatabaseInfo, type InMemoryTunnelEnd, TunnelStream } from '@gatehouse/tunnel';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerSpoolMetrics } from './audit/spool-metrics.js';
+import { closeUnavailableSessions, type RoutedSession } from './backends/unavailable.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
+import { registerBackendMetrics, registerHookMetrics } from './diag/backend-metrics.js';
 import { EngineMetrics } from './diag/metrics.js';
 import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
+import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
@@ -80,8 +82,22 @@ export interface Engine {
   setDatabases(databases: readonly DatabaseConfig[]): Promise<readonly DatabaseInfo[]>;
   /** Turns query and statement audit events on or off, for live sessions too. */
   setQueryEvents(on: boolean): void;
+  /** Re-imports the connection hooks (SIGHUP); a module that fails to load keeps the old ones. */
+  setHooks(files: readonly string[]): Promise<void>;
+  readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
   close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+/** Open sessions per "db\u0000backend uri", for the per-backend gauges. */
+function countSessionsByBackend(sessions: Iterable<SessionHandle>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of sessions) {
+    if (s.backend === undefined) continue;
+    const key = `${s.dbService}\u0000${s.backend.uri}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 function splitHostPort(text: string): { host: string; port: number } {
@@ -100,7 +116,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
+  const liveStreams = new Set<TunnelStream>();
   const sessions = new Set<SessionHandle>();
+  const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
@@ -118,6 +136,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   certExpiryGauge(registry, () => ({ engine_host: hostCert }));
   const { auditMetrics } = cluster;
   if (auditMetrics !== undefined) registerSpoolMetrics(registry, auditMetrics);
+  metrics.streamsStalled = () => {
+    let stalled = 0;
+    for (const stream of liveStreams) if (stream.stats().sendCredit === 0 && stream.writableNeedDrain) stalled++;
+    return stalled;
+  };
+  const countHandlerError = (): void => {
+    metrics.handlerErrors++;
+  };
+  registerBackendMetrics(registry, { databases: () => health.current(), sessions: () => countSessionsByBackend(sessions) });
+  registerHookMetrics(registry, hooks.counters);
   const readCredentials = options.getCredentials;
   const getCredentials =
     readCredentials === undefined
@@ -127,6 +155,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           hostCert = credentials.cert.toString();
           return credentials;
         };
+  const closedForBackend = new WeakSet<RoutedSession>();
+  let infoByName = new Map<string, DatabaseInfo>();
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
@@ -142,7 +172,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
       return;
     }
-    const handle = startSession(stream, {
+    // The accepted tunnel streams, for the stalled-streams gauge; each leaves the set when it closes.
+    const accept = () => {
+      const accepted = stream.accept();
+      if (accepted instanceof TunnelStream) {
+        liveStreams.add(accepted);
+        accepted.once('close', () => liveStreams.delete(accepted));
+      }
+      return accepted;
+    };
+    const handle = startSession({ header: stream.header, accept, reject: (error) => stream.reject(error) }, {
       engineId,
       database,
       cluster,
@@ -154,7 +193,11 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       counters: metrics.countersFor(database.name),
       metrics,
       upstreamTls: metrics.upstreamTls,
+      keepalive: config.tcp_keepalive,
       log,
+      backends: () => infoByName.get(database.name)?.backends ?? [],
+      hooks,
+      onHandlerError: countHandlerError,
     });
     sessions.add(handle);
     metrics.sessionOpened(database.name);
@@ -168,8 +211,14 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     databases: config.databases,
     intervalMs: config.health_check_interval,
     log,
-    onUpdate: (infos) => tunnel?.updateDatabases(infos),
+    signer,
+    onUpdate: (infos) => {
+      infoByName = new Map(infos.map((i) => [i.name, i]));
+      closeUnavailableSessions(sessions, infos, byName, closedForBackend);
+      tunnel?.updateDatabases(infos);
+    },
   });
+  infoByName = new Map(health.current().map((i) => [i.name, i]));
 
   const { connectInProcess } = options;
   if (getCredentials !== undefined || connectInProcess !== undefined) {
@@ -183,6 +232,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       version: options.version ?? '0.1.0',
       databases: health.current(),
       onStream: handleStream,
+      onHandlerError: countHandlerError,
+      keepalive: config.tcp_keepalive,
       log,
     });
     // An auditor ended a session (the proxy's /v1/audit/live/…/terminate): the client gets an
@@ -235,6 +286,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     setQueryEvents(on) {
       switches.queryEvents = on;
     },
+    setHooks: (files) => hooks.reload(files),
+    hooks,
     metrics,
     async close(closeOptions = {}) {
       closing = true;
@@ -262,6 +315,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ]);
       clearTimeout(timer);
       health.stop();
+      await hooks.close();
       tunnel?.close();
       await diag?.close();
       await cluster.close();

@@ -1,9 +1,60 @@
 // Public entry point of @gatehouse/engine.
-export * from './audit/index.js';
-export * from './cluster/index.js';
+export {
+  type AuditSpool,
+  type AuditSpoolOptions,
+  createSpooledAuditSink,
+  openAuditSpool,
+  type SpooledAuditSink,
+  type SpooledAuditSinkOptions,
+  type SpoolForwarder,
+  type SpoolForwarderOptions,
+  type SpoolMetrics,
+  type SpoolPipeline,
+  type SpoolPipelineOptions,
+  type SpoolRead,
+  type SpoolStats,
+  type SpoolSync,
+  startSpoolForwarder,
+  startSpoolPipeline,
+} from './audit/index.js';
+export {
+  activeLock,
+  type ClusterSnapshot,
+  createDbClientCertCache,
+  createInProcessCluster,
+  createTunnelCluster,
+  type DbClientCert,
+  type DbClientCertCacheOptions,
+  type DbClientCertRequest,
+  type DbClientCertSigner,
+  type EngineCluster,
+  type InProcessClusterOptions,
+  type TunnelClusterOptions,
+} from './cluster/index.js';
 export { EngineError, EngineMysqlError } from './errors.js';
-export * from './session/index.js';
-export * from './tunnel/index.js';
+export {
+  type AuditSwitches,
+  type Authorization,
+  type AuthorizeInput,
+  authorizeSession,
+  type LeadingStatement,
+  readLeadingStatement,
+  type RelayCounters,
+  type SessionDeps,
+  type SessionHandle,
+  type SessionStream,
+  startSession,
+  ThreadRegistry,
+} from './session/index.js';
+export {
+  type BackoffOptions,
+  computeBackoff,
+  createTunnelClient,
+  TunnelClient,
+  type TunnelClientOptions,
+  type TunnelClientState,
+  type TunnelCredentials,
+} from './tunnel/index.js';
 export { type CreateEngineOptions, createEngine, type Engine } from './engine.js';
 export {
   type HealthChecker,
@@ -13,4 +64,17 @@ export {
 } from './health/health-checker.js';
 export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
 export { type RelayObserver, SessionObserver } from './session/session-observer.js';
-export * from './join/index.js';
+export {
+  checkPinnedChain,
+  type HostCredentialKeeper,
+  type HostCredentials,
+  joinCluster,
+  type JoinOptions,
+  type JsonResponse,
+  keepHostCredentials,
+  loadHostCredentials,
+  postJson,
+  type PostJsonOptions,
+  renewHostCredentials,
+  spkiPin,
+} from './join/index.js';

@@ -23,7 +23,23 @@ export {
   type SessionRouter,
 } from './routing/engine-router.js';
 export { ProxyCredentials, type ProxyCredentialsOptions, type TlsMaterial } from './tls/proxy-credentials.js';
-export * from './tunnel/index.js';
+export {
+  createTunnelWebServer,
+  type DatabaseListing,
+  type EngineCandidate,
+  type EngineEntry,
+  EngineRegistry,
+  type EngineRequestHandler,
+  NoEngineError,
+  type OpenedSession,
+  registerTunnelRoutes,
+  type TunnelWebServerOptions,
+  TUNNEL_PATH,
+  TunnelAuthError,
+  TunnelServer,
+  type TunnelServerOptions,
+  verifyEnginePeer,
+} from './tunnel/index.js';
 export {
   type HostCertReply,
   JOIN_PATH,

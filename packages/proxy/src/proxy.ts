@@ -5,12 +5,12 @@ import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
 import {
   createMetricsRegistry,
   createTrustedNetworks,
-  type DatabaseInfo,
   diagAddressOf,
   metricsSourceOf,
   type ProxyConfig,
   startDiagServer,
 } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -22,6 +22,7 @@ import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeti
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
 import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 import type { LiveConnection } from './front-door/session-context.js';
+import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
 import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
@@ -123,9 +124,12 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     : undefined;
   const tunnel = new TunnelServer({
     onRoundTrip: (engineId, seconds) => metrics.recordRoundTrip(engineId, seconds),
+    keepalive: config.tcp_keepalive,
     ...options.tunnel,
     hostCaPems: credentials.hostCaPems(),
     log: log.child({ component: 'tunnel' }),
+    // Called only once streams run, long after `metrics` below exists.
+    onHandlerError: () => metrics.recordHandlerError('tunnel'),
   });
   // `gatectl ca rotate --type host` (any process) reaches the tunnel's trust on the next refresh:
   // engines with certificates from the new CA are let in, the old CA until its grace period ends.
@@ -171,6 +175,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       return handshakeTimeoutMs;
     },
     trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
+    keepalive: config.tcp_keepalive,
     greeting,
     secureContext: () => credentials.mysqlContext(),
     ...(tlsSessions !== undefined ? { tlsSessions } : {}),
@@ -217,11 +222,18 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const mysqlSockets = listens.filter((l) => l.startsWith('unix:')).map((l) => l.slice('unix:'.length));
   const webWanted = splitHostPort(config.web_listen);
   const diagWanted = splitHostPort(config.diag_listen);
+  // With systemd socket activation the unit's ListenStream= replaces the TCP addresses of
+  // mysql_listen; its unix: sockets are still opened here.
+  const activated = pickMysqlSocket(readActivatedSockets());
   let mysqlAddress: ListenAddress | undefined;
   let diag: FastifyInstance | undefined;
   try {
+    if (activated !== undefined) {
+      const bound = await listener.listenOnFd(activated.fd);
+      mysqlAddress = { host: bound.address, port: bound.port };
+    }
     for (const l of listens) {
-      if (l.startsWith('unix:')) continue;
+      if (l.startsWith('unix:') || activated !== undefined) continue;
       const wanted = splitHostPort(l);
       const bound = await listener.listen(wanted.host, wanted.port);
       mysqlAddress ??= { host: wanted.host, port: bound.port };
@@ -247,7 +259,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const diagAddress = diagAddressOf(diag) ?? config.diag_listen;
   const webBound = web.server.address() as { port: number };
   log.info(
-    { proxyId, mysql: listens, web: `${webWanted.host}:${webBound.port}`, diag: diagAddress },
+    {
+      proxyId,
+      mysql: activated === undefined ? listens : `${mysqlAddress?.host}:${mysqlAddress?.port}`,
+      ...(activated !== undefined && mysqlSockets.length > 0 ? { mysqlSockets } : {}),
+      web: `${webWanted.host}:${webBound.port}`,
+      diag: diagAddress,
+      ...(activated !== undefined ? { socketActivation: { fd: activated.fd, name: activated.name } } : {}),
+    },
     'proxy listening',
   );
 

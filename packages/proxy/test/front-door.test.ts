@@ -4,8 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { findExecutable, startMariaDb } from '@gatehouse/common/testing';
-import { parseHandshakeV10 } from '@gatehouse/common';
+import { findExecutable, startMariaDb } from '@gatehouse/testing';
+import { parseHandshakeV10 } from '@gatehouse/mysql-protocol';
 import mysql from 'mysql2/promise';
 import {
   connectRaw,

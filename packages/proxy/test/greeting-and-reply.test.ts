@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PassThrough } from 'node:stream';
-import { Capability, CLIENT_MYSQL, isGatehouseError, serializeErrPacket, serializeOkPacket, serializePacket } from '@gatehouse/common';
+import { isGatehouseError } from '@gatehouse/common';
+import {
+  Capability,
+  CLIENT_MYSQL,
+  serializeErrPacket,
+  serializeOkPacket,
+  serializePacket,
+} from '@gatehouse/mysql-protocol';
 import { parseLoginReply, readOnePacket } from '../src/front-door/login-reply.js';
 import { chooseGreetingProfile, chooseServerVersion, DEFAULT_SERVER_VERSION } from '../src/index.js';
 import { stubDatabase } from './proxy-kit.js';

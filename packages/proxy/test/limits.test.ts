@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { serializeProxyHeaderV1, serializeProxyHeaderV2, sumSamples } from '@gatehouse/common';
 import {
   Capability,
   parseErrPacket,
   parseHandshakeV10,
-  serializeProxyHeaderV1,
-  serializeProxyHeaderV2,
   serializeSslRequest,
   serializePacket,
-  sumSamples,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
+import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { connectRaw, createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase, waitFor } from './proxy-kit.js';
+import {
+  connectRaw,
+  createCluster,
+  issueUserFiles,
+  startStubEngine,
+  startTestProxy,
+  stubDatabase,
+} from './proxy-kit.js';
 
 const SSL_CAPS = Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth | Capability.Ssl;
 
@@ -127,14 +133,14 @@ test('close({ graceMs }) stops accepting, lets sessions finish within the grace,
   const stayingClosed = new Promise<void>((resolve) => stayingSocket.once('close', () => resolve()));
   const staying = await connect(stayingSocket);
   t.after(() => staying.destroy());
-  await waitFor(() => [...proxy.connections()].filter((c) => c.phase === 'relay').length === 2, 'two sessions relaying');
+  await waitFor('two sessions relaying', () => [...proxy.connections()].filter((c) => c.phase === 'relay').length === 2);
 
   const endGrace = new AbortController();
   const closing = proxy.close({ graceMs: 60_000, signal: endGrace.signal });
   await assert.rejects(connect(), /ECONNREFUSED/);
   // One session ends by itself during the grace period; the other is left running.
   leaving.destroy();
-  await waitFor(() => [...proxy.connections()].length === 1, 'the leaving session to end');
+  await waitFor('the leaving session to end', () => [...proxy.connections()].length === 1);
   assert.equal(stayingSocket.destroyed, false, 'the drain does not close sessions before the grace ends');
   // A second SIGTERM ends the grace period: the remaining session is closed.
   endGrace.abort();

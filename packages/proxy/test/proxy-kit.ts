@@ -14,22 +14,23 @@ import {
   openStore,
   type Store,
 } from '@gatehouse/auth';
+import { createLogger, type Logger, GatehouseConfigSchema } from '@gatehouse/common';
 import {
-  connectUpstream,
-  createLogger,
-  fetchMysqlVersion,
   type DatabaseInfo,
   type IncomingStream,
-  type Logger,
-  GatehouseConfigSchema,
-  serializeErrPacket,
-  serializeOkPacket,
-  serializePacket,
   type StreamOpenHeader,
   TUNNEL_PROTOCOL_VERSION,
   TunnelConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
+import {
+  connectUpstream,
+  fetchMysqlVersion,
+  serializeErrPacket,
+  serializeOkPacket,
+  serializePacket,
+} from '@gatehouse/mysql-protocol';
 import { WebSocket } from 'ws';
+import { waitFor } from '@gatehouse/testing';
 import { type PeerCredentialsSupport, type RunningProxy, startProxy } from '../src/index.js';
 
 export interface TestContext {
@@ -155,15 +156,6 @@ export async function describeServer(name: string, socketPath: string): Promise<
   });
 }
 
-/** Polls `check` until it holds, up to `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 function answer(incoming: IncomingStream, behaviour: StubBehaviour): void {
   if (behaviour.kind === 'reject') {
     incoming.reject({ code: behaviour.code, message: behaviour.message });
@@ -238,7 +230,7 @@ export async function startStubEngine(
   ws.on('error', (err) => connection.transportClosed(err));
   await once(ws, 'open');
   connection.sendRegistration('register', { engineId, version: 'test', protocol: TUNNEL_PROTOCOL_VERSION, databases: [...databases] });
-  await waitFor(() => proxy.tunnel.registry.engines().some((e) => e.engineId === engineId), `engine ${engineId} to register`);
+  await waitFor(`engine ${engineId} to register`, () => proxy.tunnel.registry.engines().some((e) => e.engineId === engineId));
   t.after(() => connection.close());
   return engine;
 }

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { sumSamples } from '@gatehouse/common';
 import mysql from 'mysql2/promise';
 import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/index.js';
-import { createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase, waitFor } from './proxy-kit.js';
+import { waitFor } from '@gatehouse/testing';
+import { createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase } from './proxy-kit.js';
 
 async function loginOverSocket(t: import('node:test').TestContext, support?: PeerCredentialsSupport) {
   const cluster = await createCluster(t);
@@ -19,7 +20,7 @@ async function loginOverSocket(t: import('node:test').TestContext, support?: Pee
   // TLS and the certificate over the unix socket, as over TCP.
   const conn = await mysql.createConnection({ socketPath, user: 'app', ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key } });
   t.after(() => conn.destroy());
-  await waitFor(() => engine.headers.length > 0, 'the engine to get the stream');
+  await waitFor('the engine to get the stream', () => engine.headers.length > 0);
   const header = engine.headers[0];
   assert.ok(header !== undefined);
   return { proxy, header, socketPath };
@@ -58,7 +59,7 @@ test('a TCP client carries no unix peer', async (t) => {
   const files = await issueUserFiles(cluster, 'alice', { dbUser: 'app' });
   const conn = await mysql.createConnection({ host: '127.0.0.1', port: proxy.mysqlAddress.port, user: 'app', ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key } });
   t.after(() => conn.destroy());
-  await waitFor(() => engine.headers.length > 0, 'the engine to get the stream');
+  await waitFor('the engine to get the stream', () => engine.headers.length > 0);
   assert.equal(engine.headers[0]?.extensions?.unixPeer, undefined);
   assert.ok(engine.headers[0]?.extensions?.proxyId !== undefined);
 });

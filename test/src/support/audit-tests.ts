@@ -2,10 +2,10 @@
 // then `gatectl audit search --format json` must hold each event with the fields DESIGN.md lists.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitFor } from '@gatehouse/testing';
 import type { Cluster, UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { PARAM_CASES } from './param-cases.js';
-import { waitFor } from './wait.js';
 
 export interface AuditContext {
   cluster(): Cluster;

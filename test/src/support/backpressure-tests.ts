@@ -4,18 +4,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
+import { waitFor } from '@gatehouse/testing';
 import type { Cluster, EngineMetricsSample, UserCerts } from './cluster.js';
 import { connectMysql2 } from './clients.js';
 import { startRssSampler } from './process-memory.js';
 import { startSlowReader } from './slow-reader.js';
-import { waitFor } from './wait.js';
 
 const MiB = 1024 * 1024;
 const ROW_BYTES = MiB;
 const ROWS = 200;
 const RSS_BOUND = 64 * MiB;
-/** Polls in a row with an unchanged relay counter that count as "the relay has stopped". */
-const STALL_POLLS = 20;
+/** The engine's gauge of sessions held by backpressure (no tunnel credit, relay waiting for drain). */
+const STREAMS_STALLED = 'gatehouse_engine_streams_stalled';
 const SERVER_BYTES = 'gatehouse_engine_bytes_total{direction="to_client"}';
 const SESSIONS_OPEN = 'gatehouse_engine_sessions';
 
@@ -56,19 +56,14 @@ export function defineBackpressureTest(ctx: BackpressureContext): void {
       t.after(() => reader.kill());
 
       await reader.readUntil(16 * MiB);
-      // The client now reads nothing. The pipe is full once the engines' relay counter stops
-      // moving while the database still runs the query: every buffer between the CLI and the
-      // database's socket has filled and the engine no longer reads from the database.
-      let last = -1;
-      let unchanged = 0;
+      // The client now reads nothing. The pipe is full once an engine reports the session
+      // stalled: its tunnel stream has no credit left (every buffer between the CLI and the engine
+      // is full) and the relay's write was refused, so it no longer reads from the database.
       const stalled = await waitFor(
-        'the relay to stop while the client reads nothing',
+        'an engine to report the session stalled while the client reads nothing',
         async () => {
           const now = await cluster.engineMetrics();
-          const total = now.reduce((sum, s) => sum + (s.values[SERVER_BYTES] ?? 0), 0);
-          unchanged = total === last ? unchanged + 1 : 0;
-          last = total;
-          return unchanged >= STALL_POLLS ? now : undefined;
+          return now.some((s) => (s.values[STREAMS_STALLED] ?? 0) >= 1) ? now : undefined;
         },
         60_000,
       );

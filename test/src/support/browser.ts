@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findExecutable } from '@gatehouse/common/testing';
+import { findExecutable } from '@gatehouse/testing';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM_FLAGS = [

@@ -35,8 +35,10 @@ export async function gatectlOk(dataDir: string, args: readonly string[]): Promi
 }
 
 /** Starts `gatehouse start --config FILE` with its output collected for failure messages. */
-export function startGatehouse(configFile: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [GATEHOUSE, 'start', '--config', configFile], {
+/** `wrapper`: a program and its arguments that start gatehouse in turn (systemd-socket-activate). */
+export function startGatehouse(configFile: string, wrapper: readonly string[] = []): { child: ChildProcess; output: () => string } {
+  const command = [...wrapper, process.execPath, GATEHOUSE, 'start', '--config', configFile];
+  const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

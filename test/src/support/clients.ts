@@ -1,6 +1,6 @@
 // The real clients the end-to-end tests drive: the mariadb CLI and mysql2.
 import { execFile } from 'node:child_process';
-import { findExecutable } from '@gatehouse/common/testing';
+import { findExecutable } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import type { Cluster, UserCerts } from './cluster.js';
 

@@ -3,14 +3,14 @@
 //   single: auth + proxy + engine in one process (the embedded default);
 //   split:  auth + proxy in one process, each engine in its own, joined with a token.
 import type { ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { connect } from 'node:tls';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseExposition } from '@gatehouse/common';
-import { findFreePort, type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { findExecutable, findFreePort, type MariaDb, startMariaDb, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
-import { waitFor } from './wait.js';
 
 export type ClusterShape = 'single' | 'split';
 
@@ -24,6 +24,13 @@ export interface ClusterOptions {
   readonly unixSocket?: boolean;
   /** audit.spool_sync of every process that runs an engine (default: the config's default). */
   readonly spoolSync?: 'none' | 'batch' | 'always';
+  /**
+   * Single shape: start gatehouse under systemd-socket-activate, which binds the MySQL port and
+   * passes it as fd 3 (LISTEN_FDS); mysql_listen then names a port nobody binds.
+   */
+  readonly socketActivation?: boolean;
+  /** Extra mariadbd arguments for the cluster's private MariaDB. */
+  readonly dbArgs?: readonly string[];
 }
 
 export interface UserCerts {
@@ -150,7 +157,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dbService = options.dbService ?? 'mariadb';
   await gatectlOk(dataDir, ['ca', 'init']);
   const dbClientCa = await gatectlOk(dataDir, ['auth', 'export', '--type', 'db-client']);
-  const db = await startMariaDb({ shared: false, trustCaPem: dbClientCa });
+  const db = await startMariaDb({
+    shared: false,
+    trustCaPem: dbClientCa,
+    ...(options.dbArgs ? { args: options.dbArgs } : {}),
+  });
   // A copy beside the configs, as an operator would keep it: db.stop() removes the server's files,
   // and the database-down test must see a dead server, not a missing CA file.
   const dbCaFile = join(root, 'db-ca.pem');
@@ -171,10 +182,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   );
 
   const [mysqlPort, webPort, proxyDiagPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
+  // Under socket activation mysql_listen names a port nobody binds; the activated socket is mysqlPort.
+  const listenPort = options.socketActivation ? await findFreePort() : mysqlPort;
   // In a directory of its own that every OS user may enter (the data dir is private).
   const mysqlSocket = options.unixSocket ? join(mkdtempSync(join(tmpdir(), 'gatehouse-sock-')), 'mysql.sock') : undefined;
   if (mysqlSocket !== undefined) chmodSync(dirname(mysqlSocket), 0o755);
-  const mysqlListen = mysqlSocket === undefined ? `127.0.0.1:${mysqlPort}` : yamlList([`127.0.0.1:${mysqlPort}`, `unix:${mysqlSocket}`]);
+  const mysqlListen = mysqlSocket === undefined ? `127.0.0.1:${listenPort}` : yamlList([`127.0.0.1:${listenPort}`, `unix:${mysqlSocket}`]);
   const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
   const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
@@ -199,8 +212,9 @@ engine:
 `;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
+  const wrapper = options.socketActivation ? socketActivationWrapper(mysqlPort) : [];
   const start = (configFile: string, diagPort?: number): RunningProcess => ({
-    ...startGatehouse(configFile),
+    ...startGatehouse(configFile, wrapper),
     configFile,
     ...(diagPort === undefined ? {} : { diagPort }),
   });
@@ -215,6 +229,8 @@ engine:
 ${databasesYaml}`,
     );
     processes.proxy = start(configFile, diagPort);
+    // systemd-socket-activate starts its program on the first connection, as systemd does.
+    if (options.socketActivation) await readGreeting(mysqlPort);
   } else {
     const configFile = join(root, 'proxy.yaml');
     writeFileSync(configFile, proxyYaml(false));
@@ -369,6 +385,30 @@ ${databasesYaml}`,
       await db.stop();
     },
   };
+}
+
+function socketActivationWrapper(port: number): string[] {
+  const program = findExecutable(['systemd-socket-activate']);
+  if (!program) throw new Error("systemd-socket-activate is not installed: run 'apt-get install -y systemd' (npm test does this when run as root)");
+  return [program, '--listen', `127.0.0.1:${port}`, '--fdname=mysql'];
+}
+
+/**
+ * Connects and waits for the first bytes (the greeting), then hangs up; retries while nothing
+ * listens yet (systemd-socket-activate binds the port a moment after it is spawned).
+ */
+async function readGreeting(port: number): Promise<void> {
+  await waitFor(`a greeting on port ${port}`, () =>
+    new Promise<true | undefined>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.once('data', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(undefined));
+      socket.once('close', () => resolve(undefined));
+    }),
+  60_000);
 }
 
 /** Whether something completes a TLS handshake on the port (the proxy's web listener is up). */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Cluster, UserCerts } from './cluster.js';
 import { connectMysql2 } from './clients.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 export interface LoadResult {
   /** The ids whose INSERT the client saw acknowledged. */

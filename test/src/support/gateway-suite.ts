@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Connection } from 'mysql2/promise';
+import { waitFor } from '@gatehouse/testing';
 import { defineAuditTest } from './audit-tests.js';
 import { defineBackpressureTest } from './backpressure-tests.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { PARAM_CASES } from './param-cases.js';
 import { defineTlsTests } from './tls-tests.js';
-import { waitFor } from './wait.js';
 
 function mysqlErrno(err: unknown): number | undefined {
   return (err as { errno?: number }).errno;

@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import type { Cluster, ClusterShape, UserCerts } from './cluster.js';
 import { parseMetrics } from './cluster.js';
 import { mariadbCli } from './clients.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '@gatehouse/testing';
 
 interface TlsTestContext {
   readonly shape: ClusterShape;

@@ -4,16 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import {
-  createLogger,
-  type DatabaseInfo,
-  type IncomingStream,
-  type StreamOpenHeader,
-  type TunnelStream,
-} from '@gatehouse/common';
-import { createTestCa, type TestCa } from '@gatehouse/common/testing';
+import { createLogger } from '@gatehouse/common';
+import type { DatabaseInfo, IncomingStream, StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
+import { createTestCa, type TestCa, waitFor } from '@gatehouse/testing';
 import { createTunnelClient, type TunnelClient, type TunnelClientOptions, type TunnelClientState } from '@gatehouse/engine';
-import { createProxyWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';
+import { createTunnelWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';
 
 export const log = createLogger({ level: process.env.GATEHOUSE_TEST_LOG ?? 'silent' });
 
@@ -50,7 +45,7 @@ export const fastHeartbeat = { heartbeatInterval: 100, heartbeatTimeout: 600 } a
 
 export async function startProxy(t: TestContext, pki: Pki, port = 0, options: Partial<TunnelServerOptions> = {}): Promise<RunningProxy> {
   const tunnel = new TunnelServer({ hostCaPems: [pki.ca.caPem], log, ...fastHeartbeat, ...options });
-  const app = createProxyWebServer({ cert: pki.proxyCert, key: pki.proxyKey, clientCaPems: [pki.ca.caPem], tunnel, log });
+  const app = createTunnelWebServer({ cert: pki.proxyCert, key: pki.proxyKey, clientCaPems: [pki.ca.caPem], tunnel, log });
   await app.listen({ host: '127.0.0.1', port });
   let closed = false;
   const close = async (): Promise<void> => {
@@ -136,15 +131,6 @@ export function floodOrEcho(bytes: number, onFlood: (stream: TunnelStream) => vo
   };
 }
 
-/** Polls `condition` every 20 ms until it holds, failing after `timeout` ms. */
-export async function waitFor(condition: () => boolean, what: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 let sessionCounter = 0;
 
 export function header(dbService = 'orders', dbName = 'shop'): StreamOpenHeader {
@@ -174,3 +160,34 @@ export async function roundTrip(stream: TunnelStream, payload: Buffer): Promise<
 }
 
 export const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** A proxy and an engine in one process, joined by the in-memory link; resolves once it registered. */
+export async function startInProcess(
+  t: TestContext,
+  onStream: (incoming: IncomingStream) => void,
+  streamWindow?: number,
+): Promise<{ tunnel: TunnelServer; client: TunnelClient; states: TunnelClientState[] }> {
+  const pki = await createPki(t);
+  const windowOption = streamWindow === undefined ? {} : { streamWindow };
+  const tunnel = new TunnelServer({ hostCaPems: [pki.ca.caPem], log, ...fastHeartbeat, ...windowOption });
+  t.after(() => tunnel.close());
+  const states: TunnelClientState[] = [];
+  const client = createTunnelClient({
+    url: 'wss://unused.invalid/v1/tunnel',
+    getCredentials: () => Promise.reject(new Error('an in-process engine dials no socket')),
+    connectInProcess: () => tunnel.connectInProcess('engine-local'),
+    engineId: 'engine-local',
+    version: '0.1.0-test',
+    databases: [database('orders')],
+    onStream,
+    log,
+    backoff: { initial: 20, max: 100 },
+    ...fastHeartbeat,
+    ...windowOption,
+    onStateChange: (state) => states.push(state),
+  });
+  client.start();
+  t.after(() => client.close());
+  await waitFor('the in-process engine to register', () => tunnel.registry.size === 1);
+  return { tunnel, client, states };
+}

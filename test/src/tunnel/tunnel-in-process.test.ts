@@ -3,41 +3,10 @@
 // requests and reconnects must behave exactly as over the WebSocket.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type TestContext, test } from 'node:test';
-import type { IncomingStream, TunnelStream } from '@gatehouse/common';
-import { createTunnelClient, type TunnelClientState } from '@gatehouse/engine';
-import { TunnelServer } from '@gatehouse/proxy';
-import { createPki, database, digest, echo, floodOrEcho, fastHeartbeat, header, log, roundTrip, waitFor } from './tunnel-fixture.js';
-
-async function startInProcess(
-  t: TestContext,
-  onStream: (incoming: IncomingStream) => void,
-  streamWindow?: number,
-): Promise<{ tunnel: TunnelServer; states: TunnelClientState[] }> {
-  const pki = await createPki(t);
-  const windowOption = streamWindow === undefined ? {} : { streamWindow };
-  const tunnel = new TunnelServer({ hostCaPems: [pki.ca.caPem], log, ...fastHeartbeat, ...windowOption });
-  t.after(() => tunnel.close());
-  const states: TunnelClientState[] = [];
-  const client = createTunnelClient({
-    url: 'wss://unused.invalid/v1/tunnel',
-    getCredentials: () => Promise.reject(new Error('an in-process engine dials no socket')),
-    connectInProcess: () => tunnel.connectInProcess('engine-local'),
-    engineId: 'engine-local',
-    version: '0.1.0-test',
-    databases: [database('orders')],
-    onStream,
-    log,
-    backoff: { initial: 20, max: 100 },
-    ...fastHeartbeat,
-    ...windowOption,
-    onStateChange: (state) => states.push(state),
-  });
-  client.start();
-  t.after(() => client.close());
-  await waitFor(() => tunnel.registry.size === 1, 'the in-process engine to register');
-  return { tunnel, states };
-}
+import { test } from 'node:test';
+import type { TunnelStream } from '@gatehouse/tunnel';
+import { waitFor } from '@gatehouse/testing';
+import { digest, echo, floodOrEcho, header, roundTrip, startInProcess } from './tunnel-fixture.js';
 
 test('an in-process engine registers without a socket and its streams echo bytes intact', async (t) => {
   const { tunnel } = await startInProcess(t, echo);
@@ -50,7 +19,7 @@ test('an in-process engine registers without a socket and its streams echo bytes
     payloads.map(async (payload) => roundTrip((await tunnel.openSession(header())).stream, payload)),
   );
   assert.deepEqual(results.map(digest), payloads.map(digest));
-  await waitFor(() => entry.engine.connection.streamCount === 0, 'streams to be released');
+  await waitFor('streams to be released', () => entry.engine.connection.streamCount === 0);
 });
 
 test('over the in-process link a stream whose reader stops is held to one window', async (t) => {
@@ -65,7 +34,7 @@ test('over the in-process link a stream whose reader stops is held to one window
     window,
   );
   const paused = await tunnel.openSession(header('orders', 'flood'));
-  await waitFor(() => flood !== undefined && flood.stats().sendCredit === 0, 'the flood stream to exhaust its credit');
+  await waitFor('the flood stream to exhaust its credit', () => flood !== undefined && flood.stats().sendCredit === 0);
   // Another stream still flows while the first one's reader is stopped.
   const payload = randomBytes(512 * 1024);
   assert.equal(digest(await roundTrip((await tunnel.openSession(header())).stream, payload)), digest(payload));
@@ -87,13 +56,13 @@ test('when the proxy drops the in-process tunnel, open streams fail and the engi
   });
   const { stream, engine } = await tunnel.openSession(header());
   const failed = new Promise<Error>((resolve) => stream.on('error', resolve));
-  await waitFor(() => accepted !== undefined, 'the engine to accept the stream');
+  await waitFor('the engine to accept the stream', () => accepted !== undefined);
 
   engine.connection.close();
   const err = await failed;
   assert.equal((err as { code?: string }).code, 'GH_ERR_TUNNEL_CLOSED');
-  await waitFor(() => accepted!.destroyed, 'the engine side of the stream to be destroyed');
-  await waitFor(() => states.lastIndexOf('connected') > states.indexOf('disconnected'), 'the engine to reconnect');
-  await waitFor(() => tunnel.registry.size === 1, 'the engine to register again');
+  await waitFor('the engine side of the stream to be destroyed', () => accepted!.destroyed);
+  await waitFor('the engine to reconnect', () => states.lastIndexOf('connected') > states.indexOf('disconnected'));
+  await waitFor('the engine to register again', () => tunnel.registry.size === 1);
   assert.notEqual(tunnel.registry.pickEngine('orders').engine.connection, engine.connection);
 });

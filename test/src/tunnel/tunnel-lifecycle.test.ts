@@ -5,11 +5,12 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type IncomingStream, isGatehouseError, TunnelError } from '@gatehouse/common';
-import { createTestCa } from '@gatehouse/common/testing';
+import { isGatehouseError } from '@gatehouse/common';
+import { type IncomingStream, TunnelError } from '@gatehouse/tunnel';
+import { createTestCa, waitFor } from '@gatehouse/testing';
 import { NoEngineError } from '@gatehouse/proxy';
 import { WebSocket } from 'ws';
-import { createPki, database, echo, header, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
+import { createPki, database, echo, header, startEngine, startProxy } from './tunnel-fixture.js';
 
 function get(port: number, path: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -52,7 +53,7 @@ test('an engine without a cert, or with a cert from another CA, is refused', asy
   const engine = await startEngine(t, pki, proxy.port, 'engine-r', echo, {
     getCredentials: () => ({ ...creds, ca: pki.ca.caPem }),
   });
-  await waitFor(() => engine.states.filter((s) => s === 'disconnected').length >= 2, 'two refused attempts');
+  await waitFor('two refused attempts', () => engine.states.filter((s) => s === 'disconnected').length >= 2);
   assert.ok(!engine.states.includes('connected'));
   assert.equal(proxy.tunnel.registry.size, 0);
   assert.throws(() => proxy.tunnel.registry.pickEngine('orders'), (err: unknown) => err instanceof NoEngineError && err.message === "no engine serves database 'orders'");
@@ -93,10 +94,10 @@ test('heartbeats: a peer that goes silent is detected on both sides', async (t) 
   const proxy = await startProxy(t, pki);
   const relay = await startRelay(t, proxy.port);
   const engine = await startEngine(t, pki, relay.port, 'engine-a', echo);
-  await waitFor(() => proxy.tunnel.registry.size === 1, 'the engine to register');
+  await waitFor('the engine to register', () => proxy.tunnel.registry.size === 1);
   relay.silence();
-  await waitFor(() => proxy.tunnel.registry.size === 0, 'the proxy to drop the silent engine');
-  await waitFor(() => engine.states.at(-1) !== 'connected', 'the engine to notice the silent proxy');
+  await waitFor('the proxy to drop the silent engine', () => proxy.tunnel.registry.size === 0);
+  await waitFor('the engine to notice the silent proxy', () => engine.states.at(-1) !== 'connected');
   assert.equal(engine.client.connection, undefined);
 });
 
@@ -104,11 +105,11 @@ test('after a proxy restart on the same port the engine reconnects and new strea
   const pki = await createPki(t);
   const first = await startProxy(t, pki);
   const engine = await startEngine(t, pki, first.port, 'engine-a', echo);
-  await waitFor(() => first.tunnel.registry.size === 1, 'the engine to register');
+  await waitFor('the engine to register', () => first.tunnel.registry.size === 1);
   await first.close();
-  await waitFor(() => engine.client.state !== 'connected', 'the engine to notice the restart');
+  await waitFor('the engine to notice the restart', () => engine.client.state !== 'connected');
   const second = await startProxy(t, pki, first.port);
-  await waitFor(() => second.tunnel.registry.size === 1, 'the engine to register again');
+  await waitFor('the engine to register again', () => second.tunnel.registry.size === 1);
   const { stream } = await second.tunnel.openSession(header());
   stream.end('ping after restart');
   let echoed = '';
@@ -126,11 +127,11 @@ test('two engines serve one database; when one dies the other takes the sessions
   };
   const a = await startEngine(t, pki, proxy.port, 'engine-a', tag('engine-a'));
   await startEngine(t, pki, proxy.port, 'engine-b', tag('engine-b'));
-  await waitFor(() => proxy.tunnel.registry.size === 2, 'both engines to register');
+  await waitFor('both engines to register', () => proxy.tunnel.registry.size === 2);
   assert.equal(proxy.tunnel.registry.pickEngines('orders').length, 2);
 
   a.client.close();
-  await waitFor(() => proxy.tunnel.registry.size === 1, 'the proxy to drop engine-a');
+  await waitFor('the proxy to drop engine-a', () => proxy.tunnel.registry.size === 1);
   assert.equal(proxy.tunnel.registry.pickEngine('orders').engine.engineId, 'engine-b');
   const { stream, engine } = await proxy.tunnel.openSession(header());
   assert.equal(engine.engineId, 'engine-b');
@@ -147,7 +148,7 @@ test('routing prefers healthy engines, follows UPDATEs, and falls back when an e
     incoming.reject({ code: 'GH_ERR_TUNNEL_STREAM_REJECTED', message: 'too busy' });
   const sick = await startEngine(t, pki, proxy.port, 'engine-sick', reject);
   await startEngine(t, pki, proxy.port, 'engine-well', echo, { databases: [database('orders', { health: 'unhealthy' })] });
-  await waitFor(() => proxy.tunnel.registry.size === 2, 'both engines to register');
+  await waitFor('both engines to register', () => proxy.tunnel.registry.size === 2);
   // engine-sick is healthy on paper, so it is tried first, refuses, and engine-well takes over.
   assert.equal(proxy.tunnel.registry.pickEngine('orders').engine.engineId, 'engine-sick');
   const opened = await proxy.tunnel.openSession(header());
@@ -155,7 +156,7 @@ test('routing prefers healthy engines, follows UPDATEs, and falls back when an e
   opened.stream.destroy();
 
   sick.client.updateDatabases([database('orders', { health: 'unhealthy' }), database('reports', { serverVersion: '8.0.36' })]);
-  await waitFor(() => proxy.tunnel.registry.listDatabases().length === 2, 'the UPDATE to arrive');
+  await waitFor('the UPDATE to arrive', () => proxy.tunnel.registry.listDatabases().length === 2);
   assert.equal(proxy.tunnel.registry.serverVersion('reports'), '8.0.36');
   await assert.rejects(proxy.tunnel.openSession(header('reports')), (err: unknown) => isGatehouseError(err, 'GH_ERR_NO_ENGINE'));
   await assert.rejects(proxy.tunnel.openSession(header('nowhere')), NoEngineError);
@@ -176,7 +177,7 @@ test('engines send control requests and get the proxy handler result or its erro
     })(),
     (err: unknown) => isGatehouseError(err),
   );
-  await waitFor(() => proxy.tunnel.registry.size === 1, 'the engine to register');
+  await waitFor('the engine to register', () => proxy.tunnel.registry.size === 1);
   const reply = await engine.client.request('audit.append', {}, [Buffer.from('e1'), Buffer.from('e2')]);
   assert.deepEqual(reply.body, { acked: 2, engineId: 'engine-a' });
   await assert.rejects(engine.client.request('audit.append', { fail: true }), (err: unknown) => {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import type { TunnelStream } from '@gatehouse/common';
-import { createPki, digest, echo, floodOrEcho, header, roundTrip, startEngine, startProxy, waitFor } from './tunnel-fixture.js';
+import type { TunnelStream } from '@gatehouse/tunnel';
+import { waitFor } from '@gatehouse/testing';
+import { createPki, digest, echo, floodOrEcho, header, roundTrip, startEngine, startProxy } from './tunnel-fixture.js';
 
 test('many concurrent streams over one tunnel echo their bytes intact', async (t) => {
   const pki = await createPki(t);
   const proxy = await startProxy(t, pki);
   await startEngine(t, pki, proxy.port, 'engine-a', echo);
-  await waitFor(() => proxy.tunnel.registry.size === 1, 'the engine to register');
+  await waitFor('the engine to register', () => proxy.tunnel.registry.size === 1);
 
   const payloads = Array.from({ length: 40 }, (_, i) => randomBytes(1024 + i * 9973));
   const results = await Promise.all(
@@ -19,7 +20,7 @@ test('many concurrent streams over one tunnel echo their bytes intact', async (t
     }),
   );
   assert.deepEqual(results.map(digest), payloads.map(digest));
-  await waitFor(() => proxy.tunnel.registry.pickEngine('orders').engine.connection.streamCount === 0, 'streams to be released');
+  await waitFor('streams to be released', () => proxy.tunnel.registry.pickEngine('orders').engine.connection.streamCount === 0);
 });
 
 test('a stream whose reader stops does not stall the others, and holds at most one window', async (t) => {
@@ -38,11 +39,11 @@ test('a stream whose reader stops does not stall the others, and holds at most o
     }),
     { streamWindow: window },
   );
-  await waitFor(() => proxy.tunnel.registry.size === 1, 'the engine to register');
+  await waitFor('the engine to register', () => proxy.tunnel.registry.size === 1);
 
   const paused = await proxy.tunnel.openSession(header('orders', 'flood'));
   // Nobody reads `paused` yet. Wait until the engine has used up the window it was given.
-  await waitFor(() => flood !== undefined && flood.stats().sendCredit === 0, 'the flood stream to exhaust its credit');
+  await waitFor('the flood stream to exhaust its credit', () => flood !== undefined && flood.stats().sendCredit === 0);
 
   const payloads = Array.from({ length: 8 }, () => randomBytes(512 * 1024));
   const echoed = await Promise.all(
@@ -92,7 +93,7 @@ test('200 MiB through one stream to a slow reader never buffers more than the wi
     },
     { streamWindow: window },
   );
-  await waitFor(() => proxy.tunnel.registry.size === 1, 'the engine to register');
+  await waitFor('the engine to register', () => proxy.tunnel.registry.size === 1);
   const { stream } = await proxy.tunnel.openSession(header());
   stream.end();
 

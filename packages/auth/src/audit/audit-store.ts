@@ -15,6 +15,12 @@ export interface AppendOptions {
    * skips validating them again. Events from anywhere else must leave this unset.
    */
   readonly validated?: boolean;
+  /**
+   * canonicalEventJson(events[i]) for each event, already computed by the caller in this
+   * process (the engine's spool wrote these bytes): the store hashes and writes them as they
+   * are instead of serializing each event again. Only with `validated`; a backend may ignore it.
+   */
+  readonly canonical?: readonly string[] | undefined;
 }
 
 export interface AuditSearchFilter {

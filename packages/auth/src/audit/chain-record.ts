@@ -24,8 +24,12 @@ export function hashRecord(seq: number, prev: string, canonicalEvent: string): s
 }
 
 /** Builds the line (with its newline) for `event` at `seq` after `prev`; returns its hash too. */
-export function serializeRecord(seq: number, prev: string, event: AuditEvent): { line: string; hash: string } {
-  const canonical = canonicalEventJson(event);
+export function serializeRecord(
+  seq: number,
+  prev: string,
+  event: AuditEvent,
+  canonical: string = canonicalEventJson(event),
+): { line: string; hash: string } {
   const digest = hashRecord(seq, prev, canonical);
   return { line: `{"seq":${seq},"prev":"${prev}","hash":"${digest}","event":${canonical}}\n`, hash: digest };
 }

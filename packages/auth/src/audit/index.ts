@@ -12,7 +12,7 @@ export type {
 export { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 export { canonicalEventJson } from './canonical-event.js';
 export { canonicalJson } from './canonical-json.js';
-export { type ChainRecord, GENESIS_HASH } from './chain-record.js';
+export { type ChainRecord, GENESIS_HASH, parseRecordLine } from './chain-record.js';
 export {
   type JsonlAuditStore,
   type JsonlAuditStoreOptions,

@@ -60,6 +60,8 @@ export interface JsonlAuditStore extends AuditStore {
 
 interface PendingAppend {
   readonly events: readonly AuditEvent[];
+  /** The events' canonical JSON, when the caller had it. */
+  readonly canonical: readonly string[] | undefined;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -135,14 +137,16 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
     for (const request of batch) {
       let appended = 0;
       let duplicates = 0;
-      for (const event of request.events) {
+      const { events, canonical } = request;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i]!;
         if (uids.has(event.uid) || seen.has(event.uid)) {
           duplicates++;
           continue;
         }
         seen.add(event.uid);
         nextSeq++;
-        const record = serializeRecord(nextSeq, nextHash, event);
+        const record = serializeRecord(nextSeq, nextHash, event, canonical?.[i]);
         nextHash = record.hash;
         text += record.line;
         appended++;
@@ -214,7 +218,11 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
     append(events, appendOptions?: AppendOptions) {
       if (closed) return Promise.reject(new AuditFailure('GH_ERR_AUDIT_CLOSED', 'audit store is closed'));
       let parsed: readonly AuditEvent[] = events;
-      if (appendOptions?.validated !== true) {
+      let canonical: readonly string[] | undefined;
+      if (appendOptions?.validated === true) {
+        const given = appendOptions.canonical;
+        if (given !== undefined && given.length === events.length) canonical = given;
+      } else {
         try {
           parsed = events.map((e) => parseAuditEvent(e));
         } catch (err) {
@@ -223,7 +231,7 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       }
       stats.appends++;
       return new Promise<AppendResult>((resolve, reject) => {
-        pending.push({ events: parsed, resolve, reject });
+        pending.push({ events: parsed, canonical, resolve, reject });
         if (!flushing) {
           flushing = true;
           // Appends made in this same turn of the event loop join the first write.

@@ -130,6 +130,7 @@ export async function issueUserCert(signer: CaSigner, options: UserCertOptions):
     ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
     dbUsers: options.dbUsers,
     dbNames: options.dbNames,
+    ...(options.dbRole !== undefined ? { dbRole: options.dbRole } : {}),
   });
   return issueLeaf(signer, {
     subject: [{ CN: [options.user] }, ...options.roles.map((role) => ({ O: [role] }))],

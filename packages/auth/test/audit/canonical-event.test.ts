@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AUDIT_EVENT_TYPES, type AuditEvent, createAudit, isGatehouseError } from '@gatehouse/common';
-import { createSeededRandom, makeAuditEvent, type SeededRandom } from '@gatehouse/common/testing';
+import { createSeededRandom, makeAuditEvent, type SeededRandom } from '@gatehouse/testing';
 import { canonicalEventJson, canonicalJson } from '../../src/index.js';
 
 // Characters that exercise JSON escaping and UTF-16 ordering: quotes, backslashes, controls,

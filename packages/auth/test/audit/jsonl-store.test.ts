@@ -3,7 +3,7 @@ import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { openJsonlAuditStore, type TailRepair } from '../../src/index.js';
 import { tempDir } from './store-helpers.js';
 

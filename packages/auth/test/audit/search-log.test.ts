@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuditEvent } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { type AuditSearchFilter, openJsonlAuditStore } from '../../src/index.js';
 import { tempDir } from './store-helpers.js';
 

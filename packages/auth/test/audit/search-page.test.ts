@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuditEvent } from '@gatehouse/common';
-import { createSeededRandom, makeAuditEvent } from '@gatehouse/common/testing';
+import { createSeededRandom, makeAuditEvent } from '@gatehouse/testing';
 import { type AuditPageFilter, type AuditSessionSummary, openJsonlAuditStore } from '../../src/index.js';
 import { tempDir } from './store-helpers.js';
 

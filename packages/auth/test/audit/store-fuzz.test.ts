@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isGatehouseError } from '@gatehouse/common';
-import { createSeededRandom, makeAuditEvent } from '@gatehouse/common/testing';
+import { createSeededRandom, makeAuditEvent } from '@gatehouse/testing';
 import { openJsonlAuditStore, verifyAuditLog } from '../../src/index.js';
 import { tempDir } from './store-helpers.js';
 

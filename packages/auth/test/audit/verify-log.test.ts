@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { openJsonlAuditStore, type VerifyReport, verifyAuditLog } from '../../src/index.js';
 import { tempDir } from './store-helpers.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { findExecutable, startMariaDb } from '@gatehouse/common/testing';
+import { findExecutable, startMariaDb } from '@gatehouse/testing';
 import { ensureAuthorities, issueDbClientCert } from '../../src/index.js';
 
 const run = promisify(execFile);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Role } from '@gatehouse/common';
+import { waitFor } from '@gatehouse/testing';
 import { openStore, type Store } from '../../src/store/store.js';
 
 const dev: Role = {
@@ -219,7 +220,6 @@ test('store: version changes on every write and watch reports it', async (t) => 
   t.after(() => watch.close());
   await store.addUser({ name: 'zed', roles: ['dev'] });
   assert.notEqual(await store.version(), v1);
-  const deadline = Date.now() + 5_000;
-  while (changes === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor('the watch to see the change', () => changes > 0);
   assert.ok(changes > 0, 'watch saw the change');
 });

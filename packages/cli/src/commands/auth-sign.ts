@@ -1,4 +1,4 @@
-// gatectl auth sign --user NAME --db SERVICE [--db-user U] [--db-name N] [--ttl 8h] --out PREFIX
+// gatectl auth sign --user NAME --db SERVICE [--db-user U] [--db-name N] [--db-role R] [--ttl 8h] --out PREFIX
 //   [--format pem|p12] [--p12-password-env VAR] [--proxy-mysql HOST:PORT]
 import { randomBytes } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
@@ -36,12 +36,13 @@ export const authSignCommands: Command[] = [
   {
     name: 'auth sign',
     summary: 'issue a person a short-lived certificate for a database, and print how to connect',
-    usage: '--user NAME --db SERVICE [--db-user U] [--db-name N] [--ttl 8h] --out PREFIX [--format pem|p12]',
+    usage: '--user NAME --db SERVICE [--db-user U] [--db-name N] [--db-role primary|replica] [--ttl 8h] --out PREFIX [--format pem|p12]',
     options: {
       user: { type: 'string' },
       db: { type: 'string' },
       'db-user': { type: 'string' },
       'db-name': { type: 'string' },
+      'db-role': { type: 'string' },
       ttl: { type: 'string' },
       out: { type: 'string' },
       'p12-password-env': { type: 'string' },
@@ -56,6 +57,9 @@ export const authSignCommands: Command[] = [
       const format = readFormat(ctx);
       const dbUser = optionalString(ctx, 'db-user');
       const dbName = optionalString(ctx, 'db-name');
+      const dbRole = optionalString(ctx, 'db-role');
+      if (dbRole !== undefined && dbRole !== 'primary' && dbRole !== 'replica')
+        throw new UsageError(`--db-role must be primary or replica, not '${dbRole}'`);
       const ttlText = optionalString(ctx, 'ttl');
       const ttlMs = ttlText === undefined ? undefined : parseDurationOption(ttlText, 'ttl');
       const proxy = readProxyAddress(optionalString(ctx, 'proxy-mysql') ?? DEFAULT_PROXY_MYSQL);
@@ -85,6 +89,7 @@ export const authSignCommands: Command[] = [
         dbService,
         ...(dbUser !== undefined ? { dbUser } : {}),
         ...(dbName !== undefined ? { dbName } : {}),
+        ...(dbRole !== undefined ? { dbRole } : {}),
         dbUsers: access.user.traits.db_users ?? [],
         dbNames: access.user.traits.db_names ?? [],
         ...(ttlMs !== undefined ? { ttlMs } : {}),

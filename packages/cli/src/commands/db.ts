@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { fetchMysqlVersion, formatMysqlAddress, parseMysqlAddress, type TlsMode, type UpstreamTlsOptions } from '@gatehouse/common';
+import {
+  fetchMysqlVersion,
+  formatMysqlAddress,
+  parseMysqlAddress,
+  type TlsMode,
+  type UpstreamTlsOptions,
+} from '@gatehouse/mysql-protocol';
 import { type Command, UsageError } from '../command.js';
-import { resolveDataDir, resolveFormat, writeJson, writeListing } from '../output.js';
+import { resolveDataDir, resolveFormat, writeJson, writeListing, writeTable } from '../output.js';
 import { readRegistrySnapshots, summarizeDatabases } from '../service/registry-snapshot.js';
 
 const DEFAULT_PROBE_TIMEOUT_MS = 5000;
@@ -23,6 +29,12 @@ async function probeTls(values: Record<string, unknown>): Promise<UpstreamTlsOpt
     }
   }
   return { mode: mode as TlsMode, ...(ca !== undefined ? { ca } : {}) };
+}
+
+/** Seconds behind the primary; `stopped` when replication is configured but not running. */
+function formatLag(lag: number | null | undefined): string {
+  if (lag === undefined) return '-';
+  return lag === null ? 'stopped' : `${lag}s`;
 }
 
 const probe: Command = {
@@ -80,6 +92,26 @@ const list: Command = {
           .join(','),
       ],
     );
+    // Clusters get a second table, one line per backend per engine; one-server databases whose
+    // monitor has no login (roles unknown) keep the one-table listing.
+    const backends = rows.flatMap((r) => r.backends.map((b) => ({ db: r.name, ...b })));
+    const clustered = rows.some((r) => new Set(r.backends.map((b) => b.uri)).size > 1 || r.backends.some((b) => b.role !== 'unknown'));
+    if (clustered && resolveFormat(ctx) !== 'json') {
+      ctx.stdout.write('\n');
+      writeTable(
+        ctx.stdout,
+        ['DATABASE', 'BACKEND', 'ROLE', 'HEALTH', 'LAG', 'VERSION', 'ENGINE'],
+        backends.map((b) => [
+          b.db,
+          b.uri,
+          b.role,
+          b.health,
+          formatLag(b.lagSeconds),
+          b.serverVersion || '-',
+          b.engineId,
+        ]),
+      );
+    }
     if (rows.length === 0 && resolveFormat(ctx) !== 'json') {
       ctx.stderr.write(`no databases registered: is gatehouse running with data dir ${dataDir}?\n`);
     }

@@ -30,6 +30,17 @@ export async function applyReload(target: ReloadTarget, plan: ReloadPlan): Promi
         services.engine?.setQueryEvents(change.on);
         log.info({ queryEvents: change.on }, 'audit query events switched');
         break;
+      case 'hooks': {
+        const engine = services.engine;
+        if (engine === undefined) break;
+        pending.push(
+          engine.setHooks(change.files).then(
+            () => log.info({ hooks: change.files }, 'hooks reloaded'),
+            (err: unknown) => log.error({ err }, 'hooks reload failed; keeping the running hooks'),
+          ),
+        );
+        break;
+      }
       case 'databases': {
         const engine = services.engine;
         if (engine === undefined) break;

@@ -6,6 +6,18 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@gatehouse/auth';
 import { z } from 'zod';
 
+const BackendRowSchema = z.object({
+  uri: z.string(),
+  role: z.string(),
+  health: z.string(),
+  healthMessage: z.string().optional(),
+  serverVersion: z.string(),
+  readOnly: z.boolean().optional(),
+  lagSeconds: z.number().nullable().optional(),
+  galeraState: z.string().optional(),
+  weight: z.number(),
+});
+
 const EngineRowSchema = z.strictObject({
   engineId: z.string(),
   health: z.enum(['healthy', 'unhealthy', 'unknown']),
@@ -13,7 +25,10 @@ const EngineRowSchema = z.strictObject({
   labels: z.record(z.string(), z.string()),
   /** The TLS protocol and cipher negotiated with the database, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384". */
   tls: z.string().optional(),
+  /** The engine's monitor view of each backend (engines from before backends send none). */
+  backends: z.array(BackendRowSchema).optional(),
 });
+export type BackendRow = z.infer<typeof BackendRowSchema>;
 
 export const RegistrySnapshotSchema = z.strictObject({
   proxyId: z.string(),
@@ -71,19 +86,21 @@ export interface DatabaseRow {
   /** What TLS each engine negotiates with the database, distinct values joined; '' without TLS. */
   readonly tls: string;
   readonly engines: readonly { engineId: string; health: string; proxyId: string; tls?: string }[];
+  /** Each backend as each engine's monitor sees it. */
+  readonly backends: readonly (BackendRow & { engineId: string })[];
 }
 
 /** Merges every proxy's view into one row per database. */
 export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): DatabaseRow[] {
   const rows = new Map<
     string,
-    { labels: Record<string, string>; versions: string[]; tls: string[]; engines: DatabaseRow['engines'][number][] }
+    { labels: Record<string, string>; versions: string[]; tls: string[]; engines: DatabaseRow['engines'][number][]; backends: DatabaseRow['backends'][number][] }
   >();
   for (const snapshot of snapshots) {
     for (const db of snapshot.databases) {
       let row = rows.get(db.name);
       if (!row) {
-        row = { labels: {}, versions: [], tls: [], engines: [] };
+        row = { labels: {}, versions: [], tls: [], engines: [], backends: [] };
         rows.set(db.name, row);
       }
       for (const e of db.engines) {
@@ -92,6 +109,7 @@ export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): Data
         if (e.tls) row.tls.push(e.tls);
         if (!row.engines.some((x) => x.engineId === e.engineId)) {
           row.engines.push({ engineId: e.engineId, health: e.health, proxyId: snapshot.proxyId, ...(e.tls ? { tls: e.tls } : {}) });
+          for (const b of e.backends ?? []) row.backends.push({ ...b, engineId: e.engineId });
         }
       }
     }
@@ -111,6 +129,7 @@ export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): Data
         labels: row.labels,
         tls: [...new Set(row.tls)].join(', '),
         engines: row.engines,
+        backends: row.backends,
       };
     });
 }

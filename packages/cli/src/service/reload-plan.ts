@@ -8,6 +8,7 @@ export type ReloadChange =
   | { readonly kind: 'log-level'; readonly level: GatehouseConfig['log']['level'] }
   | { readonly kind: 'proxy-limits'; readonly limits: ProxyConfig['limits'] }
   | { readonly kind: 'query-events'; readonly on: boolean }
+  | { readonly kind: 'hooks'; readonly files: readonly string[] }
   | {
       readonly kind: 'databases';
       readonly databases: readonly DatabaseConfig[];
@@ -41,7 +42,13 @@ export function listChangedPaths(a: unknown, b: unknown, prefix = ''): string[] 
 }
 
 function isLive(path: string): boolean {
-  return path === 'log.level' || path.startsWith('proxy.limits.') || path === 'audit.query_events' || path === 'engine.databases';
+  return (
+    path === 'log.level' ||
+    path.startsWith('proxy.limits.') ||
+    path === 'audit.query_events' ||
+    path === 'engine.databases' ||
+    path === 'engine.hooks'
+  );
 }
 
 function diffDatabases(before: readonly DatabaseConfig[], after: readonly DatabaseConfig[]) {
@@ -69,6 +76,10 @@ export function planReload(running: Readonly<GatehouseConfig>, next: Readonly<Ga
   if (running.engine.enabled && running.audit.query_events !== next.audit.query_events) {
     changes.push({ kind: 'query-events', on: next.audit.query_events });
   }
+  // Hook modules are re-imported on every SIGHUP: their files may have changed, not only the list.
+  if (running.engine.enabled && (running.engine.hooks.length > 0 || next.engine.hooks.length > 0)) {
+    changes.push({ kind: 'hooks', files: next.engine.hooks });
+  }
   if (running.engine.enabled && !same(running.engine.databases, next.engine.databases)) {
     changes.push({ kind: 'databases', databases: next.engine.databases, ...diffDatabases(running.engine.databases, next.engine.databases) });
   }
@@ -77,7 +88,7 @@ export function planReload(running: Readonly<GatehouseConfig>, next: Readonly<Ga
     log: { ...running.log, level: next.log.level },
     proxy: { ...running.proxy, limits: next.proxy.limits },
     audit: { ...running.audit, query_events: next.audit.query_events },
-    engine: { ...running.engine, databases: next.engine.databases },
+    engine: { ...running.engine, databases: next.engine.databases, hooks: next.engine.hooks },
   };
   return { changes, needsRestart, effective };
 }

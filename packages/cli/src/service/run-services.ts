@@ -67,7 +67,11 @@ function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, 
       updatedAt: new Date().toISOString(),
       databases: proxy.tunnel.registry.listDatabases().map((db: DatabaseListing) => ({
         name: db.name,
-        engines: db.engines.map((e) => ({ ...e, labels: { ...e.labels } })),
+        engines: db.engines.map(({ backends, ...e }) => ({
+          ...e,
+          labels: { ...e.labels },
+          ...(backends !== undefined ? { backends: backends.map((b) => ({ ...b })) } : {}),
+        })),
       })),
     }).catch((err) => log.warn({ err }, 'could not write the registry snapshot'));
   };

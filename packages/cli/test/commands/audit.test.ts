@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { openJsonlAuditStore, resolveAuditDir } from '@gatehouse/auth';
 import type { AuditEvent } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { runGatectl } from '../gatectl-child.js';
 
 async function dataDirWithEvents(t: TestContext): Promise<{ dataDir: string; events: AuditEvent[] }> {

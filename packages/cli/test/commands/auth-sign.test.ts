@@ -128,3 +128,17 @@ test('auth sign --format p12 writes a password-protected PKCS#12 that openssl op
   assert.equal(unset.code, 2);
   assert.match(unset.stderr, /NOPE is empty or unset/);
 });
+
+test('auth sign --db-role puts the backend role in the identity extension; a bad role is a usage error', async () => {
+  const prefix = join(dir, 'alice-replica');
+  const r = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'shop', '--db-role', 'replica', '--out', prefix], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const userCa = (await runGatectl(['auth', 'export', '--type', 'user'], { env })).stdout;
+  const { stdout: der } = await run('openssl', ['x509', '-in', `${prefix}.crt`, '-outform', 'DER'], { encoding: 'buffer' });
+  const identity = await verifyIdentity([new Uint8Array(der)], { trusted: [{ certificate: userCa }] });
+  assert.deepEqual(identity.route, { dbService: 'shop', dbRole: 'replica' });
+  const bad = await runGatectl(['auth', 'sign', '--user', 'alice', '--db', 'shop', '--db-role', 'leader', '--out', join(dir, 'bad-role')], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--db-role must be primary or replica, not 'leader'/);
+  assert.equal(await exists(join(dir, 'bad-role.crt')), false);
+});

@@ -66,3 +66,61 @@ test('db ls ignores a proxy that stopped updating its snapshot, and says when no
   assert.doesNotMatch(r.stdout, /orders/);
   assert.match(r.stderr, /no databases registered/);
 });
+
+test('db ls lists each backend of a cluster with its role, health, lag and version', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-dbls-'));
+  const backend = (uri: string, role: 'primary' | 'replica', lagSeconds: number | null | undefined, health: 'healthy' | 'unhealthy' = 'healthy') => ({
+    uri,
+    role,
+    health,
+    serverVersion: '5.5.5-10.11.19-MariaDB',
+    weight: 1,
+    ...(lagSeconds !== undefined ? { lagSeconds } : {}),
+  });
+  await writeRegistrySnapshot(dataDir, {
+    proxyId: 'p1',
+    pid: 1,
+    updatedAt: new Date().toISOString(),
+    databases: [
+      {
+        name: 'shop',
+        engines: [
+          {
+            ...engine('e1', 'healthy'),
+            backends: [backend('db1:3306', 'primary', undefined), backend('db2:3306', 'replica', 3), backend('db3:3306', 'replica', null)],
+          },
+        ],
+      },
+    ],
+  });
+  const table = run(dataDir, ['db', 'ls']);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^NAME\s+HEALTH\s+VERSION\s+TLS\s+ENGINES\s+LABELS/);
+  assert.match(table.stdout, /\nDATABASE\s+BACKEND\s+ROLE\s+HEALTH\s+LAG\s+VERSION\s+ENGINE\n/);
+  assert.match(table.stdout, /shop\s+db1:3306\s+primary\s+healthy\s+-\s+5\.5\.5-10\.11\.19-MariaDB\s+e1/);
+  assert.match(table.stdout, /shop\s+db2:3306\s+replica\s+healthy\s+3s\s/);
+  assert.match(table.stdout, /shop\s+db3:3306\s+replica\s+healthy\s+stopped\s/);
+  const json = JSON.parse(run(dataDir, ['db', 'ls', '--format', 'json']).stdout) as Array<{ backends: Array<{ uri: string; lagSeconds?: number | null }> }>;
+  assert.deepEqual(
+    json[0]?.backends.map((b) => [b.uri, b.lagSeconds]),
+    [
+      ['db1:3306', undefined],
+      ['db2:3306', 3],
+      ['db3:3306', null],
+    ],
+  );
+});
+
+test('db ls of one-server databases without a monitor login keeps the single table', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-dbls-'));
+  const unknown = { uri: 'db1:3306', role: 'unknown', health: 'healthy', serverVersion: 'v', weight: 1 };
+  await writeRegistrySnapshot(dataDir, {
+    proxyId: 'p1',
+    pid: 1,
+    updatedAt: new Date().toISOString(),
+    databases: [{ name: 'orders', engines: [{ ...engine('e1', 'healthy'), backends: [unknown] }] }],
+  });
+  const table = run(dataDir, ['db', 'ls']);
+  assert.equal(table.code, 0);
+  assert.doesNotMatch(table.stdout, /BACKEND/);
+});

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, type DatabaseConfig, type DatabaseInfo, parseConfig, type ProxyConfig } from '@gatehouse/common';
+import { createLogger, type DatabaseConfig, parseConfig, type ProxyConfig } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { applyReload } from '../../src/service/apply-reload.js';
 import { listChangedPaths, planReload } from '../../src/service/reload-plan.js';
 
@@ -120,4 +121,15 @@ test('applyReload sets the root level (children follow), the limits, the switch 
   assert.equal(restart?.path, 'proxy.web_listen');
   const done = lines.find((l) => l.msg === 'config reloaded');
   assert.deepEqual(done?.needsRestart, ['proxy.web_listen']);
+});
+
+test('hooks are re-imported on every reload while any are configured, and a changed list is live', () => {
+  const withHooks = { ...base, engine: { ...base.engine, hooks: ['/etc/gatehouse/hooks/a.mjs'] } };
+  const same = planReload(parseConfig(withHooks), parseConfig(withHooks));
+  assert.deepEqual(same.changes, [{ kind: 'hooks', files: ['/etc/gatehouse/hooks/a.mjs'] }]);
+  assert.deepEqual(same.needsRestart, []);
+  const removed = planReload(parseConfig(withHooks), parseConfig(base));
+  assert.deepEqual(removed.changes, [{ kind: 'hooks', files: [] }]);
+  assert.deepEqual(removed.needsRestart, []);
+  assert.deepEqual(removed.effective.engine.hooks, []);
 });

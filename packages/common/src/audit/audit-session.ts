@@ -25,6 +25,10 @@ export interface AuditSession {
   readonly startedAt?: number;
   /** The client's process, when it connected on the proxy's unix socket. */
   readonly unixPeer?: UnixPeer;
+  /** The backend of a database cluster the session was routed to ("host:port"). */
+  backend?: string;
+  /** Fields connection hooks added to the start event (docs/hooks.md). */
+  hookFields?: Readonly<Record<string, string | number | boolean>>;
 }
 
 function field(err: object, key: string): unknown {

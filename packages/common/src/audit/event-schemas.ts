@@ -27,6 +27,10 @@ export const sessionStartEventSchema = z
     client_attributes: z.record(z.string().max(256), z.string().max(1024)),
     /** The client's process, when it connected on the proxy's unix socket. */
     unix_peer: UnixPeerSchema.optional(),
+    /** The backend of a database cluster the session was routed to. */
+    backend: z.string().max(1024).optional(),
+    /** Fields added by connection hooks (docs/hooks.md). */
+    hook_fields: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
     error: auditErrorSchema.optional(),
   })
   .refine((e) => e.success === (e.code === AUDIT_EVENT_CODES['db.session.start'].ok), {

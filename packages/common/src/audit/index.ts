@@ -41,6 +41,31 @@ export {
   auditEventCode,
 } from './event-codes.js';
 export { type AuditError, type AuditOutcome, auditErrorSchema, auditOutcomeSchema } from './event-fields.js';
-export * from './event-schemas.js';
+export {
+  type AuditEvent,
+  type AuditEventBase,
+  type AuditEventOf,
+  auditEventSchema,
+  changeUserEventSchema,
+  createDbEventSchema,
+  debugEventSchema,
+  dropDbEventSchema,
+  initDbEventSchema,
+  localInfileEventSchema,
+  malformedPacketEventSchema,
+  processKillEventSchema,
+  refreshEventSchema,
+  sessionEndEventSchema,
+  sessionQueryEventSchema,
+  sessionStartEventSchema,
+  shutDownEventSchema,
+  statementBulkExecuteEventSchema,
+  statementCloseEventSchema,
+  statementExecuteEventSchema,
+  statementFetchEventSchema,
+  statementPrepareEventSchema,
+  statementResetEventSchema,
+  statementSendLongDataEventSchema,
+} from './event-schemas.js';
 export { parseAuditEvent } from './parse-event.js';
 export { REDACTED_LITERAL, type RedactedQuery, redactQuery } from './redact-query.js';

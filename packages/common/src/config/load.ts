@@ -35,6 +35,7 @@ export function parseConfig(raw: unknown, source = 'config', baseDir = process.c
   for (const db of config.engine.databases) {
     if (db.tls.ca_file !== undefined && !isAbsolute(db.tls.ca_file)) db.tls.ca_file = resolve(baseDir, db.tls.ca_file);
   }
+  config.engine.hooks = config.engine.hooks.map((file) => (isAbsolute(file) ? file : resolve(baseDir, file)));
   return deepFreeze(config);
 }
 

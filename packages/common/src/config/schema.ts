@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { DEFAULT_KEEPALIVE, KeepaliveSchema } from './keepalive.js';
 
 const duration = z.string().transform((text, ctx) => {
   try {
@@ -82,24 +83,96 @@ export const ProxyTlsSchema = z.strictObject({
 
 export const DatabaseAuthSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('x509') }),
-  z.strictObject({ mode: z.literal('password'), credentials: z.record(z.string().min(1), credential) }),
+  z.strictObject({
+    mode: z.literal('password'),
+    credentials: z.record(z.string().min(1), credential),
+    /**
+     * The server's RSA public key (PEM), for caching_sha2_password / sha256_password full auth
+     * without TLS. Without it the key is asked of the server, which trusts the network path.
+     */
+    server_public_key_file: z.string().min(1).optional(),
+  }),
 ]);
+
+/**
+ * A duration, or the milliseconds it parses to: a database entry is sometimes parsed again
+ * from its own output (tests, tools), which must give the same entry.
+ */
+const durationOrMs = z.union([z.number().int().min(0), duration]);
+
+const databaseUri = z
+  .string()
+  .min(1)
+  .refine((uri) => uri.startsWith('unix:') || hostPort.safeParse(uri).success, {
+    message: 'uri must be host:port or unix:/path',
+  })
+  .describe('host:port, or unix:/path/to/socket');
+
+/** One server of a database service (docs/architecture.md, "Database clusters"). */
+export const BackendSchema = z.strictObject({
+  uri: databaseUri,
+  /** Relative share of sessions among equals (`any`, `prefer_replica`, `consistent_hash`). */
+  weight: z.number().int().min(1).max(1000).default(1),
+  labels: z.record(labelName, z.string()).default({}),
+});
+
+export const RoutingSchema = z.strictObject({
+  policy: z.enum(['primary', 'prefer_replica', 'any', 'consistent_hash']).default('primary'),
+  /** prefer_replica and cert routes to replicas: a replica further behind than this is skipped. */
+  max_replica_lag: durationOrMs.default(30_000),
+  /** consistent_hash: what picks the backend. */
+  hash_on: z.enum(['user', 'client_address']).default('user'),
+  /** Close a backend's sessions with an ERR when it goes down or changes role. */
+  disconnect_unavailable: z.boolean().default(false),
+});
+
+export const MonitorSchema = z.strictObject({
+  /** Default: engine.health_check_interval. */
+  interval: durationOrMs.optional(),
+  timeout: durationOrMs.default(5_000),
+  /**
+   * The db user the monitor logs in as to read @@read_only, replication and Galera state (same
+   * auth mode as sessions). Without it the monitor only checks reachability and the version,
+   * and every backend's role is `unknown`.
+   */
+  user: z.string().min(1).optional(),
+  /** Consecutive failed checks before a backend is unhealthy. */
+  failures: z.number().int().min(1).max(100).default(1),
+});
 
 export const DatabaseSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, _ . -; at most 63 characters'),
-    uri: z.string().min(1).describe('host:port, or unix:/path/to/socket'),
+    uri: databaseUri.optional(),
+    backends: z.array(BackendSchema).min(1).max(64).optional(),
     labels: z.record(labelName, z.string()).default({}),
     tls: DatabaseTlsSchema.default({ mode: 'verify-full', min_version: 'TLSv1.2', resumption: true }),
     auth: DatabaseAuthSchema.default({ mode: 'x509' }),
+    routing: RoutingSchema.default(RoutingSchema.parse({})),
+    monitor: MonitorSchema.default(MonitorSchema.parse({})),
+    /** Send a PROXY header to the database, so its grants and processlist see the client. */
+    send_proxy_protocol: z.enum(['v1', 'v2']).optional(),
+    /** The version the proxy announces for this database; default what the primary reports. */
+    server_version: z.string().min(1).max(200).optional(),
   })
-  .refine((db) => db.uri.startsWith('unix:') || hostPort.safeParse(db.uri).success, {
-    message: 'uri must be host:port or unix:/path',
+  // Both are accepted only as the parsed form gives them (uri = the first backend's).
+  .refine((db) => (db.uri === undefined) !== (db.backends === undefined) || (db.uri !== undefined && db.uri === db.backends?.[0]?.uri), {
+    message: 'set exactly one of uri or backends',
     path: ['uri'],
   })
   .refine((db) => db.tls.mode === 'disable' || db.tls.mode === 'require' || db.tls.ca_file !== undefined, {
     message: 'tls.ca_file is required for verify-ca and verify-full',
     path: ['tls', 'ca_file'],
+  })
+  .refine((db) => new Set((db.backends ?? []).map((b) => b.uri)).size === (db.backends ?? []).length, {
+    message: 'backend uris must be unique',
+    path: ['backends'],
+  })
+  // One shape for the rest of the code: `backends` always, `uri` the first backend's (what
+  // messages name when there is one server).
+  .transform((db) => {
+    const backends = db.backends ?? [{ uri: db.uri!, weight: 1, labels: {} }];
+    return { ...db, uri: backends[0]!.uri, backends };
   });
 
 export const ProxyConfigSchema = z.strictObject({
@@ -120,6 +193,8 @@ export const ProxyConfigSchema = z.strictObject({
       handshake_timeout: duration.default(10_000),
     })
     .default({ max_connections: 10_000, max_connections_per_ip: 1_000, handshake_timeout: 10_000 }),
+  /** Client sockets and the tunnel's server side. */
+  tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
 });
 
 export const EngineConfigSchema = z.strictObject({
@@ -131,6 +206,12 @@ export const EngineConfigSchema = z.strictObject({
   /** Time every command for gatehouse_engine_command_seconds (docs/metrics.md); false only to measure its cost. */
   command_latency_metrics: z.boolean().default(true),
   health_check_interval: duration.default(15_000),
+  /** ES modules with connection hooks (docs/hooks.md), run in order; re-imported on SIGHUP. */
+  hooks: z.array(z.string().min(1)).max(32).default([]),
+  /** The budget of one hook call; a hook that runs over it denies the session. */
+  hook_timeout: duration.default(250),
+  /** Database sockets and the tunnel's client side. */
+  tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
   databases: z
     .array(DatabaseSchema)
     .default([])
@@ -168,4 +249,6 @@ export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;
 export type ProxyConfig = GatehouseConfig['proxy'];
 export type EngineConfig = GatehouseConfig['engine'];
 export type DatabaseConfig = EngineConfig['databases'][number];
+export type BackendConfig = DatabaseConfig['backends'][number];
+export type RoutingPolicy = DatabaseConfig['routing']['policy'];
 export type AuditConfig = GatehouseConfig['audit'];

@@ -13,6 +13,7 @@ export const DerTag = {
   Sequence: 0x30, // SEQUENCE / SEQUENCE OF (constructed)
   Context0: 0x80, // [0] IMPLICIT, primitive
   Context1: 0x81, // [1] IMPLICIT, primitive
+  Context2: 0x82, // [2] IMPLICIT, primitive
   Context0Constructed: 0xa0, // [0] EXPLICIT (TBSCertificate version)
   Context3Constructed: 0xa3, // [3] EXPLICIT (TBSCertificate extensions)
 } as const;

@@ -9,9 +9,11 @@
 //     dbName     [1] IMPLICIT UTF8String OPTIONAL,
 //     dbUsers    SEQUENCE OF UTF8String,   -- allowed db users (the user's traits)
 //     dbNames    SEQUENCE OF UTF8String,   -- allowed db names (the user's traits)
+//     dbRole     [2] IMPLICIT UTF8String OPTIONAL,  -- backend role asked for: primary | replica
 //     ...                                  -- fields appended compatibly within version 1
 //   }
-// A decoder skips elements after dbNames; an incompatible change bumps the version, which
+// dbRole was appended within version 1: older decoders skip it. A decoder skips elements after
+// the ones it knows; an incompatible change bumps the version, which
 // older decoders refuse.
 import { DerTag, encodeOid, joinDer, readDerElement, readSmallInteger, readUtf8, writeDer, writeSmallInteger, writeUtf8 } from './der.js';
 import { IdentityError } from './identity-error.js';
@@ -30,6 +32,8 @@ export interface IdentityExtension {
   readonly dbUsers: readonly string[];
   /** Db names the person may use (their `db_names` trait). */
   readonly dbNames: readonly string[];
+  /** The role of backend the certificate routes to (`gatectl auth sign --db-role`). */
+  readonly dbRole?: string;
 }
 
 function writeStrings(values: readonly string[]): Uint8Array {
@@ -42,6 +46,7 @@ export function encodeIdentityExtension(ext: IdentityExtension): Uint8Array {
   if (ext.dbUser !== undefined) parts.push(writeUtf8(DerTag.Context0, ext.dbUser));
   if (ext.dbName !== undefined) parts.push(writeUtf8(DerTag.Context1, ext.dbName));
   parts.push(writeStrings(ext.dbUsers), writeStrings(ext.dbNames));
+  if (ext.dbRole !== undefined) parts.push(writeUtf8(DerTag.Context2, ext.dbRole));
   return writeDer(DerTag.Sequence, joinDer(parts));
 }
 
@@ -93,11 +98,17 @@ export function decodeIdentityExtension(input: Uint8Array): IdentityExtension {
   }
   const users = readStrings(input, at, limit, 'dbUsers');
   const names = readStrings(input, users.end, limit, 'dbNames');
+  let dbRole: string | undefined;
+  if (names.end < limit) {
+    const role = readDerElement(input, names.end, limit);
+    if (role.tag === DerTag.Context2) dbRole = readUtf8(role);
+  }
   return {
     dbService,
     ...(dbUser !== undefined ? { dbUser } : {}),
     ...(dbName !== undefined ? { dbName } : {}),
     dbUsers: users.values,
     dbNames: names.values,
+    ...(dbRole !== undefined ? { dbRole } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface IdentityRoute {
   readonly dbService: string;
   readonly dbUser?: string;
   readonly dbName?: string;
+  /** A role of backend (`primary`, `replica`) the session must land on. */
+  readonly dbRole?: string;
 }
 
 export interface IdentityTraits {

@@ -109,6 +109,7 @@ export async function verifyIdentity(chain: readonly Uint8Array[], options: Veri
       dbService: ext.dbService,
       ...(ext.dbUser !== undefined ? { dbUser: ext.dbUser } : {}),
       ...(ext.dbName !== undefined ? { dbName: ext.dbName } : {}),
+      ...(ext.dbRole !== undefined ? { dbRole: ext.dbRole } : {}),
     },
     traits: { dbUsers: ext.dbUsers, dbNames: ext.dbNames },
     notBefore,

@@ -1,22 +1,3 @@
-// The test kit: what other packages' tests use to stand up real and fake peers.
-export { findFreePort } from './free-port.js';
-export {
-  attachMariaDb,
-  findExecutable,
-  type MariaDb,
-  type SqlRow,
-  type StartMariaDbOptions,
-  startMariaDb,
-} from './mariadb.js';
-export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
-export * from './mysql-packet-builder.js';
-export { createSeededRandom, type SeededRandom } from './seeded-random.js';
-export {
-  FAKE_SERVER_CAPABILITIES,
-  type FakeLogin,
-  type FakeMysqlServer,
-  type FakeMysqlServerOptions,
-  type FakeResponse,
-  startFakeMysqlServer,
-} from './fake-mysql-server.js';
+// Fixture builders for common's own types, for tests here and above; @gatehouse/testing
+// re-exports them with the rest of the kit.
 export { makeAuditEvent } from './audit-events.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDENTITY_EXTENSION_OID_DER, IdentityError, findCertificateExtension } from '../../src/index.js';
 import { readSubjectNames } from '../../src/identity/subject-names.js';
-import { createSeededRandom } from '../../src/testing/index.js';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import { makeCa, makeLeaf } from './test-certs.js';
 
 const ca = await makeCa();

@@ -7,7 +7,7 @@ import {
   type IdentityExtension,
   isGatehouseError,
 } from '../../src/index.js';
-import { createSeededRandom } from '../../src/testing/index.js';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 const full: IdentityExtension = { dbService: 'orders', dbUser: 'app_ro', dbName: 'shop', dbUsers: ['app_ro', 'ünï'], dbNames: ['shop', 'reports_*'] };
 
@@ -81,4 +81,14 @@ test('seeded fuzz: random and mutated input only ever raises GH_ERR_CERT_BAD_EXT
   }
   // Mutations that hit only string bytes still decode; the count proves both paths ran.
   assert.ok(decoded > 0);
+});
+
+test('carries the db role (--db-role) after dbNames; older certificates have none', () => {
+  const withRole: IdentityExtension = { ...full, dbRole: 'replica' };
+  const der = encodeIdentityExtension(withRole);
+  assert.deepEqual(decodeIdentityExtension(der), withRole);
+  assert.equal(decodeIdentityExtension(encodeIdentityExtension(full)).dbRole, undefined);
+  // An older decoder stops after dbNames: the role is the last element, [2] IMPLICIT UTF8String.
+  const tail = Buffer.from(der).subarray(der.length - 9);
+  assert.deepEqual([...tail], [0x82, 0x07, ...Buffer.from('replica')]);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Histogram, Registry } from 'prom-client';
 import { CellHistogram, LATENCY_BUCKETS, parseExposition } from '../../src/index.js';
-import { createSeededRandom } from '../../src/testing/index.js';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 test('CellHistogram exports exactly what prom-client\'s Histogram does for the same samples', async () => {
   const registry = new Registry();

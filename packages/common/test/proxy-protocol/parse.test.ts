@@ -9,7 +9,7 @@ import {
   serializeProxyHeaderV2,
   serializeProxyHeaderV2Local,
 } from '../../src/proxy-protocol/index.js';
-import { createSeededRandom } from '../../src/testing/index.js';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 const mysqlBytes = Buffer.from([0x20, 0x00, 0x00, 0x01, 0x85, 0xa6]);
 

@@ -4,7 +4,7 @@ import { isGatehouseError } from '../../src/errors.js';
 import { checkAccess } from '../../src/rbac/access-checker.js';
 import { compileGlob } from '../../src/rbac/glob.js';
 import { parseRole, parseUser } from '../../src/rbac/validate.js';
-import { createSeededRandom } from '../../src/testing/index.js';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 const ATOMS = [
   '*',

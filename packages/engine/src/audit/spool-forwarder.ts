@@ -6,15 +6,13 @@ import type { AuditSpool, SpoolRead } from './spool.js';
 
 export interface SpoolForwarderOptions {
   readonly spool: AuditSpool;
-  /** Delivers a batch; resolves when the receiver has stored it (its ack). */
-  readonly send: (events: readonly AuditEvent[]) => Promise<void>;
+  /** Delivers a batch; resolves when the receiver has stored it (its ack). `read`: where it came from. */
+  readonly send: (events: readonly AuditEvent[], read: SpoolRead) => Promise<void>;
   /** Default 512. */
   readonly maxBatch?: number;
   /** Pause after a failed send; default 1 s. */
   readonly retryDelayMs?: number;
   readonly onError?: (err: unknown) => void;
-  /** Told of each batch read, before it is sent. */
-  readonly onRead?: (read: SpoolRead) => void;
 }
 
 export interface SpoolForwarder {
@@ -56,8 +54,7 @@ export function startSpoolForwarder(options: SpoolForwarderOptions): SpoolForwar
           await sleep();
           continue;
         }
-        options.onRead?.(batch);
-        await send(batch.events);
+        await send(batch.events, batch);
         await spool.ack(batch.end);
       } catch (err) {
         if (stopped) break;

@@ -4,7 +4,7 @@
 // already holds.
 import type { AuditEvent } from '@gatehouse/common';
 import type { Logger } from 'pino';
-import type { AuditSpool, SpoolStats } from './spool.js';
+import type { AuditSpool, SpoolRead, SpoolStats } from './spool.js';
 import { startSpoolForwarder } from './spool-forwarder.js';
 import { createSpooledAuditSink, type SpooledAuditSink } from './spooled-sink.js';
 
@@ -21,8 +21,11 @@ export interface SpoolMetrics extends SpoolStats {
 
 export interface SpoolPipelineOptions {
   readonly spool: AuditSpool;
-  /** Stores a batch; resolves once the store has it. `fromFile`: parsed back from disk. */
-  readonly send: (events: readonly AuditEvent[], fromFile: boolean) => Promise<void>;
+  /**
+   * Stores a batch; resolves once the store has it. `read.fromMemory`: the objects this process
+   * built (else parsed back from disk); `read.canonical`: their canonical JSON, when known.
+   */
+  readonly send: (events: readonly AuditEvent[], read: SpoolRead) => Promise<void>;
   readonly log: Logger;
   /** How long close() waits for the store to take what is spooled; default 0 (a restart resends it). */
   readonly drainOnCloseMs?: number;
@@ -42,26 +45,22 @@ export function startSpoolPipeline(options: SpoolPipelineOptions): SpoolPipeline
       'audit spool: dropped a partial record that a crash cut off mid-write',
     );
   }
-  let fromFile = false;
   let delivered = 0;
   let deliveryFailures = 0;
   let oldestWaiting: number | undefined;
   const forwarder = startSpoolForwarder({
     spool,
-    send: async (events) => {
+    send: async (events, read) => {
+      // The forwarder reads oldest first: the batch's first event is the oldest waiting.
+      const first = events[0];
+      if (first !== undefined) oldestWaiting = Date.parse(first.time);
       try {
-        await options.send(events, fromFile);
+        await options.send(events, read);
       } catch (err) {
         deliveryFailures++;
         throw err;
       }
       delivered += events.length;
-    },
-    onRead: (read) => {
-      fromFile = !read.fromMemory;
-      // The forwarder reads oldest first: the batch's first event is the oldest waiting.
-      const first = read.events[0];
-      if (first !== undefined) oldestWaiting = Date.parse(first.time);
     },
     onError: (err) => log.debug({ err }, 'audit delivery failed; retrying'),
   });

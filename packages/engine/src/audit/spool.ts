@@ -12,10 +12,11 @@
 // client's reply can go. `sync` adds fdatasync: per batch ('batch', survives a power loss) or
 // per event ('always'). Every change to the file (write, truncate) is synchronous, so none can
 // interleave with another; only the fdatasync and the ack file go to the thread pool.
-import { fdatasync, ftruncateSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, ftruncateSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AuditEvent, AuditFailure, serializeAuditBatch } from '@gatehouse/common';
+import { canonicalEventJson } from '@gatehouse/auth';
+import { type AuditEvent, AuditFailure } from '@gatehouse/common';
 
 /** config audit.spool_sync: what a write must survive before the client hears the reply. */
 export type SpoolSync = 'none' | 'batch' | 'always';
@@ -36,6 +37,12 @@ export interface SpoolRead {
   readonly skipped: number;
   /** The events are the objects this process appended (not parsed back from the file). */
   readonly fromMemory: boolean;
+  /**
+   * With fromMemory: each event's canonical JSON, the very text the spool line holds, so the
+   * store chains it without serializing the event again. (A line read back from the file may
+   * come from an older engine that did not write canonical JSON: the store serializes those.)
+   */
+  readonly canonical?: readonly string[];
 }
 
 export interface SpoolStats {
@@ -76,15 +83,24 @@ const MEMORY_BYTES = 8 * 1024 * 1024;
 /** A batch appended by this process: its events and the bytes they take in the file. */
 interface MemoryBatch {
   readonly events: readonly AuditEvent[];
+  /** Their canonical JSON, as written. */
+  readonly lines: readonly string[];
   readonly start: number;
   readonly end: number;
 }
 const ACK_FILE = 'spool.ack';
+/** The ack is rewritten in place at this fixed width (digits, spaces, newline). */
+const ACK_WIDTH = 24;
 
-function writeAckSync(dir: string, offset: number): void {
+/** Replaces the ack file whole (at open: it may hold an older, wider format). */
+function replaceAckSync(dir: string, offset: number): void {
   const tmp = join(dir, `${ACK_FILE}.tmp`);
-  writeFileSync(tmp, `${offset}\n`);
+  writeFileSync(tmp, ackText(offset));
   renameSync(tmp, join(dir, ACK_FILE));
+}
+
+function ackText(offset: number): string {
+  return `${String(offset).padEnd(ACK_WIDTH - 1, ' ')}\n`;
 }
 
 async function readAck(dir: string): Promise<number> {
@@ -93,6 +109,19 @@ async function readAck(dir: string): Promise<number> {
     return Number.isSafeInteger(n) && n >= 0 ? n : 0;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * The event's canonical JSON. A value canonical JSON cannot hold (a non-finite number, which
+ * the audit layer never builds) must not stall every session's replies behind a batch that can
+ * never be written: such an event is written as JSON.stringify reads it (null), canonically.
+ */
+function spoolLine(event: AuditEvent): string {
+  try {
+    return canonicalEventJson(event);
+  } catch {
+    return canonicalEventJson(JSON.parse(JSON.stringify(event)) as AuditEvent);
   }
 }
 
@@ -168,19 +197,19 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
         }
       });
     });
-  const remember = (events: readonly AuditEvent[], start: number): void => {
+  const remember = (events: readonly AuditEvent[], lines: readonly string[], start: number): void => {
     counts.events += events.length;
     if (memoryBytes + (size - start) <= MEMORY_BYTES) {
-      memory.push({ events, start, end: size });
+      memory.push({ events, lines, start, end: size });
       memoryBytes += size - start;
     }
   };
   /** 'always': each event is written and synced before the next; resolves after the last. */
-  const appendEachSynced = async (events: readonly AuditEvent[], lines: readonly Buffer[]): Promise<void> => {
+  const appendEachSynced = async (events: readonly AuditEvent[], lines: readonly string[]): Promise<void> => {
     for (let i = 0; i < events.length; i++) {
       const start = size;
-      writeAll(lines[i]!);
-      remember(events.slice(i, i + 1), start);
+      writeAll(Buffer.from(`${lines[i]!}\n`));
+      remember(events.slice(i, i + 1), lines.slice(i, i + 1), start);
       await datasync();
     }
   };
@@ -198,7 +227,16 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
 
   // An ack past the end (a crash between compaction and the ack write) must not survive to
   // skip events appended later.
-  if (recordedAck !== acked) writeAckSync(dir, acked);
+  replaceAckSync(dir, acked);
+  // Each ack afterwards is one pwrite of a fixed-width line at offset 0, not a new file and a
+  // rename per batch (a rename is a journalled metadata change: it was the largest single cost
+  // of the audit path). A write this small to one page is never seen half done by a reader
+  // after the process dies; a power loss that tore it leaves text readAck() reads as 0, and
+  // the store drops the uids it already holds when everything is resent.
+  const ackFd = openSync(join(dir, ACK_FILE), 'r+');
+  const writeAckSync = (offset: number): void => {
+    writeSync(ackFd, ackText(offset), 0);
+  };
 
   return {
     repairedBytes,
@@ -206,16 +244,29 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
     append(events) {
       try {
         checkOpen();
+        // Each line is the event's canonical JSON (RFC 8785), the text the store hashes: the
+        // event is serialized once, here, and the store chains these bytes as they are.
+        const lines = events.map(spoolLine);
         if (sync === 'always') {
           // One line per write so that each event's sync covers it alone; queued behind the
           // syncs before it, so the file's order is the order of appends.
-          const lines = events.map((e) => Buffer.from(serializeAuditBatch([e])));
           syncing = syncing.catch(() => undefined).then(() => appendEachSynced(events, lines));
           return syncing;
         }
         const start = size;
-        writeAll(Buffer.from(serializeAuditBatch(events)));
-        remember(events, start);
+        let text = '';
+        const ends: number[] = [];
+        for (const line of lines) {
+          text += line;
+          ends.push(text.length);
+          text += '\n';
+        }
+        writeAll(Buffer.from(text));
+        // Kept until acked: slices of the batch's one flat string (Buffer.from flattened it),
+        // not each line's own rope of a few dozen pieces, which would live long enough to be
+        // promoted and cost the garbage collector more than serializing did.
+        const kept = ends.map((end, i) => text.slice(i === 0 ? 0 : ends[i - 1]! + 1, end));
+        remember(events, kept, start);
         if (sync === 'none') return Promise.resolve();
         // One fdatasync per batch; a later batch's sync waits for this one's, in order.
         syncing = syncing.catch(() => undefined).then(datasync);
@@ -231,13 +282,15 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
         if (memory.length > 0 && memory[0]!.start === acked && memory[0]!.events.length <= max) {
           // Whole batches from memory, as many as fit in `max`.
           const events: AuditEvent[] = [];
+          const canonical: string[] = [];
           let end = acked;
           for (const batch of memory) {
             if (batch.start !== end || events.length + batch.events.length > max) break;
             for (const e of batch.events) events.push(e);
+            for (const line of batch.lines) canonical.push(line);
             end = batch.end;
           }
-          return { events, end, skipped: 0, fromMemory: true };
+          return { events, end, skipped: 0, fromMemory: true, canonical };
         }
         const events: AuditEvent[] = [];
         let skipped = 0;
@@ -282,7 +335,7 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
           memory = [];
           memoryBytes = 0;
         }
-        writeAckSync(dir, acked);
+        writeAckSync(acked);
       }
       return Promise.resolve();
     },
@@ -297,6 +350,7 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
       closed = true;
       await syncing.catch(() => undefined);
       await queue;
+      closeSync(ackFd);
       await handle.close();
     },
   };

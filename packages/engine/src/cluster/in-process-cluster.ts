@@ -3,7 +3,7 @@
 // the store itself, through the same write-ahead spool as an engine in its own process, so a
 // killed process loses no event of an answered command. State is re-read whenever the store's version changes (and the CAs on a timer).
 import { type Authorities, type AuditStore, issueDbClientCert, type Store } from '@gatehouse/auth';
-import { ServerError } from '@gatehouse/common';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { AuditSpool } from '../audit/spool.js';
 import { startSpoolPipeline } from '../audit/spool-pipeline.js';
@@ -65,9 +65,10 @@ export function createInProcessCluster(options: InProcessClusterOptions): Engine
   const audit = startSpoolPipeline({
     spool: options.spool,
     // Built by this process's own audit layer: nothing to validate at a trust boundary, unless
-    // they were read back from the file (written by an earlier run).
-    send: async (events, fromFile) => {
-      await options.auditStore.append(events, { validated: !fromFile });
+    // they were read back from the file (written by an earlier run). The spool's canonical
+    // text goes along, so the store chains the bytes the spool wrote instead of serializing again.
+    send: async (events, read) => {
+      await options.auditStore.append(events, { validated: read.fromMemory, canonical: read.canonical });
     },
     log,
     // The store closes after the engine: hand it what is spooled while it is still open.

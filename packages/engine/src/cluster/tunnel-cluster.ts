@@ -7,10 +7,10 @@ import {
   ClusterMethod,
   type ClusterState,
   ClusterStateResponseSchema,
-  ServerError,
   SignDbClientResponseSchema,
-  type TunnelReply,
 } from '@gatehouse/common';
+import type { TunnelReply } from '@gatehouse/tunnel';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditSpool } from '../audit/spool.js';

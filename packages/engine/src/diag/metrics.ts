@@ -1,7 +1,8 @@
 // The engine's metrics on prom-client (docs/metrics.md). The relay's hot path touches only
 // plain numbers and per-session cached histogram children (session-observer.ts); byte counts
 // are kept per database in plain objects and read at scrape time.
-import { CellHistogram, type DatabaseInfo, LATENCY_BUCKETS } from '@gatehouse/common';
+import { CellHistogram, LATENCY_BUCKETS } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RelayCounters } from '../session/relay.js';
 import type { UpstreamTlsCounters } from '../session/session.js';
@@ -35,6 +36,14 @@ export class EngineMetrics {
   sessionsStarted = 0;
   /** Database-leg TLS handshakes, full and resumed: sessions add to it, the scrape reads it. */
   readonly upstreamTls: UpstreamTlsCounters = { full: 0, resumed: 0 };
+  /** Listeners that threw (a tunnel stream's or a session's); each ended its session only. */
+  handlerErrors = 0;
+  /**
+   * Sessions held by backpressure now: the client side has taken no credit back and the relay's
+   * last write was refused, so the database socket waits for 'drain'. Read at scrape time; the
+   * engine sets it to count its live streams.
+   */
+  streamsStalled: () => number = () => 0;
   /** Relay byte and command counts, one object per database, summed at scrape. */
   readonly #counters = new Map<string, RelayCounters>();
   readonly #live = new Map<string, number>();
@@ -96,6 +105,25 @@ export class EngineMetrics {
         this.reset();
         this.inc({ resumed: 'false' }, upstreamTls.full);
         this.inc({ resumed: 'true' }, upstreamTls.resumed);
+      },
+    });
+    const handlerErrors = (): number => this.handlerErrors;
+    const streamsStalled = (): number => this.streamsStalled();
+    new Counter({
+      name: 'gatehouse_engine_handler_errors_total',
+      help: 'Stream and socket handlers that threw; each ended its session only.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(handlerErrors());
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_engine_streams_stalled',
+      help: 'Sessions whose client stopped reading: no tunnel credit left and the relay waiting for drain.',
+      registers,
+      collect() {
+        this.set(streamsStalled());
       },
     });
     new Gauge({

@@ -10,11 +10,11 @@ import {
   type DatabaseTarget,
   type Identity,
   type Role,
-  ServerError,
   type SessionOptions,
-  type StreamOpenHeader,
   verifyIdentity,
 } from '@gatehouse/common';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
+import { ServerError } from '@gatehouse/mysql-protocol';
 import { activeLock, type ClusterSnapshot } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
 import { readSessionExtensions } from './session-header.js';

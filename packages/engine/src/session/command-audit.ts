@@ -2,7 +2,8 @@
 // (command-record.ts) and emits its event, and records the commands the engine denied. It
 // returns nothing: what a reply changes in the session (the schema, prepared statements) is the
 // relay's to apply.
-import type { Audit, AuditOutcome, AuditSession, ClientCommand, ErrFields } from '@gatehouse/common';
+import type { Audit, AuditOutcome, AuditSession } from '@gatehouse/common';
+import type { ClientCommand, ErrFields } from '@gatehouse/mysql-protocol';
 import { type CommandRecord, outcomeOf } from './command-record.js';
 
 /**

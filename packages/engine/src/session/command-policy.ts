@@ -1,12 +1,7 @@
 // The engine's policy on risky commands (DESIGN.md, "Policy on risky commands"): a denied
 // command is answered with an ERR by the engine and never reaches the server.
-import {
-  type AccessChecker,
-  type ClientCommand,
-  type DatabaseTarget,
-  type ErrFields,
-  ServerError,
-} from '@gatehouse/common';
+import type { AccessChecker, DatabaseTarget } from '@gatehouse/common';
+import { type ClientCommand, type ErrFields, ServerError } from '@gatehouse/mysql-protocol';
 import { readLeadingStatement } from './leading-statement.js';
 
 export interface PolicyContext {

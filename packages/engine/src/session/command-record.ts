@@ -5,17 +5,15 @@
 // other map of statements: the statement a command names is a reference into the relay's one
 // PreparedStatementRegistry, taken when the command is sent, so a COM_STMT_CLOSE that follows
 // it cannot take the text away from an execute still in flight.
+import type { AuditOutcome, AuditStatement, AuditValue } from '@gatehouse/common';
 import type {
-  AuditOutcome,
-  AuditStatement,
-  AuditValue,
   ClientCommand,
   DecodedParam,
   PreparedStatementState,
   ResponseOutcome,
   TrackedCommand,
-} from '@gatehouse/common';
-import { toJsonValue } from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
+import { toJsonValue } from '@gatehouse/mysql-protocol';
 
 /** A prepared statement as the relay's registry keeps it: its note is the audit's text. */
 export type StatementState = PreparedStatementState<AuditStatement>;

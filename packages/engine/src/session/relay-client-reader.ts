@@ -6,7 +6,7 @@
 // the packet as views of the input chunks, or skips it. Bytes to forward that sit next to each
 // other in one chunk go out as one write.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html
-import { MAX_FRAME_PAYLOAD } from '@gatehouse/common';
+import { MAX_FRAME_PAYLOAD } from '@gatehouse/mysql-protocol';
 
 export type CommandVerdict = 'forward' | 'drop';
 

@@ -10,9 +10,8 @@
 // written; bytes behind it wait too, so the client sees everything in order.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { AuditStatement, AuditWriteGate } from '@gatehouse/common';
 import {
-  type AuditStatement,
-  type AuditWriteGate,
   Command,
   createResponseTracker,
   type ErrFields,
@@ -23,7 +22,7 @@ import {
   type ResponseTracker,
   serializeErrPacket,
   serializePacket,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';

@@ -1,7 +1,9 @@
 // The parts of a StreamOpenHeader the proxy puts in `extensions` (see docs/architecture.md,
 // "Session streams"). A missing or ill-typed value falls back to a default rather than failing
 // the session: the extensions are hints about the client, never about who it is.
-import { DEFAULT_CHARACTER_SET, type StreamOpenHeader, type UnixPeer, UnixPeerSchema } from '@gatehouse/common';
+import { type UnixPeer, UnixPeerSchema } from '@gatehouse/common';
+import { DEFAULT_CHARACTER_SET } from '@gatehouse/mysql-protocol';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 
 export interface SessionExtensions {
   readonly proxyId: string;

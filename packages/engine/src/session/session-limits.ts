@@ -1,7 +1,8 @@
 // Session limits from the roles: close when the user's certificate expires (with
 // disconnect_expired_cert), when client_idle_timeout passes with no command, or when the user is
 // locked. Each closes with an ERR that says why (ER_CONNECTION_KILLED / ER_CLIENT_INTERACTION_TIMEOUT).
-import { type ErrFields, ServerError, type SessionOptions } from '@gatehouse/common';
+import type { SessionOptions } from '@gatehouse/common';
+import { type ErrFields, ServerError } from '@gatehouse/mysql-protocol';
 import { activeLock, type ClusterSnapshot, type EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineMysqlError } from '../errors.js';
 

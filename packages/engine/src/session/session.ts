@@ -7,25 +7,32 @@ import {
   type Audit,
   type AuditSession,
   type AuditWriteGate,
-  connectUpstream,
+  type KeepaliveConfig,
   type DatabaseConfig,
-  type ErrFields,
+  describeClientError,
+  guardEmitter,
   isGatehouseError,
-  type StreamOpenHeader,
+} from '@gatehouse/common';
+import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
+import {
+  type ErrFields,
+  MysqlServerError,
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
-  type TunnelErrorPayload,
+  ServerError,
   type UpstreamConnection,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
 import { EngineError } from '../errors.js';
+import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
-import { toLoginErrFields } from './login-error.js';
+import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
+import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { SessionObserver } from './session-observer.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
@@ -58,6 +65,14 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
   readonly commandPrefixLimit?: number;
+  /** The monitor's latest view of the database's backends; default: the config's, unknown. */
+  readonly backends?: () => readonly BackendInfo[];
+  /** Connection hooks (engine.hooks). */
+  readonly hooks?: HookRunner;
+  /** A listener on this session's client stream or database socket threw; for the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
+  /** TCP keepalive on the database socket (config engine.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 export interface UpstreamTlsCounters {
@@ -68,6 +83,9 @@ export interface UpstreamTlsCounters {
 /** A live session, for the engine's bookkeeping (drain, metrics). */
 export interface SessionHandle {
   readonly id: string;
+  readonly dbService: string;
+  /** The backend the session logged in to, once it has (for disconnect_unavailable). */
+  readonly backend: BackendInfo | undefined;
   /** Closes with an ERR that says why, after the current reply. */
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
@@ -92,12 +110,24 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const log = deps.log.child({ sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
+  let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
   client.on('error', (err) => log.debug({ err }, 'client stream failed'));
+  // The error boundary of this session (the relay's own listeners included): a listener that
+  // throws closes this session's two legs, and the engine's other sessions go on.
+  let upstream: Duplex | undefined;
+  const handlerFailed = (err: unknown): void => {
+    log.error({ err }, 'session handler failed; the session is closed');
+    deps.onHandlerError?.(err);
+    client.destroy();
+    upstream?.destroy();
+    resolveDone();
+  };
+  guardEmitter(client, handlerFailed);
 
   // The login runs in its own frame so that what only the connection phase needs (the header
   // with the client's chain, the upstream handshake, the options) is garbage once it returns;
@@ -108,17 +138,25 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
         resolveDone();
         return;
       }
+      backend = loggedIn.backend;
+      upstream = loggedIn.socket;
+      guardEmitter(upstream, handlerFailed);
       relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
       log.error({ err }, 'session failed');
       client.destroy();
+      upstream?.destroy();
       resolveDone();
     });
 
   return {
     id: sessionId,
+    dbService: deps.database.name,
+    get backend() {
+      return backend;
+    },
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
@@ -149,6 +187,7 @@ function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditS
 function denialReasonOf(code: string): DenialReason | undefined {
   if (code === 'GH_ERR_ENGINE_ACCESS_DENIED') return 'role';
   if (code === 'GH_ERR_IDENTITY_LOCKED') return 'lock';
+  if (code === 'GH_ERR_ENGINE_HOOK_DENIED') return 'hook';
   if (code.startsWith('GH_ERR_IDENTITY_')) return 'policy';
   return undefined;
 }
@@ -161,6 +200,7 @@ interface LoggedIn {
   readonly connectionId: number;
   readonly capabilities: number;
   readonly mariaDbCapabilities: number;
+  readonly backend: BackendInfo;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -173,7 +213,10 @@ async function logIn(
 ): Promise<LoggedIn | undefined> {
   let auth: Authorization;
   let upstream: UpstreamConnection;
+  let backend: BackendInfo;
+  let tried = deps.database.uri;
   try {
+    if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
     auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
@@ -198,8 +241,25 @@ async function logIn(
       },
       header.sessionId,
     );
+    const backends =
+      deps.backends?.() ??
+      deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' }));
+    const chosen = deps.hooks?.active
+      ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
+      : undefined;
     const loginStarted = performance.now();
-    upstream = await connectUpstream(options);
+    ({ upstream, backend } = await connectBackend({
+      database: deps.database,
+      backends,
+      chosen,
+      auth,
+      header,
+      options: deps.keepalive ? { ...options, keepalive: deps.keepalive } : options,
+      log,
+      onAttempt: (uri) => {
+        tried = uri;
+      },
+    }));
     deps.metrics?.recordLogin(deps.database.name, (performance.now() - loginStarted) / 1000);
     try {
       checkCapabilities(header, upstream, deps.database.name);
@@ -208,13 +268,16 @@ async function logIn(
       throw err;
     }
   } catch (err) {
-    const fields = toLoginErrFields(err, { dbService: deps.database.name, uri: deps.database.uri });
+    const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
+    const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     const denial = denialReasonOf(code);
     deps.metrics?.recordSession(deps.database.name, denial === undefined ? 'failed' : 'refused', denial);
+    // The client gets a server's ERR verbatim; the audit event also says which database refused.
+    const why = err instanceof MysqlServerError ? `database '${deps.database.name}': ${err.message}` : fields.message;
     deps.audit.onSessionStart(
       session,
-      new EngineError(code, fields.message, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
+      new EngineError(code, why, { errno: fields.errno, sqlState: fields.sqlState ?? 'HY000' }),
     );
     log.info({ err, user: session.user, errno: fields.errno }, 'session refused');
     client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
@@ -222,12 +285,13 @@ async function logIn(
   }
   session.threadId = upstream.connectionId;
   deps.metrics?.recordSession(deps.database.name, 'started');
+  if (deps.database.backends.length > 1) session.backend = backend.uri;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
   const tls = upstream.tlsSession;
   if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
   log.info(
-    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
+    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, backend: backend.uri, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
     'session started',
   );
   client.write(
@@ -243,6 +307,7 @@ async function logIn(
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
+    backend,
   };
 }
 

@@ -2,17 +2,17 @@
 // x509 with an ephemeral db-client certificate, or a password from an env var or a file; TLS
 // per config; the client's capabilities, attributes and database forwarded.
 import { readFile } from 'node:fs/promises';
+import type { DatabaseConfig } from '@gatehouse/common';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import {
   Capability,
   type ConnectUpstreamOptions,
-  type DatabaseConfig,
   type MysqlAddress,
   parseMysqlAddress,
   ServerError,
-  type StreamOpenHeader,
   type UpstreamConnection,
   type UpstreamTlsOptions,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
@@ -55,7 +55,16 @@ export interface UpstreamOptionsInput {
 
 const defaultReadText = (path: string): Promise<string> => readFile(path, 'utf8');
 
-async function readPassword(input: UpstreamOptionsInput): Promise<string> {
+/** What the password and TLS of a login need: the backend monitor logs in with these too. */
+export interface LoginSecretsInput {
+  readonly database: DatabaseConfig;
+  readonly auth: { readonly dbUser: string; readonly identity: { readonly notAfter: Date } };
+  readonly signer: DbClientCertSigner;
+  readonly readText?: (path: string) => Promise<string>;
+}
+
+/** Read at every login, so a changed password_file or env var applies to the next session. */
+export async function readPassword(input: LoginSecretsInput): Promise<string> {
   const { database, auth } = input;
   if (database.auth.mode !== 'password') return '';
   const credential = database.auth.credentials[auth.dbUser];
@@ -77,7 +86,23 @@ async function readPassword(input: UpstreamOptionsInput): Promise<string> {
   }
 }
 
-async function buildTls(input: UpstreamOptionsInput): Promise<UpstreamTlsOptions> {
+/** The pinned RSA key for password logins without TLS (auth.server_public_key_file). */
+export async function readServerPublicKey(input: LoginSecretsInput): Promise<string | undefined> {
+  const { database } = input;
+  if (database.auth.mode !== 'password' || database.auth.server_public_key_file === undefined) return undefined;
+  const file = database.auth.server_public_key_file;
+  try {
+    return await (input.readText ?? defaultReadText)(file);
+  } catch (err) {
+    throw new EngineError(
+      'GH_ERR_ENGINE_CREDENTIALS',
+      `database '${database.name}' cannot read auth.server_public_key_file ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      ServerError.AccessDenied,
+    );
+  }
+}
+
+export async function buildTls(input: LoginSecretsInput): Promise<UpstreamTlsOptions> {
   const { database, auth } = input;
   const tls = database.tls;
   let ca: string | undefined;
@@ -141,11 +166,12 @@ export async function buildUpstreamOptions(
   const attributes = new Map<string, string>(Object.entries(header.connectionAttributes));
   attributes.set('_gatehouse_user', auth.identity.user);
   attributes.set('_gatehouse_session', sessionId);
-  const [password, tls] = await Promise.all([readPassword(input), buildTls(input)]);
+  const [password, tls, serverPublicKey] = await Promise.all([readPassword(input), buildTls(input), readServerPublicKey(input)]);
   return {
     address,
     user: auth.dbUser,
     password,
+    ...(serverPublicKey !== undefined ? { serverPublicKey } : {}),
     ...(auth.dbName.length > 0 ? { database: auth.dbName } : {}),
     tls,
     capabilities,

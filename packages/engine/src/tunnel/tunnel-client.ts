@@ -1,3 +1,4 @@
+import { applyKeepalive, type KeepaliveConfig } from '@gatehouse/common';
 import {
   createWebSocketTransport,
   type DatabaseInfo,
@@ -10,7 +11,7 @@ import {
   TunnelError,
   type TunnelReply,
   type TunnelTransport,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
@@ -40,6 +41,8 @@ export interface TunnelClientOptions {
   readonly databases: readonly DatabaseInfo[];
   /** A session stream from the proxy: accept() it and run the session, or reject() it. */
   readonly onStream: (incoming: IncomingStream) => void;
+  /** A stream handler threw; the tunnel reset that stream. For the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
   readonly log: Logger;
   readonly backoff?: BackoffOptions;
   readonly heartbeatInterval?: number;
@@ -49,6 +52,8 @@ export interface TunnelClientOptions {
   readonly handshakeTimeout?: number;
   /** Called when the tunnel comes up or goes down. */
   readonly onStateChange?: (state: TunnelClientState) => void;
+  /** TCP keepalive on the tunnel socket (config engine.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 export type TunnelClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -146,6 +151,7 @@ export class TunnelClient {
       ...(this.#options.heartbeatTimeout === undefined ? {} : { heartbeatTimeout: this.#options.heartbeatTimeout }),
       ...(this.#options.streamWindow === undefined ? {} : { streamWindow: this.#options.streamWindow }),
       onStream: this.#options.onStream,
+      ...(this.#options.onHandlerError === undefined ? {} : { onHandlerError: this.#options.onHandlerError }),
       onClose,
     });
     for (const [method, handler] of this.#handlers) connection.handle(method, handler);
@@ -211,6 +217,7 @@ export class TunnelClient {
     // The upgraded socket, for whole-frame writes (see createWebSocketTransport); 'upgrade' comes before 'open'.
     ws.on('upgrade', (response) => {
       socket = response.socket;
+      applyKeepalive(socket, this.#options.keepalive);
     });
     ws.on('open', () => {
       if (socket === undefined) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { AuditEvent } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { registerSpoolMetrics } from '../../src/audit/spool-metrics.js';

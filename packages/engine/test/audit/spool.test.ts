@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { openJsonlAuditStore } from '@gatehouse/auth';
+import { canonicalEventJson, openJsonlAuditStore } from '@gatehouse/auth';
 import { type AuditEvent, createAudit } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { createSpooledAuditSink, openAuditSpool, startSpoolForwarder } from '../../src/index.js';
 
 function tempDir(t: TestContext): string {
@@ -145,7 +145,10 @@ test('fuzz: a spool file of random bytes opens and reads without throwing', asyn
     const spool = await openAuditSpool({ dir });
     const r = await spool.read(1000);
     assert.ok(r.end <= bytes.length);
-    assert.ok(r.events.length + r.skipped >= 0);
+    // Every whole line up to `end` was read as an event or skipped: one or the other, exactly once.
+    let lines = 0;
+    for (let i = 0; i < r.end; i++) if (bytes[i] === 0x0a) lines++;
+    assert.equal(r.events.length + r.skipped, lines);
     await spool.ack(r.end);
     assert.equal(spool.pendingBytes(), 0);
     await spool.close();
@@ -205,3 +208,56 @@ for (const [sync, fsyncsFor] of [
     assert.equal((await spool.read(100)).events.length, total);
   });
 }
+
+test('the spool writes each event once, as canonical JSON, and the store chains those bytes as they are', async (t) => {
+  const dir = tempDir(t);
+  const spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  // Keys in a non-canonical order and nested objects: JSON.stringify would keep this order.
+  const batch = events(3).map((e, i) => ({ ...e, query: `SELECT "é" -- ${i}`, outcome: { rows: i, kind: 'rows' } }));
+  await spool.append(batch as AuditEvent[]);
+  const lines = readFileSync(join(dir, 'spool.jsonl'), 'utf8').trimEnd().split('\n');
+  assert.deepEqual(lines, batch.map((e) => canonicalEventJson(e as AuditEvent)));
+  const read = await spool.read(100);
+  assert.equal(read.fromMemory, true);
+  assert.deepEqual(read.canonical, lines);
+
+  // The store given the spool's text writes the same log as the store serializing itself.
+  const logs: string[] = [];
+  for (const canonical of [read.canonical, undefined]) {
+    const storeDir = join(tempDir(t), 'audit');
+    const store = await openJsonlAuditStore({ dir: storeDir, commitWindowMs: 0 });
+    await store.append(read.events, { validated: true, canonical });
+    assert.equal((await store.verify()).ok, true);
+    await store.close();
+    const file = readdirSync(storeDir).find((f) => f.endsWith('.jsonl'))!;
+    logs.push(readFileSync(join(storeDir, file), 'utf8'));
+  }
+  assert.equal(logs[0], logs[1]);
+  assert.equal(logs[0]!.split('\n').length, 4);
+});
+
+test('the ack is rewritten in place and read back after a restart', async (t) => {
+  const dir = tempDir(t);
+  let spool = await openAuditSpool({ dir });
+  await spool.append(events(4));
+  const first = await spool.read(2);
+  await spool.ack(first.end);
+  const afterFirst = readFileSync(join(dir, 'spool.ack'), 'utf8');
+  assert.equal(Number(afterFirst.trim()), first.end);
+  await spool.close();
+  spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  assert.equal((await spool.read(100)).events.length, 2);
+});
+
+test('an event holding a value canonical JSON cannot hold is written as JSON reads it, not stuck', async (t) => {
+  const dir = tempDir(t);
+  const spool = await openAuditSpool({ dir });
+  t.after(() => spool.close());
+  const [event] = events(1);
+  await spool.append([{ ...event!, duration_ms: Number.NaN } as AuditEvent]);
+  const line = readFileSync(join(dir, 'spool.jsonl'), 'utf8').trimEnd();
+  assert.equal(JSON.parse(line).duration_ms, null);
+  assert.equal(line, canonicalEventJson(JSON.parse(line) as AuditEvent));
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { AuditEvent } from '@gatehouse/common';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { type AuditSpool, createSpooledAuditSink, openAuditSpool } from '../../src/index.js';
 
 function tempDir(t: TestContext): string {

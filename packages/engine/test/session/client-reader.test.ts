@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { serializePacket } from '@gatehouse/common';
+import { serializePacket } from '@gatehouse/mysql-protocol';
 import { ClientReader, type CommandVerdict } from '../../src/session/relay-client-reader.js';
 import { readLeadingStatement } from '../../src/session/leading-statement.js';
 

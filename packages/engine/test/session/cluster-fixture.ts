@@ -26,6 +26,7 @@ export interface TestCluster extends EngineCluster {
     dbService: string;
     dbUser?: string;
     dbName?: string;
+    dbRole?: string;
     ttlMs?: number;
   }): Promise<Buffer>;
 }
@@ -128,6 +129,7 @@ export async function createTestCluster(
         dbService: options.dbService,
         ...(options.dbUser !== undefined ? { dbUser: options.dbUser } : {}),
         ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
+        ...(options.dbRole !== undefined ? { dbRole: options.dbRole } : {}),
         dbUsers: [],
         dbNames: [],
         ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type Audit, type AuditEvent, type AuditSession, type AuditStatement, createAudit } from '@gatehouse/common';
 import {
-  type Audit,
-  type AuditEvent,
-  type AuditSession,
-  type AuditStatement,
   ColumnType,
-  createAudit,
   createParamType,
   PreparedStatementRegistry,
   parseClientCommand,
@@ -15,7 +11,7 @@ import {
   serializeSchemaCommand,
   serializeStmtExecute,
   serializeStmtPrepare,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import { type AuditSwitches, CommandAudit } from '../../src/session/command-audit.js';
 import { absorbOutcome, type CommandRecord, createCommandRecord } from '../../src/session/command-record.js';
 

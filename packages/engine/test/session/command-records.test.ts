@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Duplex } from 'node:stream';
+import type { AuditEvent } from '@gatehouse/common';
 import {
-  type AuditEvent,
   ColumnType,
   createParamType,
   createResponseTracker,
@@ -19,7 +19,7 @@ import {
   serializeStmtFetch,
   serializeStmtPrepare,
   serializeStmtReset,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import { makeUser } from './cluster-fixture.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
 

@@ -7,7 +7,7 @@ import {
   type ResponseOutcome,
   readTrackedCommand,
   serializePacket,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 
 export interface Reply {
   readonly outcomes: ResponseOutcome[];

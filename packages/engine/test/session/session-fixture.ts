@@ -2,16 +2,10 @@
 // a user, a password-mode or x509 database, and a tunnel pair whose proxy end opens streams the
 // way the proxy does.
 import type { TestContext } from 'node:test';
-import {
-  Capability,
-  createAudit,
-  type DatabaseConfig,
-  DatabaseSchema,
-  PacketParser,
-  type StreamOpenHeader,
-  type TunnelStream,
-} from '@gatehouse/common';
-import { type MariaDb, startMariaDb } from '@gatehouse/common/testing';
+import { type Audit, createAudit, type DatabaseConfig, DatabaseSchema } from '@gatehouse/common';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
+import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
+import { type MariaDb, startMariaDb } from '@gatehouse/testing';
 import pino from 'pino';
 import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';
@@ -38,6 +32,10 @@ export interface Fixture {
   readonly dbUser: string;
   readonly counters: RelayCounters;
   readonly sessions: SessionHandle[];
+  /** What the sessions' error boundary caught (onHandlerError). */
+  readonly handlerErrors: unknown[];
+  /** The engine's end of each stream it accepted, in order. */
+  readonly engineStreams: TunnelStream[];
   open(options: OpenOptions): Promise<Opened>;
 }
 
@@ -60,7 +58,7 @@ export const SERVICE = 'orders';
 
 export async function createFixture(
   t: TestContext,
-  options: { roles?: Parameters<TestCluster['setRoles']>[0] } = {},
+  options: { roles?: Parameters<TestCluster['setRoles']>[0]; wrapAudit?: (audit: Audit) => Audit } = {},
 ): Promise<Fixture> {
   const db = await startMariaDb();
   const schema = db.uniqueName('shop');
@@ -99,7 +97,10 @@ export async function createFixture(
   const counters: RelayCounters = { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 };
   const sessions: SessionHandle[] = [];
   const threads = new ThreadRegistry();
-  const audit = createAudit({ sink: cluster.auditSink });
+  const created = createAudit({ sink: cluster.auditSink });
+  const audit = options.wrapAudit?.(created) ?? created;
+  const handlerErrors: unknown[] = [];
+  const engineStreams: TunnelStream[] = [];
   const log = pino({ level: 'silent' });
 
   return {
@@ -110,9 +111,16 @@ export async function createFixture(
     dbUser,
     counters,
     sessions,
+    handlerErrors,
+    engineStreams,
     async open(o) {
       const pair = createTunnelPair((incoming) => {
-        const handle = startSession(incoming, {
+        const accept = (): TunnelStream => {
+          const stream = incoming.accept();
+          engineStreams.push(stream);
+          return stream;
+        };
+        const handle = startSession({ header: incoming.header, accept, reject: (e) => incoming.reject(e) }, {
           engineId: 'engine-test',
           database,
           cluster,
@@ -122,6 +130,7 @@ export async function createFixture(
           threads,
           counters,
           log,
+          onHandlerError: (err) => handlerErrors.push(err),
         });
         sessions.push(handle);
       }, o.streamWindow);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Command, createMetricsRegistry, type ResponseOutcome, ServerError, sumSamples } from '@gatehouse/common';
+import { createMetricsRegistry, sumSamples } from '@gatehouse/common';
+import { Command, type ResponseOutcome, ServerError } from '@gatehouse/mysql-protocol';
 import { EngineMetrics } from '../../src/diag/metrics.js';
 import { SessionObserver } from '../../src/session/session-observer.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AuditEvent } from '@gatehouse/common';
 import {
-  type AuditEvent,
   ColumnType,
   createParamType,
   parseErrPacket,
@@ -11,7 +11,8 @@ import {
   serializeShutdown,
   serializeStmtExecute,
   serializeStmtPrepare,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
+import { waitFor } from '@gatehouse/testing';
 import { makeRole, makeUser } from './cluster-fixture.js';
 import { RawClient } from './raw-client.js';
 import { CLIENT_CAPS, createFixture, type Fixture } from './session-fixture.js';
@@ -32,16 +33,6 @@ function errOf(payload: Buffer) {
 
 function eventsOf(f: Fixture, sid: string, type: string): EventView[] {
   return f.cluster.events.filter((e: AuditEvent) => e.sid === sid && e.event === type) as unknown as EventView[];
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('engine sessions against a real MariaDB', async (t) => {
@@ -96,7 +87,7 @@ test('engine sessions against a real MariaDB', async (t) => {
     await c.send(Buffer.from([0x01])); // COM_QUIT: no reply, the session ends
     // A client may close without waiting after COM_QUIT (the mariadb CLI does): still a clean end.
     s.stream.destroy();
-    await until('the end event', () => eventsOf(f, sid, 'db.session.end').length === 1);
+    await waitFor('the end event', () => eventsOf(f, sid, 'db.session.end').length === 1);
     assert.equal((eventsOf(f, sid, 'db.session.end')[0] as Record<string, unknown>).error, undefined);
   });
 
@@ -116,7 +107,7 @@ test('engine sessions against a real MariaDB', async (t) => {
     const expired = await f.cluster.issueUser({ user: 'erin', roles: ['dev'], dbService: 'orders', ttlMs: 1000 });
     // Expiry has one-second precision: wait until the certificate is past its notAfter.
     const notAfter = Date.now() + 2000;
-    await until('the certificate to expire', () => Date.now() > notAfter || undefined);
+    await waitFor('the certificate to expire', () => Date.now() > notAfter || undefined);
     const s = await f.open({ cert: expired });
     assert.match(errOf(s.login).message, /certificate expired at /);
   });
@@ -229,7 +220,7 @@ test('engine sessions against a real MariaDB', async (t) => {
       f.cluster.lock('alice', 'left the company');
       const messages = await Promise.all(
         clients.map(async (c) => {
-          await until('the session to close', () => c.ended || undefined);
+          await waitFor('the session to close', () => c.ended || undefined);
           return errOf(c.unsolicited[0]!);
         }),
       );
@@ -240,7 +231,7 @@ test('engine sessions against a real MariaDB', async (t) => {
       // Each session's end event says why the engine closed it.
       for (const [i, s] of opened.entries()) {
         const sid = s.stream.header.sessionId;
-        await until('the end event', () => eventsOf(f, sid, 'db.session.end').length === 1);
+        await waitFor('the end event', () => eventsOf(f, sid, 'db.session.end').length === 1);
         const end = eventsOf(f, sid, 'db.session.end')[0] as EventView;
         assert.equal(end.error.code, 'GH_ERR_ENGINE_SESSION_CLOSED');
         assert.equal(end.error.message, messages[i]!.message);

@@ -1,6 +1,6 @@
 // Two TunnelConnections joined in memory: the proxy end opens streams, the engine end serves
 // them. Messages cross on the next turn of the event loop, as they would over a socket.
-import { type IncomingStream, TunnelConnection, type TunnelTransport } from '@gatehouse/common';
+import { type IncomingStream, TunnelConnection, type TunnelTransport } from '@gatehouse/tunnel';
 import pino from 'pino';
 
 export interface TunnelPair {

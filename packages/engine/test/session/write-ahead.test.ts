@@ -2,7 +2,8 @@
 // client only once the command's audit event is written.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AuditEvent, serializeSchemaCommand } from '@gatehouse/common';
+import type { AuditEvent } from '@gatehouse/common';
+import { serializeSchemaCommand } from '@gatehouse/mysql-protocol';
 import { RawClient, type Reply } from './raw-client.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
 import { makeUser } from './cluster-fixture.js';

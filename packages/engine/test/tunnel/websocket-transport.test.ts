@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
-import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/common';
-import { createSeededRandom } from '@gatehouse/common/testing';
+import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
+import { createSeededRandom } from '@gatehouse/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 
 interface Pair {

@@ -5,27 +5,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   type HandshakeResponse41,
-  type Identity,
-  isGatehouseError,
   MysqlConnectError,
   negotiateCapabilities,
   ServerError,
   ServerHandshake,
-  type StreamOpenHeader,
-  type TunnelStream,
-  type UnixPeer,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { readPeerChain } from './client-certificate.js';
 import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
-import { relaySession } from './relay.js';
+import { relaySession } from './client-tunnel-relay.js';
 import { readUnixPeer } from './unix-peer.js';
 import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
-import { describeFailure } from './describe-failure.js';
 
 const CLOSE_GRACE_MS = 2000;
 
@@ -73,8 +69,22 @@ export class ClientConnection implements LiveConnection {
     this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
     // The PROXY header (if any) is read before the channel sees the client's bytes.
     this.#handshake.channel.detach();
+    guardEmitter(socket, this.#handlerFailed);
     socket.once('close', () => this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')));
   }
+
+  /**
+   * The connection's error boundary for its sockets' and stream's listeners (guardEmitter): a
+   * listener that throws closes this connection, and the proxy's other clients go on.
+   */
+  readonly #handlerFailed = (err: unknown): void => {
+    this.#ctx.metrics.recordHandlerError('front_door');
+    this.#log.error({ err }, 'connection handler failed; the connection is closed');
+    this.#abort(err instanceof Error ? err : new Error('connection handler failed', { cause: err }));
+    this.#stream?.destroy();
+    this.#secure?.destroy();
+    this.#plain.destroy();
+  };
 
   bytesFromClient = (): number => this.#plain.bytesRead;
   bytesToClient = (): number => this.#plain.bytesWritten;
@@ -93,9 +103,9 @@ export class ClientConnection implements LiveConnection {
       this.#abort(
         new FrontDoorError(
           'GH_ERR_PROXY_HANDSHAKE_TIMEOUT',
-          ServerError.HandshakeError,
-          'timeout',
           `the client did not finish the connection phase within ${ctx.handshakeTimeoutMs} ms`,
+          ServerError.HandshakeError,
+          { reason: 'timeout' },
         ),
       );
     }, ctx.handshakeTimeoutMs);
@@ -164,9 +174,9 @@ export class ClientConnection implements LiveConnection {
       this.#canReply = true;
       throw new FrontDoorError(
         'GH_ERR_PROXY_INSECURE_TRANSPORT',
-        ServerError.SecureTransportRequired,
-        'insecure_transport',
         'Connections using insecure transport are prohibited; Gatehouse needs TLS with your client certificate (--ssl-cert, --ssl-key)',
+        ServerError.SecureTransportRequired,
+        { reason: 'insecure_transport' },
       );
     }
     this.#secure = await this.#guard(
@@ -183,6 +193,7 @@ export class ClientConnection implements LiveConnection {
     const protocol = this.#secure.getProtocol() ?? 'unknown';
     ctx.metrics.recordTlsHandshake(protocol, resumed);
     this.#log = this.#log.child({ tls: protocol, tlsResumed: resumed });
+    guardEmitter(this.#secure, this.#handlerFailed);
     const response = await this.#guard(hs.readHandshakeResponse());
     this.#canReply = true;
     this.#login.response = response;
@@ -210,6 +221,7 @@ export class ClientConnection implements LiveConnection {
 
     const routed = await this.#guard(ctx.router.open(header, this.#log));
     this.#stream = routed.stream;
+    guardEmitter(routed.stream, this.#handlerFailed);
     this.#log = this.#log.child({ engineId: routed.engineId });
     const reply = parseLoginReply(await this.#guard(readOnePacket(routed.stream)), negotiated.capabilities);
     if (reply.kind === 'err') {
@@ -299,9 +311,9 @@ export class ClientConnection implements LiveConnection {
     if (dbUser === '') {
       throw new FrontDoorError(
         'GH_ERR_PROXY_NO_DB_USER',
-        ServerError.AccessDenied,
-        'no_db_user',
         `no database user: the certificate of '${identity.user}' names none and the client sent none; connect with -u <db user>`,
+        ServerError.AccessDenied,
+        { reason: 'no_db_user' },
       );
     }
     return {
@@ -341,7 +353,7 @@ export class ClientConnection implements LiveConnection {
   }
 
   #fail(err: unknown): void {
-    const failure = describeFailure(err);
+    const failure = describeClientError(err, { side: 'proxy' });
     // A refusal after TLS is a login attempt by someone with (or without) a certificate: audit it.
     // Before TLS there is no one to name, and a client that left is not a refusal.
     if (failure.mysql !== undefined && this.#secure !== undefined) {
@@ -374,18 +386,17 @@ export class ClientConnection implements LiveConnection {
 function untrustedProxyHeader(peer: string, cause?: unknown): FrontDoorError {
   return new FrontDoorError(
     'GH_ERR_PROXY_PROTOCOL',
-    ServerError.HostNotPrivileged,
-    'proxy_header',
     `Proxy header is not accepted from ${peer}`,
-    cause === undefined ? undefined : { cause },
+    ServerError.HostNotPrivileged,
+    cause === undefined ? { reason: 'proxy_header' } : { reason: 'proxy_header', cause },
   );
 }
 
 export function tooManyConnections(which: string, limit: number): FrontDoorError {
   return new FrontDoorError(
     'GH_ERR_PROXY_TOO_MANY_CONNECTIONS',
-    ServerError.ConCountError,
-    'too_many_connections',
     `Too many connections: proxy.limits.${which} (${limit}) reached`,
+    ServerError.ConCountError,
+    { reason: 'too_many_connections' },
   );
 }

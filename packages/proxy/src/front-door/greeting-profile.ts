@@ -2,7 +2,8 @@
 // (the route is in the client certificate, which arrives after TLS). So the greeting describes
 // every database the proxy can reach: their common version and the capabilities all of them have.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_handshake_v10.html
-import { Capability, CLIENT_MYSQL, type DatabaseInfo, FORWARDABLE_CAPABILITIES } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
+import { Capability, CLIENT_MYSQL, FORWARDABLE_CAPABILITIES } from '@gatehouse/mysql-protocol';
 
 /** Announced when no database has reported a version and no override is configured. */
 export const DEFAULT_SERVER_VERSION = '8.0.36-Gatehouse';

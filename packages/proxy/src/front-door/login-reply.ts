@@ -3,16 +3,16 @@
 // bytes. The proxy re-encodes that one packet for its client, then stops parsing.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html
 import type { Readable } from 'node:stream';
+import { GatehouseError } from '@gatehouse/common';
 import {
   type ErrFields,
-  GatehouseError,
   MysqlProtocolError,
   type OkFields,
   PacketHeader,
   parseErrPacket,
   parseOkPacket,
   Capability,
-} from '@gatehouse/common';
+} from '@gatehouse/mysql-protocol';
 
 /** An OK or ERR carries a message at most; anything larger is not a login reply. */
 const MAX_REPLY = 64 * 1024;

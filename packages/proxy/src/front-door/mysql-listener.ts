@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { serializeErrPacket, serializePacket } from '@gatehouse/common';
+import { applyKeepalive } from '@gatehouse/common';
+import { serializeErrPacket, serializePacket } from '@gatehouse/mysql-protocol';
 import { ClientConnection, tooManyConnections } from './client-connection.js';
 import type { FrontDoorContext, LiveConnection } from './session-context.js';
 
@@ -60,12 +61,22 @@ export class MysqlListener {
     this.#servers.push(server);
   }
 
+  /** Adopts a socket that is already bound and listening (systemd socket activation). */
+  async listenOnFd(fd: number): Promise<AddressInfo> {
+    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    server.listen({ fd });
+    await once(server, 'listening');
+    this.#servers.push(server);
+    return server.address() as AddressInfo;
+  }
+
   #accept(socket: Socket, unixPath?: string): void {
     const ctx = this.#ctx;
     ctx.metrics.connectionsAccepted++;
     // A reset during the handshake surfaces through the connection's own listeners; this one
     // only keeps an unhandled 'error' from taking the process down.
     socket.on('error', () => {});
+    applyKeepalive(socket, ctx.keepalive);
     if (this.#draining) {
       socket.destroy();
       return;

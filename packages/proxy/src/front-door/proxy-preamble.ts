@@ -3,7 +3,8 @@
 // the header at the start of whatever the client sends first.
 // https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt
 import type { Socket } from 'node:net';
-import { MysqlConnectError, parseProxyHeader, type ProxyHeader } from '@gatehouse/common';
+import { parseProxyHeader, type ProxyHeader } from '@gatehouse/common';
+import { MysqlConnectError } from '@gatehouse/mysql-protocol';
 
 export interface ClientPreamble {
   /** The PROXY header, when the first bytes carried one. */

@@ -9,12 +9,11 @@ import {
   createAudit,
   createBatchingSink,
   GatehouseError,
-  type HandshakeResponse41,
   type Identity,
   isGatehouseError,
-  type MysqlErrorCode,
   readSubjectNames,
 } from '@gatehouse/common';
+import type { HandshakeResponse41, MysqlErrorCode } from '@gatehouse/mysql-protocol';
 import type { AuditStore } from '@gatehouse/auth';
 import type { Logger } from 'pino';
 

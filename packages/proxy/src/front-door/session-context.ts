@@ -1,5 +1,5 @@
 import type { SecureContext } from 'node:tls';
-import type { TrustedNetworks } from '@gatehouse/common';
+import type { KeepaliveConfig, TrustedNetworks } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import type { SessionRouter } from '../routing/engine-router.js';
 import type { PeerCredentialsSupport } from './unix-peer.js';
@@ -30,6 +30,8 @@ export interface FrontDoorContext {
   readonly refusals?: RefusalAudit;
   /** How clients on unix sockets are identified (the native addon, or why it is missing). */
   readonly peerCredentials: PeerCredentialsSupport;
+  /** TCP keepalive on client sockets (config proxy.tcp_keepalive); default on. */
+  readonly keepalive?: KeepaliveConfig;
   /** Next MySQL connection id for the greeting. */
   readonly nextConnectionId: () => number;
 }

@@ -47,6 +47,8 @@ export class ProxyMetrics {
   /** Bytes of closed connections by database service ('' before one was named). */
   readonly #closedBytes = new Map<string, { fromClient: number; toClient: number }>();
   #sources: ProxyMetricsSources | undefined;
+  /** Listeners that threw, by where: each ended its own connection or stream only. */
+  readonly handlerErrors = new Map<string, number>();
 
   constructor(registry: Registry) {
     this.registry = registry;
@@ -89,6 +91,17 @@ export class ProxyMetrics {
       help: 'Client TLS handshakes on the MySQL port, by protocol and whether the session was resumed.',
       labelNames: ['protocol', 'resumed'],
       registers,
+    });
+    const handlerErrors = this.handlerErrors;
+    new Counter({
+      name: 'gatehouse_proxy_handler_errors_total',
+      help: 'Socket and stream handlers that threw, by where (front_door, tunnel); each ended its own connection only.',
+      labelNames: ['where'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [where, n] of handlerErrors) this.inc({ where }, n);
+      },
     });
     new Counter({
       name: 'gatehouse_proxy_connections_accepted_total',
@@ -189,6 +202,10 @@ export class ProxyMetrics {
   recordTlsHandshake(protocol: string, resumed: boolean): void {
     // Once per TLS connection, not per packet: the label lookup is not on a hot path.
     this.#tlsHandshakes.labels(protocol, resumed ? 'true' : 'false').inc();
+  }
+
+  recordHandlerError(where: 'front_door' | 'tunnel'): void {
+    this.handlerErrors.set(where, (this.handlerErrors.get(where) ?? 0) + 1);
   }
 
   recordSessionStart(dbService: string): void {

@@ -1,7 +1,8 @@
 // Routing a session to an engine: every engine that serves the db service, healthy first and at
 // random among equals (EngineRegistry.pickEngines), trying the next when one cannot take it.
 import type { EngineRegistry, NoEngineError as NoEngineErrorType } from '../tunnel/index.js';
-import { type StreamOpenHeader, type TunnelStream, isGatehouseError, TunnelError } from '@gatehouse/common';
+import { isGatehouseError } from '@gatehouse/common';
+import { type StreamOpenHeader, type TunnelStream, TunnelError } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { FrontDoorErrno, FrontDoorError } from '../front-door/front-door-error.js';
 
@@ -29,7 +30,7 @@ function noEngine(dbService: string, detail: string | undefined, cause?: unknown
     detail === undefined
       ? `no engine serves database '${dbService}'`
       : `no engine serves database '${dbService}' right now: ${detail}`;
-  return new FrontDoorError('GH_ERR_NO_ENGINE', FrontDoorErrno.NoBackend, 'no_engine', message, cause === undefined ? undefined : { cause });
+  return new FrontDoorError('GH_ERR_NO_ENGINE', message, FrontDoorErrno.NoBackend, cause === undefined ? { reason: 'no_engine' } : { reason: 'no_engine', cause });
 }
 
 export function createEngineRouter(options: EngineRouterOptions): SessionRouter {

@@ -1,4 +1,11 @@
-import { type DatabaseHealth, type DatabaseInfo, type EngineRegistration, GatehouseError, type TunnelConnection } from '@gatehouse/common';
+import { GatehouseError } from '@gatehouse/common';
+import type {
+  BackendInfo,
+  DatabaseHealth,
+  DatabaseInfo,
+  EngineRegistration,
+  TunnelConnection,
+} from '@gatehouse/tunnel';
 
 /** The database service has no connected engine. Shown to clients as "no engine serves database 'x'". */
 export class NoEngineError extends GatehouseError {
@@ -35,6 +42,8 @@ export interface DatabaseListing {
     readonly labels: Readonly<Record<string, string>>;
     /** "TLSv1.3 TLS_AES_256_GCM_SHA384" as the engine's last health check negotiated it; absent without TLS. */
     readonly tls?: string;
+    /** The engine's monitor view of each backend, when it sends one. */
+    readonly backends?: readonly BackendInfo[];
   }[];
 }
 
@@ -119,6 +128,7 @@ export class EngineRegistry {
           serverVersion: db.serverVersion,
           labels: db.labels,
           ...(db.tlsProtocol !== undefined ? { tls: `${db.tlsProtocol} ${db.tlsCipher ?? ''}`.trim() } : {}),
+          ...(db.backends !== undefined ? { backends: db.backends } : {}),
         });
       }
     }

@@ -13,4 +13,4 @@ export {
   TunnelServer,
   type TunnelServerOptions,
 } from './tunnel-server.js';
-export { createProxyWebServer, type ProxyWebServerOptions, registerTunnelRoutes } from './web-server.js';
+export { createTunnelWebServer, type TunnelWebServerOptions, registerTunnelRoutes } from './tunnel-web-server.js';

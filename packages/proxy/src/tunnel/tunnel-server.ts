@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { applyKeepalive, isGatehouseError, type KeepaliveConfig } from '@gatehouse/common';
 import {
   createInMemoryTunnelLink,
   createWebSocketTransport,
   type InMemoryTunnelEnd,
-  isGatehouseError,
   type RequestHandler,
   type StreamOpenHeader,
   TUNNEL_PROTOCOL_VERSION,
@@ -13,7 +13,7 @@ import {
   TunnelError,
   type TunnelStream,
   type TunnelTransport,
-} from '@gatehouse/common';
+} from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type EngineEntry, EngineRegistry, NoEngineError, toMap } from './engine-registry.js';
@@ -33,6 +33,10 @@ export interface TunnelServerOptions {
   readonly openTimeout?: number;
   /** A heartbeat round trip to `engineId` took `seconds`. */
   readonly onRoundTrip?: (engineId: string, seconds: number) => void;
+  /** A stream handler threw; the tunnel reset that stream. For the metrics. */
+  readonly onHandlerError?: (err: unknown) => void;
+  /** TCP keepalive on engines' tunnel sockets (config proxy.tcp_keepalive; default on). */
+  readonly keepalive?: KeepaliveConfig;
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
@@ -120,6 +124,7 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return true;
     }
+    applyKeepalive(socket as TLSSocket, this.#options.keepalive);
     this.#wss.handleUpgrade(request, socket, head, (ws) =>
       this.#acceptWebSocket(ws, socket, engineId, (socket as TLSSocket).remoteAddress ?? ''),
     );
@@ -164,7 +169,7 @@ export class TunnelServer {
       transport,
       role: 'proxy',
       log,
-      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout']),
+      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout', 'onHandlerError']),
       onRoundTrip: (seconds) => this.#options.onRoundTrip?.(engineId, seconds),
       onRegistration: (kind, registration) => {
         if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {

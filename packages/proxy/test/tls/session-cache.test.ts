@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSeededRandom } from '@gatehouse/common/testing';
+import { createSeededRandom } from '@gatehouse/testing';
 import { sessionProtocol, TlsSessionCache } from '../../src/tls/session-cache.js';
 
 /** The start of an encoded SSL_SESSION as OpenSSL writes it: SEQUENCE { INTEGER 1, INTEGER version, … }. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DatabaseInfo, TunnelConnection } from '@gatehouse/common';
+import type { DatabaseInfo, TunnelConnection } from '@gatehouse/tunnel';
 import { EngineRegistry, NoEngineError } from '../../src/tunnel/engine-registry.js';
 
 const fakeConnection = (): TunnelConnection => ({ closed: false }) as TunnelConnection;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeAuditEvent } from '@gatehouse/common/testing';
+import { makeAuditEvent } from '@gatehouse/testing';
 import { csvField, toCsv, toJsonl } from '../../src/web/audit-export.js';
 
 test('CSV fields are quoted per RFC 4180 and formulas are defused', () => {

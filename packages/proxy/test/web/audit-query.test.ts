@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSeededRandom } from '@gatehouse/common/testing';
+import { createSeededRandom } from '@gatehouse/testing';
 import { describeIssue, EventsQuerySchema, SessionsQuerySchema } from '../../src/web/audit-query.js';
 
 test('filters parse relative and absolute times, and say which parameter is wrong', () => {

@@ -1,6 +1,0 @@
-import { createSeededRandom } from '../../src/testing/seeded-random.js';
-
-/** The test kit's seeded PRNG as a bare function, so fuzz failures replay from their seed. */
-export function createPrng(seed: number): () => number {
-  return createSeededRandom(seed).next;
-}

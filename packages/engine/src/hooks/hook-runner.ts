@@ -1,0 +1,178 @@
+// Runs the connection hooks of `engine.hooks` in a worker thread with a time budget per call.
+// A call that runs over the budget fails (the session is denied) and the worker is terminated
+// and replaced, since a synchronous loop cannot be interrupted any other way; calls in flight on
+// the old worker fail too. A reload (SIGHUP) loads the modules in a fresh worker and swaps it in
+// only once every module imported, so a broken edit leaves the running hooks in place.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { EngineError } from '../errors.js';
+import type { HookName, HookOutcome } from './hook-types.js';
+
+export interface HookCounters {
+  calls: number;
+  denied: number;
+  failed: number;
+  timedOut: number;
+}
+
+export interface HookRunner {
+  /** Whether any module is configured (no module: no worker, and run() is not needed). */
+  readonly active: boolean;
+  readonly counters: HookCounters;
+  /** Runs `hook` of every module in order; throws GH_ERR_ENGINE_HOOK_FAILED on error or timeout. */
+  run(hook: HookName, ctx: object): Promise<HookOutcome>;
+  /** Loads `files` afresh; on failure keeps the running hooks and throws. */
+  reload(files: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve(outcome: HookOutcome): void;
+  reject(err: Error): void;
+}
+
+interface Loaded {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+function failed(hook: string, message: string): EngineError {
+  return new EngineError('GH_ERR_ENGINE_HOOK_FAILED', `${hook} hook failed: ${message}`, { errno: 1105, sqlState: 'HY000' });
+}
+
+const WORKER_URL = new URL('./hook-worker.js', import.meta.url);
+
+export async function createHookRunner(options: {
+  readonly files: readonly string[];
+  readonly timeoutMs: number;
+  readonly log: Logger;
+}): Promise<HookRunner> {
+  const log = options.log.child({ component: 'hooks' });
+  const counters: HookCounters = { calls: 0, denied: 0, failed: 0, timedOut: 0 };
+  let files = [...options.files];
+  let generation = 0;
+  let nextId = 1;
+  let current: Loaded | undefined;
+  /** Resolves when a worker replacing a terminated one is ready (or could not start). */
+  let restarting: Promise<void> | undefined;
+  let closed = false;
+
+  const spawn = async (list: readonly string[]): Promise<Loaded> => {
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    const pending = new Map<number, Pending>();
+    const failAll = (why: string): void => {
+      for (const p of pending.values()) p.reject(new Error(why));
+      pending.clear();
+    };
+    worker.on('error', (err) => {
+      log.error({ err }, 'hook worker failed');
+      failAll(`the hook worker failed: ${err.message}`);
+    });
+    worker.on('exit', () => failAll('the hook worker was restarted'));
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: { kind: string; ok: boolean; message?: string }): void => {
+        if (msg.kind !== 'loaded') return;
+        worker.off('message', onMessage);
+        if (msg.ok) resolve();
+        else reject(new Error(msg.message ?? 'hook modules failed to load'));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage({ kind: 'load', files: list, generation: ++generation });
+    }).catch(async (err: unknown) => {
+      await worker.terminate();
+      throw new EngineError('GH_ERR_ENGINE_HOOK_FAILED', `cannot load engine.hooks: ${(err as Error).message}`, {
+        errno: 1105,
+        sqlState: 'HY000',
+      });
+    });
+    worker.on('message', (msg: { kind: string; id: number; ok: boolean; outcome?: HookOutcome; module?: string; message?: string }) => {
+      if (msg.kind !== 'result') return;
+      const p = pending.get(msg.id);
+      if (p === undefined) return;
+      pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.outcome!);
+      else p.reject(new Error(`${msg.module} threw: ${msg.message}`));
+    });
+    return { worker, pending };
+  };
+
+  const restart = (): void => {
+    const old = current;
+    current = undefined;
+    void old?.worker.terminate();
+    if (closed || files.length === 0) return;
+    restarting = spawn(files)
+      .then(
+        (fresh) => {
+          if (closed || current !== undefined) void fresh.worker.terminate();
+          else current = fresh;
+        },
+        (err: unknown) => log.error({ err }, 'hook worker could not be restarted'),
+      )
+      .finally(() => {
+        restarting = undefined;
+      });
+  };
+
+  if (files.length > 0) current = await spawn(files);
+
+  return {
+    get active() {
+      return files.length > 0;
+    },
+    counters,
+    async run(hook, ctx) {
+      counters.calls++;
+      if (current === undefined && restarting !== undefined) await restarting;
+      const loaded = current;
+      if (loaded === undefined) {
+        counters.failed++;
+        throw failed(hook, 'the hook worker could not be started');
+      }
+      const id = nextId++;
+      return new Promise<HookOutcome>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          loaded.pending.delete(id);
+          counters.timedOut++;
+          log.warn({ hook, timeoutMs: options.timeoutMs }, 'hook ran over its time budget; restarting the hook worker');
+          reject(failed(hook, `ran over its ${options.timeoutMs} ms budget`));
+          if (current === loaded) restart();
+        }, options.timeoutMs);
+        loaded.pending.set(id, {
+          resolve: (outcome) => {
+            clearTimeout(timer);
+            if (outcome.deny !== undefined) counters.denied++;
+            resolve(outcome);
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            counters.failed++;
+            log.warn({ hook, err }, 'hook failed');
+            reject(failed(hook, err.message));
+          },
+        });
+        loaded.worker.postMessage({ kind: 'call', id, hook, ctx });
+      });
+    },
+    async reload(next) {
+      if (next.length === 0) {
+        files = [];
+        restart();
+        return;
+      }
+      const fresh = await spawn(next);
+      const old = current;
+      current = fresh;
+      files = [...next];
+      // Calls in flight on the old worker finish there.
+      if (old !== undefined) setTimeout(() => void old.worker.terminate(), options.timeoutMs).unref();
+    },
+    async close() {
+      closed = true;
+      await current?.worker.terminate();
+      current = undefined;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Public surface of mysql/connection: connection-phase messages, client auth plugins, upstream
+// login, the server side of the handshake, and FetchMySQLVersion.
+export { formatMysqlAddress, type MysqlAddress, DEFAULT_MYSQL_PORT, parseMysqlAddress } from './address.js';
+export {
+  AuthPacket,
+  type AuthMoreData,
+  type AuthNextFactor,
+  type AuthSwitchRequest,
+  parseAuthMoreData,
+  parseAuthNextFactor,
+  parseAuthSwitchRequest,
+  serializeAuthMoreData,
+  serializeAuthNextFactor,
+  serializeAuthSwitchRequest,
+} from './auth-messages.js';
+export {
+  type AuthContext,
+  AuthPluginName,
+  type AuthPluginNameValue,
+  CachingSha2,
+  type ClientAuthPlugin,
+  createClientAuthPlugin,
+  isSupportedAuthPlugin,
+} from './auth/plugins.js';
+export {
+  deriveEd25519PublicKey,
+  encryptPasswordWithPublicKey,
+  scrambleCachingSha2,
+  scrambleNativePassword,
+  signEd25519,
+} from './auth/scramble.js';
+export {
+  MysqlAuthUnsupportedError,
+  MysqlConnectError,
+  MysqlHandshakeError,
+  MysqlServerError,
+  MysqlTimeoutError,
+  MysqlTlsError,
+} from './errors.js';
+export { fetchMysqlVersion, type FetchMysqlVersionOptions, type MysqlVersionInfo } from './fetch-version.js';
+export { HandshakeChannel, type HandshakePacket, MAX_HANDSHAKE_PACKET } from './handshake-channel.js';
+export {
+  type ClientHello,
+  type ConnectionAttributes,
+  effectiveAuthPlugin,
+  type HandshakeResponse41,
+  type HandshakeResponseFields,
+  parseClientHello,
+  parseHandshakeResponse41,
+  serializeHandshakeResponse41,
+  serializeSslRequest,
+  SSL_REQUEST_LENGTH,
+  type SslRequest,
+  type SslRequestFields,
+} from './handshake-response.js';
+export {
+  type HandshakeV10,
+  type HandshakeV10Fields,
+  MARIADB_VERSION_PREFIX,
+  parseHandshakeV10,
+  serializeHandshakeV10,
+  stripMariaDbVersionPrefix,
+} from './handshake-v10.js';
+export {
+  createScramble,
+  isPublicKeyRequest,
+  SCRAMBLE_LENGTH,
+  type ServerGreeting,
+  ServerHandshake,
+  type ServerHandshakeOptions,
+} from './server-handshake.js';
+export { dialMysql, type SocketKeepalive, startClientTls, type TlsMode, type UpstreamTlsOptions } from './transport.js';
+export {
+  chooseClientCapabilities,
+  connectUpstream,
+  type ConnectUpstreamOptions,
+  DEFAULT_CHARACTER_SET,
+  DEFAULT_UPSTREAM_CAPABILITIES,
+  describeTls,
+  FORWARDABLE_CAPABILITIES,
+  type NegotiatedTls,
+  serverErrorFromPacket,
+  type UpstreamConnection,
+} from './upstream-login.js';
