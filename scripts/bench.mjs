@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ensureDeps, ROOT, runBin } from './ensure-deps.mjs';
 import { ensureSystem } from './ensure-system.mjs';
 
-ensureDeps();
 ensureSystem([{ names: ['sysbench'], pkg: 'sysbench' }]);
+ensureDeps();
 runBin('tsc', ['-b'], 'typecheck and build');
 
 const child = spawn(process.execPath, [join(ROOT, 'bench', 'dist', 'src', 'run.js'), ...process.argv.slice(2)], {

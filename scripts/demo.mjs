@@ -11,8 +11,8 @@ import { ensureDeps, ROOT, runBin } from './ensure-deps.mjs';
 import { ensureSystem } from './ensure-system.mjs';
 
 const run = promisify(execFile);
-ensureDeps();
 ensureSystem();
+ensureDeps();
 runBin('tsc', ['-b'], 'build');
 
 const { startMariaDb } = await import(join(ROOT, 'packages/testing/dist/src/index.js'));

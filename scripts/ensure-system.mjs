@@ -20,6 +20,11 @@ export const REQUIRED_PROGRAMS = [
   { names: ['openssl'], pkg: 'openssl' },
   { names: ['initdb'], pkg: 'postgresql' },
   { names: ['psql'], pkg: 'postgresql-client' },
+  // node-gyp builds the proxy's unix peer-credentials addon during npm install, so these come
+  // first; without them the install still succeeds and the addon is left out.
+  { names: ['g++'], pkg: 'build-essential' },
+  { names: ['make'], pkg: 'build-essential' },
+  { names: ['python3'], pkg: 'python3' },
   // The audit web app's browser tests drive Debian's Chromium (playwright-core downloads nothing).
   { names: ['chromium'], pkg: 'chromium' },
   // systemd socket activation of the proxy is tested through systemd-socket-activate.

@@ -10,8 +10,9 @@ import { ensureSystem } from './ensure-system.mjs';
 const started = Date.now();
 const filters = process.argv.slice(2);
 
-ensureDeps();
+// System packages first: npm install builds the native addon with their compiler.
 ensureSystem();
+ensureDeps();
 runBin('tsc', ['-b'], 'typecheck and build');
 runBin('biome', ['lint', '.'], 'lint');
 

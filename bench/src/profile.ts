@@ -10,6 +10,8 @@ export interface BenchProfile {
   readonly bulkRepeats: number;
   /** Rounds of (audit on, query events off) sysbench runs; the mean of each is reported. */
   readonly auditRounds: number;
+  /** Rounds of (metrics on, command latency metrics off); more, since the difference is small. */
+  readonly metricsRounds: number;
   readonly idleSessions: number;
   readonly connectSeconds: number;
   readonly connectClients: number;
@@ -25,6 +27,7 @@ export const FULL_PROFILE: BenchProfile = {
   bulkWriteBytes: 64 * MiB,
   bulkRepeats: 5,
   auditRounds: 2,
+  metricsRounds: 6,
   idleSessions: 2_000,
   connectSeconds: 10,
   connectClients: 16,
@@ -38,6 +41,7 @@ export const SHORT_PROFILE: BenchProfile = {
   bulkWriteBytes: 8 * MiB,
   bulkRepeats: 1,
   auditRounds: 1,
+  metricsRounds: 1,
   idleSessions: 200,
   connectSeconds: 3,
   connectClients: 16,

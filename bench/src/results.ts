@@ -61,6 +61,8 @@ export const metricIds = {
   connectRateResumedNoDbResume: 'connect-rate.resumed.no-db-resumption.per-second',
   auditQpsOn: 'audit.qps-on',
   auditQpsOff: 'audit.qps-off',
+  metricsQpsOn: 'metrics.qps-on',
+  metricsQpsOff: 'metrics.qps-off',
   auditQpsSyncBatch: 'audit.qps-sync-batch',
   auditQpsSyncAlways: 'audit.qps-sync-always',
 } as const;

@@ -61,6 +61,7 @@ data_dir: ${JSON.stringify(dataDir)}
 proxy:
   mysql_listen: 127.0.0.1:${s.mysqlPort}
   web_listen: 127.0.0.1:${ports.web}
+  diag_listen: 127.0.0.1:0
   public_addr: [localhost, 127.0.0.1]
   limits: { max_connections: ${s.maxConnections} }
 engine:

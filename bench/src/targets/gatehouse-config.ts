@@ -16,6 +16,8 @@ export interface ConfigInput {
   readonly db: BenchDatabase;
   /** Extra top-level audit settings, e.g. the switch that turns query events off. */
   readonly audit?: Record<string, unknown>;
+  /** engine.command_latency_metrics (default on), off to measure what it costs. */
+  readonly commandLatencyMetrics?: boolean;
   /** Extra databases[].tls settings, e.g. { resumption: false }. */
   readonly databaseTls?: Record<string, unknown>;
 }
@@ -25,6 +27,7 @@ function proxySection(input: ConfigInput): Record<string, unknown> {
     enabled: true,
     mysql_listen: `127.0.0.1:${input.ports.mysql}`,
     web_listen: `127.0.0.1:${input.ports.web}`,
+    diag_listen: '127.0.0.1:0',
     public_addr: ['localhost', '127.0.0.1'],
     // The idle-memory measurement opens 2,000 sessions from one address.
     limits: { max_connections: 10_000, max_connections_per_ip: 10_000, handshake_timeout: '30s' },
@@ -37,6 +40,7 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
     proxy_addr: `127.0.0.1:${proxyWebPort}`,
     ...(join ? { join } : {}),
     diag_listen: `127.0.0.1:${input.ports.diag}`,
+    ...(input.commandLatencyMetrics === false ? { command_latency_metrics: false } : {}),
     databases: [
       {
         name: DB_SERVICE,

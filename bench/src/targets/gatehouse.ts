@@ -3,7 +3,8 @@
 // engine that joins with a token). `gatehouse-1proc-nodbresume` is the one-process shape whose
 // engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
 // false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
-// events switched off, for the cost of audit.
+// events switched off, for the cost of audit; `gatehouse-1proc-nometrics` has command latency
+// metrics off, for their cost.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -22,7 +23,12 @@ import {
 } from './gatehouse-config.js';
 import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError } from './target.js';
 
-export type GatehouseShape = 'gatehouse-1proc' | 'gatehouse-2proc' | AuditVariant | 'gatehouse-1proc-nodbresume';
+export type GatehouseShape =
+  | 'gatehouse-1proc'
+  | 'gatehouse-2proc'
+  | AuditVariant
+  | 'gatehouse-1proc-nodbresume'
+  | 'gatehouse-1proc-nometrics';
 /** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
 export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
@@ -99,6 +105,10 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
           if (shape === 'gatehouse-1proc-noaudit' && said !== undefined) {
             throw new TargetUnavailableError(`the config has no switch for query events yet; gatehouse said: ${said.trim()}`);
           }
+          const noSwitch = tail.split('\n').findLast((line) => /command_latency_metrics/.test(line));
+          if (shape === 'gatehouse-1proc-nometrics' && noSwitch !== undefined) {
+            throw new TargetUnavailableError(`the config has no switch for command latency metrics; gatehouse said: ${noSwitch.trim()}`);
+          }
           throw new Error(`gatehouse exited (${dead.child.exitCode ?? dead.child.signalCode}) while starting; its log:\n${tail}`);
         }
         return probeSession(factory);
@@ -137,6 +147,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         db,
         ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
+        ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

@@ -4,23 +4,29 @@
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import {
+  certExpiryGauge,
   ClusterMethod,
   createAudit,
+  createMetricsRegistry,
   type DatabaseConfig,
   type EngineConfig,
+  diagAddressOf,
+  metricsSourceOf,
   SessionTerminateRequestSchema,
+  startDiagServer,
 } from '@gatehouse/common';
 import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { EngineMysqlError } from './errors.js';
+import type { Registry } from 'prom-client';
+import { registerSpoolMetrics } from './audit/spool-metrics.js';
 import { closeUnavailableSessions, type RoutedSession } from './backends/unavailable.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
-import { startDiagServer } from './diag/diag-server.js';
-import { renderBackendMetrics, renderHookMetrics } from './diag/backend-metrics.js';
-import { type EngineMetrics, renderMetrics } from './diag/metrics.js';
+import { registerBackendMetrics, registerHookMetrics } from './diag/backend-metrics.js';
+import { EngineMetrics } from './diag/metrics.js';
+import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
@@ -49,6 +55,13 @@ export interface CreateEngineOptions {
   readonly queryMaxBytes?: number;
   /** config audit.query_events (default true): query and statement events. */
   readonly queryEvents?: boolean;
+  /**
+   * Where the engine's metrics go (default: a registry of its own with the process metrics).
+   * A process with more parts passes one per part; see docs/metrics.md for workers.
+   */
+  readonly registry?: Registry;
+  /** Time every command for the latency histogram (default true; the bench compares off). */
+  readonly commandLatency?: boolean;
 }
 
 export interface Engine {
@@ -109,32 +122,51 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const switches: AuditSwitches = { queryEvents: options.queryEvents ?? true };
   const threads = new ThreadRegistry();
   const liveStreams = new Set<TunnelStream>();
-  const metrics: EngineMetrics = {
-    counters: { bytesFromClient: 0, bytesToClient: 0, commands: 0, deniedCommands: 0 },
-    upstreamTls: { full: 0, resumed: 0 },
-    sessionsOpen: 0,
-    sessionsStarted: 0,
-    handlerErrors: 0,
-    streamsStalled: () => {
-      let stalled = 0;
-      for (const stream of liveStreams) if (stream.stats().sendCredit === 0 && stream.writableNeedDrain) stalled++;
-      return stalled;
-    },
-  };
-  const countHandlerError = (): void => {
-    metrics.handlerErrors++;
-  };
   const sessions = new Set<SessionHandle>();
   const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   let closing = false;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
+  const registry = options.registry ?? createMetricsRegistry();
+  const metrics = new EngineMetrics({
+    registry,
+    engineId,
+    databases: () => health.current(),
+    tunnelConnected: () => (tunnel === undefined ? undefined : tunnel.state === 'connected'),
+    ...(options.commandLatency !== undefined ? { commandLatency: options.commandLatency } : {}),
+  });
+  // The host certificate the tunnel presents (renewed in place by the credentials keeper),
+  // seen as the tunnel reads it.
+  let hostCert: string | undefined;
+  certExpiryGauge(registry, () => ({ engine_host: hostCert }));
+  const { auditMetrics } = cluster;
+  if (auditMetrics !== undefined) registerSpoolMetrics(registry, auditMetrics);
+  metrics.streamsStalled = () => {
+    let stalled = 0;
+    for (const stream of liveStreams) if (stream.stats().sendCredit === 0 && stream.writableNeedDrain) stalled++;
+    return stalled;
+  };
+  const countHandlerError = (): void => {
+    metrics.handlerErrors++;
+  };
+  registerBackendMetrics(registry, { databases: () => health.current(), sessions: () => countSessionsByBackend(sessions) });
+  registerHookMetrics(registry, hooks.counters);
+  const readCredentials = options.getCredentials;
+  const getCredentials =
+    readCredentials === undefined
+      ? undefined
+      : async (): Promise<TunnelCredentials> => {
+          const credentials = await readCredentials();
+          hostCert = credentials.cert.toString();
+          return credentials;
+        };
   const closedForBackend = new WeakSet<RoutedSession>();
   let infoByName = new Map<string, DatabaseInfo>();
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
+    if (database === undefined || closing) metrics.recordSession(stream.header.route.dbService, 'rejected');
     if (database === undefined) {
       stream.reject({
         code: 'GH_ERR_ENGINE_NO_SUCH_DATABASE',
@@ -164,7 +196,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       ...(cluster.auditGate === undefined ? {} : { auditGate: cluster.auditGate }),
       auditSwitches: switches,
       threads,
-      counters: metrics.counters,
+      counters: metrics.countersFor(database.name),
+      metrics,
       upstreamTls: metrics.upstreamTls,
       keepalive: config.tcp_keepalive,
       log,
@@ -173,11 +206,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       onHandlerError: countHandlerError,
     });
     sessions.add(handle);
-    metrics.sessionsOpen++;
-    metrics.sessionsStarted++;
+    metrics.sessionOpened(database.name);
     void handle.done.then(() => {
       sessions.delete(handle);
-      metrics.sessionsOpen--;
+      metrics.sessionClosed(database.name);
     });
   };
 
@@ -195,7 +227,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   infoByName = new Map(health.current().map((i) => [i.name, i]));
 
-  const { getCredentials, connectInProcess } = options;
+  const { connectInProcess } = options;
   const dial = (url: string): TunnelClient => {
     const client = createTunnelClient({
       url,
@@ -254,13 +286,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };
       },
-      metrics: () =>
-        renderMetrics(metrics, health.current(), cluster.auditMetrics?.()) +
-        renderBackendMetrics(health.current(), countSessionsByBackend(sessions)) +
-        renderHookMetrics(hooks.counters),
+      metrics: metricsSourceOf(registry),
     });
-    const address = diag.server.address();
-    if (address !== null && typeof address === 'object') diagAddress = `${address.address}:${address.port}`;
+    diagAddress = diagAddressOf(diag);
   }
 
   return {

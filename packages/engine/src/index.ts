@@ -65,7 +65,8 @@ export {
   checkDatabase,
   startHealthChecker,
 } from './health/health-checker.js';
-export { type EngineMetrics, renderMetrics } from './diag/metrics.js';
+export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
+export { type RelayObserver, SessionObserver } from './session/session-observer.js';
 export {
   checkPinnedChain,
   type HostCredentialKeeper,

@@ -12,6 +12,7 @@ export {
 } from './front-door/greeting-profile.js';
 export { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
 export type { FrontDoorContext, LiveConnection } from './front-door/session-context.js';
+export { loadPeerCredentials, type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 export { ProxyMetrics } from './metrics/proxy-metrics.js';
 export { type ListenAddress, type RunningProxy, type StartProxyOptions, splitHostPort, startProxy } from './proxy.js';
 export {

@@ -2,16 +2,25 @@
 // `gatehouse start` builds one from the config; tests build one on port 0.
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
-import { createTrustedNetworks, type ProxyConfig } from '@gatehouse/common';
+import {
+  createMetricsRegistry,
+  createTrustedNetworks,
+  diagAddressOf,
+  metricsSourceOf,
+  type ProxyConfig,
+  startDiagServer,
+} from '@gatehouse/common';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';
 import { createRefusalAudit } from './front-door/refusal-audit.js';
 import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
 import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
+import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 import type { LiveConnection } from './front-door/session-context.js';
 import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
@@ -44,6 +53,13 @@ export interface StartProxyOptions {
   readonly engineCertTtlMs?: number;
   /** How often the CAs are re-read and the proxy's certificate checked (default 5 s). */
   readonly credentialsRefreshMs?: number;
+  /**
+   * Where the proxy's metrics go (default: a registry of its own with the process metrics);
+   * served on config.diag_listen. The auth part in the same process registers on it too.
+   */
+  readonly registry?: Registry;
+  /** How unix-socket clients are identified (default: the addon npm install built, if it did). */
+  readonly peerCredentials?: PeerCredentialsSupport;
 }
 
 export interface ListenAddress {
@@ -53,8 +69,13 @@ export interface ListenAddress {
 
 export interface RunningProxy {
   readonly proxyId: string;
+  /** The first TCP MySQL listener. */
   readonly mysqlAddress: ListenAddress;
+  /** The unix-socket MySQL listeners (paths). */
+  readonly mysqlSockets: readonly string[];
   readonly webAddress: ListenAddress;
+  /** The diagnostics listener (/healthz, /readyz, /metrics). */
+  readonly diagAddress: string;
   readonly tunnel: TunnelServer;
   readonly credentials: ProxyCredentials;
   readonly metrics: ProxyMetrics;
@@ -99,11 +120,13 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       resumption: config.tls.resumption,
     },
   });
+  const metrics = new ProxyMetrics(options.registry ?? createMetricsRegistry());
   // TLS 1.2 session ids; tickets need no server state.
   const tlsSessions = config.tls.resumption
     ? new TlsSessionCache({ maxEntries: TLS_SESSION_CACHE_ENTRIES, lifetimeMs: SESSION_LIFETIME_S * 1000 })
     : undefined;
   const tunnel = new TunnelServer({
+    onRoundTrip: (engineId, seconds) => metrics.recordRoundTrip(engineId, seconds),
     keepalive: config.tcp_keepalive,
     ...options.tunnel,
     hostCaPems: credentials.hostCaPems(),
@@ -139,7 +162,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     return cached.profile;
   };
 
-  const metrics = new ProxyMetrics();
+  const peerCredentials = options.peerCredentials ?? peerCredentialsSupport();
   let connectionId = 0;
   const refusals =
     options.audit === undefined
@@ -166,6 +189,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     }),
     router: createEngineRouter({ registry: tunnel.registry }),
     metrics,
+    peerCredentials,
     ...(refusals !== undefined ? { refusals } : {}),
     nextConnectionId: () => {
       connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
@@ -182,31 +206,69 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     proxyId,
     connections: () => listener.connections,
     log: log.child({ component: 'web' }),
-    metrics: () => metrics.render(listener.connections, tunnel.registry.size),
     ready: () => !draining,
     ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
   });
 
+  metrics.attach({
+    connections: () => listener.connections,
+    engines: () => tunnel.registry.size,
+    tunnelStreams: () => {
+      let n = 0;
+      for (const engine of tunnel.registry.engines()) n += engine.connection.streamCount;
+      return n;
+    },
+    tlsCert: () => credentials.material.cert,
+    unixPeerCredentials: () => peerCredentials.available,
+  });
+
+  const listens = typeof config.mysql_listen === 'string' ? [config.mysql_listen] : config.mysql_listen;
+  const mysqlSockets = listens.filter((l) => l.startsWith('unix:')).map((l) => l.slice('unix:'.length));
   const webWanted = splitHostPort(config.web_listen);
-  // With systemd socket activation the unit's ListenStream= decides the address, not mysql_listen.
+  const diagWanted = splitHostPort(config.diag_listen);
+  // With systemd socket activation the unit's ListenStream= replaces the TCP addresses of
+  // mysql_listen; its unix: sockets are still opened here.
   const activated = pickMysqlSocket(readActivatedSockets());
-  const configured = splitHostPort(config.mysql_listen);
-  const mysqlBound =
-    activated === undefined ? await listener.listen(configured.host, configured.port) : await listener.listenOnFd(activated.fd);
-  const mysqlWanted = activated === undefined ? configured : { host: mysqlBound.address, port: mysqlBound.port };
+  let mysqlAddress: ListenAddress | undefined;
+  let diag: FastifyInstance | undefined;
   try {
+    if (activated !== undefined) {
+      const bound = await listener.listenOnFd(activated.fd);
+      mysqlAddress = { host: bound.address, port: bound.port };
+    }
+    for (const l of listens) {
+      if (l.startsWith('unix:') || activated !== undefined) continue;
+      const wanted = splitHostPort(l);
+      const bound = await listener.listen(wanted.host, wanted.port);
+      mysqlAddress ??= { host: wanted.host, port: bound.port };
+    }
+    for (const path of mysqlSockets) await listener.listenUnix(path);
+    if (mysqlSockets.length > 0 && !peerCredentials.available) {
+      log.warn({ reason: peerCredentials.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
+    }
     await web.listen({ host: webWanted.host, port: webWanted.port });
+    diag = await startDiagServer({
+      host: diagWanted.host,
+      port: diagWanted.port,
+      ready: () => (draining || tunnel.closing ? { ready: false, reason: 'stopping' } : { ready: true }),
+      metrics: metricsSourceOf(metrics.registry),
+    });
   } catch (err) {
     await listener.close();
+    await web.close();
+    await diag?.close();
     credentials.stop();
     throw err;
   }
+  const diagAddress = diagAddressOf(diag) ?? config.diag_listen;
   const webBound = web.server.address() as { port: number };
   log.info(
     {
       proxyId,
-      mysql: `${mysqlWanted.host}:${mysqlBound.port}`,
+      mysql: activated === undefined ? listens : `${mysqlAddress?.host}:${mysqlAddress?.port}`,
+      ...(activated !== undefined && mysqlSockets.length > 0 ? { mysqlSockets } : {}),
       web: `${webWanted.host}:${webBound.port}`,
+      diag: diagAddress,
       ...(activated !== undefined ? { socketActivation: { fd: activated.fd, name: activated.name } } : {}),
     },
     'proxy listening',
@@ -214,8 +276,10 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
 
   return {
     proxyId,
-    mysqlAddress: { host: mysqlWanted.host, port: mysqlBound.port },
+    mysqlAddress: mysqlAddress ?? { host: '', port: 0 },
+    mysqlSockets,
     webAddress: { host: webWanted.host, port: webBound.port },
+    diagAddress,
     tunnel,
     credentials,
     metrics,
@@ -234,6 +298,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       await listener.close(drain);
       await refusals?.close();
       await web.close();
+      await diag.close();
       credentials.stop();
       tlsSessions?.clear();
       log.info({ proxyId }, 'proxy stopped');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { serializeProxyHeaderV1, serializeProxyHeaderV2 } from '@gatehouse/common';
+import { serializeProxyHeaderV1, serializeProxyHeaderV2, sumSamples } from '@gatehouse/common';
 import {
   Capability,
   parseErrPacket,
@@ -34,7 +34,8 @@ test('a handshake that does not finish within handshake_timeout is closed', asyn
   const raw = await connectRaw(t, proxy.mysqlAddress.port);
   parseHandshakeV10((await raw.readPacket()).payload);
   await raw.closed;
-  assert.equal(proxy.metrics.handshakeFailures.get('timeout'), 1);
+  const scrape = await fetch(`http://${proxy.diagAddress}/metrics`).then((r) => r.text());
+  assert.equal(sumSamples(scrape, 'gatehouse_proxy_handshake_failures_total', { reason: 'timeout' }), 1);
 });
 
 test('max_connections and max_connections_per_ip answer ERR 1040 naming the limit', async (t) => {
@@ -58,7 +59,9 @@ test('max_connections and max_connections_per_ip answer ERR 1040 naming the limi
     assert.match(err.message, /proxy\.limits\.max_connections \(2\)/);
     return true;
   });
-  assert.equal(proxy.metrics.handshakeFailures.get('too_many_connections'), 2);
+  const scrape = await proxy.metrics.registry.metrics();
+  assert.equal(sumSamples(scrape, 'gatehouse_proxy_handshake_failures_total', { reason: 'too_many_connections' }), 2);
+  assert.equal(sumSamples(scrape, 'gatehouse_proxy_denials_total', { reason: 'limit' }), 2);
 });
 
 test('a PROXY v1 or v2 header from a trusted network replaces the client address the engine sees', async (t) => {

@@ -31,7 +31,7 @@ import {
 } from '@gatehouse/mysql-protocol';
 import { WebSocket } from 'ws';
 import { waitFor } from '@gatehouse/testing';
-import { type RunningProxy, startProxy } from '../src/index.js';
+import { type PeerCredentialsSupport, type RunningProxy, startProxy } from '../src/index.js';
 
 export interface TestContext {
   after(fn: () => unknown): void;
@@ -62,10 +62,10 @@ export async function startTestProxy(
   t: TestContext,
   cluster: Cluster,
   config: Record<string, unknown> = {},
-  extra: { audit?: boolean; engineCertTtlMs?: number } = {},
+  extra: { audit?: boolean; engineCertTtlMs?: number; peerCredentials?: PeerCredentialsSupport } = {},
 ): Promise<RunningProxy> {
   const parsed = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...config },
+    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', diag_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...config },
   }).proxy;
   const audit = extra.audit ? await openJsonlAuditStore({ dir: join(cluster.dir, 'audit') }) : undefined;
   const proxy = await startProxy({
@@ -77,6 +77,7 @@ export async function startTestProxy(
     proxyId: 'proxy-test',
     greetingCacheMs: 0,
     ...(extra.engineCertTtlMs !== undefined ? { engineCertTtlMs: extra.engineCertTtlMs } : {}),
+    ...(extra.peerCredentials !== undefined ? { peerCredentials: extra.peerCredentials } : {}),
   });
   t.after(() => proxy.close());
   if (audit !== undefined) t.after(() => audit.close());

@@ -43,6 +43,8 @@ export interface TunnelConnectionOptions {
   readonly onRegistration?: (kind: 'register' | 'update', registration: EngineRegistration) => void;
   /** Runs once when the connection ends; `err` says why unless it was closed on purpose. */
   readonly onClose?: (err: Error | undefined) => void;
+  /** A heartbeat came back: seconds from PING to its PONG (for the round-trip histogram). */
+  readonly onRoundTrip?: (seconds: number) => void;
   /**
    * A handler (a stream's consumer, onStream, onRegistration) threw while a frame was delivered.
    * The tunnel has already reset that stream and logged it; this is for the metrics.
@@ -104,6 +106,8 @@ export class TunnelConnection implements StreamHost {
   #closed = false;
   #lastReceivedAt = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** The last PING's payload and when it went out (performance.now()), to time its PONG. */
+  #ping: { payload: Buffer; at: number } | undefined;
   #handlerErrors = 0;
   readonly #onFrame = (frame: TunnelFrame): void => this.#deliverFrame(frame);
 
@@ -256,7 +260,9 @@ export class TunnelConnection implements StreamHost {
       this.#fail(new TunnelError('GH_ERR_TUNNEL_HEARTBEAT', `tunnel peer silent for more than ${timeout} ms`), true);
       return;
     }
-    this.#writer.writeRaw(serializePing(randomBytes(8)));
+    const payload = randomBytes(8);
+    this.#ping = { payload, at: performance.now() };
+    this.#writer.writeRaw(serializePing(payload));
   }
 
   /**
@@ -335,8 +341,14 @@ export class TunnelConnection implements StreamHost {
       case 'ping':
         this.#writer.writeRaw(serializePong(frame.payload));
         return;
-      case 'pong':
+      case 'pong': {
+        const ping = this.#ping;
+        if (ping?.payload.equals(frame.payload)) {
+          this.#ping = undefined;
+          this.#options.onRoundTrip?.((performance.now() - ping.at) / 1000);
+        }
         return;
+      }
       case 'register':
       case 'update':
         this.#options.onRegistration?.(frame.kind, frame.registration);

@@ -30,7 +30,13 @@ export async function startAuthProxy(
   const store = await openStore({ dataDir: dir });
   t.after(() => store.close());
   const config = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...proxyConfig },
+    proxy: {
+      mysql_listen: '127.0.0.1:0',
+      web_listen: '127.0.0.1:0',
+      diag_listen: '127.0.0.1:0',
+      public_addr: ['localhost', '127.0.0.1'],
+      ...proxyConfig,
+    },
   }).proxy;
   const log = createLogger({ level: process.env.GH_TEST_LOG ?? 'silent' });
   const proxy = await startProxy({ config, authorities, store, log, proxyId });

@@ -16,8 +16,8 @@ const ROWS = 200;
 const RSS_BOUND = 64 * MiB;
 /** The engine's gauge of sessions held by backpressure (no tunnel credit, relay waiting for drain). */
 const STREAMS_STALLED = 'gatehouse_engine_streams_stalled';
-const SERVER_BYTES = 'gatehouse_engine_server_bytes_total';
-const SESSIONS_OPEN = 'gatehouse_engine_sessions_open';
+const SERVER_BYTES = 'gatehouse_engine_bytes_total{direction="to_client"}';
+const SESSIONS_OPEN = 'gatehouse_engine_sessions';
 
 export interface BackpressureContext {
   cluster(): Cluster;

@@ -5,9 +5,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { connect } from 'node:tls';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parseExposition } from '@gatehouse/common';
 import { findExecutable, findFreePort, type MariaDb, startMariaDb, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
 
@@ -19,6 +20,8 @@ export interface ClusterOptions {
   readonly engines?: number;
   /** Extra YAML appended to every role the cluster creates. */
   readonly dbService?: string;
+  /** Also listen for MySQL clients on a unix socket (Cluster.mysqlSocket), reachable by every OS user. */
+  readonly unixSocket?: boolean;
   /** audit.spool_sync of every process that runs an engine (default: the config's default). */
   readonly spoolSync?: 'none' | 'batch' | 'always';
   /**
@@ -49,7 +52,7 @@ interface RunningProcess {
   readonly diagPort?: number;
 }
 
-/** One engine's /metrics counters, by metric name (labelled series summed) and by series (name{labels}). */
+/** One engine's /metrics counters, by metric name summed over labels, and by name{label="value"} for each one label. */
 export interface EngineMetricsSample {
   /** The engine's index (always 0 in the single shape). */
   readonly index: number;
@@ -64,6 +67,10 @@ export interface Cluster {
   readonly dbService: string;
   readonly mysqlPort: number;
   readonly webPort: number;
+  /** The proxy's diagnostics port (/metrics). */
+  readonly proxyDiagPort: number;
+  /** The proxy's unix socket, with ClusterOptions.unixSocket. */
+  readonly mysqlSocket: string | undefined;
   gatectl(args: readonly string[]): ReturnType<typeof gatectl>;
   /** Issues `user` a certificate with gatectl auth sign. */
   signUser(user: string, options?: { dbUser?: string; dbName?: string; ttl?: string }): Promise<UserCerts>;
@@ -83,6 +90,8 @@ export interface Cluster {
   processIds(): number[];
   /** The /metrics counters of every running engine. */
   engineMetrics(): Promise<EngineMetricsSample[]>;
+  /** The diagnostics port of engine `index` (the proxy's process in the single shape). */
+  engineDiagPort(index: number): number;
   /** Everything the gatehouse processes printed, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
@@ -105,6 +114,14 @@ allow:
   db_labels: { env: [prod] }
   db_users: ['*']
   db_names: ['*']
+---
+kind: role
+name: e2e-unix-root
+allow:
+  db_labels: { env: [dev] }
+  db_users: [app_rw]
+  db_names: [app]
+  unix_peers: [{ uid: 0 }]
 `;
 
 function yamlList(items: readonly string[]): string {
@@ -118,11 +135,12 @@ function isRunning(proc: RunningProcess): boolean {
 /** Prometheus text → value by metric name (labelled series summed), and by whole series name{labels}. */
 export function parseMetrics(text: string): Record<string, number> {
   const values: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (!m) continue;
-    values[m[1]!] = (values[m[1]!] ?? 0) + Number(m[3]);
-    if (m[2] !== undefined) values[`${m[1]}${m[2]}`] = Number(m[3]);
+  const add = (key: string, value: number): void => {
+    values[key] = (values[key] ?? 0) + value;
+  };
+  for (const sample of parseExposition(text)) {
+    add(sample.name, sample.value);
+    for (const [k, v] of Object.entries(sample.labels)) add(`${sample.name}{${k}="${v}"}`, sample.value);
   }
   return values;
 }
@@ -164,8 +182,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ].join('; '),
   );
 
-  const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
+  const [mysqlPort, webPort, proxyDiagPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
+  // Under socket activation mysql_listen names a port nobody binds; the activated socket is mysqlPort.
   const listenPort = options.socketActivation ? await findFreePort() : mysqlPort;
+  // In a directory of its own that every OS user may enter (the data dir is private).
+  const mysqlSocket = options.unixSocket ? join(mkdtempSync(join(tmpdir(), 'gatehouse-sock-')), 'mysql.sock') : undefined;
+  if (mysqlSocket !== undefined) chmodSync(dirname(mysqlSocket), 0o755);
+  const mysqlListen = mysqlSocket === undefined ? `127.0.0.1:${listenPort}` : yamlList([`127.0.0.1:${listenPort}`, `unix:${mysqlSocket}`]);
   const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
   const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
@@ -173,8 +196,9 @@ log: { level: info }
 auth: { enabled: true }
 proxy:
   enabled: true
-  mysql_listen: 127.0.0.1:${listenPort}
+  mysql_listen: ${mysqlListen}
   web_listen: 127.0.0.1:${webPort}
+  diag_listen: 127.0.0.1:${proxyDiagPort}
   public_addr: ${yamlList(['localhost', '127.0.0.1'])}
   limits: { handshake_timeout: 5s }
 engine:
@@ -280,6 +304,8 @@ ${databasesYaml}`,
     dbService,
     mysqlPort,
     webPort,
+    proxyDiagPort,
+    mysqlSocket,
     gatectl: (args) => gatectl(dataDir, args),
     async signUser(user, o = {}) {
       const prefix = join(root, `${user}-${Math.random().toString(36).slice(2, 8)}`);
@@ -337,6 +363,11 @@ ${databasesYaml}`,
         .filter((p): p is RunningProcess => p !== undefined && isRunning(p))
         .map((p) => p.child.pid)
         .filter((pid): pid is number => pid !== undefined);
+    },
+    engineDiagPort(index) {
+      const engine = options.shape === 'single' ? processes.proxy : processes.engines[index];
+      if (engine?.diagPort === undefined) throw new Error(`no engine ${index}`);
+      return engine.diagPort;
     },
     async engineMetrics() {
       const engines = options.shape === 'single' ? [processes.proxy!] : processes.engines;

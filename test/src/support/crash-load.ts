@@ -62,7 +62,7 @@ export async function waitForSpoolDrained(cluster: Cluster): Promise<void> {
     async () => {
       const samples = await cluster.engineMetrics();
       if (samples.length === 0) return undefined;
-      return samples.every((s) => s.values.gatehouse_engine_audit_spool_pending_bytes === 0) ? true : undefined;
+      return samples.every((s) => s.values.gatehouse_engine_audit_spool_bytes === 0) ? true : undefined;
     },
     60_000,
   );

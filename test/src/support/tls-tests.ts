@@ -3,7 +3,6 @@
 // new one (lock, expiry), and the engine reusing its TLS sessions to the database per db user.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { get } from 'node:https';
 import { test } from 'node:test';
 import mysql from 'mysql2/promise';
 import type { Cluster, ClusterShape, UserCerts } from './cluster.js';
@@ -20,26 +19,12 @@ interface TlsTestContext {
 
 const RESUMED = 'gatehouse_proxy_tls_handshakes_total';
 
-/** The proxy's client TLS handshakes so far: resumed and full, over every protocol. */
-async function proxyHandshakes(cluster: Cluster, cas: string): Promise<{ resumed: number; full: number }> {
-  const text = await new Promise<string>((resolve, reject) => {
-    get({ host: '127.0.0.1', port: cluster.webPort, path: '/metrics', ca: cas }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-  let resumed = 0;
-  let full = 0;
-  for (const [series, value] of Object.entries(parseMetrics(text))) {
-    if (!series.startsWith(`${RESUMED}{`)) continue;
-    if (series.includes('resumed="true"')) resumed += value;
-    else full += value;
-  }
-  return { resumed, full };
+/** The proxy's client TLS handshakes so far (its diagnostics listener): resumed and full, over every protocol. */
+async function proxyHandshakes(cluster: Cluster): Promise<{ resumed: number; full: number }> {
+  const res = await fetch(`http://127.0.0.1:${cluster.proxyDiagPort}/metrics`);
+  assert.equal(res.status, 200);
+  const values = parseMetrics(await res.text());
+  return { resumed: values[`${RESUMED}{resumed="true"}`] ?? 0, full: values[`${RESUMED}{resumed="false"}`] ?? 0 };
 }
 
 /** Database-leg TLS handshakes of every engine, resumed and full. */
@@ -66,7 +51,7 @@ export function defineTlsTests(ctx: TlsTestContext): void {
   test('regression (issue 21): a mysql2 pool that grows after its first connection loses no query', async (t) => {
     const cluster = ctx.cluster();
     const alice = ctx.alice();
-    const before = await proxyHandshakes(cluster, alice.cas);
+    const before = await proxyHandshakes(cluster);
     const pool = mysql.createPool({ host: '127.0.0.1', port: cluster.mysqlPort, ssl: sslFor(alice), connectionLimit: 8 });
     t.after(() => pool.end());
     const [first] = await pool.query('SELECT 1 AS one');
@@ -81,7 +66,7 @@ export function defineTlsTests(ctx: TlsTestContext): void {
       Array.from({ length: 16 }, (_, i) => i),
     );
     // The pool grew to 8 connections, and the 7 after the first offered its session.
-    const after = await proxyHandshakes(cluster, alice.cas);
+    const after = await proxyHandshakes(cluster);
     assert.equal(after.full - before.full + (after.resumed - before.resumed), 8);
     assert.ok(after.resumed - before.resumed >= 7, `resumed ${after.resumed - before.resumed} of 8`);
   });
@@ -134,14 +119,14 @@ export function defineTlsTests(ctx: TlsTestContext): void {
     await conn.end();
     const lock = await cluster.gatectl(['lock', '--user', 'dave', '--message', 'resumed-session lock test']);
     assert.equal(lock.code, 0, lock.stderr);
-    const before = await proxyHandshakes(cluster, dave.cas);
+    const before = await proxyHandshakes(cluster);
     await assert.rejects(connect(cluster, ssl), (err: Error & { errno?: number }) => {
       assert.equal(err.errno, 1045);
       assert.match(err.message, /locked/);
       assert.match(err.message, /resumed-session lock test/);
       return true;
     });
-    const after = await proxyHandshakes(cluster, dave.cas);
+    const after = await proxyHandshakes(cluster);
     assert.equal(after.resumed - before.resumed, 1, 'the refused login was a resumed session');
   });
 
@@ -157,13 +142,13 @@ export function defineTlsTests(ctx: TlsTestContext): void {
     await conn.end();
     // The certificate's own end, then one more second for the proxy's clock to agree.
     await waitFor('the short certificate to expire', () => (Date.now() > notAfter + 1000 ? true : undefined), 30_000);
-    const before = await proxyHandshakes(cluster, short.cas);
+    const before = await proxyHandshakes(cluster);
     await assert.rejects(connect(cluster, ssl), (err: Error & { errno?: number }) => {
       assert.equal(err.errno, 1045);
       assert.match(err.message, /expired at \d{4}-\d{2}-\d{2}/);
       return true;
     });
-    const after = await proxyHandshakes(cluster, short.cas);
+    const after = await proxyHandshakes(cluster);
     assert.equal(after.resumed - before.resumed, 1, 'the refused login was a resumed session');
   });
 }

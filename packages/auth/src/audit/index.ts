@@ -9,6 +9,7 @@ export type {
   AuditStore,
   VerifyReport,
 } from './audit-store.js';
+export { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 export { canonicalEventJson } from './canonical-event.js';
 export { canonicalJson } from './canonical-json.js';
 export { type ChainRecord, GENESIS_HASH, parseRecordLine } from './chain-record.js';

@@ -38,6 +38,8 @@ export interface JsonlAuditStoreOptions {
   readonly commitWindowMs?: number;
   /** How the store waits out the commit window, for tests; default a timer. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** A group write became durable after `seconds` (write and sync): the flush-latency metric. */
+  readonly onGroupWritten?: (seconds: number) => void;
 }
 
 export interface JsonlAuditStoreStats {
@@ -194,7 +196,9 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       pending = [];
       try {
         if (broken) throw broken;
+        const started = performance.now();
         await writeBatch(batch);
+        options.onGroupWritten?.((performance.now() - started) / 1000);
       } catch (err) {
         const failure = new AuditFailure('GH_ERR_AUDIT_WRITE', 'could not write audit events to the log', {
           cause: err,

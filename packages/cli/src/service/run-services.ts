@@ -2,8 +2,15 @@
 // a split deployment runs the same code with other config sections (DESIGN.md "Parts").
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type AuditStore, type Authorities, type ClusterState, openClusterState, type Store } from '@gatehouse/auth';
-import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
+import {
+  type AuditStore,
+  type Authorities,
+  type ClusterState,
+  createAuditMetrics,
+  openClusterState,
+  type Store,
+} from '@gatehouse/auth';
+import { createMetricsRegistry, type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
 import {
   createEngine,
   createInProcessCluster,
@@ -15,6 +22,7 @@ import {
   openAuditSpool,
 } from '@gatehouse/engine';
 import { type DatabaseListing, type RunningProxy, startProxy } from '@gatehouse/proxy';
+import type { Registry } from 'prom-client';
 import { VERSION } from '../version.js';
 import { createInProcessEngineCredentials } from './engine-credentials.js';
 import { SNAPSHOT_INTERVAL_MS, writeRegistrySnapshot } from './registry-snapshot.js';
@@ -34,15 +42,22 @@ interface AuthPart {
   readonly stopWatching: () => void;
 }
 
-async function startAuth(config: Readonly<GatehouseConfig>, log: Logger): Promise<AuthPart> {
+/**
+ * `registry`: where the audit store's metrics go. The auth part has no listener of its own;
+ * with a proxy in the process (the only way it serves anyone) that is the proxy's registry.
+ */
+async function startAuth(config: Readonly<GatehouseConfig>, log: Logger, registry: Registry | undefined): Promise<AuthPart> {
   // `storage` picks files under data_dir (the default) or the PostgreSQL every auth part shares.
   const state = await openClusterState({ dataDir: config.data_dir, storage: config.storage });
   try {
     const { authorities } = await state.initAuthorities();
-    const auditStore = await state.openAuditWriter({
+    const metrics = registry === undefined ? undefined : createAuditMetrics(registry);
+    const opened = await state.openAuditWriter({
       onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
       retentionMs: config.audit.retention,
+      ...(metrics !== undefined ? { onGroupWritten: metrics.onGroupWritten } : {}),
     });
+    const auditStore = metrics === undefined ? opened : metrics.instrument(opened);
     // A CA rotated by another auth process is picked up from its notification.
     const stopWatching = state.watchAuthorities(() => {
       authorities.reload().catch((err: unknown) => log.warn({ err }, 'could not reload the CAs'));
@@ -120,7 +135,11 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       'proxy.enabled needs auth.enabled in the same process: the proxy serves the auth API to engines',
     );
   }
-  const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' })) : undefined;
+  // One registry per listener: the proxy's (with the auth part's metrics) and the engine's,
+  // each with the process metrics, so either scrape describes the whole process.
+  const proxyRegistry = config.proxy.enabled ? createMetricsRegistry() : undefined;
+  const engineRegistry = config.engine.enabled ? createMetricsRegistry() : undefined;
+  const auth = config.auth.enabled ? await startAuth(config, log.child({ part: 'auth' }), proxyRegistry) : undefined;
   let proxy: RunningProxy | undefined;
   let stopSnapshots: (() => void) | undefined;
   let stopHeartbeat: (() => Promise<void>) | undefined;
@@ -137,6 +156,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         log: log.child({ part: 'proxy' }),
         ...(config.proxy.name ? { proxyId: config.proxy.name } : {}),
         advertiseProxies: shared,
+        ...(proxyRegistry !== undefined ? { registry: proxyRegistry } : {}),
       });
       stopSnapshots = startSnapshots(config, proxy, log);
       if (shared) stopHeartbeat = await startProxyHeartbeat(config, proxy, auth.store, log);
@@ -162,6 +182,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
+          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
+          commandLatency: config.engine.command_latency_metrics,
         });
       } else {
         // An engine in its own process: join once with the token (or reuse the stored host
@@ -198,6 +220,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
+          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
+          commandLatency: config.engine.command_latency_metrics,
         });
         tunnelOf = engine;
       }

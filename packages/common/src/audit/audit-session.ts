@@ -1,4 +1,5 @@
 import { isGatehouseError } from '../errors.js';
+import type { UnixPeer } from '../rbac/unix-peer.js';
 import type { AuditError } from './event-fields.js';
 
 /**
@@ -22,6 +23,8 @@ export interface AuditSession {
   readonly clientAttributes: Readonly<Record<string, string>>;
   /** When the session started (ms since the epoch), for the end event's duration. */
   readonly startedAt?: number;
+  /** The client's process, when it connected on the proxy's unix socket. */
+  readonly unixPeer?: UnixPeer;
   /** The backend of a database cluster the session was routed to ("host:port"). */
   backend?: string;
   /** Fields connection hooks added to the start event (docs/hooks.md). */

@@ -167,6 +167,7 @@ export function createAudit(options: CreateAuditOptions): Audit {
       e.success = err === undefined;
       if (s.threadId !== undefined) e.thread_id = s.threadId;
       e.client_attributes = { ...s.clientAttributes };
+      if (s.unixPeer !== undefined) e.unix_peer = { ...s.unixPeer };
       if (s.backend !== undefined) e.backend = s.backend;
       if (s.hookFields !== undefined && Object.keys(s.hookFields).length > 0) e.hook_fields = { ...s.hookFields };
       if (err !== undefined) e.error = toAuditError(err);

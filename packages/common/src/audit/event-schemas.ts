@@ -1,6 +1,7 @@
 // One strict zod schema per audit event, and the discriminated union on `event` the store
 // validates with. See docs/audit.md for what each field means.
 import { z } from 'zod';
+import { UnixPeerSchema } from '../rbac/unix-peer.js';
 import { AUDIT_EVENT_CODES } from './event-codes.js';
 import {
   auditCount,
@@ -24,6 +25,8 @@ export const sessionStartEventSchema = z
     thread_id: z.int().min(0).max(0xffff_ffff).optional(),
     /** Connection attributes the client sent (`_program_name`, `_client_version`, …). */
     client_attributes: z.record(z.string().max(256), z.string().max(1024)),
+    /** The client's process, when it connected on the proxy's unix socket. */
+    unix_peer: UnixPeerSchema.optional(),
     /** The backend of a database cluster the session was routed to. */
     backend: z.string().max(1024).optional(),
     /** Fields added by connection hooks (docs/hooks.md). */

@@ -21,6 +21,11 @@ const hostPort = z.string().refine((text) => /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\
   message: 'expected host:port, e.g. 127.0.0.1:3036',
 });
 
+/** A MySQL listener: "host:port", or "unix:/absolute/path.sock" for a unix-domain socket. */
+const mysqlListen = z.string().refine((text) => /^unix:\/\S+$/.test(text) || hostPort.safeParse(text).success, {
+  message: 'expected host:port (e.g. 127.0.0.1:3036) or unix:/path/to/socket',
+});
+
 const cidr = z.string().refine(
   (text) => {
     const [addr, bits, extra] = text.split('/');
@@ -177,8 +182,11 @@ export const ProxyConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}$/, 'letters, digits, _ . @ -')
     .optional(),
-  mysql_listen: hostPort.default('127.0.0.1:3036'),
+  /** One listener or a list; unix sockets give the roles' unix_peers rules something to check. */
+  mysql_listen: z.union([mysqlListen, z.array(mysqlListen).min(1)]).default('127.0.0.1:3036'),
   web_listen: hostPort.default('127.0.0.1:3080'),
+  /** /healthz, /readyz and /metrics, off the public port (DESIGN.md "Default ports"). */
+  diag_listen: hostPort.default('127.0.0.1:3081'),
   public_addr: z.array(z.string().min(1)).min(1).default(['localhost']),
   /**
    * host:port at which engines reach this proxy's tunnel (its web listener), registered in a
@@ -206,6 +214,8 @@ export const EngineConfigSchema = z.strictObject({
   proxy_addr: hostPort.default('127.0.0.1:3080'),
   join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
   diag_listen: hostPort.default('127.0.0.1:3082'),
+  /** Time every command for gatehouse_engine_command_seconds (docs/metrics.md); false only to measure its cost. */
+  command_latency_metrics: z.boolean().default(true),
   health_check_interval: duration.default(15_000),
   /** ES modules with connection hooks (docs/hooks.md), run in order; re-imported on SIGHUP. */
   hooks: z.array(z.string().min(1)).max(32).default([]),

@@ -36,6 +36,17 @@ export {
   type User,
   UserSchema,
 } from './schemas.js';
+export {
+  checkUnixPeers,
+  describeUnixPeer,
+  matchesUnixPeerRule,
+  type UnixPeer,
+  type UnixPeerDecision,
+  type UnixPeerRoles,
+  type UnixPeerRule,
+  UnixPeerRuleSchema,
+  UnixPeerSchema,
+} from './unix-peer.js';
 export { formatSchemaIssues, parseLock, parseRole, parseToken, parseUser, parseWithSchema } from './validate.js';
 export {
   checkStatementClass,

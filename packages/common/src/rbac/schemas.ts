@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { checkStatementClass } from './statement-classes.js';
+import { UnixPeerRuleSchema } from './unix-peer.js';
 
 /**
  * Names of users and roles double as file names in the file store and as MySQL-ish
@@ -77,6 +78,8 @@ export const RoleConditionsSchema = z.strictObject({
   statements: z.array(StatementClassSchema).min(1).optional(),
   /** deny only: statements that name one of these tables are refused. */
   tables: z.array(TablePatternSchema).min(1).optional(),
+  /** Clients on the proxy's unix socket with these credentials (rbac-and-store.md, "Unix peer credentials"). */
+  unix_peers: z.array(UnixPeerRuleSchema).min(1).optional(),
 });
 
 export const RoleOptionsSchema = z.strictObject({

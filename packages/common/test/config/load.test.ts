@@ -30,6 +30,7 @@ test('no config is the embedded default: every part on, the documented ports', a
   assert.equal(config.proxy.mysql_listen, '127.0.0.1:3036');
   assert.equal(config.proxy.web_listen, '127.0.0.1:3080');
   assert.equal(config.engine.diag_listen, '127.0.0.1:3082');
+  assert.equal(config.proxy.diag_listen, '127.0.0.1:3081');
   assert.equal(config.proxy.limits.handshake_timeout, 10_000);
   assert.match(config.data_dir, /gatehouse-data$/);
 });
@@ -71,6 +72,8 @@ const rejected: Array<[string, unknown, RegExp]> = [
   ['an unknown nested key', { proxy: { limits: { max_conns: 5 } } }, /proxy\.limits: unknown key\(s\) 'max_conns'/],
   ['a bad duration', { proxy: { limits: { handshake_timeout: 'soon' } } }, /proxy\.limits\.handshake_timeout: invalid duration 'soon'/],
   ['a listen address without a port', { proxy: { mysql_listen: 'localhost' } }, /proxy\.mysql_listen: expected host:port/],
+  ['a relative unix socket path', { proxy: { mysql_listen: ['127.0.0.1:3036', 'unix:run/gh.sock'] } }, /proxy\.mysql_listen/],
+  ['an empty listener list', { proxy: { mysql_listen: [] } }, /proxy\.mysql_listen/],
   ['a bad trusted network', { proxy: { proxy_protocol: { trusted_networks: ['10.0.0.0/40'] } } }, /trusted_networks\.0/],
   ['a negative limit', { proxy: { limits: { max_connections: -1 } } }, /proxy\.limits\.max_connections/],
   [
@@ -131,6 +134,12 @@ test('audit.query_events defaults to true, can be turned off, and must be a bool
   assert.equal(parseConfig({ audit: { query_events: false } }).audit.query_events, false);
   assert.equal(parseConfig({ audit: { query_events: false } }).audit.query_max_bytes, 65_536);
   assert.match(configError({ audit: { query_events: 'no' } }), /audit\.query_events: /);
+});
+
+test('proxy.mysql_listen takes one address or a list with unix sockets', () => {
+  const config = parseConfig({ proxy: { mysql_listen: ['127.0.0.1:3036', 'unix:/run/gatehouse/mysql.sock'] } });
+  assert.deepEqual(config.proxy.mysql_listen, ['127.0.0.1:3036', 'unix:/run/gatehouse/mysql.sock']);
+  assert.equal(parseConfig({ proxy: { mysql_listen: 'unix:/run/gh.sock' } }).proxy.mysql_listen, 'unix:/run/gh.sock');
 });
 
 test('proxy.tls and databases[].tls: TLS 1.2 and resumption by default; versions, ciphers and unknown keys checked', () => {

@@ -11,6 +11,12 @@ import { createSpooledAuditSink, type SpooledAuditSink } from './spooled-sink.js
 export interface SpoolMetrics extends SpoolStats {
   /** Spooled bytes the store has not acknowledged yet. */
   readonly pendingBytes: number;
+  /** Events the store acknowledged. */
+  readonly delivered: number;
+  /** Sends that failed (the events stay spooled and are sent again). */
+  readonly deliveryFailures: number;
+  /** Time (ms since the epoch) of the first event of the batch last read, the oldest waiting. */
+  readonly oldestWaiting: number | undefined;
 }
 
 export interface SpoolPipelineOptions {
@@ -39,9 +45,23 @@ export function startSpoolPipeline(options: SpoolPipelineOptions): SpoolPipeline
       'audit spool: dropped a partial record that a crash cut off mid-write',
     );
   }
+  let delivered = 0;
+  let deliveryFailures = 0;
+  let oldestWaiting: number | undefined;
   const forwarder = startSpoolForwarder({
     spool,
-    send: options.send,
+    send: async (events, read) => {
+      // The forwarder reads oldest first: the batch's first event is the oldest waiting.
+      const first = events[0];
+      if (first !== undefined) oldestWaiting = Date.parse(first.time);
+      try {
+        await options.send(events, read);
+      } catch (err) {
+        deliveryFailures++;
+        throw err;
+      }
+      delivered += events.length;
+    },
     onError: (err) => log.debug({ err }, 'audit delivery failed; retrying'),
   });
   const sink = createSpooledAuditSink(spool, {
@@ -50,7 +70,13 @@ export function startSpoolPipeline(options: SpoolPipelineOptions): SpoolPipeline
   });
   return {
     sink,
-    metrics: () => ({ ...spool.stats(), pendingBytes: spool.pendingBytes() }),
+    metrics: () => ({
+      ...spool.stats(),
+      pendingBytes: spool.pendingBytes(),
+      delivered,
+      deliveryFailures,
+      oldestWaiting,
+    }),
     async close() {
       await sink.close();
       const ms = options.drainOnCloseMs ?? 0;

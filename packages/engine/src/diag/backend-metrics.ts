@@ -1,54 +1,92 @@
-// Per-backend gauges from the monitor, and the connection hooks' counters, in Prometheus text
-// format, appended to the engine's /metrics.
+// Per-backend gauges from the monitor, and the connection hooks' counters, on the engine's
+// prom-client registry (docs/metrics.md). All are read at scrape time from the monitor's last
+// view and the hook runner's plain counters, so neither path touches the registry.
 import type { DatabaseInfo } from '@gatehouse/tunnel';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HookCounters } from '../hooks/hook-runner.js';
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+export interface BackendMetricsSource {
+  readonly databases: () => readonly DatabaseInfo[];
+  /** Open sessions per "db\u0000backend uri". */
+  readonly sessions: () => ReadonlyMap<string, number>;
 }
 
-/** `sessions`: open sessions per "db\u0000backend uri". */
-export function renderBackendMetrics(databases: readonly DatabaseInfo[], sessions: ReadonlyMap<string, number> = new Map()): string {
-  const up: string[] = [];
-  const open: string[] = [];
-  const primary: string[] = [];
-  const lag: string[] = [];
-  for (const db of databases) {
-    for (const b of db.backends ?? []) {
-      const labels = `db="${escapeLabel(db.name)}",backend="${escapeLabel(b.uri)}",role="${b.role}"`;
-      up.push(`gatehouse_engine_backend_up{${labels}} ${b.health === 'healthy' ? 1 : 0}`);
-      primary.push(`gatehouse_engine_backend_primary{${labels}} ${b.role === 'primary' ? 1 : 0}`);
-      open.push(`gatehouse_engine_backend_sessions_open{${labels}} ${sessions.get(`${db.name}\u0000${b.uri}`) ?? 0}`);
-      if (typeof b.lagSeconds === 'number') lag.push(`gatehouse_engine_backend_replication_lag_seconds{${labels}} ${b.lagSeconds}`);
+export function registerBackendMetrics(registry: Registry, source: BackendMetricsSource): void {
+  const registers = [registry];
+  const labelNames = ['db', 'backend', 'role'] as const;
+  // Each gauge walks the monitor's view; the backends are few, the walk is per scrape.
+  const eachBackend = (
+    gauge: Gauge<'db' | 'backend' | 'role'>,
+    value: (db: DatabaseInfo, b: NonNullable<DatabaseInfo['backends']>[number]) => number | undefined,
+  ): void => {
+    gauge.reset();
+    for (const db of source.databases()) {
+      for (const b of db.backends ?? []) {
+        const v = value(db, b);
+        if (v !== undefined) gauge.set({ db: db.name, backend: b.uri, role: b.role }, v);
+      }
     }
-  }
-  const lines = [
-    '# HELP gatehouse_engine_backend_up Whether the monitor reached the backend at its last check.',
-    '# TYPE gatehouse_engine_backend_up gauge',
-    ...up,
-    '# HELP gatehouse_engine_backend_primary Whether the monitor sees the backend as writable (the primary).',
-    '# TYPE gatehouse_engine_backend_primary gauge',
-    ...primary,
-    '# HELP gatehouse_engine_backend_sessions_open Sessions in progress on the backend.',
-    '# TYPE gatehouse_engine_backend_sessions_open gauge',
-    ...open,
-    '# HELP gatehouse_engine_backend_replication_lag_seconds Seconds_Behind_Master of a replicating backend.',
-    '# TYPE gatehouse_engine_backend_replication_lag_seconds gauge',
-    ...lag,
-  ];
-  return `${lines.join('\n')}\n`;
+  };
+  new Gauge({
+    name: 'gatehouse_engine_backend_up',
+    help: 'Whether the monitor reached the backend at its last check.',
+    labelNames,
+    registers,
+    collect() {
+      eachBackend(this, (_db, b) => (b.health === 'healthy' ? 1 : 0));
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_engine_backend_primary',
+    help: 'Whether the monitor sees the backend as writable (the primary).',
+    labelNames,
+    registers,
+    collect() {
+      eachBackend(this, (_db, b) => (b.role === 'primary' ? 1 : 0));
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_engine_backend_sessions_open',
+    help: 'Sessions in progress on the backend.',
+    labelNames,
+    registers,
+    collect() {
+      const open = source.sessions();
+      eachBackend(this, (db, b) => open.get(`${db.name}\u0000${b.uri}`) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_engine_backend_replication_lag_seconds',
+    help: 'Seconds_Behind_Master of a replicating backend.',
+    labelNames,
+    registers,
+    collect() {
+      eachBackend(this, (_db, b) => (typeof b.lagSeconds === 'number' ? b.lagSeconds : undefined));
+    },
+  });
 }
 
-export function renderHookMetrics(counters: HookCounters): string {
-  return [
-    '# HELP gatehouse_engine_hook_calls_total Connection hook calls (engine.hooks).',
-    '# TYPE gatehouse_engine_hook_calls_total counter',
-    `gatehouse_engine_hook_calls_total ${counters.calls}`,
-    '# HELP gatehouse_engine_hook_outcomes_total Hook calls that denied the session, threw, or ran over the budget.',
-    '# TYPE gatehouse_engine_hook_outcomes_total counter',
-    `gatehouse_engine_hook_outcomes_total{outcome="denied"} ${counters.denied}`,
-    `gatehouse_engine_hook_outcomes_total{outcome="failed"} ${counters.failed}`,
-    `gatehouse_engine_hook_outcomes_total{outcome="timeout"} ${counters.timedOut}`,
-    '',
-  ].join('\n');
+export function registerHookMetrics(registry: Registry, counters: HookCounters): void {
+  const registers = [registry];
+  new Counter({
+    name: 'gatehouse_engine_hook_calls_total',
+    help: 'Connection hook calls (engine.hooks).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(counters.calls);
+    },
+  });
+  new Counter({
+    name: 'gatehouse_engine_hook_outcomes_total',
+    help: 'Hook calls that denied the session, threw, or ran over the budget.',
+    labelNames: ['outcome'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ outcome: 'denied' }, counters.denied);
+      this.inc({ outcome: 'failed' }, counters.failed);
+      this.inc({ outcome: 'timeout' }, counters.timedOut);
+    },
+  });
 }

@@ -1,6 +1,7 @@
 // The connection hook API (docs/hooks.md): what an `engine.hooks` module may export and what it
 // may return. Contexts are plain data (they cross into the hooks' worker thread by structured
 // clone), so a hook cannot reach into the engine.
+import type { UnixPeer } from '@gatehouse/common';
 import type { BackendInfo } from '@gatehouse/tunnel';
 
 /** Before anything is verified: the stream header as the proxy sent it. */
@@ -13,6 +14,8 @@ export interface ConnectContext {
   readonly connectionAttributes: Readonly<Record<string, string>>;
   /** The db user and db name the client asked for, not yet authorized. */
   readonly requested: { readonly dbUser: string; readonly dbName: string };
+  /** A client on the proxy's unix socket: its uid, gid, pid, executable and cgroup (SO_PEERCRED). */
+  readonly unixPeer?: UnixPeer;
 }
 
 /** After the certificate and the roles allowed the session, before the database login. */

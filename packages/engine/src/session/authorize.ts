@@ -5,6 +5,7 @@
 import {
   type AccessChecker,
   type AccessDecision,
+  checkUnixPeers,
   createAccessChecker,
   createStatementRules,
   type DatabaseTarget,
@@ -18,6 +19,7 @@ import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import { activeLock, type ClusterSnapshot } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
+import { readSessionExtensions } from './session-header.js';
 
 export interface Authorization {
   readonly identity: Identity;
@@ -83,6 +85,19 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
     throw deny(
       `access denied for user '${user}' (db user '${dbUser}', database '${database.name}'): ${decision.reason}`,
     );
+  }
+  // A role may further require who the client is on the proxy's host (unix_peers): checked
+  // after the certificate and the role's other rules, never instead of them.
+  const granting = new Set(decision.roles);
+  const unixRules = roles.map((r) => ({ name: r.name, allow: r.allow?.unix_peers, deny: r.deny?.unix_peers }));
+  if (unixRules.some((r) => r.allow !== undefined || r.deny !== undefined)) {
+    const peer = readSessionExtensions(header).unixPeer;
+    const verdict = checkUnixPeers(
+      unixRules,
+      unixRules.filter((r) => granting.has(r.name)),
+      peer,
+    );
+    if (!verdict.allowed) throw deny(`access denied for user '${user}' (database '${database.name}'): ${verdict.reason}`);
   }
   return {
     identity,

@@ -1,8 +1,9 @@
 // The parts of a StreamOpenHeader the proxy puts in `extensions` (see docs/architecture.md,
 // "Session streams"). A missing or ill-typed value falls back to a default rather than failing
 // the session: the extensions are hints about the client, never about who it is.
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
+import { type UnixPeer, UnixPeerSchema } from '@gatehouse/common';
 import { DEFAULT_CHARACTER_SET } from '@gatehouse/mysql-protocol';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 
 export interface SessionExtensions {
   readonly proxyId: string;
@@ -11,6 +12,11 @@ export interface SessionExtensions {
   readonly maxPacketSize: number;
   /** The auth plugin the client named; informational. */
   readonly authPlugin: string;
+  /**
+   * Who connected, when the client came over the proxy's unix socket. Ill-formed means absent,
+   * and a role that needs it then refuses: never more access for a bad header.
+   */
+  readonly unixPeer: UnixPeer | undefined;
 }
 
 const DEFAULT_MAX_PACKET_SIZE = 64 * 1024 * 1024;
@@ -27,7 +33,8 @@ export function readSessionExtensions(header: StreamOpenHeader): SessionExtensio
       ? Math.min(ext.maxPacketSize, 0xffffffff)
       : DEFAULT_MAX_PACKET_SIZE;
   const authPlugin = typeof ext.authPlugin === 'string' ? ext.authPlugin.slice(0, 64) : '';
-  return { proxyId, charset, maxPacketSize, authPlugin };
+  const peer = ext.unixPeer === undefined ? undefined : UnixPeerSchema.safeParse(ext.unixPeer);
+  return { proxyId, charset, maxPacketSize, authPlugin, unixPeer: peer?.success ? peer.data : undefined };
 }
 
 export function formatClientAddress(header: StreamOpenHeader): string {

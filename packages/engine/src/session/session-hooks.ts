@@ -6,14 +6,17 @@ import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
 import type { ConnectContext, HandshakeResponseContext, HookOutcome } from '../hooks/hook-types.js';
 import type { Authorization } from './authorize.js';
+import { readSessionExtensions } from './session-header.js';
 
 function connectContext(header: StreamOpenHeader, dbService: string): ConnectContext {
+  const { unixPeer } = readSessionExtensions(header);
   return {
     sessionId: header.sessionId,
     dbService,
     clientAddress: { host: header.clientAddress.host, port: header.clientAddress.port },
     connectionAttributes: { ...header.connectionAttributes },
     requested: { dbUser: header.route.dbUser, dbName: header.route.dbName },
+    ...(unixPeer !== undefined ? { unixPeer } : {}),
   };
 }
 

@@ -15,7 +15,6 @@ import {
 } from '@gatehouse/common';
 import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import {
-  connectUpstream,
   type ErrFields,
   MysqlServerError,
   serializeErrPacket,
@@ -26,6 +25,7 @@ import {
 } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
+import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
 import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
@@ -34,6 +34,7 @@ import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
+import { SessionObserver } from './session-observer.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
@@ -57,7 +58,9 @@ export interface SessionDeps {
   readonly auditSwitches?: AuditSwitches;
   readonly threads: ThreadRegistry;
   readonly counters: RelayCounters;
-  /** Database-leg TLS handshakes, full and resumed (engine metrics). */
+  /** Where latency, outcomes and denials are recorded (absent: not recorded). */
+  readonly metrics?: EngineMetrics;
+  /** Database-leg TLS handshakes, full and resumed (engine metrics, read at scrape). */
   readonly upstreamTls?: UpstreamTlsCounters;
   readonly log: Logger;
   readonly upstreamTimeoutMs?: number;
@@ -163,6 +166,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
 }
 
 function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditSession {
+  const extensions = readSessionExtensions(header);
   return {
     id: header.sessionId,
     user: unverifiedUser(header.clientCertChain),
@@ -172,10 +176,20 @@ function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditS
     dbName: header.route.dbName,
     clientAddr: formatClientAddress(header),
     engineId: deps.engineId,
-    proxyId: readSessionExtensions(header).proxyId,
+    proxyId: extensions.proxyId,
     clientAttributes: header.connectionAttributes,
     startedAt: Date.now(),
+    ...(extensions.unixPeer !== undefined ? { unixPeer: extensions.unixPeer } : {}),
   };
+}
+
+/** The denial a login refusal counts as in metrics; undefined for failures that are not refusals. */
+function denialReasonOf(code: string): DenialReason | undefined {
+  if (code === 'GH_ERR_ENGINE_ACCESS_DENIED') return 'role';
+  if (code === 'GH_ERR_IDENTITY_LOCKED') return 'lock';
+  if (code === 'GH_ERR_ENGINE_HOOK_DENIED') return 'hook';
+  if (code.startsWith('GH_ERR_IDENTITY_')) return 'policy';
+  return undefined;
 }
 
 /** What the relay needs from the login, and nothing more. */
@@ -233,6 +247,7 @@ async function logIn(
     const chosen = deps.hooks?.active
       ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
       : undefined;
+    const loginStarted = performance.now();
     ({ upstream, backend } = await connectBackend({
       database: deps.database,
       backends,
@@ -245,6 +260,7 @@ async function logIn(
         tried = uri;
       },
     }));
+    deps.metrics?.recordLogin(deps.database.name, (performance.now() - loginStarted) / 1000);
     try {
       checkCapabilities(header, upstream, deps.database.name);
     } catch (err) {
@@ -255,6 +271,8 @@ async function logIn(
     const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
     const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
+    const denial = denialReasonOf(code);
+    deps.metrics?.recordSession(deps.database.name, denial === undefined ? 'failed' : 'refused', denial);
     // The client gets a server's ERR verbatim; the audit event also says which database refused.
     const why = err instanceof MysqlServerError ? `database '${deps.database.name}': ${err.message}` : fields.message;
     deps.audit.onSessionStart(
@@ -266,6 +284,7 @@ async function logIn(
     return undefined;
   }
   session.threadId = upstream.connectionId;
+  deps.metrics?.recordSession(deps.database.name, 'started');
   if (deps.database.backends.length > 1) session.backend = backend.uri;
   deps.audit.onSessionStart(session);
   deps.threads.add(auth.identity.user, upstream.connectionId);
@@ -324,6 +343,7 @@ function startRelay(
     ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
+    ...(deps.metrics !== undefined ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) } : {}),
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
     onSchema: (schema) => {
       session.dbName = schema;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createMetricsRegistry } from '@gatehouse/common';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
-import { renderBackendMetrics, renderHookMetrics } from '../../src/diag/backend-metrics.js';
+import { registerBackendMetrics, registerHookMetrics } from '../../src/diag/backend-metrics.js';
 
 const shop: DatabaseInfo = {
   name: 'shop',
@@ -16,8 +17,10 @@ const shop: DatabaseInfo = {
   ],
 };
 
-test('per-backend gauges: up, primary, open sessions and lag, labelled by db, backend and role', () => {
-  const text = renderBackendMetrics([shop], new Map([['shop\u0000db1:3306', 3]]));
+test('per-backend gauges: up, primary, open sessions and lag, labelled by db, backend and role', async () => {
+  const registry = createMetricsRegistry();
+  registerBackendMetrics(registry, { databases: () => [shop], sessions: () => new Map([['shop\u0000db1:3306', 3]]) });
+  const text = await registry.metrics();
   assert.match(text, /^gatehouse_engine_backend_up\{db="shop",backend="db1:3306",role="primary"\} 1$/m);
   assert.match(text, /^gatehouse_engine_backend_up\{db="shop",backend="db2:3306",role="replica"\} 0$/m);
   assert.match(text, /^gatehouse_engine_backend_primary\{db="shop",backend="db1:3306",role="primary"\} 1$/m);
@@ -27,8 +30,24 @@ test('per-backend gauges: up, primary, open sessions and lag, labelled by db, ba
   assert.doesNotMatch(text, /replication_lag_seconds\{[^}]*db1/);
 });
 
-test('hook counters', () => {
-  const text = renderHookMetrics({ calls: 9, denied: 2, failed: 1, timedOut: 1 });
+test('per-backend gauges follow the monitor: a backend gone from its view is gone from the scrape', async () => {
+  const registry = createMetricsRegistry();
+  let view: readonly DatabaseInfo[] = [shop];
+  registerBackendMetrics(registry, { databases: () => view, sessions: () => new Map() });
+  assert.match(await registry.metrics(), /backend="db2:3306"/);
+  view = [{ ...shop, backends: [shop.backends![0]!] }];
+  assert.doesNotMatch(await registry.metrics(), /backend="db2:3306"/);
+});
+
+test('hook counters', async () => {
+  const registry = createMetricsRegistry();
+  const counters = { calls: 9, denied: 2, failed: 1, timedOut: 1 };
+  registerHookMetrics(registry, counters);
+  let text = await registry.metrics();
   assert.match(text, /^gatehouse_engine_hook_calls_total 9$/m);
+  assert.match(text, /^gatehouse_engine_hook_outcomes_total\{outcome="denied"\} 2$/m);
   assert.match(text, /^gatehouse_engine_hook_outcomes_total\{outcome="timeout"\} 1$/m);
+  counters.calls++;
+  text = await registry.metrics();
+  assert.match(text, /^gatehouse_engine_hook_calls_total 10$/m);
 });

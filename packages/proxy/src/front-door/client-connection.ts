@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { describeClientError, guardEmitter, type Identity, isGatehouseError } from '@gatehouse/common';
+import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   type HandshakeResponse41,
@@ -20,6 +20,7 @@ import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './client-tunnel-relay.js';
+import { readUnixPeer } from './unix-peer.js';
 import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
 
 const CLOSE_GRACE_MS = 2000;
@@ -37,6 +38,8 @@ export class ClientConnection implements LiveConnection {
   readonly #plain: Socket;
   readonly #handshake: ServerHandshake;
   readonly #connectionId: number;
+  /** When the client was accepted (performance.now()), for the connect-latency histogram. */
+  readonly #acceptedAt = performance.now();
   /** Why the connection phase was cut short (time-out, client gone); every later step fails with it. */
   #abortError: Error | undefined;
   /** Rejects the step under way, if any. */
@@ -49,15 +52,19 @@ export class ClientConnection implements LiveConnection {
   /** The address counted against max_connections_per_ip. */
   #countedIp: string;
   #address: ClientAddress;
+  /** Who connected, when it came over a unix socket (read at accept, while the client is there). */
+  readonly #unixPeer: Promise<UnixPeer> | undefined;
   /** What is known of the login so far, for the audit event if the proxy refuses it. */
   #login: { chain: Buffer[]; identity?: Identity; response?: HandshakeResponse41; sessionId?: string } = { chain: [] };
 
-  constructor(ctx: FrontDoorContext, socket: Socket) {
+  constructor(ctx: FrontDoorContext, socket: Socket, unixPath?: string) {
     this.#ctx = ctx;
     this.#plain = socket;
     this.#connectionId = ctx.nextConnectionId();
-    this.#address = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    this.#countedIp = this.#address.host;
+    this.#address =
+      unixPath === undefined ? { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 } : { host: 'localhost', port: 0 };
+    this.#countedIp = unixPath === undefined ? this.#address.host : `unix:${unixPath}`;
+    this.#unixPeer = unixPath === undefined ? undefined : readUnixPeer(socket, unixPath, ctx.peerCredentials);
     this.#log = ctx.log.child({ connectionId: this.#connectionId, client: `${this.#address.host}:${this.#address.port}` });
     this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
     // The PROXY header (if any) is read before the channel sees the client's bytes.
@@ -111,7 +118,7 @@ export class ClientConnection implements LiveConnection {
       this.#fail(err);
     } finally {
       ctx.limits.releaseIp(this.#countedIp);
-      ctx.metrics.recordClosed(this.bytesFromClient(), this.bytesToClient());
+      ctx.metrics.recordClosed(this.dbService, this.bytesFromClient(), this.bytesToClient());
     }
   }
 
@@ -200,7 +207,8 @@ export class ClientConnection implements LiveConnection {
     const identity = await this.#guard(ctx.verifier.verify(chain));
     this.#login.identity = identity;
     const authPlugin = await this.#guard(hs.settlePasswordlessAuth(response));
-    const header = this.#buildHeader(identity, response, chain, negotiated, authPlugin);
+    const unixPeer = this.#unixPeer === undefined ? undefined : await this.#unixPeer;
+    const header = this.#buildHeader(identity, response, chain, negotiated, authPlugin, unixPeer);
     this.#login.sessionId = header.sessionId;
     this.dbService = header.route.dbService;
     this.#log = this.#log.child({
@@ -226,6 +234,7 @@ export class ClientConnection implements LiveConnection {
       return undefined;
     }
     hs.acceptLogin(reply.fields);
+    ctx.metrics.recordConnected(header.route.dbService, (performance.now() - this.#acceptedAt) / 1000);
     this.session = {
       sessionId: header.sessionId,
       user: identity.user,
@@ -294,6 +303,7 @@ export class ClientConnection implements LiveConnection {
     chain: Buffer[],
     negotiated: { capabilities: number; mariaDbCapabilities: number },
     authPlugin: string,
+    unixPeer: UnixPeer | undefined,
   ): StreamOpenHeader {
     // A name in the HandshakeResponse overrides the certificate's; the engine authorizes the result.
     const dbUser = response.username !== '' ? response.username : (identity.route.dbUser ?? '');
@@ -319,6 +329,7 @@ export class ClientConnection implements LiveConnection {
         charset: response.characterSet,
         maxPacketSize: response.maxPacketSize,
         authPlugin,
+        ...(unixPeer !== undefined ? { unixPeer } : {}),
       },
     };
   }

@@ -1,7 +1,9 @@
-// The proxy's MySQL port: accepts clients, applies the connection limits before anything else
-// (answering ERR 1040 in place of the greeting, as MySQL does), and runs one ClientConnection
-// each. close() drains: no new clients, a grace period for open sessions, then they are closed.
+// The proxy's MySQL ports: accepts clients on TCP and unix sockets, applies the connection
+// limits before anything else (answering ERR 1040 in place of the greeting, as MySQL does), and
+// runs one ClientConnection each. close() drains: no new clients, a grace period for open
+// sessions, then they are closed.
 import { once } from 'node:events';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { applyKeepalive } from '@gatehouse/common';
 import { serializeErrPacket, serializePacket } from '@gatehouse/mysql-protocol';
@@ -17,14 +19,13 @@ export interface DrainOptions {
 
 export class MysqlListener {
   readonly #ctx: FrontDoorContext;
-  readonly #server: Server;
+  readonly #servers: Server[] = [];
   readonly #live = new Set<ClientConnection>();
   #draining = false;
   #onEmpty: (() => void) | undefined;
 
   constructor(ctx: FrontDoorContext) {
     this.#ctx = ctx;
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
 
   /** Connections open now, handshaking or relaying. */
@@ -37,19 +38,39 @@ export class MysqlListener {
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
-    this.#server.listen(port, host);
-    await once(this.#server, 'listening');
-    return this.#server.address() as AddressInfo;
+    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    server.listen(port, host);
+    await once(server, 'listening');
+    this.#servers.push(server);
+    return server.address() as AddressInfo;
+  }
+
+  /**
+   * Listens on a unix-domain socket. A socket file left by an earlier run is replaced; any
+   * other file there is an error. The socket is open to every local user (like mysqld's):
+   * clients still prove who they are with their certificate over TLS, and roles may further
+   * require their uid, gid or cgroup (unix_peers).
+   */
+  async listenUnix(path: string): Promise<void> {
+    const existing = await lstat(path).catch(() => undefined);
+    if (existing?.isSocket()) await unlink(path);
+    const server = createServer((socket) => this.#accept(socket, path));
+    server.listen(path);
+    await once(server, 'listening');
+    await chmod(path, 0o666);
+    this.#servers.push(server);
   }
 
   /** Adopts a socket that is already bound and listening (systemd socket activation). */
   async listenOnFd(fd: number): Promise<AddressInfo> {
-    this.#server.listen({ fd });
-    await once(this.#server, 'listening');
-    return this.#server.address() as AddressInfo;
+    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    server.listen({ fd });
+    await once(server, 'listening');
+    this.#servers.push(server);
+    return server.address() as AddressInfo;
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket, unixPath?: string): void {
     const ctx = this.#ctx;
     ctx.metrics.connectionsAccepted++;
     // A reset during the handshake surfaces through the connection's own listeners; this one
@@ -60,9 +81,10 @@ export class MysqlListener {
       socket.destroy();
       return;
     }
-    const peer = socket.remoteAddress ?? '';
+    // Unix clients share one per-address count, named after the socket.
+    const peer = unixPath === undefined ? (socket.remoteAddress ?? '') : `unix:${unixPath}`;
     // A trusted balancer carries many clients; their own addresses are counted after the PROXY header.
-    const verdict = ctx.limits.check(ctx.trustedNetworks.contains(peer) ? undefined : peer);
+    const verdict = ctx.limits.check(unixPath === undefined && ctx.trustedNetworks.contains(peer) ? undefined : peer);
     if (!verdict.ok) {
       const err = tooManyConnections(verdict.which, verdict.limit);
       // Before the greeting the client knows no capabilities, so no SQLSTATE marker (like mysqld).
@@ -72,7 +94,7 @@ export class MysqlListener {
       return;
     }
     ctx.limits.acquireTotal();
-    const connection = new ClientConnection(ctx, socket);
+    const connection = new ClientConnection(ctx, socket, unixPath);
     this.#live.add(connection);
     void connection.run().finally(() => {
       this.#live.delete(connection);
@@ -85,7 +107,7 @@ export class MysqlListener {
   async close(options: DrainOptions = {}): Promise<void> {
     if (!this.#draining) {
       this.#draining = true;
-      this.#server.close();
+      for (const server of this.#servers) server.close();
     }
     const empty = new Promise<void>((resolve) => {
       if (this.#live.size === 0) resolve();

@@ -2,6 +2,7 @@ import type { SecureContext } from 'node:tls';
 import type { KeepaliveConfig, TrustedNetworks } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import type { SessionRouter } from '../routing/engine-router.js';
+import type { PeerCredentialsSupport } from './unix-peer.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import type { ClientVerifier } from './client-certificate.js';
 import type { ConnectionLimits } from './connection-limits.js';
@@ -27,6 +28,8 @@ export interface FrontDoorContext {
   readonly metrics: ProxyMetrics;
   /** Audits the logins the proxy refuses itself; absent when this process has no audit store. */
   readonly refusals?: RefusalAudit;
+  /** How clients on unix sockets are identified (the native addon, or why it is missing). */
+  readonly peerCredentials: PeerCredentialsSupport;
   /** TCP keepalive on client sockets (config proxy.tcp_keepalive); default on. */
   readonly keepalive?: KeepaliveConfig;
   /** Next MySQL connection id for the greeting. */

@@ -31,6 +31,8 @@ export interface TunnelServerOptions {
   readonly registerTimeout?: number;
   readonly streamWindow?: number;
   readonly openTimeout?: number;
+  /** A heartbeat round trip to `engineId` took `seconds`. */
+  readonly onRoundTrip?: (engineId: string, seconds: number) => void;
   /** A stream handler threw; the tunnel reset that stream. For the metrics. */
   readonly onHandlerError?: (err: unknown) => void;
   /** TCP keepalive on engines' tunnel sockets (config proxy.tcp_keepalive; default on). */
@@ -168,6 +170,7 @@ export class TunnelServer {
       role: 'proxy',
       log,
       ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout', 'onHandlerError']),
+      onRoundTrip: (seconds) => this.#options.onRoundTrip?.(engineId, seconds),
       onRegistration: (kind, registration) => {
         if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
           log.warn({ claimed: registration.engineId, protocol: registration.protocol }, 'engine registration refused');

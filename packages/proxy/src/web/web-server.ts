@@ -1,7 +1,9 @@
-// The proxy's HTTPS port (fastify): the engines' tunnel (/v1/tunnel), join and renewal, health,
-// readiness and Prometheus metrics. Client certificates are requested but not required by TLS:
-// /v1/join is reached with a token before an engine has a certificate, and the routes that need
-// one (tunnel, renew) check it themselves against the host CA.
+// The proxy's HTTPS port (fastify): the engines' tunnel (/v1/tunnel), join and renewal, health
+// and readiness. No metrics here: this port is reached by engines and clients, so /metrics is
+// served on the diagnostics listener (proxy.diag_listen) only. Client certificates are
+// requested but not required by TLS: /v1/join is reached with a token before an engine has a
+// certificate, and the routes that need one (tunnel, renew) check it themselves against the
+// host CA.
 import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:tls';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
@@ -26,8 +28,6 @@ export interface ProxyWebServerOptions {
   /** The MySQL connections open now, for the Live page. */
   readonly connections?: () => Iterable<LiveConnection>;
   readonly log: Logger;
-  /** Prometheus exposition text. */
-  readonly metrics: () => string;
   /** False while draining: load balancers stop sending new clients. */
   readonly ready: () => boolean;
   readonly engineCertTtlMs?: number;
@@ -61,9 +61,6 @@ export function createWebServer(options: ProxyWebServerOptions): FastifyInstance
     if (!options.ready() || tunnel.closing) return reply.code(503).send({ status: 'stopping' });
     return { status: 'ready', engines: tunnel.registry.size };
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(options.metrics()),
-  );
   registerJoinRoutes(app, {
     authorities: options.authorities,
     store: options.store,

@@ -1,0 +1,13 @@
+export { type DiagServerOptions, diagAddressOf, startDiagServer } from './diag-server.js';
+export { CellHistogram, type CellHistogramOptions, type HistogramCell } from './cell-histogram.js';
+export { errClassOf } from './err-class.js';
+export { familiesOf, parseExposition, type Sample, sumSamples } from './exposition.js';
+export { LATENCY_BUCKETS, secondsSince } from './latency-buckets.js';
+export {
+  type CreateMetricsRegistryOptions,
+  createMetricsRegistry,
+  type MetricsSource,
+  metricsSourceOf,
+} from './metrics-source.js';
+export { aggregatedMetricsSource, type MetricsJson } from './aggregated-source.js';
+export { certExpiryGauge } from './cert-expiry.js';
