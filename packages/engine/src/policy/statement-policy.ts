@@ -69,7 +69,9 @@ function checkObject(ctx: StatementContext, object: NamedObject, current: string
   const schema = object.schema ?? current;
   // No schema selected and none named: the server answers "No database selected" itself.
   if (schema.length === 0) return undefined;
-  if (ctx.statementRules.checkNames) {
+  // information_schema is the server's catalogue, which it filters by the db user's own grants;
+  // every client and GUI reads it, so db_names does not apply to it (statement rules still do).
+  if (ctx.statementRules.checkNames && schema.toLowerCase() !== 'information_schema') {
     const decision = checkDbName(ctx, schema);
     if (!decision.allowed) {
       const what = describeObject(object, schema);

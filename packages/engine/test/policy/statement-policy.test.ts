@@ -70,6 +70,14 @@ test('a schema outside db_names anywhere in the statement is ERR 1044 naming the
   }
 });
 
+test('information_schema, the server catalogue filtered by the db user, is outside db_names', () => {
+  const ctx = context([acc]);
+  assert.equal(errno('SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()', ctx), 'forward');
+  assert.equal(errno('SELECT table_name FROM INFORMATION_SCHEMA.TABLES', ctx), 'forward');
+  // Only the catalogue: a schema merely named like it is still checked.
+  assert.equal(errno('SELECT x FROM information_schema_copy.t', ctx), 1044);
+});
+
 test('unqualified names take the current schema, and USE moves it for the statements after it', () => {
   const other = context([acc], 'acc_other');
   assert.equal(errno('SELECT x FROM secret', other), 1044);
