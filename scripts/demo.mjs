@@ -82,7 +82,12 @@ try {
     ].join('; '),
   );
 
-  const [mysqlPort, webPort, diagPort] = [await pickPort(3036), await pickPort(3080), await pickPort(3082)];
+  const [mysqlPort, webPort, proxyDiagPort, diagPort] = [
+    await pickPort(3036),
+    await pickPort(3080),
+    await pickPort(3081),
+    await pickPort(3082),
+  ];
   const configFile = join(root, 'gatehouse.yaml');
   writeFileSync(
     configFile,
@@ -91,6 +96,7 @@ data_dir: ${JSON.stringify(dataDir)}
 proxy:
   mysql_listen: 127.0.0.1:${mysqlPort}
   web_listen: 127.0.0.1:${webPort}
+  diag_listen: 127.0.0.1:${proxyDiagPort}
   public_addr: [localhost, 127.0.0.1]
 engine:
   proxy_addr: 127.0.0.1:${webPort}

@@ -110,6 +110,8 @@ proxy:
   name: ${name}
   mysql_listen: 127.0.0.1:${mysqlPort}
   web_listen: 127.0.0.1:${webPort}
+  # Each proxy its own diagnostics port (the default, 3081, would clash between the two).
+  diag_listen: 127.0.0.1:0
   public_addr: [localhost, 127.0.0.1]
   tunnel_public_addr: 127.0.0.1:${webPort}
   limits: { handshake_timeout: 5s }
