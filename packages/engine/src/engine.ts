@@ -151,7 +151,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     metrics.handlerErrors++;
   };
   registerBackendMetrics(registry, { databases: () => health.current(), sessions: () => countSessionsByBackend(sessions) });
-  registerHookMetrics(registry, hooks.counters);
+  registerHookMetrics(registry, hooks);
   const readCredentials = options.getCredentials;
   const getCredentials =
     readCredentials === undefined

@@ -1,9 +1,11 @@
 // Per-backend gauges from the monitor, and the connection hooks' counters, on the engine's
-// prom-client registry (docs/metrics.md). All are read at scrape time from the monitor's last
-// view and the hook runner's plain counters, so neither path touches the registry.
+// prom-client registry (docs/metrics.md). The gauges and counters are read at scrape time from
+// the monitor's last view and the hook runner's plain counters; the hook-time histogram is fed
+// once per hook call (a login's cost, not a query's).
 import type { DatabaseInfo } from '@gatehouse/tunnel';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type { HookCounters } from '../hooks/hook-runner.js';
+import { LATENCY_BUCKETS } from '@gatehouse/common';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { HookRunner } from '../hooks/hook-runner.js';
 
 export interface BackendMetricsSource {
   readonly databases: () => readonly DatabaseInfo[];
@@ -66,8 +68,17 @@ export function registerBackendMetrics(registry: Registry, source: BackendMetric
   });
 }
 
-export function registerHookMetrics(registry: Registry, counters: HookCounters): void {
+export function registerHookMetrics(registry: Registry, hooks: Pick<HookRunner, 'counters' | 'observeTime'>): void {
   const registers = [registry];
+  const counters = hooks.counters;
+  const seconds = new Histogram({
+    name: 'gatehouse_engine_hook_seconds',
+    help: 'Time of one connection hook call, by hook, however it ended (denied, failed, timed out).',
+    labelNames: ['hook'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  hooks.observeTime = (hook, s) => seconds.observe({ hook }, s);
   new Counter({
     name: 'gatehouse_engine_hook_calls_total',
     help: 'Connection hook calls (engine.hooks).',

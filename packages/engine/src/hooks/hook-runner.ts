@@ -3,6 +3,7 @@
 // and replaced, since a synchronous loop cannot be interrupted any other way; calls in flight on
 // the old worker fail too. A reload (SIGHUP) loads the modules in a fresh worker and swaps it in
 // only once every module imported, so a broken edit leaves the running hooks in place.
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { EngineError } from '../errors.js';
@@ -19,6 +20,8 @@ export interface HookRunner {
   /** Whether any module is configured (no module: no worker, and run() is not needed). */
   readonly active: boolean;
   readonly counters: HookCounters;
+  /** Told how long each call took, however it ended (the metrics' hook-time histogram). */
+  observeTime: ((hook: HookName, seconds: number) => void) | undefined;
   /** Runs `hook` of every module in order; throws GH_ERR_ENGINE_HOOK_FAILED on error or timeout. */
   run(hook: HookName, ctx: object): Promise<HookOutcome>;
   /** Loads `files` afresh; on failure keeps the running hooks and throws. */
@@ -37,7 +40,10 @@ interface Loaded {
 }
 
 function failed(hook: string, message: string): EngineError {
-  return new EngineError('GH_ERR_ENGINE_HOOK_FAILED', `${hook} hook failed: ${message}`, { errno: 1105, sqlState: 'HY000' });
+  return new EngineError('GH_ERR_ENGINE_HOOK_FAILED', `${hook} hook failed: ${message}`, {
+    errno: 1105,
+    sqlState: 'HY000',
+  });
 }
 
 const WORKER_URL = new URL('./hook-worker.js', import.meta.url);
@@ -87,14 +93,17 @@ export async function createHookRunner(options: {
         sqlState: 'HY000',
       });
     });
-    worker.on('message', (msg: { kind: string; id: number; ok: boolean; outcome?: HookOutcome; module?: string; message?: string }) => {
-      if (msg.kind !== 'result') return;
-      const p = pending.get(msg.id);
-      if (p === undefined) return;
-      pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.outcome!);
-      else p.reject(new Error(`${msg.module} threw: ${msg.message}`));
-    });
+    worker.on(
+      'message',
+      (msg: { kind: string; id: number; ok: boolean; outcome?: HookOutcome; module?: string; message?: string }) => {
+        if (msg.kind !== 'result') return;
+        const p = pending.get(msg.id);
+        if (p === undefined) return;
+        pending.delete(msg.id);
+        if (msg.ok) p.resolve(msg.outcome!);
+        else p.reject(new Error(`${msg.module} threw: ${msg.message}`));
+      },
+    );
     return { worker, pending };
   };
 
@@ -118,13 +127,16 @@ export async function createHookRunner(options: {
 
   if (files.length > 0) current = await spawn(files);
 
-  return {
+  const runner: HookRunner = {
     get active() {
       return files.length > 0;
     },
     counters,
+    observeTime: undefined,
     async run(hook, ctx) {
       counters.calls++;
+      const started = performance.now();
+      const timed = (): void => runner.observeTime?.(hook, (performance.now() - started) / 1000);
       if (current === undefined && restarting !== undefined) await restarting;
       const loaded = current;
       if (loaded === undefined) {
@@ -136,6 +148,7 @@ export async function createHookRunner(options: {
         const timer = setTimeout(() => {
           loaded.pending.delete(id);
           counters.timedOut++;
+          timed();
           log.warn({ hook, timeoutMs: options.timeoutMs }, 'hook ran over its time budget; restarting the hook worker');
           reject(failed(hook, `ran over its ${options.timeoutMs} ms budget`));
           if (current === loaded) restart();
@@ -143,11 +156,13 @@ export async function createHookRunner(options: {
         loaded.pending.set(id, {
           resolve: (outcome) => {
             clearTimeout(timer);
+            timed();
             if (outcome.deny !== undefined) counters.denied++;
             resolve(outcome);
           },
           reject: (err) => {
             clearTimeout(timer);
+            timed();
             counters.failed++;
             log.warn({ hook, err }, 'hook failed');
             reject(failed(hook, err.message));
@@ -175,4 +190,5 @@ export async function createHookRunner(options: {
       current = undefined;
     },
   };
+  return runner;
 }

@@ -26,7 +26,10 @@ test('per-backend gauges: up, primary, open sessions and lag, labelled by db, ba
   assert.match(text, /^gatehouse_engine_backend_primary\{db="shop",backend="db1:3306",role="primary"\} 1$/m);
   assert.match(text, /^gatehouse_engine_backend_sessions_open\{db="shop",backend="db1:3306",role="primary"\} 3$/m);
   assert.match(text, /^gatehouse_engine_backend_sessions_open\{db="shop",backend="db2:3306",role="replica"\} 0$/m);
-  assert.match(text, /^gatehouse_engine_backend_replication_lag_seconds\{db="shop",backend="db2:3306",role="replica"\} 7$/m);
+  assert.match(
+    text,
+    /^gatehouse_engine_backend_replication_lag_seconds\{db="shop",backend="db2:3306",role="replica"\} 7$/m,
+  );
   assert.doesNotMatch(text, /replication_lag_seconds\{[^}]*db1/);
 });
 
@@ -39,10 +42,16 @@ test('per-backend gauges follow the monitor: a backend gone from its view is gon
   assert.doesNotMatch(await registry.metrics(), /backend="db2:3306"/);
 });
 
-test('hook counters', async () => {
+test('hook counters and hook time', async () => {
   const registry = createMetricsRegistry();
   const counters = { calls: 9, denied: 2, failed: 1, timedOut: 1 };
-  registerHookMetrics(registry, counters);
+  const hooks: Parameters<typeof registerHookMetrics>[1] = { counters, observeTime: undefined };
+  registerHookMetrics(registry, hooks);
+  // The runner reports each call's time through the observer the metrics installed.
+  assert.ok(hooks.observeTime);
+  hooks.observeTime('onConnect', 0.003);
+  hooks.observeTime('onConnect', 0.2);
+  hooks.observeTime('onHandshakeResponse', 0.00004);
   let text = await registry.metrics();
   assert.match(text, /^gatehouse_engine_hook_calls_total 9$/m);
   assert.match(text, /^gatehouse_engine_hook_outcomes_total\{outcome="denied"\} 2$/m);
@@ -50,4 +59,7 @@ test('hook counters', async () => {
   counters.calls++;
   text = await registry.metrics();
   assert.match(text, /^gatehouse_engine_hook_calls_total 10$/m);
+  assert.match(text, /^gatehouse_engine_hook_seconds_count\{hook="onConnect"\} 2$/m);
+  assert.match(text, /^gatehouse_engine_hook_seconds_bucket\{le="0.005",hook="onConnect"\} 1$/m);
+  assert.match(text, /^gatehouse_engine_hook_seconds_bucket\{le="0.00005",hook="onHandshakeResponse"\} 1$/m);
 });
