@@ -75,7 +75,7 @@ export function registerHookMetrics(registry: Registry, hooks: Pick<HookRunner, 
     name: 'gatehouse_engine_hook_seconds',
     help: 'Time of one connection hook call, by hook, however it ended (denied, failed, timed out).',
     labelNames: ['hook'],
-    buckets: LATENCY_BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
     registers,
   });
   hooks.observeTime = (hook, s) => seconds.observe({ hook }, s);
