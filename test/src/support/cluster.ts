@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { connect } from 'node:tls';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseExposition } from '@gatehouse/common';
@@ -384,6 +384,9 @@ ${databasesYaml}`,
     async stop() {
       await Promise.all([stopProcess(processes.proxy), ...processes.engines.map((e) => stopProcess(e))]);
       await db.stop();
+      // Configs, data dirs, certificates and logs: nothing outlives the test that made them.
+      rmSync(root, { recursive: true, force: true });
+      if (mysqlSocket !== undefined) rmSync(dirname(mysqlSocket), { recursive: true, force: true });
     },
   };
 }

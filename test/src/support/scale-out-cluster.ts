@@ -96,6 +96,14 @@ export async function startScaleOutCluster(): Promise<ScaleOutCluster> {
   const logs = (): string =>
     [...proxies, ...engines].map((p) => `--- ${p.name}\n${p.output()}`).join('\n');
 
+  const running = (c: ChildProcess): boolean => c.exitCode === null && c.signalCode === null;
+  const stopChild = async (c: ChildProcess): Promise<void> => {
+    if (!running(c)) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    await gone;
+  };
+
   const startProxy = async (name: string): Promise<ScaleOutProxy> => {
     const [mysqlPort, webPort] = [await findFreePort(), await findFreePort()];
     const file = join(root, `${name}.yaml`);
@@ -126,7 +134,15 @@ engine: { enabled: false }
     }, 60_000);
     return proxy;
   };
-  await Promise.all(['proxy-a', 'proxy-b'].map(startProxy));
+  // A proxy that fails to start must not leave the other one (and the servers) running.
+  const abandon = async (err: unknown): Promise<never> => {
+    await Promise.all([...proxies, ...engines].map((p) => stopChild(p.child)));
+    await db.stop();
+    await pg.stop();
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  };
+  await Promise.all(['proxy-a', 'proxy-b'].map(startProxy)).catch(abandon);
   const webBalancer = await startTcpBalancer(proxies.map((p) => p.webPort));
   const mysqlBalancer = await startTcpBalancer(proxies.map((p) => p.mysqlPort));
 
@@ -158,14 +174,6 @@ engine:
     );
     engines.push({ name: `engine-${i}`, ...startGatehouse(file) });
   }
-
-  const running = (c: ChildProcess): boolean => c.exitCode === null && c.signalCode === null;
-  const stopChild = async (c: ChildProcess): Promise<void> => {
-    if (!running(c)) return;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    await gone;
-  };
 
   return {
     pg,
