@@ -4,7 +4,8 @@
 // version-guarded block is always read as code: a block the server would skip may be refused,
 // never one it would run let through.
 
-function skipQuoted(sql: string, at: number): number {
+/** Index just past the quoted run ('…', "…", `…`) that starts at `at`; the text's end when it never closes. */
+export function skipQuoted(sql: string, at: number): number {
   const quote = sql[at];
   let i = at + 1;
   while (i < sql.length) {

@@ -4,6 +4,7 @@
 // Only the lexical rules that decide where a statement ends are followed: quotes ('…', "…",
 // `…`, with doubled quotes and backslash escapes), ordinary comments (executable ones are code:
 // the server runs them) and the `;` separator. https://mariadb.com/kb/en/comment-syntax/
+import { executableOpenerLength, skipQuoted } from '../policy/executable-comments.js';
 import { skipSpace } from './leading-statement.js';
 
 /** Each statement's text, in order, without its `;` (empty statements left out). */
@@ -18,7 +19,7 @@ export function splitStatements(sql: string): string[] {
     } else if (c === '#' || (c === '-' && sql[i + 1] === '-' && /[\s]/.test(sql[i + 2] ?? ' '))) {
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? sql.length : nl + 1;
-    } else if (c === '/' && sql[i + 1] === '*' && sql[i + 2] !== '!' && !(sql[i + 2] === 'M' && sql[i + 3] === '!')) {
+    } else if (c === '/' && sql[i + 1] === '*' && executableOpenerLength(sql, i) === 0) {
       const end = sql.indexOf('*/', i + 2);
       i = end < 0 ? sql.length : end + 2;
     } else if (c === ';') {
@@ -34,21 +35,6 @@ export function splitStatements(sql: string): string[] {
 
 function pushStatement(out: string[], text: string): void {
   if (skipSpace(text, 0) < text.length) out.push(text);
-}
-
-/** Index just past the quoted run that starts at `at`; the end of the text when it never closes. */
-function skipQuoted(sql: string, at: number): number {
-  const quote = sql[at];
-  let i = at + 1;
-  while (i < sql.length) {
-    const c = sql[i];
-    if (c === '\\' && quote !== '`') i += 2;
-    else if (c === quote) {
-      if (sql[i + 1] === quote) i += 2;
-      else return i + 1;
-    } else i++;
-  }
-  return sql.length;
 }
 
 /** The value of the string literal at `at` ('…' or "…"), or undefined when there is none. */
