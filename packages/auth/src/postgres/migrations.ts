@@ -2,7 +2,7 @@
 // concurrent starts apply each step once. A database migrated by a newer Gatehouse is refused:
 // an older process would write rows the newer one does not expect.
 import { GatehouseError } from '@gatehouse/common';
-import { type Pool, type PoolClient, postgresError } from './connect.js';
+import type { Sql } from './transactions.js';
 
 interface Migration {
   readonly version: number;
@@ -107,24 +107,17 @@ const MIGRATIONS: readonly Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** Brings the schema to SCHEMA_VERSION; refuses a database whose schema is newer. */
-export async function migrate(pool: Pool): Promise<void> {
+/**
+ * Brings the schema to SCHEMA_VERSION in one transaction under the migration lock (two processes
+ * starting together migrate once); refuses a database whose schema is newer.
+ */
+export async function migrate(sql: Sql): Promise<void> {
   const known = SCHEMA_VERSION;
-  let client: PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    throw postgresError('connect', err);
-  }
-  const ignore = (): void => undefined;
-  client.on('error', ignore);
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
+  await sql.transaction(MIGRATION_LOCK, async () => {
+    await sql.query(
       'CREATE TABLE IF NOT EXISTS gh_schema (version int PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())',
     );
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM gh_schema');
+    const { rows } = await sql.query<{ v: number | null }>('SELECT max(version) AS v FROM gh_schema');
     const current = rows[0]?.v ?? 0;
     if (current > known) {
       throw new GatehouseError(
@@ -134,15 +127,8 @@ export async function migrate(pool: Pool): Promise<void> {
     }
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO gh_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await sql.query(m.sql);
+      await sql.query('INSERT INTO gh_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw postgresError('migrate the schema', err);
-  } finally {
-    client.off('error', ignore);
-    client.release();
-  }
+  });
 }

@@ -20,7 +20,7 @@ export interface PostgresStorage {
 export async function openPostgresStorage(options: PostgresOptions): Promise<PostgresStorage> {
   const pool = createPool(options);
   try {
-    await migrate(pool);
+    await migrate(createSql(pool, 'migrate the schema'));
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;
