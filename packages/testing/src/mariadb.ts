@@ -150,16 +150,22 @@ function explainFailure(log: string, port: number): string {
   return 'mariadbd exited during startup';
 }
 
-interface Guardian {
+export interface Guardian {
   readonly child: ChildProcess;
   readonly exited: Promise<string>;
 }
 
-function spawnGuardian(program: string, args: string[], removeDir: string): Guardian {
+/**
+ * Starts `program` under the guardian (mariadb-guardian.ts), which stops the server and removes
+ * `removeDir` when the owner goes away, whatever the way. `user`: run it (and so the server) as
+ * that OS user, for servers that refuse root (PostgreSQL).
+ */
+export function spawnGuardian(program: string, args: string[], removeDir: string, user?: { uid: number; gid: number }): Guardian {
   const script = fileURLToPath(new URL('./mariadb-guardian.js', import.meta.url));
   const child = spawn(process.execPath, [script, JSON.stringify({ program, args, removeDir })], {
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: true,
+    ...(user ?? {}),
   });
   const exited = new Promise<string>((resolve) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });

@@ -5,15 +5,14 @@
 //
 // PostgreSQL refuses to run as root, and CI runs as root: then the data dir is chowned to the
 // `postgres` OS user (created by the Debian package) and the server runs as that user.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findFreePort } from './free-port.js';
+import { type Guardian, spawnGuardian } from './mariadb.js';
 
 const execFileAsync = promisify(execFile);
 const ENV_KEY = 'GATEHOUSE_TEST_POSTGRES';
@@ -115,33 +114,6 @@ const notOwned = async (): Promise<never> => {
 /** Attaches to the server another process started, from its `toEnv()` string. */
 export function attachPostgres(env: string): Postgres {
   return makeHandle(JSON.parse(env) as Descriptor, { stop: async () => {}, pause: notOwned, resume: notOwned });
-}
-
-interface Guardian {
-  readonly child: ChildProcess;
-  readonly exited: Promise<string>;
-}
-
-// The MariaDB harness's guardian kills the server when the owner goes away, whatever the way.
-// Run it as the server's user so it can also remove the data dir it owns.
-function spawnGuardian(program: string, args: string[], removeDir: string, user?: { uid: number; gid: number }): Guardian {
-  const script = fileURLToPath(new URL('./mariadb-guardian.js', import.meta.url));
-  const child = spawn(process.execPath, [script, JSON.stringify({ program, args, removeDir })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    detached: true,
-    ...(user ?? {}),
-  });
-  const exited = new Promise<string>((resolve) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      if (line.startsWith('exit ') || line.startsWith('error ')) resolve(line);
-    });
-    child.on('exit', (code) => resolve(`guardian exited ${code}`));
-  });
-  child.unref();
-  (child.stdout as unknown as { unref(): void }).unref();
-  (child.stdin as unknown as { unref(): void }).unref();
-  return { child, exited };
 }
 
 function tail(file: string, lines = 30): string {
