@@ -4,6 +4,7 @@ export {
   AUDIT_EVENT_CODES,
   AUDIT_EVENT_TYPES,
   type AuditCommandDetails,
+  type AuditHookExtras,
   type AuditError,
   auditErrorSchema,
   type AuditEvent,

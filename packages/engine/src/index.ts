@@ -32,6 +32,21 @@ export {
   type TunnelClusterOptions,
 } from './cluster/index.js';
 export { EngineError, EngineMysqlError } from './errors.js';
+// The hook API, for hook authors' type checking (docs/hooks.md).
+export type {
+  ConnectContext,
+  HandshakeResponseContext,
+  HookCommand,
+  HookDenial,
+  HookResult,
+  HookReturn,
+  OnCommand,
+  OnConnect,
+  OnHandshakeResponse,
+  OnResult,
+  ResultSummary,
+  SessionContext,
+} from './hooks/hook-types.js';
 export {
   type AuditSwitches,
   type Authorization,

@@ -222,27 +222,34 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     unixPeerCredentials: () => peerCredentials.available,
   });
 
-  const listens = typeof config.mysql_listen === 'string' ? [config.mysql_listen] : config.mysql_listen;
-  const mysqlSockets = listens.filter((l) => l.startsWith('unix:')).map((l) => l.slice('unix:'.length));
+  // Each mysql_listen entry: an address, or { address, server_version } for a listener that
+  // announces a version of its own.
+  const entries = (typeof config.mysql_listen === 'string' ? [config.mysql_listen] : config.mysql_listen).map((e) =>
+    typeof e === 'string' ? { address: e, serverVersion: undefined } : { address: e.address, serverVersion: e.server_version },
+  );
+  const listens = entries.map((e) => e.address);
+  const unixEntries = entries.filter((e) => e.address.startsWith('unix:'));
+  const mysqlSockets = unixEntries.map((e) => e.address.slice('unix:'.length));
   const webWanted = splitHostPort(config.web_listen);
   const diagWanted = splitHostPort(config.diag_listen);
   // With systemd socket activation the unit's ListenStream= replaces the TCP addresses of
-  // mysql_listen; its unix: sockets are still opened here.
+  // mysql_listen (and takes the first one's server_version); its unix: sockets are still opened here.
   const activated = pickMysqlSocket(readActivatedSockets());
   let mysqlAddress: ListenAddress | undefined;
   let diag: FastifyInstance | undefined;
   try {
     if (activated !== undefined) {
-      const bound = await listener.listenOnFd(activated.fd);
+      const firstTcp = entries.find((e) => !e.address.startsWith('unix:'));
+      const bound = await listener.listenOnFd(activated.fd, firstTcp?.serverVersion);
       mysqlAddress = { host: bound.address, port: bound.port };
     }
-    for (const l of listens) {
-      if (l.startsWith('unix:') || activated !== undefined) continue;
-      const wanted = splitHostPort(l);
-      const bound = await listener.listen(wanted.host, wanted.port);
+    for (const e of entries) {
+      if (e.address.startsWith('unix:') || activated !== undefined) continue;
+      const wanted = splitHostPort(e.address);
+      const bound = await listener.listen(wanted.host, wanted.port, e.serverVersion);
       mysqlAddress ??= { host: wanted.host, port: bound.port };
     }
-    for (const path of mysqlSockets) await listener.listenUnix(path);
+    for (const e of unixEntries) await listener.listenUnix(e.address.slice('unix:'.length), e.serverVersion);
     if (mysqlSockets.length > 0 && !peerCredentials.available) {
       log.warn({ reason: peerCredentials.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
     }

@@ -55,10 +55,18 @@ export interface AuditLocalInfile {
   readonly sha256?: string;
 }
 
+/** What command hooks (docs/hooks.md) add to a query's event. */
+export interface AuditHookExtras {
+  /** Fields a hook added (`hook_fields`). */
+  readonly fields?: Readonly<Record<string, string | number | boolean>> | undefined;
+  /** The client's text when a hook rewrote it (`original_query`); `query` is the text that ran. */
+  readonly originalQuery?: string | undefined;
+}
+
 export interface Audit {
   onSessionStart(session: AuditSession, err?: unknown): void;
   onSessionEnd(session: AuditSession, err?: unknown): void;
-  onQuery(session: AuditSession, query: string | Uint8Array, outcome: AuditOutcome, durationMs: number): void;
+  onQuery(session: AuditSession, query: string | Uint8Array, outcome: AuditOutcome, durationMs: number, hooks?: AuditHookExtras): void;
   /** Redacts and bounds a statement's text; keep the result with the statement. */
   describeStatement(query: string | Uint8Array): AuditStatement;
   onPrepare(
@@ -180,11 +188,15 @@ export function createAudit(options: CreateAuditOptions): Audit {
       if (err !== undefined) e.error = toAuditError(err);
       emit(e);
     },
-    onQuery(s, query, outcome, durationMs) {
+    onQuery(s, query, outcome, durationMs, hooks) {
       const e = head(s, 'db.session.query', !failed(outcome));
       setQuery(e, prepareAuditQuery(query, queryLimit));
       e.outcome = outcome;
       e.duration_ms = roundMs(durationMs);
+      if (hooks !== undefined) {
+        if (hooks.originalQuery !== undefined) e.original_query = prepareAuditQuery(hooks.originalQuery, queryLimit).query;
+        if (hooks.fields !== undefined) e.hook_fields = { ...hooks.fields };
+      }
       emit(e);
     },
     describeStatement(query) {

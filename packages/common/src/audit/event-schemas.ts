@@ -52,6 +52,10 @@ export const sessionQueryEventSchema = z.strictObject({
   ...auditQueryShape,
   outcome: auditOutcomeSchema,
   duration_ms: z.number().min(0),
+  /** The client's text when an onCommand hook rewrote it (`query` is what ran), redacted and bounded. */
+  original_query: z.string().optional(),
+  /** Fields added by command hooks (docs/hooks.md). */
+  hook_fields: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
 });
 
 export const malformedPacketEventSchema = z.strictObject({

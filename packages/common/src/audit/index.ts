@@ -3,6 +3,7 @@
 export {
   type Audit,
   type AuditCommandDetails,
+  type AuditHookExtras,
   type AuditLocalInfile,
   type AuditSink,
   type AuditWriteGate,

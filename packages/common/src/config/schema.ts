@@ -26,6 +26,16 @@ const mysqlListen = z.string().refine((text) => /^unix:\/\S+$/.test(text) || hos
   message: 'expected host:port (e.g. 127.0.0.1:3036) or unix:/path/to/socket',
 });
 
+/** A listener with settings of its own: `{ address: 127.0.0.1:3307, server_version: 8.0.36-gatehouse }`. */
+const mysqlListenEntry = z.union([
+  mysqlListen,
+  z.strictObject({
+    address: mysqlListen,
+    /** The version this listener's greeting announces, over proxy.server_version and the databases'. */
+    server_version: z.string().min(1).max(200).optional(),
+  }),
+]);
+
 const cidr = z.string().refine(
   (text) => {
     const [addr, bits, extra] = text.split('/');
@@ -183,7 +193,7 @@ export const ProxyConfigSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}$/, 'letters, digits, _ . @ -')
     .optional(),
   /** One listener or a list; unix sockets give the roles' unix_peers rules something to check. */
-  mysql_listen: z.union([mysqlListen, z.array(mysqlListen).min(1)]).default('127.0.0.1:3036'),
+  mysql_listen: z.union([mysqlListen, z.array(mysqlListenEntry).min(1)]).default('127.0.0.1:3036'),
   web_listen: hostPort.default('127.0.0.1:3080'),
   /** /healthz, /readyz and /metrics, off the public port (DESIGN.md "Default ports"). */
   diag_listen: hostPort.default('127.0.0.1:3081'),

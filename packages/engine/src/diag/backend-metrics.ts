@@ -73,7 +73,7 @@ export function registerHookMetrics(registry: Registry, hooks: Pick<HookRunner, 
   const counters = hooks.counters;
   const seconds = new Histogram({
     name: 'gatehouse_engine_hook_seconds',
-    help: 'Time of one connection hook call, by hook, however it ended (denied, failed, timed out).',
+    help: 'Time of one hook call, by hook, however it ended (denied, failed, timed out).',
     labelNames: ['hook'],
     buckets: [...LATENCY_BUCKETS],
     registers,
@@ -81,7 +81,7 @@ export function registerHookMetrics(registry: Registry, hooks: Pick<HookRunner, 
   hooks.observeTime = (hook, s) => seconds.observe({ hook }, s);
   new Counter({
     name: 'gatehouse_engine_hook_calls_total',
-    help: 'Connection hook calls (engine.hooks).',
+    help: 'Hook calls (engine.hooks), every hook.',
     registers,
     collect() {
       this.reset();
@@ -90,7 +90,7 @@ export function registerHookMetrics(registry: Registry, hooks: Pick<HookRunner, 
   });
   new Counter({
     name: 'gatehouse_engine_hook_outcomes_total',
-    help: 'Hook calls that denied the session, threw, or ran over the budget.',
+    help: 'Hook calls that denied (a session or a command), threw, or ran over the budget.',
     labelNames: ['outcome'],
     registers,
     collect() {

@@ -1,4 +1,4 @@
-// Runs the connection hooks of `engine.hooks` in a worker thread with a time budget per call.
+// Runs the hooks of `engine.hooks` in a worker thread with a time budget per call.
 // A call that runs over the budget fails (the session is denied) and the worker is terminated
 // and replaced, since a synchronous loop cannot be interrupted any other way; calls in flight on
 // the old worker fail too. A reload (SIGHUP) loads the modules in a fresh worker and swaps it in
@@ -19,11 +19,19 @@ export interface HookCounters {
 export interface HookRunner {
   /** Whether any module is configured (no module: no worker, and run() is not needed). */
   readonly active: boolean;
+  /**
+   * Whether some loaded module exports `hook`: a session asks before each command, so that a
+   * command costs nothing when no module has a command hook. Kept across a worker restart.
+   */
+  has(hook: HookName): boolean;
   readonly counters: HookCounters;
   /** Told how long each call took, however it ended (the metrics' hook-time histogram). */
   observeTime: ((hook: HookName, seconds: number) => void) | undefined;
-  /** Runs `hook` of every module in order; throws GH_ERR_ENGINE_HOOK_FAILED on error or timeout. */
-  run(hook: HookName, ctx: object): Promise<HookOutcome>;
+  /**
+   * Runs `hook` of every module in order, with `arg` as its second argument (onCommand's
+   * command, onResult's summary); throws GH_ERR_ENGINE_HOOK_FAILED on error or timeout.
+   */
+  run(hook: HookName, ctx: object, arg?: object): Promise<HookOutcome>;
   /** Loads `files` afresh; on failure keeps the running hooks and throws. */
   reload(files: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +45,8 @@ interface Pending {
 interface Loaded {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** The hooks some module exports. */
+  readonly hooks: ReadonlySet<HookName>;
 }
 
 function failed(hook: string, message: string): EngineError {
@@ -59,6 +69,7 @@ export async function createHookRunner(options: {
   let generation = 0;
   let nextId = 1;
   let current: Loaded | undefined;
+  let exported: ReadonlySet<HookName> = new Set();
   /** Resolves when a worker replacing a terminated one is ready (or could not start). */
   let restarting: Promise<void> | undefined;
   let closed = false;
@@ -76,11 +87,11 @@ export async function createHookRunner(options: {
       failAll(`the hook worker failed: ${err.message}`);
     });
     worker.on('exit', () => failAll('the hook worker was restarted'));
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: { kind: string; ok: boolean; message?: string }): void => {
+    const hooks = await new Promise<ReadonlySet<HookName>>((resolve, reject) => {
+      const onMessage = (msg: { kind: string; ok: boolean; message?: string; hooks?: HookName[] }): void => {
         if (msg.kind !== 'loaded') return;
         worker.off('message', onMessage);
-        if (msg.ok) resolve();
+        if (msg.ok) resolve(new Set(msg.hooks));
         else reject(new Error(msg.message ?? 'hook modules failed to load'));
       };
       worker.on('message', onMessage);
@@ -104,7 +115,7 @@ export async function createHookRunner(options: {
         else p.reject(new Error(`${msg.module} threw: ${msg.message}`));
       },
     );
-    return { worker, pending };
+    return { worker, pending, hooks };
   };
 
   const restart = (): void => {
@@ -125,15 +136,21 @@ export async function createHookRunner(options: {
       });
   };
 
-  if (files.length > 0) current = await spawn(files);
+  if (files.length > 0) {
+    current = await spawn(files);
+    exported = current.hooks;
+  }
 
   const runner: HookRunner = {
     get active() {
       return files.length > 0;
     },
+    has(hook) {
+      return exported.has(hook);
+    },
     counters,
     observeTime: undefined,
-    async run(hook, ctx) {
+    async run(hook, ctx, arg) {
       counters.calls++;
       const started = performance.now();
       const timed = (): void => runner.observeTime?.(hook, (performance.now() - started) / 1000);
@@ -168,18 +185,20 @@ export async function createHookRunner(options: {
             reject(failed(hook, err.message));
           },
         });
-        loaded.worker.postMessage({ kind: 'call', id, hook, ctx });
+        loaded.worker.postMessage({ kind: 'call', id, hook, ctx, arg });
       });
     },
     async reload(next) {
       if (next.length === 0) {
         files = [];
+        exported = new Set();
         restart();
         return;
       }
       const fresh = await spawn(next);
       const old = current;
       current = fresh;
+      exported = fresh.hooks;
       files = [...next];
       // Calls in flight on the old worker finish there.
       if (old !== undefined) setTimeout(() => void old.worker.terminate(), options.timeoutMs).unref();

@@ -2,7 +2,7 @@
 // (command-record.ts) and emits its event, and records the commands the engine denied. It
 // returns nothing: what a reply changes in the session (the schema, prepared statements) is the
 // relay's to apply.
-import type { Audit, AuditOutcome, AuditSession } from '@gatehouse/common';
+import type { Audit, AuditHookExtras, AuditOutcome, AuditSession } from '@gatehouse/common';
 import type { ClientCommand, ErrFields } from '@gatehouse/mysql-protocol';
 import { type CommandRecord, outcomeOf } from './command-record.js';
 
@@ -45,8 +45,8 @@ export class CommandAudit {
     return this.#now();
   }
 
-  /** A command the engine refused itself: recorded with the ERR it answered. */
-  onDenied(command: ClientCommand, err: ErrFields): void {
+  /** A command the engine refused itself: recorded with the ERR it answered (and what hooks added). */
+  onDenied(command: ClientCommand, err: ErrFields, hooks?: AuditHookExtras): void {
     const outcome: AuditOutcome = {
       kind: 'error',
       errno: err.errno,
@@ -56,7 +56,7 @@ export class CommandAudit {
     const s = this.#session;
     switch (command.kind) {
       case 'query':
-        this.#audit.onQuery(s, command.sql, outcome, 0);
+        this.#audit.onQuery(s, command.sql, outcome, 0, hooks);
         return;
       case 'init_db':
         this.#audit.onCommand(s, { event: 'db.session.mysql.init_db', schema_name: command.schema, outcome });
@@ -105,7 +105,7 @@ export class CommandAudit {
             duration,
           );
         }
-        this.#audit.onQuery(s, p.text, outcome, duration);
+        this.#audit.onQuery(s, p.text, outcome, duration, p.hooks);
         return;
       case 'init_db':
       case 'create_db':

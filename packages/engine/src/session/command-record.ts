@@ -5,7 +5,7 @@
 // other map of statements: the statement a command names is a reference into the relay's one
 // PreparedStatementRegistry, taken when the command is sent, so a COM_STMT_CLOSE that follows
 // it cannot take the text away from an execute still in flight.
-import type { AuditOutcome, AuditStatement, AuditValue } from '@gatehouse/common';
+import type { AuditHookExtras, AuditOutcome, AuditStatement, AuditValue } from '@gatehouse/common';
 import type {
   ClientCommand,
   DecodedParam,
@@ -45,6 +45,8 @@ export interface CommandRecord extends TrackedCommand {
   preparedId: number;
   paramCount: number;
   prepared: StatementState | undefined;
+  /** What command hooks added: the client's text when one rewrote it, and audit fields. */
+  hooks: AuditHookExtras | undefined;
 }
 
 // CURSOR_TYPE_READ_ONLY | CURSOR_TYPE_FOR_UPDATE | CURSOR_TYPE_SCROLLABLE (as readTrackedCommand).
@@ -131,6 +133,7 @@ export function createCommandRecord(
     preparedId: -1,
     paramCount: 0,
     prepared: undefined,
+    hooks: undefined,
   };
 }
 

@@ -4,18 +4,21 @@
 // (while a denial waits for earlier replies, or before a session-limit close). So it gathers the
 // first bytes of each command (bounded: 64 KiB by default), asks the handler, and then forwards
 // the packet as views of the input chunks, or skips it. Bytes to forward that sit next to each
-// other in one chunk go out as one write.
+// other in one chunk go out as one write. A handler that must wait before it decides (a command
+// hook) answers 'hold': the reader keeps the command and every byte behind it until release(),
+// so a pipelined command cannot overtake the one waiting.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html
 import { MAX_FRAME_PAYLOAD } from '@gatehouse/mysql-protocol';
 
-export type CommandVerdict = 'forward' | 'drop';
+export type CommandVerdict = 'forward' | 'drop' | 'hold';
 
 export interface ClientReaderHandler {
   /** Whether the next packet begins a command (else it is LOCAL INFILE data). */
   nextIsCommand(): boolean;
   /**
    * A command's first `prefix.length` payload bytes (all of it when `complete`); `length` is
-   * the first frame's payload length. `prefix` is valid only during the call.
+   * the first frame's payload length. `prefix` is valid only during the call. 'hold': nothing
+   * more is read until release() says what becomes of this command.
    */
   onCommand(prefix: Buffer, length: number, sequenceId: number, complete: boolean): CommandVerdict;
   /** A whole packet ended: `length` payload bytes; `command` says which kind it was. */
@@ -52,6 +55,8 @@ export class ClientReader {
   #stopAsked = false;
   #stopped = false;
   #held: Buffer[] = [];
+  /** A command waits for release(): its header and prefix, as read. */
+  #holding: Buffer | undefined;
   // The run of bytes in the current chunk waiting to be forwarded as one view.
   #chunk: Buffer = EMPTY;
   #runStart = -1;
@@ -85,14 +90,51 @@ export class ClientReader {
   resume(): void {
     this.#stopAsked = false;
     this.#stopped = false;
-    while (this.#held.length > 0 && !this.#stopped) {
+    this.#drainHeld();
+  }
+
+  /**
+   * The held command goes on: 'forward' sends it (as `replacement`, a whole packet, when the
+   * handler rewrote a complete command) and the rest of its packet; 'drop' skips it.
+   */
+  release(verdict: 'forward' | 'drop', replacement?: Buffer): void {
+    const head = this.#holding;
+    if (head === undefined) return;
+    this.#holding = undefined;
+    this.#forwarding = verdict === 'forward';
+    if (this.#forwarding) this.#handler.forward(replacement ?? head);
+    if (this.#frameRemaining > 0) this.#state = this.#forwarding ? State.Pass : State.Skip;
+    else this.#endFrame(0);
+    if (this.#stopAsked && this.atBoundary) {
+      this.#stopped = true;
+      this.#handler.onStopped();
+      return;
+    }
+    this.#drainHeld();
+  }
+
+  #drainHeld(): void {
+    while (this.#held.length > 0 && !this.#stopped && this.#holding === undefined) {
       const chunk = this.#held.shift()!;
       this.push(chunk);
     }
   }
 
+  /** Keeps the command whose prefix was just read, and the rest of the chunk after `pos`. */
+  #hold(prefix: Buffer, chunk: Buffer, pos: number): void {
+    const head = Buffer.allocUnsafe(4 + prefix.length);
+    this.#header.copy(head, 0);
+    prefix.copy(head, 4);
+    this.#holding = head;
+    this.#frameRemaining -= this.#prefixWanted;
+    this.#prefixFill = 0;
+    this.#flushRun();
+    // Ahead of any chunk still held from before: bytes keep their order.
+    if (pos < chunk.length) this.#held.unshift(chunk.subarray(pos));
+  }
+
   push(chunk: Buffer): void {
-    if (this.#stopped) {
+    if (this.#stopped || this.#holding !== undefined) {
       this.#held.push(chunk);
       return;
     }
@@ -119,7 +161,8 @@ export class ClientReader {
         case State.Header: {
           if (this.#stopAsked && this.atBoundary) {
             this.#flushRun();
-            this.#held.push(chunk.subarray(pos));
+            // In front: resume() may be replaying later chunks that are still held.
+            this.#held.unshift(chunk.subarray(pos));
             this.#stopped = true;
             this.#handler.onStopped();
             return;
@@ -143,6 +186,10 @@ export class ClientReader {
           if (this.#prefixFill === 0 && take === this.#prefixWanted) {
             // The whole prefix is in this chunk: decide on a view of it.
             const verdict = this.#decide(chunk.subarray(pos, pos + take));
+            if (verdict === 'hold') {
+              this.#hold(chunk.subarray(pos, pos + take), chunk, pos + take);
+              return;
+            }
             if (verdict === 'forward') {
               if (this.#headerInChunk >= 0) this.#addRun(this.#headerInChunk, pos + take);
               else {
@@ -159,6 +206,10 @@ export class ClientReader {
             if (this.#prefixFill < this.#prefixWanted) return;
             const prefix = this.#prefix.subarray(0, this.#prefixFill);
             const verdict = this.#decide(prefix);
+            if (verdict === 'hold') {
+              this.#hold(prefix, chunk, pos);
+              return;
+            }
             if (verdict === 'forward') {
               this.#emit(Buffer.from(this.#header));
               this.#emit(Buffer.from(prefix));

@@ -10,8 +10,9 @@
 // written; bytes behind it wait too, so the client sees everything in order.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AuditStatement, AuditWriteGate } from '@gatehouse/common';
+import type { AuditHookExtras, AuditStatement, AuditWriteGate } from '@gatehouse/common';
 import {
+  type ClientCommand,
   Command,
   createResponseTracker,
   type ErrFields,
@@ -26,6 +27,7 @@ import {
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';
+import type { CommandHooks, HookDecision } from './command-hooks.js';
 import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementState } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
@@ -54,6 +56,8 @@ export interface RelayOptions {
   /** How much of each command is read for policy and audit (default 64 KiB); the rest streams. */
   readonly commandPrefixLimit?: number;
   readonly counters: RelayCounters;
+  /** onCommand / onResult (engine.hooks); absent when no module is configured. */
+  readonly hooks?: CommandHooks;
   /** Metrics: command latency, ERR packets, denials (absent: nothing recorded). */
   readonly observer?: RelayObserver;
   /** The reply to a command changed the session (USE, reset, prepare). */
@@ -197,7 +201,8 @@ export class Relay implements ClientReaderHandler {
     let command: ReturnType<typeof parseClientCommand>;
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
-      command = parseClientCommand(prefix, {
+      // A command that waits for a hook outlives this call: it keeps a copy of its bytes.
+      command = parseClientCommand(this.#o.hooks?.enabled ? Buffer.from(prefix) : prefix, {
         capabilities: this.#o.capabilities,
         // Parameters are decoded only for execute events; with query events off they stay raw.
         ...(this.#o.audit.queryEvents ? { registry: this.#registry } : {}),
@@ -214,31 +219,61 @@ export class Relay implements ClientReaderHandler {
     }
     this.#o.counters.commands++;
     const verdict = decideCommand(command, this.#o.policy);
-    if (verdict.kind === 'deny') {
-      this.#o.counters.deniedCommands++;
-      this.#o.observer?.onDenied(verdict.err);
-      const emitted = this.#o.gate?.emitted;
-      this.#o.audit.onDenied(command, verdict.err);
-      const packet = serializePacket(serializeErrPacket(verdict.err, this.#o.capabilities), (sequenceId + 1) & 0xff);
-      if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0)
-        this.#toClient(packet, this.#o.gate?.emitted !== emitted);
-      else {
-        // Earlier replies are still coming: the ERR goes after them, and nothing newer goes
-        // to the server until it has.
-        this.#deferred.push(packet);
-        this.#reader.stop();
-      }
-      return 'drop';
+    if (verdict.kind === 'deny') return this.#deny(command, verdict.err, sequenceId);
+    const hooks = this.#o.hooks;
+    if (hooks?.wants(command)) {
+      // The reader holds this command and everything behind it until the hook has answered.
+      hooks.decide(command, complete).then(
+        (decision) => this.#afterHook(decision, sequenceId),
+        (err: unknown) => this.#finish(err as Error),
+      );
+      return 'hold';
     }
+    this.#send(command, verdict.schema, now);
+    return 'forward';
+  }
+
+  #afterHook(decision: HookDecision, sequenceId: number): void {
+    if (this.#ended) return;
+    const extras = { fields: decision.fields, originalQuery: decision.original };
+    if (decision.kind === 'deny') {
+      this.#deny(decision.command, decision.err, sequenceId, extras);
+      this.#reader.release('drop');
+      return;
+    }
+    const record = this.#send(decision.command, decision.schema, performance.now());
+    if (decision.fields !== undefined || decision.original !== undefined) record.hooks = extras;
+    this.#reader.release('forward', decision.packet);
+  }
+
+  #deny(command: ClientCommand, err: ErrFields, sequenceId: number, hooks?: AuditHookExtras): CommandVerdict {
+    this.#o.counters.deniedCommands++;
+    this.#o.observer?.onDenied(err);
+    const emitted = this.#o.gate?.emitted;
+    this.#o.audit.onDenied(command, err, hooks);
+    const packet = serializePacket(serializeErrPacket(err, this.#o.capabilities), (sequenceId + 1) & 0xff);
+    if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0)
+      this.#toClient(packet, this.#o.gate?.emitted !== emitted);
+    else {
+      // Earlier replies are still coming: the ERR goes after them, and nothing newer goes
+      // to the server until it has.
+      this.#deferred.push(packet);
+      this.#reader.stop();
+    }
+    return 'drop';
+  }
+
+  /** Queues the record of a command about to go to the server. */
+  #send(command: ClientCommand, schema: string | undefined, now: number): CommandRecord {
     const audit = this.#o.audit;
     // Built before the registry sees the command: an execute keeps the statement a close
     // right behind it would forget.
-    const record = createCommandRecord(command, verdict.schema, audit.now(), this.#lookup, audit.queryEvents);
+    const record = createCommandRecord(command, schema, audit.now(), this.#lookup, audit.queryEvents);
     this.#registry.observe(command);
     if (command.kind === 'quit') this.#quitSent = true;
     this.#o.observer?.onForwarded(command.kind, now);
     this.#tracker.onCommand(record);
-    return 'forward';
+    return record;
   }
 
   onPacketEnd(length: number, command: boolean): void {
@@ -348,6 +383,7 @@ export class Relay implements ClientReaderHandler {
       else this.#registry.recordPrepareFailed();
     }
     this.#o.audit.onFinished(record);
+    this.#o.hooks?.finished(record);
     // After the event, which names the schema the command ran in.
     if (record.error === undefined) {
       if (record.kind === 'init_db') this.#o.onSchema(record.text);

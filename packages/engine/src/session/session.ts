@@ -30,6 +30,8 @@ import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
+import { CommandHooks, commandSessionContext } from './command-hooks.js';
+import type { PolicyContext } from './command-policy.js';
 import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
@@ -323,22 +325,35 @@ function startRelay(
   const user = auth.identity.user;
   const threadId = upstream.connectionId;
   let stopLimits: (() => void) | undefined;
+  const policy: PolicyContext = {
+    user,
+    database: { name: deps.database.name, labels: deps.database.labels },
+    dbUser: auth.dbUser,
+    checker: auth.checker,
+    allowReplication: auth.decision.allowReplication,
+    ownsThread: (id) => deps.threads.owns(user, id),
+    statementRules: auth.statementRules,
+    currentSchema: () => session.dbName,
+  };
+  // Every session gets the command hooks' seam: a reload that adds onCommand reaches it too.
+  const hooks =
+    deps.hooks === undefined
+      ? undefined
+      : new CommandHooks({
+          runner: deps.hooks,
+          session: commandSessionContext(session, upstream.backend.uri),
+          policy,
+          capabilities: upstream.capabilities,
+          log,
+        });
   const relay = new Relay({
     client,
     upstream: upstream.socket,
     leftover: upstream.leftover,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
-    policy: {
-      user,
-      database: { name: deps.database.name, labels: deps.database.labels },
-      dbUser: auth.dbUser,
-      checker: auth.checker,
-      allowReplication: auth.decision.allowReplication,
-      ownsThread: (id) => deps.threads.owns(user, id),
-      statementRules: auth.statementRules,
-      currentSchema: () => session.dbName,
-    },
+    policy,
+    ...(hooks !== undefined ? { hooks } : {}),
     audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
     ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,

@@ -36,6 +36,8 @@ export class ClientConnection implements LiveConnection {
   session: LiveSession | undefined;
   readonly #ctx: FrontDoorContext;
   readonly #plain: Socket;
+  /** The version this listener announces (mysql_listen server_version); undefined: the greeting's. */
+  readonly #serverVersion: string | undefined;
   readonly #handshake: ServerHandshake;
   readonly #connectionId: number;
   /** When the client was accepted (performance.now()), for the connect-latency histogram. */
@@ -57,8 +59,9 @@ export class ClientConnection implements LiveConnection {
   /** What is known of the login so far, for the audit event if the proxy refuses it. */
   #login: { chain: Buffer[]; identity?: Identity; response?: HandshakeResponse41; sessionId?: string } = { chain: [] };
 
-  constructor(ctx: FrontDoorContext, socket: Socket, unixPath?: string) {
+  constructor(ctx: FrontDoorContext, socket: Socket, unixPath?: string, serverVersion?: string) {
     this.#ctx = ctx;
+    this.#serverVersion = serverVersion;
     this.#plain = socket;
     this.#connectionId = ctx.nextConnectionId();
     this.#address =
@@ -160,7 +163,8 @@ export class ClientConnection implements LiveConnection {
     const hs = this.#handshake;
     const greeting = ctx.greeting();
     hs.sendGreeting({
-      serverVersion: greeting.serverVersion,
+      // The listener's own server_version wins over the proxy's and the databases'.
+      serverVersion: this.#serverVersion ?? greeting.serverVersion,
       connectionId: this.#connectionId,
       capabilities: greeting.capabilities,
       mariaDbCapabilities: greeting.mariaDbCapabilities,

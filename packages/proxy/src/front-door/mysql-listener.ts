@@ -37,8 +37,9 @@ export class MysqlListener {
     return this.#draining;
   }
 
-  async listen(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+  /** `serverVersion`: what this listener's greeting announces (mysql_listen's server_version). */
+  async listen(host: string, port: number, serverVersion?: string): Promise<AddressInfo> {
+    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, undefined, serverVersion));
     server.listen(port, host);
     await once(server, 'listening');
     this.#servers.push(server);
@@ -51,10 +52,10 @@ export class MysqlListener {
    * clients still prove who they are with their certificate over TLS, and roles may further
    * require their uid, gid or cgroup (unix_peers).
    */
-  async listenUnix(path: string): Promise<void> {
+  async listenUnix(path: string, serverVersion?: string): Promise<void> {
     const existing = await lstat(path).catch(() => undefined);
     if (existing?.isSocket()) await unlink(path);
-    const server = createServer((socket) => this.#accept(socket, path));
+    const server = createServer((socket) => this.#accept(socket, path, serverVersion));
     server.listen(path);
     await once(server, 'listening');
     await chmod(path, 0o666);
@@ -62,15 +63,15 @@ export class MysqlListener {
   }
 
   /** Adopts a socket that is already bound and listening (systemd socket activation). */
-  async listenOnFd(fd: number): Promise<AddressInfo> {
-    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+  async listenOnFd(fd: number, serverVersion?: string): Promise<AddressInfo> {
+    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, undefined, serverVersion));
     server.listen({ fd });
     await once(server, 'listening');
     this.#servers.push(server);
     return server.address() as AddressInfo;
   }
 
-  #accept(socket: Socket, unixPath?: string): void {
+  #accept(socket: Socket, unixPath: string | undefined, serverVersion: string | undefined): void {
     const ctx = this.#ctx;
     ctx.metrics.connectionsAccepted++;
     // A reset during the handshake surfaces through the connection's own listeners; this one
@@ -94,7 +95,7 @@ export class MysqlListener {
       return;
     }
     ctx.limits.acquireTotal();
-    const connection = new ClientConnection(ctx, socket, unixPath);
+    const connection = new ClientConnection(ctx, socket, unixPath, serverVersion);
     this.#live.add(connection);
     void connection.run().finally(() => {
       this.#live.delete(connection);
