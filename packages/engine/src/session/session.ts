@@ -218,7 +218,7 @@ async function logIn(
   let backend: BackendInfo;
   let tried = deps.database.uri;
   try {
-    if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
+    if (deps.hooks?.has('onConnect')) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
     auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
@@ -246,7 +246,7 @@ async function logIn(
     const backends =
       deps.backends?.() ??
       deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' }));
-    const chosen = deps.hooks?.active
+    const chosen = deps.hooks?.has('onHandshakeResponse')
       ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
       : undefined;
     const loginStarted = performance.now();

@@ -107,3 +107,95 @@ test('leading USE and KILL are found through comments, executable comments and q
     assert.ok(['use', 'kill', 'kill-other', 'other'].includes(result.kind));
   }
 });
+
+/**
+ * Runs the reader over `input` cut at `cut`, holding every command whose text includes `hold`;
+ * each held command is released (forward, drop, or replaced) only after the chunks are all in,
+ * so later commands would overtake it if the reader did not keep them back.
+ */
+function runHeld(input: Buffer, cut: number, prefixLimit: number | undefined, release: (text: string) => { verdict: 'forward' | 'drop'; replacement?: Buffer }) {
+  const forwarded: Buffer[] = [];
+  const held: string[] = [];
+  let holding: string | undefined;
+  const reader = new ClientReader(
+    {
+      nextIsCommand: () => true,
+      onCommand(prefix): CommandVerdict {
+        const text = prefix.toString('latin1');
+        if (!text.includes('hold')) return 'forward';
+        held.push(text);
+        holding = text;
+        return 'hold';
+      },
+      onPacketEnd() {},
+      forward: (bytes) => forwarded.push(Buffer.from(bytes)),
+      onStopped() {},
+    },
+    prefixLimit,
+  );
+  reader.push(input.subarray(0, cut));
+  reader.push(input.subarray(cut));
+  // Release one held command at a time, as hooks answer: releasing may hold the next one.
+  while (holding !== undefined) {
+    const text = holding;
+    holding = undefined;
+    const r = release(text);
+    reader.release(r.verdict, r.replacement);
+  }
+  return { forwarded: Buffer.concat(forwarded), held };
+}
+
+test('a held command keeps its place: nothing behind it goes out before release, at every split', () => {
+  const first = serializePacket(Buffer.from('\x03SELECT 1'), 0);
+  const holdA = serializePacket(Buffer.from("\x03SELECT 'hold a'"), 0);
+  const middle = serializePacket(Buffer.from('\x03SELECT 2'), 0);
+  const holdB = serializePacket(Buffer.concat([Buffer.from("\x03SELECT 'hold b' "), Buffer.alloc(200, 0x20)]), 0);
+  const last = serializePacket(Buffer.from('\x03SELECT 3'), 0);
+  const input = Buffer.concat([first, holdA, middle, holdB, last]);
+  const rewritten = serializePacket(Buffer.from("\x03SELECT 'rewritten'"), 0);
+  for (let i = 0; i <= input.length; i++) {
+    for (const limit of [undefined, 16]) {
+      const out = runHeld(input, i, limit, (text) =>
+        text.includes('hold a') ? { verdict: 'forward', replacement: rewritten } : { verdict: 'drop' },
+      );
+      assert.deepEqual(out.forwarded, Buffer.concat([first, rewritten, middle, last]), `split at ${i}, prefix limit ${limit}`);
+      assert.equal(out.held.length, 2);
+      const kept = runHeld(input, i, limit, () => ({ verdict: 'forward' }));
+      assert.deepEqual(kept.forwarded, input, `forwarded unchanged: split at ${i}, prefix limit ${limit}`);
+    }
+  }
+});
+
+test('a command held mid-packet (longer than the prefix) forwards or skips the rest of its packet on release', () => {
+  const holdLong = serializePacket(Buffer.concat([Buffer.from("\x03SELECT 'hold' "), Buffer.alloc(5000, 0x20)]), 0);
+  const after = serializePacket(Buffer.from('\x03SELECT 9'), 0);
+  const input = Buffer.concat([holdLong, after]);
+  for (const cut of [10, 100, 2000, holdLong.length - 1, holdLong.length + 3]) {
+    assert.deepEqual(runHeld(input, cut, 64, () => ({ verdict: 'forward' })).forwarded, input, `forward, cut ${cut}`);
+    assert.deepEqual(runHeld(input, cut, 64, () => ({ verdict: 'drop' })).forwarded, after, `drop, cut ${cut}`);
+  }
+});
+
+test('a command released before the rest of its packet arrives: the rest follows the verdict', () => {
+  const holdLong = serializePacket(Buffer.concat([Buffer.from("\x03SELECT 'hold' "), Buffer.alloc(500, 0x20)]), 0);
+  const after = serializePacket(Buffer.from('\x03SELECT 9'), 0);
+  const input = Buffer.concat([holdLong, after]);
+  for (const verdict of ['forward', 'drop'] as const) {
+    const forwarded: Buffer[] = [];
+    const reader = new ClientReader(
+      {
+        nextIsCommand: () => true,
+        onCommand: (prefix) => (prefix.includes('hold') ? 'hold' : 'forward'),
+        onPacketEnd() {},
+        forward: (bytes) => forwarded.push(Buffer.from(bytes)),
+        onStopped() {},
+      },
+      64,
+    );
+    reader.push(input.subarray(0, 100));
+    assert.equal(forwarded.length, 0, 'nothing goes while the command is held');
+    reader.release(verdict);
+    reader.push(input.subarray(100));
+    assert.deepEqual(Buffer.concat(forwarded), verdict === 'forward' ? input : after, verdict);
+  }
+});

@@ -20,7 +20,8 @@ export class RawClient {
   readonly #tracker;
   #outcomes: ResponseOutcome[] = [];
   #packets: Buffer[] = [];
-  #waiter: ((reply: Reply) => void) | undefined;
+  /** Who waits for the replies in flight, oldest first. */
+  readonly #waiters: ((reply: Reply) => void)[] = [];
   readonly #unsolicited: Buffer[] = [];
   #ended = false;
   readonly closed: Promise<void>;
@@ -31,7 +32,7 @@ export class RawClient {
       capabilities,
       onOutcome: (outcome) => {
         this.#outcomes.push(outcome);
-        if (outcome.done && this.#waiter === undefined) {
+        if (outcome.done && this.#waiters.length === 0) {
           // An ERR the engine sends on its own (a session limit) ends no command of ours.
           this.#unsolicited.push(...this.#packets);
           this.#packets = [];
@@ -40,9 +41,7 @@ export class RawClient {
           const reply = { outcomes: this.#outcomes, packets: this.#packets };
           this.#outcomes = [];
           this.#packets = [];
-          const waiter = this.#waiter;
-          this.#waiter = undefined;
-          waiter?.(reply);
+          this.#waiters.shift()?.(reply);
         }
       },
     });
@@ -74,11 +73,25 @@ export class RawClient {
   /** Sends a command payload; resolves with its whole reply. */
   send(payload: Buffer, sequenceId = 0): Promise<Reply> {
     const reply = new Promise<Reply>((resolve) => {
-      this.#waiter = resolve;
+      this.#waiters.push(resolve);
     });
     this.#tracker.onCommand(readTrackedCommand(payload));
     this.stream.write(serializePacket(payload, sequenceId));
     return reply;
+  }
+
+  /** Sends every query in one write, without waiting between them; resolves with the replies in order. */
+  pipeline(sqls: readonly string[]): Promise<Reply[]> {
+    const payloads = sqls.map((sql) => Buffer.concat([Buffer.from([0x03]), Buffer.from(sql)]));
+    const replies = payloads.map(
+      (payload) =>
+        new Promise<Reply>((resolve) => {
+          this.#waiters.push(resolve);
+          this.#tracker.onCommand(readTrackedCommand(payload));
+        }),
+    );
+    this.stream.write(Buffer.concat(payloads.map((payload) => serializePacket(payload, 0))));
+    return Promise.all(replies);
   }
 
   query(sql: string): Promise<Reply> {

@@ -8,6 +8,7 @@ import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
 import { type MariaDb, startMariaDb } from '@gatehouse/testing';
 import pino from 'pino';
 import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';
+import type { HookRunner } from '../../src/hooks/hook-runner.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';
 import { createTunnelPair } from './tunnel-pair.js';
 
@@ -58,7 +59,7 @@ export const SERVICE = 'orders';
 
 export async function createFixture(
   t: TestContext,
-  options: { roles?: Parameters<TestCluster['setRoles']>[0]; wrapAudit?: (audit: Audit) => Audit } = {},
+  options: { roles?: Parameters<TestCluster['setRoles']>[0]; wrapAudit?: (audit: Audit) => Audit; hooks?: HookRunner } = {},
 ): Promise<Fixture> {
   const db = await startMariaDb();
   const schema = db.uniqueName('shop');
@@ -131,6 +132,7 @@ export async function createFixture(
           counters,
           log,
           onHandlerError: (err) => handlerErrors.push(err),
+          ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
         });
         sessions.push(handle);
       }, o.streamWindow);
