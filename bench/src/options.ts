@@ -9,7 +9,7 @@ export type TargetName = (typeof TARGET_NAMES)[number];
  * In the order they run, whatever order --only lists them in: idle memory first, while the
  * gateways' heaps hold nothing from earlier traffic.
  */
-export const MEASURE_NAMES = ['idle-memory', 'sysbench', 'bulk-read', 'bulk-write', 'connect-rate', 'audit', 'metrics'] as const;
+export const MEASURE_NAMES = ['idle-memory', 'sysbench', 'bulk-read', 'bulk-write', 'connect-rate', 'audit', 'metrics', 'hooks'] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 
 export const PS_MODES = ['disable', 'auto'] as const;

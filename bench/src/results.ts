@@ -63,6 +63,9 @@ export const metricIds = {
   auditQpsOff: 'audit.qps-off',
   metricsQpsOn: 'metrics.qps-on',
   metricsQpsOff: 'metrics.qps-off',
+  hooksQpsNone: 'hooks.qps-none',
+  hooksQpsConnect: 'hooks.qps-connect-only',
+  hooksQpsCommand: 'hooks.qps-on-command',
   auditQpsSyncBatch: 'audit.qps-sync-batch',
   auditQpsSyncAlways: 'audit.qps-sync-always',
 } as const;

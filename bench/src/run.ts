@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchDb, startBenchDb } from './bench-db.js';
 import { describeCommit, describeMachine, describeSysbench } from './machine.js';
 import { measureAuditCost } from './measures/audit-cost.js';
+import { measureHooksCost } from './measures/hooks-cost.js';
 import { measureMetricsCost } from './measures/metrics-cost.js';
 import { measureBulkRead, measureBulkWrite } from './measures/bulk.js';
 import { errorText, type LiveTarget, type MeasureContext } from './measures/context.js';
@@ -32,6 +33,7 @@ const MEASURES: Record<MeasureName, (ctx: MeasureContext, results: Results) => P
   'connect-rate': measureConnectRate,
   audit: measureAuditCost,
   metrics: measureMetricsCost,
+  hooks: measureHooksCost,
 };
 
 function log(message: string): void {
@@ -99,6 +101,7 @@ async function main(): Promise<number> {
     const wantsAudit = options.only.includes('audit') && options.targets.includes('gatehouse-1proc');
     const wantsDbResume = options.only.includes('connect-rate') && options.targets.includes('gatehouse-1proc');
     const wantsMetrics = options.only.includes('metrics') && options.targets.includes('gatehouse-1proc');
+    const wantsHooks = options.only.includes('hooks') && options.targets.includes('gatehouse-1proc');
     const extras = new Map<ExtraTargetName, Target>();
     if (wantsAudit) {
       for (const n of ['gatehouse-1proc-noaudit', 'gatehouse-1proc-sync-batch', 'gatehouse-1proc-sync-always'] as const) {
@@ -107,6 +110,9 @@ async function main(): Promise<number> {
     }
     if (wantsDbResume) extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
     if (wantsMetrics) extras.set('gatehouse-1proc-nometrics', createGatehouseTarget('gatehouse-1proc-nometrics'));
+    if (wantsHooks) {
+      for (const n of ['gatehouse-1proc-hooks-connect', 'gatehouse-1proc-hooks-command'] as const) extras.set(n, createGatehouseTarget(n));
+    }
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
     const trust: string[] = [];
@@ -126,7 +132,7 @@ async function main(): Promise<number> {
     benchDb = await startBenchDb(trust, profile);
     directTls = benchDb.directTls;
     const directEndpoint = { host: benchDb.info.host, port: benchDb.info.port, user: benchDb.info.dbUser, database: benchDb.info.database, tls: directTls };
-    if (options.only.includes('sysbench') || options.only.includes('audit') || options.only.includes('metrics')) {
+    if (['sysbench', 'audit', 'metrics', 'hooks'].some((m) => options.only.includes(m as MeasureName))) {
       log(`preparing sysbench tables (${profile.sysbenchTables} × ${profile.sysbenchTableSize} rows), directly`);
       await prepareSysbenchTables(directEndpoint, createSysbenchTlsDir(directEndpoint, join(workDir, 'sysbench-tls', 'prepare')), profile);
     }

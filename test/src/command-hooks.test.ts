@@ -267,6 +267,7 @@ engine:
     assert.match(r.stderr, /ERROR 1105 \(HY000\).*onCommand hook failed: test-hooks\.mjs threw: the test hook threw on purpose/);
     const afterwards = await engineMetrics();
     assert.equal(afterwards['gatehouse_engine_hook_outcomes_total{outcome="failed"}'], (before['gatehouse_engine_hook_outcomes_total{outcome="failed"}'] ?? 0) + 1);
+    assert.equal(afterwards['gatehouse_engine_denials_total{reason="hook"}'], (before['gatehouse_engine_denials_total{reason="hook"}'] ?? 0) + 1);
     assert.match(output(), /hook failed/);
     const ok = await cli('alice', 'SELECT 1');
     assert.equal(ok.stdout.trim(), '1');

@@ -18,6 +18,8 @@ export interface ConfigInput {
   readonly audit?: Record<string, unknown>;
   /** engine.command_latency_metrics (default on), off to measure what it costs. */
   readonly commandLatencyMetrics?: boolean;
+  /** engine.hooks: hook module files. */
+  readonly hooks?: readonly string[];
   /** Extra databases[].tls settings, e.g. { resumption: false }. */
   readonly databaseTls?: Record<string, unknown>;
 }
@@ -41,6 +43,7 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
     ...(join ? { join } : {}),
     diag_listen: `127.0.0.1:${input.ports.diag}`,
     ...(input.commandLatencyMetrics === false ? { command_latency_metrics: false } : {}),
+    ...(input.hooks !== undefined ? { hooks: [...input.hooks] } : {}),
     databases: [
       {
         name: DB_SERVICE,

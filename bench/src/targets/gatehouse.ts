@@ -4,7 +4,9 @@
 // engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
 // false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
 // events switched off, for the cost of audit; `gatehouse-1proc-nometrics` has command latency
-// metrics off, for their cost.
+// metrics off, for their cost. `gatehouse-1proc-hooks-connect` runs a hook module with only a
+// connection hook (what a command costs when no module has a command hook) and
+// `gatehouse-1proc-hooks-command` one with a pass-through onCommand (a hook round trip per command).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -28,7 +30,15 @@ export type GatehouseShape =
   | 'gatehouse-2proc'
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
-  | 'gatehouse-1proc-nometrics';
+  | 'gatehouse-1proc-nometrics'
+  | HookVariant;
+/** One-process gateways with an engine.hooks module: only onConnect, or a pass-through onCommand. */
+export type HookVariant = 'gatehouse-1proc-hooks-connect' | 'gatehouse-1proc-hooks-command';
+
+const HOOK_MODULES: Partial<Record<GatehouseShape, string>> = {
+  'gatehouse-1proc-hooks-connect': 'export function onConnect() { return undefined; }\n',
+  'gatehouse-1proc-hooks-command': 'export function onCommand(ctx, command) { return undefined; }\n',
+};
 /** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
 export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
@@ -72,6 +82,12 @@ function spawnGatehouse(configFile: string, logFile: string): Running {
   } finally {
     closeSync(fd);
   }
+}
+
+function writeHookModule(dir: string, source: string): string {
+  const file = join(dir, 'bench-hook.mjs');
+  writeFileSync(file, source);
+  return file;
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -148,6 +164,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
+        ...(HOOK_MODULES[shape] !== undefined ? { hooks: [writeHookModule(dir, HOOK_MODULES[shape])] } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

@@ -1,7 +1,7 @@
 // What every target offers the measurements: somewhere to connect with TLS and a client cert,
 // and the processes whose memory counts against it.
 import type { TargetName } from '../options.js';
-import type { AuditVariant } from './gatehouse.js';
+import type { AuditVariant, HookVariant } from './gatehouse.js';
 
 /** Files a TLS client needs: the CA that signed the server it talks to, and its own cert. */
 export interface ClientTls {
@@ -20,7 +20,7 @@ export interface Endpoint {
 }
 
 /** Gateways that only one measurement starts: audit variants, the database leg without TLS resumption. */
-export type ExtraTargetName = AuditVariant | 'gatehouse-1proc-nodbresume' | 'gatehouse-1proc-nometrics';
+export type ExtraTargetName = AuditVariant | 'gatehouse-1proc-nodbresume' | 'gatehouse-1proc-nometrics' | HookVariant;
 
 /** What the bench database looks like, for targets that connect to it. */
 export interface BenchDatabase {

@@ -32,6 +32,7 @@ export {
   type TunnelClusterOptions,
 } from './cluster/index.js';
 export { EngineError, EngineMysqlError } from './errors.js';
+export { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 // The hook API, for hook authors' type checking (docs/hooks.md).
 export type {
   ConnectContext,

@@ -29,6 +29,8 @@ export type HookDecision =
       readonly kind: 'deny';
       readonly command: ClientCommand;
       readonly err: ErrFields;
+      /** A hook denied it or failed (false: the policy refused the rewritten text). */
+      readonly byHook: boolean;
       readonly fields: AuditFields | undefined;
       /** The client's text, when the policy refused the text a hook rewrote it to. */
       readonly original?: string;
@@ -129,6 +131,7 @@ export class CommandHooks {
         kind: 'deny',
         command,
         err: { errno: mysql?.errno ?? 1105, sqlState: mysql?.sqlState ?? 'HY000', message: (err as Error).message },
+        byHook: true,
         fields: undefined,
       };
     }
@@ -143,6 +146,7 @@ export class CommandHooks {
           sqlState: d.sqlState ?? ServerError.TableAccessDenied.sqlState,
           message: d.message,
         },
+        byHook: true,
         fields,
       };
     }
@@ -159,6 +163,7 @@ export class CommandHooks {
         kind: 'deny',
         command,
         err: { errno: 1105, sqlState: 'HY000', message: 'onCommand hook failed: the query is too long to rewrite' },
+        byHook: true,
         fields,
       };
     }
@@ -167,7 +172,7 @@ export class CommandHooks {
     const payload = Buffer.concat([head, text]);
     const rewritten = parseClientCommand(payload, { capabilities: this.#capabilities });
     const verdict = decideCommand(rewritten, this.#policy);
-    if (verdict.kind === 'deny') return { kind: 'deny', command: rewritten, err: verdict.err, fields, original: command.sql };
+    if (verdict.kind === 'deny') return { kind: 'deny', command: rewritten, err: verdict.err, byHook: false, fields, original: command.sql };
     return {
       kind: 'forward',
       command: rewritten,

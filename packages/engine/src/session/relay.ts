@@ -237,7 +237,7 @@ export class Relay implements ClientReaderHandler {
     if (this.#ended) return;
     const extras = { fields: decision.fields, originalQuery: decision.original };
     if (decision.kind === 'deny') {
-      this.#deny(decision.command, decision.err, sequenceId, extras);
+      this.#deny(decision.command, decision.err, sequenceId, extras, decision.byHook);
       this.#reader.release('drop');
       return;
     }
@@ -246,9 +246,9 @@ export class Relay implements ClientReaderHandler {
     this.#reader.release('forward', decision.packet);
   }
 
-  #deny(command: ClientCommand, err: ErrFields, sequenceId: number, hooks?: AuditHookExtras): CommandVerdict {
+  #deny(command: ClientCommand, err: ErrFields, sequenceId: number, hooks?: AuditHookExtras, byHook = false): CommandVerdict {
     this.#o.counters.deniedCommands++;
-    this.#o.observer?.onDenied(err);
+    this.#o.observer?.onDenied(err, byHook);
     const emitted = this.#o.gate?.emitted;
     this.#o.audit.onDenied(command, err, hooks);
     const packet = serializePacket(serializeErrPacket(err, this.#o.capabilities), (sequenceId + 1) & 0xff);

@@ -13,7 +13,8 @@ export interface RelayObserver {
   onForwarded(kind: ClientCommand['kind'], now: number): void;
   /** `now`: performance.now() when the outcome was read (meaningful when it is `done`). */
   onOutcome(outcome: ResponseOutcome, now: number): void;
-  onDenied(err: ErrFields): void;
+  /** `byHook`: an onCommand hook denied it (or failed), not the roles' policy. */
+  onDenied(err: ErrFields, byHook?: boolean): void;
 }
 
 type Sample = { observe(seconds: number): void };
@@ -61,8 +62,8 @@ export class SessionObserver implements RelayObserver {
     if (sample !== undefined && started !== undefined) sample.observe((now - started) / 1000);
   }
 
-  onDenied(err: ErrFields): void {
+  onDenied(err: ErrFields, byHook = false): void {
     // A schema outside the role's db_names is the role's verdict; the rest are the fixed policy.
-    this.#children.denials(err.errno === ServerError.DbAccessDenied.errno ? 'role' : 'policy').inc();
+    this.#children.denials(byHook ? 'hook' : err.errno === ServerError.DbAccessDenied.errno ? 'role' : 'policy').inc();
   }
 }
