@@ -142,6 +142,18 @@ test('proxy.mysql_listen takes one address or a list with unix sockets', () => {
   assert.equal(parseConfig({ proxy: { mysql_listen: 'unix:/run/gh.sock' } }).proxy.mysql_listen, 'unix:/run/gh.sock');
 });
 
+test('a proxy.mysql_listen entry may carry a server_version of its own', () => {
+  const listens = [
+    '127.0.0.1:3036',
+    { address: '127.0.0.1:3307', server_version: '8.0.36-gatehouse' },
+    { address: 'unix:/run/gatehouse/mysql.sock' },
+  ];
+  assert.deepEqual(parseConfig({ proxy: { mysql_listen: listens } }).proxy.mysql_listen, listens);
+  assert.match(configError({ proxy: { mysql_listen: [{ address: '127.0.0.1:3307', version: 'x' }] } }), /proxy\.mysql_listen\.0/);
+  assert.match(configError({ proxy: { mysql_listen: [{ address: 'nowhere', server_version: '8.0' }] } }), /proxy\.mysql_listen\.0/);
+  assert.match(configError({ proxy: { mysql_listen: [{ address: '127.0.0.1:3307', server_version: '' }] } }), /proxy\.mysql_listen\.0/);
+});
+
 test('proxy.tls and databases[].tls: TLS 1.2 and resumption by default; versions, ciphers and unknown keys checked', () => {
   const config = parseConfig({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require' } }] } });
   assert.deepEqual(config.proxy.tls, { min_version: 'TLSv1.2', resumption: true });

@@ -88,6 +88,8 @@ export class Relay implements ClientReaderHandler {
   #ended = false;
   /** The client sent COM_QUIT: how its transport closes after that is not a failure. */
   #quitSent = false;
+  /** A command waits for onCommand (the reader holds it). */
+  #hookPending = false;
   #clientPaused = false;
   #upstreamPaused = false;
   /**
@@ -137,9 +139,9 @@ export class Relay implements ClientReaderHandler {
     return performance.timeOrigin + this.#lastActivity;
   }
 
-  /** A reply is under way. */
+  /** A reply is under way, or a command waits for its hook. */
   get busy(): boolean {
-    return this.#tracker.pendingCommands > 0;
+    return this.#tracker.pendingCommands > 0 || this.#hookPending;
   }
 
   start(): void {
@@ -223,6 +225,7 @@ export class Relay implements ClientReaderHandler {
     const hooks = this.#o.hooks;
     if (hooks?.wants(command)) {
       // The reader holds this command and everything behind it until the hook has answered.
+      this.#hookPending = true;
       hooks.decide(command, complete).then(
         (decision) => this.#afterHook(decision, sequenceId),
         (err: unknown) => this.#finish(err as Error),
@@ -234,6 +237,7 @@ export class Relay implements ClientReaderHandler {
   }
 
   #afterHook(decision: HookDecision, sequenceId: number): void {
+    this.#hookPending = false;
     if (this.#ended) return;
     const extras = { fields: decision.fields, originalQuery: decision.original };
     if (decision.kind === 'deny') {
