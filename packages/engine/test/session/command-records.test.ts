@@ -100,6 +100,32 @@ test('commands pipelined around a denial, a close and a reset keep their replies
     const denied = events('db.session.mysql.init_db');
     assert.equal(denied.length, 1);
     assert.equal(denied[0]!.outcome.errno, 1044);
+    // The denial's event keeps its command's place: after the reply before it ended, before the
+    // command after it (it used to be written when the denial was decided, ahead of SELECT 1's).
+    const order = f.cluster.events
+      .filter((e: AuditEvent) => e.sid === sid && (e.event === 'db.session.query' || e.event === 'db.session.mysql.init_db'))
+      .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : 'init_db'));
+    assert.deepEqual(order, ['SELECT 1', 'init_db', 'SELECT 2']);
+    // The session goes on, with the commands after it answered and audited as usual.
+    const [after] = await pipeline(s.stream, [serializeQuery('SELECT 5', { capabilities: CLIENT_CAPS })]);
+    assert.equal(after!.at(-1)!.kind, 'resultset');
+    assert.equal(events('db.session.query').at(-1)?.query, 'SELECT 5');
+  });
+
+  await t.test('two denials pipelined behind a query keep their order and both ERRs', async () => {
+    const before = f.cluster.events.length;
+    const replies = await pipeline(s.stream, [
+      serializeQuery('SELECT 6', { capabilities: CLIENT_CAPS }),
+      serializeSchemaCommand('init_db', `${f.schema}_secret`),
+      serializeSchemaCommand('init_db', `${f.schema}_hidden`),
+      serializeQuery('SELECT 7', { capabilities: CLIENT_CAPS }),
+    ]);
+    assert.deepEqual(outcomeKinds(replies), ['resultset', 'err', 'err', 'resultset']);
+    const order = f.cluster.events
+      .slice(before)
+      .filter((e: AuditEvent) => e.sid === sid)
+      .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : (e as { schema_name?: string }).schema_name));
+    assert.deepEqual(order, ['SELECT 6', `${f.schema}_secret`, `${f.schema}_hidden`, 'SELECT 7']);
   });
 
   await t.test('a statement closed while its execute is in flight', async () => {
