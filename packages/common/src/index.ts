@@ -47,6 +47,8 @@ export {
   prepareAuditParameters,
   prepareAuditQuery,
   processKillEventSchema,
+  type QueryEventFields,
+  queryEventJson,
   REDACTED_LITERAL,
   REDACTED_VALUE,
   type RedactedQuery,

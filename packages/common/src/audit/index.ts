@@ -68,4 +68,5 @@ export {
   statementSendLongDataEventSchema,
 } from './event-schemas.js';
 export { parseAuditEvent } from './parse-event.js';
+export { type QueryEventFields, queryEventJson } from './query-event-json.js';
 export { REDACTED_LITERAL, type RedactedQuery, redactQuery } from './redact-query.js';
