@@ -391,6 +391,11 @@ export class Relay implements ClientReaderHandler {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#closeTimer);
+    // Denials queued behind a reply that never ended: what was refused is still recorded.
+    for (const queued of this.#tracker.takeQueued()) {
+      const record = queued as CommandRecord;
+      if (record.denial !== undefined) this.#o.audit.onFinished(record);
+    }
     this.#upstream.off('data', this.#onServerData);
     this.#client.off('data', this.#onClientData);
     if (err !== undefined) {

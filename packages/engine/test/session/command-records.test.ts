@@ -20,6 +20,7 @@ import {
   serializeStmtPrepare,
   serializeStmtReset,
 } from '@gatehouse/mysql-protocol';
+import { waitFor } from '@gatehouse/testing';
 import { makeUser } from './cluster-fixture.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
 
@@ -126,6 +127,26 @@ test('commands pipelined around a denial, a close and a reset keep their replies
       .filter((e: AuditEvent) => e.sid === sid)
       .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : (e as { schema_name?: string }).schema_name));
     assert.deepEqual(order, ['SELECT 6', `${f.schema}_secret`, `${f.schema}_hidden`, 'SELECT 7']);
+  });
+
+  await t.test('a denial queued behind a reply the session never sees end is still recorded', async () => {
+    const other = await f.open({ cert: alice });
+    other.stream.resume();
+    const otherSid = other.stream.header.sessionId;
+    // The denial waits behind the SLEEP's reply; the client is gone (a reset, as when its
+    // process dies) before that reply comes.
+    other.stream.write(
+      Buffer.concat([
+        serializePacket(serializeQuery('SELECT SLEEP(5)', { capabilities: CLIENT_CAPS }), 0),
+        serializePacket(serializeSchemaCommand('init_db', `${f.schema}_secret`), 0),
+      ]),
+    );
+    other.stream.destroy();
+    const ofOther = () => f.cluster.events.filter((e: AuditEvent) => e.sid === otherSid).map((e) => e.event);
+    await waitFor('the session end event', () => ofOther().includes('db.session.end'));
+    const kinds = ofOther();
+    assert.ok(kinds.includes('db.session.mysql.init_db'), kinds.join(', '));
+    assert.ok(kinds.indexOf('db.session.mysql.init_db') < kinds.indexOf('db.session.end'));
   });
 
   await t.test('a statement closed while its execute is in flight', async () => {
