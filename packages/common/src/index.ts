@@ -48,6 +48,8 @@ export {
   prepareAuditParameters,
   prepareAuditQuery,
   processKillEventSchema,
+  type QueryEventFields,
+  queryEventJson,
   REDACTED_LITERAL,
   REDACTED_VALUE,
   type RedactedQuery,

@@ -172,3 +172,48 @@ test('the fast canonical serializer refuses non-finite numbers like canonicalJso
   const event = makeAuditEvent('db.session.query', { duration_ms: Number.POSITIVE_INFINITY });
   assert.throws(() => canonicalEventJson(event), { code: 'GH_ERR_INTERNAL' });
 });
+
+test('fuzz: a query event written straight from its fields is the canonical JSON of the event object', () => {
+  const r = createSeededRandom(2213);
+  const written: Array<{ event: AuditEvent; canonical: string | undefined }> = [];
+  const audit = createAudit({
+    sink: { emit: (event, canonical) => written.push({ event, canonical }) },
+    now: () => 1_700_000_000_000 + r.int(1e9),
+    uuid: () => randomString(r, 36),
+    queryLimit: 64,
+  });
+  const session = {
+    id: randomString(r, 36),
+    user: randomString(r),
+    roles: Array.from({ length: r.int(4) }, () => randomString(r, 6)),
+    dbService: randomString(r),
+    dbUser: randomString(r),
+    dbName: randomString(r),
+    clientAddr: randomString(r),
+    engineId: randomString(r),
+    proxyId: randomString(r),
+    clientAttributes: {},
+  };
+  for (let i = 0; i < 3000; i++) {
+    // A USE or a change of user moves the session's fields between queries.
+    if (r.next() < 0.1) session.dbName = randomString(r);
+    if (r.next() < 0.05) session.dbUser = randomString(r);
+    const outcome = shuffled(r, randomOutcome(r)) as never;
+    audit.onQuery(session, randomString(r, 100), outcome, Math.abs(randomNumber(r)));
+    const { event, canonical } = written.at(-1)!;
+    let expected: string | undefined;
+    try {
+      expected = canonicalJson(event);
+    } catch {
+      // A value canonical JSON cannot hold: nothing is written here, the spool's path decides.
+      assert.equal(canonical, undefined, `event ${i}`);
+      continue;
+    }
+    assert.equal(canonical, expected, `event ${i}`);
+    assert.equal(canonical, canonicalEventJson(event), `event ${i}`);
+  }
+  // Both ways were taken: written directly, and left to the spool (a non-finite duration).
+  assert.ok(written.some((w) => w.canonical !== undefined));
+  audit.onQuery(session, 'SELECT 1', { kind: 'rows', rows: 1 }, Number.POSITIVE_INFINITY);
+  assert.equal(written.at(-1)!.canonical, undefined);
+});

@@ -8,10 +8,15 @@ import { type AuditQueryText, DEFAULT_QUERY_LIMIT, prepareAuditQuery } from './b
 import { type AuditEventType, auditEventCode } from './event-codes.js';
 import type { AuditOutcome } from './event-fields.js';
 import type { AuditEvent, AuditEventBase, AuditEventOf } from './event-schemas.js';
+import { queryEventJson } from './query-event-json.js';
 
 /** Where events go. `emit` must not block or throw on the hot path; it queues. */
 export interface AuditSink {
-  emit(event: AuditEvent): void;
+  /**
+   * `canonical`: the event's canonical JSON when the audit wrote it straight from its fields
+   * (query events); a sink that writes events stores these bytes instead of serializing again.
+   */
+  emit(event: AuditEvent, canonical?: string): void;
 }
 
 /**
@@ -66,7 +71,13 @@ export interface AuditHookExtras {
 export interface Audit {
   onSessionStart(session: AuditSession, err?: unknown): void;
   onSessionEnd(session: AuditSession, err?: unknown): void;
-  onQuery(session: AuditSession, query: string | Uint8Array, outcome: AuditOutcome, durationMs: number, hooks?: AuditHookExtras): void;
+  onQuery(
+    session: AuditSession,
+    query: string | Uint8Array,
+    outcome: AuditOutcome,
+    durationMs: number,
+    hooks?: AuditHookExtras,
+  ): void;
   /** Redacts and bounds a statement's text; keep the result with the statement. */
   describeStatement(query: string | Uint8Array): AuditStatement;
   onPrepare(
@@ -189,15 +200,31 @@ export function createAudit(options: CreateAuditOptions): Audit {
       emit(e);
     },
     onQuery(s, query, outcome, durationMs, hooks) {
+      // The most frequent event: its canonical bytes are written from these fields directly.
       const e = head(s, 'db.session.query', !failed(outcome));
-      setQuery(e, prepareAuditQuery(query, queryLimit));
+      const text = prepareAuditQuery(query, queryLimit);
+      setQuery(e, text);
       e.outcome = outcome;
       e.duration_ms = roundMs(durationMs);
-      if (hooks !== undefined) {
-        if (hooks.originalQuery !== undefined) e.original_query = prepareAuditQuery(hooks.originalQuery, queryLimit).query;
+      if (hooks?.originalQuery !== undefined || hooks?.fields !== undefined) {
+        // A hook's extras are rare: such an event takes the general path.
+        if (hooks.originalQuery !== undefined)
+          e.original_query = prepareAuditQuery(hooks.originalQuery, queryLimit).query;
         if (hooks.fields !== undefined) e.hook_fields = { ...hooks.fields };
+        emit(e);
+        return;
       }
-      emit(e);
+      const canonical = queryEventJson(s, {
+        uid: e.uid as string,
+        time: e.time as string,
+        code: e.code as string,
+        query: text.query,
+        queryLength: text.query_length,
+        queryTruncated: text.query_truncated,
+        outcome,
+        durationMs: e.duration_ms as number,
+      });
+      sink.emit(e as unknown as AuditEvent, canonical);
     },
     describeStatement(query) {
       return { text: prepareAuditQuery(query, queryLimit) };

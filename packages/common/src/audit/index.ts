@@ -6,12 +6,12 @@ export {
   type AuditHookExtras,
   type AuditLocalInfile,
   type AuditSink,
-  type AuditWriteGate,
   type AuditStatement,
+  type AuditWriteGate,
   type CreateAuditOptions,
   createAudit,
 } from './audit.js';
-export { type AuditFailureCode, AuditFailure, InvalidAuditEventError } from './audit-errors.js';
+export { AuditFailure, type AuditFailureCode, InvalidAuditEventError } from './audit-errors.js';
 export { type AuditSession, toAuditError } from './audit-session.js';
 export {
   type AuditValue,
@@ -69,4 +69,5 @@ export {
   statementSendLongDataEventSchema,
 } from './event-schemas.js';
 export { parseAuditEvent } from './parse-event.js';
+export { type QueryEventFields, queryEventJson } from './query-event-json.js';
 export { REDACTED_LITERAL, type RedactedQuery, redactQuery } from './redact-query.js';

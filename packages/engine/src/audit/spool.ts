@@ -61,9 +61,10 @@ export interface AuditSpool {
   /**
    * Appends a batch: the write(2) is done when this returns; the promise resolves once the
    * `sync` mode is satisfied too (at once with 'none'), or rejects if the write failed (then
-   * nothing of the batch is in the file).
+   * nothing of the batch is in the file). `canonical[i]`: event i's canonical JSON when the caller
+   * wrote it already (it must be exactly what canonicalEventJson gives; else it is written here).
    */
-  append(events: readonly AuditEvent[]): Promise<void>;
+  append(events: readonly AuditEvent[], canonical?: readonly (string | undefined)[]): Promise<void>;
   /** Up to `max` unacknowledged events, oldest first. */
   read(max: number): Promise<SpoolRead>;
   ack(end: number): Promise<void>;
@@ -241,12 +242,13 @@ export async function openAuditSpool(options: AuditSpoolOptions): Promise<AuditS
   return {
     repairedBytes,
     sync,
-    append(events) {
+    append(events, canonical) {
       try {
         checkOpen();
         // Each line is the event's canonical JSON (RFC 8785), the text the store hashes: the
-        // event is serialized once, here, and the store chains these bytes as they are.
-        const lines = events.map(spoolLine);
+        // event is serialized once, here (or was written so by the audit: `canonical`), and the
+        // store chains these bytes as they are.
+        const lines = events.map((e, i) => canonical?.[i] ?? spoolLine(e));
         if (sync === 'always') {
           // One line per write so that each event's sync covers it alone; queued behind the
           // syncs before it, so the file's order is the order of appends.

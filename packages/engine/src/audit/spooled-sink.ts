@@ -23,6 +23,8 @@ export interface SpooledAuditSinkOptions {
 export function createSpooledAuditSink(spool: AuditSpool, options: SpooledAuditSinkOptions = {}): SpooledAuditSink {
   const retryDelayMs = options.retryDelayMs ?? 1000;
   let batch: AuditEvent[] = [];
+  /** Each event's canonical JSON when the audit wrote it (else undefined): the spool's lines. */
+  let lines: (string | undefined)[] = [];
   /** Told once `batch` is written. */
   let batchWaiters: Array<() => void> = [];
   /** Told once the batch being written now is written. */
@@ -44,11 +46,13 @@ export function createSpooledAuditSink(spool: AuditSpool, options: SpooledAuditS
     scheduled = false;
     if (writing || batch.length === 0) return;
     const events = batch;
+    const given = lines;
     writingWaiters = batchWaiters;
     batch = [];
+    lines = [];
     batchWaiters = [];
     writing = true;
-    spool.append(events).then(
+    spool.append(events, given).then(
       () => {
         writing = false;
         delivered += events.length;
@@ -68,6 +72,7 @@ export function createSpooledAuditSink(spool: AuditSpool, options: SpooledAuditS
         writing = false;
         failures++;
         batch = events.concat(batch);
+        lines = given.concat(lines);
         batchWaiters = writingWaiters.concat(batchWaiters);
         writingWaiters = [];
         options.onError?.(err);
@@ -77,9 +82,10 @@ export function createSpooledAuditSink(spool: AuditSpool, options: SpooledAuditS
   };
 
   return {
-    emit(event) {
+    emit(event, canonical) {
       if (closed) throw new AuditFailure('GH_ERR_AUDIT_CLOSED', 'audit sink is closed');
       batch.push(event);
+      lines.push(canonical);
       emitted++;
       if (!scheduled && !writing) {
         scheduled = true;

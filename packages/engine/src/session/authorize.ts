@@ -15,8 +15,8 @@ import {
   type StatementRules,
   verifyIdentity,
 } from '@gatehouse/common';
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import { activeLock, type ClusterSnapshot } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
 import { readSessionExtensions } from './session-header.js';
@@ -97,7 +97,8 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
       unixRules.filter((r) => granting.has(r.name)),
       peer,
     );
-    if (!verdict.allowed) throw deny(`access denied for user '${user}' (database '${database.name}'): ${verdict.reason}`);
+    if (!verdict.allowed)
+      throw deny(`access denied for user '${user}' (database '${database.name}'): ${verdict.reason}`);
   }
   return {
     identity,

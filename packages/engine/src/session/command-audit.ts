@@ -86,6 +86,10 @@ export class CommandAudit {
 
   /** A command's reply is over (or it gets none): its record becomes its event. */
   onFinished(record: CommandRecord): void {
+    if (record.denial !== undefined) {
+      this.onDenied(record.denial.command, record.denial.err, record.denial.hooks);
+      return;
+    }
     if (this.#switches.queryEvents) this.#finishAll(record);
     else this.#finishQuietly(record);
   }

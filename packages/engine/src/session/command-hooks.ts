@@ -18,8 +18,8 @@ import {
 import type { Logger } from 'pino';
 import type { HookRunner } from '../hooks/hook-runner.js';
 import type { HookCommand, ResultSummary, SessionContext } from '../hooks/hook-types.js';
-import { type CommandRecord, outcomeOf } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
+import { type CommandRecord, outcomeOf } from './command-record.js';
 
 export type AuditFields = Readonly<Record<string, string | number | boolean>>;
 
@@ -126,7 +126,10 @@ export class CommandHooks {
       outcome = await this.#runner.run('onCommand', this.#session, hookCommand(command, schema));
     } catch (err) {
       // The runner logged and counted it; the client gets its ERR 1105 naming the hook.
-      const mysql = isGatehouseError(err) && 'mysql' in err ? (err as { mysql: { errno: number; sqlState: string } }).mysql : undefined;
+      const mysql =
+        isGatehouseError(err) && 'mysql' in err
+          ? (err as { mysql: { errno: number; sqlState: string } }).mysql
+          : undefined;
       return {
         kind: 'deny',
         command,
@@ -156,7 +159,12 @@ export class CommandHooks {
     return this.#rewrite(command, outcome.query, complete, fields);
   }
 
-  #rewrite(command: Extract<ClientCommand, { kind: 'query' }>, sql: string, complete: boolean, fields: AuditFields | undefined): HookDecision {
+  #rewrite(
+    command: Extract<ClientCommand, { kind: 'query' }>,
+    sql: string,
+    complete: boolean,
+    fields: AuditFields | undefined,
+  ): HookDecision {
     const text = Buffer.from(sql, 'utf8');
     if (!complete || command.sqlTruncated || text.length > MAX_REWRITE_BYTES) {
       return {
@@ -172,7 +180,8 @@ export class CommandHooks {
     const payload = Buffer.concat([head, text]);
     const rewritten = parseClientCommand(payload, { capabilities: this.#capabilities });
     const verdict = decideCommand(rewritten, this.#policy);
-    if (verdict.kind === 'deny') return { kind: 'deny', command: rewritten, err: verdict.err, byHook: false, fields, original: command.sql };
+    if (verdict.kind === 'deny')
+      return { kind: 'deny', command: rewritten, err: verdict.err, byHook: false, fields, original: command.sql };
     return {
       kind: 'forward',
       command: rewritten,

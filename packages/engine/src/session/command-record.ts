@@ -9,6 +9,7 @@ import type { AuditHookExtras, AuditOutcome, AuditStatement, AuditValue } from '
 import type {
   ClientCommand,
   DecodedParam,
+  ErrFields,
   PreparedStatementState,
   ResponseOutcome,
   TrackedCommand,
@@ -18,7 +19,24 @@ import { toJsonValue } from '@gatehouse/mysql-protocol';
 /** A prepared statement as the relay's registry keeps it: its note is the audit's text. */
 export type StatementState = PreparedStatementState<AuditStatement>;
 
+/**
+ * A command the engine refused and answered itself. Its record keeps its place in the queue
+ * (`answered`: the tracker expects no server reply), so its audit event and its ERR come when
+ * the replies before it have ended, in command order.
+ */
+export interface Denial {
+  readonly err: ErrFields;
+  /** The framed ERR packet the client gets. */
+  readonly packet: Buffer;
+  /** The command, as the audit describes it (its bytes a copy: the reader's buffer moves on). */
+  readonly command: ClientCommand;
+  /** What a command hook added (its fields, the text before a rewrite). */
+  readonly hooks: AuditHookExtras | undefined;
+}
+
 export interface CommandRecord extends TrackedCommand {
+  readonly answered: boolean;
+  readonly denial: Denial | undefined;
   readonly kind: ClientCommand['kind'];
   readonly startedAt: number;
   /** Query text (query, prepare), or the schema (init_db, create_db, drop_db). */
@@ -60,8 +78,9 @@ function paramValues(params: readonly DecodedParam[] | undefined): AuditValue[] 
 }
 
 /**
- * The record of a command about to be forwarded. `lookup` resolves a statement id in the
- * relay's registry; `withParams` says whether the execute's parameters are kept for the audit.
+ * The record of a command about to be forwarded, or of one refused (`denial`). `lookup`
+ * resolves a statement id in the relay's registry; `withParams` says whether the execute's
+ * parameters are kept for the audit.
  */
 export function createCommandRecord(
   command: ClientCommand,
@@ -69,6 +88,7 @@ export function createCommandRecord(
   startedAt: number,
   lookup: (statementId: number) => StatementState | undefined,
   withParams: boolean,
+  denial?: Denial,
 ): CommandRecord {
   let text = '';
   let statementId = 0;
@@ -115,6 +135,9 @@ export function createCommandRecord(
   return {
     command: command.bytes[0]!,
     cursor,
+    // Every record has the same fields, denied or not: one shape on the hot path.
+    answered: denial !== undefined,
+    denial,
     kind: command.kind,
     startedAt,
     text,
@@ -135,6 +158,12 @@ export function createCommandRecord(
     prepared: undefined,
     hooks: undefined,
   };
+}
+
+/** What a refused command's record carries: the ERR it answered, with the command kept safe. */
+export function createDenial(command: ClientCommand, err: ErrFields, packet: Buffer, hooks?: AuditHookExtras): Denial {
+  // The audit keeps at most the first 64 bytes of a refused command it cannot describe.
+  return { err, packet, command: { ...command, bytes: Buffer.from(command.bytes.subarray(0, 64)) }, hooks };
 }
 
 function toCount(value: number | bigint): number {

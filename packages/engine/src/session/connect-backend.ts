@@ -2,7 +2,6 @@
 // header the database asks for. A backend that cannot be reached (down since the last monitor
 // round) is skipped for the next candidate; a backend that answers and refuses is final.
 import type { DatabaseConfig } from '@gatehouse/common';
-import type { BackendInfo, StreamOpenHeader } from '@gatehouse/tunnel';
 import {
   type ConnectUpstreamOptions,
   connectUpstream,
@@ -10,6 +9,7 @@ import {
   MysqlTimeoutError,
   type UpstreamConnection,
 } from '@gatehouse/mysql-protocol';
+import type { BackendInfo, StreamOpenHeader } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { sessionProxyHeader } from '../backends/proxy-header.js';
 import { routeSession } from '../backends/routing.js';

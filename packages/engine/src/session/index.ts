@@ -1,8 +1,8 @@
 // Public surface of the engine's session area.
 export { type Authorization, type AuthorizeInput, authorizeSession } from './authorize.js';
+export type { AuditSwitches } from './command-audit.js';
 export { decideCommand, type PolicyContext, type PolicyVerdict } from './command-policy.js';
 export { type LeadingStatement, readLeadingStatement } from './leading-statement.js';
-export type { AuditSwitches } from './command-audit.js';
 export type { RelayCounters } from './relay.js';
 export { type SessionDeps, type SessionHandle, type SessionStream, startSession } from './session.js';
 export { ThreadRegistry } from './thread-registry.js';

@@ -28,8 +28,14 @@ import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { CommandAudit } from './command-audit.js';
 import type { CommandHooks, HookDecision } from './command-hooks.js';
-import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementState } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
+import {
+  absorbOutcome,
+  type CommandRecord,
+  createCommandRecord,
+  createDenial,
+  type StatementState,
+} from './command-record.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
 
@@ -79,8 +85,8 @@ export class Relay implements ClientReaderHandler {
   readonly #reader: ClientReader;
   readonly #registry = new PreparedStatementRegistry<AuditStatement>();
   readonly #lookup = (statementId: number): StatementState | undefined => this.#registry.lookup(statementId);
-  /** ERR packets for denied commands, waiting for earlier replies to end. */
-  #deferred: Buffer[] = [];
+  /** ERR packets of denied commands whose turn in the queue came, to follow the bytes before them. */
+  #answered: Buffer[] = [];
   #closing: Buffer | undefined;
   /** Why the engine closes the session (requestClose): what the session's end reports. */
   #closeReason: EngineError | undefined;
@@ -250,20 +256,23 @@ export class Relay implements ClientReaderHandler {
     this.#reader.release('forward', decision.packet);
   }
 
-  #deny(command: ClientCommand, err: ErrFields, sequenceId: number, hooks?: AuditHookExtras, byHook = false): CommandVerdict {
+  #deny(
+    command: ClientCommand,
+    err: ErrFields,
+    sequenceId: number,
+    hooks?: AuditHookExtras,
+    byHook = false,
+  ): CommandVerdict {
     this.#o.counters.deniedCommands++;
     this.#o.observer?.onDenied(err, byHook);
     const emitted = this.#o.gate?.emitted;
-    this.#o.audit.onDenied(command, err, hooks);
     const packet = serializePacket(serializeErrPacket(err, this.#o.capabilities), (sequenceId + 1) & 0xff);
-    if (this.#tracker.pendingCommands === 0 && this.#deferred.length === 0)
-      this.#toClient(packet, this.#o.gate?.emitted !== emitted);
-    else {
-      // Earlier replies are still coming: the ERR goes after them, and nothing newer goes
-      // to the server until it has.
-      this.#deferred.push(packet);
-      this.#reader.stop();
-    }
+    const denial = createDenial(command, err, packet, hooks);
+    // Queued like any command: its event and its ERR come once the replies before it end.
+    this.#tracker.onCommand(createCommandRecord(command, undefined, performance.now(), this.#lookup, false, denial));
+    if (this.#tracker.pendingCommands === 0) this.#sendAnswered(this.#o.gate?.emitted !== emitted);
+    // Earlier replies are still coming: nothing newer goes to the server until the ERR has gone.
+    else this.#reader.stop();
     return 'drop';
   }
 
@@ -313,6 +322,8 @@ export class Relay implements ClientReaderHandler {
     // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
     // last packet) waits until that event is written.
     this.#toClient(chunk, this.#o.gate?.emitted !== emitted);
+    // A denial whose turn came in this chunk: its ERR follows the reply that ended before it.
+    if (this.#answered.length > 0) this.#sendAnswered(true);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
   }
 
@@ -372,8 +383,22 @@ export class Relay implements ClientReaderHandler {
     }
   }
 
+  /** The ERRs of denials whose turn came; `gated`: their events were emitted in this work. */
+  #sendAnswered(gated: boolean): void {
+    const packets = this.#answered;
+    this.#answered = [];
+    for (const packet of packets) this.#toClient(packet, gated);
+  }
+
   #onOutcome(outcome: ResponseOutcome): void {
     if (outcome.done) this.#lastActivity = performance.now();
+    const denied = (outcome.command as CommandRecord | undefined)?.denial;
+    if (denied !== undefined) {
+      // A denial's turn: no server reply, so nothing for the latency metrics.
+      this.#o.audit.onFinished(outcome.command as CommandRecord);
+      this.#answered.push(denied.packet);
+      return;
+    }
     // Every outcome, a stray ERR included (the observer counts ERR packets by class).
     this.#o.observer?.onOutcome(outcome, this.#lastActivity);
     // The tracker hands back the record queued for the command (none for an ERR the server
@@ -398,10 +423,6 @@ export class Relay implements ClientReaderHandler {
   /** The reader stopped: send what waits once no reply is in flight, then go on or close. */
   #settle(): void {
     if (this.#ended || this.#closeSent || !this.#reader.stopped || this.#tracker.pendingCommands > 0) return;
-    // Each deferred ERR's denial event was emitted when it was decided; afterWrite answers at
-    // once if it is written already.
-    for (const packet of this.#deferred) this.#toClient(packet, true);
-    this.#deferred = [];
     if (this.#closing !== undefined) {
       this.#closeSent = true;
       this.#toClient(this.#closing, false);
@@ -416,6 +437,11 @@ export class Relay implements ClientReaderHandler {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#closeTimer);
+    // Denials queued behind a reply that never ended: what was refused is still recorded.
+    for (const queued of this.#tracker.takeQueued()) {
+      const record = queued as CommandRecord;
+      if (record.denial !== undefined) this.#o.audit.onFinished(record);
+    }
     this.#upstream.off('data', this.#onServerData);
     this.#client.off('data', this.#onClientData);
     if (err !== undefined) {

@@ -31,7 +31,12 @@ function apply(outcome: HookOutcome, session: AuditSession): void {
 }
 
 /** onConnect, before the certificate is verified. */
-export async function runConnectHooks(hooks: HookRunner, header: StreamOpenHeader, dbService: string, session: AuditSession): Promise<void> {
+export async function runConnectHooks(
+  hooks: HookRunner,
+  header: StreamOpenHeader,
+  dbService: string,
+  session: AuditSession,
+): Promise<void> {
   apply(await hooks.run('onConnect', connectContext(header, dbService)), session);
 }
 

@@ -7,22 +7,22 @@ import {
   type Audit,
   type AuditSession,
   type AuditWriteGate,
-  type KeepaliveConfig,
   type DatabaseConfig,
   describeClientError,
   guardEmitter,
   isGatehouseError,
+  type KeepaliveConfig,
 } from '@gatehouse/common';
-import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import {
   type ErrFields,
   MysqlServerError,
+  ServerError,
   serializeErrPacket,
   serializeOkPacket,
   serializePacket,
-  ServerError,
   type UpstreamConnection,
 } from '@gatehouse/mysql-protocol';
+import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
 import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
@@ -34,10 +34,10 @@ import { CommandHooks, commandSessionContext } from './command-hooks.js';
 import type { PolicyContext } from './command-policy.js';
 import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
+import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { SessionObserver } from './session-observer.js';
-import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
 
@@ -245,7 +245,12 @@ async function logIn(
     );
     const backends =
       deps.backends?.() ??
-      deps.database.backends.map((b) => ({ ...b, role: 'unknown' as const, health: 'unknown' as const, serverVersion: '' }));
+      deps.database.backends.map((b) => ({
+        ...b,
+        role: 'unknown' as const,
+        health: 'unknown' as const,
+        serverVersion: '',
+      }));
     const chosen = deps.hooks?.has('onHandshakeResponse')
       ? await runHandshakeHooks(deps.hooks, header, deps.database.name, auth, backends, session)
       : undefined;
@@ -293,7 +298,13 @@ async function logIn(
   const tls = upstream.tlsSession;
   if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
   log.info(
-    { user: auth.identity.user, dbUser: auth.dbUser, threadId: upstream.connectionId, backend: backend.uri, ...(tls !== undefined ? { upstreamTls: tls } : {}) },
+    {
+      user: auth.identity.user,
+      dbUser: auth.dbUser,
+      threadId: upstream.connectionId,
+      backend: backend.uri,
+      ...(tls !== undefined ? { upstreamTls: tls } : {}),
+    },
     'session started',
   );
   client.write(
@@ -358,7 +369,9 @@ function startRelay(
     ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
-    ...(deps.metrics !== undefined ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) } : {}),
+    ...(deps.metrics !== undefined
+      ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) }
+      : {}),
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
     onSchema: (schema) => {
       session.dbName = schema;

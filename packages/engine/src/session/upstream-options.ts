@@ -3,7 +3,6 @@
 // per config; the client's capabilities, attributes and database forwarded.
 import { readFile } from 'node:fs/promises';
 import type { DatabaseConfig } from '@gatehouse/common';
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import {
   Capability,
   type ConnectUpstreamOptions,
@@ -13,6 +12,7 @@ import {
   type UpstreamConnection,
   type UpstreamTlsOptions,
 } from '@gatehouse/mysql-protocol';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
@@ -166,7 +166,11 @@ export async function buildUpstreamOptions(
   const attributes = new Map<string, string>(Object.entries(header.connectionAttributes));
   attributes.set('_gatehouse_user', auth.identity.user);
   attributes.set('_gatehouse_session', sessionId);
-  const [password, tls, serverPublicKey] = await Promise.all([readPassword(input), buildTls(input), readServerPublicKey(input)]);
+  const [password, tls, serverPublicKey] = await Promise.all([
+    readPassword(input),
+    buildTls(input),
+    readServerPublicKey(input),
+  ]);
   return {
     address,
     user: auth.dbUser,

@@ -20,6 +20,7 @@ import {
   serializeStmtPrepare,
   serializeStmtReset,
 } from '@gatehouse/mysql-protocol';
+import { waitFor } from '@gatehouse/testing';
 import { makeUser } from './cluster-fixture.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
 
@@ -100,6 +101,52 @@ test('commands pipelined around a denial, a close and a reset keep their replies
     const denied = events('db.session.mysql.init_db');
     assert.equal(denied.length, 1);
     assert.equal(denied[0]!.outcome.errno, 1044);
+    // The denial's event keeps its command's place: after the reply before it ended, before the
+    // command after it (it used to be written when the denial was decided, ahead of SELECT 1's).
+    const order = f.cluster.events
+      .filter((e: AuditEvent) => e.sid === sid && (e.event === 'db.session.query' || e.event === 'db.session.mysql.init_db'))
+      .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : 'init_db'));
+    assert.deepEqual(order, ['SELECT 1', 'init_db', 'SELECT 2']);
+    // The session goes on, with the commands after it answered and audited as usual.
+    const [after] = await pipeline(s.stream, [serializeQuery('SELECT 5', { capabilities: CLIENT_CAPS })]);
+    assert.equal(after!.at(-1)!.kind, 'resultset');
+    assert.equal(events('db.session.query').at(-1)?.query, 'SELECT 5');
+  });
+
+  await t.test('two denials pipelined behind a query keep their order and both ERRs', async () => {
+    const before = f.cluster.events.length;
+    const replies = await pipeline(s.stream, [
+      serializeQuery('SELECT 6', { capabilities: CLIENT_CAPS }),
+      serializeSchemaCommand('init_db', `${f.schema}_secret`),
+      serializeSchemaCommand('init_db', `${f.schema}_hidden`),
+      serializeQuery('SELECT 7', { capabilities: CLIENT_CAPS }),
+    ]);
+    assert.deepEqual(outcomeKinds(replies), ['resultset', 'err', 'err', 'resultset']);
+    const order = f.cluster.events
+      .slice(before)
+      .filter((e: AuditEvent) => e.sid === sid)
+      .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : (e as { schema_name?: string }).schema_name));
+    assert.deepEqual(order, ['SELECT 6', `${f.schema}_secret`, `${f.schema}_hidden`, 'SELECT 7']);
+  });
+
+  await t.test('a denial queued behind a reply the session never sees end is still recorded', async () => {
+    const other = await f.open({ cert: alice });
+    other.stream.resume();
+    const otherSid = other.stream.header.sessionId;
+    // The denial waits behind the SLEEP's reply; the client is gone (a reset, as when its
+    // process dies) before that reply comes.
+    other.stream.write(
+      Buffer.concat([
+        serializePacket(serializeQuery('SELECT SLEEP(5)', { capabilities: CLIENT_CAPS }), 0),
+        serializePacket(serializeSchemaCommand('init_db', `${f.schema}_secret`), 0),
+      ]),
+    );
+    other.stream.destroy();
+    const ofOther = () => f.cluster.events.filter((e: AuditEvent) => e.sid === otherSid).map((e) => e.event);
+    await waitFor('the session end event', () => ofOther().includes('db.session.end'));
+    const kinds = ofOther();
+    assert.ok(kinds.includes('db.session.mysql.init_db'), kinds.join(', '));
+    assert.ok(kinds.indexOf('db.session.mysql.init_db') < kinds.indexOf('db.session.end'));
   });
 
   await t.test('a statement closed while its execute is in flight', async () => {

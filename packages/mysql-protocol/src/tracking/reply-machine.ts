@@ -198,7 +198,7 @@ export abstract class ReplyMachine {
       this.phase = Phase.Idle;
       return true;
     }
-    this.kind = replyKindOf(command.command);
+    this.kind = command.answered === true ? ReplyKind.None : replyKindOf(command.command);
     this.authRound = false;
     this.rowCount = 0;
     this.columnCount = 0;

@@ -51,6 +51,16 @@ export class ResponseTracker extends ReplyMachine {
     if (this.idle) this.startNext();
   }
 
+  /**
+   * Empties the queue of commands whose replies have not begun, oldest first: the connection
+   * ended and no reply will come. (The command being answered is not among them.)
+   */
+  takeQueued(): TrackedCommand[] {
+    const out: TrackedCommand[] = [];
+    for (let c = this.queue.shift(); c !== undefined; c = this.queue.shift()) out.push(c);
+    return out;
+  }
+
   protected startNext(): void {
     for (;;) {
       const next = this.queue.shift();

@@ -12,6 +12,11 @@ export interface TrackedCommand {
   readonly statementId?: number;
   /** COM_STMT_EXECUTE: the client asked for a cursor (flags & CURSOR_TYPE_*). */
   readonly cursor?: boolean;
+  /**
+   * The relay answered the command itself (a denial) and never sent it: no server reply
+   * follows. It keeps its place in the queue, so it ends (a no-reply outcome) in command order.
+   */
+  readonly answered?: boolean;
 }
 
 // CURSOR_TYPE_READ_ONLY | CURSOR_TYPE_FOR_UPDATE | CURSOR_TYPE_SCROLLABLE; MySQL 8's 0x08

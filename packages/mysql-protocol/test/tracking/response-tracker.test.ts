@@ -223,6 +223,23 @@ for (const mode of EOF_MODES) {
     assert.equal((run.outcomes[3] as { columnCount: number }).columnCount, 2);
   });
 
+  test(`${mode.name}: a command the relay answered itself keeps its place between two replies`, () => {
+    const b = new ReplyBuilder(mode.caps).reply().columns(1).textRow('1').terminator();
+    b.reply().ok({ affectedRows: 2 });
+    const commands: TrackedCommand[] = [query, { command: Command.Query, answered: true }, { command: Command.Query }];
+    const run = trackEverySplit(mode.caps, commands, b);
+    // The answered query expects no bytes: it ends right after the reply before it, and the
+    // server's next reply is the third command's.
+    assert.deepEqual(
+      run.outcomes.map((o) => [o.kind, commands.indexOf(o.command!)]),
+      [
+        ['resultset', 0],
+        ['no-reply', 1],
+        ['ok', 2],
+      ],
+    );
+  });
+
   test(`${mode.name}: MariaDB progress reports are not outcomes`, () => {
     const b = new ReplyBuilder(mode.caps)
       .reply()
