@@ -74,6 +74,8 @@ export const ERROR_CODES = {
     "Neither the client's login nor its certificate names a database user; connect with -u <db user>.",
   GH_ERR_PROXY_ENGINE_REPLY:
     "An engine answered a session's login with something other than one OK or ERR packet, or closed the stream first.",
+  GH_ERR_WORKER:
+    'A session worker (proxy.workers / engine.workers) could not start, or none was ready to take a connection; the log names the worker and why.',
   GH_ERR_JOIN_REQUEST:
     'A /v1/join or /v1/renew request was malformed: missing token, bad engine name or unusable public key.',
   GH_ERR_JOIN_PIN:

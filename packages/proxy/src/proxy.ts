@@ -1,11 +1,14 @@
 // The proxy part, assembled: the MySQL front door, the tunnel to the engines and the HTTPS API.
 // `gatehouse start` builds one from the config; tests build one on port 0.
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
 import {
+  aggregatedMetricsSource,
   createMetricsRegistry,
   createTrustedNetworks,
   diagAddressOf,
+  type MetricsJson,
   metricsSourceOf,
   type ProxyConfig,
   startDiagServer,
@@ -19,7 +22,7 @@ import { createRefusalAudit } from './front-door/refusal-audit.js';
 import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
-import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
+import { type DrainOptions, type HandOff, MysqlListener } from './front-door/mysql-listener.js';
 import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 import type { LiveConnection } from './front-door/session-context.js';
 import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
@@ -60,7 +63,24 @@ export interface StartProxyOptions {
   readonly registry?: Registry;
   /** How unix-socket clients are identified (default: the addon npm install built, if it did). */
   readonly peerCredentials?: PeerCredentialsSupport;
+  /** proxy.workers > 1: this proxy's part in it (docs/architecture.md "Workers"). */
+  readonly workers?: ProxyWorkerRole;
 }
+
+/**
+ * `supervisor`: listens on every port, counts the connection limits for all workers, hands each
+ * admitted client socket to a worker, and serves /metrics with the workers' added in.
+ * `worker`: binds nothing; runs the sockets it is given (RunningProxy.adopt), with connection ids
+ * `first`, `first + step`, ... so that no two workers give out the same one, and the
+ * supervisor's TLS ticket key.
+ */
+export type ProxyWorkerRole =
+  | {
+      readonly role: 'supervisor';
+      readonly handOff: HandOff;
+      readonly metrics: () => Promise<readonly MetricsJson[]>;
+    }
+  | { readonly role: 'worker'; readonly firstConnectionId: number; readonly step: number; readonly ticketKey: Buffer };
 
 export interface ListenAddress {
   readonly host: string;
@@ -91,6 +111,8 @@ export interface RunningProxy {
   connections(): Iterable<LiveConnection>;
   /** The greeting a client connecting now would get. */
   greeting(): GreetingProfile;
+  /** Runs a client socket its supervisor accepted (worker role). */
+  adopt(socket: Socket, unixPath?: string): void;
   /** Drains: stops accepting, lets sessions run for `graceMs`, closes them, then the HTTPS side. */
   close(options?: DrainOptions): Promise<void>;
 }
@@ -108,6 +130,8 @@ export function splitHostPort(text: string): ListenAddress {
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { config, authorities, store, log } = options;
   const proxyId = options.proxyId ?? `proxy-${hostname()}`;
+  const worker = options.workers?.role === 'worker' ? options.workers : undefined;
+  const supervisor = options.workers?.role === 'supervisor' ? options.workers : undefined;
   const credentials = await ProxyCredentials.create({
     authorities,
     proxyId,
@@ -119,6 +143,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       ...(config.tls.ciphers !== undefined ? { ciphers: config.tls.ciphers } : {}),
       resumption: config.tls.resumption,
     },
+    ...(worker !== undefined ? { ticketKey: worker.ticketKey } : {}),
   });
   const metrics = new ProxyMetrics(options.registry ?? createMetricsRegistry());
   // TLS 1.2 session ids; tickets need no server state.
@@ -168,7 +193,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     options.audit === undefined
       ? undefined
       : createRefusalAudit({ store: options.audit, proxyId, log: log.child({ component: 'audit' }) });
-  const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+  // A worker's total is counted by its supervisor, across all workers.
+  const maxTotal = (l: ProxyConfig['limits']): number => (worker !== undefined ? Number.POSITIVE_INFINITY : l.max_connections);
+  const limits = new ConnectionLimits(maxTotal(config.limits), config.limits.max_connections_per_ip);
   let handshakeTimeoutMs = config.limits.handshake_timeout;
   const listener = new MysqlListener({
     proxyId,
@@ -191,11 +218,17 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     metrics,
     peerCredentials,
     ...(refusals !== undefined ? { refusals } : {}),
-    nextConnectionId: () => {
-      connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
-      return connectionId;
-    },
-  });
+    nextConnectionId:
+      worker === undefined
+        ? () => {
+            connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
+            return connectionId;
+          }
+        : () => {
+            connectionId = connectionId === 0 || connectionId > 0xffffffff - worker.step ? worker.firstConnectionId : connectionId + worker.step;
+            return connectionId;
+          },
+  }, supervisor?.handOff);
   let draining = false;
   const web = createWebServer({
     credentials,
@@ -232,27 +265,32 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   let mysqlAddress: ListenAddress | undefined;
   let diag: FastifyInstance | undefined;
   try {
-    if (activated !== undefined) {
+    if (worker !== undefined) {
+      // Binds nothing: the supervisor owns the ports and serves web and diagnostics.
+    } else if (activated !== undefined) {
       const bound = await listener.listenOnFd(activated.fd);
       mysqlAddress = { host: bound.address, port: bound.port };
     }
     for (const l of listens) {
-      if (l.startsWith('unix:') || activated !== undefined) continue;
+      if (l.startsWith('unix:') || activated !== undefined || worker !== undefined) continue;
       const wanted = splitHostPort(l);
       const bound = await listener.listen(wanted.host, wanted.port);
       mysqlAddress ??= { host: wanted.host, port: bound.port };
     }
-    for (const path of mysqlSockets) await listener.listenUnix(path);
-    if (mysqlSockets.length > 0 && !peerCredentials.available) {
-      log.warn({ reason: peerCredentials.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
+    if (worker === undefined) {
+      for (const path of mysqlSockets) await listener.listenUnix(path);
+      if (mysqlSockets.length > 0 && !peerCredentials.available) {
+        log.warn({ reason: peerCredentials.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
+      }
+      await web.listen({ host: webWanted.host, port: webWanted.port });
+      diag = await startDiagServer({
+        host: diagWanted.host,
+        port: diagWanted.port,
+        ready: () => (draining || tunnel.closing ? { ready: false, reason: 'stopping' } : { ready: true }),
+        metrics:
+          supervisor === undefined ? metricsSourceOf(metrics.registry) : aggregatedMetricsSource(metrics.registry, supervisor.metrics),
+      });
     }
-    await web.listen({ host: webWanted.host, port: webWanted.port });
-    diag = await startDiagServer({
-      host: diagWanted.host,
-      port: diagWanted.port,
-      ready: () => (draining || tunnel.closing ? { ready: false, reason: 'stopping' } : { ready: true }),
-      metrics: metricsSourceOf(metrics.registry),
-    });
   } catch (err) {
     await listener.close();
     await web.close();
@@ -260,9 +298,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     credentials.stop();
     throw err;
   }
-  const diagAddress = diagAddressOf(diag) ?? config.diag_listen;
-  const webBound = web.server.address() as { port: number };
-  log.info(
+  const diagAddress = (diag !== undefined ? diagAddressOf(diag) : undefined) ?? config.diag_listen;
+  const webBound = (web.server.address() as { port: number } | null) ?? { port: 0 };
+  if (worker === undefined) log.info(
     {
       proxyId,
       mysql: activated === undefined ? listens : `${mysqlAddress?.host}:${mysqlAddress?.port}`,
@@ -286,19 +324,20 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     web,
     limits,
     setLimits(next) {
-      limits.maxConnections = next.max_connections;
+      limits.maxConnections = maxTotal(next);
       limits.maxPerIp = next.max_connections_per_ip;
       handshakeTimeoutMs = next.handshake_timeout;
     },
     connections: () => listener.connections,
     greeting,
+    adopt: (socket, unixPath) => listener.adopt(socket, unixPath),
     async close(drain = {}) {
       draining = true;
       // The tunnel stays up through the grace period: the sessions still relay over it.
       await listener.close(drain);
       await refusals?.close();
       await web.close();
-      await diag.close();
+      await diag?.close();
       credentials.stop();
       tlsSessions?.clear();
       log.info({ proxyId }, 'proxy stopped');

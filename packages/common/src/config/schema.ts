@@ -175,6 +175,9 @@ export const DatabaseSchema = z
     return { ...db, uri: backends[0]!.uri, backends };
   });
 
+/** proxy.workers / engine.workers: a count, or `auto` for os.availableParallelism(). */
+const workerCount = z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1);
+
 export const ProxyConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** The proxy's id (certificate CN, audit proxy_id); default proxy-<hostname>. Unique per proxy. */
@@ -206,6 +209,8 @@ export const ProxyConfigSchema = z.strictObject({
     .default({ max_connections: 10_000, max_connections_per_ip: 1_000, handshake_timeout: 10_000 }),
   /** Client sockets and the tunnel's server side. */
   tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
+  /** Session worker processes (docs/architecture.md "Workers"); `auto`: one per available core. */
+  workers: workerCount,
 });
 
 export const EngineConfigSchema = z.strictObject({
@@ -223,6 +228,8 @@ export const EngineConfigSchema = z.strictObject({
   hook_timeout: duration.default(250),
   /** Database sockets and the tunnel's client side. */
   tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
+  /** Session worker processes; in one process with the proxy, 1 or proxy.workers (docs/architecture.md "Workers"). */
+  workers: workerCount,
   databases: z
     .array(DatabaseSchema)
     .default([])

@@ -13,7 +13,8 @@ import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
 export interface InProcessClusterOptions {
   readonly store: Store;
   readonly authorities: Authorities;
-  readonly auditStore: AuditStore;
+  /** Where spooled events go: the auth part's store, or (a session worker) its supervisor's. */
+  readonly auditStore: Pick<AuditStore, 'append'>;
   /** The engine's write-ahead spool; events reach the store from it. */
   readonly spool: AuditSpool;
   readonly log: Logger;
