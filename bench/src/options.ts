@@ -2,7 +2,8 @@
 // anything.
 import { parseArgs } from 'node:util';
 
-export const TARGET_NAMES = ['direct', 'tcp-relay', 'gatehouse-1proc', 'gatehouse-2proc'] as const;
+/** `gatehouse-1proc-2w`: the one-process shape with proxy.workers: 2 (session worker processes). */
+export const TARGET_NAMES = ['direct', 'tcp-relay', 'gatehouse-1proc', 'gatehouse-2proc', 'gatehouse-1proc-2w'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /**

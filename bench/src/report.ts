@@ -89,6 +89,18 @@ export function designChecks(results: Results): Check[] {
     ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-1proc', 'one process: point_select qps at 16 threads ≥ 0.50× direct', (r) => r >= 0.5),
     ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-2proc', 'two processes: point_select qps at 16 threads ≥ 0.35× direct', (r) => r >= 0.35),
   ];
+  // DESIGN: throughput grows with workers up to the cores available (here 2 session workers vs none).
+  {
+    const qps = metricIds.sysbenchQps('oltp_point_select', 16);
+    const two = readValue(results, qps, 'gatehouse-1proc-2w');
+    const one = readValue(results, qps, 'gatehouse-1proc');
+    const goal = 'proxy.workers 2 vs 1: point_select qps at 16 threads grows (≥ 1.0×)';
+    checks.push(
+      two === undefined || one === undefined || one === 0
+        ? { goal, measured: 'not measured', met: undefined }
+        : { goal, measured: `${formatNumber(two / one, 2)}×`, met: two / one >= 1 },
+    );
+  }
   // Issue 13: CPU per query against the tcp-relay's in the same run (it passes ciphertext).
   for (const [t, limit] of [['gatehouse-1proc', 1.5], ['gatehouse-2proc', 2.5]] as const) {
     const goal = `${t}: CPU per query ≤ ${limit}× the tcp-relay's (point_select, 16 thr)`;

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { findFreePort, startMariaDb, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
+import { sClient } from './support/s-client.js';
 
 const WORKERS = 2;
 
@@ -100,6 +101,20 @@ audit: { query_events: ${s.queryEvents} }
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.slice(name.length + 1));
   };
+
+  // TLS resumption across workers: with nothing else open, two connections in a row go to
+  // different workers (the one with fewer live connections, or the next in turn on a tie), so the
+  // second resumes only if the workers share the ticket key.
+  for (const flag of ['-tls1_2', '-tls1_3']) {
+    const sess = join(root, `session${flag}.pem`);
+    const first = await sClient(ports.mysql, { cert: `${prefix}.crt`, key: `${prefix}.key` }, [flag], { sessOut: sess });
+    assert.equal(first.session, 'New');
+    const second = await sClient(ports.mysql, { cert: `${prefix}.crt`, key: `${prefix}.key` }, [flag], { sessIn: sess });
+    assert.equal(second.session, 'Reused', `${flag}: a ticket from one worker resumes on the other`);
+  }
+  await waitFor('the s_client connections to be closed in the workers', async () =>
+    gauge(await scrape(ports.diag), 'gatehouse_proxy_connections') === 0 ? true : undefined,
+  );
 
   // Two sessions held at once go to different workers (the fewest live connections wins).
   const a = await connect();

@@ -20,6 +20,8 @@ export interface ConfigInput {
   readonly commandLatencyMetrics?: boolean;
   /** Extra databases[].tls settings, e.g. { resumption: false }. */
   readonly databaseTls?: Record<string, unknown>;
+  /** proxy.workers (default 1: no session workers). */
+  readonly workers?: number;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -31,6 +33,7 @@ function proxySection(input: ConfigInput): Record<string, unknown> {
     public_addr: ['localhost', '127.0.0.1'],
     // The idle-memory measurement opens 2,000 sessions from one address.
     limits: { max_connections: 10_000, max_connections_per_ip: 10_000, handshake_timeout: '30s' },
+    ...(input.workers !== undefined ? { workers: input.workers } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError 
 
 export type GatehouseShape =
   | 'gatehouse-1proc'
+  | 'gatehouse-1proc-2w'
   | 'gatehouse-2proc'
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
@@ -71,6 +72,18 @@ function spawnGatehouse(configFile: string, logFile: string): Running {
     return { child, log: logFile };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The direct children of `pid` (Linux /proc); none where that cannot be read. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter((s) => s !== '')
+      .map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -148,6 +161,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
+        ...(shape === 'gatehouse-1proc-2w' ? { workers: 2 } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {
@@ -194,6 +208,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       for (const r of [...running].reverse()) await stopChild(r.child);
       running.length = 0;
     },
-    pids: () => running.map((r) => r.child.pid).filter((p): p is number => p !== undefined),
+    // With proxy.workers, the session workers are children of the gatehouse process.
+    pids: () => running.flatMap((r) => (r.child.pid === undefined ? [] : [r.child.pid, ...childPids(r.child.pid)])),
   };
 }
