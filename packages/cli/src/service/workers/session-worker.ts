@@ -35,13 +35,13 @@ function supervisorAudit(): { store: Pick<AuditStore, 'append'>; settle(message:
         const id = ++nextId;
         return new Promise<AppendResult>((resolve, reject) => {
           waiting.set(id, { resolve, reject });
-          tell({
-            type: 'audit',
-            id,
-            events,
-            validated: options?.validated === true,
-            ...(options?.canonical !== undefined ? { canonical: options.canonical } : {}),
-          });
+          const validated = options?.validated === true;
+          const canonical = options?.canonical;
+          tell(
+            canonical !== undefined && canonical.length === events.length
+              ? { type: 'audit', id, validated, canonical }
+              : { type: 'audit', id, validated, events },
+          );
         });
       },
     },

@@ -6,8 +6,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { AuditStore } from '@gatehouse/auth';
-import type { GatehouseConfig, Logger, MetricsJson } from '@gatehouse/common';
+import type { AppendResult, AuditStore } from '@gatehouse/auth';
+import type { AuditEvent, GatehouseConfig, Logger, MetricsJson } from '@gatehouse/common';
 import { GatehouseError } from '@gatehouse/common';
 import type { ProxyWorkerRole } from '@gatehouse/proxy';
 import type { FromWorker, ToWorker } from './worker-messages.js';
@@ -49,6 +49,13 @@ interface WorkerSlot {
   readonly pending: Map<number, () => void>;
 }
 
+/** Appends a worker's batch; canonical JSON is parsed back into the events it was written from. */
+function appendFromWorker(audit: Pick<AuditStore, 'append'>, message: Extract<FromWorker, { type: 'audit' }>): Promise<AppendResult> {
+  if ('events' in message) return audit.append(message.events, { validated: message.validated });
+  const events = message.canonical.map((line) => JSON.parse(line) as AuditEvent);
+  return audit.append(events, { validated: message.validated, canonical: message.canonical });
+}
+
 export async function startSessionWorkers(options: SessionWorkersOptions): Promise<SessionWorkers> {
   const { config, count, log } = options;
   let ticketKey = randomBytes(48);
@@ -77,8 +84,7 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
         break;
       }
       case 'audit':
-        options.audit
-          .append(message.events, { validated: message.validated, canonical: message.canonical })
+        appendFromWorker(options.audit, message)
           .then(
             (result) => send(slot, { type: 'audit-done', id: message.id, result }),
             (err: unknown) => send(slot, { type: 'audit-done', id: message.id, error: err instanceof Error ? err.message : String(err) }),

@@ -25,11 +25,16 @@ export type FromWorker =
   | { readonly type: 'failed'; readonly message: string }
   /** The connection handed over as `id` has ended: the supervisor releases its limit slots. */
   | { readonly type: 'closed'; readonly id: number }
+  /**
+   * Events for the one audit store: their canonical JSON when the spool had it (the supervisor
+   * parses it back, as it would read the spool file: about a third of the cost of cloning the
+   * event objects over IPC), else the events themselves.
+   */
   | {
       readonly type: 'audit';
       readonly id: number;
-      readonly events: readonly AuditEvent[];
       readonly validated: boolean;
-      readonly canonical?: readonly string[];
+      readonly canonical: readonly string[];
     }
+  | { readonly type: 'audit'; readonly id: number; readonly validated: boolean; readonly events: readonly AuditEvent[] }
   | { readonly type: 'metrics'; readonly id: number; readonly proxy: MetricsJson; readonly engine: MetricsJson };
