@@ -3,13 +3,13 @@
 // settings that need a restart are logged and ignored; an invalid file keeps the running config.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findFreePort, startMariaDb, waitFor } from '@gatehouse/testing';
+import { findFreePort, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
+import { setUpAlice } from './support/alice-setup.js';
 
 interface Ports {
   readonly mysql: number;
@@ -25,22 +25,7 @@ interface Settings {
 }
 
 test('SIGHUP applies databases, limits and the audit switch live; restart-only changes and bad files are refused', async (t) => {
-  const db = await startMariaDb();
-  const root = mkdtempSync(join(tmpdir(), 'gatehouse-reload-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const dataDir = join(root, 'data');
-  const dbUser = db.uniqueName('reload');
-  const schema = db.uniqueName('reload_db');
-  const env = `GH_TEST_RELOAD_${dbUser.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  process.env[env] = `pw-${dbUser}`;
-  await db.sql(`CREATE DATABASE ${schema}; CREATE USER '${dbUser}'@'%' IDENTIFIED BY 'pw-${dbUser}'; GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`);
-  t.after(() => db.sql(`DROP USER IF EXISTS '${dbUser}'@'%'; DROP DATABASE IF EXISTS ${schema}`).catch(() => {}));
-
-  await gatectlOk(dataDir, ['ca', 'init']);
-  const roleFile = join(root, 'role.yaml');
-  writeFileSync(roleFile, `kind: role\nname: reload\nallow: { db_labels: { env: dev }, db_users: [${dbUser}], db_names: ['*'] }\n`);
-  await gatectlOk(dataDir, ['roles', 'create', '-f', roleFile]);
-  await gatectlOk(dataDir, ['users', 'add', 'alice', '--roles', 'reload']);
+  const { db, root, dataDir, dbUser, schema, env } = await setUpAlice(t, 'reload');
 
   const ports: Ports = { mysql: await findFreePort(), web: await findFreePort(), diag: await findFreePort() };
   const configFile = join(root, 'gatehouse.yaml');

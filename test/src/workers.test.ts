@@ -1,106 +1,18 @@
 // proxy.workers: 2, end to end with a real `gatehouse start` process, a real MariaDB and mysql2
 // clients: sessions spread over both workers; the connection limit counts across them; a SIGHUP
-// reload, a user lock and SIGTERM's drain reach every worker; the audit chain written from both
-// verifies. A session's worker is read from its connection id: worker i hands out i+1, i+1+n, ...
+// reload, a user lock and SIGTERM's drain reach every worker; TLS tickets resume across them;
+// the audit chain written from both verifies; a killed worker is replaced and loses no event.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findFreePort, startMariaDb, waitFor } from '@gatehouse/testing';
-import mysql from 'mysql2/promise';
-import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
+import { waitFor } from '@gatehouse/testing';
+import { gatectl, gatectlOk } from './support/cli.js';
 import { sClient } from './support/s-client.js';
-
-const WORKERS = 2;
-
-interface Settings {
-  readonly maxConnections: number;
-  readonly queryEvents: boolean;
-}
-
-const workerOf = (connection: mysql.Connection): number => (connection.threadId - 1) % WORKERS;
+import { startWorkersGateway, WORKERS, workerOf } from './support/workers-gateway.js';
 
 test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM reach both, the audit chain verifies', async (t) => {
-  const db = await startMariaDb();
-  const root = mkdtempSync(join(tmpdir(), 'gatehouse-workers-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const dataDir = join(root, 'data');
-  const dbUser = db.uniqueName('workers');
-  const schema = db.uniqueName('workers_db');
-  const env = `GH_TEST_WORKERS_${dbUser.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  process.env[env] = `pw-${dbUser}`;
-  await db.sql(`CREATE DATABASE ${schema}; CREATE USER '${dbUser}'@'%' IDENTIFIED BY 'pw-${dbUser}'; GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`);
-  t.after(() => db.sql(`DROP USER IF EXISTS '${dbUser}'@'%'; DROP DATABASE IF EXISTS ${schema}`).catch(() => {}));
-
-  await gatectlOk(dataDir, ['ca', 'init']);
-  const roleFile = join(root, 'role.yaml');
-  writeFileSync(roleFile, `kind: role\nname: workers\nallow: { db_labels: { env: dev }, db_users: [${dbUser}], db_names: ['*'] }\n`);
-  await gatectlOk(dataDir, ['roles', 'create', '-f', roleFile]);
-  await gatectlOk(dataDir, ['users', 'add', 'alice', '--roles', 'workers']);
-
-  const ports = { mysql: await findFreePort(), web: await findFreePort(), diag: await findFreePort(), engineDiag: await findFreePort() };
-  const configFile = join(root, 'gatehouse.yaml');
-  const writeConfig = (s: Settings): void =>
-    writeFileSync(
-      configFile,
-      `version: v1
-data_dir: ${JSON.stringify(dataDir)}
-proxy:
-  workers: ${WORKERS}
-  mysql_listen: 127.0.0.1:${ports.mysql}
-  web_listen: 127.0.0.1:${ports.web}
-  diag_listen: 127.0.0.1:${ports.diag}
-  public_addr: [localhost, 127.0.0.1]
-  limits: { max_connections: ${s.maxConnections} }
-engine:
-  proxy_addr: 127.0.0.1:${ports.web}
-  diag_listen: 127.0.0.1:${ports.engineDiag}
-  databases:
-    - name: alpha
-      uri: 127.0.0.1:${db.port}
-      labels: { env: dev }
-      tls: { mode: verify-ca, ca_file: ${JSON.stringify(db.ca.caFile)} }
-      auth: { mode: password, credentials: { ${dbUser}: { password_env: ${env} } } }
-audit: { query_events: ${s.queryEvents} }
-`,
-    );
-  writeConfig({ maxConnections: 2, queryEvents: true });
-  const gatehouse = startGatehouse(configFile);
-  const child = gatehouse.child;
-  t.after(() => stopChild(child));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const logLines = (msg: string): Record<string, unknown>[] =>
-    gatehouse
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === msg);
-  /** The workers (by index) that have logged `msg`; the supervisor's own lines carry no index. */
-  const workersLogging = (msg: string): number[] =>
-    [...new Set(logLines(msg).flatMap((l) => (typeof l.worker === 'number' ? [l.worker] : [])))].sort();
-
-  await waitFor('db ls to show alpha healthy', async () => {
-    if (child.exitCode !== null) throw new Error(`gatehouse exited:\n${gatehouse.output()}`);
-    const out = await gatectl(dataDir, ['db', 'ls', '--format', 'json']);
-    if (out.code !== 0) return undefined;
-    const rows = JSON.parse(out.stdout) as Array<{ name: string; health: string }>;
-    return rows.some((r) => r.name === 'alpha' && r.health === 'healthy') ? true : undefined;
-  }, 60_000);
-
-  const prefix = join(root, 'alice');
-  await gatectlOk(dataDir, ['auth', 'sign', '--user', 'alice', '--db', 'alpha', '--db-user', dbUser, '--db-name', schema, '--out', prefix]);
-  const ssl = { ca: readFileSync(`${prefix}.cas`, 'utf8'), cert: readFileSync(`${prefix}.crt`, 'utf8'), key: readFileSync(`${prefix}.key`, 'utf8') };
-  const connect = () => mysql.createConnection({ host: '127.0.0.1', port: ports.mysql, ssl });
-  const auditCount = async (args: string[]): Promise<number> =>
-    (JSON.parse(await gatectlOk(dataDir, ['audit', 'search', '--since', '1h', '--format', 'json', ...args])) as unknown[]).length;
-  const scrape = async (port: number): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const gauge = (text: string, name: string): number | undefined => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return line === undefined ? undefined : Number(line.slice(name.length + 1));
-  };
+  const g = await startWorkersGateway(t, { maxConnections: 2, queryEvents: true });
+  const { ports, prefix, root, dataDir, child, exited, connect, logLines, workersLogging, auditCount, scrape, gauge } = g;
 
   // TLS resumption across workers: with nothing else open, two connections in a row go to
   // different workers (the one with fewer live connections, or the next in turn on a tie), so the
@@ -132,7 +44,7 @@ audit: { query_events: ${s.queryEvents} }
   await assert.rejects(connect(), (err: { errno?: number }) => err.errno === 1040);
 
   // SIGHUP: the supervisor applies the new limit, and both workers switch query events off.
-  writeConfig({ maxConnections: 3, queryEvents: false });
+  g.writeConfig({ maxConnections: 3, queryEvents: false });
   child.kill('SIGHUP');
   await waitFor('the reload in the supervisor and both workers', () =>
     logLines('config reloaded').length >= WORKERS + 1 && workersLogging('audit query events switched').length === WORKERS ? true : undefined,
@@ -179,9 +91,35 @@ audit: { query_events: ${s.queryEvents} }
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
 });
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
-}
+test('a killed session worker is replaced at its index: its slots are freed, its events are kept, the chain verifies', async (t) => {
+  const g = await startWorkersGateway(t, { maxConnections: 2, queryEvents: true });
+  const a = await g.connect();
+  const b = await g.connect();
+  t.after(() => b.end().catch(() => {}));
+  assert.notEqual(workerOf(a), workerOf(b));
+  const victim = workerOf(a);
+  await a.query("SELECT 'marker-before-kill'");
+  const pid = g.workerPid(victim);
+  assert.ok(pid !== undefined, `worker ${victim} logged its pid`);
+  process.kill(pid, 'SIGKILL');
+  await waitFor('the killed worker to be started again', () =>
+    g.logLines('session worker ready').filter((l) => l.worker === victim && l.pid !== pid).length === 1 ? true : undefined,
+  );
+  await assert.rejects(a.query('SELECT 1'));
+  a.destroy();
+  // max_connections is 2 and b holds one: the killed worker's slot was freed, and the new
+  // worker, with no live connection, takes the session.
+  const c = await waitFor('a session once the slot is free', () => g.connect().catch(() => undefined));
+  assert.equal(workerOf(c), victim);
+  await c.query("SELECT 'marker-after-kill'");
+  await c.end();
+  await b.end();
+  // Forwarded before the kill or replayed from the worker's spool by its successor: either way, in.
+  await waitFor('both markers in the audit log', async () =>
+    (await g.auditCount(['--query', 'marker-before-kill'])) === 1 && (await g.auditCount(['--query', 'marker-after-kill'])) === 1
+      ? true
+      : undefined,
+  );
+  const verify = await gatectl(g.dataDir, ['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});
