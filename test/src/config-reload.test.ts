@@ -2,13 +2,12 @@
 // the proxy limits and the audit switch change live without dropping the session in progress;
 // settings that need a restart are logged and ignored; an invalid file keeps the running config.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findFreePort, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
+import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './support/cli.js';
 import { setUpAlice } from './support/alice-setup.js';
 
 interface Ports {
@@ -62,13 +61,7 @@ audit: { query_events: ${s.queryEvents} }
   const gatehouse = startGatehouse(configFile);
   t.after(() => stopChild(gatehouse.child));
   const child = gatehouse.child;
-  const logLines = (msg: string): Record<string, unknown>[] =>
-    gatehouse
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === msg);
+  const logLines = (msg: string): Record<string, unknown>[] => logLinesOf(gatehouse.output(), msg);
 
   const servedDatabases = async (): Promise<string[] | undefined> => {
     if (child.exitCode !== null) throw new Error(`gatehouse exited:\n${gatehouse.output()}`);
@@ -140,10 +133,3 @@ audit: { query_events: ${s.queryEvents} }
   assert.deepEqual(await servedDatabases(), ['beta']);
   assert.equal(child.exitCode, null);
 });
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
-}

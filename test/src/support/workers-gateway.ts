@@ -1,13 +1,12 @@
 // A `gatehouse start` with proxy.workers: 2 in front of a real MariaDB, for the workers tests:
 // a CA, a role and user alice made with gatectl, her certificate, and helpers that read the
 // process's JSON log, the audit log and the diagnostics listeners.
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { findFreePort, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { gatectl, gatectlOk, startGatehouse } from './cli.js';
+import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './cli.js';
 import { setUpAlice } from './alice-setup.js';
 
 export const WORKERS = 2;
@@ -54,13 +53,7 @@ audit: { query_events: ${s.queryEvents} }
   const child = gatehouse.child;
   t.after(() => stopChild(child));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const logLines = (msg: string): Record<string, unknown>[] =>
-    gatehouse
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === msg);
+  const logLines = (msg: string): Record<string, unknown>[] => logLinesOf(gatehouse.output(), msg);
   /** The workers (by index) that have logged `msg`; the supervisor's own lines carry no index. */
   const workersLogging = (msg: string): number[] =>
     [...new Set(logLines(msg).flatMap((l) => (typeof l.worker === 'number' ? [l.worker] : [])))].sort();
@@ -89,11 +82,4 @@ audit: { query_events: ${s.queryEvents} }
   const workerPid = (index: number): number | undefined =>
     logLines('session worker ready').findLast((l) => l.worker === index)?.pid as number | undefined;
   return { dataDir, root, prefix, ports, child, exited, output: gatehouse.output, writeConfig, logLines, workersLogging, workerPid, connect, auditCount, scrape, gauge };
-}
-
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
 }
