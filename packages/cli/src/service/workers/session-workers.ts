@@ -38,6 +38,11 @@ export interface SessionWorkers {
 
 const TICKET_KEY_LIFETIME_MS = 60 * 60_000;
 const METRICS_TIMEOUT_MS = 5_000;
+/** A worker that dies is started again after this, doubled while it keeps dying young. */
+const RESTART_DELAY_MS = 500;
+const RESTART_DELAY_MAX_MS = 30_000;
+/** A worker that ran this long before it died is restarted after the first delay again. */
+const STABLE_AFTER_MS = 60_000;
 const WORKER_MAIN = new URL('./session-worker-main.js', import.meta.url);
 
 interface WorkerSlot {
@@ -45,6 +50,8 @@ interface WorkerSlot {
   child: ChildProcess;
   ready: boolean;
   live: number;
+  startedAt: number;
+  restartDelayMs: number;
   /** Sockets handed over and not yet reported closed: id → release. */
   readonly pending: Map<number, () => void>;
 }
@@ -98,9 +105,10 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
 
   const spawn = (index: number): Promise<WorkerSlot> => {
     const child = fork(WORKER_MAIN, [], { serialization: 'advanced', stdio: 'inherit' });
-    const slot: WorkerSlot = slots[index] ?? { index, child, ready: false, live: 0, pending: new Map() };
+    const slot: WorkerSlot = slots[index] ?? { index, child, ready: false, live: 0, startedAt: 0, restartDelayMs: RESTART_DELAY_MS, pending: new Map() };
     slot.child = child;
     slot.ready = false;
+    slot.startedAt = Date.now();
     slots[index] = slot;
     child.on('message', (message: FromWorker) => onMessage(slot, message));
     child.send({ type: 'start', config: config as GatehouseConfig, index, count, ticketKey } satisfies ToWorker);
@@ -125,8 +133,16 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
       for (const release of slot.pending.values()) release();
       slot.pending.clear();
       if (closing) return;
-      log.error({ worker: index, code, signal }, 'session worker exited; starting a new one');
-      spawn(index).catch((err: unknown) => log.error({ err, worker: index }, 'could not restart the session worker'));
+      // A worker that cannot start (a bad spool, a full disk) must not be forked in a tight loop.
+      slot.restartDelayMs =
+        Date.now() - slot.startedAt >= STABLE_AFTER_MS ? RESTART_DELAY_MS : Math.min(slot.restartDelayMs * 2, RESTART_DELAY_MAX_MS);
+      const delayMs = slot.restartDelayMs;
+      log.error({ worker: index, code, signal, restartInMs: delayMs }, 'session worker exited; starting a new one');
+      const timer = setTimeout(() => {
+        if (closing) return;
+        spawn(index).catch((err: unknown) => log.error({ err, worker: index }, 'could not restart the session worker'));
+      }, delayMs);
+      timer.unref();
     });
     return started;
   };
