@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openJsonlAuditStore } from '@gatehouse/auth';
-import { openAuditSpool, startSpoolPipeline } from '@gatehouse/engine';
 import { type AuditSession, createAudit, createBatchingSink } from '@gatehouse/common';
+import { openAuditSpool, startSpoolPipeline } from '@gatehouse/engine';
 
 const TOTAL = Number(process.env.AUDIT_BENCH_EVENTS ?? 50_000);
 const CALLERS = Number(process.env.AUDIT_BENCH_CALLERS ?? 64);
@@ -113,7 +113,7 @@ async function enginePipeline(dir: string, perTurn: number): Promise<void> {
     `engine path, ${perTurn} events per turn`,
     s.events,
     ms,
-    `${(((used.user + used.system) / s.events)).toFixed(2)} µs CPU per event, ${s.syncs} store syncs`,
+    `${((used.user + used.system) / s.events).toFixed(2)} µs CPU per event, ${s.syncs} store syncs`,
   );
   await store.close();
 }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openJsonlAuditStore, searchAuditLog } from '@gatehouse/auth';
-import { makeAuditEvent } from '@gatehouse/testing';
 import type { AuditEvent } from '@gatehouse/common';
+import { makeAuditEvent } from '@gatehouse/testing';
 
 const TOTAL = Number(process.env.AUDIT_SEARCH_EVENTS ?? 1_000_000);
 const USERS = 50;
@@ -25,7 +25,9 @@ async function timed<T>(name: string, run: () => Promise<T>, describe: (r: T) =>
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
-  console.log(`${name.padEnd(58)} median ${times[1]!.toFixed(0).padStart(6)} ms  (min ${times[0]!.toFixed(0)}, max ${times[2]!.toFixed(0)}; ${describe(result as T)})`);
+  console.log(
+    `${name.padEnd(58)} median ${times[1]!.toFixed(0).padStart(6)} ms  (min ${times[0]!.toFixed(0)}, max ${times[2]!.toFixed(0)}; ${describe(result as T)})`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -51,7 +53,10 @@ async function main(): Promise<void> {
           clock = T0 + written * step;
           const time = new Date(clock).toISOString();
           const type = k === 0 ? 'db.session.start' : k === PER_SESSION - 1 ? 'db.session.end' : 'db.session.query';
-          const extra = type === 'db.session.query' ? { query: `SELECT c FROM sbtest WHERE id = ${written}`, query_length: 40 } : {};
+          const extra =
+            type === 'db.session.query'
+              ? { query: `SELECT c FROM sbtest WHERE id = ${written}`, query_length: 40 }
+              : {};
           batch.push(makeAuditEvent(type, { ...g, time, ...extra }));
           written++;
         }
@@ -86,7 +91,11 @@ async function main(): Promise<void> {
       () => store.sessions({ user, since: lastDay, limit: 50 }),
       (r) => `${r.items.length} sessions`,
     );
-    await timed('sessions page: no filter, newest 50', () => store.sessions({ limit: 50 }), (r) => `${r.items.length} sessions`);
+    await timed(
+      'sessions page: no filter, newest 50',
+      () => store.sessions({ limit: 50 }),
+      (r) => `${r.items.length} sessions`,
+    );
     const deep = await store.sessions({ user, limit: 500 });
     const middle = deep.next;
     await timed(
@@ -99,7 +108,11 @@ async function main(): Promise<void> {
       () => store.sessions({ query: 'id = 99', limit: 50 }),
       (r) => `${r.items.length} sessions`,
     );
-    await timed('verify the whole chain', () => store.verify(), (r) => `ok=${r.ok}, ${r.events} events`);
+    await timed(
+      'verify the whole chain',
+      () => store.verify(),
+      (r) => `ok=${r.ok}, ${r.events} events`,
+    );
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,10 @@ export interface BenchDb {
 export async function startBenchDb(trustPems: readonly string[], profile: BenchProfile): Promise<BenchDb> {
   // The bulk read's 256 MiB travels as rows, not as one packet; the 64 MiB INSERT is one
   // statement, so the redo log must hold it without a checkpoint storm.
-  const bufferPoolMiB = Math.max(256, Math.ceil((profile.sysbenchTables * profile.sysbenchTableSize * 260) / 2 ** 20) * 2);
+  const bufferPoolMiB = Math.max(
+    256,
+    Math.ceil((profile.sysbenchTables * profile.sysbenchTableSize * 260) / 2 ** 20) * 2,
+  );
   const db = await startMariaDb({
     shared: false,
     ...(trustPems.length > 0 ? { trustCaPem: trustPems.map((p) => p.trim()).join('\n') } : {}),

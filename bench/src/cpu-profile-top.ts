@@ -53,7 +53,9 @@ function main(): void {
     selfUs.set(key, (selfUs.get(key) ?? 0) + dt);
   }
   const top = [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, Number(countText ?? 25));
-  process.stdout.write(`${basename(file)}: busy ${(totalUs / 1e6).toFixed(2)} s, idle ${(idleUs / 1e6).toFixed(2)} s\n\n`);
+  process.stdout.write(
+    `${basename(file)}: busy ${(totalUs / 1e6).toFixed(2)} s, idle ${(idleUs / 1e6).toFixed(2)} s\n\n`,
+  );
   process.stdout.write('| self % | self ms | function |\n|---:|---:|---|\n');
   for (const [key, us] of top) {
     process.stdout.write(`| ${((100 * us) / totalUs).toFixed(1)} | ${(us / 1000).toFixed(0)} | \`${key}\` |\n`);

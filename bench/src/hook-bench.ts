@@ -33,7 +33,13 @@ const ctx = Object.freeze({
   },
   backend: '127.0.0.1:3306',
 });
-const command = { kind: 'query', text: 'SELECT c FROM sbtest1 WHERE id=5000', truncated: false, statementId: 0, schema: 'shop' };
+const command = {
+  kind: 'query',
+  text: 'SELECT c FROM sbtest1 WHERE id=5000',
+  truncated: false,
+  statementId: 0,
+  schema: 'shop',
+};
 
 const runner = await createHookRunner({ files: [file], timeoutMs: 5000, log: pino({ level: 'silent' }) });
 try {

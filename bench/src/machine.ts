@@ -25,7 +25,9 @@ export function describeMachine(): MachineFacts {
 
 /** `abc1234`, or `abc1234+dirty` when the work tree has changes. */
 export async function describeCommit(cwd: string): Promise<string> {
-  const head = await runProgram('git', ['rev-parse', '--short', 'HEAD'], { cwd, timeoutMs: 10_000 }).catch(() => undefined);
+  const head = await runProgram('git', ['rev-parse', '--short', 'HEAD'], { cwd, timeoutMs: 10_000 }).catch(
+    () => undefined,
+  );
   if (!head || head.code !== 0) return 'unknown (not a git checkout)';
   const status = await runProgram('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, timeoutMs: 10_000 });
   return `${head.stdout.trim()}${status.stdout.trim().length > 0 ? '+dirty' : ''}`;

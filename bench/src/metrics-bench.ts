@@ -5,6 +5,7 @@
 // histogram observe on a cached cell. Off and on run in the same process, interleaved. Also times
 // a scrape of a registry holding 20 databases' series. Run: npm run bench:metrics -w bench
 import { createMetricsRegistry } from '@gatehouse/common';
+import { EngineMetrics, SessionObserver } from '@gatehouse/engine';
 import {
   BufferWriter,
   Capability,
@@ -14,7 +15,6 @@ import {
   serializeOkPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
-import { EngineMetrics, SessionObserver } from '@gatehouse/engine';
 
 const CAPS = Capability.Protocol41 | Capability.Transactions | Capability.SecureConnection | Capability.DeprecateEof;
 const COMMANDS = 200_000;
@@ -41,7 +41,12 @@ function pointSelectReply(): Buffer {
 const reply = pointSelectReply();
 const query = { command: Command.Query };
 const registry = createMetricsRegistry({ processMetrics: false });
-const metrics = new EngineMetrics({ registry, engineId: 'bench', databases: () => [], tunnelConnected: () => undefined });
+const metrics = new EngineMetrics({
+  registry,
+  engineId: 'bench',
+  databases: () => [],
+  tunnelConnected: () => undefined,
+});
 const observer = new SessionObserver(metrics.childrenFor('sbtest'));
 
 function run(withMetrics: boolean): number {
@@ -91,7 +96,9 @@ const offNs = fastest(off);
 const onNs = fastest(on);
 console.log(`engine per-command path, metrics off   ${offNs.toFixed(0).padStart(6)} ns/command`);
 console.log(`engine per-command path, metrics on    ${onNs.toFixed(0).padStart(6)} ns/command`);
-console.log(`added by command latency metrics       ${(onNs - offNs).toFixed(0).padStart(6)} ns/command (${(((onNs - offNs) / offNs) * 100).toFixed(1)}%)`);
+console.log(
+  `added by command latency metrics       ${(onNs - offNs).toFixed(0).padStart(6)} ns/command (${(((onNs - offNs) / offNs) * 100).toFixed(1)}%)`,
+);
 
 // A scrape: 20 databases with every command kind and a few error classes recorded.
 for (let d = 0; d < 20; d++) {
@@ -107,7 +114,16 @@ const s0 = process.hrtime.bigint();
 let bytes = 0;
 for (let i = 0; i < scrapes; i++) bytes += (await registry.metrics()).length;
 const scrapeMs = Number(process.hrtime.bigint() - s0) / 1e6 / scrapes;
-console.log(`scrape of 20 databases' series          ${scrapeMs.toFixed(2).padStart(6)} ms (${Math.round(bytes / scrapes / 1024)} KiB)`);
 console.log(
-  JSON.stringify({ bench: 'metrics', node: process.version, offNsPerCommand: offNs, onNsPerCommand: onNs, scrapeMs, rounds: { off, on } }),
+  `scrape of 20 databases' series          ${scrapeMs.toFixed(2).padStart(6)} ms (${Math.round(bytes / scrapes / 1024)} KiB)`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'metrics',
+    node: process.version,
+    offNsPerCommand: offNs,
+    onNsPerCommand: onNs,
+    scrapeMs,
+    rounds: { off, on },
+  }),
 );

@@ -2,14 +2,30 @@
 // anything.
 import { parseArgs } from 'node:util';
 
-export const TARGET_NAMES = ['direct', 'tcp-relay', 'gatehouse-1proc', 'gatehouse-2proc'] as const;
+/** `gatehouse-1proc-2w`: the one-process shape with proxy.workers: 2 (session worker processes). */
+export const TARGET_NAMES = [
+  'direct',
+  'tcp-relay',
+  'gatehouse-1proc',
+  'gatehouse-2proc',
+  'gatehouse-1proc-2w',
+] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /**
  * In the order they run, whatever order --only lists them in: idle memory first, while the
  * gateways' heaps hold nothing from earlier traffic.
  */
-export const MEASURE_NAMES = ['idle-memory', 'sysbench', 'bulk-read', 'bulk-write', 'connect-rate', 'audit', 'metrics', 'hooks'] as const;
+export const MEASURE_NAMES = [
+  'idle-memory',
+  'sysbench',
+  'bulk-read',
+  'bulk-write',
+  'connect-rate',
+  'audit',
+  'metrics',
+  'hooks',
+] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 
 export const PS_MODES = ['disable', 'auto'] as const;

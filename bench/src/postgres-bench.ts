@@ -45,7 +45,8 @@ const session: AuditSession = {
 function makeEvents(count: number): AuditEvent[] {
   const events: AuditEvent[] = [];
   const audit = createAudit({ sink: { emit: (e) => events.push(e as AuditEvent) } });
-  for (let i = 0; i < count; i++) audit.onQuery(session, `SELECT c FROM sbtest1 WHERE id=${i}`, { kind: 'rows', rows: 1 }, 0.2);
+  for (let i = 0; i < count; i++)
+    audit.onQuery(session, `SELECT c FROM sbtest1 WHERE id=${i}`, { kind: 'rows', rows: 1 }, 0.2);
   return events;
 }
 
@@ -68,12 +69,16 @@ async function sinkAppends(store: AuditStore, count: number): Promise<number> {
   const sink = createBatchingSink({ deliver: async (batch) => void (await store.append(batch, { validated: true })) });
   const audit = createAudit({ sink });
   const start = performance.now();
-  for (let i = 0; i < count; i++) audit.onQuery(session, `SELECT c FROM sbtest1 WHERE id=${i}`, { kind: 'rows', rows: 1 }, 0.2);
+  for (let i = 0; i < count; i++)
+    audit.onQuery(session, `SELECT c FROM sbtest1 WHERE id=${i}`, { kind: 'rows', rows: 1 }, 0.2);
   await sink.flush();
   return rate(count, performance.now() - start);
 }
 
-async function timeSearches(store: Pick<AuditStore, 'search'>, runs: number): Promise<{ median: number; max: number; found: number }> {
+async function timeSearches(
+  store: Pick<AuditStore, 'search'>,
+  runs: number,
+): Promise<{ median: number; max: number; found: number }> {
   const times: number[] = [];
   let found = 0;
   const base = Date.parse('2026-01-01T00:00:00Z');
@@ -96,7 +101,9 @@ async function timeSearches(store: Pick<AuditStore, 'search'>, runs: number): Pr
 const root = mkdtempSync(join(tmpdir(), 'gatehouse-pg-bench-'));
 const pg = await startPostgres({ shared: false, durable: true });
 try {
-  console.log(`PostgreSQL vs file backends: node ${process.version}, ${TOTAL} events for appends, ${SEARCH_TOTAL} for search`);
+  console.log(
+    `PostgreSQL vs file backends: node ${process.version}, ${TOTAL} events for appends, ${SEARCH_TOTAL} for search`,
+  );
 
   // 1. Append throughput.
   const events = makeEvents(TOTAL);
@@ -106,12 +113,19 @@ try {
   await file.close();
   const storage = await openPostgresStorage({ url: await pg.createDatabase('append'), maxConnections: 4 });
   const pgStore = await openPostgresAuditStore({ sql: storage.sql, writerId: 'bench' });
-  const pgRate = await concurrentAppends(pgStore, events.map((e) => ({ ...e, uid: crypto.randomUUID() })));
+  const pgRate = await concurrentAppends(
+    pgStore,
+    events.map((e) => ({ ...e, uid: crypto.randomUUID() })),
+  );
   const pgSink = await sinkAppends(pgStore, TOTAL);
   await pgStore.close();
   await storage.close();
-  console.log(`audit append, ${CALLERS} callers x 1 event:  file ${fileRate} events/s, postgres ${pgRate} events/s (postgres/file ${(pgRate / fileRate).toFixed(2)})`);
-  console.log(`audit append, batching sink:          file ${fileSink} events/s, postgres ${pgSink} events/s (postgres/file ${(pgSink / fileSink).toFixed(2)})`);
+  console.log(
+    `audit append, ${CALLERS} callers x 1 event:  file ${fileRate} events/s, postgres ${pgRate} events/s (postgres/file ${(pgRate / fileRate).toFixed(2)})`,
+  );
+  console.log(
+    `audit append, batching sink:          file ${fileSink} events/s, postgres ${pgSink} events/s (postgres/file ${(pgSink / fileSink).toFixed(2)})`,
+  );
 
   // 2. Search over SEARCH_TOTAL events: load in big batches, then time user + day queries.
   const searchStorage = await openPostgresStorage({ url: await pg.createDatabase('search'), maxConnections: 4 });
@@ -122,11 +136,15 @@ try {
     const batch = makeEvents(Math.min(10_000, SEARCH_TOTAL - done)).map((e, i) => ({
       ...e,
       user: `user${(done + i) % USERS}`,
-      time: new Date(Date.parse('2026-01-01T00:00:00Z') + Math.floor(((done + i) / SEARCH_TOTAL) * DAYS * 86_400_000)).toISOString(),
+      time: new Date(
+        Date.parse('2026-01-01T00:00:00Z') + Math.floor(((done + i) / SEARCH_TOTAL) * DAYS * 86_400_000),
+      ).toISOString(),
     }));
     await Promise.all([searchStore.append(batch, { validated: true }), fileSearch.append(batch, { validated: true })]);
   }
-  console.log(`loaded ${SEARCH_TOTAL} events into both stores in ${((performance.now() - loadStart) / 1000).toFixed(0)} s`);
+  console.log(
+    `loaded ${SEARCH_TOTAL} events into both stores in ${((performance.now() - loadStart) / 1000).toFixed(0)} s`,
+  );
   await searchStorage.sql.query('ANALYZE gh_audit');
   const pgSearch = await timeSearches(searchStore, 20);
   const fileTimes = await timeSearches(fileSearch, 3);

@@ -61,7 +61,9 @@ export function readCpuSplitMicros(pid: number): { user: number; system: number 
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? { user: utime * 10_000, system: stime * 10_000 } : undefined;
+  return Number.isFinite(utime) && Number.isFinite(stime)
+    ? { user: utime * 10_000, system: stime * 10_000 }
+    : undefined;
 }
 
 /** System CPU microseconds of several processes (the gone ones count 0). */

@@ -1,6 +1,6 @@
 // The results as Markdown tables: absolute figures, ratios to direct, and the DESIGN targets.
 // The same text is printed at the end of a run and written to bench/results.md.
-import { metricIds, readValue, type Cell, type Results } from './results.js';
+import { type Cell, metricIds, type Results, readValue } from './results.js';
 
 export interface RunInfo {
   readonly date: string;
@@ -75,7 +75,13 @@ interface Check {
   readonly met: boolean | undefined;
 }
 
-function ratioCheck(results: Results, metric: string, target: string, goal: string, pass: (r: number) => boolean): Check {
+function ratioCheck(
+  results: Results,
+  metric: string,
+  target: string,
+  goal: string,
+  pass: (r: number) => boolean,
+): Check {
   const v = readValue(results, metric, target);
   const base = readValue(results, metric, BASELINE);
   if (v === undefined || base === undefined || base === 0) return { goal, measured: 'not measured', met: undefined };
@@ -86,18 +92,49 @@ function ratioCheck(results: Results, metric: string, target: string, goal: stri
 /** The targets in shared/DESIGN.md, "Performance targets", checked against this run. */
 export function designChecks(results: Results): Check[] {
   const checks: Check[] = [
-    ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-1proc', 'one process: point_select qps at 16 threads ≥ 0.50× direct', (r) => r >= 0.5),
-    ratioCheck(results, metricIds.sysbenchQps('oltp_point_select', 16), 'gatehouse-2proc', 'two processes: point_select qps at 16 threads ≥ 0.35× direct', (r) => r >= 0.35),
+    ratioCheck(
+      results,
+      metricIds.sysbenchQps('oltp_point_select', 16),
+      'gatehouse-1proc',
+      'one process: point_select qps at 16 threads ≥ 0.50× direct',
+      (r) => r >= 0.5,
+    ),
+    ratioCheck(
+      results,
+      metricIds.sysbenchQps('oltp_point_select', 16),
+      'gatehouse-2proc',
+      'two processes: point_select qps at 16 threads ≥ 0.35× direct',
+      (r) => r >= 0.35,
+    ),
   ];
+  // DESIGN: throughput grows with workers up to the cores available (here 2 session workers vs none).
+  {
+    const qps = metricIds.sysbenchQps('oltp_point_select', 16);
+    const two = readValue(results, qps, 'gatehouse-1proc-2w');
+    const one = readValue(results, qps, 'gatehouse-1proc');
+    const goal = 'proxy.workers 2 vs 1: point_select qps at 16 threads grows (≥ 1.0×)';
+    checks.push(
+      two === undefined || one === undefined || one === 0
+        ? { goal, measured: 'not measured', met: undefined }
+        : { goal, measured: `${formatNumber(two / one, 2)}×`, met: two / one >= 1 },
+    );
+  }
   // Issue 13: CPU per query against the tcp-relay's in the same run (it passes ciphertext).
-  for (const [t, limit] of [['gatehouse-1proc', 1.5], ['gatehouse-2proc', 2.5]] as const) {
+  for (const [t, limit] of [
+    ['gatehouse-1proc', 1.5],
+    ['gatehouse-2proc', 2.5],
+  ] as const) {
     const goal = `${t}: CPU per query ≤ ${limit}× the tcp-relay's (point_select, 16 thr)`;
     const v = readValue(results, metricIds.sysbenchCpu('oltp_point_select', 16), t);
     const relay = readValue(results, metricIds.sysbenchCpu('oltp_point_select', 16), 'tcp-relay');
     checks.push(
       v === undefined || relay === undefined || relay === 0
         ? { goal, measured: 'not measured', met: undefined }
-        : { goal, measured: `${formatNumber(v / relay, 2)}× (${formatNumber(v, 1)} / ${formatNumber(relay, 1)} µs)`, met: v / relay <= limit },
+        : {
+            goal,
+            measured: `${formatNumber(v / relay, 2)}× (${formatNumber(v, 1)} / ${formatNumber(relay, 1)} µs)`,
+            met: v / relay <= limit,
+          },
     );
   }
   for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
@@ -111,12 +148,18 @@ export function designChecks(results: Results): Check[] {
     );
   }
   for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
-    checks.push(ratioCheck(results, metricIds.bulkRead, t, `${t}: 256 MiB bulk read ≤ 1.15× direct time`, (r) => r <= 1.15));
+    checks.push(
+      ratioCheck(results, metricIds.bulkRead, t, `${t}: 256 MiB bulk read ≤ 1.15× direct time`, (r) => r <= 1.15),
+    );
   }
   for (const t of ['gatehouse-1proc', 'gatehouse-2proc']) {
     const goal = `${t}: ≤ 64 KiB per idle session (all its processes)`;
     const v = readValue(results, metricIds.idleKiB, t);
-    checks.push(v === undefined ? { goal, measured: 'not measured', met: undefined } : { goal, measured: `${formatNumber(v, 1)} KiB`, met: v <= 64 });
+    checks.push(
+      v === undefined
+        ? { goal, measured: 'not measured', met: undefined }
+        : { goal, measured: `${formatNumber(v, 1)} KiB`, met: v <= 64 },
+    );
   }
   const on = readValue(results, metricIds.auditQpsOn, 'gatehouse-1proc');
   const off = readValue(results, metricIds.auditQpsOff, 'gatehouse-1proc');
@@ -135,10 +178,17 @@ export function designChecks(results: Results): Check[] {
       : { goal: mGoal, measured: `${formatNumber((1 - mOn / mOff) * 100, 1)}%`, met: 1 - mOn / mOff <= 0.02 },
   );
   // No target for the synced modes: their cost is reported so operators can choose.
-  for (const [mode, id] of [['batch', metricIds.auditQpsSyncBatch], ['always', metricIds.auditQpsSyncAlways]] as const) {
+  for (const [mode, id] of [
+    ['batch', metricIds.auditQpsSyncBatch],
+    ['always', metricIds.auditQpsSyncAlways],
+  ] as const) {
     const qps = readValue(results, id, 'gatehouse-1proc');
     if (qps === undefined || off === undefined || off === 0) continue;
-    checks.push({ goal: `audit cost with spool_sync ${mode} (no target)`, measured: `${formatNumber((1 - qps / off) * 100, 1)}%`, met: undefined });
+    checks.push({
+      goal: `audit cost with spool_sync ${mode} (no target)`,
+      measured: `${formatNumber((1 - qps / off) * 100, 1)}%`,
+      met: undefined,
+    });
   }
   return checks;
 }

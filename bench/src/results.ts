@@ -9,7 +9,9 @@ export interface MetricSpec {
   readonly noRatio?: true;
 }
 
-export type Cell = { readonly kind: 'value'; readonly value: number } | { readonly kind: 'failed'; readonly reason: string };
+export type Cell =
+  | { readonly kind: 'value'; readonly value: number }
+  | { readonly kind: 'failed'; readonly reason: string };
 
 export interface Results {
   readonly metrics: MetricSpec[];

@@ -7,20 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { type BenchDb, startBenchDb } from './bench-db.js';
 import { describeCommit, describeMachine, describeSysbench } from './machine.js';
 import { measureAuditCost } from './measures/audit-cost.js';
-import { measureHooksCost } from './measures/hooks-cost.js';
-import { measureMetricsCost } from './measures/metrics-cost.js';
 import { measureBulkRead, measureBulkWrite } from './measures/bulk.js';
 import { errorText, type LiveTarget, type MeasureContext } from './measures/context.js';
+import { measureHooksCost } from './measures/hooks-cost.js';
+import { measureMetricsCost } from './measures/metrics-cost.js';
 import { measureConnectRate, measureIdleMemory } from './measures/sessions.js';
 import { createSysbenchTlsDir, measureSysbench, prepareSysbenchTables } from './measures/sysbench.js';
-import { BenchUsageError, type BenchOptions, type MeasureName, parseBenchOptions, USAGE } from './options.js';
+import { type BenchOptions, BenchUsageError, type MeasureName, parseBenchOptions, USAGE } from './options.js';
 import { FULL_PROFILE, SHORT_PROFILE } from './profile.js';
 import { renderReport } from './report.js';
 import { createResults, type Results } from './results.js';
 import { createDirectTarget } from './targets/direct.js';
 import { createGatehouseTarget } from './targets/gatehouse.js';
-import { createTcpRelayTarget } from './targets/tcp-relay.js';
 import { type ClientTls, type ExtraTargetName, type Target, TargetUnavailableError } from './targets/target.js';
+import { createTcpRelayTarget } from './targets/tcp-relay.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_RESULTS = join(REPO_ROOT, 'bench', 'results.md');
@@ -76,7 +76,8 @@ async function main(): Promise<number> {
   let stopping = false;
 
   const cleanup = async (): Promise<void> => {
-    for (const t of started.splice(0).reverse()) await t.stop().catch((err) => log(`stopping ${t.name}: ${errorText(err)}`));
+    for (const t of started.splice(0).reverse())
+      await t.stop().catch((err) => log(`stopping ${t.name}: ${errorText(err)}`));
     await benchDb?.db.stop();
     benchDb = undefined;
     if (!options.keep) rmSync(workDir, { recursive: true, force: true });
@@ -104,14 +105,19 @@ async function main(): Promise<number> {
     const wantsHooks = options.only.includes('hooks') && options.targets.includes('gatehouse-1proc');
     const extras = new Map<ExtraTargetName, Target>();
     if (wantsAudit) {
-      for (const n of ['gatehouse-1proc-noaudit', 'gatehouse-1proc-sync-batch', 'gatehouse-1proc-sync-always'] as const) {
+      for (const n of [
+        'gatehouse-1proc-noaudit',
+        'gatehouse-1proc-sync-batch',
+        'gatehouse-1proc-sync-always',
+      ] as const) {
         extras.set(n, createGatehouseTarget(n));
       }
     }
     if (wantsDbResume) extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
     if (wantsMetrics) extras.set('gatehouse-1proc-nometrics', createGatehouseTarget('gatehouse-1proc-nometrics'));
     if (wantsHooks) {
-      for (const n of ['gatehouse-1proc-hooks-connect', 'gatehouse-1proc-hooks-command'] as const) extras.set(n, createGatehouseTarget(n));
+      for (const n of ['gatehouse-1proc-hooks-connect', 'gatehouse-1proc-hooks-command'] as const)
+        extras.set(n, createGatehouseTarget(n));
     }
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.
@@ -131,10 +137,20 @@ async function main(): Promise<number> {
     log('starting MariaDB');
     benchDb = await startBenchDb(trust, profile);
     directTls = benchDb.directTls;
-    const directEndpoint = { host: benchDb.info.host, port: benchDb.info.port, user: benchDb.info.dbUser, database: benchDb.info.database, tls: directTls };
+    const directEndpoint = {
+      host: benchDb.info.host,
+      port: benchDb.info.port,
+      user: benchDb.info.dbUser,
+      database: benchDb.info.database,
+      tls: directTls,
+    };
     if (['sysbench', 'audit', 'metrics', 'hooks'].some((m) => options.only.includes(m as MeasureName))) {
       log(`preparing sysbench tables (${profile.sysbenchTables} × ${profile.sysbenchTableSize} rows), directly`);
-      await prepareSysbenchTables(directEndpoint, createSysbenchTlsDir(directEndpoint, join(workDir, 'sysbench-tls', 'prepare')), profile);
+      await prepareSysbenchTables(
+        directEndpoint,
+        createSysbenchTlsDir(directEndpoint, join(workDir, 'sysbench-tls', 'prepare')),
+        profile,
+      );
     }
 
     const live: LiveTarget[] = [];

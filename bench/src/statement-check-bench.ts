@@ -5,8 +5,8 @@
 // (what a statement the cache has never seen costs). One core, ns per query.
 // Run: npm run bench:statements -w bench
 import { createAccessChecker, createStatementRules, type Role, RoleSchema } from '@gatehouse/common';
-import { Command, parseClientCommand } from '@gatehouse/mysql-protocol';
 import { AnalysisCache, analyzeSql, decideCommand, type PolicyContext } from '@gatehouse/engine';
+import { Command, parseClientCommand } from '@gatehouse/mysql-protocol';
 
 const database = { name: 'bench', labels: { env: 'bench' } };
 const QUERIES = 200_000;

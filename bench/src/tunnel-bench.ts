@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
 import { createLogger } from '@gatehouse/common';
-import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
-import { createTestCa } from '@gatehouse/testing';
 import { createTunnelClient } from '@gatehouse/engine';
 import { createTunnelWebServer, TunnelServer } from '@gatehouse/proxy';
+import { createTestCa } from '@gatehouse/testing';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { WebSocket } from 'ws';
 
 const MIB = 1024 * 1024;
@@ -51,7 +51,9 @@ function drain(stream: NodeJS.ReadableStream): Promise<number> {
 }
 
 async function rawTls(streams: number): Promise<number> {
-  const server = createServer({ cert: proxyCert, key: proxyKey, ca: ca.caPem, requestCert: true }, (socket) => produce(socket, perStream));
+  const server = createServer({ cert: proxyCert, key: proxyKey, ca: ca.caPem, requestCert: true }, (socket) =>
+    produce(socket, perStream),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const start = process.hrtime.bigint();
@@ -77,7 +79,9 @@ const client = createTunnelClient({
   getCredentials: () => ({ cert: engineCert, key: engineKey, ca: ca.caPem }),
   engineId: 'engine-1',
   version: 'bench',
-  databases: [{ name: 'db', labels: {}, health: 'healthy', serverVersion: 'x', capabilities: 0, mariadbCapabilities: 0 }],
+  databases: [
+    { name: 'db', labels: {}, health: 'healthy', serverVersion: 'x', capabilities: 0, mariadbCapabilities: 0 },
+  ],
   onStream: (incoming) => {
     const stream = incoming.accept();
     stream.on('error', () => {}); // idle streams end with a reset from the proxy
@@ -125,7 +129,9 @@ async function idleStreams(): Promise<{ heap: number; rss: number }> {
   const before = settle();
   const proxySide: TunnelStream[] = [];
   for (let i = 0; i < idleCount; i += 100) {
-    proxySide.push(...(await Promise.all(Array.from({ length: 100 }, async () => (await tunnel.openSession(header())).stream))));
+    proxySide.push(
+      ...(await Promise.all(Array.from({ length: 100 }, async () => (await tunnel.openSession(header())).stream))),
+    );
   }
   await new Promise((r) => setTimeout(r, 200));
   const after = settle();
@@ -140,7 +146,12 @@ async function idleWebSockets(): Promise<{ heap: number; rss: number }> {
   const before = settle();
   const sockets = await Promise.all(
     Array.from({ length: extraSockets }, () => {
-      const ws = new WebSocket(`wss://127.0.0.1:${port}/v1/tunnel`, { cert: engineCert, key: engineKey, ca: ca.caPem, perMessageDeflate: false });
+      const ws = new WebSocket(`wss://127.0.0.1:${port}/v1/tunnel`, {
+        cert: engineCert,
+        key: engineKey,
+        ca: ca.caPem,
+        perMessageDeflate: false,
+      });
       return new Promise<WebSocket>((resolve, reject) => {
         ws.on('open', () => resolve(ws));
         ws.on('error', reject);
@@ -164,10 +175,18 @@ const idle = await idleStreams();
 const perSocket = await idleWebSockets();
 
 console.log(`tunnel bench: ${perStream / MIB} MiB per stream, node ${process.version}, loopback, mTLS`);
-console.log(`  1 stream    raw TLS ${results.rawTls1.toFixed(0)} MB/s   tunnel ${results.tunnel1.toFixed(0)} MB/s   ratio ${(results.tunnel1 / results.rawTls1).toFixed(2)}`);
-console.log(`  16 streams  raw TLS ${results.rawTls16.toFixed(0)} MB/s   tunnel ${results.tunnel16.toFixed(0)} MB/s   ratio ${(results.tunnel16 / results.rawTls16).toFixed(2)}`);
-console.log(`  idle stream (proxy + engine, ${idleCount} streams): heap ${kib(idle.heap)}, RSS ${kib(idle.rss)} per stream`);
-console.log(`  idle mTLS WebSocket (both ends, ${extraSockets} sockets): heap ${kib(perSocket.heap)}, RSS ${kib(perSocket.rss)} per socket`);
+console.log(
+  `  1 stream    raw TLS ${results.rawTls1.toFixed(0)} MB/s   tunnel ${results.tunnel1.toFixed(0)} MB/s   ratio ${(results.tunnel1 / results.rawTls1).toFixed(2)}`,
+);
+console.log(
+  `  16 streams  raw TLS ${results.rawTls16.toFixed(0)} MB/s   tunnel ${results.tunnel16.toFixed(0)} MB/s   ratio ${(results.tunnel16 / results.rawTls16).toFixed(2)}`,
+);
+console.log(
+  `  idle stream (proxy + engine, ${idleCount} streams): heap ${kib(idle.heap)}, RSS ${kib(idle.rss)} per stream`,
+);
+console.log(
+  `  idle mTLS WebSocket (both ends, ${extraSockets} sockets): heap ${kib(perSocket.heap)}, RSS ${kib(perSocket.rss)} per socket`,
+);
 
 client.close();
 await app.close();

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
 import { createTestCa } from '@gatehouse/testing';
+import { createWebSocketTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const messages = Number(process.env.BENCH_MESSAGES ?? 50_000);
@@ -28,7 +28,11 @@ async function serve(certFile: string, keyFile: string): Promise<void> {
 type Mode = 'ws.send' | 'whole frame';
 
 async function measure(port: number, caPem: string): Promise<void> {
-  const ws = new WebSocket(`wss://127.0.0.1:${port}/`, { ca: caPem, perMessageDeflate: false, generateMask: (m: Buffer) => m.fill(0) });
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/`, {
+    ca: caPem,
+    perMessageDeflate: false,
+    generateMask: (m: Buffer) => m.fill(0),
+  });
   let socket: Duplex | undefined;
   ws.on('upgrade', (response) => {
     socket = response.socket;
@@ -59,10 +63,13 @@ async function measure(port: number, caPem: string): Promise<void> {
       };
       step();
     });
-  console.log(`ws send bench: ${messages} messages per round, node ${process.version}, wss loopback, receiver in another process`);
+  console.log(
+    `ws send bench: ${messages} messages per round, node ${process.version}, wss loopback, receiver in another process`,
+  );
   for (const size of [150, 4000]) {
     const samples: Record<Mode, number[]> = { 'ws.send': [], 'whole frame': [] };
-    for (let i = 0; i < 3; i++) for (const mode of ['ws.send', 'whole frame'] as const) samples[mode].push(await round(mode, size));
+    for (let i = 0; i < 3; i++)
+      for (const mode of ['ws.send', 'whole frame'] as const) samples[mode].push(await round(mode, size));
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number;
     console.log(
       `  ${size} B messages: ws.send ${median(samples['ws.send']).toFixed(2)} µs CPU/message, whole frame ${median(samples['whole frame']).toFixed(2)} µs (medians of 3)`,

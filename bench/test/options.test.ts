@@ -14,7 +14,19 @@ test('parseBenchOptions defaults to every target and measurement at 1 and 16 thr
 
 test('parseBenchOptions takes subsets, thread counts, short mode and no results file', () => {
   const o = parseBenchOptions(
-    ['--targets', 'direct,tcp-relay', '--only', 'bulk-read,sysbench', '--threads', '4', '--short', '--results', 'none', '--ps-mode', 'auto'],
+    [
+      '--targets',
+      'direct,tcp-relay',
+      '--only',
+      'bulk-read,sysbench',
+      '--threads',
+      '4',
+      '--short',
+      '--results',
+      'none',
+      '--ps-mode',
+      'auto',
+    ],
     '/r.md',
   );
   assert.deepEqual(o.targets, ['direct', 'tcp-relay']);

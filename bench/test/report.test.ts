@@ -3,8 +3,18 @@ import { test } from 'node:test';
 import { designChecks, renderAbsolute, renderRatios } from '../src/report.js';
 import { createResults, metricIds, recordFailure, recordValue } from '../src/results.js';
 
-const qps16 = { id: metricIds.sysbenchQps('oltp_point_select', 16), label: 'point_select, 16 thr: qps', unit: 'q/s', digits: 0 };
-const p95 = { id: metricIds.sysbenchP95('oltp_point_select', 1), label: 'point_select, 1 thr: p95', unit: 'ms', digits: 2 };
+const qps16 = {
+  id: metricIds.sysbenchQps('oltp_point_select', 16),
+  label: 'point_select, 16 thr: qps',
+  unit: 'q/s',
+  digits: 0,
+};
+const p95 = {
+  id: metricIds.sysbenchP95('oltp_point_select', 1),
+  label: 'point_select, 1 thr: p95',
+  unit: 'ms',
+  digits: 2,
+};
 
 test('ratios are taken to direct within the run, and p95 also as the latency added', () => {
   const r = createResults();
@@ -33,7 +43,13 @@ test('the absolute table shows failures and gaps per target', () => {
 
 test('memory rows stay out of the ratio table: a gateway against MariaDB is no ratio', () => {
   const r = createResults();
-  const kib = { id: metricIds.idleKiB, label: 'memory per idle session', unit: 'KiB', digits: 1, noRatio: true } as const;
+  const kib = {
+    id: metricIds.idleKiB,
+    label: 'memory per idle session',
+    unit: 'KiB',
+    digits: 1,
+    noRatio: true,
+  } as const;
   recordValue(r, kib, 'direct', 120);
   recordValue(r, kib, 'gatehouse-1proc', 40);
   recordValue(r, qps16, 'direct', 100);
@@ -41,5 +57,8 @@ test('memory rows stay out of the ratio table: a gateway against MariaDB is no r
   const text = renderRatios(r, ['direct', 'gatehouse-1proc']);
   assert.doesNotMatch(text, /memory per idle session/);
   assert.match(text, /0\.50×/);
-  assert.equal(designChecks(r).find((c) => c.goal.includes('64 KiB') && c.goal.startsWith('gatehouse-1proc'))?.met, true);
+  assert.equal(
+    designChecks(r).find((c) => c.goal.includes('64 KiB') && c.goal.startsWith('gatehouse-1proc'))?.met,
+    true,
+  );
 });

@@ -43,18 +43,24 @@ test('parseSysbenchOutput reads qps, tps, p95, avg and the error counters', () =
 });
 
 test('parseSysbenchOutput reads a read_only report where queries and transactions differ', () => {
-  const text = REPORT.replace('transactions:                        129006 (64480.12', 'transactions:                        8062 (4030.01');
+  const text = REPORT.replace(
+    'transactions:                        129006 (64480.12',
+    'transactions:                        8062 (4030.01',
+  );
   const figures = parseSysbenchOutput(text);
   assert.equal(figures.tps, 4030.01);
   assert.equal(figures.qps, 64480.12);
 });
 
 test('parseSysbenchOutput names what is missing from a failed run', () => {
-  assert.throws(() => parseSysbenchOutput('FATAL: unable to connect to MySQL server'), (err: unknown) => {
-    assert.ok(err instanceof SysbenchOutputError);
-    assert.match(err.message, /queries per second/);
-    return true;
-  });
+  assert.throws(
+    () => parseSysbenchOutput('FATAL: unable to connect to MySQL server'),
+    (err: unknown) => {
+      assert.ok(err instanceof SysbenchOutputError);
+      assert.match(err.message, /queries per second/);
+      return true;
+    },
+  );
   const noPercentile = REPORT.replace(/^.*95th percentile.*$/m, '');
   assert.throws(() => parseSysbenchOutput(noPercentile), /95th percentile/);
 });

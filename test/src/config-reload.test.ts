@@ -2,14 +2,13 @@
 // the proxy limits and the audit switch change live without dropping the session in progress;
 // settings that need a restart are logged and ignored; an invalid file keeps the running config.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findFreePort, startMariaDb, waitFor } from '@gatehouse/testing';
+import { findFreePort, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
+import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './support/cli.js';
+import { setUpAlice } from './support/alice-setup.js';
 
 interface Ports {
   readonly mysql: number;
@@ -25,22 +24,7 @@ interface Settings {
 }
 
 test('SIGHUP applies databases, limits and the audit switch live; restart-only changes and bad files are refused', async (t) => {
-  const db = await startMariaDb();
-  const root = mkdtempSync(join(tmpdir(), 'gatehouse-reload-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const dataDir = join(root, 'data');
-  const dbUser = db.uniqueName('reload');
-  const schema = db.uniqueName('reload_db');
-  const env = `GH_TEST_RELOAD_${dbUser.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  process.env[env] = `pw-${dbUser}`;
-  await db.sql(`CREATE DATABASE ${schema}; CREATE USER '${dbUser}'@'%' IDENTIFIED BY 'pw-${dbUser}'; GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`);
-  t.after(() => db.sql(`DROP USER IF EXISTS '${dbUser}'@'%'; DROP DATABASE IF EXISTS ${schema}`).catch(() => {}));
-
-  await gatectlOk(dataDir, ['ca', 'init']);
-  const roleFile = join(root, 'role.yaml');
-  writeFileSync(roleFile, `kind: role\nname: reload\nallow: { db_labels: { env: dev }, db_users: [${dbUser}], db_names: ['*'] }\n`);
-  await gatectlOk(dataDir, ['roles', 'create', '-f', roleFile]);
-  await gatectlOk(dataDir, ['users', 'add', 'alice', '--roles', 'reload']);
+  const { db, root, dataDir, dbUser, schema, env } = await setUpAlice(t, 'reload');
 
   const ports: Ports = { mysql: await findFreePort(), web: await findFreePort(), diag: await findFreePort() };
   const configFile = join(root, 'gatehouse.yaml');
@@ -77,13 +61,7 @@ audit: { query_events: ${s.queryEvents} }
   const gatehouse = startGatehouse(configFile);
   t.after(() => stopChild(gatehouse.child));
   const child = gatehouse.child;
-  const logLines = (msg: string): Record<string, unknown>[] =>
-    gatehouse
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === msg);
+  const logLines = (msg: string): Record<string, unknown>[] => logLinesOf(gatehouse.output(), msg);
 
   const servedDatabases = async (): Promise<string[] | undefined> => {
     if (child.exitCode !== null) throw new Error(`gatehouse exited:\n${gatehouse.output()}`);
@@ -155,10 +133,3 @@ audit: { query_events: ${s.queryEvents} }
   assert.deepEqual(await servedDatabases(), ['beta']);
   assert.equal(child.exitCode, null);
 });
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
-}

@@ -2,24 +2,15 @@
 // client that showed issue 21's alert: it reads the proxy's greeting, sends an SSLRequest, and
 // saves or offers the TLS session. These are about TLS only, so the proxy runs without an engine.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { issueUserCert } from '@gatehouse/auth';
-import { findExecutable } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { type AuthProxy, startAuthProxy } from './support/auth-proxy.js';
+import { type Outcome, sClient } from './support/s-client.js';
 import { waitFor } from '@gatehouse/testing';
-
-interface Outcome {
-  /** "New" or "Reused", as s_client prints it after the handshake. */
-  readonly session: string;
-  readonly protocol: string;
-  readonly cipher: string;
-  readonly output: string;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sclient-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -39,63 +30,6 @@ async function userCert(ap: AuthProxy, name: string): Promise<{ cert: string; ke
   writeFileSync(cert, issued.certificate);
   writeFileSync(key, issued.privateKey, { mode: 0o600 });
   return { cert, key };
-}
-
-/**
- * One s_client connection. It stays open (stdin open) until the handshake is reported and, with
- * `sessOut`, the session is saved: TLS 1.3 tickets come after the handshake.
- */
-async function sClient(
-  ap: AuthProxy,
-  files: { cert: string; key: string },
-  flags: readonly string[],
-  session: { sessOut?: string; sessIn?: string },
-): Promise<Outcome> {
-  const openssl = findExecutable(['openssl']);
-  assert.ok(openssl, 'openssl is installed by scripts/ensure-system.mjs');
-  if (session.sessOut !== undefined) rmSync(session.sessOut, { force: true });
-  const args = [
-    's_client',
-    '-connect',
-    `127.0.0.1:${ap.proxy.mysqlAddress.port}`,
-    '-starttls',
-    'mysql',
-    ...flags,
-    '-cert',
-    files.cert,
-    '-key',
-    files.key,
-    ...(session.sessOut !== undefined ? ['-sess_out', session.sessOut] : []),
-    ...(session.sessIn !== undefined ? ['-sess_in', session.sessIn] : []),
-  ];
-  const child: ChildProcess = spawn(openssl, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString('latin1');
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString('latin1');
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    const line = await waitFor(
-      `s_client ${flags.join(' ')} to report its session`,
-      () => {
-        const m = /^(New|Reused), (TLSv1\.[23]), Cipher is (\S+)/m.exec(output);
-        if (m === null) {
-          if (child.exitCode !== null) throw new Error(`s_client exited early:\n${output}`);
-          return undefined;
-        }
-        if (session.sessOut !== undefined && !(existsSync(session.sessOut) && statSync(session.sessOut).size > 0)) return undefined;
-        return m;
-      },
-      15_000,
-    );
-    return { session: line[1]!, protocol: line[2]!, cipher: line[3]!, output };
-  } finally {
-    child.stdin!.end();
-    await exited;
-  }
 }
 
 /** SSL_SESSION DER: SEQUENCE { …, [10] EXPLICIT OCTET STRING ticket, … } (OpenSSL ssl_asn1.c). */
@@ -136,10 +70,10 @@ for (const flag of ['-tls1_2', '-tls1_3'] as const) {
     const ap = await startAuthProxy(t, `resume${flag}`);
     const files = await userCert(ap, 'alice');
     const sess = join(dir, `resume${flag}.pem`);
-    const first = await sClient(ap, files, [flag], { sessOut: sess });
+    const first = await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessOut: sess });
     assert.equal(first.session, 'New');
     assert.equal(first.protocol, flag === '-tls1_2' ? 'TLSv1.2' : 'TLSv1.3');
-    const second = await sClient(ap, files, [flag], { sessIn: sess });
+    const second = await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: sess });
     assert.equal(second.session, 'Reused', second.output);
     assertNoAlert(second);
   });
@@ -148,8 +82,8 @@ for (const flag of ['-tls1_2', '-tls1_3'] as const) {
     const ap = await startAuthProxy(t, `noresume${flag}`, { tls: { resumption: false } });
     const files = await userCert(ap, 'alice');
     const sess = join(dir, `noresume${flag}.pem`);
-    await sClient(ap, files, [flag], { sessOut: sess });
-    const second = await sClient(ap, files, [flag], { sessIn: sess });
+    await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessOut: sess });
+    const second = await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: sess });
     assert.equal(second.session, 'New', second.output);
     assertNoAlert(second);
   });
@@ -158,36 +92,36 @@ for (const flag of ['-tls1_2', '-tls1_3'] as const) {
     const ap = await startAuthProxy(t, `corrupt${flag}`);
     const files = await userCert(ap, 'alice');
     const sess = join(dir, `corrupt${flag}.pem`);
-    await sClient(ap, files, [flag], { sessOut: sess });
+    await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessOut: sess });
     corruptTicket(sess);
-    const corrupted = await sClient(ap, files, [flag], { sessIn: sess });
+    const corrupted = await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: sess });
     assert.equal(corrupted.session, 'New', corrupted.output);
     assertNoAlert(corrupted);
 
     // Another Gatehouse cluster: its own CAs (so another session id context) and its own ticket key.
     const other = await startAuthProxy(t, `other${flag}`);
     const foreign = join(dir, `foreign${flag}.pem`);
-    await sClient(other, await userCert(other, 'alice'), [flag], { sessOut: foreign });
-    const offered = await sClient(ap, files, [flag], { sessIn: foreign });
+    await sClient(other.proxy.mysqlAddress.port, await userCert(other, 'alice'), [flag], { sessOut: foreign });
+    const offered = await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: foreign });
     assert.equal(offered.session, 'New', offered.output);
     assertNoAlert(offered);
     // And the session this proxy issued itself still resumes: the fallbacks harmed nothing.
-    await sClient(ap, files, [flag], { sessOut: sess });
-    assert.equal((await sClient(ap, files, [flag], { sessIn: sess })).session, 'Reused');
+    await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessOut: sess });
+    assert.equal((await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: sess })).session, 'Reused');
   });
 
   test(`s_client ${flag}: after the hourly ticket key rotation, an old ticket gets a full handshake`, async (t) => {
     const ap = await startAuthProxy(t, `rotate${flag}`);
     const files = await userCert(ap, 'alice');
     const sess = join(dir, `rotate${flag}.pem`);
-    await sClient(ap, files, [flag], { sessOut: sess });
+    await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessOut: sess });
     ap.proxy.credentials.rotateTicketKey();
-    const stale = await sClient(ap, files, [flag], { sessIn: sess });
+    const stale = await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: sess });
     assert.equal(stale.session, 'New', stale.output);
     assertNoAlert(stale);
     // The ticket it got now is sealed with the new key, and resumes.
-    await sClient(ap, files, [flag], { sessOut: sess });
-    assert.equal((await sClient(ap, files, [flag], { sessIn: sess })).session, 'Reused');
+    await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessOut: sess });
+    assert.equal((await sClient(ap.proxy.mysqlAddress.port, files, [flag], { sessIn: sess })).session, 'Reused');
   });
 }
 
@@ -195,9 +129,9 @@ test('TLS 1.2 without tickets: the session id resumes from the proxy session cac
   const ap = await startAuthProxy(t, 'sid-only');
   const files = await userCert(ap, 'alice');
   const sess = join(dir, 'sid-only.pem');
-  const first = await sClient(ap, files, ['-tls1_2', '-no_ticket'], { sessOut: sess });
+  const first = await sClient(ap.proxy.mysqlAddress.port, files, ['-tls1_2', '-no_ticket'], { sessOut: sess });
   assert.equal(first.session, 'New');
-  const second = await sClient(ap, files, ['-tls1_2', '-no_ticket'], { sessIn: sess });
+  const second = await sClient(ap.proxy.mysqlAddress.port, files, ['-tls1_2', '-no_ticket'], { sessIn: sess });
   assert.equal(second.session, 'Reused', second.output);
   assertNoAlert(second);
 });
@@ -243,9 +177,9 @@ test('after a user CA rotation grace ends, a session of an old-CA certificate is
 test('proxy.tls.min_version and ciphers apply to the MySQL port', async (t) => {
   const ap = await startAuthProxy(t, 'tls-settings', { tls: { min_version: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' } });
   const files = await userCert(ap, 'alice');
-  const modern = await sClient(ap, files, [], {});
+  const modern = await sClient(ap.proxy.mysqlAddress.port, files, [], {});
   assert.equal(modern.protocol, 'TLSv1.3');
   assert.equal(modern.cipher, 'TLS_CHACHA20_POLY1305_SHA256');
   // A TLS 1.2 client is turned away by the TLS layer itself (a protocol version alert).
-  await assert.rejects(sClient(ap, files, ['-tls1_2'], {}), /s_client exited early[\s\S]*(alert|version)/i);
+  await assert.rejects(sClient(ap.proxy.mysqlAddress.port, files, ['-tls1_2'], {}), /s_client exited early[\s\S]*(alert|version)/i);
 });

@@ -5,12 +5,25 @@ import { metricIds, type Results } from '../results.js';
 import type { MeasureContext } from './context.js';
 import { measureSwitchCost, type SwitchVariant, SWITCH_COST_THREADS as THREADS } from './switch-cost.js';
 
-const qps = (id: string, label: string) => ({ id, label: `${label}: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 });
+const qps = (id: string, label: string) => ({
+  id,
+  label: `${label}: point_select, ${THREADS} thr: qps`,
+  unit: 'q/s',
+  digits: 0,
+});
 
 const VARIANTS: readonly SwitchVariant[] = [
   { key: 'on', metric: qps(metricIds.auditQpsOn, 'audit on (spool_sync none)') },
-  { key: 'batch', extra: 'gatehouse-1proc-sync-batch', metric: qps(metricIds.auditQpsSyncBatch, 'audit on, spool_sync batch') },
-  { key: 'always', extra: 'gatehouse-1proc-sync-always', metric: qps(metricIds.auditQpsSyncAlways, 'audit on, spool_sync always') },
+  {
+    key: 'batch',
+    extra: 'gatehouse-1proc-sync-batch',
+    metric: qps(metricIds.auditQpsSyncBatch, 'audit on, spool_sync batch'),
+  },
+  {
+    key: 'always',
+    extra: 'gatehouse-1proc-sync-always',
+    metric: qps(metricIds.auditQpsSyncAlways, 'audit on, spool_sync always'),
+  },
   { key: 'off', extra: 'gatehouse-1proc-noaudit', metric: qps(metricIds.auditQpsOff, 'query events off') },
 ];
 

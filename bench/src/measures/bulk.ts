@@ -3,12 +3,13 @@
 //   way), printed with --quick (streamed, not buffered) to /dev/null;
 // - write: one INSERT statement of 1 KiB rows fed on stdin (one MySQL packet of 64 MiB, so
 //   it crosses 16 MiB continuation frames).
-import { createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '@gatehouse/testing';
 import { runChecked } from '../child.js';
-import { metricIds, recordFailure, recordValue, type MetricSpec, type Results } from '../results.js';
+import { type MetricSpec, metricIds, type Results, recordFailure, recordValue } from '../results.js';
 import type { Endpoint } from '../targets/target.js';
 import { errorText, type MeasureContext, rotate } from './context.js';
 
@@ -99,7 +100,10 @@ export async function measureBulkRead(ctx: MeasureContext, results: Results): Pr
   const client = mariadbClient();
   const query = bulkReadQuery(ctx.profile.bulkReadBytes);
   await timeEach(ctx, results, metric, async (endpoint) => {
-    const r = await runChecked(client, [...clientArgs(endpoint), '--execute', query], { timeoutMs: 600_000, discardStdout: true });
+    const r = await runChecked(client, [...clientArgs(endpoint), '--execute', query], {
+      timeoutMs: 600_000,
+      discardStdout: true,
+    });
     return r.ms / 1000;
   });
 }

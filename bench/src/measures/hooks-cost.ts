@@ -12,16 +12,34 @@ export function measureHooksCost(ctx: MeasureContext, results: Results): Promise
     // At least three rounds even in --short: one 2 s round per variant is mostly noise.
     rounds: Math.max(ctx.profile.metricsRounds, 3),
     variants: [
-      { key: 'none', metric: { id: metricIds.hooksQpsNone, label: `no hooks: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 } },
+      {
+        key: 'none',
+        metric: {
+          id: metricIds.hooksQpsNone,
+          label: `no hooks: point_select, ${THREADS} thr: qps`,
+          unit: 'q/s',
+          digits: 0,
+        },
+      },
       {
         key: 'connect-only',
         extra: 'gatehouse-1proc-hooks-connect',
-        metric: { id: metricIds.hooksQpsConnect, label: `hooks, onConnect only: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
+        metric: {
+          id: metricIds.hooksQpsConnect,
+          label: `hooks, onConnect only: point_select, ${THREADS} thr: qps`,
+          unit: 'q/s',
+          digits: 0,
+        },
       },
       {
         key: 'on-command',
         extra: 'gatehouse-1proc-hooks-command',
-        metric: { id: metricIds.hooksQpsCommand, label: `hooks, pass-through onCommand: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
+        metric: {
+          id: metricIds.hooksQpsCommand,
+          label: `hooks, pass-through onCommand: point_select, ${THREADS} thr: qps`,
+          unit: 'q/s',
+          digits: 0,
+        },
       },
     ],
   });

@@ -9,11 +9,24 @@ export function measureMetricsCost(ctx: MeasureContext, results: Results): Promi
     what: 'metrics',
     rounds: ctx.profile.metricsRounds,
     variants: [
-      { key: 'on', metric: { id: metricIds.metricsQpsOn, label: `metrics on: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 } },
+      {
+        key: 'on',
+        metric: {
+          id: metricIds.metricsQpsOn,
+          label: `metrics on: point_select, ${THREADS} thr: qps`,
+          unit: 'q/s',
+          digits: 0,
+        },
+      },
       {
         key: 'off',
         extra: 'gatehouse-1proc-nometrics',
-        metric: { id: metricIds.metricsQpsOff, label: `command latency metrics off: point_select, ${THREADS} thr: qps`, unit: 'q/s', digits: 0 },
+        metric: {
+          id: metricIds.metricsQpsOff,
+          label: `command latency metrics off: point_select, ${THREADS} thr: qps`,
+          unit: 'q/s',
+          digits: 0,
+        },
       },
     ],
   });

@@ -3,7 +3,7 @@ import type { Connection } from 'mysql2/promise';
 import { waitFor } from '../child.js';
 import { createSessionFactory, type SessionFactory } from '../mysql-client.js';
 import { readSettledRssKiB } from '../proc-stats.js';
-import { type MetricSpec, metricIds, recordFailure, recordValue, type Results } from '../results.js';
+import { type MetricSpec, metricIds, type Results, recordFailure, recordValue } from '../results.js';
 import { errorText, type LiveTarget, type MeasureContext, rotate } from './context.js';
 
 /** Sessions opened at once while filling up; bounded so no target sees a connect storm. */
@@ -66,7 +66,13 @@ async function waitForServerSessions(ctx: MeasureContext, atMost: number): Promi
 export async function measureIdleMemory(ctx: MeasureContext, results: Results): Promise<void> {
   const n = ctx.profile.idleSessions;
   // For direct these are MariaDB's own figures: a reference, not a ratio's denominator.
-  const perSession = { id: metricIds.idleKiB, label: `memory per idle session (${n} sessions)`, unit: 'KiB', digits: 1, noRatio: true } as const;
+  const perSession = {
+    id: metricIds.idleKiB,
+    label: `memory per idle session (${n} sessions)`,
+    unit: 'KiB',
+    digits: 1,
+    noRatio: true,
+  } as const;
   const base = { id: metricIds.idleBase, label: 'RSS at 0 sessions', unit: 'MiB', digits: 1, noRatio: true } as const;
   const [row] = await ctx.db.db.sql("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
   // Gateways' health checks may hold a few sessions of their own at any moment.
@@ -116,16 +122,36 @@ interface RateRun {
  */
 export async function measureConnectRate(ctx: MeasureContext, results: Results): Promise<void> {
   const what = `${ctx.profile.connectClients} clients: connect, SELECT 1, quit`;
-  const full = { id: metricIds.connectRate, label: `new sessions/s, full TLS handshakes (${what})`, unit: '/s', digits: 0 };
-  const resumed = { id: metricIds.connectRateResumed, label: `new sessions/s, TLS sessions resumed (${what})`, unit: '/s', digits: 0 };
+  const full = {
+    id: metricIds.connectRate,
+    label: `new sessions/s, full TLS handshakes (${what})`,
+    unit: '/s',
+    digits: 0,
+  };
+  const resumed = {
+    id: metricIds.connectRateResumed,
+    label: `new sessions/s, TLS sessions resumed (${what})`,
+    unit: '/s',
+    digits: 0,
+  };
   const runs: RateRun[] = [];
   for (const { target, endpoint } of ctx.live) {
     runs.push({ metric: full, column: target.name, factory: createSessionFactory(endpoint), values: [] });
-    runs.push({ metric: resumed, column: target.name, factory: createSessionFactory(endpoint, { resumeTls: true }), values: [] });
+    runs.push({
+      metric: resumed,
+      column: target.name,
+      factory: createSessionFactory(endpoint, { resumeTls: true }),
+      values: [],
+    });
   }
   let off: LiveTarget | undefined;
   if (ctx.live.some((l) => l.target.name === 'gatehouse-1proc')) {
-    const offFull = { id: metricIds.connectRateNoDbResume, label: `gatehouse-1proc with database-leg TLS resumption off: full client TLS (${what})`, unit: '/s', digits: 0 };
+    const offFull = {
+      id: metricIds.connectRateNoDbResume,
+      label: `gatehouse-1proc with database-leg TLS resumption off: full client TLS (${what})`,
+      unit: '/s',
+      digits: 0,
+    };
     const offResumed = {
       id: metricIds.connectRateResumedNoDbResume,
       label: `gatehouse-1proc with database-leg TLS resumption off: resumed client TLS (${what})`,
@@ -134,8 +160,18 @@ export async function measureConnectRate(ctx: MeasureContext, results: Results):
     };
     try {
       off = await ctx.startExtra('gatehouse-1proc-nodbresume');
-      runs.push({ metric: offFull, column: 'gatehouse-1proc', factory: createSessionFactory(off.endpoint), values: [] });
-      runs.push({ metric: offResumed, column: 'gatehouse-1proc', factory: createSessionFactory(off.endpoint, { resumeTls: true }), values: [] });
+      runs.push({
+        metric: offFull,
+        column: 'gatehouse-1proc',
+        factory: createSessionFactory(off.endpoint),
+        values: [],
+      });
+      runs.push({
+        metric: offResumed,
+        column: 'gatehouse-1proc',
+        factory: createSessionFactory(off.endpoint, { resumeTls: true }),
+        values: [],
+      });
     } catch (err) {
       recordFailure(results, offResumed, 'gatehouse-1proc', errorText(err));
       ctx.log(`connect rate without database-leg resumption: ${errorText(err)}`);
@@ -148,7 +184,9 @@ export async function measureConnectRate(ctx: MeasureContext, results: Results):
         const rate = await measureRate(ctx, run.factory);
         if (typeof rate === 'string') run.failure = rate;
         else run.values.push(rate);
-        ctx.log(`connect rate ${run.column}, ${run.metric.label.split(' (')[0]}: ${typeof rate === 'string' ? rate : `${rate.toFixed(0)}/s`}`);
+        ctx.log(
+          `connect rate ${run.column}, ${run.metric.label.split(' (')[0]}: ${typeof rate === 'string' ? rate : `${rate.toFixed(0)}/s`}`,
+        );
       }
     }
   } finally {
@@ -166,7 +204,8 @@ async function measureRate(ctx: MeasureContext, factory: SessionFactory): Promis
   // Untimed first second: JIT, TLS session setup paths and MariaDB's thread cache warm up, so
   // the first target measured is not the one that pays for it.
   const warm = await churnSessions(factory, clients, 1_000);
-  const run = warm.failure === undefined ? await churnSessions(factory, clients, ctx.profile.connectSeconds * 1000) : warm;
+  const run =
+    warm.failure === undefined ? await churnSessions(factory, clients, ctx.profile.connectSeconds * 1000) : warm;
   if (run.failure !== undefined) return `after ${run.done} sessions: ${errorText(run.failure)}`;
   return run.done / run.seconds;
 }

@@ -4,7 +4,7 @@
 // round by round in the same run. Each variant reports its qps and the gateway's CPU per query.
 import { join } from 'node:path';
 import { readTotalCpuMicros, readTotalSystemMicros } from '../proc-stats.js';
-import { type MetricSpec, recordFailure, recordValue, type Results } from '../results.js';
+import { type MetricSpec, type Results, recordFailure, recordValue } from '../results.js';
 import { TargetUnavailableError } from '../targets/target.js';
 import { errorText, type LiveTarget, type MeasureContext } from './context.js';
 import { createSysbenchTlsDir, runSysbench } from './sysbench.js';
@@ -31,7 +31,9 @@ export interface SwitchCost {
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export async function measureSwitchCost(ctx: MeasureContext, results: Results, spec: SwitchCost): Promise<void> {
@@ -85,7 +87,12 @@ export async function measureSwitchCost(ctx: MeasureContext, results: Results, s
       const c = cpu.get(variant.key);
       if (c === undefined || c.queries === 0) continue;
       const label = `${variant.metric.label.replace(/: qps$/, '')}: gateway CPU per query`;
-      recordValue(results, { id: `${variant.metric.id}.cpu`, label, unit: 'µs', digits: 1 }, 'gatehouse-1proc', c.micros / c.queries);
+      recordValue(
+        results,
+        { id: `${variant.metric.id}.cpu`, label, unit: 'µs', digits: 1 },
+        'gatehouse-1proc',
+        c.micros / c.queries,
+      );
     }
   } catch (err) {
     const first = spec.variants[0];

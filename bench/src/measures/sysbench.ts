@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runChecked } from '../child.js';
 import { readTotalCpuMicros } from '../proc-stats.js';
 import type { BenchProfile } from '../profile.js';
-import { metricIds, recordFailure, recordValue, type Results } from '../results.js';
+import { metricIds, type Results, recordFailure, recordValue } from '../results.js';
 import type { Endpoint } from '../targets/target.js';
 import { errorText, type MeasureContext, rotate } from './context.js';
 import { parseSysbenchOutput, type SysbenchFigures } from './sysbench-output.js';
@@ -83,21 +83,37 @@ export async function measureSysbench(ctx: MeasureContext, results: Results): Pr
   // An untimed second per target first: connections, JIT and caches warm up.
   for (const { target, endpoint } of ctx.live) {
     const tlsDir = createSysbenchTlsDir(endpoint, join(ctx.workDir, 'sysbench-tls', target.name));
-    await runSysbench('oltp_point_select', 4, endpoint, tlsDir, { ...ctx, profile: { ...ctx.profile, sysbenchSeconds: 1 } }).catch(
-      () => undefined,
-    );
+    await runSysbench('oltp_point_select', 4, endpoint, tlsDir, {
+      ...ctx,
+      profile: { ...ctx.profile, sysbenchSeconds: 1 },
+    }).catch(() => undefined);
   }
   // Targets take turns within each workload and thread count, so drift in the machine's load
   // over the run falls on all of them alike; who goes first rotates.
   let round = 0;
   for (const workload of WORKLOADS) {
     for (const threads of ctx.options.threads) {
-      const qpsMetric = { id: metricIds.sysbenchQps(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: qps`, unit: 'q/s', digits: 0 };
-      const p95Metric = { id: metricIds.sysbenchP95(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: p95`, unit: 'ms', digits: 2 };
+      const qpsMetric = {
+        id: metricIds.sysbenchQps(workload, threads),
+        label: `${workloadLabel(workload)}, ${threads} thr: qps`,
+        unit: 'q/s',
+        digits: 0,
+      };
+      const p95Metric = {
+        id: metricIds.sysbenchP95(workload, threads),
+        label: `${workloadLabel(workload)}, ${threads} thr: p95`,
+        unit: 'ms',
+        digits: 2,
+      };
       // CPU per query of the processes between client and database (all of a target's
       // processes: MariaDB's own for direct), user + system time from /proc/PID/stat over the
       // run: steadier than qps on a shared machine, and comparable across machines.
-      const cpuMetric = { id: metricIds.sysbenchCpu(workload, threads), label: `${workloadLabel(workload)}, ${threads} thr: CPU per query (the target's processes)`, unit: 'µs', digits: 1 };
+      const cpuMetric = {
+        id: metricIds.sysbenchCpu(workload, threads),
+        label: `${workloadLabel(workload)}, ${threads} thr: CPU per query (the target's processes)`,
+        unit: 'µs',
+        digits: 1,
+      };
       for (const { target, endpoint } of rotate(ctx.live, round++)) {
         const tlsDir = createSysbenchTlsDir(endpoint, join(ctx.workDir, 'sysbench-tls', target.name));
         try {

@@ -1,6 +1,5 @@
 // The baseline: clients talk TLS straight to MariaDB with a client certificate.
-import type { ClientTls } from './target.js';
-import type { BenchDatabase, Endpoint, Target } from './target.js';
+import type { BenchDatabase, ClientTls, Endpoint, Target } from './target.js';
 
 export function createDirectTarget(tls: () => ClientTls): Target {
   let db: BenchDatabase | undefined;
@@ -9,7 +8,13 @@ export function createDirectTarget(tls: () => ClientTls): Target {
     prepare: async () => ({ trustPems: [] }),
     async start(info) {
       db = info;
-      const endpoint: Endpoint = { host: info.host, port: info.port, user: info.dbUser, database: info.database, tls: tls() };
+      const endpoint: Endpoint = {
+        host: info.host,
+        port: info.port,
+        user: info.dbUser,
+        database: info.database,
+        tls: tls(),
+      };
       return endpoint;
     },
     stop: async () => {},

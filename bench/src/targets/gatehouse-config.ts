@@ -22,6 +22,8 @@ export interface ConfigInput {
   readonly hooks?: readonly string[];
   /** Extra databases[].tls settings, e.g. { resumption: false }. */
   readonly databaseTls?: Record<string, unknown>;
+  /** proxy.workers (default 1: no session workers). */
+  readonly workers?: number;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -33,10 +35,15 @@ function proxySection(input: ConfigInput): Record<string, unknown> {
     public_addr: ['localhost', '127.0.0.1'],
     // The idle-memory measurement opens 2,000 sessions from one address.
     limits: { max_connections: 10_000, max_connections_per_ip: 10_000, handshake_timeout: '30s' },
+    ...(input.workers !== undefined ? { workers: input.workers } : {}),
   };
 }
 
-function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token: string; ca_pin: string }): Record<string, unknown> {
+function engineSection(
+  input: ConfigInput,
+  proxyWebPort: number,
+  join?: { token: string; ca_pin: string },
+): Record<string, unknown> {
   return {
     enabled: true,
     proxy_addr: `127.0.0.1:${proxyWebPort}`,
@@ -57,12 +64,22 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
 }
 
 function base(input: ConfigInput): Record<string, unknown> {
-  return { version: 'v1', data_dir: input.dataDir, log: { level: 'info' }, ...(input.audit ? { audit: input.audit } : {}) };
+  return {
+    version: 'v1',
+    data_dir: input.dataDir,
+    log: { level: 'info' },
+    ...(input.audit ? { audit: input.audit } : {}),
+  };
 }
 
 /** The embedded shape: auth, proxy and engine in one process. */
 export function buildOneProcessConfig(input: ConfigInput): string {
-  const config = { ...base(input), auth: { enabled: true }, proxy: proxySection(input), engine: engineSection(input, input.ports.web) };
+  const config = {
+    ...base(input),
+    auth: { enabled: true },
+    proxy: proxySection(input),
+    engine: engineSection(input, input.ports.web),
+  };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
@@ -73,7 +90,11 @@ export function buildProxyConfig(input: ConfigInput): string {
 }
 
 /** The split shape, second process: an engine that joins the proxy with a token. */
-export function buildEngineConfig(input: ConfigInput, proxyWebPort: number, join: { token: string; ca_pin: string }): string {
+export function buildEngineConfig(
+  input: ConfigInput,
+  proxyWebPort: number,
+  join: { token: string; ca_pin: string },
+): string {
   const config = {
     ...base(input),
     auth: { enabled: false },

@@ -27,6 +27,7 @@ import { type BenchDatabase, type Endpoint, type Target, TargetUnavailableError 
 
 export type GatehouseShape =
   | 'gatehouse-1proc'
+  | 'gatehouse-1proc-2w'
   | 'gatehouse-2proc'
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
@@ -90,6 +91,18 @@ function writeHookModule(dir: string, source: string): string {
   return file;
 }
 
+/** The direct children of `pid` (Linux /proc); none where that cannot be read. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter((s) => s !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port }, () => {
@@ -119,13 +132,19 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
           const tail = logTail(dead.log);
           const said = tail.split('\n').findLast((line) => /query_events/.test(line));
           if (shape === 'gatehouse-1proc-noaudit' && said !== undefined) {
-            throw new TargetUnavailableError(`the config has no switch for query events yet; gatehouse said: ${said.trim()}`);
+            throw new TargetUnavailableError(
+              `the config has no switch for query events yet; gatehouse said: ${said.trim()}`,
+            );
           }
           const noSwitch = tail.split('\n').findLast((line) => /command_latency_metrics/.test(line));
           if (shape === 'gatehouse-1proc-nometrics' && noSwitch !== undefined) {
-            throw new TargetUnavailableError(`the config has no switch for command latency metrics; gatehouse said: ${noSwitch.trim()}`);
+            throw new TargetUnavailableError(
+              `the config has no switch for command latency metrics; gatehouse said: ${noSwitch.trim()}`,
+            );
           }
-          throw new Error(`gatehouse exited (${dead.child.exitCode ?? dead.child.signalCode}) while starting; its log:\n${tail}`);
+          throw new Error(
+            `gatehouse exited (${dead.child.exitCode ?? dead.child.signalCode}) while starting; its log:\n${tail}`,
+          );
         }
         return probeSession(factory);
       },
@@ -150,9 +169,21 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       writeFileSync(roleFile, BENCH_ROLE_YAML);
       await runGatectl(dataDir, ['roles', 'create', '-f', roleFile]);
       await runGatectl(dataDir, ['users', 'add', 'bench', '--roles', 'bench']);
-      await runGatectl(dataDir, ['auth', 'sign', '--user', 'bench', '--db', DB_SERVICE, '--db-user', 'bench', '--out', certPrefix]);
+      await runGatectl(dataDir, [
+        'auth',
+        'sign',
+        '--user',
+        'bench',
+        '--db',
+        DB_SERVICE,
+        '--db-user',
+        'bench',
+        '--out',
+        certPrefix,
+      ]);
       const dbClientCa = await runGatectl(dataDir, ['auth', 'export', '--type', 'db-client']);
-      if (!dbClientCa.includes('BEGIN CERTIFICATE')) throw new Error('gatectl auth export --type db-client printed no PEM');
+      if (!dbClientCa.includes('BEGIN CERTIFICATE'))
+        throw new Error('gatectl auth export --type db-client printed no PEM');
       return { trustPems: [dbClientCa] };
     },
     async start(db: BenchDatabase) {
@@ -165,11 +196,14 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
         ...(HOOK_MODULES[shape] !== undefined ? { hooks: [writeHookModule(dir, HOOK_MODULES[shape])] } : {}),
+        ...(shape === 'gatehouse-1proc-2w' ? { workers: 2 } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {
         // The token first: the proxy process then owns the data dir.
-        const token = JSON.parse(await runGatectl(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json'])) as {
+        const token = JSON.parse(
+          await runGatectl(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json']),
+        ) as {
           token: string;
           ca_pin: string;
         };
@@ -180,16 +214,24 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         // An engine joins once and exits if the proxy's HTTPS port is not up yet.
         await waitFor(
           async () => {
-            if (exitedEarly(proxy)) throw new Error(`the gatehouse proxy exited while starting; its log:\n${logTail(logFile)}`);
+            if (exitedEarly(proxy))
+              throw new Error(`the gatehouse proxy exited while starting; its log:\n${logTail(logFile)}`);
             return canConnect(ports.web);
           },
           READY_TIMEOUT_MS,
           `the proxy's HTTPS port ${ports.web}`,
         );
-        const engineInput: ConfigInput = { ...input, dataDir: join(dir, 'engine-data'), ports: { ...ports, diag: await findFreePort() } };
+        const engineInput: ConfigInput = {
+          ...input,
+          dataDir: join(dir, 'engine-data'),
+          ports: { ...ports, diag: await findFreePort() },
+        };
         mkdirSync(engineInput.dataDir, { recursive: true });
         const engineFile = join(dir, 'engine.yaml');
-        writeFileSync(engineFile, buildEngineConfig(engineInput, ports.web, { token: token.token, ca_pin: token.ca_pin }));
+        writeFileSync(
+          engineFile,
+          buildEngineConfig(engineInput, ports.web, { token: token.token, ca_pin: token.ca_pin }),
+        );
         running.push(spawnGatehouse(engineFile, join(dir, 'engine.log')));
       } else {
         const configFile = join(dir, 'gatehouse.yaml');
@@ -211,6 +253,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       for (const r of [...running].reverse()) await stopChild(r.child);
       running.length = 0;
     },
-    pids: () => running.map((r) => r.child.pid).filter((p): p is number => p !== undefined),
+    // With proxy.workers, the session workers are children of the gatehouse process.
+    pids: () => running.flatMap((r) => (r.child.pid === undefined ? [] : [r.child.pid, ...childPids(r.child.pid)])),
   };
 }

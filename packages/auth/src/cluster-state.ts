@@ -11,8 +11,8 @@ import type { Authorities, InitOptions } from './pki/authorities.js';
 import { initAuthorities, openAuthorities } from './pki/authorities.js';
 import type { CaStorage } from './pki/ca-storage.js';
 import type { CaType } from './pki/create-ca.js';
-import { openPostgresAuditStore } from './postgres/audit-store.js';
 import { searchPostgresAudit } from './postgres/audit-search.js';
+import { openPostgresAuditStore } from './postgres/audit-store.js';
 import { verifyPostgresAudit } from './postgres/audit-verify.js';
 import { createPostgresCaStorage } from './postgres/ca-storage.js';
 import { createSecretBox, loadEncryptionKey } from './postgres/secret-box.js';
@@ -60,7 +60,8 @@ export interface ClusterState {
 export async function openClusterState(options: ClusterStateOptions): Promise<ClusterState> {
   const storage = options.storage ?? { backend: 'file', max_connections: 10 };
   if (storage.backend === 'file') return openFileState(options.dataDir);
-  if (storage.url === undefined) throw new GatehouseError('GH_ERR_CONFIG', 'storage.url is required for the postgres backend');
+  if (storage.url === undefined)
+    throw new GatehouseError('GH_ERR_CONFIG', 'storage.url is required for the postgres backend');
   // Read the key first: a process that cannot sign should not start half-way.
   const box = createSecretBox(loadEncryptionKey(storage, options.env));
   const pg = await openPostgresStorage({

@@ -29,10 +29,20 @@ export async function readAuditApiTarget(ctx: Pick<CommandContext, 'values'>): P
     try {
       return await readFile(`${prefix}.${ext}`, 'utf8');
     } catch (err) {
-      throw new GatehouseError('GH_ERR_USAGE', `cannot read ${prefix}.${ext} (from gatectl auth sign --out ${prefix})`, { cause: err });
+      throw new GatehouseError(
+        'GH_ERR_USAGE',
+        `cannot read ${prefix}.${ext} (from gatectl auth sign --out ${prefix})`,
+        { cause: err },
+      );
     }
   };
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), cert: await read('crt'), key: await read('key'), ca: await read('cas') };
+  return {
+    host: m[1]!.replace(/^\[|\]$/g, ''),
+    port: Number(m[2]),
+    cert: await read('crt'),
+    key: await read('key'),
+    ca: await read('cas'),
+  };
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -45,7 +55,15 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 export function getAuditApi(target: AuditApiTarget, path: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: target.host, port: target.port, path: `/v1/audit${path}`, method: 'GET', cert: target.cert, key: target.key, ca: target.ca },
+      {
+        host: target.host,
+        port: target.port,
+        path: `/v1/audit${path}`,
+        method: 'GET',
+        cert: target.cert,
+        key: target.key,
+        ca: target.ca,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -64,7 +82,15 @@ export function getAuditApi(target: AuditApiTarget, path: string): Promise<unkno
         });
       },
     );
-    req.on('error', (err) => reject(new GatehouseError('GH_ERR_INTERNAL', `cannot reach the proxy at ${target.host}:${target.port}: ${err.message}`, { cause: err })));
+    req.on('error', (err) =>
+      reject(
+        new GatehouseError(
+          'GH_ERR_INTERNAL',
+          `cannot reach the proxy at ${target.host}:${target.port}: ${err.message}`,
+          { cause: err },
+        ),
+      ),
+    );
     req.end();
   });
 }

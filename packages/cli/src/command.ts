@@ -1,7 +1,7 @@
 // A small command dispatcher shared by `gatehouse` and `gatectl`: longest-prefix match on the
 // command words, strict option parsing, generated help, and one place that maps failures to
 // exit codes (0 ok, 1 failure, 2 usage).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { GatehouseError, isGatehouseError } from '@gatehouse/common';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -121,8 +121,10 @@ function hoistGlobalOptions(program: Program, argv: readonly string[]): readonly
  */
 function checkGlobalFormat(program: Program, command: Command, values: OptionValues): void {
   const format = values.format;
-  if (format === undefined || program.globalOptions.format === undefined || command.options?.format !== undefined) return;
-  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, not '${String(format)}'`);
+  if (format === undefined || program.globalOptions.format === undefined || command.options?.format !== undefined)
+    return;
+  if (format !== 'table' && format !== 'json')
+    throw new UsageError(`--format must be table or json, not '${String(format)}'`);
 }
 
 /** Runs one invocation and returns the exit code; never throws. */
@@ -170,7 +172,9 @@ export async function runProgram(program: Program, rawArgv: readonly string[], i
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       const usage = `${program.name} ${command.name}${command.usage ? ` ${command.usage}` : ''}`;
       throw new UsageError(
-        parsed.positionals.length < min ? `missing arguments. Usage: ${usage}` : `unexpected argument '${parsed.positionals[max]}'. Usage: ${usage}`,
+        parsed.positionals.length < min
+          ? `missing arguments. Usage: ${usage}`
+          : `unexpected argument '${parsed.positionals[max]}'. Usage: ${usage}`,
       );
     }
     checkGlobalFormat(program, command, parsed.values);

@@ -6,7 +6,12 @@ import { identityCommands } from './commands/identity.js';
 import { webCommands } from './commands/web.js';
 import { VERSION } from './version.js';
 
-export const gatectlCommands: readonly Command[] = [...identityCommands, ...dbCommands, ...auditCommands, ...webCommands];
+export const gatectlCommands: readonly Command[] = [
+  ...identityCommands,
+  ...dbCommands,
+  ...auditCommands,
+  ...webCommands,
+];
 
 export function createGatectl(commands: readonly Command[] = gatectlCommands): Program {
   return {

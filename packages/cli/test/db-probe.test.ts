@@ -52,7 +52,9 @@ test('gatectl db probe against a closed port exits 1 saying the connection was r
 });
 
 test('gatectl db probe against a server that sends ERR first exits 1 with the server message', async (t) => {
-  const fake = await startFakeMysqlServer({ errFirst: { errno: 1129, message: "Host '127.0.0.1' is blocked because of many connection errors" } });
+  const fake = await startFakeMysqlServer({
+    errFirst: { errno: 1129, message: "Host '127.0.0.1' is blocked because of many connection errors" },
+  });
   t.after(() => fake.close());
   const r = await probe(`127.0.0.1:${fake.port}`);
   assert.equal(r.code, 1);

@@ -2,8 +2,8 @@
 // the engine's login alike: errno, SQLSTATE and a message a person can act on, plus the metric
 // label and log level. Matched on classes and codes, never on message text.
 import {
-  type MysqlErrorCode,
   MysqlConnectError,
+  type MysqlErrorCode,
   MysqlServerError,
   MysqlTimeoutError,
   MysqlTlsError,
@@ -77,15 +77,35 @@ function describeFrontDoorFailure(err: unknown): ClientErrorDescription {
     case 'GH_ERR_CERT_NOT_YET_VALID':
     case 'GH_ERR_CERT_WRONG_USAGE':
     case 'GH_ERR_CERT_BAD_EXTENSION':
-      return { mysql: ServerError.AccessDenied, message: `Access denied: ${err.message}`, reason: 'certificate', level: 'info' };
+      return {
+        mysql: ServerError.AccessDenied,
+        message: `Access denied: ${err.message}`,
+        reason: 'certificate',
+        level: 'info',
+      };
     case 'GH_ERR_IDENTITY_LOCKED':
-      return { mysql: ServerError.AccessDenied, message: `Access denied: ${err.message}`, reason: 'locked', level: 'info' };
+      return {
+        mysql: ServerError.AccessDenied,
+        message: `Access denied: ${err.message}`,
+        reason: 'locked',
+        level: 'info',
+      };
     case 'GH_ERR_PROXY_PROTOCOL':
-      return { mysql: ServerError.HandshakeError, message: `Bad handshake: ${err.message}`, reason: 'proxy_header', level: 'info' };
+      return {
+        mysql: ServerError.HandshakeError,
+        message: `Bad handshake: ${err.message}`,
+        reason: 'proxy_header',
+        level: 'info',
+      };
     case 'GH_ERR_MYSQL_PROTOCOL':
     case 'GH_ERR_MYSQL_PACKET_TOO_LARGE':
     case 'GH_ERR_MYSQL_HANDSHAKE':
-      return { mysql: ServerError.HandshakeError, message: `Bad handshake: ${err.message}`, reason: 'protocol', level: 'info' };
+      return {
+        mysql: ServerError.HandshakeError,
+        message: `Bad handshake: ${err.message}`,
+        reason: 'protocol',
+        level: 'info',
+      };
     case 'GH_ERR_MYSQL_TLS':
       return { mysql: undefined, message: err.message, reason: 'tls', level: 'info' };
     case 'GH_ERR_MYSQL_CONNECT':
@@ -110,9 +130,17 @@ function describeFrontDoorFailure(err: unknown): ClientErrorDescription {
  */
 export const UNREACHABLE: MysqlErrorCode = { errno: 1105, sqlState: '08S01' };
 
-function describeLoginFailure(err: unknown, db: { readonly name: string; readonly uri: string }): ClientErrorDescription {
+function describeLoginFailure(
+  err: unknown,
+  db: { readonly name: string; readonly uri: string },
+): ClientErrorDescription {
   if (err instanceof IdentityError) {
-    return { mysql: ServerError.AccessDenied, message: `access denied: ${err.message}`, reason: 'certificate', level: 'info' };
+    return {
+      mysql: ServerError.AccessDenied,
+      message: `access denied: ${err.message}`,
+      reason: 'certificate',
+      level: 'info',
+    };
   }
   if (err instanceof MysqlServerError) {
     // Verbatim, as a direct connection would show it: tools and tests match on the server's text.

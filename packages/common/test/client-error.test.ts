@@ -11,13 +11,23 @@ test('a ClientError carries its own ERR on both sides, in one shape: (code, mess
   assert.equal(err.errno, 1105);
   assert.equal(err.sqlState, '08S01');
   for (const ctx of [proxy, engine]) {
-    assert.deepEqual(describeClientError(err, ctx), { mysql: UNREACHABLE, message: 'no engine serves orders', reason: 'no_engine', level: 'warn' });
+    assert.deepEqual(describeClientError(err, ctx), {
+      mysql: UNREACHABLE,
+      message: 'no engine serves orders',
+      reason: 'no_engine',
+      level: 'warn',
+    });
   }
 });
 
 test('the proxy side: certificates are Access denied, protocol errors Bad handshake, a client that left gets no ERR', () => {
   const cert = describeClientError(new IdentityError('GH_ERR_CERT_EXPIRED', 'expired at noon'), proxy);
-  assert.deepEqual(cert, { mysql: ServerError.AccessDenied, message: 'Access denied: expired at noon', reason: 'certificate', level: 'info' });
+  assert.deepEqual(cert, {
+    mysql: ServerError.AccessDenied,
+    message: 'Access denied: expired at noon',
+    reason: 'certificate',
+    level: 'info',
+  });
   const bad = describeClientError(new MysqlProtocolError('truncated'), proxy);
   assert.equal(bad.mysql, ServerError.HandshakeError);
   assert.equal(bad.message, 'Bad handshake: truncated');
@@ -40,8 +50,14 @@ test('the engine side names the database it tried', () => {
   // The server's text passes verbatim; which database refused goes to the log and the audit.
   assert.equal(refused.message, 'Access denied for user');
   const down = describeClientError(new MysqlConnectError('db.internal:3306', 'connect ECONNREFUSED'), engine);
-  assert.deepEqual([down.mysql, down.message], [UNREACHABLE, "cannot connect to database 'orders' at db.internal:3306: connect ECONNREFUSED"]);
+  assert.deepEqual(
+    [down.mysql, down.message],
+    [UNREACHABLE, "cannot connect to database 'orders' at db.internal:3306: connect ECONNREFUSED"],
+  );
   const other = describeClientError(new GatehouseError('GH_ERR_ENGINE_CLUSTER', 'no roles'), engine);
   assert.equal(other.message, "cannot open a session to database 'orders': no roles");
-  assert.equal(describeClientError(new Error('x'), engine).message, "cannot open a session to database 'orders': internal error");
+  assert.equal(
+    describeClientError(new Error('x'), engine).message,
+    "cannot open a session to database 'orders': internal error",
+  );
 });

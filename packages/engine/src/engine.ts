@@ -4,19 +4,19 @@
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import {
-  certExpiryGauge,
   ClusterMethod,
+  certExpiryGauge,
   createAudit,
   createMetricsRegistry,
   type DatabaseConfig,
-  type EngineConfig,
   diagAddressOf,
+  type EngineConfig,
   metricsSourceOf,
   SessionTerminateRequestSchema,
   startDiagServer,
 } from '@gatehouse/common';
-import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
+import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -150,7 +150,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const countHandlerError = (): void => {
     metrics.handlerErrors++;
   };
-  registerBackendMetrics(registry, { databases: () => health.current(), sessions: () => countSessionsByBackend(sessions) });
+  registerBackendMetrics(registry, {
+    databases: () => health.current(),
+    sessions: () => countSessionsByBackend(sessions),
+  });
   registerHookMetrics(registry, hooks);
   const readCredentials = options.getCredentials;
   const getCredentials =
@@ -187,24 +190,27 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       }
       return accepted;
     };
-    const handle = startSession({ header: stream.header, accept, reject: (error) => stream.reject(error) }, {
-      engineId,
-      database,
-      cluster,
-      signer,
-      audit,
-      ...(cluster.auditGate === undefined ? {} : { auditGate: cluster.auditGate }),
-      auditSwitches: switches,
-      threads,
-      counters: metrics.countersFor(database.name),
-      metrics,
-      upstreamTls: metrics.upstreamTls,
-      keepalive: config.tcp_keepalive,
-      log,
-      backends: () => infoByName.get(database.name)?.backends ?? [],
-      hooks,
-      onHandlerError: countHandlerError,
-    });
+    const handle = startSession(
+      { header: stream.header, accept, reject: (error) => stream.reject(error) },
+      {
+        engineId,
+        database,
+        cluster,
+        signer,
+        audit,
+        ...(cluster.auditGate === undefined ? {} : { auditGate: cluster.auditGate }),
+        auditSwitches: switches,
+        threads,
+        counters: metrics.countersFor(database.name),
+        metrics,
+        upstreamTls: metrics.upstreamTls,
+        keepalive: config.tcp_keepalive,
+        log,
+        backends: () => infoByName.get(database.name)?.backends ?? [],
+        hooks,
+        onHandlerError: countHandlerError,
+      },
+    );
     sessions.add(handle);
     metrics.sessionOpened(database.name);
     void handle.done.then(() => {
@@ -232,8 +238,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     const client = createTunnelClient({
       url,
       getCredentials:
-        getCredentials ??
-        (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
+        getCredentials ?? (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
       ...(connectInProcess === undefined ? {} : { connectInProcess }),
       engineId,
       version: options.version ?? '0.1.0',

@@ -31,7 +31,15 @@ export {
   type InProcessClusterOptions,
   type TunnelClusterOptions,
 } from './cluster/index.js';
+export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
+export { type CreateEngineOptions, createEngine, type Engine } from './engine.js';
 export { EngineError, EngineMysqlError } from './errors.js';
+export {
+  checkDatabase,
+  type HealthChecker,
+  type HealthCheckerOptions,
+  startHealthChecker,
+} from './health/health-checker.js';
 export { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 // The hook API, for hook authors' type checking (docs/hooks.md).
 export type {
@@ -49,51 +57,16 @@ export type {
   SessionContext,
 } from './hooks/hook-types.js';
 export {
-  type AuditSwitches,
-  type Authorization,
-  type AuthorizeInput,
-  authorizeSession,
-  decideCommand,
-  type LeadingStatement,
-  type PolicyContext,
-  type PolicyVerdict,
-  readLeadingStatement,
-  type RelayCounters,
-  type SessionDeps,
-  type SessionHandle,
-  type SessionStream,
-  startSession,
-  ThreadRegistry,
-} from './session/index.js';
-export {
-  type BackoffOptions,
-  computeBackoff,
-  createTunnelClient,
-  TunnelClient,
-  type TunnelClientOptions,
-  type TunnelClientState,
-  type TunnelCredentials,
-} from './tunnel/index.js';
-export { type CreateEngineOptions, createEngine, type Engine } from './engine.js';
-export {
-  type HealthChecker,
-  type HealthCheckerOptions,
-  checkDatabase,
-  startHealthChecker,
-} from './health/health-checker.js';
-export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
-export { type RelayObserver, SessionObserver } from './session/session-observer.js';
-export {
   checkPinnedChain,
   type HostCredentialKeeper,
   type HostCredentials,
-  joinCluster,
   type JoinOptions,
   type JsonResponse,
+  joinCluster,
   keepHostCredentials,
   loadHostCredentials,
-  postJson,
   type PostJsonOptions,
+  postJson,
   renewHostCredentials,
   spkiPin,
 } from './join/index.js';
@@ -106,3 +79,30 @@ export {
   type StatementContext,
   type StatementVerdict,
 } from './policy/index.js';
+export {
+  type AuditSwitches,
+  type Authorization,
+  type AuthorizeInput,
+  authorizeSession,
+  decideCommand,
+  type LeadingStatement,
+  type PolicyContext,
+  type PolicyVerdict,
+  type RelayCounters,
+  readLeadingStatement,
+  type SessionDeps,
+  type SessionHandle,
+  type SessionStream,
+  startSession,
+  ThreadRegistry,
+} from './session/index.js';
+export { type RelayObserver, SessionObserver } from './session/session-observer.js';
+export {
+  type BackoffOptions,
+  computeBackoff,
+  createTunnelClient,
+  TunnelClient,
+  type TunnelClientOptions,
+  type TunnelClientState,
+  type TunnelCredentials,
+} from './tunnel/index.js';

@@ -18,8 +18,21 @@ if (process.platform !== 'linux') {
 function findNodeGyp() {
   // npm bundles node-gyp; it is found next to the npm that runs this script.
   const candidates = [];
-  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  candidates.push(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (process.env.npm_execpath)
+    candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  candidates.push(
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  );
   try {
     candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
   } catch {
@@ -38,7 +51,9 @@ const args = [nodeGyp, 'rebuild', '--directory', nativeDir];
 if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
-  console.warn(`gatehouse: could not build the unix peer-credentials addon (node-gyp exit ${r.status}); unix sockets work without peer credentials`);
+  console.warn(
+    `gatehouse: could not build the unix peer-credentials addon (node-gyp exit ${r.status}); unix sockets work without peer credentials`,
+  );
   if (r.stderr) console.warn(r.stderr.split('\n').slice(-8).join('\n'));
   process.exit(0);
 }

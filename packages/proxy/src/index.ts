@@ -10,11 +10,18 @@ export {
   GATEWAY_CAPABILITIES,
   type GreetingProfile,
 } from './front-door/greeting-profile.js';
-export { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
+export { type DrainOptions, type HandOff, MysqlListener } from './front-door/mysql-listener.js';
 export type { FrontDoorContext, LiveConnection } from './front-door/session-context.js';
 export { loadPeerCredentials, type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 export { ProxyMetrics } from './metrics/proxy-metrics.js';
-export { type ListenAddress, type RunningProxy, type StartProxyOptions, splitHostPort, startProxy } from './proxy.js';
+export {
+  type ListenAddress,
+  type ProxyWorkerRole,
+  type RunningProxy,
+  type StartProxyOptions,
+  splitHostPort,
+  startProxy,
+} from './proxy.js';
 export {
   createEngineRouter,
   ENGINE_NO_SUCH_DATABASE,
@@ -33,11 +40,11 @@ export {
   NoEngineError,
   type OpenedSession,
   registerTunnelRoutes,
-  type TunnelWebServerOptions,
   TUNNEL_PATH,
   TunnelAuthError,
   TunnelServer,
   type TunnelServerOptions,
+  type TunnelWebServerOptions,
   verifyEnginePeer,
 } from './tunnel/index.js';
 export {

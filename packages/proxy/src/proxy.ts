@@ -1,11 +1,14 @@
 // The proxy part, assembled: the MySQL front door, the tunnel to the engines and the HTTPS API.
 // `gatehouse start` builds one from the config; tests build one on port 0.
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
 import {
+  aggregatedMetricsSource,
   createMetricsRegistry,
   createTrustedNetworks,
   diagAddressOf,
+  type MetricsJson,
   metricsSourceOf,
   type ProxyConfig,
   startDiagServer,
@@ -15,14 +18,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createClusterHandlers } from './cluster/cluster-handlers.js';
-import { createRefusalAudit } from './front-door/refusal-audit.js';
 import { createClientVerifier } from './front-door/client-certificate.js';
 import { ConnectionLimits } from './front-door/connection-limits.js';
 import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeting-profile.js';
-import { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
-import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
+import { type DrainOptions, type HandOff, MysqlListener } from './front-door/mysql-listener.js';
+import { createRefusalAudit } from './front-door/refusal-audit.js';
 import type { LiveConnection } from './front-door/session-context.js';
 import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
+import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
 import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
@@ -60,7 +63,24 @@ export interface StartProxyOptions {
   readonly registry?: Registry;
   /** How unix-socket clients are identified (default: the addon npm install built, if it did). */
   readonly peerCredentials?: PeerCredentialsSupport;
+  /** proxy.workers > 1: this proxy's part in it (docs/architecture.md "Workers"). */
+  readonly workers?: ProxyWorkerRole;
 }
+
+/**
+ * `supervisor`: listens on every port, counts the connection limits for all workers, hands each
+ * admitted client socket to a worker, and serves /metrics with the workers' added in.
+ * `worker`: binds nothing; runs the sockets it is given (RunningProxy.adopt), with connection ids
+ * `first`, `first + step`, ... so that no two workers give out the same one, and the
+ * supervisor's TLS ticket key.
+ */
+export type ProxyWorkerRole =
+  | {
+      readonly role: 'supervisor';
+      readonly handOff: HandOff;
+      readonly metrics: () => Promise<readonly MetricsJson[]>;
+    }
+  | { readonly role: 'worker'; readonly firstConnectionId: number; readonly step: number; readonly ticketKey: Buffer };
 
 export interface ListenAddress {
   readonly host: string;
@@ -91,6 +111,8 @@ export interface RunningProxy {
   connections(): Iterable<LiveConnection>;
   /** The greeting a client connecting now would get. */
   greeting(): GreetingProfile;
+  /** Runs a client socket its supervisor accepted (worker role). */
+  adopt(socket: Socket, unixPath?: string, serverVersion?: string): void;
   /** Drains: stops accepting, lets sessions run for `graceMs`, closes them, then the HTTPS side. */
   close(options?: DrainOptions): Promise<void>;
 }
@@ -108,6 +130,8 @@ export function splitHostPort(text: string): ListenAddress {
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
   const { config, authorities, store, log } = options;
   const proxyId = options.proxyId ?? `proxy-${hostname()}`;
+  const worker = options.workers?.role === 'worker' ? options.workers : undefined;
+  const supervisor = options.workers?.role === 'supervisor' ? options.workers : undefined;
   const credentials = await ProxyCredentials.create({
     authorities,
     proxyId,
@@ -119,6 +143,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       ...(config.tls.ciphers !== undefined ? { ciphers: config.tls.ciphers } : {}),
       resumption: config.tls.resumption,
     },
+    ...(worker !== undefined ? { ticketKey: worker.ticketKey } : {}),
   });
   const metrics = new ProxyMetrics(options.registry ?? createMetricsRegistry());
   // TLS 1.2 session ids; tickets need no server state.
@@ -168,34 +193,49 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     options.audit === undefined
       ? undefined
       : createRefusalAudit({ store: options.audit, proxyId, log: log.child({ component: 'audit' }) });
-  const limits = new ConnectionLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+  // A worker's total is counted by its supervisor, across all workers.
+  const maxTotal = (l: ProxyConfig['limits']): number =>
+    worker !== undefined ? Number.POSITIVE_INFINITY : l.max_connections;
+  const limits = new ConnectionLimits(maxTotal(config.limits), config.limits.max_connections_per_ip);
   let handshakeTimeoutMs = config.limits.handshake_timeout;
-  const listener = new MysqlListener({
-    proxyId,
-    log: log.child({ component: 'mysql' }),
-    limits,
-    // A getter: each connection reads the timeout when it starts, so a reload applies to the next one.
-    get handshakeTimeoutMs() {
-      return handshakeTimeoutMs;
+  const listener = new MysqlListener(
+    {
+      proxyId,
+      log: log.child({ component: 'mysql' }),
+      limits,
+      // A getter: each connection reads the timeout when it starts, so a reload applies to the next one.
+      get handshakeTimeoutMs() {
+        return handshakeTimeoutMs;
+      },
+      trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
+      keepalive: config.tcp_keepalive,
+      greeting,
+      secureContext: () => credentials.mysqlContext(),
+      ...(tlsSessions !== undefined ? { tlsSessions } : {}),
+      verifier: createClientVerifier({
+        trustedUserCas: () => authorities.trustedCas('user'),
+        lookupLock: (user) => store.isLocked(user),
+      }),
+      router: createEngineRouter({ registry: tunnel.registry }),
+      metrics,
+      peerCredentials,
+      ...(refusals !== undefined ? { refusals } : {}),
+      nextConnectionId:
+        worker === undefined
+          ? () => {
+              connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
+              return connectionId;
+            }
+          : () => {
+              connectionId =
+                connectionId === 0 || connectionId > 0xffffffff - worker.step
+                  ? worker.firstConnectionId
+                  : connectionId + worker.step;
+              return connectionId;
+            },
     },
-    trustedNetworks: createTrustedNetworks(config.proxy_protocol.trusted_networks),
-    keepalive: config.tcp_keepalive,
-    greeting,
-    secureContext: () => credentials.mysqlContext(),
-    ...(tlsSessions !== undefined ? { tlsSessions } : {}),
-    verifier: createClientVerifier({
-      trustedUserCas: () => authorities.trustedCas('user'),
-      lookupLock: (user) => store.isLocked(user),
-    }),
-    router: createEngineRouter({ registry: tunnel.registry }),
-    metrics,
-    peerCredentials,
-    ...(refusals !== undefined ? { refusals } : {}),
-    nextConnectionId: () => {
-      connectionId = connectionId >= 0xffffffff ? 1 : connectionId + 1;
-      return connectionId;
-    },
-  });
+    supervisor?.handOff,
+  );
   let draining = false;
   const web = createWebServer({
     credentials,
@@ -225,7 +265,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   // Each mysql_listen entry: an address, or { address, server_version } for a listener that
   // announces a version of its own.
   const entries = (typeof config.mysql_listen === 'string' ? [config.mysql_listen] : config.mysql_listen).map((e) =>
-    typeof e === 'string' ? { address: e, serverVersion: undefined } : { address: e.address, serverVersion: e.server_version },
+    typeof e === 'string'
+      ? { address: e, serverVersion: undefined }
+      : { address: e.address, serverVersion: e.server_version },
   );
   const listens = entries.map((e) => e.address);
   const unixEntries = entries.filter((e) => e.address.startsWith('unix:'));
@@ -238,28 +280,38 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   let mysqlAddress: ListenAddress | undefined;
   let diag: FastifyInstance | undefined;
   try {
-    if (activated !== undefined) {
+    if (worker !== undefined) {
+      // Binds nothing: the supervisor owns the ports and serves web and diagnostics.
+    } else if (activated !== undefined) {
       const firstTcp = entries.find((e) => !e.address.startsWith('unix:'));
       const bound = await listener.listenOnFd(activated.fd, firstTcp?.serverVersion);
       mysqlAddress = { host: bound.address, port: bound.port };
     }
     for (const e of entries) {
-      if (e.address.startsWith('unix:') || activated !== undefined) continue;
+      if (e.address.startsWith('unix:') || activated !== undefined || worker !== undefined) continue;
       const wanted = splitHostPort(e.address);
       const bound = await listener.listen(wanted.host, wanted.port, e.serverVersion);
       mysqlAddress ??= { host: wanted.host, port: bound.port };
     }
-    for (const e of unixEntries) await listener.listenUnix(e.address.slice('unix:'.length), e.serverVersion);
-    if (mysqlSockets.length > 0 && !peerCredentials.available) {
-      log.warn({ reason: peerCredentials.reason }, 'unix peer credentials unavailable: roles with unix_peers refuse unix clients');
+    if (worker === undefined) {
+      for (const e of unixEntries) await listener.listenUnix(e.address.slice('unix:'.length), e.serverVersion);
+      if (mysqlSockets.length > 0 && !peerCredentials.available) {
+        log.warn(
+          { reason: peerCredentials.reason },
+          'unix peer credentials unavailable: roles with unix_peers refuse unix clients',
+        );
+      }
+      await web.listen({ host: webWanted.host, port: webWanted.port });
+      diag = await startDiagServer({
+        host: diagWanted.host,
+        port: diagWanted.port,
+        ready: () => (draining || tunnel.closing ? { ready: false, reason: 'stopping' } : { ready: true }),
+        metrics:
+          supervisor === undefined
+            ? metricsSourceOf(metrics.registry)
+            : aggregatedMetricsSource(metrics.registry, supervisor.metrics),
+      });
     }
-    await web.listen({ host: webWanted.host, port: webWanted.port });
-    diag = await startDiagServer({
-      host: diagWanted.host,
-      port: diagWanted.port,
-      ready: () => (draining || tunnel.closing ? { ready: false, reason: 'stopping' } : { ready: true }),
-      metrics: metricsSourceOf(metrics.registry),
-    });
   } catch (err) {
     await listener.close();
     await web.close();
@@ -267,19 +319,20 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     credentials.stop();
     throw err;
   }
-  const diagAddress = diagAddressOf(diag) ?? config.diag_listen;
-  const webBound = web.server.address() as { port: number };
-  log.info(
-    {
-      proxyId,
-      mysql: activated === undefined ? listens : `${mysqlAddress?.host}:${mysqlAddress?.port}`,
-      ...(activated !== undefined && mysqlSockets.length > 0 ? { mysqlSockets } : {}),
-      web: `${webWanted.host}:${webBound.port}`,
-      diag: diagAddress,
-      ...(activated !== undefined ? { socketActivation: { fd: activated.fd, name: activated.name } } : {}),
-    },
-    'proxy listening',
-  );
+  const diagAddress = (diag !== undefined ? diagAddressOf(diag) : undefined) ?? config.diag_listen;
+  const webBound = (web.server.address() as { port: number } | null) ?? { port: 0 };
+  if (worker === undefined)
+    log.info(
+      {
+        proxyId,
+        mysql: activated === undefined ? listens : `${mysqlAddress?.host}:${mysqlAddress?.port}`,
+        ...(activated !== undefined && mysqlSockets.length > 0 ? { mysqlSockets } : {}),
+        web: `${webWanted.host}:${webBound.port}`,
+        diag: diagAddress,
+        ...(activated !== undefined ? { socketActivation: { fd: activated.fd, name: activated.name } } : {}),
+      },
+      'proxy listening',
+    );
 
   return {
     proxyId,
@@ -293,19 +346,20 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     web,
     limits,
     setLimits(next) {
-      limits.maxConnections = next.max_connections;
+      limits.maxConnections = maxTotal(next);
       limits.maxPerIp = next.max_connections_per_ip;
       handshakeTimeoutMs = next.handshake_timeout;
     },
     connections: () => listener.connections,
     greeting,
+    adopt: (socket, unixPath, serverVersion) => listener.adopt(socket, unixPath, serverVersion),
     async close(drain = {}) {
       draining = true;
       // The tunnel stays up through the grace period: the sessions still relay over it.
       await listener.close(drain);
       await refusals?.close();
       await web.close();
-      await diag.close();
+      await diag?.close();
       credentials.stop();
       tlsSessions?.clear();
       log.info({ proxyId }, 'proxy stopped');

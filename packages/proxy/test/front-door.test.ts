@@ -4,8 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { findExecutable, startMariaDb } from '@gatehouse/testing';
 import { parseHandshakeV10 } from '@gatehouse/mysql-protocol';
+import { findExecutable, startMariaDb } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import {
   connectRaw,
@@ -21,7 +21,12 @@ const run = promisify(execFile);
 const mariadb = await startMariaDb();
 process.on('exit', () => void mariadb.stop());
 
-async function mysql2Connect(port: number, hostCaPem: string, files: { cert: string; key: string }, extra: Record<string, unknown> = {}) {
+async function mysql2Connect(
+  port: number,
+  hostCaPem: string,
+  files: { cert: string; key: string },
+  extra: Record<string, unknown> = {},
+) {
   return mysql.createConnection({
     host: '127.0.0.1',
     port,
@@ -55,10 +60,17 @@ test('the greeting announces the version the registered database reports', async
 test('mysql2 and the mariadb CLI log in with a Gatehouse certificate and run a query on the real MariaDB', async (t) => {
   const cluster = await createCluster(t);
   const proxy = await startTestProxy(t, cluster);
-  const engine = await startStubEngine(t, cluster, proxy, 'engine-1', [await describeServer('db1', mariadb.socketPath)], {
-    kind: 'upstream',
-    socketPath: mariadb.socketPath,
-  });
+  const engine = await startStubEngine(
+    t,
+    cluster,
+    proxy,
+    'engine-1',
+    [await describeServer('db1', mariadb.socketPath)],
+    {
+      kind: 'upstream',
+      socketPath: mariadb.socketPath,
+    },
+  );
   const files = await issueUserFiles(cluster, 'alice', { dbUser: 'app' });
 
   const conn = await mysql2Connect(proxy.mysqlAddress.port, cluster.hostCaPem, files, { password: 'ignored' });
@@ -72,12 +84,28 @@ test('mysql2 and the mariadb CLI log in with a Gatehouse certificate and run a q
   const caFile = join(cluster.dir, 'host-ca.pem');
   await writeFile(caFile, cluster.hostCaPem);
   const { stdout } = await run(client, [
-    '--no-defaults', '-h', '127.0.0.1', '-P', String(proxy.mysqlAddress.port), '-u', 'app', '--batch', '--skip-column-names',
-    `--ssl-ca=${caFile}`, `--ssl-cert=${files.certFile}`, `--ssl-key=${files.keyFile}`, '-e', 'SELECT 40 + 2',
+    '--no-defaults',
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(proxy.mysqlAddress.port),
+    '-u',
+    'app',
+    '--batch',
+    '--skip-column-names',
+    `--ssl-ca=${caFile}`,
+    `--ssl-cert=${files.certFile}`,
+    `--ssl-key=${files.keyFile}`,
+    '-e',
+    'SELECT 40 + 2',
   ]);
   assert.equal(stdout.trim(), '42');
   assert.equal(engine.headers.length, 2);
-  assert.equal(engine.headers[1]!.connectionAttributes._client_name !== undefined, true, 'the CLI sends connection attributes');
+  assert.equal(
+    engine.headers[1]!.connectionAttributes._client_name !== undefined,
+    true,
+    'the CLI sends connection attributes',
+  );
 });
 
 test('a client without SSL gets ERR 3159 and is closed', async (t) => {
@@ -97,16 +125,28 @@ test('certificates from another CA, expired ones and locked users get ERR 1045 w
 
   const foreign = await mariadb.issueClientCert('alice');
   await assert.rejects(
-    mysql2Connect(port, cluster.hostCaPem, { cert: await readFile(foreign.certFile, 'utf8'), key: await readFile(foreign.keyFile, 'utf8') }),
+    mysql2Connect(port, cluster.hostCaPem, {
+      cert: await readFile(foreign.certFile, 'utf8'),
+      key: await readFile(foreign.keyFile, 'utf8'),
+    }),
     expectMysqlError(1045, /not signed by a CA Gatehouse trusts/),
   );
 
-  const expired = await issueUserFiles(cluster, 'expired', { now: new Date(Date.now() - 3 * 3_600_000), ttlMs: 3_600_000 });
-  await assert.rejects(mysql2Connect(port, cluster.hostCaPem, expired), expectMysqlError(1045, /certificate expired at \d{4}-/));
+  const expired = await issueUserFiles(cluster, 'expired', {
+    now: new Date(Date.now() - 3 * 3_600_000),
+    ttlMs: 3_600_000,
+  });
+  await assert.rejects(
+    mysql2Connect(port, cluster.hostCaPem, expired),
+    expectMysqlError(1045, /certificate expired at \d{4}-/),
+  );
 
   const files = await issueUserFiles(cluster, 'alice');
   await cluster.store.lockUser({ user: 'alice', message: 'security review' });
-  await assert.rejects(mysql2Connect(port, cluster.hostCaPem, files), expectMysqlError(1045, /user 'alice' is locked.*security review/));
+  await assert.rejects(
+    mysql2Connect(port, cluster.hostCaPem, files),
+    expectMysqlError(1045, /user 'alice' is locked.*security review/),
+  );
   assert.equal(engine.headers.length, 0, 'no session reached an engine');
   await cluster.store.unlockUser('alice');
   const conn = await mysql2Connect(port, cluster.hostCaPem, files);
@@ -141,7 +181,10 @@ test('routing: no engine gives a clear ERR; a rejecting engine is skipped for th
   const proxy = await startTestProxy(t, cluster);
   const files = await issueUserFiles(cluster, 'alice', { dbService: 'db1', dbUser: 'app' });
   const port = proxy.mysqlAddress.port;
-  await assert.rejects(mysql2Connect(port, cluster.hostCaPem, files), expectMysqlError(1105, /no engine serves database 'db1'/));
+  await assert.rejects(
+    mysql2Connect(port, cluster.hostCaPem, files),
+    expectMysqlError(1105, /no engine serves database 'db1'/),
+  );
 
   // The unhealthy engine sorts after the healthy one, so the rejecting one is always tried first.
   const rejecting = await startStubEngine(t, cluster, proxy, 'engine-a', [stubDatabase('db1')], {
@@ -155,6 +198,14 @@ test('routing: no engine gives a clear ERR; a rejecting engine is skipped for th
   assert.equal(rejecting.headers.length, 1);
   assert.equal(working.headers.length, 1);
 
-  working.behaviour = { kind: 'err', errno: 1045, sqlState: '28000', message: "role 'dev' does not allow db user 'root'" };
-  await assert.rejects(mysql2Connect(port, cluster.hostCaPem, files), expectMysqlError(1045, /does not allow db user 'root'/));
+  working.behaviour = {
+    kind: 'err',
+    errno: 1045,
+    sqlState: '28000',
+    message: "role 'dev' does not allow db user 'root'",
+  };
+  await assert.rejects(
+    mysql2Connect(port, cluster.hostCaPem, files),
+    expectMysqlError(1045, /does not allow db user 'root'/),
+  );
 });

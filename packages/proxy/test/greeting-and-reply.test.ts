@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
 import { isGatehouseError } from '@gatehouse/common';
 import {
   Capability,
@@ -28,7 +28,10 @@ test('the announced version: override, then agreement among healthy databases, t
 
 test('the greeting capabilities are what every database has, plus the gateway own, never compression', () => {
   const mysqlDb = stubDatabase('m', { capabilities: 0xffffffff & ~Capability.QueryAttributes, mariadbCapabilities: 0 });
-  const mariaDb = stubDatabase('x', { capabilities: 0xffffffff & ~CLIENT_MYSQL & ~Capability.DeprecateEof, mariadbCapabilities: 0x1f });
+  const mariaDb = stubDatabase('x', {
+    capabilities: 0xffffffff & ~CLIENT_MYSQL & ~Capability.DeprecateEof,
+    mariadbCapabilities: 0x1f,
+  });
   const both = chooseGreetingProfile([mysqlDb, mariaDb], '');
   assert.equal(both.capabilities & Capability.QueryAttributes, 0);
   assert.equal(both.capabilities & Capability.DeprecateEof, 0);
@@ -79,7 +82,10 @@ test('seeded random login replies only ever raise GH_ERR_PROXY_ENGINE_REPLY', ()
       parseLoginReply(payload, caps);
       replies++;
     } catch (err) {
-      assert.ok(isGatehouseError(err, 'GH_ERR_PROXY_ENGINE_REPLY'), `unexpected ${String(err)} for ${payload.toString('hex')}`);
+      assert.ok(
+        isGatehouseError(err, 'GH_ERR_PROXY_ENGINE_REPLY'),
+        `unexpected ${String(err)} for ${payload.toString('hex')}`,
+      );
     }
   }
   assert.ok(replies > 0, 'some random payloads are valid OK or ERR packets');

@@ -8,7 +8,14 @@ import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { connectRaw, createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase } from './proxy-kit.js';
+import {
+  connectRaw,
+  createCluster,
+  issueUserFiles,
+  startStubEngine,
+  startTestProxy,
+  stubDatabase,
+} from './proxy-kit.js';
 
 test('a socket listener that throws closes its own client connection; the sessions beside it go on', async (t) => {
   const cluster = await createCluster(t);
@@ -24,7 +31,12 @@ test('a socket listener that throws closes its own client connection; the sessio
   subscribe('net.server.socket', onSocket);
   t.after(() => unsubscribe('net.server.socket', onSocket));
   const connect = () =>
-    mysql.createConnection({ host: '127.0.0.1', port, user: 'app', ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key } });
+    mysql.createConnection({
+      host: '127.0.0.1',
+      port,
+      user: 'app',
+      ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key },
+    });
 
   const staying = await connect();
   t.after(() => staying.destroy());
@@ -43,7 +55,10 @@ test('a socket listener that throws closes its own client connection; the sessio
   await waitFor('only the staying session left', () => [...proxy.connections()].length === 1);
   assert.equal([...proxy.connections()][0]?.phase, 'relay');
   const next = await connect();
-  await waitFor('two sessions relaying', () => [...proxy.connections()].filter((c) => c.phase === 'relay').length === 2);
+  await waitFor(
+    'two sessions relaying',
+    () => [...proxy.connections()].filter((c) => c.phase === 'relay').length === 2,
+  );
   next.destroy();
   assert.equal(proxy.metrics.handlerErrors.get('front_door'), 1);
 });

@@ -6,8 +6,8 @@ import {
   Capability,
   parseErrPacket,
   parseHandshakeV10,
-  serializeSslRequest,
   serializePacket,
+  serializeSslRequest,
 } from '@gatehouse/mysql-protocol';
 import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
@@ -54,11 +54,14 @@ test('max_connections and max_connections_per_ip answer ERR 1040 naming the limi
   proxy.limits.maxPerIp = 10;
   const third = await connectRaw(t, port);
   parseHandshakeV10((await third.readPacket()).payload);
-  await assert.rejects(mysql.createConnection({ host: '127.0.0.1', port, user: 'x' }), (err: { errno?: number; message: string }) => {
-    assert.equal(err.errno, 1040);
-    assert.match(err.message, /proxy\.limits\.max_connections \(2\)/);
-    return true;
-  });
+  await assert.rejects(
+    mysql.createConnection({ host: '127.0.0.1', port, user: 'x' }),
+    (err: { errno?: number; message: string }) => {
+      assert.equal(err.errno, 1040);
+      assert.match(err.message, /proxy\.limits\.max_connections \(2\)/);
+      return true;
+    },
+  );
   const scrape = await proxy.metrics.registry.metrics();
   assert.equal(sumSamples(scrape, 'gatehouse_proxy_handshake_failures_total', { reason: 'too_many_connections' }), 2);
   assert.equal(sumSamples(scrape, 'gatehouse_proxy_denials_total', { reason: 'limit' }), 2);
@@ -89,10 +92,13 @@ test('a PROXY v1 or v2 header from a trusted network replaces the client address
     });
     conn.destroy();
   }
-  assert.deepEqual(engine.headers.map((h) => h.clientAddress), [
-    { host: '203.0.113.7', port: 40001 },
-    { host: '2001:db8::9', port: 40002 },
-  ]);
+  assert.deepEqual(
+    engine.headers.map((h) => h.clientAddress),
+    [
+      { host: '203.0.113.7', port: 40001 },
+      { host: '2001:db8::9', port: 40002 },
+    ],
+  );
 });
 
 test('a PROXY header from an untrusted peer gets ERR 1130 and the connection is closed', async (t) => {
@@ -133,7 +139,10 @@ test('close({ graceMs }) stops accepting, lets sessions finish within the grace,
   const stayingClosed = new Promise<void>((resolve) => stayingSocket.once('close', () => resolve()));
   const staying = await connect(stayingSocket);
   t.after(() => staying.destroy());
-  await waitFor('two sessions relaying', () => [...proxy.connections()].filter((c) => c.phase === 'relay').length === 2);
+  await waitFor(
+    'two sessions relaying',
+    () => [...proxy.connections()].filter((c) => c.phase === 'relay').length === 2,
+  );
 
   const endGrace = new AbortController();
   const closing = proxy.close({ graceMs: 60_000, signal: endGrace.signal });

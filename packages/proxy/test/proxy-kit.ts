@@ -2,7 +2,7 @@
 // certificates, and a stub engine that dials the real tunnel and answers sessions as told.
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { type Socket, connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,14 +14,7 @@ import {
   openStore,
   type Store,
 } from '@gatehouse/auth';
-import { createLogger, type Logger, GatehouseConfigSchema } from '@gatehouse/common';
-import {
-  type DatabaseInfo,
-  type IncomingStream,
-  type StreamOpenHeader,
-  TUNNEL_PROTOCOL_VERSION,
-  TunnelConnection,
-} from '@gatehouse/tunnel';
+import { createLogger, GatehouseConfigSchema, type Logger } from '@gatehouse/common';
 import {
   connectUpstream,
   fetchMysqlVersion,
@@ -29,8 +22,15 @@ import {
   serializeOkPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
-import { WebSocket } from 'ws';
 import { waitFor } from '@gatehouse/testing';
+import {
+  type DatabaseInfo,
+  type IncomingStream,
+  type StreamOpenHeader,
+  TUNNEL_PROTOCOL_VERSION,
+  TunnelConnection,
+} from '@gatehouse/tunnel';
+import { WebSocket } from 'ws';
 import { type PeerCredentialsSupport, type RunningProxy, startProxy } from '../src/index.js';
 
 export interface TestContext {
@@ -53,7 +53,11 @@ export async function createCluster(t: TestContext): Promise<Cluster> {
   const { authorities } = await initAuthorities(dir);
   const store = await openStore({ dataDir: dir });
   t.after(() => store.close());
-  await store.putRole({ kind: 'role', name: 'dev', allow: { db_labels: { '*': '*' }, db_users: ['*'], db_names: ['*'] } });
+  await store.putRole({
+    kind: 'role',
+    name: 'dev',
+    allow: { db_labels: { '*': '*' }, db_users: ['*'], db_names: ['*'] },
+  });
   await store.addUser({ name: 'alice', roles: ['dev'] });
   return { dir, authorities, store, hostCaPem: authorities.exportPem('host') };
 }
@@ -65,7 +69,13 @@ export async function startTestProxy(
   extra: { audit?: boolean; engineCertTtlMs?: number; peerCredentials?: PeerCredentialsSupport } = {},
 ): Promise<RunningProxy> {
   const parsed = GatehouseConfigSchema.parse({
-    proxy: { mysql_listen: '127.0.0.1:0', web_listen: '127.0.0.1:0', diag_listen: '127.0.0.1:0', public_addr: ['localhost', '127.0.0.1'], ...config },
+    proxy: {
+      mysql_listen: '127.0.0.1:0',
+      web_listen: '127.0.0.1:0',
+      diag_listen: '127.0.0.1:0',
+      public_addr: ['localhost', '127.0.0.1'],
+      ...config,
+    },
   }).proxy;
   const audit = extra.audit ? await openJsonlAuditStore({ dir: join(cluster.dir, 'audit') }) : undefined;
   const proxy = await startProxy({
@@ -101,7 +111,11 @@ export interface UserCertOptions {
   readonly ttlMs?: number;
 }
 
-export async function issueUserFiles(cluster: Cluster, name: string, options: UserCertOptions = {}): Promise<UserCertFiles> {
+export async function issueUserFiles(
+  cluster: Cluster,
+  name: string,
+  options: UserCertOptions = {},
+): Promise<UserCertFiles> {
   const issued = await issueUserCert(await cluster.authorities.signer('user'), {
     user: options.user ?? 'alice',
     roles: ['dev'],
@@ -179,7 +193,9 @@ function answer(incoming: IncomingStream, behaviour: StubBehaviour): void {
       stream.on('error', () => upstream.socket.destroy());
       upstream.socket.on('error', () => stream.destroy());
     })().catch((err: Error) => {
-      stream.end(serializePacket(serializeErrPacket({ errno: 1105, sqlState: 'HY000', message: err.message }, caps), 0));
+      stream.end(
+        serializePacket(serializeErrPacket({ errno: 1105, sqlState: 'HY000', message: err.message }, caps), 0),
+      );
     });
     return;
   }
@@ -229,8 +245,15 @@ export async function startStubEngine(
   ws.on('close', () => connection.transportClosed());
   ws.on('error', (err) => connection.transportClosed(err));
   await once(ws, 'open');
-  connection.sendRegistration('register', { engineId, version: 'test', protocol: TUNNEL_PROTOCOL_VERSION, databases: [...databases] });
-  await waitFor(`engine ${engineId} to register`, () => proxy.tunnel.registry.engines().some((e) => e.engineId === engineId));
+  connection.sendRegistration('register', {
+    engineId,
+    version: 'test',
+    protocol: TUNNEL_PROTOCOL_VERSION,
+    databases: [...databases],
+  });
+  await waitFor(`engine ${engineId} to register`, () =>
+    proxy.tunnel.registry.engines().some((e) => e.engineId === engineId),
+  );
   t.after(() => connection.close());
   return engine;
 }

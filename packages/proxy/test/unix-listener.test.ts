@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sumSamples } from '@gatehouse/common';
+import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/index.js';
-import { waitFor } from '@gatehouse/testing';
 import { createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase } from './proxy-kit.js';
 
 async function loginOverSocket(t: import('node:test').TestContext, support?: PeerCredentialsSupport) {
@@ -14,11 +14,20 @@ async function loginOverSocket(t: import('node:test').TestContext, support?: Pee
   const dir = mkdtempSync(join(tmpdir(), 'gh-unix-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const socketPath = join(dir, 'mysql.sock');
-  const proxy = await startTestProxy(t, cluster, { mysql_listen: ['127.0.0.1:0', `unix:${socketPath}`] }, support ? { peerCredentials: support } : {});
+  const proxy = await startTestProxy(
+    t,
+    cluster,
+    { mysql_listen: ['127.0.0.1:0', `unix:${socketPath}`] },
+    support ? { peerCredentials: support } : {},
+  );
   const engine = await startStubEngine(t, cluster, proxy, 'engine-1', [stubDatabase('db1')]);
   const files = await issueUserFiles(cluster, 'alice', { dbUser: 'app' });
   // TLS and the certificate over the unix socket, as over TCP.
-  const conn = await mysql.createConnection({ socketPath, user: 'app', ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key } });
+  const conn = await mysql.createConnection({
+    socketPath,
+    user: 'app',
+    ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key },
+  });
   t.after(() => conn.destroy());
   await waitFor('the engine to get the stream', () => engine.headers.length > 0);
   const header = engine.headers[0];
@@ -57,7 +66,12 @@ test('a TCP client carries no unix peer', async (t) => {
   const proxy = await startTestProxy(t, cluster);
   const engine = await startStubEngine(t, cluster, proxy, 'engine-1', [stubDatabase('db1')]);
   const files = await issueUserFiles(cluster, 'alice', { dbUser: 'app' });
-  const conn = await mysql.createConnection({ host: '127.0.0.1', port: proxy.mysqlAddress.port, user: 'app', ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key } });
+  const conn = await mysql.createConnection({
+    host: '127.0.0.1',
+    port: proxy.mysqlAddress.port,
+    user: 'app',
+    ssl: { ca: cluster.hostCaPem, cert: files.cert, key: files.key },
+  });
   t.after(() => conn.destroy());
   await waitFor('the engine to get the stream', () => engine.headers.length > 0);
   assert.equal(engine.headers[0]?.extensions?.unixPeer, undefined);

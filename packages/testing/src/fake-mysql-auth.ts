@@ -1,17 +1,17 @@
 // The fake server's password checks: caching_sha2_password (fast auth from a cache, full auth
 // over TLS or RSA) and mysql_native_password. MariaDB has no server side of caching_sha2, so
 // this is what client tests of that plugin run against.
-import { generateKeyPairSync, type KeyObject, privateDecrypt, constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, generateKeyPairSync, type KeyObject, privateDecrypt } from 'node:crypto';
 import {
   AuthPluginName,
   CachingSha2,
+  effectiveAuthPlugin,
+  type HandshakeResponse41,
+  type ServerHandshake,
   scrambleCachingSha2,
   scrambleNativePassword,
   serializeAuthMoreData,
   serializeAuthSwitchRequest,
-  type HandshakeResponse41,
-  effectiveAuthPlugin,
-  type ServerHandshake,
 } from '@gatehouse/mysql-protocol';
 
 export type FakeAuthPlugin = typeof AuthPluginName.CachingSha2Password | typeof AuthPluginName.NativePassword;
@@ -38,7 +38,12 @@ export function fakeServerRsaKeys(): FakeAuthState['rsa'] {
 export type FakeAuthOutcome = { readonly ok: true; readonly path: 'fast' | 'full' | 'native' } | { readonly ok: false };
 
 /** Runs the server side of the exchange; the caller writes the final OK or ERR. */
-export async function authenticateFake(hs: ServerHandshake, response: HandshakeResponse41, state: FakeAuthState, secure: boolean): Promise<FakeAuthOutcome> {
+export async function authenticateFake(
+  hs: ServerHandshake,
+  response: HandshakeResponse41,
+  state: FakeAuthState,
+  secure: boolean,
+): Promise<FakeAuthOutcome> {
   const password = state.users.get(response.username);
   let proof = response.authResponse;
   if (effectiveAuthPlugin(response) !== state.plugin) {
@@ -50,7 +55,8 @@ export async function authenticateFake(hs: ServerHandshake, response: HandshakeR
     return scrambleNativePassword(password, hs.scramble).equals(proof) ? { ok: true, path: 'native' } : { ok: false };
   }
   // No password on either side: OK at once, as MySQL does (clients expect no fast-auth byte).
-  if (password === '' && (proof.length === 0 || (proof.length === 1 && proof[0] === 0))) return { ok: true, path: 'fast' };
+  if (password === '' && (proof.length === 0 || (proof.length === 1 && proof[0] === 0)))
+    return { ok: true, path: 'fast' };
   if (state.sha2Cache.has(response.username)) {
     if (!scrambleCachingSha2(password, hs.scramble).equals(proof)) return { ok: false };
     hs.write(serializeAuthMoreData(Buffer.from([CachingSha2.FastAuthSuccess])));
@@ -66,7 +72,10 @@ export async function authenticateFake(hs: ServerHandshake, response: HandshakeR
   if (secure) clear = packet;
   else {
     try {
-      clear = privateDecrypt({ key: state.rsa.privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, packet);
+      clear = privateDecrypt(
+        { key: state.rsa.privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+        packet,
+      );
     } catch {
       return { ok: false };
     }
@@ -77,4 +86,3 @@ export async function authenticateFake(hs: ServerHandshake, response: HandshakeR
   state.sha2Cache.add(response.username);
   return { ok: true, path: 'full' };
 }
-

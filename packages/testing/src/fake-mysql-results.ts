@@ -2,19 +2,23 @@
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset.html
 import {
   BufferWriter,
-  ColumnType,
-  ServerStatus,
-  writeErrPacket,
-  writeEofPacket,
-  writeOkPacket,
   beginPacket,
+  ColumnType,
   finishPacket,
+  ServerStatus,
+  writeEofPacket,
+  writeErrPacket,
+  writeOkPacket,
 } from '@gatehouse/mysql-protocol';
 
 export type FakeResponse =
   | { readonly kind: 'ok'; readonly affectedRows?: number; readonly lastInsertId?: number; readonly info?: string }
   | { readonly kind: 'err'; readonly errno: number; readonly sqlState?: string; readonly message: string }
-  | { readonly kind: 'rows'; readonly columns: readonly string[]; readonly rows: readonly (readonly (string | null)[])[] };
+  | {
+      readonly kind: 'rows';
+      readonly columns: readonly string[];
+      readonly rows: readonly (readonly (string | null)[])[];
+    };
 
 const UTF8MB4 = 45;
 

@@ -1,18 +1,18 @@
 // A scriptable MySQL server for protocol edge cases a real server cannot be made to produce:
 // caching_sha2_password full and fast auth, an ERR instead of the greeting, canned answers.
 // In the spirit of Teleport's TestServer; not a stand-in for MariaDB.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { TLSSocketOptions } from 'node:tls';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocketOptions } from 'node:tls';
 import {
   AuthPluginName,
-  type HandshakeResponse41,
-  ServerHandshake,
   Capability,
-  hasCapability,
   Command,
-  serializeErrPacket,
+  type HandshakeResponse41,
+  hasCapability,
   PacketParser,
+  ServerHandshake,
+  serializeErrPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
 import { authenticateFake, type FakeAuthPlugin, type FakeAuthState, fakeServerRsaKeys } from './fake-mysql-auth.js';
@@ -40,10 +40,22 @@ export interface FakeMysqlServerOptions {
 }
 
 export const FAKE_SERVER_CAPABILITIES =
-  Capability.LongPassword | Capability.FoundRows | Capability.LongFlag | Capability.ConnectWithDb |
-  Capability.LocalFiles | Capability.Protocol41 | Capability.Transactions | Capability.SecureConnection |
-  Capability.MultiStatements | Capability.MultiResults | Capability.PsMultiResults | Capability.PluginAuth |
-  Capability.ConnectAttrs | Capability.PluginAuthLenencClientData | Capability.SessionTrack | Capability.DeprecateEof;
+  Capability.LongPassword |
+  Capability.FoundRows |
+  Capability.LongFlag |
+  Capability.ConnectWithDb |
+  Capability.LocalFiles |
+  Capability.Protocol41 |
+  Capability.Transactions |
+  Capability.SecureConnection |
+  Capability.MultiStatements |
+  Capability.MultiResults |
+  Capability.PsMultiResults |
+  Capability.PluginAuth |
+  Capability.ConnectAttrs |
+  Capability.PluginAuthLenencClientData |
+  Capability.SessionTrack |
+  Capability.DeprecateEof;
 
 export interface FakeLogin {
   readonly user: string;
@@ -88,7 +100,9 @@ export async function startFakeMysqlServer(options: FakeMysqlServerOptions = {})
 
   const answer = (sql: string): FakeResponse => {
     const scripted = typeof options.queries === 'function' ? options.queries(sql) : options.queries?.[sql];
-    return scripted ?? { kind: 'err', errno: 1064, sqlState: '42000', message: `fake server has no answer for: ${sql}` };
+    return (
+      scripted ?? { kind: 'err', errno: 1064, sqlState: '42000', message: `fake server has no answer for: ${sql}` }
+    );
   };
 
   async function handle(socket: Socket): Promise<void> {
@@ -98,7 +112,12 @@ export async function startFakeMysqlServer(options: FakeMysqlServerOptions = {})
       return;
     }
     const hs = new ServerHandshake(socket, { readTimeoutMs: 10_000 });
-    hs.sendGreeting({ serverVersion: options.version ?? '8.0.36-gatehouse-fake', connectionId: nextId++, capabilities: caps, authPluginName: state.plugin });
+    hs.sendGreeting({
+      serverVersion: options.version ?? '8.0.36-gatehouse-fake',
+      connectionId: nextId++,
+      capabilities: caps,
+      authPluginName: state.plugin,
+    });
     let hello = await hs.readClientHello();
     let secure = false;
     if (hello.kind === 'ssl-request') {
@@ -107,19 +126,34 @@ export async function startFakeMysqlServer(options: FakeMysqlServerOptions = {})
       secure = true;
       hello = await hs.readHandshakeResponse();
     } else if (options.requireTls) {
-      hs.sendErr({ errno: 3159, sqlState: 'HY000', message: 'Connections using insecure transport are prohibited while --require_secure_transport=ON.' });
+      hs.sendErr({
+        errno: 3159,
+        sqlState: 'HY000',
+        message: 'Connections using insecure transport are prohibited while --require_secure_transport=ON.',
+      });
       socket.end();
       return;
     }
     const response = hello as HandshakeResponse41;
     const outcome = await authenticateFake(hs, response, state, secure);
     if (!outcome.ok) {
-      hs.sendErr({ errno: 1045, sqlState: '28000', message: `Access denied for user '${response.username}'@'localhost' (using password: YES)` });
+      hs.sendErr({
+        errno: 1045,
+        sqlState: '28000',
+        message: `Access denied for user '${response.username}'@'localhost' (using password: YES)`,
+      });
       hs.socket.end();
       return;
     }
     hs.sendOk();
-    logins.push({ user: response.username, database: response.database, tls: secure, path: outcome.path, attributes: response.attributes, capabilities: response.capabilities });
+    logins.push({
+      user: response.username,
+      database: response.database,
+      tls: secure,
+      path: outcome.path,
+      attributes: response.attributes,
+      capabilities: response.capabilities,
+    });
     const { socket: live, leftover } = hs.detach();
     serveCommands(live, leftover, response.capabilities);
   }
@@ -176,4 +210,3 @@ export async function startFakeMysqlServer(options: FakeMysqlServerOptions = {})
     },
   };
 }
-

@@ -1,24 +1,8 @@
 // @gatehouse/testing: the test kit, for Gatehouse's own tests and its users'. A private MariaDB,
 // a fake MySQL server for edge cases a real one can't produce, a throwaway CA, free ports, one
 // waitFor, and the fixture builders of the packages below, named here so a test needs one import.
-export { findFreePort } from './free-port.js';
-export {
-  attachMariaDb,
-  findExecutable,
-  type MariaDb,
-  type SqlRow,
-  type StartMariaDbOptions,
-  startMariaDb,
-} from './mariadb.js';
-export {
-  attachPostgres,
-  findPostgresBinDir,
-  type Postgres,
-  type StartPostgresOptions,
-  startPostgres,
-} from './postgres.js';
-export { type ReplicationSet, type StartReplicationOptions, startMariaDbReplication } from './mariadb-replication.js';
-export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
+
+export { makeAuditEvent } from '@gatehouse/common/testing';
 export {
   buildPackets,
   chunksOf,
@@ -39,5 +23,22 @@ export {
   type FakeResponse,
   startFakeMysqlServer,
 } from './fake-mysql-server.js';
-export { makeAuditEvent } from '@gatehouse/common/testing';
+export { findFreePort } from './free-port.js';
+export {
+  attachMariaDb,
+  findExecutable,
+  type MariaDb,
+  type SqlRow,
+  type StartMariaDbOptions,
+  startMariaDb,
+} from './mariadb.js';
+export { type ReplicationSet, type StartReplicationOptions, startMariaDbReplication } from './mariadb-replication.js';
+export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
+export {
+  attachPostgres,
+  findPostgresBinDir,
+  type Postgres,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres.js';
 export { waitFor } from './wait-for.js';

@@ -78,7 +78,9 @@ export function findExecutable(names: readonly string[]): string | undefined {
 function requireExecutable(names: readonly string[], pkg: string): string {
   const found = findExecutable(names);
   if (!found) {
-    throw new Error(`${names[0]} is not installed: run 'apt-get install -y ${pkg}' (npm test does this when run as root)`);
+    throw new Error(
+      `${names[0]} is not installed: run 'apt-get install -y ${pkg}' (npm test does this when run as root)`,
+    );
   }
   return found;
 }
@@ -160,7 +162,12 @@ export interface Guardian {
  * `removeDir` when the owner goes away, whatever the way. `user`: run it (and so the server) as
  * that OS user, for servers that refuse root (PostgreSQL).
  */
-export function spawnGuardian(program: string, args: string[], removeDir: string, user?: { uid: number; gid: number }): Guardian {
+export function spawnGuardian(
+  program: string,
+  args: string[],
+  removeDir: string,
+  user?: { uid: number; gid: number },
+): Guardian {
   const script = fileURLToPath(new URL('./mariadb-guardian.js', import.meta.url));
   const child = spawn(process.execPath, [script, JSON.stringify({ program, args, removeDir })], {
     stdio: ['pipe', 'pipe', 'inherit'],

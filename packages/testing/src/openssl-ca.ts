@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
 
 const run = promisify(execFile);
 
@@ -72,8 +72,23 @@ export function openTestCa(dir: string, caPem = readFileSync(join(dir, 'ca.pem')
     await openssl(['req', '-new', '-key', keyFile, '-subj', options.subject, '-out', csrFile], dir);
     await openssl(
       [
-        'x509', '-req', '-in', csrFile, '-CA', caFile, '-CAkey', caKey, '-set_serial', `0x${randomBytes(12).toString('hex')}`,
-        '-days', String(options.days ?? 1), '-sha256', '-extfile', extFile, '-out', certFile,
+        'x509',
+        '-req',
+        '-in',
+        csrFile,
+        '-CA',
+        caFile,
+        '-CAkey',
+        caKey,
+        '-set_serial',
+        `0x${randomBytes(12).toString('hex')}`,
+        '-days',
+        String(options.days ?? 1),
+        '-sha256',
+        '-extfile',
+        extFile,
+        '-out',
+        certFile,
       ],
       dir,
     );

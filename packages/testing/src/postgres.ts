@@ -61,7 +61,8 @@ export function findPostgresBinDir(): string | undefined {
 
 function requireBinDir(): string {
   const dir = findPostgresBinDir();
-  if (!dir) throw new Error("PostgreSQL is not installed: run 'apt-get install -y postgresql' (npm test does this as root)");
+  if (!dir)
+    throw new Error("PostgreSQL is not installed: run 'apt-get install -y postgresql' (npm test does this as root)");
   return dir;
 }
 
@@ -129,7 +130,8 @@ async function waitForReady(logFile: string, guardian: Guardian, from: number): 
   });
   while (Date.now() < deadline) {
     if (failed !== undefined) throw new Error(`PostgreSQL failed to start (${failed}). Its log:\n${tail(logFile)}`);
-    if (existsSync(logFile) && readFileSync(logFile, 'utf8').slice(from).includes('ready to accept connections')) return;
+    if (existsSync(logFile) && readFileSync(logFile, 'utf8').slice(from).includes('ready to accept connections'))
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`PostgreSQL did not become ready in ${READY_TIMEOUT_MS / 1000}s. Its log:\n${tail(logFile)}`);
@@ -160,10 +162,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   if (user) chownSync(root, user.uid, user.gid);
   chmodSync(root, 0o700);
   try {
-    await execFileAsync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
-      ...(user ?? {}),
-      cwd: root,
-    });
+    await execFileAsync(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'],
+      {
+        ...(user ?? {}),
+        cwd: root,
+      },
+    );
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
     const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
@@ -171,13 +177,20 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
   const desc: Descriptor = { host: '127.0.0.1', port: await findFreePort() };
   const args = [
-    '-D', dataDir,
-    '-p', String(desc.port),
-    '-k', root,
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'logging_collector=off',
-    '-c', 'max_connections=300',
-    '-c', `shared_buffers=${options.durable ? '256MB' : '32MB'}`,
+    '-D',
+    dataDir,
+    '-p',
+    String(desc.port),
+    '-k',
+    root,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'logging_collector=off',
+    '-c',
+    'max_connections=300',
+    '-c',
+    `shared_buffers=${options.durable ? '256MB' : '32MB'}`,
     // Test data is thrown away: durability costs time and buys nothing here.
     ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ];

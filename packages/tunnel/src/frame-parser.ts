@@ -77,7 +77,10 @@ export class FrameParser {
     // frame arriving in many chunks is copied once.
     let want = this.#length + chunk.length;
     if (this.#length >= FRAME_HEADER_SIZE) {
-      want = Math.max(want, FRAME_HEADER_SIZE + Math.min(this.#buffer.readUInt32BE(this.#offset + 6), this.#maxFrameSize));
+      want = Math.max(
+        want,
+        FRAME_HEADER_SIZE + Math.min(this.#buffer.readUInt32BE(this.#offset + 6), this.#maxFrameSize),
+      );
     }
     const next = Buffer.allocUnsafe(want);
     this.#buffer.copy(next, 0, this.#offset, end);
@@ -105,7 +108,8 @@ export function parseFrame(bytes: Buffer): TunnelFrame {
   const type = bytes[0]!;
   if (bytes[1] !== 0) throw new TunnelProtocolError('frame flags are reserved and must be 0');
   const id = bytes.readUInt32BE(2);
-  if (bytes.readUInt32BE(6) !== bytes.length - FRAME_HEADER_SIZE) throw new TunnelProtocolError('frame length mismatch');
+  if (bytes.readUInt32BE(6) !== bytes.length - FRAME_HEADER_SIZE)
+    throw new TunnelProtocolError('frame length mismatch');
   const payload = bytes.subarray(FRAME_HEADER_SIZE);
   switch (type) {
     case FrameType.Data:
@@ -123,7 +127,13 @@ export function parseFrame(bytes: Buffer): TunnelFrame {
       if (payload.length < 4) throw new TunnelProtocolError('OPEN frame is missing its window');
       const envelope = parseEnvelope(payload.subarray(4));
       const json = validateJson(StreamOpenJsonSchema, envelope.json, 'stream header');
-      return { kind: 'open', streamId: id, window: payload.readUInt32BE(0), header: { ...json, clientCertChain: envelope.blobs }, bytes };
+      return {
+        kind: 'open',
+        streamId: id,
+        window: payload.readUInt32BE(0),
+        header: { ...json, clientCertChain: envelope.blobs },
+        bytes,
+      };
     }
     case FrameType.OpenAck:
       expectStreamId(id, bytes);

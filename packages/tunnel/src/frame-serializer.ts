@@ -3,7 +3,13 @@ import { serializeEnvelope } from './envelope.js';
 import type { RequestResult } from './frames.js';
 import type { EngineRegistration, StreamOpenHeader, TunnelErrorPayload } from './schemas.js';
 
-export function writeFrameHeader(target: Buffer, offset: number, type: FrameTypeCode, id: number, length: number): void {
+export function writeFrameHeader(
+  target: Buffer,
+  offset: number,
+  type: FrameTypeCode,
+  id: number,
+  length: number,
+): void {
   target[offset] = type;
   target[offset + 1] = 0;
   target.writeUInt32BE(id, offset + 2);
@@ -27,7 +33,11 @@ function u32(value: number): Buffer {
 
 export function serializeOpen(streamId: number, window: number, header: StreamOpenHeader): Buffer {
   const { clientCertChain, ...json } = header;
-  return serializeFrame(FrameType.Open, streamId, Buffer.concat([u32(window), serializeEnvelope(json, clientCertChain)]));
+  return serializeFrame(
+    FrameType.Open,
+    streamId,
+    Buffer.concat([u32(window), serializeEnvelope(json, clientCertChain)]),
+  );
 }
 
 export function serializeOpenAck(streamId: number, window: number): Buffer {
@@ -63,10 +73,19 @@ export function serializePong(payload: Uint8Array): Buffer {
 }
 
 export function serializeRegistration(kind: 'register' | 'update', registration: EngineRegistration): Buffer {
-  return serializeFrame(kind === 'register' ? FrameType.Register : FrameType.Update, 0, serializeEnvelope(registration));
+  return serializeFrame(
+    kind === 'register' ? FrameType.Register : FrameType.Update,
+    0,
+    serializeEnvelope(registration),
+  );
 }
 
-export function serializeRequest(requestId: number, method: string, body: unknown, blobs: readonly Uint8Array[] = []): Buffer {
+export function serializeRequest(
+  requestId: number,
+  method: string,
+  body: unknown,
+  blobs: readonly Uint8Array[] = [],
+): Buffer {
   return serializeFrame(FrameType.Request, requestId, serializeEnvelope({ method, body: body ?? null }, blobs));
 }
 

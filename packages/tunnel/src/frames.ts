@@ -4,9 +4,20 @@ import type { EngineRegistration, StreamOpenHeader, TunnelErrorPayload } from '.
 // into those bytes.
 
 export type TunnelFrame =
-  | { readonly kind: 'open'; readonly streamId: number; readonly window: number; readonly header: StreamOpenHeader; readonly bytes: Buffer }
+  | {
+      readonly kind: 'open';
+      readonly streamId: number;
+      readonly window: number;
+      readonly header: StreamOpenHeader;
+      readonly bytes: Buffer;
+    }
   | { readonly kind: 'open-ack'; readonly streamId: number; readonly window: number; readonly bytes: Buffer }
-  | { readonly kind: 'open-reject'; readonly streamId: number; readonly error: TunnelErrorPayload; readonly bytes: Buffer }
+  | {
+      readonly kind: 'open-reject';
+      readonly streamId: number;
+      readonly error: TunnelErrorPayload;
+      readonly bytes: Buffer;
+    }
   | { readonly kind: 'data'; readonly streamId: number; readonly payload: Buffer; readonly bytes: Buffer }
   | { readonly kind: 'window'; readonly streamId: number; readonly increment: number; readonly bytes: Buffer }
   | { readonly kind: 'fin'; readonly streamId: number; readonly bytes: Buffer }

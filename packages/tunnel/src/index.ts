@@ -1,5 +1,11 @@
 // Public surface of the tunnel area; see docs/architecture.md.
-export { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_SIZE, FrameType, type FrameTypeCode, TUNNEL_PROTOCOL_VERSION } from './constants.js';
+export {
+  DEFAULT_MAX_FRAME_SIZE,
+  FRAME_HEADER_SIZE,
+  FrameType,
+  type FrameTypeCode,
+  TUNNEL_PROTOCOL_VERSION,
+} from './constants.js';
 export { type Envelope, parseEnvelope, serializeEnvelope } from './envelope.js';
 export { TunnelError, TunnelProtocolError } from './errors.js';
 export { FrameParser, parseFrame } from './frame-parser.js';
@@ -20,13 +26,13 @@ export {
   writeFrameHeader,
 } from './frame-serializer.js';
 export { FrameWriter, type TunnelTransport } from './frame-writer.js';
-export { createInMemoryTunnelLink, type InMemoryTunnelEnd, type TunnelPeer } from './in-memory-link.js';
 export type { RequestResult, TunnelFrame, TunnelFrameKind } from './frames.js';
+export { createInMemoryTunnelLink, type InMemoryTunnelEnd, type TunnelPeer } from './in-memory-link.js';
 export type { RequestHandler, TunnelReply, TunnelRequest } from './request-table.js';
 export {
-  type DatabaseHealth,
   type BackendInfo,
   BackendInfoSchema,
+  type DatabaseHealth,
   type DatabaseInfo,
   DatabaseInfoSchema,
   type EngineRegistration,

@@ -17,7 +17,9 @@ export interface TunnelReply {
 }
 
 /** Answers a request; throwing a GatehouseError sends its code back to the requester. */
-export type RequestHandler = (request: TunnelRequest) => Promise<Partial<TunnelReply> | undefined> | Partial<TunnelReply> | undefined;
+export type RequestHandler = (
+  request: TunnelRequest,
+) => Promise<Partial<TunnelReply> | undefined> | Partial<TunnelReply> | undefined;
 
 export interface RequestTable {
   handle(method: string, handler: RequestHandler): void;
@@ -70,7 +72,9 @@ export function createRequestTable(writer: FrameWriter, defaultTimeout: number):
       return new Promise<TunnelReply>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(requestId);
-          reject(new TunnelError('GH_ERR_TUNNEL_TIMEOUT', `tunnel request '${method}' got no answer within ${timeout} ms`));
+          reject(
+            new TunnelError('GH_ERR_TUNNEL_TIMEOUT', `tunnel request '${method}' got no answer within ${timeout} ms`),
+          );
         }, timeout);
         pending.set(requestId, { resolve, reject, timer });
         writer.writeRaw(serializeRequest(requestId, method, body, blobs));
@@ -97,9 +101,13 @@ export function createRequestTable(writer: FrameWriter, defaultTimeout: number):
       if (result.ok) entry.resolve({ body: result.body, blobs: result.blobs.map((blob) => Buffer.from(blob)) });
       else {
         entry.reject(
-          new TunnelError('GH_ERR_TUNNEL_REQUEST_FAILED', `tunnel request failed on the peer: ${result.error.message}`, {
-            remoteCode: result.error.code,
-          }),
+          new TunnelError(
+            'GH_ERR_TUNNEL_REQUEST_FAILED',
+            `tunnel request failed on the peer: ${result.error.message}`,
+            {
+              remoteCode: result.error.code,
+            },
+          ),
         );
       }
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import { GatehouseError } from '@gatehouse/common';
+import type { Logger } from 'pino';
 import { FrameType } from './constants.js';
 import { TunnelError, TunnelProtocolError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
@@ -197,7 +197,10 @@ export class TunnelConnection implements StreamHost {
     } catch (err) {
       if (err instanceof TunnelProtocolError) this.#log.warn({ err }, 'tunnel peer broke the protocol');
       else this.#log.error({ err }, 'tunnel frame parsing failed');
-      this.#fail(err instanceof Error ? err : new TunnelProtocolError('tunnel frame parsing failed', { cause: err }), true);
+      this.#fail(
+        err instanceof Error ? err : new TunnelProtocolError('tunnel frame parsing failed', { cause: err }),
+        true,
+      );
     }
   }
 
@@ -284,7 +287,10 @@ export class TunnelConnection implements StreamHost {
     const streamId = 'streamId' in frame ? frame.streamId : undefined;
     const stream = streamId === undefined ? undefined : this.#streams.get(streamId);
     const sessionId = stream?.header.sessionId ?? (frame.kind === 'open' ? frame.header.sessionId : undefined);
-    this.#log.error({ err, streamId, sessionId, frame: frame.kind }, 'tunnel stream handler failed; the stream is reset');
+    this.#log.error(
+      { err, streamId, sessionId, frame: frame.kind },
+      'tunnel stream handler failed; the stream is reset',
+    );
     if (stream !== undefined) {
       stream.destroy(new TunnelError('GH_ERR_TUNNEL_STREAM_RESET', 'the stream handler failed', { cause: err }));
     } else if (frame.kind === 'open' && streamId !== undefined && !this.#closed) {
@@ -381,12 +387,18 @@ export class TunnelConnection implements StreamHost {
     const onStream = this.#options.onStream;
     if (onStream === undefined) {
       this.#writer.writeRaw(
-        serializeOpenReject(streamId, { code: 'GH_ERR_TUNNEL_STREAM_REJECTED', message: 'this side accepts no streams' }),
+        serializeOpenReject(streamId, {
+          code: 'GH_ERR_TUNNEL_STREAM_REJECTED',
+          message: 'this side accepts no streams',
+        }),
       );
       return;
     }
     // The cert chain views point into the WebSocket message; the session keeps them, so copy.
-    const owned: StreamOpenHeader = { ...header, clientCertChain: header.clientCertChain.map((der) => Buffer.from(der)) };
+    const owned: StreamOpenHeader = {
+      ...header,
+      clientCertChain: header.clientCertChain.map((der) => Buffer.from(der)),
+    };
     let answered = false;
     onStream({
       streamId,
@@ -421,7 +433,9 @@ export class TunnelConnection implements StreamHost {
     clearInterval(this.#heartbeat);
     this.#writer.close();
     const streamError =
-      err instanceof GatehouseError ? err : new TunnelError('GH_ERR_TUNNEL_CLOSED', 'tunnel connection lost', { cause: err });
+      err instanceof GatehouseError
+        ? err
+        : new TunnelError('GH_ERR_TUNNEL_CLOSED', 'tunnel connection lost', { cause: err });
     for (const pending of this.#opening.values()) {
       clearTimeout(pending.timer);
       pending.reject(streamError);

@@ -108,7 +108,8 @@ export class TunnelStream extends Duplex {
       this.push(payload);
       return true;
     }
-    const chunk = payload.length < COPY_BELOW && payload.buffer.byteLength > 2 * payload.length ? Buffer.from(payload) : payload;
+    const chunk =
+      payload.length < COPY_BELOW && payload.buffer.byteLength > 2 * payload.length ? Buffer.from(payload) : payload;
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
     if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;

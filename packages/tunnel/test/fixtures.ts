@@ -10,4 +10,3 @@ export const sampleHeader: StreamOpenHeader = {
   extensions: { charset: 45 },
   clientCertChain: [Buffer.from([0x30, 0x82, 0x01, 0x00, 0xff]), Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00])],
 };
-

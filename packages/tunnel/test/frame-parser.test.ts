@@ -66,7 +66,23 @@ test('every frame kind survives serialize → parse with its fields and raw byte
   const frames = fixtures().map((bytes) => parseFrame(bytes));
   assert.deepEqual(
     frames.map((f) => f.kind),
-    ['open', 'open-ack', 'open-reject', 'data', 'data', 'window', 'fin', 'reset', 'ping', 'pong', 'register', 'update', 'request', 'response', 'response'],
+    [
+      'open',
+      'open-ack',
+      'open-reject',
+      'data',
+      'data',
+      'window',
+      'fin',
+      'reset',
+      'ping',
+      'pong',
+      'register',
+      'update',
+      'request',
+      'response',
+      'response',
+    ],
   );
   const open = frames[0]!;
   assert.ok(open.kind === 'open');
@@ -153,7 +169,10 @@ test('an oversized frame is refused from its header, before its payload is buffe
   const header = serializeData(1, Buffer.alloc(0));
   header.writeUInt32BE(5 * 1024 * 1024, 6);
   const parser = new FrameParser(4 * 1024 * 1024);
-  assert.throws(() => parser.parse(header, () => {}), (err: unknown) => err instanceof TunnelProtocolError && /exceeds/.test(err.message));
+  assert.throws(
+    () => parser.parse(header, () => {}),
+    (err: unknown) => err instanceof TunnelProtocolError && /exceeds/.test(err.message),
+  );
 });
 
 test('semantic violations are protocol errors', () => {

@@ -50,3 +50,20 @@ export function startGatehouse(configFile: string, wrapper: readonly string[] = 
   child.stderr?.on('data', keep);
   return { child, output: () => output };
 }
+
+/** The JSON lines of a gatehouse's output whose `msg` is `msg`, parsed. */
+export function logLinesOf(output: string, msg: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+}
+
+/** SIGTERM, and wait for the exit; nothing when the child has exited already. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}

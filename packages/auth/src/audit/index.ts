@@ -1,4 +1,6 @@
 // The audit store: the contract, and the default JSONL backend.
+
+export { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 export type {
   AppendOptions,
   AppendResult,
@@ -9,7 +11,6 @@ export type {
   AuditStore,
   VerifyReport,
 } from './audit-store.js';
-export { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 export { canonicalEventJson } from './canonical-event.js';
 export { canonicalJson } from './canonical-json.js';
 export { type ChainRecord, GENESIS_HASH, parseRecordLine } from './chain-record.js';

@@ -3,11 +3,18 @@
 // event loop) share the next write and the next fdatasync, so many sessions cost one fsync; a
 // group starts at most once per commit window, so under load one fsync covers more events.
 import { constants } from 'node:fs';
-import { mkdir, type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type AuditEvent, AuditFailure, parseAuditEvent } from '@gatehouse/common';
-import type { AppendOptions, AppendResult, AuditPageFilter, AuditSearchFilter, AuditStore, VerifyReport } from './audit-store.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  AuditPageFilter,
+  AuditSearchFilter,
+  AuditStore,
+  VerifyReport,
+} from './audit-store.js';
 import { serializeRecord } from './chain-record.js';
 import { HEAD_FILE, logFileName, utcDate } from './log-files.js';
 import { openLog, type TailRepair } from './open-log.js';
@@ -15,8 +22,8 @@ import { RecentUids } from './recent-uids.js';
 import { searchAuditLog } from './search-log.js';
 import { pageAuditLog } from './search-page.js';
 import { pageSessions } from './session-summaries.js';
-import { lockAuditDir } from './writer-lock.js';
 import { verifyAuditLog } from './verify-log.js';
+import { lockAuditDir } from './writer-lock.js';
 
 export interface JsonlAuditStoreOptions {
   /** The audit directory, normally <data_dir>/audit. */

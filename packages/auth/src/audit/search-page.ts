@@ -90,7 +90,13 @@ export async function pageAuditLog(dir: string, filter: AuditPageFilter): Promis
       const nextFirst = files[i + 1]?.firstSeq;
       if (cursor !== undefined && nextFirst !== undefined && nextFirst - 1 <= cursor) continue;
       if (since !== undefined && Date.parse(`${file.date}T00:00:00Z`) + 2 * DAY_MS <= since) continue;
-      found.push(...(await scanFile(file.path, (seq) => cursor === undefined || seq > cursor, () => false)));
+      found.push(
+        ...(await scanFile(
+          file.path,
+          (seq) => cursor === undefined || seq > cursor,
+          () => false,
+        )),
+      );
       if (found.length > limit) break;
     }
   } else {
@@ -99,7 +105,11 @@ export async function pageAuditLog(dir: string, filter: AuditPageFilter): Promis
       if (cursor !== undefined && file.firstSeq !== undefined && file.firstSeq >= cursor) continue;
       // Going back in time: a file written well before `since` ends the search.
       if (since !== undefined && Date.parse(`${file.date}T00:00:00Z`) + 2 * DAY_MS <= since) break;
-      const inFile = await scanFile(file.path, () => true, (seq) => cursor !== undefined && seq >= cursor);
+      const inFile = await scanFile(
+        file.path,
+        () => true,
+        (seq) => cursor !== undefined && seq >= cursor,
+      );
       found.push(...inFile.reverse());
       if (found.length > limit) break;
     }

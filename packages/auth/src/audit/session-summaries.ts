@@ -70,7 +70,11 @@ export function addEvent(s: Mutable<AuditSessionSummary>, event: AuditEvent): vo
   if (isFailure(event)) s.errors++;
 }
 
-async function summarize(dir: string, starts: readonly SeqEvent[], filter: AuditPageFilter): Promise<Map<string, Summing>> {
+async function summarize(
+  dir: string,
+  starts: readonly SeqEvent[],
+  filter: AuditPageFilter,
+): Promise<Map<string, Summing>> {
   const bySid = new Map<string, Summing>();
   const needsMatch = filter.query !== undefined || filter.type !== undefined;
   const matches = compileAuditFilter({

@@ -4,8 +4,8 @@
 // broken. The store and the CA directory use it; the audit writer's lock is a different kind
 // (held for a process's lifetime, see audit/writer-lock.ts).
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GatehouseError } from '@gatehouse/common';
 

@@ -111,7 +111,10 @@ async function loadType(storage: CaStorage, type: CaType): Promise<CaRecord[]> {
 }
 
 /** Creates the CAs that do not exist yet; returns which ones it made. Safe against a concurrent init. */
-export async function initAuthorities(where: Where, options: InitOptions = {}): Promise<{ authorities: Authorities; created: CaType[] }> {
+export async function initAuthorities(
+  where: Where,
+  options: InitOptions = {},
+): Promise<{ authorities: Authorities; created: CaType[] }> {
   const now = options.now ?? new Date();
   const algorithm = options.algorithm ?? 'ecdsa-p256';
   const storage = await storageOf(where, true);
@@ -120,7 +123,12 @@ export async function initAuthorities(where: Where, options: InitOptions = {}): 
     if (await storage.readState(type)) continue;
     const ca = await createCa(type, algorithm, now);
     await writeGeneration(storage, type, ca);
-    const state: CaState = { version: 1, type, active: { id: ca.id, algorithm, created: now.toISOString() }, previous: [] };
+    const state: CaState = {
+      version: 1,
+      type,
+      active: { id: ca.id, algorithm, created: now.toISOString() },
+      previous: [],
+    };
     if (await storage.createState(type, state)) created.push(type);
   }
   return { authorities: await openAuthorities(storage), created };
@@ -159,7 +167,11 @@ export async function openAuthorities(where: Where): Promise<Authorities> {
     dataDir: storage.where,
     list,
     trustedCas,
-    exportPem: (type, now) => trustedCas(type, now).map((r) => r.certificate.trimEnd()).join('\n').concat('\n'),
+    exportPem: (type, now) =>
+      trustedCas(type, now)
+        .map((r) => r.certificate.trimEnd())
+        .join('\n')
+        .concat('\n'),
     signer(type) {
       const active = list(type)[0]!;
       let signer = signers.get(active.id);

@@ -48,7 +48,9 @@ export async function openCaFileStorage(dataDir: string, options: { create?: boo
       }
       const parsed = CaStateSchema.safeParse(json);
       if (!parsed.success) {
-        throw caStorageError(`${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw caStorageError(
+          `${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       }
       if (parsed.data.type !== type) throw caStorageError(`${path} describes the ${parsed.data.type} CA, not ${type}`);
       return parsed.data;
@@ -77,7 +79,8 @@ export async function openCaFileStorage(dataDir: string, options: { create?: boo
       await writeFile(join(dir, `${id}.crt`), certificatePem, { mode: 0o644, flag: 'wx' });
     },
     // A concurrent init that won the race leaves its state in place; our unused files are harmless.
-    createState: (type, state) => createFileAtomic(join(caDir(dataDir, type), 'state.json'), stateText(state), PUBLIC_FILE),
+    createState: (type, state) =>
+      createFileAtomic(join(caDir(dataDir, type), 'state.json'), stateText(state), PUBLIC_FILE),
     async replaceState(type, state) {
       await writeFileAtomic(join(caDir(dataDir, type), 'state.json'), stateText(state), PUBLIC_FILE);
     },
@@ -88,7 +91,10 @@ export async function openCaFileStorage(dataDir: string, options: { create?: boo
         return await withLockFile(lock, { timeoutMs: 10_000, staleMs: 60_000 }, fn);
       } catch (err) {
         if (!isGatehouseError(err, 'GH_ERR_STORE_LOCK_TIMEOUT')) throw err;
-        throw caStorageError(`the CA directory ${dir} stayed locked by another process; remove ${lock} if no gatectl is running`, err);
+        throw caStorageError(
+          `the CA directory ${dir} stayed locked by another process; remove ${lock} if no gatectl is running`,
+          err,
+        );
       }
     },
   };

@@ -1,8 +1,8 @@
 // `<data_dir>/ca/<type>/state.json`: which CA generation signs, and which earlier ones are still
 // trusted until when. Certificates sit next to it as `<id>.crt`, private keys as `<id>.key` (0600).
 import { z } from 'zod';
-import { KEY_ALGORITHMS } from './keys.js';
 import { CA_TYPES } from './create-ca.js';
+import { KEY_ALGORITHMS } from './keys.js';
 
 const Timestamp = z.iso.datetime({ offset: true });
 

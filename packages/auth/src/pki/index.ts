@@ -13,10 +13,10 @@ export { openCaFileStorage } from './ca-file-storage.js';
 export type { CaStorage } from './ca-storage.js';
 export { CA_TYPES, type CaType, isCaType } from './create-ca.js';
 export {
+  type DbClientCertOptions,
   DEFAULT_DB_CLIENT_TTL_MS,
   DEFAULT_HOST_TTL_MS,
   DEFAULT_USER_TTL_MS,
-  type DbClientCertOptions,
   type HostCertOptions,
   type IssuedCertificate,
   issueDbClientCert,

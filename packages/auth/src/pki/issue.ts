@@ -61,14 +61,18 @@ function issueError(message: string): GatehouseError {
 async function suppliedKey(pem: string | undefined): Promise<LeafOptions['publicKey']> {
   if (pem === undefined) return undefined;
   const imported = await importPublicKeyPem(pem);
-  if (!imported) throw issueError('the public key must be a PEM SubjectPublicKeyInfo of an ECDSA P-256 or RSA (2048+ bits) key');
+  if (!imported)
+    throw issueError('the public key must be a PEM SubjectPublicKeyInfo of an ECDSA P-256 or RSA (2048+ bits) key');
   return imported;
 }
 
 async function issueLeaf(signer: CaSigner, options: LeafOptions): Promise<IssuedCertificate> {
   const keyAlgorithm = options.publicKey?.algorithm ?? options.keyAlgorithm ?? signer.record.algorithm;
-  if (options.notAfter.getTime() <= options.now.getTime()) throw issueError('the certificate would already be expired: its notAfter is not in the future');
-  const keys = options.publicKey ? { publicKey: options.publicKey.key, privateKey: undefined } : await generateKeyPair(keyAlgorithm);
+  if (options.notAfter.getTime() <= options.now.getTime())
+    throw issueError('the certificate would already be expired: its notAfter is not in the future');
+  const keys = options.publicKey
+    ? { publicKey: options.publicKey.key, privateKey: undefined }
+    : await generateKeyPair(keyAlgorithm);
   const ski = signer.cert.getExtension(x509.SubjectKeyIdentifierExtension);
   let digitalUse = x509.KeyUsageFlags.digitalSignature;
   if (keyAlgorithm === 'rsa-2048') digitalUse |= x509.KeyUsageFlags.keyEncipherment;
@@ -115,7 +119,8 @@ export interface UserCertOptions extends IdentityExtension {
 
 /** Subject CN=user, O=<each role>; EKU clientAuth; the identity extension (non-critical). */
 export async function issueUserCert(signer: CaSigner, options: UserCertOptions): Promise<IssuedCertificate> {
-  if (signer.record.type !== 'user') throw issueError(`user certificates are signed by the user CA, not the ${signer.record.type} CA`);
+  if (signer.record.type !== 'user')
+    throw issueError(`user certificates are signed by the user CA, not the ${signer.record.type} CA`);
   const now = options.now ?? new Date();
   const cap = options.maxTtlMs;
   if (options.ttlMs !== undefined && cap !== undefined && options.ttlMs > cap) {
@@ -157,9 +162,12 @@ export interface HostCertOptions {
 
 /** serverAuth + clientAuth: the same cert serves HTTPS / the MySQL port and tunnel mTLS. */
 export async function issueHostCert(signer: CaSigner, options: HostCertOptions): Promise<IssuedCertificate> {
-  if (signer.record.type !== 'host') throw issueError(`host certificates are signed by the host CA, not the ${signer.record.type} CA`);
+  if (signer.record.type !== 'host')
+    throw issueError(`host certificates are signed by the host CA, not the ${signer.record.type} CA`);
   const now = options.now ?? new Date();
-  const names = options.sans.map((san) => (isIP(san) ? { type: 'ip' as const, value: san } : { type: 'dns' as const, value: san }));
+  const names = options.sans.map((san) =>
+    isIP(san) ? { type: 'ip' as const, value: san } : { type: 'dns' as const, value: san },
+  );
   return issueLeaf(signer, {
     subject: [{ CN: [options.name] }, { O: ['Gatehouse'] }],
     notAfter: new Date(now.getTime() + (options.ttlMs ?? DEFAULT_HOST_TTL_MS)),
@@ -184,7 +192,8 @@ export interface DbClientCertOptions {
 
 /** CN=<db user> only, so `REQUIRE SUBJECT '/CN=<db user>'` matches exactly. */
 export async function issueDbClientCert(signer: CaSigner, options: DbClientCertOptions): Promise<IssuedCertificate> {
-  if (signer.record.type !== 'db-client') throw issueError(`db-client certificates are signed by the db-client CA, not the ${signer.record.type} CA`);
+  if (signer.record.type !== 'db-client')
+    throw issueError(`db-client certificates are signed by the db-client CA, not the ${signer.record.type} CA`);
   const now = options.now ?? new Date();
   const wanted = now.getTime() + (options.ttlMs ?? DEFAULT_DB_CLIENT_TTL_MS);
   return issueLeaf(signer, {

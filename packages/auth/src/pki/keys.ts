@@ -15,7 +15,12 @@ export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 const PARAMS = {
   'ecdsa-p256': { name: 'ECDSA', namedCurve: 'P-256' },
-  'rsa-2048': { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  'rsa-2048': {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
 } as const;
 
 const IMPORT_PARAMS = {
@@ -25,7 +30,9 @@ const IMPORT_PARAMS = {
 
 /** The signature algorithm a key of this kind signs certificates with. */
 export function signingAlgorithm(algorithm: KeyAlgorithm): { name: string; hash: string } {
-  return algorithm === 'ecdsa-p256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  return algorithm === 'ecdsa-p256'
+    ? { name: 'ECDSA', hash: 'SHA-256' }
+    : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 }
 
 export function isKeyAlgorithm(value: string): value is KeyAlgorithm {
@@ -55,7 +62,9 @@ export async function importPrivateKeyPem(pem: string, algorithm: KeyAlgorithm):
  * Imports a peer's public key (PEM SubjectPublicKeyInfo) for certification, e.g. an engine's
  * join request. Returns undefined for key types Gatehouse does not certify.
  */
-export async function importPublicKeyPem(pem: string): Promise<{ key: CryptoKey; algorithm: KeyAlgorithm } | undefined> {
+export async function importPublicKeyPem(
+  pem: string,
+): Promise<{ key: CryptoKey; algorithm: KeyAlgorithm } | undefined> {
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

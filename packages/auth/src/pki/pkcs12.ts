@@ -4,8 +4,8 @@
 // extension OID is beyond its 53-bit limit), so the certificates go in as their exact DER: for
 // the duration of the synchronous call, forge's certificate-to-ASN.1 step is pointed at that DER.
 import { createHash } from 'node:crypto';
-import forge from 'node-forge';
 import { GatehouseError } from '@gatehouse/common';
+import forge from 'node-forge';
 import { x509 } from './keys.js';
 
 export interface Pkcs12Input {

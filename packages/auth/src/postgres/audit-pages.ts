@@ -107,9 +107,16 @@ export async function pagePostgresSessions(sql: Sql, filter: AuditPageFilter): P
   const key = parseRowCursor(filter.cursor);
   const params = new Params();
   const { query, type, ...startFilter } = filter;
-  const conditions = [`a.event_type = ${params.add('db.session.start')}`, ...auditConditions(startFilter, params, 'a.')];
+  const conditions = [
+    `a.event_type = ${params.add('db.session.start')}`,
+    ...auditConditions(startFilter, params, 'a.'),
+  ];
   if (query !== undefined || type !== undefined) {
-    const matching = auditConditions({ ...(query !== undefined ? { query } : {}), ...(type !== undefined ? { type } : {}) }, params, 'm.');
+    const matching = auditConditions(
+      { ...(query !== undefined ? { query } : {}), ...(type !== undefined ? { type } : {}) },
+      params,
+      'm.',
+    );
     conditions.push(`EXISTS (SELECT 1 FROM gh_audit m WHERE m.sid = a.sid AND ${matching.join(' AND ')})`);
   }
   const rows = await keyedRows(sql, conditions, params, key, false, limit);

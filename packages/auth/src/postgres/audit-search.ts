@@ -35,7 +35,8 @@ export function auditConditions(filter: WhereFields, params: Params, t = ''): st
   }
   if (filter.session !== undefined) where.push(`${t}sid = ${params.add(filter.session)}`);
   if (filter.type !== undefined) {
-    if (filter.type.endsWith('*')) where.push(`${t}event_type LIKE ${params.add(`${escapeLike(filter.type.slice(0, -1))}%`)}`);
+    if (filter.type.endsWith('*'))
+      where.push(`${t}event_type LIKE ${params.add(`${escapeLike(filter.type.slice(0, -1))}%`)}`);
     else where.push(`${t}event_type = ${params.add(filter.type)}`);
   }
   if (filter.query !== undefined) {

@@ -9,8 +9,8 @@ import { type AuditEvent, AuditFailure, parseAuditEvent } from '@gatehouse/commo
 import type { AppendOptions, AppendResult, AuditSearchFilter, AuditStore, VerifyReport } from '../audit/audit-store.js';
 import { canonicalEventJson } from '../audit/canonical-event.js';
 import { GENESIS_HASH, hashRecord } from '../audit/chain-record.js';
-import { dayOf, dropPartitionsBefore, ensurePartitions, type PruneResult } from './audit-partitions.js';
 import { pagePostgresAudit, pagePostgresSessions } from './audit-pages.js';
+import { dayOf, dropPartitionsBefore, ensurePartitions, type PruneResult } from './audit-partitions.js';
 import { searchPostgresAudit } from './audit-search.js';
 import { verifyPostgresAudit } from './audit-verify.js';
 import type { Sql } from './transactions.js';
@@ -41,8 +41,38 @@ interface PendingAppend {
 
 const PRUNE_EVERY_MS = 3_600_000;
 
-const COLUMNS = ['writer', 'seq', 'stored', 'uid', 'time', 'event_type', 'usr', 'db_service', 'db_name', 'sid', 'query', 'prev', 'hash', 'body'];
-const TYPES = ['text', 'int8', 'timestamptz', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+const COLUMNS = [
+  'writer',
+  'seq',
+  'stored',
+  'uid',
+  'time',
+  'event_type',
+  'usr',
+  'db_service',
+  'db_name',
+  'sid',
+  'query',
+  'prev',
+  'hash',
+  'body',
+];
+const TYPES = [
+  'text',
+  'int8',
+  'timestamptz',
+  'text',
+  'timestamptz',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+];
 // One INSERT … SELECT FROM unnest(arrays) per batch: 14 parameters whatever the batch size.
 const INSERT_ROWS = `INSERT INTO gh_audit (${COLUMNS.join(', ')}) SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
@@ -95,8 +125,20 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
           const hash = hashRecord(seq, prev, body);
           const query = (event as { query?: unknown }).query;
           const row = [
-            writerId, seq, storedAt, event.uid, event.time, event.event, event.user, event.db_service,
-            event.db_name, event.sid, typeof query === 'string' ? query : null, prev, hash, body,
+            writerId,
+            seq,
+            storedAt,
+            event.uid,
+            event.time,
+            event.event,
+            event.user,
+            event.db_service,
+            event.db_name,
+            event.sid,
+            typeof query === 'string' ? query : null,
+            prev,
+            hash,
+            body,
           ];
           for (let i = 0; i < row.length; i++) cols[i]!.push(row[i]);
           prev = hash;
@@ -136,7 +178,8 @@ export async function openPostgresAuditStore(options: PostgresAuditStoreOptions)
   const retentionMs = options.retentionMs;
   const prune = (): Promise<PruneResult> =>
     retentionMs === undefined ? Promise.resolve({ partitions: [] }) : dropPartitionsBefore(sql, now() - retentionMs);
-  const pruneTimer = retentionMs === undefined ? undefined : setInterval(() => void prune().catch(() => undefined), PRUNE_EVERY_MS);
+  const pruneTimer =
+    retentionMs === undefined ? undefined : setInterval(() => void prune().catch(() => undefined), PRUNE_EVERY_MS);
   pruneTimer?.unref();
 
   return {

@@ -41,14 +41,14 @@ function columnsMatch(row: Row, body: string): boolean {
 
 export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
   const heads = new Map(
-    (await sql.query<{ writer: string; seq: string; hash: string }>('SELECT writer, seq, hash FROM gh_audit_head')).rows.map(
-      (r) => [r.writer, r],
-    ),
+    (
+      await sql.query<{ writer: string; seq: string; hash: string }>('SELECT writer, seq, hash FROM gh_audit_head')
+    ).rows.map((r) => [r.writer, r]),
   );
   const pruned = new Map(
-    (await sql.query<{ writer: string; seq: string; hash: string }>('SELECT writer, seq, hash FROM gh_audit_pruned')).rows.map(
-      (r) => [r.writer, r],
-    ),
+    (
+      await sql.query<{ writer: string; seq: string; hash: string }>('SELECT writer, seq, hash FROM gh_audit_pruned')
+    ).rows.map((r) => [r.writer, r]),
   );
   const writers = new Set([
     ...heads.keys(),
@@ -56,7 +56,12 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
   ]);
   const notes: string[] = [];
   let events = 0;
-  const fail = (writer: string, seq: number, reason: string, shown?: { broken: string; following?: string }): VerifyReport => ({
+  const fail = (
+    writer: string,
+    seq: number,
+    reason: string,
+    shown?: { broken: string; following?: string },
+  ): VerifyReport => ({
     ok: false,
     files: writers.size,
     events,
@@ -73,10 +78,10 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
     const next =
       rows[i + 1]?.body ??
       (
-        await sql.query<{ body: string }>('SELECT body FROM gh_audit WHERE writer = $1 AND seq > $2 ORDER BY seq LIMIT 1', [
-          writer,
-          row.seq,
-        ])
+        await sql.query<{ body: string }>(
+          'SELECT body FROM gh_audit WHERE writer = $1 AND seq > $2 ORDER BY seq LIMIT 1',
+          [writer, row.seq],
+        )
       ).rows[0]?.body;
     return next === undefined ? { broken: row.body } : { broken: row.body, following: next };
   };
@@ -102,10 +107,20 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
           );
         }
         if (row.prev !== prev) {
-          return fail(writer, seq, 'prev does not link to the row before: rows were replaced', await shownFrom(writer, rows, i));
+          return fail(
+            writer,
+            seq,
+            'prev does not link to the row before: rows were replaced',
+            await shownFrom(writer, rows, i),
+          );
         }
         if (hashRecord(seq, row.prev, row.body) !== row.hash) {
-          return fail(writer, seq, 'the hash does not match the content: this row was edited', await shownFrom(writer, rows, i));
+          return fail(
+            writer,
+            seq,
+            'the hash does not match the content: this row was edited',
+            await shownFrom(writer, rows, i),
+          );
         }
         if (!columnsMatch(row, row.body)) {
           return fail(
@@ -125,10 +140,18 @@ export async function verifyPostgresAudit(sql: Sql): Promise<VerifyReport> {
     const head = heads.get(writer);
     if (!head) return fail(writer, last, 'the chain has rows but no chain head: the head row was deleted');
     if (Number(head.seq) > last) {
-      return fail(writer, last + 1, `the chain head says seq ${head.seq} but the rows end at ${last}: rows were deleted from the end`);
+      return fail(
+        writer,
+        last + 1,
+        `the chain head says seq ${head.seq} but the rows end at ${last}: rows were deleted from the end`,
+      );
     }
     if (Number(head.seq) < last || head.hash !== prev) {
-      return fail(writer, Number(head.seq), 'the chain head does not match the last row: the head or the rows were rewritten');
+      return fail(
+        writer,
+        Number(head.seq),
+        'the chain head does not match the last row: the head or the rows were rewritten',
+      );
     }
   }
   return { ok: true, files: writers.size, events, notes };

@@ -63,7 +63,10 @@ export function createPostgresCaStorage(sql: Sql, box: SecretBox, where: string)
       return (rowCount ?? 0) > 0;
     },
     async replaceState(type, state: CaState) {
-      await sql.query('UPDATE gh_ca SET state = $2, revision = revision + 1 WHERE type = $1', [type, JSON.stringify(state)]);
+      await sql.query('UPDATE gh_ca SET state = $2, revision = revision + 1 WHERE type = $1', [
+        type,
+        JSON.stringify(state),
+      ]);
     },
     withLock: (type, fn) => sql.transaction(caLockKey(type), fn),
   };

@@ -38,15 +38,23 @@ export function loadEncryptionKey(source: EncryptionKeySource, env: NodeJS.Proce
     try {
       text = readFileSync(source.encryption_key_file, 'utf8');
     } catch (err) {
-      throw new GatehouseError('GH_ERR_STORE_KEY', `cannot read storage.encryption_key_file ${source.encryption_key_file}`, {
-        cause: err,
-      });
+      throw new GatehouseError(
+        'GH_ERR_STORE_KEY',
+        `cannot read storage.encryption_key_file ${source.encryption_key_file}`,
+        {
+          cause: err,
+        },
+      );
     }
     return parseEncryptionKey(text, source.encryption_key_file);
   }
   if (source.encryption_key_env !== undefined) {
     const text = env[source.encryption_key_env];
-    if (!text) throw new GatehouseError('GH_ERR_STORE_KEY', `the env var ${source.encryption_key_env} (storage.encryption_key_env) is not set`);
+    if (!text)
+      throw new GatehouseError(
+        'GH_ERR_STORE_KEY',
+        `the env var ${source.encryption_key_env} (storage.encryption_key_env) is not set`,
+      );
     return parseEncryptionKey(text, `$${source.encryption_key_env}`);
   }
   throw new GatehouseError(
@@ -72,7 +80,9 @@ export function createSecretBox(key: Buffer): SecretBox {
         const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 1 + IV_BYTES));
         decipher.setAAD(Buffer.from(context));
         decipher.setAuthTag(sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES));
-        return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+        return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new GatehouseError(
           'GH_ERR_STORE_KEY',

@@ -3,7 +3,13 @@
 // create is `INSERT … ON CONFLICT DO NOTHING`, a token is redeemed with `DELETE … RETURNING`, and
 // multi-object operations run in one transaction under an advisory lock.
 import { GatehouseError } from '@gatehouse/common';
-import { STORE_KINDS, type StoreBackend, type StoredRecord, type StoreKind, type StoreWatch } from '../store/backend.js';
+import {
+  STORE_KINDS,
+  type StoreBackend,
+  type StoredRecord,
+  type StoreKind,
+  type StoreWatch,
+} from '../store/backend.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Sql } from './transactions.js';
 
@@ -55,10 +61,10 @@ export function createPostgresBackend(options: PostgresBackendOptions): StoreBac
   return {
     async get(kind, name) {
       checkKind(kind);
-      const { rows } = await sql.query<Row>('SELECT name, revision, value FROM gh_store WHERE kind = $1 AND name = $2', [
-        kind,
-        name,
-      ]);
+      const { rows } = await sql.query<Row>(
+        'SELECT name, revision, value FROM gh_store WHERE kind = $1 AND name = $2',
+        [kind, name],
+      );
       return rows[0] && toRecord(kind, rows[0]);
     },
 

@@ -15,6 +15,7 @@ export {
   type WatchOptions,
 } from './backend.js';
 export { createFileBackend, type FileBackendOptions } from './file-backend.js';
+export { type ProxyHeartbeat, type ProxyRecord, ProxyRecordSchema } from './proxies.js';
 export {
   type NewUser,
   type OpenStoreOptions,
@@ -23,5 +24,4 @@ export {
   type UserAccess,
   type UserPatch,
 } from './store.js';
-export { type ProxyHeartbeat, type ProxyRecord, ProxyRecordSchema } from './proxies.js';
 export { type CreatedToken, computeCaPin, hashTokenSecret, type TokenInfo } from './tokens.js';

@@ -1,6 +1,6 @@
 // Typed reads and writes over the untyped backend: every value is validated with zod on the
 // way in and on the way out, and a bad stored value is reported with the file it came from.
-import { GatehouseError, formatSchemaIssues } from '@gatehouse/common';
+import { formatSchemaIssues, GatehouseError } from '@gatehouse/common';
 import type { z } from 'zod';
 import type { StoreBackend, StoredRecord, StoreKind } from './backend.js';
 

@@ -10,9 +10,9 @@ import {
   type Role,
   RoleSchema,
   type SessionOptions,
-  type Traits,
   type Token,
   type TokenType,
+  type Traits,
   type User,
   UserSchema,
 } from '@gatehouse/common';

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from '@gatehouse/common';
 import { createSeededRandom, makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/testing';
+import { compileAuditFilter } from '../../src/audit/search-filter.js';
 import { type AuditPageFilter, type AuditSearchFilter, type AuditStore, openJsonlAuditStore } from '../../src/index.js';
 import { openPostgresAuditStore, openPostgresStorage } from '../../src/postgres/index.js';
-import { compileAuditFilter } from '../../src/audit/search-filter.js';
 import { allPages, DAY, expectedSummaries, sessionLog, summaryKey, T0 } from './session-log.js';
 import { tempDir } from './store-helpers.js';
 
@@ -67,16 +67,24 @@ const backends: Record<string, (t: TestContext) => Promise<Opened>> = {
       const storage = await openPostgresStorage({ url });
       return openPostgresAuditStore({ sql: storage.sql, onClose: () => storage.close() });
     };
-    const nth = (n: number) => `(SELECT writer, seq FROM gh_audit ORDER BY stored, writer, seq OFFSET ${n - 1} LIMIT 1)`;
+    const nth = (n: number) =>
+      `(SELECT writer, seq FROM gh_audit ORDER BY stored, writer, seq OFFSET ${n - 1} LIMIT 1)`;
     return {
       store: await open(),
       reopen: open,
       tamper: {
         edit: (n) =>
-          pg.sql(`UPDATE gh_audit SET body = replace(body, 'SELECT', 'DELETE') WHERE (writer, seq) IN ${nth(n)}`, db).then(() => undefined),
+          pg
+            .sql(`UPDATE gh_audit SET body = replace(body, 'SELECT', 'DELETE') WHERE (writer, seq) IN ${nth(n)}`, db)
+            .then(() => undefined),
         remove: (n) => pg.sql(`DELETE FROM gh_audit WHERE (writer, seq) IN ${nth(n)}`, db).then(() => undefined),
         removeLast: () =>
-          pg.sql('DELETE FROM gh_audit WHERE (writer, seq) IN (SELECT writer, max(seq) FROM gh_audit GROUP BY writer)', db).then(() => undefined),
+          pg
+            .sql(
+              'DELETE FROM gh_audit WHERE (writer, seq) IN (SELECT writer, max(seq) FROM gh_audit GROUP BY writer)',
+              db,
+            )
+            .then(() => undefined),
       },
     };
   },
@@ -211,7 +219,9 @@ for (const [name, open] of Object.entries(backends)) {
           const expected = (await store.search({ ...filter, order, limit: 1_000_000 })).map((e) => e.uid);
           assert.ok(expected.length > 0, `the data exercises ${JSON.stringify(filter)}`);
           for (const limit of [1, 7, 1000]) {
-            const paged = await allPages((cursor) => store.searchPage({ ...filter, order, limit, ...(cursor ? { cursor } : {}) }));
+            const paged = await allPages((cursor) =>
+              store.searchPage({ ...filter, order, limit, ...(cursor ? { cursor } : {}) }),
+            );
             assert.deepEqual(
               paged.map((e) => e.uid),
               expected,

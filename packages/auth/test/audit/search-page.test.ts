@@ -37,7 +37,9 @@ test('keyset pages, in both orders and any page size, hold exactly what a full s
     for (const order of ['asc', 'desc'] as const) {
       const expected = await store.search({ ...filter, order, limit: 1_000_000 });
       for (const limit of [1, 7, 1000]) {
-        const paged = await allPages((cursor) => store.searchPage({ ...filter, order, limit, ...(cursor ? { cursor } : {}) }));
+        const paged = await allPages((cursor) =>
+          store.searchPage({ ...filter, order, limit, ...(cursor ? { cursor } : {}) }),
+        );
         assert.deepEqual(
           paged.map((e) => e.uid),
           expected.map((e) => e.uid),
@@ -64,7 +66,11 @@ test('session pages sum up each session from its events, newest first, for every
   for (const filter of filters) {
     for (const limit of [1, 5, 500]) {
       const paged = await allPages((cursor) => store.sessions({ ...filter, limit, ...(cursor ? { cursor } : {}) }));
-      assert.deepEqual(paged.map(summaryKey), expectedSummaries(events, filter), `${JSON.stringify(filter)} limit ${limit}`);
+      assert.deepEqual(
+        paged.map(summaryKey),
+        expectedSummaries(events, filter),
+        `${JSON.stringify(filter)} limit ${limit}`,
+      );
     }
   }
   // The fields a session row shows.
@@ -88,7 +94,12 @@ test('verify reports the edited line as stored and the line after it', async (t)
   const dir = tempDir(t);
   const store = await buildLog(dir, 5);
   await store.close();
-  const file = join(dir, readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()[1]!);
+  const file = join(
+    dir,
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()[1]!,
+  );
   const lines = readFileSync(file, 'utf8').split('\n');
   lines[2] = lines[2]!.replace('"user":"', '"user":"x');
   writeFileSync(file, lines.join('\n'));

@@ -27,7 +27,8 @@ export function sessionLog(seed: number, steps = 400): AuditEvent[] {
       const sid = `s${++n}`;
       const base = { sid, user: USERS[rnd.int(USERS.length)]!, db_service: DBS[rnd.int(DBS.length)]!, db_name: 'app' };
       const refused = rnd.int(8) === 0;
-      const attributes = rnd.int(3) === 0 ? { sid: 'not-the-session', _program_name: 'mysql' } : { _program_name: 'mysql' };
+      const attributes =
+        rnd.int(3) === 0 ? { sid: 'not-the-session', _program_name: 'mysql' } : { _program_name: 'mysql' };
       events.push(
         makeAuditEvent('db.session.start', {
           ...base,
@@ -52,7 +53,10 @@ export function sessionLog(seed: number, steps = 400): AuditEvent[] {
           query,
           query_length: Buffer.byteLength(query),
           ...(fails
-            ? { outcome: { kind: 'error', errno: 1146, sqlstate: '42S02', message: 'no table' }, code: type === 'db.session.query' ? 'GDB02W' : 'GMY01W' }
+            ? {
+                outcome: { kind: 'error', errno: 1146, sqlstate: '42S02', message: 'no table' },
+                code: type === 'db.session.query' ? 'GDB02W' : 'GMY01W',
+              }
             : {}),
         }),
       );
@@ -62,7 +66,9 @@ export function sessionLog(seed: number, steps = 400): AuditEvent[] {
 }
 
 /** Every item of every page, following the cursors to the end. */
-export async function allPages<T>(fetch: (cursor: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+export async function allPages<T>(
+  fetch: (cursor: string | undefined) => Promise<{ items: T[]; next?: string }>,
+): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < 10_000; i++) {

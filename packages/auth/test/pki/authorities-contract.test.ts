@@ -56,8 +56,14 @@ for (const [name, open] of Object.entries(backends)) {
       for (const type of ['user', 'host', 'db-client'] as const) {
         assert.equal(ia.authorities.list(type)[0]!.fingerprint, ib.authorities.list(type)[0]!.fingerprint);
       }
-      const issued = await issueUserCert(await ib.authorities.signer('user'), { user: 'bob', roles: ['dev'], ...route });
-      const id = await verifyIdentity([new Uint8Array(issued.cert.rawData)], { trusted: ia.authorities.trustedCas('user') });
+      const issued = await issueUserCert(await ib.authorities.signer('user'), {
+        user: 'bob',
+        roles: ['dev'],
+        ...route,
+      });
+      const id = await verifyIdentity([new Uint8Array(issued.cert.rawData)], {
+        trusted: ia.authorities.trustedCas('user'),
+      });
       assert.equal(id.user, 'bob');
     });
 
@@ -97,9 +103,16 @@ describe('certificate authorities on PostgreSQL: keys at rest', () => {
     assert.match(dump, /BEGIN CERTIFICATE/);
     assert.doesNotMatch(dump, /PRIVATE KEY/);
 
-    const wrong = await openClusterState({ dataDir: '', storage, env: { [KEY_ENV]: randomBytes(32).toString('base64') } });
+    const wrong = await openClusterState({
+      dataDir: '',
+      storage,
+      env: { [KEY_ENV]: randomBytes(32).toString('base64') },
+    });
     const seen = await wrong.openAuthorities();
-    await assert.rejects(seen.signer('user'), { code: 'GH_ERR_STORE_KEY', message: /cannot decrypt with this storage encryption key/ });
+    await assert.rejects(seen.signer('user'), {
+      code: 'GH_ERR_STORE_KEY',
+      message: /cannot decrypt with this storage encryption key/,
+    });
     await wrong.close();
     await assert.rejects(openClusterState({ dataDir: '', storage, env: {} }), {
       code: 'GH_ERR_STORE_KEY',

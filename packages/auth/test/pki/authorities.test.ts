@@ -34,15 +34,19 @@ test('ca init makes three ECDSA CAs with private keys at 0600 in 0700 directorie
 test('concurrent inits agree on one set of CAs', async (t) => {
   const dir = await tempDir(t);
   const [a, b] = await Promise.all([initAuthorities(dir), initAuthorities(dir)]);
-  for (const type of CA_TYPES) assert.equal(a.authorities.list(type)[0]!.fingerprint, b.authorities.list(type)[0]!.fingerprint);
+  for (const type of CA_TYPES)
+    assert.equal(a.authorities.list(type)[0]!.fingerprint, b.authorities.list(type)[0]!.fingerprint);
   assert.equal(a.created.length + b.created.length, 3);
 });
 
-test('concurrent rotations from two processes\' views both land: the CA directory lock serialises them', async (t) => {
+test("concurrent rotations from two processes' views both land: the CA directory lock serialises them", async (t) => {
   const dir = await tempDir(t);
   await initAuthorities(dir);
   const [a, b] = await Promise.all([openAuthorities(dir), openAuthorities(dir)]);
-  const [fromA, fromB] = await Promise.all([a.rotate('user', { graceMs: 3_600_000 }), b.rotate('user', { graceMs: 3_600_000 })]);
+  const [fromA, fromB] = await Promise.all([
+    a.rotate('user', { graceMs: 3_600_000 }),
+    b.rotate('user', { graceMs: 3_600_000 }),
+  ]);
   const generations = (await openAuthorities(dir)).list('user');
   assert.equal(generations.length, 3, 'the first CA and one new generation per rotation');
   assert.deepEqual(new Set(generations.slice(0, 2).map((r) => r.id)), new Set([fromA.id, fromB.id]));
@@ -61,7 +65,10 @@ test('the rsa-2048 option makes RSA CAs that sign working user certs', async (t)
 
 test('opening a data dir without CAs says to run ca init', async (t) => {
   const dir = await tempDir(t);
-  await assert.rejects(openAuthorities(dir), (err) => isGatehouseError(err, 'GH_ERR_CA_NOT_INITIALIZED') && /gatectl ca init/.test(err.message));
+  await assert.rejects(
+    openAuthorities(dir),
+    (err) => isGatehouseError(err, 'GH_ERR_CA_NOT_INITIALIZED') && /gatectl ca init/.test(err.message),
+  );
 });
 
 test('rotation with a fake clock: the old CA is trusted during the grace period, refused after', async (t) => {
@@ -84,12 +91,23 @@ test('rotation with a fake clock: the old CA is trusted during the grace period,
   const reopened = await openAuthorities(dir);
   assert.equal(reopened.trustedCas('user', during).length, 2);
   assert.equal(reopened.trustedCas('user', after).length, 1);
-  assert.equal((await verifyIdentity(chain, { trusted: reopened.trustedCas('user', during), now: during })).user, 'alice');
+  assert.equal(
+    (await verifyIdentity(chain, { trusted: reopened.trustedCas('user', during), now: during })).user,
+    'alice',
+  );
   await assert.rejects(verifyIdentity(chain, { trusted: reopened.trustedCas('user', after), now: after }), (err) =>
     isGatehouseError(err, 'GH_ERR_CERT_UNKNOWN_CA'),
   );
   // The new CA's certs verify after the grace period.
-  assert.equal((await verifyIdentity([new Uint8Array(fresh.cert.rawData)], { trusted: reopened.trustedCas('user', after), now: after })).user, 'alice');
+  assert.equal(
+    (
+      await verifyIdentity([new Uint8Array(fresh.cert.rawData)], {
+        trusted: reopened.trustedCas('user', after),
+        now: after,
+      })
+    ).user,
+    'alice',
+  );
   // Exported bundles follow the same window.
   assert.equal(reopened.exportPem('user', during).match(/BEGIN CERTIFICATE/g)?.length, 2);
   assert.equal(reopened.exportPem('user', after).match(/BEGIN CERTIFICATE/g)?.length, 1);
@@ -116,5 +134,8 @@ test('a corrupt state file is GH_ERR_CA_STORAGE naming the file', async (t) => {
   const dir = await tempDir(t);
   await ensureAuthorities(dir);
   await writeFile(join(dir, 'ca', 'host', 'state.json'), '{"version":1,"type":"host"}');
-  await assert.rejects(openAuthorities(dir), (err) => isGatehouseError(err, 'GH_ERR_CA_STORAGE') && /host.state\.json is invalid/.test(err.message));
+  await assert.rejects(
+    openAuthorities(dir),
+    (err) => isGatehouseError(err, 'GH_ERR_CA_STORAGE') && /host.state\.json is invalid/.test(err.message),
+  );
 });

@@ -35,9 +35,18 @@ test('mariadb admits alice with an ephemeral db-client cert, and refuses a cert 
     await writeFile(key, issued.privateKey, { mode: 0o600 });
     const client = findExecutable(['mariadb', 'mysql'])!;
     const { stdout } = await run(client, [
-      '--no-defaults', '--protocol=TCP', `--host=${db.host}`, `--port=${db.port}`, '--user=alice',
-      `--ssl-ca=${db.ca.caFile}`, `--ssl-cert=${cert}`, `--ssl-key=${key}`, '--batch', '--skip-column-names',
-      '-e', 'SELECT CURRENT_USER()',
+      '--no-defaults',
+      '--protocol=TCP',
+      `--host=${db.host}`,
+      `--port=${db.port}`,
+      '--user=alice',
+      `--ssl-ca=${db.ca.caFile}`,
+      `--ssl-cert=${cert}`,
+      `--ssl-key=${key}`,
+      '--batch',
+      '--skip-column-names',
+      '-e',
+      'SELECT CURRENT_USER()',
     ]);
     return stdout.trim();
   };

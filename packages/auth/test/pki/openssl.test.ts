@@ -39,7 +39,10 @@ test('a user cert passes openssl verify against the user CA and shows the identi
   assert.ok(text.includes(`${IDENTITY_EXTENSION_OID}:`), 'extension OID in openssl -text');
   assert.doesNotMatch(text, new RegExp(`${IDENTITY_EXTENSION_OID.replaceAll('.', '\\.')}: critical`));
   assert.match(text, /TLS Web Client Authentication/);
-  assert.match(await openssl('x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'RFC2253'), /subject=O=ops,O=dev,CN=alice/);
+  assert.match(
+    await openssl('x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'RFC2253'),
+    /subject=O=ops,O=dev,CN=alice/,
+  );
   // 8h by default.
   const ttl = issued.notAfter.getTime() - Date.now();
   assert.ok(ttl > 7.9 * 3_600_000 && ttl <= 8 * 3_600_000, `ttl ${ttl}`);
@@ -49,7 +52,10 @@ test('a user cert passes openssl verify against the user CA and shows the identi
 });
 
 test('a host cert carries its DNS and IP SANs and verifies for server and client use', async () => {
-  const issued = await issueHostCert(await auth.signer('host'), { name: 'proxy-1', sans: ['localhost', 'proxy.example.com', '127.0.0.1', '::1'] });
+  const issued = await issueHostCert(await auth.signer('host'), {
+    name: 'proxy-1',
+    sans: ['localhost', 'proxy.example.com', '127.0.0.1', '::1'],
+  });
   const caFile = await save('host-ca.pem', auth.exportPem('host'));
   const certFile = await save('proxy.crt', issued.certificate);
   assert.match(await openssl('verify', '-CAfile', caFile, '-purpose', 'sslserver', certFile), /OK/);
@@ -66,14 +72,20 @@ test('a db-client cert has CN=<db user>, verifies against the exported db-client
   const caFile = await save('db-client-ca.pem', auth.exportPem('db-client'));
   const certFile = await save('db-alice.crt', issued.certificate);
   assert.match(await openssl('verify', '-CAfile', caFile, '-purpose', 'sslclient', certFile), /OK/);
-  assert.match(await openssl('x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'RFC2253'), /^subject=CN=alice$/m);
+  assert.match(
+    await openssl('x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'RFC2253'),
+    /^subject=CN=alice$/m,
+  );
   // The user CA does not vouch for it.
   const userCa = await save('user-ca-2.pem', auth.exportPem('user'));
   await assert.rejects(openssl('verify', '-CAfile', userCa, certFile));
 });
 
 test('the private key written for a leaf matches its certificate', async () => {
-  const issued = await issueDbClientCert(await auth.signer('db-client'), { dbUser: 'bob', notAfter: new Date(Date.now() + 60_000) });
+  const issued = await issueDbClientCert(await auth.signer('db-client'), {
+    dbUser: 'bob',
+    notAfter: new Date(Date.now() + 60_000),
+  });
   const keyFile = await save('bob.key', issued.privateKey);
   const certFile = await save('bob.crt', issued.certificate);
   const fromKey = await openssl('pkey', '-in', keyFile, '-pubout');

@@ -142,9 +142,12 @@ for (const [name, h] of Object.entries(harnesses)) {
       const [a, b] = await twoStores(h, t);
       const since = await b.version();
       let seen = false;
-      const w = b.watch(() => {
-        seen = true;
-      }, { since, intervalMs: h.watchIntervalMs });
+      const w = b.watch(
+        () => {
+          seen = true;
+        },
+        { since, intervalMs: h.watchIntervalMs },
+      );
       t.after(() => w.close());
       await a.addUser({ name: 'alice', roles: ['dev'] });
       const deadline = Date.now() + 10_000;

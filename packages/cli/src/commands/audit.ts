@@ -56,12 +56,17 @@ const API_OPTIONS = { proxy: { type: 'string' }, identity: { type: 'string' } } 
 /** The same search through the API, page by page (1000 a page) up to the limit. */
 async function searchThroughProxy(
   target: AuditApiTarget,
-  filter: { order: 'asc' | 'desc'; limit: number; since?: Date; until?: Date } & Partial<Record<'user' | 'db' | 'type' | 'session' | 'query', string>>,
+  filter: { order: 'asc' | 'desc'; limit: number; since?: Date; until?: Date } & Partial<
+    Record<'user' | 'db' | 'type' | 'session' | 'query', string>
+  >,
 ): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
   let cursor: string | undefined;
   while (events.length < filter.limit) {
-    const params = new URLSearchParams({ order: filter.order, limit: String(Math.min(1000, filter.limit - events.length)) });
+    const params = new URLSearchParams({
+      order: filter.order,
+      limit: String(Math.min(1000, filter.limit - events.length)),
+    });
     if (filter.since) params.set('since', filter.since.toISOString());
     if (filter.until) params.set('until', filter.until.toISOString());
     for (const key of ['user', 'db', 'type', 'session', 'query'] as const) {

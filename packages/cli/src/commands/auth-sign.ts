@@ -29,7 +29,8 @@ function readProxyAddress(text: string): { host: string; port: number } {
 
 function readFormat(ctx: Pick<CommandContext, 'values'>): 'pem' | 'p12' {
   const format = optionalString(ctx, 'format') ?? 'pem';
-  if (format !== 'pem' && format !== 'p12') throw new UsageError(`auth sign --format must be pem or p12, not '${format}'`);
+  if (format !== 'pem' && format !== 'p12')
+    throw new UsageError(`auth sign --format must be pem or p12, not '${format}'`);
   return format;
 }
 
@@ -37,7 +38,8 @@ export const authSignCommands: Command[] = [
   {
     name: 'auth sign',
     summary: 'issue a person a short-lived certificate for a database, and print how to connect',
-    usage: '--user NAME --db SERVICE [--db-user U] [--db-name N] [--db-role primary|replica] [--ttl 8h] --out PREFIX [--format pem|p12]',
+    usage:
+      '--user NAME --db SERVICE [--db-user U] [--db-name N] [--db-role primary|replica] [--ttl 8h] --out PREFIX [--format pem|p12]',
     options: {
       user: { type: 'string' },
       db: { type: 'string' },
@@ -65,9 +67,11 @@ export const authSignCommands: Command[] = [
       const ttlMs = ttlText === undefined ? undefined : parseDurationOption(ttlText, 'ttl');
       const proxy = readProxyAddress(optionalString(ctx, 'proxy-mysql') ?? DEFAULT_PROXY_MYSQL);
       const passwordEnv = optionalString(ctx, 'p12-password-env');
-      if (passwordEnv !== undefined && format !== 'p12') throw new UsageError('--p12-password-env goes with --format p12');
+      if (passwordEnv !== undefined && format !== 'p12')
+        throw new UsageError('--p12-password-env goes with --format p12');
       const password = passwordEnv === undefined ? undefined : ctx.env[passwordEnv];
-      if (passwordEnv !== undefined && !password) throw new UsageError(`the environment variable ${passwordEnv} is empty or unset`);
+      if (passwordEnv !== undefined && !password)
+        throw new UsageError(`the environment variable ${passwordEnv} is empty or unset`);
 
       const { createPkcs12, issueUserCert } = await loadAuth();
       const state = await openCliState(ctx);
@@ -77,7 +81,10 @@ export const authSignCommands: Command[] = [
       const lock = await store.isLocked(user);
       if (lock) {
         const until = lock.expires ? ` until ${lock.expires}` : '';
-        throw new GatehouseError('GH_ERR_IDENTITY_LOCKED', `user '${user}' is locked${until}${lock.message ? `: ${lock.message}` : ''}; no certificate was issued`);
+        throw new GatehouseError(
+          'GH_ERR_IDENTITY_LOCKED',
+          `user '${user}' is locked${until}${lock.message ? `: ${lock.message}` : ''}; no certificate was issued`,
+        );
       }
       const issued = await issueUserCert(await authorities.signer('user'), {
         user,
@@ -103,7 +110,16 @@ export const authSignCommands: Command[] = [
         const p12 = `${prefix}.p12`;
         const secret = password ?? randomBytes(18).toString('base64url');
         const userCa = authorities.trustedCas('user')[0]!.certificate;
-        await writeNew(p12, createPkcs12({ privateKey: issued.privateKey, certificates: [issued.certificate, userCa], password: secret, friendlyName: user }), 0o600);
+        await writeNew(
+          p12,
+          createPkcs12({
+            privateKey: issued.privateKey,
+            certificates: [issued.certificate, userCa],
+            password: secret,
+            friendlyName: user,
+          }),
+          0o600,
+        );
         out.write(`wrote ${p12} (0600, PKCS#12), ${files.cert} and ${files.cas}\n`);
         if (passwordEnv === undefined) {
           await writeNew(`${prefix}.p12.pass`, `${secret}\n`, 0o600);

@@ -60,7 +60,9 @@ export const caCommands: Command[] = [
       const algorithm = readAlgorithm(auth, optionalString(ctx, 'algorithm'));
       resolveFormat(ctx); // a bad --format is a usage error before any CA is made
       const now = new Date();
-      const { authorities, created } = await (await openCliState(ctx)).initAuthorities(algorithm ? { algorithm, now } : { now });
+      const { authorities, created } = await (await openCliState(ctx)).initAuthorities(
+        algorithm ? { algorithm, now } : { now },
+      );
       const active = auth.CA_TYPES.map((type) => authorities.list(type)[0]!);
       writeListing(
         ctx,
@@ -87,11 +89,16 @@ export const caCommands: Command[] = [
       const now = new Date();
       // Compare-and-swap on the CA this run saw: of two operators rotating at once, one wins.
       const expectActive = authorities.list(type)[0]!.id;
-      await authorities.rotate(type, algorithm ? { graceMs, now, algorithm, expectActive } : { graceMs, now, expectActive });
+      await authorities.rotate(
+        type,
+        algorithm ? { graceMs, now, algorithm, expectActive } : { graceMs, now, expectActive },
+      );
       const trusted = authorities.trustedCas(type, now);
       writeListing(ctx, trusted, HEADERS, toRow(now), (r) => toJson(r, now));
       if (format === 'table' && type === 'db-client') {
-        ctx.stdout.write("update every database's ssl-ca with 'gatectl auth export --type db-client' before the grace period ends\n");
+        ctx.stdout.write(
+          "update every database's ssl-ca with 'gatectl auth export --type db-client' before the grace period ends\n",
+        );
       }
       return 0;
     },

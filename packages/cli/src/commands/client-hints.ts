@@ -29,7 +29,15 @@ function commonArgs(target: ClientTarget): string[] {
 
 export function mariadbCommand(target: ClientTarget, files: ClientFiles): string {
   const args = [
-    'mariadb', ...commonArgs(target), '--ssl-ca', files.cas, '--ssl-cert', files.cert, '--ssl-key', files.key, '--ssl-verify-server-cert',
+    'mariadb',
+    ...commonArgs(target),
+    '--ssl-ca',
+    files.cas,
+    '--ssl-cert',
+    files.cert,
+    '--ssl-key',
+    files.key,
+    '--ssl-verify-server-cert',
     ...(target.dbName ? [target.dbName] : []),
   ];
   return args.map(shellQuote).join(' ');
@@ -37,7 +45,15 @@ export function mariadbCommand(target: ClientTarget, files: ClientFiles): string
 
 export function mysqlCommand(target: ClientTarget, files: ClientFiles): string {
   const args = [
-    'mysql', ...commonArgs(target), '--ssl-mode=VERIFY_IDENTITY', '--ssl-ca', files.cas, '--ssl-cert', files.cert, '--ssl-key', files.key,
+    'mysql',
+    ...commonArgs(target),
+    '--ssl-mode=VERIFY_IDENTITY',
+    '--ssl-ca',
+    files.cas,
+    '--ssl-cert',
+    files.cert,
+    '--ssl-key',
+    files.key,
     ...(target.dbName ? [target.dbName] : []),
   ];
   return args.map(shellQuote).join(' ');

@@ -17,9 +17,11 @@ const TLS_MODES: readonly TlsMode[] = ['disable', 'require', 'verify-ca', 'verif
 /** --tls-mode (default require: report what the server negotiates, verify nothing) and --tls-ca. */
 async function probeTls(values: Record<string, unknown>): Promise<UpstreamTlsOptions> {
   const mode = (values['tls-mode'] as string | undefined) ?? (values['tls-ca'] !== undefined ? 'verify-ca' : 'require');
-  if (!(TLS_MODES as readonly string[]).includes(mode)) throw new UsageError(`--tls-mode must be one of ${TLS_MODES.join(', ')}`);
+  if (!(TLS_MODES as readonly string[]).includes(mode))
+    throw new UsageError(`--tls-mode must be one of ${TLS_MODES.join(', ')}`);
   const caFile = values['tls-ca'] as string | undefined;
-  if ((mode === 'verify-ca' || mode === 'verify-full') && caFile === undefined) throw new UsageError(`--tls-mode ${mode} needs --tls-ca FILE`);
+  if ((mode === 'verify-ca' || mode === 'verify-full') && caFile === undefined)
+    throw new UsageError(`--tls-mode ${mode} needs --tls-ca FILE`);
   let ca: string | undefined;
   if (caFile !== undefined) {
     try {
@@ -45,11 +47,13 @@ const probe: Command = {
   positionals: { min: 1, max: 1 },
   async run({ positionals, values, stdout }) {
     const address = parseMysqlAddress(positionals[0]!);
-    if (!address) throw new UsageError(`'${positionals[0]}' is not an address: expected HOST:PORT, [IPv6]:PORT or a socket path`);
+    if (!address)
+      throw new UsageError(`'${positionals[0]}' is not an address: expected HOST:PORT, [IPv6]:PORT or a socket path`);
     let timeoutMs = DEFAULT_PROBE_TIMEOUT_MS;
     if (values.timeout !== undefined) {
       timeoutMs = Number(values.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds`);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+        throw new UsageError(`--timeout must be a positive number of milliseconds`);
     }
     const format = resolveFormat({ values });
     const tls = await probeTls(values);
@@ -65,7 +69,9 @@ const probe: Command = {
       });
     } else {
       const tlsText = result.tls !== undefined ? `${result.tls.protocol} ${result.tls.cipher}` : 'no TLS';
-      stdout.write(`${result.version}\t${tlsText}\t(${formatMysqlAddress(address)}, ${result.elapsedMs.toFixed(1)} ms)\n`);
+      stdout.write(
+        `${result.version}\t${tlsText}\t(${formatMysqlAddress(address)}, ${result.elapsedMs.toFixed(1)} ms)\n`,
+      );
     }
     return 0;
   },
@@ -77,25 +83,22 @@ const list: Command = {
   async run(ctx) {
     const dataDir = resolveDataDir(ctx);
     const rows = summarizeDatabases(await readRegistrySnapshots(dataDir));
-    writeListing(
-      ctx,
-      rows,
-      ['NAME', 'HEALTH', 'VERSION', 'TLS', 'ENGINES', 'LABELS'],
-      (r) => [
-        r.name,
-        r.health,
-        r.serverVersion || '-',
-        r.tls || '-',
-        r.engines.map((e) => e.engineId).join(',') || '-',
-        Object.entries(r.labels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
-      ],
-    );
+    writeListing(ctx, rows, ['NAME', 'HEALTH', 'VERSION', 'TLS', 'ENGINES', 'LABELS'], (r) => [
+      r.name,
+      r.health,
+      r.serverVersion || '-',
+      r.tls || '-',
+      r.engines.map((e) => e.engineId).join(',') || '-',
+      Object.entries(r.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    ]);
     // Clusters get a second table, one line per backend per engine; one-server databases whose
     // monitor has no login (roles unknown) keep the one-table listing.
     const backends = rows.flatMap((r) => r.backends.map((b) => ({ db: r.name, ...b })));
-    const clustered = rows.some((r) => new Set(r.backends.map((b) => b.uri)).size > 1 || r.backends.some((b) => b.role !== 'unknown'));
+    const clustered = rows.some(
+      (r) => new Set(r.backends.map((b) => b.uri)).size > 1 || r.backends.some((b) => b.role !== 'unknown'),
+    );
     if (clustered && resolveFormat(ctx) !== 'json') {
       ctx.stdout.write('\n');
       writeTable(

@@ -7,4 +7,11 @@ import { tokenCommands } from './tokens.js';
 import { userCommands } from './users.js';
 
 /** gatectl commands of the identity area. */
-export const identityCommands: Command[] = [...userCommands, ...roleCommands, ...tokenCommands, ...lockCommands, ...caCommands, ...authSignCommands];
+export const identityCommands: Command[] = [
+  ...userCommands,
+  ...roleCommands,
+  ...tokenCommands,
+  ...lockCommands,
+  ...caCommands,
+  ...authSignCommands,
+];

@@ -64,7 +64,11 @@ export const roleCommands: Command[] = [
         const { created } = await store.putRole(role, { replace: ctx.values.force === true });
         results.push({ name: role.name, created });
       }
-      writeResult(ctx, results, results.map((r) => `role '${r.name}' ${r.created ? 'created' : 'replaced'}\n`).join(''));
+      writeResult(
+        ctx,
+        results,
+        results.map((r) => `role '${r.name}' ${r.created ? 'created' : 'replaced'}\n`).join(''),
+      );
       return 0;
     },
   },

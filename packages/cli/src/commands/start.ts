@@ -2,12 +2,11 @@
 // then drains (the proxy stops accepting, open sessions get a grace period) and exits 0.
 // SIGHUP re-reads the config file: an invalid file is logged and the running config kept; what
 // can change live is applied (service/reload-plan.ts), the rest is logged as needing a restart.
-import { createLogger, type GatehouseConfig, isGatehouseError, loadConfig, type Logger } from '@gatehouse/common';
+import { createLogger, loadConfig } from '@gatehouse/common';
 import type { Command } from '../command.js';
 import { optionalString } from '../output.js';
-import { applyReload } from '../service/apply-reload.js';
-import { planReload } from '../service/reload-plan.js';
-import { type RunningServices, runServices } from '../service/run-services.js';
+import { createReloader } from '../service/config-reloader.js';
+import { runServices } from '../service/run-services.js';
 
 const DRAIN_GRACE_MS = 10_000;
 
@@ -52,37 +51,3 @@ export const startCommand: Command = {
     return 0;
   },
 };
-
-/** One reload at a time, in signal order; each compares the file with the config in force. */
-function createReloader(
-  configFile: string | undefined,
-  initial: Readonly<GatehouseConfig>,
-  log: Logger,
-  services: RunningServices,
-): () => void {
-  let running = initial;
-  let queue = Promise.resolve();
-  const reloadOnce = async (): Promise<void> => {
-    if (configFile === undefined) {
-      log.info('SIGHUP: no --config file to reload; roles, users and locks are always read live');
-      return;
-    }
-    log.info({ config: configFile }, 'SIGHUP: reloading the config');
-    let next: Readonly<GatehouseConfig>;
-    try {
-      next = await loadConfig(configFile);
-    } catch (err) {
-      // The message carries zod's path and reason for each problem.
-      log.error({ err, config: configFile }, 'config reload failed; keeping the running config');
-      return;
-    }
-    const plan = planReload(running, next);
-    running = plan.effective;
-    await applyReload({ log, services }, plan);
-  };
-  return () => {
-    queue = queue.then(reloadOnce).catch((err: unknown) => {
-      log.error({ err, code: isGatehouseError(err) ? err.code : undefined }, 'config reload failed');
-    });
-  };
-}

@@ -12,7 +12,8 @@ const DEFAULT_TOKEN_TTL = '1h';
 async function readHostCaPem(ctx: Parameters<typeof openCliState>[0]): Promise<string> {
   const state = await openCliState(ctx);
   const active = (await state.openAuthorities()).list('host').find((ca) => ca.active);
-  if (active === undefined) throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${state.where}`);
+  if (active === undefined)
+    throw new GatehouseError('GH_ERR_CA_NOT_INITIALIZED', `no active host CA in ${state.where}`);
   return active.certificate;
 }
 
@@ -27,7 +28,8 @@ export const tokenCommands: Command[] = [
       if (!parsedType.success) {
         throw new UsageError(`--type must be one of: ${TokenTypeSchema.options.join(', ')}`);
       }
-      if (parsedType.data === 'web') throw new UsageError("web sign-in tokens come from 'gatectl web login --user NAME'");
+      if (parsedType.data === 'web')
+        throw new UsageError("web sign-in tokens come from 'gatectl web login --user NAME'");
       const ttlMs = parseDurationOption(optionalString(ctx, 'ttl') ?? DEFAULT_TOKEN_TTL, 'ttl');
       // The pin first: a token without it is of no use to an engine.
       const caPin = (await loadAuth()).computeCaPin(await readHostCaPem(ctx));

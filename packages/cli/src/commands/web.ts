@@ -20,7 +20,8 @@ export const webCommands: Command[] = [
       const user = requireString(ctx, 'user');
       const ttlMs = parseDurationOption(optionalString(ctx, 'ttl') ?? DEFAULT_LINK_TTL, 'ttl');
       const base = (optionalString(ctx, 'url') ?? DEFAULT_URL).replace(/\/+$/, '');
-      if (!/^https:\/\/[^/?#\s]+$/.test(base)) throw new UsageError('--url must be https://HOST[:PORT], the proxy web address');
+      if (!/^https:\/\/[^/?#\s]+$/.test(base))
+        throw new UsageError('--url must be https://HOST[:PORT], the proxy web address');
       const store = await openCliStore(ctx);
       const access = await store.resolveUserAccess(user);
       if (!computeAuditPermissions(access.roles).read) {
@@ -30,7 +31,8 @@ export const webCommands: Command[] = [
         );
       }
       const lock = await store.isLocked(user);
-      if (lock !== undefined) throw new GatehouseError('GH_ERR_IDENTITY_LOCKED', `user '${user}' is locked: ${lock.message}`);
+      if (lock !== undefined)
+        throw new GatehouseError('GH_ERR_IDENTITY_LOCKED', `user '${user}' is locked: ${lock.message}`);
       const { secret, token } = await store.createToken({ type: 'web', ttlMs, user });
       const link = `${base}/web/#/login/${secret}`;
       writeResult(

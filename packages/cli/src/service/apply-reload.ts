@@ -46,9 +46,14 @@ export async function applyReload(target: ReloadTarget, plan: ReloadPlan): Promi
         if (engine === undefined) break;
         log.info({ added: change.added, removed: change.removed, changed: change.changed }, 'engine databases changed');
         pending.push(
-          engine.setDatabases(change.databases).then((infos) =>
-            log.info({ databases: infos.map((db) => ({ name: db.name, health: db.health })) }, 'reloaded databases checked'),
-          ),
+          engine
+            .setDatabases(change.databases)
+            .then((infos) =>
+              log.info(
+                { databases: infos.map((db) => ({ name: db.name, health: db.health })) },
+                'reloaded databases checked',
+              ),
+            ),
         );
         break;
       }
@@ -57,6 +62,8 @@ export async function applyReload(target: ReloadTarget, plan: ReloadPlan): Promi
   await Promise.all(pending);
   log.info(
     { applied: plan.changes.map((c) => c.kind), needsRestart: plan.needsRestart },
-    plan.changes.length === 0 && plan.needsRestart.length === 0 ? 'config reloaded: nothing changed' : 'config reloaded',
+    plan.changes.length === 0 && plan.needsRestart.length === 0
+      ? 'config reloaded: nothing changed'
+      : 'config reloaded',
   );
 }

@@ -94,7 +94,13 @@ export interface DatabaseRow {
 export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): DatabaseRow[] {
   const rows = new Map<
     string,
-    { labels: Record<string, string>; versions: string[]; tls: string[]; engines: DatabaseRow['engines'][number][]; backends: DatabaseRow['backends'][number][] }
+    {
+      labels: Record<string, string>;
+      versions: string[];
+      tls: string[];
+      engines: DatabaseRow['engines'][number][];
+      backends: DatabaseRow['backends'][number][];
+    }
   >();
   for (const snapshot of snapshots) {
     for (const db of snapshot.databases) {
@@ -108,7 +114,12 @@ export function summarizeDatabases(snapshots: readonly RegistrySnapshot[]): Data
         if (e.serverVersion) row.versions.push(e.serverVersion);
         if (e.tls) row.tls.push(e.tls);
         if (!row.engines.some((x) => x.engineId === e.engineId)) {
-          row.engines.push({ engineId: e.engineId, health: e.health, proxyId: snapshot.proxyId, ...(e.tls ? { tls: e.tls } : {}) });
+          row.engines.push({
+            engineId: e.engineId,
+            health: e.health,
+            proxyId: snapshot.proxyId,
+            ...(e.tls ? { tls: e.tls } : {}),
+          });
           for (const b of e.backends ?? []) row.backends.push({ ...b, engineId: e.engineId });
         }
       }

@@ -32,7 +32,8 @@ function same(a: unknown, b: unknown): boolean {
 
 /** Dotted paths of the leaves that differ; arrays compare whole. */
 export function listChangedPaths(a: unknown, b: unknown, prefix = ''): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(a) || !isObject(b)) return same(a, b) ? [] : [prefix];
   const out: string[] = [];
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
@@ -81,7 +82,11 @@ export function planReload(running: Readonly<GatehouseConfig>, next: Readonly<Ga
     changes.push({ kind: 'hooks', files: next.engine.hooks });
   }
   if (running.engine.enabled && !same(running.engine.databases, next.engine.databases)) {
-    changes.push({ kind: 'databases', databases: next.engine.databases, ...diffDatabases(running.engine.databases, next.engine.databases) });
+    changes.push({
+      kind: 'databases',
+      databases: next.engine.databases,
+      ...diffDatabases(running.engine.databases, next.engine.databases),
+    });
   }
   const effective: GatehouseConfig = {
     ...running,

@@ -26,10 +26,15 @@ import type { Registry } from 'prom-client';
 import { VERSION } from '../version.js';
 import { createInProcessEngineCredentials } from './engine-credentials.js';
 import { SNAPSHOT_INTERVAL_MS, writeRegistrySnapshot } from './registry-snapshot.js';
+import { type SessionWorkers, startSessionWorkers } from './workers/session-workers.js';
+import { sessionWorkerCount } from './workers/worker-count.js';
+import { startWorkersEngineDiag } from './workers/workers-engine-diag.js';
 
 export interface RunningServices {
   readonly proxy: RunningProxy | undefined;
   readonly engine: Engine | undefined;
+  /** With proxy.workers / engine.workers above 1: the session workers (the engine runs in them). */
+  readonly workers?: SessionWorkers | undefined;
   /** Drains and stops every part: the proxy stops accepting, sessions get `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
@@ -46,7 +51,11 @@ interface AuthPart {
  * `registry`: where the audit store's metrics go. The auth part has no listener of its own;
  * with a proxy in the process (the only way it serves anyone) that is the proxy's registry.
  */
-async function startAuth(config: Readonly<GatehouseConfig>, log: Logger, registry: Registry | undefined): Promise<AuthPart> {
+async function startAuth(
+  config: Readonly<GatehouseConfig>,
+  log: Logger,
+  registry: Registry | undefined,
+): Promise<AuthPart> {
   // `storage` picks files under data_dir (the default) or the PostgreSQL every auth part shares.
   const state = await openClusterState({ dataDir: config.data_dir, storage: config.storage });
   try {
@@ -71,7 +80,7 @@ async function startAuth(config: Readonly<GatehouseConfig>, log: Logger, registr
 }
 
 /** Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. */
-function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, log: Logger): () => void {
+export function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, log: Logger): () => void {
   const write = (): void => {
     writeRegistrySnapshot(config.data_dir, {
       proxyId: proxy.proxyId,
@@ -135,6 +144,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       'proxy.enabled needs auth.enabled in the same process: the proxy serves the auth API to engines',
     );
   }
+  const workerCount = sessionWorkerCount(config);
   // One registry per listener: the proxy's (with the auth part's metrics) and the engine's,
   // each with the process metrics, so either scrape describes the whole process.
   const proxyRegistry = config.proxy.enabled ? createMetricsRegistry() : undefined;
@@ -144,9 +154,21 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
   let stopSnapshots: (() => void) | undefined;
   let stopHeartbeat: (() => Promise<void>) | undefined;
   let engine: Engine | undefined;
+  let workers: SessionWorkers | undefined;
+  let stopWorkersDiag: (() => Promise<void>) | undefined;
   try {
     if (auth && config.proxy.enabled) {
       const shared = auth.state.backend === 'postgres';
+      // Workers first: the proxy hands them sockets as soon as it listens.
+      if (workerCount > 1) {
+        workers = await startSessionWorkers({
+          config,
+          count: workerCount,
+          log: log.child({ part: 'workers' }),
+          audit: auth.auditStore,
+        });
+        stopWorkersDiag = await startWorkersEngineDiag(config.engine.diag_listen, workers);
+      }
       proxy = await startProxy({
         config: config.proxy,
         authorities: auth.authorities,
@@ -157,11 +179,13 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         ...(config.proxy.name ? { proxyId: config.proxy.name } : {}),
         advertiseProxies: shared,
         ...(proxyRegistry !== undefined ? { registry: proxyRegistry } : {}),
+        ...(workers !== undefined ? { workers: workers.proxyRole } : {}),
       });
-      stopSnapshots = startSnapshots(config, proxy, log);
+      // With workers, the engines (and so the snapshot's databases) are theirs.
+      if (workers === undefined) stopSnapshots = startSnapshots(config, proxy, log);
       if (shared) stopHeartbeat = await startProxyHeartbeat(config, proxy, auth.store, log);
     }
-    if (config.engine.enabled) {
+    if (config.engine.enabled && workers === undefined) {
       const engineLog = log.child({ part: 'engine' });
       const engineId = config.engine.name ?? `engine-${hostname()}`;
       const engineConfig = { ...config.engine, name: engineId };
@@ -203,7 +227,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         let tunnelOf: Engine | undefined;
         const cluster = createTunnelCluster({
           request: (method, body) => {
-            if (!tunnelOf) return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
+            if (!tunnelOf)
+              return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
             return tunnelOf.request(method, body);
           },
           spool,
@@ -231,6 +256,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
     stopSnapshots?.();
     await engine?.close({ graceMs: 0 }).catch(() => {});
     await proxy?.close({ graceMs: 0 }).catch(() => {});
+    await workers?.close(0).catch(() => {});
+    await stopWorkersDiag?.().catch(() => {});
     await auth?.auditStore.close().catch(() => {});
     auth?.stopWatching();
     await auth?.state.close().catch(() => {});
@@ -240,10 +267,13 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
   return {
     proxy,
     engine,
+    workers,
     async close(graceMs) {
       await stopHeartbeat?.().catch((err: unknown) => log.warn({ err }, 'could not remove the proxy registration'));
       stopSnapshots?.();
-      await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs })]);
+      // The workers' last audit events reach the store before it closes.
+      await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs }), workers?.close(graceMs)]);
+      await stopWorkersDiag?.();
       await auth?.auditStore.close();
       auth?.stopWatching();
       await auth?.state.close();

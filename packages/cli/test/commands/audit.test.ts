@@ -47,9 +47,12 @@ test('gatectl audit search prints a table and filters', async (t) => {
   assert.match(all.stdout, /UPDATE accounts SET balance = 0 → ok, 3 affected/);
   assert.match(all.stdout, /ERR 1054: Unknown column 'nope'/);
 
-  const recent = await runGatectl(['audit', 'search', '--since', '1h', '--user', 'alice', '--type', 'db.session.query'], {
-    env: { GATEHOUSE_DATA_DIR: dataDir },
-  });
+  const recent = await runGatectl(
+    ['audit', 'search', '--since', '1h', '--user', 'alice', '--type', 'db.session.query'],
+    {
+      env: { GATEHOUSE_DATA_DIR: dataDir },
+    },
+  );
   assert.equal(recent.code, 0, recent.stderr);
   assert.equal(recent.stdout.trimEnd().split('\n').length, 2);
   assert.match(recent.stdout, /db\.session\.query\s+alice/);

@@ -18,9 +18,19 @@ test('ca init creates the three CAs once, honouring GATEHOUSE_DATA_DIR and --dat
   const again = await runGatectl(['ca', 'init', '--format', 'json'], { env });
   assert.equal(again.code, 0);
   const rows = JSON.parse(again.stdout) as Array<{ type: string; created_now: boolean; fingerprint_sha256: string }>;
-  assert.deepEqual(rows.map((r) => [r.type, r.created_now]), [['user', false], ['host', false], ['db-client', false]]);
+  assert.deepEqual(
+    rows.map((r) => [r.type, r.created_now]),
+    [
+      ['user', false],
+      ['host', false],
+      ['db-client', false],
+    ],
+  );
   // --data-dir wins over the environment.
-  const flagged = await runGatectl(['ca', 'init', '--data-dir', join(dir, 'from-flag'), '--algorithm', 'rsa-2048', '--format', 'json'], { env });
+  const flagged = await runGatectl(
+    ['ca', 'init', '--data-dir', join(dir, 'from-flag'), '--algorithm', 'rsa-2048', '--format', 'json'],
+    { env },
+  );
   assert.equal(flagged.code, 0, flagged.stderr);
   const rsa = JSON.parse(flagged.stdout) as Array<{ algorithm: string; created_now: boolean }>;
   assert.ok(rsa.every((r) => r.algorithm === 'rsa-2048' && r.created_now));
@@ -45,7 +55,11 @@ test('ca init and ca rotate refuse bad arguments with exit 2', async (t) => {
 
 test('ca rotate and auth export on a data dir without CAs exit 1 and say to run ca init', async (t) => {
   const dir = await makeTempDir(t, 'gh-cli-ca-');
-  for (const args of [['ca', 'rotate', '--type', 'user', '--grace', '1h'], ['auth', 'export', '--type', 'user'], ['ca', 'ls']]) {
+  for (const args of [
+    ['ca', 'rotate', '--type', 'user', '--grace', '1h'],
+    ['auth', 'export', '--type', 'user'],
+    ['ca', 'ls'],
+  ]) {
     const r = await runGatectl([...args, '--data-dir', dir]);
     assert.equal(r.code, 1, args.join(' '));
     assert.match(r.stderr, /run 'gatectl ca init'/);
@@ -75,7 +89,10 @@ test('ca rotate keeps the old CA in the exported bundle for the grace period; au
 
   const listed = await runGatectl(['ca', 'ls', '--format', 'json'], { env });
   const cas = JSON.parse(listed.stdout) as Array<{ type: string; status: string; trusted_until?: string }>;
-  assert.deepEqual(cas.filter((c) => c.type === 'db-client').map((c) => c.status), ['active', 'grace']);
+  assert.deepEqual(
+    cas.filter((c) => c.type === 'db-client').map((c) => c.status),
+    ['active', 'grace'],
+  );
   const exported = await runGatectl(['auth', 'export', '--type', 'user', '--format', 'json'], { env });
   assert.match((JSON.parse(exported.stdout) as Array<{ pem: string }>)[0]!.pem, /^-----BEGIN CERTIFICATE-----/);
   const missingType = await runGatectl(['auth', 'export'], { env });

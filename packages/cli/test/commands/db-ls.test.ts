@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { writeRegistrySnapshot } from '../../src/service/registry-snapshot.js';
 
 const gatectl = fileURLToPath(new URL('../../../bin/gatectl.js', import.meta.url));

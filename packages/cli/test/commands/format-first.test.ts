@@ -28,9 +28,15 @@ test('a bad --format exits 2 before any command acts', async (t) => {
     'the refused ca init made no CA',
   );
   const roleFile = join(dir, 'role.yaml');
-  await writeFile(roleFile, 'kind: role\nname: dev\nallow: { db_labels: { "*": "*" }, db_users: ["*"], db_names: ["*"] }\n');
+  await writeFile(
+    roleFile,
+    'kind: role\nname: dev\nallow: { db_labels: { "*": "*" }, db_users: ["*"], db_names: ["*"] }\n',
+  );
   const otherRole = join(dir, 'other.yaml');
-  await writeFile(otherRole, 'kind: role\nname: other\nallow: { db_labels: { "*": "*" }, db_users: ["*"], db_names: ["*"] }\n');
+  await writeFile(
+    otherRole,
+    'kind: role\nname: other\nallow: { db_labels: { "*": "*" }, db_users: ["*"], db_names: ["*"] }\n',
+  );
   assert.equal((await gatectl('roles', 'create', '-f', roleFile)).code, 0);
   assert.equal((await gatectl('users', 'add', 'bob', '--roles', 'dev')).code, 0);
   const before = await Promise.all([json('ca', 'ls'), json('roles', 'ls'), json('users', 'ls')]);

@@ -51,7 +51,14 @@ test('gatectl --config: racing users add and ca rotate give one winner and one c
   const running = Promise.all([1, 2].map(() => gatectl('ca', 'rotate', '--type', 'user', '--grace', '1h')));
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const waiting = Number((await pg.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", db)).trim());
+    const waiting = Number(
+      (
+        await pg.sql(
+          "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+          db,
+        )
+      ).trim(),
+    );
     if (waiting === 2) break;
     assert.ok(Date.now() < deadline, 'both rotations reached the lock');
     await new Promise((r) => setTimeout(r, 50));

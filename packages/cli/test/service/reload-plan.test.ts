@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, type DatabaseConfig, parseConfig, type ProxyConfig } from '@gatehouse/common';
+import { createLogger, type DatabaseConfig, type ProxyConfig, parseConfig } from '@gatehouse/common';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { applyReload } from '../../src/service/apply-reload.js';
 import { listChangedPaths, planReload } from '../../src/service/reload-plan.js';
 
-const db = (name: string, port: number, env = 'dev') => ({ name, uri: `127.0.0.1:${port}`, labels: { env }, tls: { mode: 'disable' } });
+const db = (name: string, port: number, env = 'dev') => ({
+  name,
+  uri: `127.0.0.1:${port}`,
+  labels: { env },
+  tls: { mode: 'disable' },
+});
 
 const base = {
   log: { level: 'info' },
@@ -42,7 +47,10 @@ test('live settings become changes, in order; databases are diffed by name', () 
   );
   const dbs = plan.changes.find((c) => c.kind === 'databases');
   assert.ok(dbs?.kind === 'databases');
-  assert.deepEqual({ added: dbs.added, removed: dbs.removed, changed: dbs.changed }, { added: ['delta'], removed: ['gamma'], changed: ['beta'] });
+  assert.deepEqual(
+    { added: dbs.added, removed: dbs.removed, changed: dbs.changed },
+    { added: ['delta'], removed: ['gamma'], changed: ['beta'] },
+  );
   const limits = plan.changes.find((c) => c.kind === 'proxy-limits');
   assert.ok(limits?.kind === 'proxy-limits');
   assert.equal(limits.limits.handshake_timeout, 3000);
@@ -78,7 +86,11 @@ test('settings that need a restart are listed and kept at their running values',
 
 test('live settings of a part this process does not run need no action', () => {
   const running = parseConfig({ ...base, engine: { enabled: false } });
-  const next = parseConfig({ ...base, engine: { enabled: false, databases: [db('x', 1)] }, audit: { query_events: false } });
+  const next = parseConfig({
+    ...base,
+    engine: { enabled: false, databases: [db('x', 1)] },
+    audit: { query_events: false },
+  });
   assert.deepEqual(planReload(running, next).changes, []);
 });
 
@@ -86,7 +98,8 @@ test('applyReload sets the root level (children follow), the limits, the switch 
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });

@@ -10,7 +10,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `${path}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
       return `${path}: ${issue.message}`;
     })
     .join('\n  ');
@@ -46,7 +47,9 @@ export async function loadConfig(path?: string): Promise<Readonly<GatehouseConfi
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new GatehouseError('GH_ERR_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new GatehouseError('GH_ERR_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {

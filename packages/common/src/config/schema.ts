@@ -166,10 +166,15 @@ export const DatabaseSchema = z
     server_version: z.string().min(1).max(200).optional(),
   })
   // Both are accepted only as the parsed form gives them (uri = the first backend's).
-  .refine((db) => (db.uri === undefined) !== (db.backends === undefined) || (db.uri !== undefined && db.uri === db.backends?.[0]?.uri), {
-    message: 'set exactly one of uri or backends',
-    path: ['uri'],
-  })
+  .refine(
+    (db) =>
+      (db.uri === undefined) !== (db.backends === undefined) ||
+      (db.uri !== undefined && db.uri === db.backends?.[0]?.uri),
+    {
+      message: 'set exactly one of uri or backends',
+      path: ['uri'],
+    },
+  )
   .refine((db) => db.tls.mode === 'disable' || db.tls.mode === 'require' || db.tls.ca_file !== undefined, {
     message: 'tls.ca_file is required for verify-ca and verify-full',
     path: ['tls', 'ca_file'],
@@ -184,6 +189,9 @@ export const DatabaseSchema = z
     const backends = db.backends ?? [{ uri: db.uri!, weight: 1, labels: {} }];
     return { ...db, uri: backends[0]!.uri, backends };
   });
+
+/** proxy.workers / engine.workers: a count, or `auto` for os.availableParallelism(). */
+const workerCount = z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1);
 
 export const ProxyConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -216,13 +224,17 @@ export const ProxyConfigSchema = z.strictObject({
     .default({ max_connections: 10_000, max_connections_per_ip: 1_000, handshake_timeout: 10_000 }),
   /** Client sockets and the tunnel's server side. */
   tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
+  /** Session worker processes (docs/architecture.md "Workers"); `auto`: one per available core. */
+  workers: workerCount,
 });
 
 export const EngineConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   name: z.string().min(1).optional(),
   proxy_addr: hostPort.default('127.0.0.1:3080'),
-  join: z.strictObject({ token: z.string().default(''), ca_pin: z.string().default('') }).default({ token: '', ca_pin: '' }),
+  join: z
+    .strictObject({ token: z.string().default(''), ca_pin: z.string().default('') })
+    .default({ token: '', ca_pin: '' }),
   diag_listen: hostPort.default('127.0.0.1:3082'),
   /** Time every command for gatehouse_engine_command_seconds (docs/metrics.md); false only to measure its cost. */
   command_latency_metrics: z.boolean().default(true),
@@ -233,6 +245,8 @@ export const EngineConfigSchema = z.strictObject({
   hook_timeout: duration.default(250),
   /** Database sockets and the tunnel's client side. */
   tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
+  /** Session worker processes; in one process with the proxy, 1 or proxy.workers (docs/architecture.md "Workers"). */
+  workers: workerCount,
   databases: z
     .array(DatabaseSchema)
     .default([])
@@ -268,10 +282,14 @@ export const StorageConfigSchema = z
     message: 'storage.url is required for the postgres backend',
     path: ['url'],
   })
-  .refine((s) => s.backend !== 'postgres' || (s.encryption_key_file === undefined) !== (s.encryption_key_env === undefined), {
-    message: 'the postgres backend needs exactly one of encryption_key_file or encryption_key_env (CA keys are encrypted at rest)',
-    path: ['encryption_key_file'],
-  });
+  .refine(
+    (s) => s.backend !== 'postgres' || (s.encryption_key_file === undefined) !== (s.encryption_key_env === undefined),
+    {
+      message:
+        'the postgres backend needs exactly one of encryption_key_file or encryption_key_env (CA keys are encrypted at rest)',
+      path: ['encryption_key_file'],
+    },
+  );
 
 export const AuditConfigSchema = z.strictObject({
   query_max_bytes: z.number().int().min(256).default(65_536),

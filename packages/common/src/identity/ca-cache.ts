@@ -2,8 +2,8 @@
 // certificate is parsed and its public key prepared once (Node's native X509Certificate and
 // KeyObject, which verify a P-256 leaf in a fraction of @peculiar/x509's parse time).
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
-import { IdentityError } from './identity-error.js';
 import type { TrustedCa } from './identity.js';
+import { IdentityError } from './identity-error.js';
 
 export interface ParsedCa {
   readonly cert: X509Certificate;

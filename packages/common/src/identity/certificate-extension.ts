@@ -19,7 +19,10 @@ function contentStart(el: { value: Uint8Array; end: number }): number {
 }
 
 /** The extnValue of the extension whose encoded OID is `oidDer`, or undefined when absent. */
-export function findCertificateExtension(certDer: Uint8Array, oidDer: Uint8Array): { value: Uint8Array; critical: boolean } | undefined {
+export function findCertificateExtension(
+  certDer: Uint8Array,
+  oidDer: Uint8Array,
+): { value: Uint8Array; critical: boolean } | undefined {
   try {
     const cert = readDerElement(certDer, 0);
     const tbs = readDerElement(certDer, contentStart(cert), cert.end);

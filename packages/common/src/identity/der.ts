@@ -27,7 +27,10 @@ export interface DerElement {
 }
 
 function fail(reason: string): never {
-  throw new IdentityError('GH_ERR_CERT_BAD_EXTENSION', `the certificate's Gatehouse identity extension is malformed: ${reason}`);
+  throw new IdentityError(
+    'GH_ERR_CERT_BAD_EXTENSION',
+    `the certificate's Gatehouse identity extension is malformed: ${reason}`,
+  );
 }
 
 /** Reads one TLV at `offset`; the element must end at or before `limit`. */
@@ -57,7 +60,11 @@ export function readUtf8(element: DerElement): string {
   try {
     return decoder.decode(element.value);
   } catch (err) {
-    throw new IdentityError('GH_ERR_CERT_BAD_EXTENSION', "the certificate's Gatehouse identity extension is malformed: invalid UTF-8", { cause: err });
+    throw new IdentityError(
+      'GH_ERR_CERT_BAD_EXTENSION',
+      "the certificate's Gatehouse identity extension is malformed: invalid UTF-8",
+      { cause: err },
+    );
   }
 }
 

@@ -15,7 +15,17 @@
 // dbRole was appended within version 1: older decoders skip it. A decoder skips elements after
 // the ones it knows; an incompatible change bumps the version, which
 // older decoders refuse.
-import { DerTag, encodeOid, joinDer, readDerElement, readSmallInteger, readUtf8, writeDer, writeSmallInteger, writeUtf8 } from './der.js';
+import {
+  DerTag,
+  encodeOid,
+  joinDer,
+  readDerElement,
+  readSmallInteger,
+  readUtf8,
+  writeDer,
+  writeSmallInteger,
+  writeUtf8,
+} from './der.js';
 import { IdentityError } from './identity-error.js';
 
 /** 2.25 arc (UUID e5a93435-dac3-42ce-ac07-16af168b46e1, ITU-T X.667), generated once for Gatehouse. */
@@ -51,10 +61,18 @@ export function encodeIdentityExtension(ext: IdentityExtension): Uint8Array {
 }
 
 function malformed(reason: string): IdentityError {
-  return new IdentityError('GH_ERR_CERT_BAD_EXTENSION', `the certificate's Gatehouse identity extension is malformed: ${reason}`);
+  return new IdentityError(
+    'GH_ERR_CERT_BAD_EXTENSION',
+    `the certificate's Gatehouse identity extension is malformed: ${reason}`,
+  );
 }
 
-function readStrings(input: Uint8Array, offset: number, limit: number, field: string): { values: string[]; end: number } {
+function readStrings(
+  input: Uint8Array,
+  offset: number,
+  limit: number,
+  field: string,
+): { values: string[]; end: number } {
   const seq = readDerElement(input, offset, limit);
   if (seq.tag !== DerTag.Sequence) throw malformed(`${field} is not a SEQUENCE`);
   const values: string[] = [];

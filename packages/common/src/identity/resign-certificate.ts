@@ -33,7 +33,10 @@ export function resignWithOid(certDer: Uint8Array, oid: string, signingKey: webc
   const real = encodeOid(oid);
   const at = indexOfBytes(tbs, placeholder);
   if (at.length !== 1 || placeholder.length !== real.length) {
-    throw new GatehouseError('GH_ERR_INTERNAL', `the placeholder for OID ${oid} occurs ${at.length} times in the certificate`);
+    throw new GatehouseError(
+      'GH_ERR_INTERNAL',
+      `the placeholder for OID ${oid} occurs ${at.length} times in the certificate`,
+    );
   }
   tbs.set(real, at[0]!);
   const signature = sign('sha256', tbs, { key: KeyObject.from(signingKey), dsaEncoding: 'der' });

@@ -2,7 +2,7 @@
 // in order, keeping each value exactly (no string escaping round trip).
 // Name ::= SEQUENCE OF RelativeDistinguishedName; RDN ::= SET OF AttributeTypeAndValue;
 // AttributeTypeAndValue ::= SEQUENCE { type OID, value DirectoryString }
-import { DerTag, type DerElement, readDerElement } from './der.js';
+import { type DerElement, DerTag, readDerElement } from './der.js';
 import { IdentityError } from './identity-error.js';
 
 const CN_OID = [0x06, 0x03, 0x55, 0x04, 0x03]; // 2.5.4.3 commonName
@@ -27,7 +27,8 @@ function isOid(der: Uint8Array, at: number, oid: readonly number[]): boolean {
 
 function readString(el: DerElement): string {
   if (el.tag === STRING_TAGS.Bmp) return utf16be.decode(el.value);
-  if (el.tag === STRING_TAGS.Utf8 || el.tag === STRING_TAGS.Printable || el.tag === STRING_TAGS.Ia5) return utf8.decode(el.value);
+  if (el.tag === STRING_TAGS.Utf8 || el.tag === STRING_TAGS.Printable || el.tag === STRING_TAGS.Ia5)
+    return utf8.decode(el.value);
   throw new Error(`unsupported string type 0x${el.tag.toString(16)}`);
 }
 
@@ -55,8 +56,10 @@ export function readSubjectNames(certDer: Uint8Array): SubjectNames {
         a = atv.end;
         const type = readDerElement(certDer, start(atv), atv.end);
         const value = readDerElement(certDer, type.end, atv.end);
-        if (isOid(certDer, start(atv), CN_OID) && type.end - start(atv) === CN_OID.length) out.commonNames.push(readString(value));
-        else if (isOid(certDer, start(atv), O_OID) && type.end - start(atv) === O_OID.length) out.organizations.push(readString(value));
+        if (isOid(certDer, start(atv), CN_OID) && type.end - start(atv) === CN_OID.length)
+          out.commonNames.push(readString(value));
+        else if (isOid(certDer, start(atv), O_OID) && type.end - start(atv) === O_OID.length)
+          out.organizations.push(readString(value));
       }
     }
     return out;

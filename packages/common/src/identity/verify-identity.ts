@@ -5,9 +5,9 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readTrustedCa } from './ca-cache.js';
 import { findCertificateExtension } from './certificate-extension.js';
-import { decodeIdentityExtension, IDENTITY_EXTENSION_OID_DER } from './identity-extension.js';
-import { IdentityError } from './identity-error.js';
 import { CLOCK_SKEW_MS, type Identity, type LockLookup, type TrustedCa } from './identity.js';
+import { IdentityError } from './identity-error.js';
+import { decodeIdentityExtension, IDENTITY_EXTENSION_OID_DER } from './identity-extension.js';
 import { readSubjectNames } from './subject-names.js';
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -26,7 +26,9 @@ function parseLeaf(chain: readonly Uint8Array[]): X509Certificate {
   try {
     return new X509Certificate(der);
   } catch (err) {
-    throw new IdentityError('GH_ERR_CERT_MALFORMED', 'the client certificate cannot be parsed as X.509 DER', { cause: err });
+    throw new IdentityError('GH_ERR_CERT_MALFORMED', 'the client certificate cannot be parsed as X.509 DER', {
+      cause: err,
+    });
   }
 }
 
@@ -46,12 +48,18 @@ function checkIssuer(leaf: X509Certificate, trusted: readonly TrustedCa[], now: 
   const why = retired
     ? `was signed by a rotated-out CA no longer trusted since ${retired.toISOString()}`
     : `was not signed by a CA Gatehouse trusts (issuer '${issuer}')`;
-  throw new IdentityError('GH_ERR_CERT_UNKNOWN_CA', `the client certificate ${why}; issue a new one with 'gatectl auth sign'`);
+  throw new IdentityError(
+    'GH_ERR_CERT_UNKNOWN_CA',
+    `the client certificate ${why}; issue a new one with 'gatectl auth sign'`,
+  );
 }
 
 function checkValidity(notBefore: Date, notAfter: Date, now: Date): void {
   if (now.getTime() > notAfter.getTime()) {
-    throw new IdentityError('GH_ERR_CERT_EXPIRED', `certificate expired at ${notAfter.toISOString()}; issue a new one with 'gatectl auth sign'`);
+    throw new IdentityError(
+      'GH_ERR_CERT_EXPIRED',
+      `certificate expired at ${notAfter.toISOString()}; issue a new one with 'gatectl auth sign'`,
+    );
   }
   if (now.getTime() + CLOCK_SKEW_MS < notBefore.getTime()) {
     throw new IdentityError(
@@ -94,11 +102,17 @@ export async function verifyIdentity(chain: readonly Uint8Array[], options: Veri
   const names = readSubjectNames(der);
   const user = names.commonNames[0];
   if (names.commonNames.length !== 1 || !user) {
-    throw new IdentityError('GH_ERR_CERT_MALFORMED', `the certificate subject '${leaf.subject.replaceAll('\n', ', ')}' must hold exactly one CN, the user name`);
+    throw new IdentityError(
+      'GH_ERR_CERT_MALFORMED',
+      `the certificate subject '${leaf.subject.replaceAll('\n', ', ')}' must hold exactly one CN, the user name`,
+    );
   }
   const raw = findCertificateExtension(der, IDENTITY_EXTENSION_OID_DER);
   if (!raw) {
-    throw new IdentityError('GH_ERR_CERT_BAD_EXTENSION', 'the certificate has no Gatehouse identity extension; it is not a Gatehouse user certificate');
+    throw new IdentityError(
+      'GH_ERR_CERT_BAD_EXTENSION',
+      'the certificate has no Gatehouse identity extension; it is not a Gatehouse user certificate',
+    );
   }
   const ext = decodeIdentityExtension(raw.value);
   if (options.lookupLock) await checkLock(user, options.lookupLock, now);

@@ -14,7 +14,10 @@ export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
  * asked at scrape time). Process metrics should be registered in `local` only, since the
  * workers share the process.
  */
-export function aggregatedMetricsSource(local: Registry, fromWorkers: () => Promise<readonly MetricsJson[]>): MetricsSource {
+export function aggregatedMetricsSource(
+  local: Registry,
+  fromWorkers: () => Promise<readonly MetricsJson[]>,
+): MetricsSource {
   return {
     contentType: local.contentType,
     async metrics() {

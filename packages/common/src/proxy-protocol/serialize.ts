@@ -2,7 +2,12 @@
 import { isIPv4 } from 'node:net';
 import { V2_SIGNATURE } from './parse.js';
 
-export function serializeProxyHeaderV1(source: string, sourcePort: number, destination: string, destinationPort: number): Buffer {
+export function serializeProxyHeaderV1(
+  source: string,
+  sourcePort: number,
+  destination: string,
+  destinationPort: number,
+): Buffer {
   const proto = isIPv4(source) ? 'TCP4' : 'TCP6';
   return Buffer.from(`PROXY ${proto} ${source} ${destination} ${sourcePort} ${destinationPort}\r\n`, 'latin1');
 }

@@ -37,6 +37,15 @@ export {
   UserSchema,
 } from './schemas.js';
 export {
+  checkStatementClass,
+  DDL_VERBS,
+  isStatementObject,
+  isStatementVerb,
+  STATEMENT_OBJECTS,
+  STATEMENT_VERBS,
+} from './statement-classes.js';
+export { createStatementRules, type StatementRules } from './statement-rules.js';
+export {
   checkUnixPeers,
   describeUnixPeer,
   matchesUnixPeerRule,
@@ -48,12 +57,3 @@ export {
   UnixPeerSchema,
 } from './unix-peer.js';
 export { formatSchemaIssues, parseLock, parseRole, parseToken, parseUser, parseWithSchema } from './validate.js';
-export {
-  checkStatementClass,
-  DDL_VERBS,
-  isStatementObject,
-  isStatementVerb,
-  STATEMENT_OBJECTS,
-  STATEMENT_VERBS,
-} from './statement-classes.js';
-export { createStatementRules, type StatementRules } from './statement-rules.js';

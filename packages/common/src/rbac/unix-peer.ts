@@ -37,7 +37,9 @@ export const UnixPeerRuleSchema = z
     cgroup: z.string().min(1).optional(),
     exe: z.string().min(1).optional(),
   })
-  .refine((r) => Object.keys(r).length > 0, { message: 'a unix_peers entry needs at least one of uid, gid, user, group, cgroup, exe' });
+  .refine((r) => Object.keys(r).length > 0, {
+    message: 'a unix_peers entry needs at least one of uid, gid, user, group, cgroup, exe',
+  });
 
 export type UnixPeerRule = z.infer<typeof UnixPeerRuleSchema>;
 
@@ -57,7 +59,8 @@ export function matchesUnixPeerRule(rule: UnixPeerRule, peer: UnixPeer): boolean
   if (rule.gid !== undefined && peer.gid !== rule.gid) return false;
   if (rule.user !== undefined && (peer.user === undefined || !compileGlob(rule.user)(peer.user))) return false;
   if (rule.group !== undefined && (peer.group === undefined || !compileGlob(rule.group)(peer.group))) return false;
-  if (rule.cgroup !== undefined && (peer.cgroup === undefined || !matchesCgroup(rule.cgroup, peer.cgroup))) return false;
+  if (rule.cgroup !== undefined && (peer.cgroup === undefined || !matchesCgroup(rule.cgroup, peer.cgroup)))
+    return false;
   if (rule.exe !== undefined && (peer.exe === undefined || !compileGlob(rule.exe)(peer.exe))) return false;
   return true;
 }
@@ -103,14 +106,19 @@ export function checkUnixPeers(
     if (!known || role.deny === undefined) continue;
     const hit = role.deny.find((rule) => matchesUnixPeerRule(rule, peer));
     if (hit !== undefined) {
-      return { allowed: false, reason: `role '${role.name}' denies unix peer ${describeUnixPeer(peer)} (deny.unix_peers ${describeUnixPeerRule(hit)})` };
+      return {
+        allowed: false,
+        reason: `role '${role.name}' denies unix peer ${describeUnixPeer(peer)} (deny.unix_peers ${describeUnixPeerRule(hit)})`,
+      };
     }
   }
   const reasons: string[] = [];
   for (const role of granting) {
     if (role.allow === undefined) return { allowed: true };
     if (peer === undefined) {
-      reasons.push(`role '${role.name}' admits only clients on the proxy's unix socket (allow.unix_peers), and this one came over TCP`);
+      reasons.push(
+        `role '${role.name}' admits only clients on the proxy's unix socket (allow.unix_peers), and this one came over TCP`,
+      );
     } else if (!known) {
       reasons.push(
         `role '${role.name}' requires unix peer credentials (allow.unix_peers), but the proxy could not read them: ${peer.unavailable ?? 'unknown reason'}`,

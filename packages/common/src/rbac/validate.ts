@@ -2,8 +2,8 @@
 import type { z } from 'zod';
 import { GatehouseError } from '../errors.js';
 import {
-  LockSchema,
   type Lock,
+  LockSchema,
   type Role,
   RoleSchema,
   type Token,

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/config/index.js';
 
-const databases = (db: Record<string, unknown>) => ({ engine: { databases: [{ name: 'shop', tls: { mode: 'require' }, ...db }] } });
+const databases = (db: Record<string, unknown>) => ({
+  engine: { databases: [{ name: 'shop', tls: { mode: 'require' }, ...db }] },
+});
 
 /** The config is refused with GH_ERR_CONFIG and a message matching `message`. */
 function assertRejected(raw: unknown, message: RegExp): void {
@@ -16,7 +18,12 @@ test('a single uri is one backend, with the default routing and monitor', () => 
   const [db] = parseConfig(databases({ uri: '127.0.0.1:3306' })).engine.databases;
   assert.equal(db?.uri, '127.0.0.1:3306');
   assert.deepEqual(db?.backends, [{ uri: '127.0.0.1:3306', weight: 1, labels: {} }]);
-  assert.deepEqual(db?.routing, { policy: 'primary', max_replica_lag: 30_000, hash_on: 'user', disconnect_unavailable: false });
+  assert.deepEqual(db?.routing, {
+    policy: 'primary',
+    max_replica_lag: 30_000,
+    hash_on: 'user',
+    disconnect_unavailable: false,
+  });
   assert.deepEqual(db?.monitor, { timeout: 5_000, failures: 1 });
   assert.equal(db?.send_proxy_protocol, undefined);
 });
@@ -24,7 +31,10 @@ test('a single uri is one backend, with the default routing and monitor', () => 
 test('backends with weights and labels, a routing policy, a monitor and PROXY headers', () => {
   const [db] = parseConfig(
     databases({
-      backends: [{ uri: 'db1:3306', labels: { zone: 'a' } }, { uri: 'db2:3306', weight: 3 }],
+      backends: [
+        { uri: 'db1:3306', labels: { zone: 'a' } },
+        { uri: 'db2:3306', weight: 3 },
+      ],
       routing: { policy: 'prefer_replica', max_replica_lag: '5s', disconnect_unavailable: true },
       monitor: { interval: '2s', timeout: '1s', user: 'gh_monitor', failures: 2 },
       send_proxy_protocol: 'v2',
@@ -46,7 +56,11 @@ const rejected: Array<[string, Record<string, unknown>, RegExp]> = [
   ['neither uri nor backends', {}, /set exactly one of uri or backends/],
   ['both uri and backends', { uri: 'a:1', backends: [{ uri: 'b:1' }] }, /set exactly one of uri or backends/],
   ['an empty backend list', { backends: [] }, /backends/],
-  ['a backend that is not host:port', { backends: [{ uri: 'nope' }] }, /backends\.0\.uri: uri must be host:port or unix:\/path/],
+  [
+    'a backend that is not host:port',
+    { backends: [{ uri: 'nope' }] },
+    /backends\.0\.uri: uri must be host:port or unix:\/path/,
+  ],
   ['the same backend twice', { backends: [{ uri: 'a:1' }, { uri: 'a:1' }] }, /backend uris must be unique/],
   ['a zero weight', { backends: [{ uri: 'a:1', weight: 0 }] }, /weight/],
   ['an unknown policy', { uri: 'a:1', routing: { policy: 'round_robin' } }, /routing\.policy/],
@@ -60,7 +74,11 @@ for (const [what, db, message] of rejected) {
 
 test('a parsed database entry parses again to itself', () => {
   const [db] = parseConfig(
-    databases({ backends: [{ uri: 'db1:3306' }, { uri: 'db2:3306', weight: 2 }], routing: { max_replica_lag: '5s' }, monitor: { interval: '2s' } }),
+    databases({
+      backends: [{ uri: 'db1:3306' }, { uri: 'db2:3306', weight: 2 }],
+      routing: { max_replica_lag: '5s' },
+      monitor: { interval: '2s' },
+    }),
   ).engine.databases;
   const [again] = parseConfig({ engine: { databases: [db] } }).engine.databases;
   assert.deepEqual(again, db);

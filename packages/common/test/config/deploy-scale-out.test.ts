@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { parse } from 'yaml';
+import { loadConfig, parseConfig } from '../../src/config/index.js';
 
 const dir = fileURLToPath(new URL('../../../../../deploy/scale-out/', import.meta.url));
 

@@ -9,7 +9,10 @@ test('tcp_keepalive is on by default for the proxy and the engine, 60 s idle', (
 });
 
 test('tcp_keepalive can be turned off or given another idle time; unknown keys are refused', () => {
-  const config = parseConfig({ proxy: { tcp_keepalive: { enabled: false } }, engine: { tcp_keepalive: { idle: '5m' } } });
+  const config = parseConfig({
+    proxy: { tcp_keepalive: { enabled: false } },
+    engine: { tcp_keepalive: { idle: '5m' } },
+  });
   assert.deepEqual(config.proxy.tcp_keepalive, { enabled: false, idle: 60_000 });
   assert.deepEqual(config.engine.tcp_keepalive, { enabled: true, idle: 300_000 });
   assert.throws(() => parseConfig({ engine: { tcp_keepalive: { interval: '5s' } } }), /tcp_keepalive/);

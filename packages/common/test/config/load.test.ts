@@ -70,11 +70,27 @@ engine:
 const rejected: Array<[string, unknown, RegExp]> = [
   ['an unknown top-level key', { prxy: {} }, /\(top level\): unknown key\(s\) 'prxy'/],
   ['an unknown nested key', { proxy: { limits: { max_conns: 5 } } }, /proxy\.limits: unknown key\(s\) 'max_conns'/],
-  ['a bad duration', { proxy: { limits: { handshake_timeout: 'soon' } } }, /proxy\.limits\.handshake_timeout: invalid duration 'soon'/],
-  ['a listen address without a port', { proxy: { mysql_listen: 'localhost' } }, /proxy\.mysql_listen: expected host:port/],
-  ['a relative unix socket path', { proxy: { mysql_listen: ['127.0.0.1:3036', 'unix:run/gh.sock'] } }, /proxy\.mysql_listen/],
+  [
+    'a bad duration',
+    { proxy: { limits: { handshake_timeout: 'soon' } } },
+    /proxy\.limits\.handshake_timeout: invalid duration 'soon'/,
+  ],
+  [
+    'a listen address without a port',
+    { proxy: { mysql_listen: 'localhost' } },
+    /proxy\.mysql_listen: expected host:port/,
+  ],
+  [
+    'a relative unix socket path',
+    { proxy: { mysql_listen: ['127.0.0.1:3036', 'unix:run/gh.sock'] } },
+    /proxy\.mysql_listen/,
+  ],
   ['an empty listener list', { proxy: { mysql_listen: [] } }, /proxy\.mysql_listen/],
-  ['a bad trusted network', { proxy: { proxy_protocol: { trusted_networks: ['10.0.0.0/40'] } } }, /trusted_networks\.0/],
+  [
+    'a bad trusted network',
+    { proxy: { proxy_protocol: { trusted_networks: ['10.0.0.0/40'] } } },
+    /trusted_networks\.0/,
+  ],
   ['a negative limit', { proxy: { limits: { max_connections: -1 } } }, /proxy\.limits\.max_connections/],
   [
     'verify-full without a CA file',
@@ -126,7 +142,10 @@ test('invalid YAML is reported with the file name', async () => {
 });
 
 test('a missing file is a config error that names it', async () => {
-  await assert.rejects(loadConfig('/nonexistent/gatehouse.yaml'), /cannot read config file \/nonexistent\/gatehouse\.yaml/);
+  await assert.rejects(
+    loadConfig('/nonexistent/gatehouse.yaml'),
+    /cannot read config file \/nonexistent\/gatehouse\.yaml/,
+  );
 });
 
 test('audit.query_events defaults to true, can be turned off, and must be a boolean', () => {
@@ -149,13 +168,24 @@ test('a proxy.mysql_listen entry may carry a server_version of its own', () => {
     { address: 'unix:/run/gatehouse/mysql.sock' },
   ];
   assert.deepEqual(parseConfig({ proxy: { mysql_listen: listens } }).proxy.mysql_listen, listens);
-  assert.match(configError({ proxy: { mysql_listen: [{ address: '127.0.0.1:3307', version: 'x' }] } }), /proxy\.mysql_listen\.0/);
-  assert.match(configError({ proxy: { mysql_listen: [{ address: 'nowhere', server_version: '8.0' }] } }), /proxy\.mysql_listen\.0/);
-  assert.match(configError({ proxy: { mysql_listen: [{ address: '127.0.0.1:3307', server_version: '' }] } }), /proxy\.mysql_listen\.0/);
+  assert.match(
+    configError({ proxy: { mysql_listen: [{ address: '127.0.0.1:3307', version: 'x' }] } }),
+    /proxy\.mysql_listen\.0/,
+  );
+  assert.match(
+    configError({ proxy: { mysql_listen: [{ address: 'nowhere', server_version: '8.0' }] } }),
+    /proxy\.mysql_listen\.0/,
+  );
+  assert.match(
+    configError({ proxy: { mysql_listen: [{ address: '127.0.0.1:3307', server_version: '' }] } }),
+    /proxy\.mysql_listen\.0/,
+  );
 });
 
 test('proxy.tls and databases[].tls: TLS 1.2 and resumption by default; versions, ciphers and unknown keys checked', () => {
-  const config = parseConfig({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require' } }] } });
+  const config = parseConfig({
+    engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require' } }] },
+  });
   assert.deepEqual(config.proxy.tls, { min_version: 'TLSv1.2', resumption: true });
   const db = config.engine.databases[0]!;
   assert.equal(db.tls.min_version, 'TLSv1.2');
@@ -163,18 +193,37 @@ test('proxy.tls and databases[].tls: TLS 1.2 and resumption by default; versions
   assert.equal(db.tls.ciphers, undefined);
 
   const set = parseConfig({
-    proxy: { tls: { min_version: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256', resumption: false } },
-    engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', min_version: 'TLSv1.3', resumption: false } }] },
+    proxy: {
+      tls: {
+        min_version: 'TLSv1.3',
+        ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256',
+        resumption: false,
+      },
+    },
+    engine: {
+      databases: [
+        { name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', min_version: 'TLSv1.3', resumption: false } },
+      ],
+    },
   });
-  assert.deepEqual(set.proxy.tls, { min_version: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256', resumption: false });
+  assert.deepEqual(set.proxy.tls, {
+    min_version: 'TLSv1.3',
+    ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256',
+    resumption: false,
+  });
   assert.equal(set.engine.databases[0]!.tls.resumption, false);
 
   assert.match(configError({ proxy: { tls: { min_version: 'TLSv1.1' } } }), /proxy\.tls\.min_version/);
-  assert.match(configError({ proxy: { tls: { ciphers: 'NO-SUCH-CIPHER' } } }), /proxy\.tls\.ciphers.*accepts no cipher in 'NO-SUCH-CIPHER'/s);
+  assert.match(
+    configError({ proxy: { tls: { ciphers: 'NO-SUCH-CIPHER' } } }),
+    /proxy\.tls\.ciphers.*accepts no cipher in 'NO-SUCH-CIPHER'/s,
+  );
   assert.match(configError({ proxy: { tls: { resumption: 'yes' } } }), /proxy\.tls\.resumption/);
   assert.match(configError({ proxy: { tls: { session_tickets: true } } }), /session_tickets/);
   assert.match(
-    configError({ engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', ciphers: 'BOGUS' } }] } }),
+    configError({
+      engine: { databases: [{ name: 'db', uri: '127.0.0.1:3306', tls: { mode: 'require', ciphers: 'BOGUS' } }] },
+    }),
     /engine\.databases\.0\.tls\.ciphers/,
   );
 });

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IDENTITY_EXTENSION_OID_DER, IdentityError, findCertificateExtension } from '../../src/index.js';
-import { readSubjectNames } from '../../src/identity/subject-names.js';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
+import { readSubjectNames } from '../../src/identity/subject-names.js';
+import { findCertificateExtension, IDENTITY_EXTENSION_OID_DER, IdentityError } from '../../src/index.js';
 import { makeCa, makeLeaf } from './test-certs.js';
 
 const ca = await makeCa();
-const der = await makeLeaf(ca, { user: 'ünïcode', roles: ['dev', 'ops'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-01-02T00:00:00Z') });
+const der = await makeLeaf(ca, {
+  user: 'ünïcode',
+  roles: ['dev', 'ops'],
+  notBefore: new Date('2026-01-01T00:00:00Z'),
+  notAfter: new Date('2026-01-02T00:00:00Z'),
+});
 
 test('reads CN and each O from the subject DER, and finds the identity extension', () => {
   assert.deepEqual(readSubjectNames(der), { commonNames: ['ünïcode'], organizations: ['dev', 'ops'] });
@@ -22,14 +27,18 @@ test('seeded fuzz: mutated certificates only ever raise IdentityError GH_ERR_CER
   let readable = 0;
   for (let i = 0; i < 5_000; i++) {
     const input = Uint8Array.from(der);
-    for (let f = 0, n = 1 + Math.floor(random() * 3); f < n; f++) input[Math.floor(random() * input.length)] = Math.floor(random() * 256);
+    for (let f = 0, n = 1 + Math.floor(random() * 3); f < n; f++)
+      input[Math.floor(random() * input.length)] = Math.floor(random() * 256);
     const cut = random() < 0.2 ? input.subarray(0, Math.floor(random() * input.length)) : input;
     for (const read of [() => readSubjectNames(cut), () => findCertificateExtension(cut, IDENTITY_EXTENSION_OID_DER)]) {
       try {
         read();
         readable++;
       } catch (err) {
-        assert.ok(err instanceof IdentityError && err.code === 'GH_ERR_CERT_MALFORMED', `${Buffer.from(cut).toString('hex')}: ${String(err)}`);
+        assert.ok(
+          err instanceof IdentityError && err.code === 'GH_ERR_CERT_MALFORMED',
+          `${Buffer.from(cut).toString('hex')}: ${String(err)}`,
+        );
       }
     }
   }

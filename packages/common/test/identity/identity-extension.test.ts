@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import {
   decodeIdentityExtension,
   encodeIdentityExtension,
@@ -7,9 +8,14 @@ import {
   type IdentityExtension,
   isGatehouseError,
 } from '../../src/index.js';
-import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
-const full: IdentityExtension = { dbService: 'orders', dbUser: 'app_ro', dbName: 'shop', dbUsers: ['app_ro', 'ünï'], dbNames: ['shop', 'reports_*'] };
+const full: IdentityExtension = {
+  dbService: 'orders',
+  dbUser: 'app_ro',
+  dbName: 'shop',
+  dbUsers: ['app_ro', 'ünï'],
+  dbNames: ['shop', 'reports_*'],
+};
 
 test('the OID is in the 2.25 UUID arc', () => {
   assert.match(IDENTITY_EXTENSION_OID, /^2\.25\.\d{30,39}$/);
@@ -24,7 +30,11 @@ test('round-trips with and without the optional db user and db name', () => {
 });
 
 test('uses long-form lengths for big trait lists', () => {
-  const big: IdentityExtension = { dbService: 's', dbUsers: Array.from({ length: 300 }, (_, i) => `user_${i}`), dbNames: ['a'.repeat(70_000)] };
+  const big: IdentityExtension = {
+    dbService: 's',
+    dbUsers: Array.from({ length: 300 }, (_, i) => `user_${i}`),
+    dbNames: ['a'.repeat(70_000)],
+  };
   const der = encodeIdentityExtension(big);
   assert.equal(der[1], 0x83); // three length bytes
   assert.deepEqual(decodeIdentityExtension(der), big);
@@ -48,13 +58,19 @@ const malformed: Array<[string, number[]]> = [
   ['non-minimal length', [0x30, 0x81, 0x05, 0x02, 0x01, 0x01, 0x0c, 0x00]],
   ['trailing bytes', [0x30, 0x00, 0x00]],
   ['invalid UTF-8', [0x30, 0x0a, 0x02, 0x01, 0x01, 0x0c, 0x01, 0xff, 0x30, 0x00, 0x30, 0x00]],
-  ['integer in a trait list', [0x30, 0x0d, 0x02, 0x01, 0x01, 0x0c, 0x01, 0x41, 0x30, 0x03, 0x02, 0x01, 0x01, 0x30, 0x00]],
+  [
+    'integer in a trait list',
+    [0x30, 0x0d, 0x02, 0x01, 0x01, 0x0c, 0x01, 0x41, 0x30, 0x03, 0x02, 0x01, 0x01, 0x30, 0x00],
+  ],
   ['missing dbNames', [0x30, 0x08, 0x02, 0x01, 0x01, 0x0c, 0x01, 0x41, 0x30, 0x00]],
 ];
 
 for (const [name, bytes] of malformed) {
   test(`refuses ${name} with GH_ERR_CERT_BAD_EXTENSION`, () => {
-    assert.throws(() => decodeIdentityExtension(Uint8Array.from(bytes)), (err) => isGatehouseError(err, 'GH_ERR_CERT_BAD_EXTENSION'));
+    assert.throws(
+      () => decodeIdentityExtension(Uint8Array.from(bytes)),
+      (err) => isGatehouseError(err, 'GH_ERR_CERT_BAD_EXTENSION'),
+    );
   });
 }
 
@@ -76,7 +92,10 @@ test('seeded fuzz: random and mutated input only ever raises GH_ERR_CERT_BAD_EXT
       decodeIdentityExtension(input);
       decoded++;
     } catch (err) {
-      assert.ok(isGatehouseError(err, 'GH_ERR_CERT_BAD_EXTENSION'), `input ${Buffer.from(input).toString('hex')} raised ${String(err)}`);
+      assert.ok(
+        isGatehouseError(err, 'GH_ERR_CERT_BAD_EXTENSION'),
+        `input ${Buffer.from(input).toString('hex')} raised ${String(err)}`,
+      );
     }
   }
   // Mutations that hit only string bytes still decode; the count proves both paths ran.

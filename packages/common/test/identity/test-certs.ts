@@ -32,7 +32,10 @@ export async function makeCa(name = 'Test user CA'): Promise<TestAuthority> {
     notAfter: new Date('2040-01-01T00:00:00Z'),
     keys,
     signingAlgorithm: EC,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
   });
   return { cert, der: new Uint8Array(cert.rawData), keys };
 }

@@ -41,24 +41,39 @@ test('accepts a PEM trusted CA as well as DER', async () => {
 
 test('an empty chain or garbage is GH_ERR_CERT_MALFORMED', async () => {
   await rejects(verifyIdentity([], { trusted, now: NOW }), 'GH_ERR_CERT_MALFORMED', /no client certificate/);
-  await rejects(verifyIdentity([Uint8Array.from([0x30, 0x03, 1, 2, 3])], { trusted, now: NOW }), 'GH_ERR_CERT_MALFORMED');
+  await rejects(
+    verifyIdentity([Uint8Array.from([0x30, 0x03, 1, 2, 3])], { trusted, now: NOW }),
+    'GH_ERR_CERT_MALFORMED',
+  );
 });
 
 test('a certificate from another CA is GH_ERR_CERT_UNKNOWN_CA, even with the same CA name', async () => {
   const der = await makeLeaf(stranger, span);
-  await rejects(verifyIdentity([der], { trusted, now: NOW }), 'GH_ERR_CERT_UNKNOWN_CA', /not signed by a CA Gatehouse trusts/);
+  await rejects(
+    verifyIdentity([der], { trusted, now: NOW }),
+    'GH_ERR_CERT_UNKNOWN_CA',
+    /not signed by a CA Gatehouse trusts/,
+  );
 });
 
 test('expired: the message names the expiry time', async () => {
   const der = await makeLeaf(ca, span);
   const later = new Date(span.notAfter.getTime() + 1000);
-  await rejects(verifyIdentity([der], { trusted, now: later }), 'GH_ERR_CERT_EXPIRED', /certificate expired at 2026-03-01T20:00:00\.000Z/);
+  await rejects(
+    verifyIdentity([der], { trusted, now: later }),
+    'GH_ERR_CERT_EXPIRED',
+    /certificate expired at 2026-03-01T20:00:00\.000Z/,
+  );
 });
 
 test('not yet valid beyond the skew is refused; within the skew it is accepted', async () => {
   const notBefore = new Date(NOW.getTime() + 5 * 60_000);
   const der = await makeLeaf(ca, { notBefore, notAfter: new Date(NOW.getTime() + HOUR) });
-  await rejects(verifyIdentity([der], { trusted, now: NOW }), 'GH_ERR_CERT_NOT_YET_VALID', /not valid until 2026-03-01T12:05:00\.000Z/);
+  await rejects(
+    verifyIdentity([der], { trusted, now: NOW }),
+    'GH_ERR_CERT_NOT_YET_VALID',
+    /not valid until 2026-03-01T12:05:00\.000Z/,
+  );
   const justInside = new Date(notBefore.getTime() - CLOCK_SKEW_MS + 1000);
   assert.equal((await verifyIdentity([der], { trusted, now: justInside })).user, 'alice');
   const justOutside = new Date(notBefore.getTime() - CLOCK_SKEW_MS - 1000);
@@ -72,7 +87,11 @@ test('a server-only certificate is GH_ERR_CERT_WRONG_USAGE', async () => {
 
 test('a missing or garbled identity extension is GH_ERR_CERT_BAD_EXTENSION', async () => {
   const missing = await makeLeaf(ca, { ...span, extension: null });
-  await rejects(verifyIdentity([missing], { trusted, now: NOW }), 'GH_ERR_CERT_BAD_EXTENSION', /no Gatehouse identity extension/);
+  await rejects(
+    verifyIdentity([missing], { trusted, now: NOW }),
+    'GH_ERR_CERT_BAD_EXTENSION',
+    /no Gatehouse identity extension/,
+  );
   const garbled = await makeLeaf(ca, { ...span, extension: Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x07]) });
   await rejects(verifyIdentity([garbled], { trusted, now: NOW }), 'GH_ERR_CERT_BAD_EXTENSION', /unsupported version 7/);
 });
@@ -111,5 +130,7 @@ test('a rotated-out CA verifies until trustedUntil, then is GH_ERR_CERT_UNKNOWN_
 
 test('errors are GatehouseErrors that match on code', async () => {
   const der = await makeLeaf(stranger, span);
-  await assert.rejects(verifyIdentity([der], { trusted, now: NOW }), (err) => isGatehouseError(err, 'GH_ERR_CERT_UNKNOWN_CA'));
+  await assert.rejects(verifyIdentity([der], { trusted, now: NOW }), (err) =>
+    isGatehouseError(err, 'GH_ERR_CERT_UNKNOWN_CA'),
+  );
 });

@@ -1,23 +1,43 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import {
   createTrustedNetworks,
   detectProxyHeader,
-  parseProxyHeader,
   ProxyProtocolError,
+  parseProxyHeader,
   serializeProxyHeaderV1,
   serializeProxyHeaderV2,
   serializeProxyHeaderV2Local,
 } from '../../src/proxy-protocol/index.js';
-import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 const mysqlBytes = Buffer.from([0x20, 0x00, 0x00, 0x01, 0x85, 0xa6]);
 
 const fixtures = [
-  { name: 'v1 TCP4', bytes: serializeProxyHeaderV1('203.0.113.7', 51000, '10.0.0.1', 3036), src: '203.0.113.7', port: 51000 },
-  { name: 'v1 TCP6', bytes: serializeProxyHeaderV1('2001:db8::7', 40000, '2001:db8::1', 3036), src: '2001:db8::7', port: 40000 },
-  { name: 'v2 TCP4', bytes: serializeProxyHeaderV2('198.51.100.9', 1234, '10.0.0.1', 3036), src: '198.51.100.9', port: 1234 },
-  { name: 'v2 TCP6', bytes: serializeProxyHeaderV2('2001:db8::9', 4321, '2001:db8::1', 3036), src: '2001:db8::9', port: 4321 },
+  {
+    name: 'v1 TCP4',
+    bytes: serializeProxyHeaderV1('203.0.113.7', 51000, '10.0.0.1', 3036),
+    src: '203.0.113.7',
+    port: 51000,
+  },
+  {
+    name: 'v1 TCP6',
+    bytes: serializeProxyHeaderV1('2001:db8::7', 40000, '2001:db8::1', 3036),
+    src: '2001:db8::7',
+    port: 40000,
+  },
+  {
+    name: 'v2 TCP4',
+    bytes: serializeProxyHeaderV2('198.51.100.9', 1234, '10.0.0.1', 3036),
+    src: '198.51.100.9',
+    port: 1234,
+  },
+  {
+    name: 'v2 TCP6',
+    bytes: serializeProxyHeaderV2('2001:db8::9', 4321, '2001:db8::1', 3036),
+    src: '2001:db8::9',
+    port: 4321,
+  },
 ];
 
 for (const f of fixtures) {
@@ -60,14 +80,29 @@ const malformed: Array<[string, Buffer]> = [
   ['v1 with a leading-zero port', Buffer.from('PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n')],
   ['v1 with too few fields', Buffer.from('PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n')],
   ['v1 without CRLF in 107 bytes', Buffer.from(`PROXY TCP4 ${'1'.repeat(120)}`)],
-  ['v2 with version 3', Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x31, 0x11, 0, 0])])],
-  ['v2 with command 5', Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x25, 0x11, 0, 0])])],
-  ['v2 IPv4 with a short body', Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x21, 0x11, 0, 4, 1, 2, 3, 4])])],
-  ['v2 longer than the cap', Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x21, 0x11, 0xff, 0xff])])],
+  [
+    'v2 with version 3',
+    Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x31, 0x11, 0, 0])]),
+  ],
+  [
+    'v2 with command 5',
+    Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x25, 0x11, 0, 0])]),
+  ],
+  [
+    'v2 IPv4 with a short body',
+    Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x21, 0x11, 0, 4, 1, 2, 3, 4])]),
+  ],
+  [
+    'v2 longer than the cap',
+    Buffer.concat([serializeProxyHeaderV2Local().subarray(0, 12), Buffer.from([0x21, 0x11, 0xff, 0xff])]),
+  ],
 ];
 for (const [what, bytes] of malformed) {
   test(`${what} is a ProxyProtocolError`, () => {
-    assert.throws(() => parseProxyHeader(bytes), (err: unknown) => err instanceof ProxyProtocolError && err.code === 'GH_ERR_PROXY_PROTOCOL');
+    assert.throws(
+      () => parseProxyHeader(bytes),
+      (err: unknown) => err instanceof ProxyProtocolError && err.code === 'GH_ERR_PROXY_PROTOCOL',
+    );
   });
 }
 
@@ -78,7 +113,8 @@ test('seeded random input only ever yields a result or a ProxyProtocolError', ()
     // Mutate a valid header most of the time, so the fuzz reaches deep into the parser.
     const base = i % 4 === 0 ? Buffer.alloc(Math.floor(random() * 64)) : Buffer.from(seeds[i % seeds.length]!);
     const flips = 1 + Math.floor(random() * 4);
-    for (let j = 0; j < flips && base.length > 0; j++) base[Math.floor(random() * base.length)] = Math.floor(random() * 256);
+    for (let j = 0; j < flips && base.length > 0; j++)
+      base[Math.floor(random() * base.length)] = Math.floor(random() * 256);
     const input = base.subarray(0, Math.floor(random() * (base.length + 1)));
     try {
       const result = parseProxyHeader(input);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import { isGatehouseError } from '../../src/errors.js';
 import { checkAccess } from '../../src/rbac/access-checker.js';
 import { compileGlob } from '../../src/rbac/glob.js';
 import { parseRole, parseUser } from '../../src/rbac/validate.js';
-import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 
 const ATOMS = [
   '*',

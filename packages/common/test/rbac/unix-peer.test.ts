@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkUnixPeers, matchesUnixPeerRule, parseRole, type UnixPeer, UnixPeerRuleSchema } from '../../src/index.js';
 
-const root: UnixPeer = { socket: '/run/gh.sock', uid: 0, gid: 0, pid: 10, user: 'root', group: 'root', cgroup: '/user.slice/user-0.slice' };
+const root: UnixPeer = {
+  socket: '/run/gh.sock',
+  uid: 0,
+  gid: 0,
+  pid: 10,
+  user: 'root',
+  group: 'root',
+  cgroup: '/user.slice/user-0.slice',
+};
 const backup: UnixPeer = {
   socket: '/run/gh.sock',
   uid: 1001,
@@ -53,11 +61,17 @@ test('checkUnixPeers: granting roles without unix_peers do not narrow; with it, 
   assert.match(other.allowed ? '' : other.reason, /does not admit unix peer uid 1001 \(backup\), gid 1001, pid 11/);
 
   // Without the addon the proxy sends why; the role refuses and says so.
-  const unknown = checkUnixPeers([rootOnly], [rootOnly], { socket: '/run/gh.sock', unavailable: 'the addon is not built' });
-  assert.match(unknown.allowed ? '' : unknown.reason, /requires unix peer credentials .* could not read them: the addon is not built/);
+  const unknown = checkUnixPeers([rootOnly], [rootOnly], {
+    socket: '/run/gh.sock',
+    unavailable: 'the addon is not built',
+  });
+  assert.match(
+    unknown.allowed ? '' : unknown.reason,
+    /requires unix peer credentials .* could not read them: the addon is not built/,
+  );
 });
 
-test('checkUnixPeers: a deny rule of any of the user\'s roles refuses a matching peer', () => {
+test("checkUnixPeers: a deny rule of any of the user's roles refuses a matching peer", () => {
   const open = { name: 'open', allow: undefined, deny: undefined };
   const noBackup = { name: 'no-backup', allow: undefined, deny: [{ user: 'backup' }] };
   assert.deepEqual(checkUnixPeers([open, noBackup], [open], root), { allowed: true });

@@ -9,7 +9,13 @@ import type { SpoolMetrics } from './spool-pipeline.js';
 type Read = () => SpoolMetrics | undefined;
 
 /** A counter whose value is a running total kept elsewhere, set at each scrape. */
-function totalCounter(registry: Registry, name: string, help: string, read: Read, pick: (m: SpoolMetrics) => number): void {
+function totalCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: Read,
+  pick: (m: SpoolMetrics) => number,
+): void {
   new Counter({
     name,
     help,
@@ -39,7 +45,9 @@ export function registerSpoolMetrics(registry: Registry, read: Read): void {
     collect() {
       const m = read();
       const oldest = m?.oldestWaiting;
-      this.set(m === undefined || m.pendingBytes === 0 || oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      this.set(
+        m === undefined || m.pendingBytes === 0 || oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+      );
     },
   });
   totalCounter(

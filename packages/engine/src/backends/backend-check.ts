@@ -5,16 +5,16 @@
 // PROXY "LOCAL" header when the database expects PROXY headers.
 import { readFile } from 'node:fs/promises';
 import type { BackendConfig, DatabaseConfig } from '@gatehouse/common';
-import type { BackendInfo } from '@gatehouse/tunnel';
 import {
   connectUpstream,
   fetchMysqlVersion,
   type UpstreamConnection,
   type UpstreamTlsOptions,
 } from '@gatehouse/mysql-protocol';
+import type { BackendInfo } from '@gatehouse/tunnel';
 import type { DbClientCertSigner } from '../cluster/engine-cluster.js';
 import { buildTls, parseDatabaseAddress, readPassword, readServerPublicKey } from '../session/upstream-options.js';
-import { type MonitorRow, MonitorQueryError, queryRows } from './monitor-query.js';
+import { MonitorQueryError, type MonitorRow, queryRows } from './monitor-query.js';
 import { localProxyHeader } from './proxy-header.js';
 
 /** Galera's wsrep_local_state for a node that serves queries (4: Synced). */
@@ -102,7 +102,11 @@ export async function checkBackend(
   try {
     const notAfter = new Date(Date.now() + (options.certTtlMs ?? 3_600_000));
     const input = { database: db, signer: options.signer, auth: { dbUser: monitorUser, identity: { notAfter } } };
-    const [password, tls, serverPublicKey] = await Promise.all([readPassword(input), buildTls(input), readServerPublicKey(input)]);
+    const [password, tls, serverPublicKey] = await Promise.all([
+      readPassword(input),
+      buildTls(input),
+      readServerPublicKey(input),
+    ]);
     upstream = await connectUpstream({
       ...base,
       address,
@@ -150,7 +154,13 @@ async function readRole(upstream: UpstreamConnection, timeoutMs: number): Promis
     const galeraState = wsrep.get('wsrep_local_state_comment') || `state ${state}`;
     // Every synced Galera node takes writes; one that is not synced serves nothing.
     if (state !== GALERA_SYNCED) {
-      return { role: 'unknown', readOnly, galeraState, health: 'unhealthy', healthMessage: `Galera node is ${galeraState}` };
+      return {
+        role: 'unknown',
+        readOnly,
+        galeraState,
+        health: 'unhealthy',
+        healthMessage: `Galera node is ${galeraState}`,
+      };
     }
     return { role: readOnly ? 'replica' : 'primary', readOnly, galeraState, health: 'healthy' };
   }

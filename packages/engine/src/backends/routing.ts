@@ -32,7 +32,10 @@ export function rendezvousScore(key: string, uri: string, weight: number): numbe
 }
 
 /** The backends ordered by rendezvous score for `key`, best first. */
-export function rendezvousOrder<T extends Pick<BackendInfo, 'uri' | 'weight'>>(key: string, backends: readonly T[]): T[] {
+export function rendezvousOrder<T extends Pick<BackendInfo, 'uri' | 'weight'>>(
+  key: string,
+  backends: readonly T[],
+): T[] {
   return backends
     .map((b) => ({ b, score: rendezvousScore(key, b.uri, b.weight) }))
     .sort((x, y) => y.score - x.score)
@@ -66,7 +69,8 @@ function writable(backends: readonly BackendInfo[]): BackendInfo[] {
 function describe(backends: readonly BackendInfo[]): string {
   return backends
     .map((b) => {
-      const lag = b.lagSeconds === null ? ', replication stopped' : b.lagSeconds === undefined ? '' : `, lag ${b.lagSeconds}s`;
+      const lag =
+        b.lagSeconds === null ? ', replication stopped' : b.lagSeconds === undefined ? '' : `, lag ${b.lagSeconds}s`;
       return `${b.uri} ${b.health} ${b.role}${lag}`;
     })
     .join('; ');

@@ -3,8 +3,8 @@
 // once their current reply is over. Sessions do not migrate to another backend: the client
 // reconnects and is routed again.
 import type { DatabaseConfig } from '@gatehouse/common';
-import type { BackendInfo, DatabaseInfo } from '@gatehouse/tunnel';
 import type { ErrFields } from '@gatehouse/mysql-protocol';
+import type { BackendInfo, DatabaseInfo } from '@gatehouse/tunnel';
 import { EngineMysqlError } from '../errors.js';
 
 /** Why a session that logged in to `then` should close now that the backend is `now`, if it should. */

@@ -2,7 +2,7 @@
 // engine reads the store and the CAs directly, asks the PKI to sign, and appends audit events to
 // the store itself, through the same write-ahead spool as an engine in its own process, so a
 // killed process loses no event of an answered command. State is re-read whenever the store's version changes (and the CAs on a timer).
-import { type Authorities, type AuditStore, issueDbClientCert, type Store } from '@gatehouse/auth';
+import { type AuditStore, type Authorities, issueDbClientCert, type Store } from '@gatehouse/auth';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { AuditSpool } from '../audit/spool.js';
@@ -13,7 +13,8 @@ import type { ClusterSnapshot, EngineCluster } from './engine-cluster.js';
 export interface InProcessClusterOptions {
   readonly store: Store;
   readonly authorities: Authorities;
-  readonly auditStore: AuditStore;
+  /** Where spooled events go: the auth part's store, or (a session worker) its supervisor's. */
+  readonly auditStore: Pick<AuditStore, 'append'>;
   /** The engine's write-ahead spool; events reach the store from it. */
   readonly spool: AuditSpool;
   readonly log: Logger;

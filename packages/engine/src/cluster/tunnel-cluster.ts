@@ -9,8 +9,8 @@ import {
   ClusterStateResponseSchema,
   SignDbClientResponseSchema,
 } from '@gatehouse/common';
-import type { TunnelReply } from '@gatehouse/tunnel';
 import { ServerError } from '@gatehouse/mysql-protocol';
+import type { TunnelReply } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditSpool } from '../audit/spool.js';

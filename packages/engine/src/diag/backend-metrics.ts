@@ -2,8 +2,9 @@
 // prom-client registry (docs/metrics.md). The gauges and counters are read at scrape time from
 // the monitor's last view and the hook runner's plain counters; the hook-time histogram is fed
 // once per hook call (a login's cost, not a query's).
-import type { DatabaseInfo } from '@gatehouse/tunnel';
+
 import { LATENCY_BUCKETS } from '@gatehouse/common';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HookRunner } from '../hooks/hook-runner.js';
 

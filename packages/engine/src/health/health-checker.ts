@@ -69,7 +69,8 @@ export function summarizeBackends(db: DatabaseConfig, checks: readonly BackendCh
     capabilities = (capabilities & c.capabilities) >>> 0;
     mariadbCapabilities = (mariadbCapabilities & c.mariadbCapabilities) >>> 0;
   }
-  const health = healthy.length > 0 ? 'healthy' : checks.some((c) => c.health === 'unhealthy') ? 'unhealthy' : 'unknown';
+  const health =
+    healthy.length > 0 ? 'healthy' : checks.some((c) => c.health === 'unhealthy') ? 'unhealthy' : 'unknown';
   const messages = checks.filter((c) => c.healthMessage !== undefined).map((c) => `${c.uri}: ${c.healthMessage}`);
   return {
     name: db.name,
@@ -80,7 +81,9 @@ export function summarizeBackends(db: DatabaseConfig, checks: readonly BackendCh
     capabilities,
     mariadbCapabilities,
     ...(lead?.tlsProtocol !== undefined ? { tlsProtocol: lead.tlsProtocol, tlsCipher: lead.tlsCipher ?? '' } : {}),
-    backends: checks.map(({ capabilities: _c, mariadbCapabilities: _m, tlsProtocol: _p, tlsCipher: _x, ...info }) => info),
+    backends: checks.map(
+      ({ capabilities: _c, mariadbCapabilities: _m, tlsProtocol: _p, tlsCipher: _x, ...info }) => info,
+    ),
   };
 }
 
@@ -90,7 +93,9 @@ export async function checkDatabase(
   timeoutMs: number,
   signer: DbClientCertSigner = noSigner,
 ): Promise<{ info: DatabaseInfo; checks: BackendCheck[] }> {
-  const checks = await Promise.all(db.backends.map((b) => checkBackend(db, b, { timeoutMs: db.monitor.timeout ?? timeoutMs, signer })));
+  const checks = await Promise.all(
+    db.backends.map((b) => checkBackend(db, b, { timeoutMs: db.monitor.timeout ?? timeoutMs, signer })),
+  );
   return { info: summarizeBackends(db, checks), checks };
 }
 
@@ -116,7 +121,12 @@ export function startHealthChecker(options: HealthCheckerOptions): HealthChecker
   const timeoutMs = options.timeoutMs ?? 5000;
   const signer = options.signer ?? noSigner;
   let databases = options.databases;
-  let states: DbState[] = databases.map((db) => ({ info: initialInfo(db), checks: undefined, failures: [], checkedAt: 0 }));
+  let states: DbState[] = databases.map((db) => ({
+    info: initialInfo(db),
+    checks: undefined,
+    failures: [],
+    checkedAt: 0,
+  }));
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let round: Promise<readonly DatabaseInfo[]> | undefined;
@@ -149,7 +159,14 @@ export function startHealthChecker(options: HealthCheckerOptions): HealthChecker
       const old = before.backends?.[i];
       if (old !== undefined && (old.health !== b.health || old.role !== b.role)) {
         options.log.info(
-          { db: db.name, backend: b.uri, health: b.health, role: b.role, was: { health: old.health, role: old.role }, reason: b.healthMessage },
+          {
+            db: db.name,
+            backend: b.uri,
+            health: b.health,
+            role: b.role,
+            was: { health: old.health, role: old.role },
+            reason: b.healthMessage,
+          },
           'backend changed',
         );
       }

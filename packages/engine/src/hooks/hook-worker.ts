@@ -41,9 +41,16 @@ function readResult(value: unknown, hook: HookName, command: HookCommand | undef
     if (typeof r.deny === 'string') out.deny = { message: r.deny };
     else if (typeof r.deny === 'object' && r.deny !== null && typeof (r.deny as HookDenial).message === 'string') {
       const d = r.deny as HookDenial;
-      const errno = typeof d.errno === 'number' && Number.isInteger(d.errno) && d.errno >= 1000 && d.errno < 65535 ? d.errno : undefined;
+      const errno =
+        typeof d.errno === 'number' && Number.isInteger(d.errno) && d.errno >= 1000 && d.errno < 65535
+          ? d.errno
+          : undefined;
       const sqlState = typeof d.sqlState === 'string' && /^[0-9A-Z]{5}$/.test(d.sqlState) ? d.sqlState : undefined;
-      out.deny = { message: d.message.slice(0, 512), ...(errno !== undefined ? { errno } : {}), ...(sqlState !== undefined ? { sqlState } : {}) };
+      out.deny = {
+        message: d.message.slice(0, 512),
+        ...(errno !== undefined ? { errno } : {}),
+        ...(sqlState !== undefined ? { sqlState } : {}),
+      };
     } else throw new Error('deny must be a string or { message, errno?, sqlState? }');
   }
   if (r.backend !== undefined) {
@@ -52,7 +59,8 @@ function readResult(value: unknown, hook: HookName, command: HookCommand | undef
     out.backend = r.backend;
   }
   if (r.query !== undefined) {
-    if (hook !== 'onCommand' || command?.kind !== 'query') throw new Error('query can be rewritten only by onCommand, for a COM_QUERY');
+    if (hook !== 'onCommand' || command?.kind !== 'query')
+      throw new Error('query can be rewritten only by onCommand, for a COM_QUERY');
     if (typeof r.query !== 'string' || r.query.length === 0) throw new Error('query must be a non-empty string');
     if (command.truncated) throw new Error('a query too long to read whole cannot be rewritten');
     out.query = r.query;
@@ -61,7 +69,8 @@ function readResult(value: unknown, hook: HookName, command: HookCommand | undef
     if (typeof r.audit !== 'object' || r.audit === null) throw new Error('audit must be an object of fields');
     const audit: Record<string, string | number | boolean> = {};
     for (const [key, v] of Object.entries(r.audit)) {
-      if (!AUDIT_KEY.test(key)) throw new Error(`audit field name '${key.slice(0, 80)}' must be 1-64 of A-Z a-z 0-9 _ . -`);
+      if (!AUDIT_KEY.test(key))
+        throw new Error(`audit field name '${key.slice(0, 80)}' must be 1-64 of A-Z a-z 0-9 _ . -`);
       if (typeof v === 'string') audit[key] = v.slice(0, 1024);
       else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') audit[key] = v;
       else throw new Error(`audit field '${key}' must be a string, a finite number or a boolean`);
@@ -109,26 +118,40 @@ async function call(id: number, hook: HookName, ctx: unknown, arg: unknown): Pro
   port.postMessage({ kind: 'result', id, ok: true, outcome });
 }
 
-port.on('message', (msg: { kind: string; files?: string[]; generation?: number; id?: number; hook?: HookName; ctx?: unknown; arg?: unknown }) => {
-  if (msg.kind === 'load') {
-    // The generation in the URL makes a reload import the file afresh (ESM caches by URL).
-    Promise.all(
-      (msg.files ?? []).map(async (file) => {
-        try {
-          return { file, module: (await import(`${pathToFileURL(file).href}?v=${msg.generation}`)) as Record<string, unknown> };
-        } catch (err) {
-          throw new Error(`${file}: ${describe(err)}`);
-        }
-      }),
-    ).then(
-      (loaded) => {
-        modules = loaded;
-        const hooks = HOOK_NAMES.filter((name) => loaded.some(({ module }) => typeof module[name] === 'function'));
-        port.postMessage({ kind: 'loaded', ok: true, hooks });
-      },
-      (err: unknown) => port.postMessage({ kind: 'loaded', ok: false, message: describe(err).slice(0, 1024) }),
-    );
-  } else if (msg.kind === 'call') {
-    void call(msg.id!, msg.hook!, msg.ctx, msg.arg);
-  }
-});
+port.on(
+  'message',
+  (msg: {
+    kind: string;
+    files?: string[];
+    generation?: number;
+    id?: number;
+    hook?: HookName;
+    ctx?: unknown;
+    arg?: unknown;
+  }) => {
+    if (msg.kind === 'load') {
+      // The generation in the URL makes a reload import the file afresh (ESM caches by URL).
+      Promise.all(
+        (msg.files ?? []).map(async (file) => {
+          try {
+            return {
+              file,
+              module: (await import(`${pathToFileURL(file).href}?v=${msg.generation}`)) as Record<string, unknown>,
+            };
+          } catch (err) {
+            throw new Error(`${file}: ${describe(err)}`);
+          }
+        }),
+      ).then(
+        (loaded) => {
+          modules = loaded;
+          const hooks = HOOK_NAMES.filter((name) => loaded.some(({ module }) => typeof module[name] === 'function'));
+          port.postMessage({ kind: 'loaded', ok: true, hooks });
+        },
+        (err: unknown) => port.postMessage({ kind: 'loaded', ok: false, message: describe(err).slice(0, 1024) }),
+      );
+    } else if (msg.kind === 'call') {
+      void call(msg.id!, msg.hook!, msg.ctx, msg.arg);
+    }
+  },
+);

@@ -8,4 +8,4 @@ export {
   loadHostCredentials,
   renewHostCredentials,
 } from './join-client.js';
-export { checkPinnedChain, type JsonResponse, postJson, type PostJsonOptions, spkiPin } from './pinned-request.js';
+export { checkPinnedChain, type JsonResponse, type PostJsonOptions, postJson, spkiPin } from './pinned-request.js';

@@ -54,8 +54,18 @@ function newKeyPair(): { publicKey: string; privateKey: string } {
 }
 
 function readReply(response: JsonResponse, what: string): { certificate: string; caChain: string[]; notAfter: string } {
-  const body = response.body as { certificate?: unknown; caChain?: unknown; notAfter?: unknown; error?: { code?: string; message?: string } };
-  if (response.status !== 200 || typeof body?.certificate !== 'string' || !Array.isArray(body.caChain) || typeof body.notAfter !== 'string') {
+  const body = response.body as {
+    certificate?: unknown;
+    caChain?: unknown;
+    notAfter?: unknown;
+    error?: { code?: string; message?: string };
+  };
+  if (
+    response.status !== 200 ||
+    typeof body?.certificate !== 'string' ||
+    !Array.isArray(body.caChain) ||
+    typeof body.notAfter !== 'string'
+  ) {
     const reason = body?.error?.message ?? `HTTP ${response.status}`;
     throw new GatehouseError('GH_ERR_JOIN_FAILED', `${what} refused by the proxy: ${reason}`);
   }
@@ -80,7 +90,12 @@ export async function joinCluster(options: JoinOptions): Promise<HostCredentials
   const response = await postJson({
     url: `https://${options.proxyAddr}/v1/join`,
     caPin: options.caPin,
-    body: { token: options.token, name: options.engineId, publicKey: keys.publicKey, ...(options.sans ? { sans: options.sans } : {}) },
+    body: {
+      token: options.token,
+      name: options.engineId,
+      publicKey: keys.publicKey,
+      ...(options.sans ? { sans: options.sans } : {}),
+    },
   });
   const reply = readReply(response, 'join');
   const credentials = toCredentials(reply.certificate, keys.privateKey, joinPems(reply.caChain));
@@ -91,7 +106,9 @@ export async function joinCluster(options: JoinOptions): Promise<HostCredentials
 /** The credentials a previous join stored, or undefined when there are none. */
 export async function loadHostCredentials(dir: string): Promise<HostCredentials | undefined> {
   try {
-    const [cert, key, ca] = await Promise.all([FILES.cert, FILES.key, FILES.ca].map((f) => readFile(join(dir, f), 'utf8')));
+    const [cert, key, ca] = await Promise.all(
+      [FILES.cert, FILES.key, FILES.ca].map((f) => readFile(join(dir, f), 'utf8')),
+    );
     return toCredentials(cert!, key!, ca!);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -100,7 +117,11 @@ export async function loadHostCredentials(dir: string): Promise<HostCredentials 
 }
 
 /** Renews over mTLS with the current certificate; stores and returns the new credentials. */
-export async function renewHostCredentials(proxyAddr: string, dir: string, current: HostCredentials): Promise<HostCredentials> {
+export async function renewHostCredentials(
+  proxyAddr: string,
+  dir: string,
+  current: HostCredentials,
+): Promise<HostCredentials> {
   const keys = newKeyPair();
   const response = await postJson({
     url: `https://${proxyAddr}/v1/renew`,

@@ -59,9 +59,15 @@ export function postJson(options: PostJsonOptions): Promise<JsonResponse> {
         ? { rejectUnauthorized: false }
         : { ca: options.ca as string | string[], cert: options.cert, key: options.key }),
     });
-    req.on('timeout', () => req.destroy(new GatehouseError('GH_ERR_JOIN_FAILED', `no answer from ${options.url} in time`)));
+    req.on('timeout', () =>
+      req.destroy(new GatehouseError('GH_ERR_JOIN_FAILED', `no answer from ${options.url} in time`)),
+    );
     req.on('error', (err) =>
-      reject(err instanceof GatehouseError ? err : new GatehouseError('GH_ERR_JOIN_FAILED', `cannot reach ${options.url}: ${err.message}`, { cause: err })),
+      reject(
+        err instanceof GatehouseError
+          ? err
+          : new GatehouseError('GH_ERR_JOIN_FAILED', `cannot reach ${options.url}: ${err.message}`, { cause: err }),
+      ),
     );
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

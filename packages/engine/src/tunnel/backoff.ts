@@ -9,7 +9,11 @@ export interface BackoffOptions {
  * Exponential backoff with "equal jitter": half the delay is fixed, half random, so many engines
  * cut off by one proxy restart do not all dial back in the same instant.
  */
-export function computeBackoff(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function computeBackoff(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const initial = options.initial ?? 250;
   const max = options.max ?? 15_000;
   const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));

@@ -1,4 +1,5 @@
 export { type BackoffOptions, computeBackoff } from './backoff.js';
+export { createProxyPool, type ProxyPool, type ProxyPoolOptions } from './proxy-pool.js';
 export {
   createTunnelClient,
   TunnelClient,
@@ -6,4 +7,3 @@ export {
   type TunnelClientState,
   type TunnelCredentials,
 } from './tunnel-client.js';
-export { createProxyPool, type ProxyPool, type ProxyPoolOptions } from './proxy-pool.js';

@@ -5,8 +5,8 @@
 // while the others stay up. If the list ever comes back empty, the first address is dialled again.
 import type { ProxyTunnel } from '@gatehouse/common';
 import type { DatabaseInfo, TunnelReply } from '@gatehouse/tunnel';
-import type { Logger } from 'pino';
 import { TunnelError } from '@gatehouse/tunnel';
+import type { Logger } from 'pino';
 import type { TunnelClient } from './tunnel-client.js';
 
 export interface ProxyPoolOptions {
@@ -64,7 +64,8 @@ export function createProxyPool(options: ProxyPoolOptions): ProxyPool {
     request(method, body) {
       const ready = [...tunnels.values()].filter((t) => t.state === 'connected');
       const tunnel = ready[Math.floor(Math.random() * ready.length)];
-      if (!tunnel) return Promise.reject(new TunnelError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel to any proxy'));
+      if (!tunnel)
+        return Promise.reject(new TunnelError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel to any proxy'));
       return tunnel.request(method, body);
     },
     updateDatabases(next) {

@@ -1,10 +1,11 @@
+import type { Socket } from 'node:net';
 import { applyKeepalive, type KeepaliveConfig } from '@gatehouse/common';
 import {
   createWebSocketTransport,
   type DatabaseInfo,
   type EngineRegistration,
-  type InMemoryTunnelEnd,
   type IncomingStream,
+  type InMemoryTunnelEnd,
   type RequestHandler,
   TUNNEL_PROTOCOL_VERSION,
   TunnelConnection,
@@ -12,7 +13,6 @@ import {
   type TunnelReply,
   type TunnelTransport,
 } from '@gatehouse/tunnel';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { type BackoffOptions, computeBackoff } from './backoff.js';

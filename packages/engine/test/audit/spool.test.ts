@@ -217,7 +217,10 @@ test('the spool writes each event once, as canonical JSON, and the store chains 
   const batch = events(3).map((e, i) => ({ ...e, query: `SELECT "é" -- ${i}`, outcome: { rows: i, kind: 'rows' } }));
   await spool.append(batch as AuditEvent[]);
   const lines = readFileSync(join(dir, 'spool.jsonl'), 'utf8').trimEnd().split('\n');
-  assert.deepEqual(lines, batch.map((e) => canonicalEventJson(e as AuditEvent)));
+  assert.deepEqual(
+    lines,
+    batch.map((e) => canonicalEventJson(e as AuditEvent)),
+  );
   const read = await spool.read(100);
   assert.equal(read.fromMemory, true);
   assert.deepEqual(read.canonical, lines);

@@ -4,7 +4,12 @@ import { DatabaseSchema, parseProxyHeader } from '@gatehouse/common';
 import { localProxyHeader, sessionProxyHeader } from '../../src/backends/proxy-header.js';
 
 const db = (version?: 'v1' | 'v2') =>
-  DatabaseSchema.parse({ name: 'shop', uri: '10.0.0.5:3306', tls: { mode: 'require' }, ...(version ? { send_proxy_protocol: version } : {}) });
+  DatabaseSchema.parse({
+    name: 'shop',
+    uri: '10.0.0.5:3306',
+    tls: { mode: 'require' },
+    ...(version ? { send_proxy_protocol: version } : {}),
+  });
 const backend = { kind: 'tcp', host: '10.0.0.5', port: 3306 } as const;
 
 test('no header unless the database asks for one', () => {
@@ -28,6 +33,9 @@ test('v1 and v2 carry the client address and port, and parse back', () => {
 });
 
 test('a client without an IP address, and the monitor, send LOCAL / UNKNOWN', () => {
-  assert.equal(sessionProxyHeader(db('v1'), { host: 'in-process', port: 0 }, backend)?.toString('latin1'), 'PROXY UNKNOWN\r\n');
+  assert.equal(
+    sessionProxyHeader(db('v1'), { host: 'in-process', port: 0 }, backend)?.toString('latin1'),
+    'PROXY UNKNOWN\r\n',
+  );
   assert.equal(localProxyHeader(db('v2'))?.[12], 0x20);
 });

@@ -3,8 +3,8 @@
 // pair the way the proxy does. One set per test file: starting servers is the slow part.
 import type { TestContext } from 'node:test';
 import { DatabaseSchema, EngineConfigSchema } from '@gatehouse/common';
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import { type MariaDb, type ReplicationSet, startMariaDbReplication } from '@gatehouse/testing';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import pino from 'pino';
 import { createEngine, type Engine } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from '../session/cluster-fixture.js';
@@ -32,7 +32,11 @@ export interface ReplicationFixture {
   /** A database config over the given servers (default all), with the given extra keys. */
   database(extra?: Record<string, unknown>, servers?: readonly MariaDb[]): ReturnType<typeof DatabaseSchema.parse>;
   /** An engine serving `database` (with `engine` keys such as hooks); closed after the test. */
-  startEngine(t: TestContext, database: ReturnType<typeof DatabaseSchema.parse>, engine?: Record<string, unknown>): Promise<Engine>;
+  startEngine(
+    t: TestContext,
+    database: ReturnType<typeof DatabaseSchema.parse>,
+    engine?: Record<string, unknown>,
+  ): Promise<Engine>;
   /** Opens a session through `engine` with a certificate for `user`. */
   open(
     t: TestContext,
@@ -52,7 +56,9 @@ export function scalar(packets: readonly Buffer[]): string {
   return row.toString('utf8', 1, 1 + length);
 }
 
-export async function startReplicationFixture(options: { replicas?: number; args?: readonly string[] } = {}): Promise<ReplicationFixture> {
+export async function startReplicationFixture(
+  options: { replicas?: number; args?: readonly string[] } = {},
+): Promise<ReplicationFixture> {
   const set = await startMariaDbReplication({
     replicas: options.replicas ?? 1,
     ...(options.args !== undefined ? { args: options.args } : {}),
@@ -80,7 +86,11 @@ export async function startReplicationFixture(options: { replicas?: number; args
   cluster.setRoles([
     makeRole('app', { allow: { db_labels: { env: 'test' }, db_users: [APP_USER], db_names: [SCHEMA] } }),
   ]);
-  cluster.setUsers(['alice', 'bob', 'carol', 'dave', ...Array.from({ length: 40 }, (_, i) => `user${i}`)].map((u) => makeUser(u, ['app'])));
+  cluster.setUsers(
+    ['alice', 'bob', 'carol', 'dave', ...Array.from({ length: 40 }, (_, i) => `user${i}`)].map((u) =>
+      makeUser(u, ['app']),
+    ),
+  );
   const uri = (server: MariaDb): string => `${server.host}:${server.port}`;
   let sessions = 0;
 
@@ -107,7 +117,12 @@ export async function startReplicationFixture(options: { replicas?: number; args
       });
     },
     async startEngine(t, database, extra = {}) {
-      const config = EngineConfigSchema.parse({ name: 'engine-test', health_check_interval: '1h', databases: [], ...extra });
+      const config = EngineConfigSchema.parse({
+        name: 'engine-test',
+        health_check_interval: '1h',
+        databases: [],
+        ...extra,
+      });
       const engine = await createEngine({
         config: { ...config, databases: [database] },
         log: pino({ level: 'silent' }),

@@ -60,24 +60,30 @@ test('routing over a real primary and two replicas', async (t) => {
     assert.equal(row?.name, 'written through the gateway');
   });
 
-  await t.test('prefer_replica reads from a replica, and falls back to the primary when replication stops', async (t) => {
-    const engine = await f.startEngine(t, f.database({ routing: { policy: 'prefer_replica', max_replica_lag: '10s' } }));
-    const seen = new Set<string>();
-    for (let i = 0; i < 6; i++) seen.add(await serverId(await f.open(t, engine, 'alice')));
-    assert.ok(!seen.has('1'), `a session went to the primary: ${[...seen].join(',')}`);
-    await stopReplication(t);
-    await engine.checkHealth();
-    assert.deepEqual(
-      engine.databases()[0]?.backends?.map((b) => b.lagSeconds),
-      [undefined, null, null],
-    );
-    assert.equal(await serverId(await f.open(t, engine, 'alice')), '1');
-    // One replica back: reads go to it again.
-    await replica2!.sql('START SLAVE SQL_THREAD');
-    await f.set.waitForReplica(replica2!);
-    await engine.checkHealth();
-    assert.equal(await serverId(await f.open(t, engine, 'alice')), '3');
-  });
+  await t.test(
+    'prefer_replica reads from a replica, and falls back to the primary when replication stops',
+    async (t) => {
+      const engine = await f.startEngine(
+        t,
+        f.database({ routing: { policy: 'prefer_replica', max_replica_lag: '10s' } }),
+      );
+      const seen = new Set<string>();
+      for (let i = 0; i < 6; i++) seen.add(await serverId(await f.open(t, engine, 'alice')));
+      assert.ok(!seen.has('1'), `a session went to the primary: ${[...seen].join(',')}`);
+      await stopReplication(t);
+      await engine.checkHealth();
+      assert.deepEqual(
+        engine.databases()[0]?.backends?.map((b) => b.lagSeconds),
+        [undefined, null, null],
+      );
+      assert.equal(await serverId(await f.open(t, engine, 'alice')), '1');
+      // One replica back: reads go to it again.
+      await replica2!.sql('START SLAVE SQL_THREAD');
+      await f.set.waitForReplica(replica2!);
+      await engine.checkHealth();
+      assert.equal(await serverId(await f.open(t, engine, 'alice')), '3');
+    },
+  );
 
   await t.test('a certificate with --db-role replica lands on a replica even under primary routing', async (t) => {
     const engine = await f.startEngine(t, f.database({ routing: { policy: 'primary' } }));
@@ -95,34 +101,48 @@ test('routing over a real primary and two replicas', async (t) => {
     }
   });
 
-  await t.test('disconnect_unavailable: the primary turning read-only closes its sessions with an ERR saying why', async (t) => {
-    const engine = await f.startEngine(t, f.database({ routing: { policy: 'primary', disconnect_unavailable: true } }));
-    const s = await f.open(t, engine, 'alice');
-    assert.equal(await serverId(s), '1');
-    await primary!.sql('SET GLOBAL read_only = 1');
-    t.after(() => primary!.sql('SET GLOBAL read_only = 0'));
-    await engine.checkHealth();
-    await until('the session to end', () => s.client.ended);
-    const [packet] = s.client.unsolicited;
-    assert.ok(packet, 'the engine sent an ERR before closing');
-    const err = parseErrPacket(packet, CLIENT_CAPS);
-    assert.equal(err.kind, 'err');
-    if (err.kind === 'err') {
-      assert.equal(err.errno, 1927);
-      assert.equal(err.sqlState, '70100');
-      assert.match(err.message, new RegExp(`backend ${f.uri(primary!)} of database 'shop' changed role from primary to replica \\(read_only=1\\)`));
-    }
-    // No writable backend is left: a new session is refused with the reason.
-    const refused = await f.open(t, engine, 'alice');
-    const denial = parseErrPacket(refused.login, CLIENT_CAPS);
-    assert.equal(denial.kind, 'err');
-    if (denial.kind === 'err') assert.match(denial.message, /has no writable backend \(primary\) available/);
-  });
+  await t.test(
+    'disconnect_unavailable: the primary turning read-only closes its sessions with an ERR saying why',
+    async (t) => {
+      const engine = await f.startEngine(
+        t,
+        f.database({ routing: { policy: 'primary', disconnect_unavailable: true } }),
+      );
+      const s = await f.open(t, engine, 'alice');
+      assert.equal(await serverId(s), '1');
+      await primary!.sql('SET GLOBAL read_only = 1');
+      t.after(() => primary!.sql('SET GLOBAL read_only = 0'));
+      await engine.checkHealth();
+      await until('the session to end', () => s.client.ended);
+      const [packet] = s.client.unsolicited;
+      assert.ok(packet, 'the engine sent an ERR before closing');
+      const err = parseErrPacket(packet, CLIENT_CAPS);
+      assert.equal(err.kind, 'err');
+      if (err.kind === 'err') {
+        assert.equal(err.errno, 1927);
+        assert.equal(err.sqlState, '70100');
+        assert.match(
+          err.message,
+          new RegExp(
+            `backend ${f.uri(primary!)} of database 'shop' changed role from primary to replica \\(read_only=1\\)`,
+          ),
+        );
+      }
+      // No writable backend is left: a new session is refused with the reason.
+      const refused = await f.open(t, engine, 'alice');
+      const denial = parseErrPacket(refused.login, CLIENT_CAPS);
+      assert.equal(denial.kind, 'err');
+      if (denial.kind === 'err') assert.match(denial.message, /has no writable backend \(primary\) available/);
+    },
+  );
 
   await t.test('consistent_hash: a user keeps its backend; removing one moves only its users', async (t) => {
     const users = Array.from({ length: 12 }, (_, i) => `user${i}`);
     const placements = async (servers: typeof f.servers): Promise<Map<string, string>> => {
-      const engine = await f.startEngine(t, f.database({ routing: { policy: 'consistent_hash', hash_on: 'user' } }, servers));
+      const engine = await f.startEngine(
+        t,
+        f.database({ routing: { policy: 'consistent_hash', hash_on: 'user' } }, servers),
+      );
       const placed = new Map<string, string>();
       for (const user of users) {
         const first = await serverId(await f.open(t, engine, user));

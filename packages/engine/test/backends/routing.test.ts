@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BackendInfo } from '@gatehouse/tunnel';
-import { createSeededRandom } from '@gatehouse/testing';
 import { isGatehouseError } from '@gatehouse/common';
+import { createSeededRandom } from '@gatehouse/testing';
+import type { BackendInfo } from '@gatehouse/tunnel';
 import { type RouteRequest, rendezvousOrder, routeSession } from '../../src/backends/routing.js';
 
 function backend(uri: string, fields: Partial<BackendInfo> = {}): BackendInfo {
@@ -34,11 +34,17 @@ function refusal(fn: () => unknown): string {
 test('primary routes to the writable backend only', () => {
   assert.deepEqual(routeSession([replicaA, primary, replicaB], request({})), [primary]);
   const message = refusal(() => routeSession([replicaA, replicaB], request({})));
-  assert.match(message, /database 'shop' has no writable backend \(primary\) available \(db2:3306 healthy replica, lag 2s; db3:3306/);
+  assert.match(
+    message,
+    /database 'shop' has no writable backend \(primary\) available \(db2:3306 healthy replica, lag 2s; db3:3306/,
+  );
 });
 
 test('prefer_replica: replicas within the lag limit first, the primary as the fallback', () => {
-  assert.deepEqual(routeSession([primary, replicaA, replicaB], request({ policy: 'prefer_replica' })), [replicaA, primary]);
+  assert.deepEqual(routeSession([primary, replicaA, replicaB], request({ policy: 'prefer_replica' })), [
+    replicaA,
+    primary,
+  ]);
   const stopped = backend('db2:3306', { lagSeconds: null });
   assert.deepEqual(routeSession([primary, stopped, replicaB], request({ policy: 'prefer_replica' })), [primary]);
   const down = backend('db2:3306', { health: 'unhealthy' });
@@ -48,7 +54,10 @@ test('prefer_replica: replicas within the lag limit first, the primary as the fa
 test('a certificate role overrides the policy; replica never falls back to the primary', () => {
   assert.deepEqual(routeSession([primary, replicaA], request({ policy: 'any', certRole: 'primary' })), [primary]);
   assert.deepEqual(routeSession([primary, replicaA], request({ certRole: 'replica' })), [replicaA]);
-  assert.match(refusal(() => routeSession([primary, replicaB], request({ certRole: 'replica' }))), /no replica within the lag limit of 30s/);
+  assert.match(
+    refusal(() => routeSession([primary, replicaB], request({ certRole: 'replica' }))),
+    /no replica within the lag limit of 30s/,
+  );
 });
 
 test('without a monitor user, roles are unknown and primary routing takes the first usable backend', () => {

@@ -1,15 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DatabaseSchema } from '@gatehouse/common';
-import type { BackendInfo } from '@gatehouse/tunnel';
 import type { ErrFields } from '@gatehouse/mysql-protocol';
+import type { BackendInfo } from '@gatehouse/tunnel';
 import { closeUnavailableSessions, type RoutedSession, unavailableReason } from '../../src/backends/unavailable.js';
 
-const primary: BackendInfo = { uri: 'db1:3306', role: 'primary', health: 'healthy', serverVersion: 'v', weight: 1, readOnly: false };
+const primary: BackendInfo = {
+  uri: 'db1:3306',
+  role: 'primary',
+  health: 'healthy',
+  serverVersion: 'v',
+  weight: 1,
+  readOnly: false,
+};
 
 test('a backend going down or changing role is a reason to close; unknown roles and lag are not', () => {
   assert.match(
-    unavailableReason('shop', primary, { ...primary, health: 'unhealthy', healthMessage: 'connect ECONNREFUSED' }) ?? '',
+    unavailableReason('shop', primary, { ...primary, health: 'unhealthy', healthMessage: 'connect ECONNREFUSED' }) ??
+      '',
     /^backend db1:3306 of database 'shop' became unavailable \(connect ECONNREFUSED\)/,
   );
   assert.equal(
@@ -18,13 +26,24 @@ test('a backend going down or changing role is a reason to close; unknown roles 
   );
   assert.equal(unavailableReason('shop', { ...primary, role: 'unknown' }, primary), undefined);
   assert.equal(unavailableReason('shop', primary, { ...primary, health: 'unknown' }), undefined);
-  assert.equal(unavailableReason('shop', { ...primary, role: 'replica' }, { ...primary, role: 'replica', lagSeconds: 500 }), undefined);
+  assert.equal(
+    unavailableReason('shop', { ...primary, role: 'replica' }, { ...primary, role: 'replica', lagSeconds: 500 }),
+    undefined,
+  );
 });
 
 test('only databases with disconnect_unavailable close, each session once', () => {
   const config = (disconnect: boolean) =>
     new Map([
-      ['shop', DatabaseSchema.parse({ name: 'shop', uri: 'db1:3306', tls: { mode: 'require' }, routing: { disconnect_unavailable: disconnect } })],
+      [
+        'shop',
+        DatabaseSchema.parse({
+          name: 'shop',
+          uri: 'db1:3306',
+          tls: { mode: 'require' },
+          routing: { disconnect_unavailable: disconnect },
+        }),
+      ],
     ]);
   const closes: ErrFields[] = [];
   const session: RoutedSession = { dbService: 'shop', backend: primary, close: (err) => closes.push(err) };

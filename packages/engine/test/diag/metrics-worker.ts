@@ -14,7 +14,17 @@ for (let i = 0; i < queries; i++) {
   observer.onOutcome(
     i < errors
       ? { kind: 'err', command: { command: 3 }, done: true, endOffset: 0, errno: 1146, sqlState: '42S02', message: 'x' }
-      : { kind: 'ok', command: { command: 3 }, done: true, endOffset: 0, affectedRows: 0, lastInsertId: 0, statusFlags: 0, warnings: 0, info: '' },
+      : {
+          kind: 'ok',
+          command: { command: 3 },
+          done: true,
+          endOffset: 0,
+          affectedRows: 0,
+          lastInsertId: 0,
+          statusFlags: 0,
+          warnings: 0,
+          info: '',
+        },
     // 1 ms each: every sample lands in the 0.001 bucket.
     1,
   );

@@ -11,15 +11,26 @@ const db = await startMariaDb();
 // MariaDB refuses a host no account matches (ERR 1130 instead of a greeting): make 127.0.0.1 known.
 await db.sql(`CREATE USER '${db.uniqueName('health')}'@'127.0.0.1'`);
 
-const database = (tls: Record<string, unknown>) => DatabaseSchema.parse({ name: 'orders', uri: `127.0.0.1:${db.port}`, tls });
+const database = (tls: Record<string, unknown>) =>
+  DatabaseSchema.parse({ name: 'orders', uri: `127.0.0.1:${db.port}`, tls });
 
 test('a health check negotiates TLS with the database settings and reports the protocol and cipher', async () => {
-  const info = (await checkDatabase(database({ mode: 'verify-full', ca_file: db.ca.caFile, server_name: 'localhost' }), 5000)).info;
+  const info = (
+    await checkDatabase(database({ mode: 'verify-full', ca_file: db.ca.caFile, server_name: 'localhost' }), 5000)
+  ).info;
   assert.equal(info.health, 'healthy', info.healthMessage);
   assert.match(info.tlsProtocol ?? '', /^TLSv1\.[23]$/);
   assert.match(info.tlsCipher ?? '', /^[A-Z0-9_-]+$/);
-  const tls13 = (await checkDatabase(database({ mode: 'require', min_version: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' }), 5000)).info;
-  assert.deepEqual([tls13.health, tls13.tlsProtocol, tls13.tlsCipher], ['healthy', 'TLSv1.3', 'TLS_CHACHA20_POLY1305_SHA256']);
+  const tls13 = (
+    await checkDatabase(
+      database({ mode: 'require', min_version: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' }),
+      5000,
+    )
+  ).info;
+  assert.deepEqual(
+    [tls13.health, tls13.tlsProtocol, tls13.tlsCipher],
+    ['healthy', 'TLSv1.3', 'TLS_CHACHA20_POLY1305_SHA256'],
+  );
 });
 
 test('with tls mode disable the check reports no TLS', async () => {

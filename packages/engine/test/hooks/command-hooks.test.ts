@@ -39,7 +39,11 @@ writeFileSync(connectOnly, 'export function onConnect() { return undefined; }\n'
 
 function resultLines(): Array<{ user: string; kind: string; text: string; outcome: string; rows: number }> {
   try {
-    return readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(results, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {
     return [];
   }
@@ -61,7 +65,10 @@ test('pipelined commands wait for the hook of the one ahead: replies and events 
   assert.equal(replies[2]!.outcomes[0]?.kind, 'err');
   assert.equal(scalar(replies[3]!.packets), 'slow-4');
   assert.equal(scalar(replies[4]!.packets), '5');
-  const events = f.cluster.events.filter((e) => e.event === 'db.session.query') as unknown as Array<{ query: string; outcome: { kind: string; message?: string } }>;
+  const events = f.cluster.events.filter((e) => e.event === 'db.session.query') as unknown as Array<{
+    query: string;
+    outcome: { kind: string; message?: string };
+  }>;
   // The commands that ran are recorded in the order they ran; a denial when it is decided
   // (as for the role's denials), so it may come before the reply ahead of it ends.
   assert.deepEqual(
@@ -69,7 +76,10 @@ test('pipelined commands wait for the hook of the one ahead: replies and events 
     queries.filter((q) => !q.includes('deny')),
   );
   const denied = events.filter((e) => e.outcome.kind === 'error');
-  assert.deepEqual(denied.map((e) => [e.query, e.outcome.message]), [["SELECT 'deny-3'", "no SELECT 'deny-3'"]]);
+  assert.deepEqual(
+    denied.map((e) => [e.query, e.outcome.message]),
+    [["SELECT 'deny-3'", "no SELECT 'deny-3'"]],
+  );
 
   // onResult heard every command that ran, in order, and not the denied one.
   const heard = await waitFor('onResult for the four commands that ran', () => {

@@ -57,7 +57,11 @@ test('connection hooks', async (t) => {
     hooks: [gate, route, broken],
     hook_timeout: '5s',
   });
-  const startEvents = (sid: string) => f.cluster.events.filter((e) => e.sid === sid && e.event === 'db.session.start') as unknown as Record<string, unknown>[];
+  const startEvents = (sid: string) =>
+    f.cluster.events.filter((e) => e.sid === sid && e.event === 'db.session.start') as unknown as Record<
+      string,
+      unknown
+    >[];
 
   await t.test('onConnect denies with the ERR of its choosing, and the failure event carries its fields', async (t) => {
     const s = await f.open(t, engine, 'alice', { attributes: { program_name: 'blocked-tool' } });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { serializePacket } from '@gatehouse/mysql-protocol';
-import { ClientReader, type CommandVerdict } from '../../src/session/relay-client-reader.js';
 import { readLeadingStatement } from '../../src/session/leading-statement.js';
+import { ClientReader, type CommandVerdict } from '../../src/session/relay-client-reader.js';
 
 function createPrng(seed: number): () => number {
   let s = seed >>> 0;
@@ -113,7 +113,12 @@ test('leading USE and KILL are found through comments, executable comments and q
  * each held command is released (forward, drop, or replaced) only after the chunks are all in,
  * so later commands would overtake it if the reader did not keep them back.
  */
-function runHeld(input: Buffer, cut: number, prefixLimit: number | undefined, release: (text: string) => { verdict: 'forward' | 'drop'; replacement?: Buffer }) {
+function runHeld(
+  input: Buffer,
+  cut: number,
+  prefixLimit: number | undefined,
+  release: (text: string) => { verdict: 'forward' | 'drop'; replacement?: Buffer },
+) {
   const forwarded: Buffer[] = [];
   const held: string[] = [];
   let holding: string | undefined;
@@ -158,7 +163,11 @@ test('a held command keeps its place: nothing behind it goes out before release,
       const out = runHeld(input, i, limit, (text) =>
         text.includes('hold a') ? { verdict: 'forward', replacement: rewritten } : { verdict: 'drop' },
       );
-      assert.deepEqual(out.forwarded, Buffer.concat([first, rewritten, middle, last]), `split at ${i}, prefix limit ${limit}`);
+      assert.deepEqual(
+        out.forwarded,
+        Buffer.concat([first, rewritten, middle, last]),
+        `split at ${i}, prefix limit ${limit}`,
+      );
       assert.equal(out.held.length, 2);
       const kept = runHeld(input, i, limit, () => ({ verdict: 'forward' }));
       assert.deepEqual(kept.forwarded, input, `forwarded unchanged: split at ${i}, prefix limit ${limit}`);

@@ -31,7 +31,17 @@ const SESSION: AuditSession = {
   startedAt: 0,
 };
 
-const ok = { kind: 'ok', command: undefined, done: true, endOffset: 0, affectedRows: 0, lastInsertId: 0, statusFlags: 0, warnings: 0, info: '' } as const;
+const ok = {
+  kind: 'ok',
+  command: undefined,
+  done: true,
+  endOffset: 0,
+  affectedRows: 0,
+  lastInsertId: 0,
+  statusFlags: 0,
+  warnings: 0,
+  info: '',
+} as const;
 const rows = {
   kind: 'resultset',
   command: undefined,
@@ -73,24 +83,39 @@ function createSpyAudit(events: AuditEvent[]): { audit: Audit; calls: string[] }
 }
 
 /** One command through a record, as the relay runs it; returns what the session must apply. */
-function run(ca: CommandAudit, registry: PreparedStatementRegistry<AuditStatement>, payload: Buffer, outcome: ResponseOutcome) {
+function run(
+  ca: CommandAudit,
+  registry: PreparedStatementRegistry<AuditStatement>,
+  payload: Buffer,
+  outcome: ResponseOutcome,
+) {
   const command = parseClientCommand(payload, { capabilities: CAPS, registry });
   const schema = command.kind === 'query' && /^USE /i.test(command.sql) ? command.sql.slice(4) : undefined;
-  const record: CommandRecord = createCommandRecord(command, schema, ca.now(), (id) => registry.lookup(id), ca.queryEvents);
+  const record: CommandRecord = createCommandRecord(
+    command,
+    schema,
+    ca.now(),
+    (id) => registry.lookup(id),
+    ca.queryEvents,
+  );
   registry.observe(command);
   absorbOutcome(record, outcome);
   if (record.kind === 'stmt_prepare' && record.preparedId >= 0) {
     record.prepared = registry.recordPrepared(record.preparedId, record.paramCount);
   }
   ca.onFinished(record);
-  if (record.prepared !== undefined) return { kind: 'prepared', statementId: record.prepared.statementId, paramCount: record.prepared.paramCount };
+  if (record.prepared !== undefined)
+    return { kind: 'prepared', statementId: record.prepared.statementId, paramCount: record.prepared.paramCount };
   if (record.error !== undefined) return undefined;
   if (record.kind === 'init_db') return { kind: 'schema', schema: record.text };
   return record.schema !== undefined ? { kind: 'schema', schema: record.schema } : undefined;
 }
 
 const execute = (statementId: number) =>
-  serializeStmtExecute({ statementId, params: [{ type: createParamType(ColumnType.Long), value: 7 }] }, { capabilities: CAPS });
+  serializeStmtExecute(
+    { statementId, params: [{ type: createParamType(ColumnType.Long), value: 7 }] },
+    { capabilities: CAPS },
+  );
 
 test('query_events off: no query or statement events and no event-building work, but the session effects remain', () => {
   const events: AuditEvent[] = [];
@@ -100,15 +125,25 @@ test('query_events off: no query or statement events and no event-building work,
   const registry = new PreparedStatementRegistry<AuditStatement>();
 
   assert.equal(run(ca, registry, serializeQuery('SELECT 1', { capabilities: CAPS }), rows), undefined);
-  assert.deepEqual(run(ca, registry, serializeQuery('USE shop2', { capabilities: CAPS }), ok), { kind: 'schema', schema: 'shop2' });
-  assert.deepEqual(run(ca, registry, serializeStmtPrepare('SELECT ?'), prepared(5)), { kind: 'prepared', statementId: 5, paramCount: 1 });
+  assert.deepEqual(run(ca, registry, serializeQuery('USE shop2', { capabilities: CAPS }), ok), {
+    kind: 'schema',
+    schema: 'shop2',
+  });
+  assert.deepEqual(run(ca, registry, serializeStmtPrepare('SELECT ?'), prepared(5)), {
+    kind: 'prepared',
+    statementId: 5,
+    paramCount: 1,
+  });
   assert.equal(run(ca, registry, execute(5), rows), undefined);
   // Neither redaction (describeStatement) nor any event method ran: the work is gone, not just the write.
   assert.deepEqual(calls, []);
   assert.equal(events.length, 0);
 
   // Schema changes are still audited.
-  assert.deepEqual(run(ca, registry, serializeSchemaCommand('init_db', 'shop3'), ok), { kind: 'schema', schema: 'shop3' });
+  assert.deepEqual(run(ca, registry, serializeSchemaCommand('init_db', 'shop3'), ok), {
+    kind: 'schema',
+    schema: 'shop3',
+  });
   assert.deepEqual(
     events.map((e) => e.event),
     ['db.session.mysql.init_db'],

@@ -2,8 +2,8 @@
 // stay paired with their commands when commands are pipelined around a denial, a close or a
 // reset. Real MariaDB; the commands of each case go out in one write.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { Duplex } from 'node:stream';
+import { test } from 'node:test';
 import type { AuditEvent } from '@gatehouse/common';
 import {
   ColumnType,
@@ -104,7 +104,9 @@ test('commands pipelined around a denial, a close and a reset keep their replies
     // The denial's event keeps its command's place: after the reply before it ended, before the
     // command after it (it used to be written when the denial was decided, ahead of SELECT 1's).
     const order = f.cluster.events
-      .filter((e: AuditEvent) => e.sid === sid && (e.event === 'db.session.query' || e.event === 'db.session.mysql.init_db'))
+      .filter(
+        (e: AuditEvent) => e.sid === sid && (e.event === 'db.session.query' || e.event === 'db.session.mysql.init_db'),
+      )
       .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : 'init_db'));
     assert.deepEqual(order, ['SELECT 1', 'init_db', 'SELECT 2']);
     // The session goes on, with the commands after it answered and audited as usual.
@@ -125,7 +127,9 @@ test('commands pipelined around a denial, a close and a reset keep their replies
     const order = f.cluster.events
       .slice(before)
       .filter((e: AuditEvent) => e.sid === sid)
-      .map((e) => (e.event === 'db.session.query' ? (e as { query: string }).query : (e as { schema_name?: string }).schema_name));
+      .map((e) =>
+        e.event === 'db.session.query' ? (e as { query: string }).query : (e as { schema_name?: string }).schema_name,
+      );
     assert.deepEqual(order, ['SELECT 6', `${f.schema}_secret`, `${f.schema}_hidden`, 'SELECT 7']);
   });
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { createAudit, DatabaseSchema } from '@gatehouse/common';
 import { parseErrPacket } from '@gatehouse/mysql-protocol';
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import { type FakeMysqlServer, fakeServerRsaKeys, startFakeMysqlServer } from '@gatehouse/testing';
+import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import pino from 'pino';
 import { type RelayCounters, startSession, ThreadRegistry } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';
@@ -21,7 +21,10 @@ import { createTunnelPair } from './tunnel-pair.js';
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-password-mode-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
-async function setUp(t: TestContext, auth: Record<string, unknown>): Promise<{ server: FakeMysqlServer; login(): Promise<Buffer> }> {
+async function setUp(
+  t: TestContext,
+  auth: Record<string, unknown>,
+): Promise<{ server: FakeMysqlServer; login(): Promise<Buffer> }> {
   const server = await startFakeMysqlServer({ users: { app: 'rotated-secret' } });
   t.after(() => server.close());
   const cluster: TestCluster = await createTestCluster(t);
@@ -93,7 +96,10 @@ test('caching_sha2_password full auth with a pinned server key (auth.server_publ
     server_public_key_file: keyFile,
   });
   assert.equal((await login())[0], 0x00);
-  assert.deepEqual(server.logins().map((l) => l.path), ['full']);
+  assert.deepEqual(
+    server.logins().map((l) => l.path),
+    ['full'],
+  );
   // A wrong pinned key: the server cannot decrypt the password and refuses the login.
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
   writeFileSync(keyFile, other.export({ type: 'spki', format: 'pem' }));
@@ -115,5 +121,8 @@ test('password_file is read at each login: a rotated secret applies to the next 
   }
   writeFileSync(file, 'rotated-secret\n');
   assert.equal((await login())[0], 0x00);
-  assert.deepEqual(server.logins().map((l) => l.path), ['full']);
+  assert.deepEqual(
+    server.logins().map((l) => l.path),
+    ['full'],
+  );
 });

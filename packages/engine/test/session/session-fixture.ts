@@ -3,12 +3,12 @@
 // way the proxy does.
 import type { TestContext } from 'node:test';
 import { type Audit, createAudit, type DatabaseConfig, DatabaseSchema } from '@gatehouse/common';
-import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import { Capability, PacketParser } from '@gatehouse/mysql-protocol';
 import { type MariaDb, startMariaDb } from '@gatehouse/testing';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import pino from 'pino';
-import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';
 import type { HookRunner } from '../../src/hooks/hook-runner.js';
+import { type RelayCounters, type SessionHandle, startSession, ThreadRegistry } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';
 import { createTunnelPair } from './tunnel-pair.js';
 
@@ -59,7 +59,11 @@ export const SERVICE = 'orders';
 
 export async function createFixture(
   t: TestContext,
-  options: { roles?: Parameters<TestCluster['setRoles']>[0]; wrapAudit?: (audit: Audit) => Audit; hooks?: HookRunner } = {},
+  options: {
+    roles?: Parameters<TestCluster['setRoles']>[0];
+    wrapAudit?: (audit: Audit) => Audit;
+    hooks?: HookRunner;
+  } = {},
 ): Promise<Fixture> {
   const db = await startMariaDb();
   const schema = db.uniqueName('shop');
@@ -121,19 +125,22 @@ export async function createFixture(
           engineStreams.push(stream);
           return stream;
         };
-        const handle = startSession({ header: incoming.header, accept, reject: (e) => incoming.reject(e) }, {
-          engineId: 'engine-test',
-          database,
-          cluster,
-          signer: cluster,
-          audit,
-          auditGate: cluster.auditGate!,
-          threads,
-          counters,
-          log,
-          onHandlerError: (err) => handlerErrors.push(err),
-          ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
-        });
+        const handle = startSession(
+          { header: incoming.header, accept, reject: (e) => incoming.reject(e) },
+          {
+            engineId: 'engine-test',
+            database,
+            cluster,
+            signer: cluster,
+            audit,
+            auditGate: cluster.auditGate!,
+            threads,
+            counters,
+            log,
+            onHandlerError: (err) => handlerErrors.push(err),
+            ...(options.hooks !== undefined ? { hooks: options.hooks } : {}),
+          },
+        );
         sessions.push(handle);
       }, o.streamWindow);
       t.after(() => pair.close());

@@ -7,13 +7,29 @@ import { SessionObserver } from '../../src/session/session-observer.js';
 
 function setup(commandLatency = true) {
   const registry = createMetricsRegistry({ processMetrics: false });
-  const metrics = new EngineMetrics({ registry, engineId: 'e1', databases: () => [], tunnelConnected: () => undefined, commandLatency });
+  const metrics = new EngineMetrics({
+    registry,
+    engineId: 'e1',
+    databases: () => [],
+    tunnelConnected: () => undefined,
+    commandLatency,
+  });
   return { registry, observer: new SessionObserver(metrics.childrenFor('app')) };
 }
 
 const done = (kind: 'ok' | 'no-reply'): ResponseOutcome =>
   kind === 'ok'
-    ? { kind, command: { command: Command.Query }, done: true, endOffset: 0, affectedRows: 0, lastInsertId: 0, statusFlags: 0, warnings: 0, info: '' }
+    ? {
+        kind,
+        command: { command: Command.Query },
+        done: true,
+        endOffset: 0,
+        affectedRows: 0,
+        lastInsertId: 0,
+        statusFlags: 0,
+        warnings: 0,
+        info: '',
+      }
     : { kind, command: { command: Command.StmtClose }, done: true, endOffset: 0 };
 
 test('pipelined commands are timed first in first out, by kind; unanswered commands are not timed', async () => {
@@ -35,15 +51,35 @@ test('pipelined commands are timed first in first out, by kind; unanswered comma
   assert.ok(Math.abs(sum('query') - 0.005) < 1e-9);
   assert.ok(Math.abs(sum('prepare') - 0.01) < 1e-9);
   assert.ok(Math.abs(sum('execute') - 0.02) < 1e-9);
-  assert.equal(sumSamples(text, 'gatehouse_engine_command_seconds_bucket', { db: 'app', kind: 'query', le: '0.005' }), 1);
-  assert.equal(sumSamples(text, 'gatehouse_engine_command_seconds_bucket', { db: 'app', kind: 'query', le: '0.0025' }), 0);
+  assert.equal(
+    sumSamples(text, 'gatehouse_engine_command_seconds_bucket', { db: 'app', kind: 'query', le: '0.005' }),
+    1,
+  );
+  assert.equal(
+    sumSamples(text, 'gatehouse_engine_command_seconds_bucket', { db: 'app', kind: 'query', le: '0.0025' }),
+    0,
+  );
 });
 
 test('ERR replies count by SQLSTATE class; denials count by reason', async () => {
   const { registry, observer } = setup();
   observer.onForwarded('query', 0);
-  observer.onOutcome({ kind: 'err', command: { command: Command.Query }, done: true, endOffset: 0, errno: 1146, sqlState: '42S02', message: 'x' }, 1);
-  observer.onOutcome({ kind: 'err', command: undefined, done: true, endOffset: 0, errno: 1927, sqlState: '', message: 'killed' }, 2);
+  observer.onOutcome(
+    {
+      kind: 'err',
+      command: { command: Command.Query },
+      done: true,
+      endOffset: 0,
+      errno: 1146,
+      sqlState: '42S02',
+      message: 'x',
+    },
+    1,
+  );
+  observer.onOutcome(
+    { kind: 'err', command: undefined, done: true, endOffset: 0, errno: 1927, sqlState: '', message: 'killed' },
+    2,
+  );
   observer.onDenied({ ...ServerError.DbAccessDenied, message: 'no' });
   observer.onDenied({ ...ServerError.KillDenied, message: 'no' });
   observer.onDenied({ ...ServerError.KillDenied, message: 'no' });

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuditEvent } from '@gatehouse/common';
 import { serializeSchemaCommand } from '@gatehouse/mysql-protocol';
+import { makeUser } from './cluster-fixture.js';
 import { RawClient, type Reply } from './raw-client.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
-import { makeUser } from './cluster-fixture.js';
 
 async function until(what: string, probe: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
-import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
 import { createSeededRandom } from '@gatehouse/testing';
+import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
 import { WebSocket, WebSocketServer } from 'ws';
 
 interface Pair {
@@ -16,7 +16,12 @@ interface Pair {
 
 /** A real ws client and server on loopback, each with the whole-frame transport over its socket. */
 async function openPair(t: { after: (fn: () => void | Promise<void>) => void }): Promise<Pair> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, maxPayload: 8 * 1024 * 1024 });
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: false,
+    maxPayload: 8 * 1024 * 1024,
+  });
   await once(wss, 'listening');
   const serverSide = new Promise<{ ws: WebSocket; socket: Duplex }>((resolve) => {
     wss.once('connection', (ws, request) => resolve({ ws, socket: request.socket }));
@@ -77,7 +82,8 @@ test('ws reads the frames the transport writes, masked from the client and plain
     for (const payload of payloads) await send(from, payload);
     const got = await received;
     assert.equal(got.length, payloads.length);
-    for (let i = 0; i < payloads.length; i++) assert.ok(got[i]!.equals(payloads[i]!), `message ${i} (${lengths[i]} bytes) intact`);
+    for (let i = 0; i < payloads.length; i++)
+      assert.ok(got[i]!.equals(payloads[i]!), `message ${i} (${lengths[i]} bytes) intact`);
   }
 });
 

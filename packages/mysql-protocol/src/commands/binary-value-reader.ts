@@ -5,8 +5,8 @@
 import { MysqlProtocolError } from '../wire/index.js';
 import { findUtf8Cut } from './bounded-text.js';
 import type { CommandLimits } from './limits.js';
-import type { DateTimeValue, ParamValue, TimeValue } from './param-value.js';
 import type { ParamType } from './param-type.js';
+import type { DateTimeValue, ParamValue, TimeValue } from './param-value.js';
 import type { ValueCursor } from './value-cursor.js';
 import { BINARY_FORMS } from './value-forms.js';
 

@@ -3,8 +3,8 @@
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_binary_resultset.html#sect_protocol_binary_resultset_row_value
 
 import { type BufferWriter, MysqlProtocolError } from '../wire/index.js';
-import type { DateTimeValue, ParamValue, TimeValue } from './param-value.js';
 import type { ParamType } from './param-type.js';
+import type { DateTimeValue, ParamValue, TimeValue } from './param-value.js';
 import { BINARY_FORMS } from './value-forms.js';
 
 function mismatch(type: ParamType, value: ParamValue): MysqlProtocolError {

@@ -2,8 +2,8 @@
 // payload it was parsed from (command byte included), so forwarding never re-encodes.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_command_phase.html
 
-import type { BulkCell, ParamValue } from './param-value.js';
 import type { ParamType } from './param-type.js';
+import type { BulkCell, ParamValue } from './param-value.js';
 
 interface Base<K extends string> {
   readonly kind: K;

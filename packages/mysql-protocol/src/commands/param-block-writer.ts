@@ -3,8 +3,8 @@
 
 import type { BufferWriter } from '../wire/index.js';
 import { writeParamValue } from './binary-value-writer.js';
-import type { ParamValue } from './param-value.js';
 import { type ParamType, packParamType } from './param-type.js';
+import type { ParamValue } from './param-value.js';
 
 /** A parameter to encode. A null value sets its NULL bit; a long_data value writes nothing. */
 export interface ParamInit {

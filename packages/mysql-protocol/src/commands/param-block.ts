@@ -6,8 +6,8 @@
 import { readParamValue, skipParamValue } from './binary-value-reader.js';
 import type { DecodedParam, PackedParamTypes, UndecodedReason } from './command-types.js';
 import type { CommandLimits } from './limits.js';
-import type { ParamValue } from './param-value.js';
 import { unpackParamType } from './param-type.js';
+import type { ParamValue } from './param-value.js';
 import type { ValueCursor } from './value-cursor.js';
 
 export interface ParamBlockOptions {

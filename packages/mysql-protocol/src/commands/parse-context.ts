@@ -1,7 +1,7 @@
 // What a command parser needs beyond the payload: the session's capabilities, statement state,
 // decode limits, and whether the payload is whole.
 
-import { DEFAULT_COMMAND_LIMITS, type CommandLimits } from './limits.js';
+import { type CommandLimits, DEFAULT_COMMAND_LIMITS } from './limits.js';
 import type { PreparedStatementRegistry } from './statement-registry.js';
 
 export interface CommandParseOptions {

@@ -5,10 +5,10 @@
 
 import { BufferWriter, Command, MysqlProtocolError } from '../wire/index.js';
 import { readParamValue, skipParamValue } from './binary-value-reader.js';
-import type { PackedParamTypes, StmtBulkExecuteCommand, UndecodedReason } from './command-types.js';
 import { writeParamValue } from './binary-value-writer.js';
-import type { BulkCell, IndicatorValue } from './param-value.js';
+import type { PackedParamTypes, StmtBulkExecuteCommand, UndecodedReason } from './command-types.js';
 import { type ParamType, packParamType, unpackParamType } from './param-type.js';
+import type { BulkCell, IndicatorValue } from './param-value.js';
 import type { ParseContext } from './parse-context.js';
 import { ValueCursor } from './value-cursor.js';
 

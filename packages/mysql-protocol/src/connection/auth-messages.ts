@@ -57,7 +57,11 @@ export function parseAuthNextFactor(payload: Buffer): AuthNextFactor {
 }
 
 /** `pluginData` goes as given; the SHA plugins expect the 20-byte nonce followed by a NUL. */
-export function serializeAuthSwitchRequest(pluginName: string, pluginData: Uint8Array, writer = new BufferWriter(64)): Buffer {
+export function serializeAuthSwitchRequest(
+  pluginName: string,
+  pluginData: Uint8Array,
+  writer = new BufferWriter(64),
+): Buffer {
   return writer.u8(AuthPacket.Switch).nulString(pluginName).bytes(pluginData).flush();
 }
 
@@ -65,6 +69,10 @@ export function serializeAuthMoreData(data: Uint8Array, writer = new BufferWrite
   return writer.u8(AuthPacket.MoreData).bytes(data).flush();
 }
 
-export function serializeAuthNextFactor(pluginName: string, pluginData: Uint8Array, writer = new BufferWriter(64)): Buffer {
+export function serializeAuthNextFactor(
+  pluginName: string,
+  pluginData: Uint8Array,
+  writer = new BufferWriter(64),
+): Buffer {
   return writer.u8(AuthPacket.NextFactor).nulString(pluginName).bytes(pluginData).flush();
 }

@@ -46,7 +46,10 @@ export class MysqlServerError extends MysqlError {
 
   constructor(errno: number, sqlState: string, serverMessage: string, beforeHandshake: boolean, address: string) {
     const when = beforeHandshake ? 'refused the connection' : 'rejected the login';
-    super('GH_ERR_MYSQL_SERVER_ERROR', `MySQL server ${address} ${when}: ERROR ${errno} (${sqlState}): ${serverMessage}`);
+    super(
+      'GH_ERR_MYSQL_SERVER_ERROR',
+      `MySQL server ${address} ${when}: ERROR ${errno} (${sqlState}): ${serverMessage}`,
+    );
     this.errno = errno;
     this.sqlState = sqlState;
     this.serverMessage = serverMessage;

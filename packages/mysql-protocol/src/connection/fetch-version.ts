@@ -12,7 +12,13 @@ import { HandshakeChannel } from './handshake-channel.js';
 import { serializeSslRequest } from './handshake-response.js';
 import { type HandshakeV10, parseHandshakeV10 } from './handshake-v10.js';
 import { dialMysql, startClientTls, type UpstreamTlsOptions } from './transport.js';
-import { chooseClientCapabilities, DEFAULT_CHARACTER_SET, describeTls, type NegotiatedTls, serverErrorFromPacket } from './upstream-login.js';
+import {
+  chooseClientCapabilities,
+  DEFAULT_CHARACTER_SET,
+  describeTls,
+  type NegotiatedTls,
+  serverErrorFromPacket,
+} from './upstream-login.js';
 
 export interface FetchMysqlVersionOptions {
   /** For the dial, the greeting and the TLS handshake together. Default 5 s. */
@@ -35,7 +41,10 @@ export interface MysqlVersionInfo {
   readonly tls?: NegotiatedTls;
 }
 
-export async function fetchMysqlVersion(address: MysqlAddress, options: FetchMysqlVersionOptions = {}): Promise<MysqlVersionInfo> {
+export async function fetchMysqlVersion(
+  address: MysqlAddress,
+  options: FetchMysqlVersionOptions = {},
+): Promise<MysqlVersionInfo> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const where = formatMysqlAddress(address);
   const started = performance.now();
@@ -54,7 +63,12 @@ export async function fetchMysqlVersion(address: MysqlAddress, options: FetchMys
     if (tls === undefined || tls.mode === 'disable' || (!offered && options.tlsOptional === true)) {
       return { version: handshake.serverVersion, elapsedMs, handshake };
     }
-    return { version: handshake.serverVersion, elapsedMs, handshake, tls: await negotiateTls(channel, address, handshake, tls, timeoutMs) };
+    return {
+      version: handshake.serverVersion,
+      elapsedMs,
+      handshake,
+      tls: await negotiateTls(channel, address, handshake, tls, timeoutMs),
+    };
   } finally {
     clearTimeout(timer);
     channel.detach();
@@ -72,10 +86,21 @@ async function negotiateTls(
 ): Promise<NegotiatedTls> {
   const where = channel.address;
   if (!hasCapability(handshake.capabilities, Capability.Ssl)) {
-    throw new MysqlTlsError(where, `${where} does not offer TLS (tls mode ${tls.mode}); enable ssl on the server or set the mode to disable`);
+    throw new MysqlTlsError(
+      where,
+      `${where} does not offer TLS (tls mode ${tls.mode}); enable ssl on the server or set the mode to disable`,
+    );
   }
   const capabilities = chooseClientCapabilities(handshake, { address, user: '' }, true);
-  channel.writePacket(serializeSslRequest({ capabilities, mariaDbCapabilities: 0, maxPacketSize: 1 << 24, characterSet: DEFAULT_CHARACTER_SET }), 1);
+  channel.writePacket(
+    serializeSslRequest({
+      capabilities,
+      mariaDbCapabilities: 0,
+      maxPacketSize: 1 << 24,
+      characterSet: DEFAULT_CHARACTER_SET,
+    }),
+    1,
+  );
   const plain = channel.socket as Socket;
   channel.detach();
   const secure = await startClientTls(plain, address, tls, timeoutMs);

@@ -28,8 +28,14 @@ export class HandshakeChannel {
   private waiter: Waiter | undefined;
   private failure: Error | undefined;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
-  private readonly onEnd = (): void => this.fail(new MysqlConnectError(this.address, `${this.address} closed the connection during the handshake`));
-  private readonly onError = (err: Error): void => this.fail(new MysqlConnectError(this.address, `connection to ${this.address} failed during the handshake: ${err.message}`, { cause: err }));
+  private readonly onEnd = (): void =>
+    this.fail(new MysqlConnectError(this.address, `${this.address} closed the connection during the handshake`));
+  private readonly onError = (err: Error): void =>
+    this.fail(
+      new MysqlConnectError(this.address, `connection to ${this.address} failed during the handshake: ${err.message}`, {
+        cause: err,
+      }),
+    );
 
   constructor(socket: Duplex, address: string, initial: Buffer = EMPTY) {
     this.socket = socket;

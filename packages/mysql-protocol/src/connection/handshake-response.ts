@@ -92,9 +92,11 @@ function readResponseBody(r: BufferReader, prefix: Prefix, payload: Buffer): Han
   else if (hasCapability(caps, Capability.SecureConnection)) authResponse = r.bytes(r.u8());
   else authResponse = r.nulBytes();
   // Some clients set the flags but end the packet early; what is missing is simply absent.
-  const database = hasCapability(caps, Capability.ConnectWithDb) && r.remaining > 0 ? r.nulBytesOrRest().toString('utf8') : '';
+  const database =
+    hasCapability(caps, Capability.ConnectWithDb) && r.remaining > 0 ? r.nulBytesOrRest().toString('utf8') : '';
   let authPluginName = '';
-  if (hasCapability(caps, Capability.PluginAuth) && r.remaining > 0) authPluginName = r.nulBytesOrRest().toString('utf8');
+  if (hasCapability(caps, Capability.PluginAuth) && r.remaining > 0)
+    authPluginName = r.nulBytesOrRest().toString('utf8');
   let attributes: ConnectionAttributes = new Map();
   let attributesWarning: string | undefined;
   if (hasCapability(caps, Capability.ConnectAttrs) && r.remaining > 0) {
@@ -148,7 +150,10 @@ export interface SslRequestFields {
 
 function writePrefix(w: BufferWriter, f: SslRequestFields): void {
   const caps = f.capabilities >>> 0;
-  w.u32(caps).u32(f.maxPacketSize >>> 0).u8(f.characterSet).fill(FILLER);
+  w.u32(caps)
+    .u32(f.maxPacketSize >>> 0)
+    .u8(f.characterSet)
+    .fill(FILLER);
   w.u32(hasCapability(caps, CLIENT_MYSQL) ? 0 : (f.mariaDbCapabilities ?? 0) >>> 0);
 }
 
@@ -172,7 +177,8 @@ export function serializeHandshakeResponse41(fields: HandshakeResponseFields, wr
   writer.nulString(fields.username);
   if (hasCapability(caps, Capability.PluginAuthLenencClientData)) writer.lenencBytes(fields.authResponse);
   else if (hasCapability(caps, Capability.SecureConnection)) {
-    if (fields.authResponse.length > 255) throw new RangeError('auth response longer than 255 bytes needs CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA');
+    if (fields.authResponse.length > 255)
+      throw new RangeError('auth response longer than 255 bytes needs CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA');
     writer.u8(fields.authResponse.length).bytes(fields.authResponse);
   } else writer.nulBytes(fields.authResponse);
   if (hasCapability(caps, Capability.ConnectWithDb)) writer.nulString(fields.database ?? '');

@@ -1,18 +1,6 @@
 // Public surface of mysql/connection: connection-phase messages, client auth plugins, upstream
 // login, the server side of the handshake, and FetchMySQLVersion.
-export { formatMysqlAddress, type MysqlAddress, DEFAULT_MYSQL_PORT, parseMysqlAddress } from './address.js';
-export {
-  AuthPacket,
-  type AuthMoreData,
-  type AuthNextFactor,
-  type AuthSwitchRequest,
-  parseAuthMoreData,
-  parseAuthNextFactor,
-  parseAuthSwitchRequest,
-  serializeAuthMoreData,
-  serializeAuthNextFactor,
-  serializeAuthSwitchRequest,
-} from './auth-messages.js';
+export { DEFAULT_MYSQL_PORT, formatMysqlAddress, type MysqlAddress, parseMysqlAddress } from './address.js';
 export {
   type AuthContext,
   AuthPluginName,
@@ -30,6 +18,18 @@ export {
   signEd25519,
 } from './auth/scramble.js';
 export {
+  type AuthMoreData,
+  type AuthNextFactor,
+  AuthPacket,
+  type AuthSwitchRequest,
+  parseAuthMoreData,
+  parseAuthNextFactor,
+  parseAuthSwitchRequest,
+  serializeAuthMoreData,
+  serializeAuthNextFactor,
+  serializeAuthSwitchRequest,
+} from './auth-messages.js';
+export {
   MysqlAuthUnsupportedError,
   MysqlConnectError,
   MysqlHandshakeError,
@@ -37,7 +37,7 @@ export {
   MysqlTimeoutError,
   MysqlTlsError,
 } from './errors.js';
-export { fetchMysqlVersion, type FetchMysqlVersionOptions, type MysqlVersionInfo } from './fetch-version.js';
+export { type FetchMysqlVersionOptions, fetchMysqlVersion, type MysqlVersionInfo } from './fetch-version.js';
 export { HandshakeChannel, type HandshakePacket, MAX_HANDSHAKE_PACKET } from './handshake-channel.js';
 export {
   type ClientHello,
@@ -47,11 +47,11 @@ export {
   type HandshakeResponseFields,
   parseClientHello,
   parseHandshakeResponse41,
-  serializeHandshakeResponse41,
-  serializeSslRequest,
   SSL_REQUEST_LENGTH,
   type SslRequest,
   type SslRequestFields,
+  serializeHandshakeResponse41,
+  serializeSslRequest,
 } from './handshake-response.js';
 export {
   type HandshakeV10,
@@ -71,9 +71,9 @@ export {
 } from './server-handshake.js';
 export { dialMysql, type SocketKeepalive, startClientTls, type TlsMode, type UpstreamTlsOptions } from './transport.js';
 export {
+  type ConnectUpstreamOptions,
   chooseClientCapabilities,
   connectUpstream,
-  type ConnectUpstreamOptions,
   DEFAULT_CHARACTER_SET,
   DEFAULT_UPSTREAM_CAPABILITIES,
   describeTls,

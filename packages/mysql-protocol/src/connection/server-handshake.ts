@@ -7,11 +7,16 @@ import { TLSSocket, type TLSSocketOptions } from 'node:tls';
 import { Capability, hasCapability } from '../wire/capabilities.js';
 import { type ErrFields, serializeErrPacket } from '../wire/err-packet.js';
 import { type OkFields, serializeOkPacket } from '../wire/ok-packet.js';
-import { serializeAuthMoreData, serializeAuthSwitchRequest } from './auth-messages.js';
 import { AuthPluginName, CachingSha2 } from './auth/plugins.js';
+import { serializeAuthMoreData, serializeAuthSwitchRequest } from './auth-messages.js';
 import { MysqlHandshakeError, MysqlTimeoutError, MysqlTlsError } from './errors.js';
 import { HandshakeChannel, type HandshakePacket } from './handshake-channel.js';
-import { type ClientHello, effectiveAuthPlugin, type HandshakeResponse41, parseClientHello } from './handshake-response.js';
+import {
+  type ClientHello,
+  effectiveAuthPlugin,
+  type HandshakeResponse41,
+  parseClientHello,
+} from './handshake-response.js';
 import { serializeHandshakeV10 } from './handshake-v10.js';
 
 export const SCRAMBLE_LENGTH = 20;
@@ -103,7 +108,10 @@ export class ServerHandshake {
   /** Reads one packet, bounded by `readTimeoutMs`, and sets the next sequence id from it. */
   async read(): Promise<HandshakePacket> {
     const ms = this.readTimeoutMs;
-    const timer = ms === undefined ? undefined : setTimeout(() => this.channel.fail(new MysqlTimeoutError(this.channel.address, 'handshake', ms)), ms);
+    const timer =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => this.channel.fail(new MysqlTimeoutError(this.channel.address, 'handshake', ms)), ms);
     try {
       const packet = await this.channel.readPacket();
       this.sequenceId = (packet.sequenceId + 1) & 0xff;
@@ -140,7 +148,13 @@ export class ServerHandshake {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         secure.destroy();
-        reject(new MysqlTlsError(this.channel.address, `TLS handshake with client ${this.channel.address} failed: ${err.message}`, { cause: err }));
+        reject(
+          new MysqlTlsError(
+            this.channel.address,
+            `TLS handshake with client ${this.channel.address} failed: ${err.message}`,
+            { cause: err },
+          ),
+        );
       };
       secure.once('error', onError);
       secure.once('secure', () => {
@@ -211,4 +225,3 @@ function hasProof(authResponse: Buffer): boolean {
 export function isPublicKeyRequest(payload: Buffer): boolean {
   return payload.length === 1 && payload[0] === CachingSha2.RequestPublicKey;
 }
-

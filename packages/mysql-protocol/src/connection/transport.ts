@@ -1,13 +1,13 @@
 // Dialling a MySQL server and upgrading the connection to TLS, with failures turned into typed
 // errors whose messages say what to check.
-import { isIP, type Socket, connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import {
   type ConnectionOptions,
   checkServerIdentity,
   createSecureContext,
   type SecureContext,
-  connect as tlsConnect,
   type TLSSocket,
+  connect as tlsConnect,
 } from 'node:tls';
 import { formatMysqlAddress, type MysqlAddress } from './address.js';
 import { MysqlConnectError, MysqlTimeoutError, MysqlTlsError } from './errors.js';
@@ -48,7 +48,10 @@ export interface UpstreamTlsOptions {
 export function dialMysql(address: MysqlAddress, timeoutMs: number, keepalive?: SocketKeepalive): Promise<Socket> {
   const where = formatMysqlAddress(address);
   return new Promise((resolve, reject) => {
-    const socket = address.kind === 'unix' ? netConnect({ path: address.path }) : netConnect({ host: address.host, port: address.port });
+    const socket =
+      address.kind === 'unix'
+        ? netConnect({ path: address.path })
+        : netConnect({ host: address.host, port: address.port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new MysqlTimeoutError(where, 'connect', timeoutMs));
@@ -152,7 +155,12 @@ function rememberSession(sessions: Map<string, Buffer>, key: string, session: Bu
 }
 
 /** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
-export function startClientTls(socket: Socket, address: MysqlAddress, tls: UpstreamTlsOptions, timeoutMs: number): Promise<TLSSocket> {
+export function startClientTls(
+  socket: Socket,
+  address: MysqlAddress,
+  tls: UpstreamTlsOptions,
+  timeoutMs: number,
+): Promise<TLSSocket> {
   const where = formatMysqlAddress(address);
   const host = tls.servername ?? (address.kind === 'tcp' ? address.host : 'localhost');
   const shared = sharedSecureContext(tls);
@@ -174,7 +182,8 @@ export function startClientTls(socket: Socket, address: MysqlAddress, tls: Upstr
     const secure = tlsConnect(options);
     // Node emits 'session' only once the server passed verification; TLS 1.3 servers send their
     // tickets after the handshake, so this stays on for the connection's life (the newest wins).
-    if (sessionKey !== undefined) secure.on('session', (next: Buffer) => rememberSession(shared.sessions, sessionKey, next));
+    if (sessionKey !== undefined)
+      secure.on('session', (next: Buffer) => rememberSession(shared.sessions, sessionKey, next));
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new MysqlTimeoutError(where, 'handshake', timeoutMs));

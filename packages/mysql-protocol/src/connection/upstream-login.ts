@@ -9,9 +9,21 @@ import { PacketHeader } from '../wire/constants.js';
 import { parseErrPacket } from '../wire/err-packet.js';
 import { type OkPacket, parseOkPacket } from '../wire/ok-packet.js';
 import { formatMysqlAddress, type MysqlAddress } from './address.js';
+import {
+  type AuthContext,
+  AuthPluginName,
+  type ClientAuthPlugin,
+  createClientAuthPlugin,
+  isSupportedAuthPlugin,
+} from './auth/plugins.js';
 import { AuthPacket, parseAuthMoreData, parseAuthSwitchRequest } from './auth-messages.js';
-import { type AuthContext, type ClientAuthPlugin, createClientAuthPlugin, isSupportedAuthPlugin, AuthPluginName } from './auth/plugins.js';
-import { MysqlAuthUnsupportedError, MysqlHandshakeError, MysqlServerError, MysqlTimeoutError, MysqlTlsError } from './errors.js';
+import {
+  MysqlAuthUnsupportedError,
+  MysqlHandshakeError,
+  MysqlServerError,
+  MysqlTimeoutError,
+  MysqlTlsError,
+} from './errors.js';
 import { HandshakeChannel } from './handshake-channel.js';
 import { type ConnectionAttributes, serializeHandshakeResponse41, serializeSslRequest } from './handshake-response.js';
 import { type HandshakeV10, parseHandshakeV10 } from './handshake-v10.js';
@@ -47,7 +59,8 @@ export const DEFAULT_UPSTREAM_CAPABILITIES =
   Capability.LongFlag | Capability.Transactions | Capability.MultiResults | Capability.PsMultiResults;
 
 /** Always sent: protocol 4.1 with pluggable auth and long auth data. */
-const REQUIRED = Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth | Capability.PluginAuthLenencClientData;
+const REQUIRED =
+  Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth | Capability.PluginAuthLenencClientData;
 
 export interface ConnectUpstreamOptions {
   readonly address: MysqlAddress;
@@ -103,7 +116,11 @@ export interface NegotiatedTls {
 }
 
 /** Which flags to send given the server's greeting and the caller's wishes. */
-export function chooseClientCapabilities(server: HandshakeV10, options: ConnectUpstreamOptions, useTls: boolean): number {
+export function chooseClientCapabilities(
+  server: HandshakeV10,
+  options: ConnectUpstreamOptions,
+  useTls: boolean,
+): number {
   let caps = ((options.capabilities ?? DEFAULT_UPSTREAM_CAPABILITIES) & FORWARDABLE_CAPABILITIES) | REQUIRED;
   // Mirror bit 0: clear it for a MariaDB server (to get extended capabilities), keep it for MySQL.
   if (hasCapability(server.capabilities, CLIENT_MYSQL)) caps |= CLIENT_MYSQL;
@@ -121,7 +138,10 @@ export async function connectUpstream(options: ConnectUpstreamOptions): Promise<
   if (options.proxyHeader !== undefined) socket.write(options.proxyHeader);
   const channel = new HandshakeChannel(socket, where);
   let phase: 'handshake' | 'login' = 'handshake';
-  const timer = setTimeout(() => channel.fail(new MysqlTimeoutError(where, phase, timeoutMs)), Math.max(1, timeoutMs - (Date.now() - started)));
+  const timer = setTimeout(
+    () => channel.fail(new MysqlTimeoutError(where, phase, timeoutMs)),
+    Math.max(1, timeoutMs - (Date.now() - started)),
+  );
   try {
     return await login(channel, options, timeoutMs, (p) => {
       phase = p;
@@ -152,7 +172,10 @@ async function login(
   const tlsMode = options.tls?.mode ?? 'disable';
   const useTls = tlsMode !== 'disable';
   if (useTls && !hasCapability(handshake.capabilities, Capability.Ssl)) {
-    throw new MysqlTlsError(where, `${where} does not offer TLS (tls mode ${tlsMode}); enable ssl on the server or set the mode to disable`);
+    throw new MysqlTlsError(
+      where,
+      `${where} does not offer TLS (tls mode ${tlsMode}); enable ssl on the server or set the mode to disable`,
+    );
   }
   const capabilities = chooseClientCapabilities(handshake, options, useTls);
   const mariaDbCapabilities = hasCapability(capabilities, CLIENT_MYSQL)
@@ -181,7 +204,9 @@ async function login(
   };
   // Answer in the server's plugin when we speak it; otherwise start with native and let the
   // server switch us.
-  const initialName = isSupportedAuthPlugin(handshake.authPluginName) ? handshake.authPluginName : AuthPluginName.NativePassword;
+  const initialName = isSupportedAuthPlugin(handshake.authPluginName)
+    ? handshake.authPluginName
+    : AuthPluginName.NativePassword;
   let plugin: ClientAuthPlugin = createClientAuthPlugin(initialName, ctx);
   const response = serializeHandshakeResponse41({
     ...prefix,
@@ -199,7 +224,10 @@ async function login(
     if (header === PacketHeader.Ok) {
       const ok = parseOkPacket(payload, capabilities);
       const leftover = channel.detach();
-      options.log?.debug({ server: where, plugin: plugin.name, connectionId: handshake.connectionId }, 'upstream login complete');
+      options.log?.debug(
+        { server: where, plugin: plugin.name, connectionId: handshake.connectionId },
+        'upstream login complete',
+      );
       return {
         socket: channel.socket as Socket | TLSSocket,
         leftover,
@@ -232,7 +260,10 @@ async function login(
       continue;
     }
     if (header === AuthPacket.NextFactor) {
-      throw new MysqlAuthUnsupportedError('multi-factor', `${where} asked for a second authentication factor, which Gatehouse does not support`);
+      throw new MysqlAuthUnsupportedError(
+        'multi-factor',
+        `${where} asked for a second authentication factor, which Gatehouse does not support`,
+      );
     }
     throw new MysqlHandshakeError(`${where} sent an unexpected packet 0x${(header ?? 0).toString(16)} during login`);
   }
@@ -242,10 +273,15 @@ export function serverErrorFromPacket(payload: Buffer, beforeHandshake: boolean,
   // Servers omit the SQLSTATE marker before the handshake; parsing with PROTOCOL_41 reads it
   // only when it is there.
   const err = parseErrPacket(payload, Capability.Protocol41);
-  if (err.kind === 'progress') return new MysqlServerError(0, 'HY000', 'unexpected progress report', beforeHandshake, where);
+  if (err.kind === 'progress')
+    return new MysqlServerError(0, 'HY000', 'unexpected progress report', beforeHandshake, where);
   return new MysqlServerError(err.errno, err.sqlState, err.message, beforeHandshake, where);
 }
 
 export function describeTls(socket: TLSSocket): NegotiatedTls {
-  return { protocol: socket.getProtocol() ?? 'unknown', cipher: socket.getCipher()?.name ?? 'unknown', resumed: socket.isSessionReused() };
+  return {
+    protocol: socket.getProtocol() ?? 'unknown',
+    cipher: socket.getCipher()?.name ?? 'unknown',
+    resumed: socket.isSessionReused(),
+  };
 }

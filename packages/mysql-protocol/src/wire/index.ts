@@ -32,9 +32,9 @@
 export { BufferReader, NULL_LENGTH } from './buffer-reader.js';
 export { BufferWriter } from './buffer-writer.js';
 export {
+  Capability,
   type CapabilitySet,
   CLIENT_MYSQL,
-  Capability,
   hasCapability,
   MariaDbCapability,
   type NegotiatedCapabilities,
@@ -94,6 +94,6 @@ export {
   writePacketHeader,
 } from './packet-writer.js';
 export { MysqlPacketTooLargeError, MysqlProtocolError, type MysqlProtocolErrorCode } from './protocol-error.js';
-export { type MysqlErrorCode, ServerError } from './server-errors.js';
 export { SequenceTracker } from './sequence-tracker.js';
+export { type MysqlErrorCode, ServerError } from './server-errors.js';
 export { parseSessionStateChanges, type SessionStateChange, writeSessionStateChanges } from './session-state.js';

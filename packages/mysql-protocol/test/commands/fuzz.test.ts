@@ -7,16 +7,16 @@ import {
   type CommandParseOptions,
   createParamType,
   DEFAULT_COMMAND_LIMITS,
-  parseClientCommand,
   PreparedStatementRegistry,
+  parseClientCommand,
   serializeChangeUser,
   serializeQuery,
   serializeStmtBulkExecute,
   serializeStmtExecute,
   toJsonValue,
 } from '../../src/commands/index.js';
-import { Command, MysqlProtocolError } from '../../src/wire/index.js';
 import { createSeededRandom, type SeededRandom } from '../../src/testing/index.js';
+import { Command, MysqlProtocolError } from '../../src/wire/index.js';
 import { CAPS, CAPS_QA } from './helpers.js';
 import { EVERY_TYPE } from './param-fixtures.js';
 

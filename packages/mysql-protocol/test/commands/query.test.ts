@@ -7,8 +7,8 @@ import {
   type QueryCommand,
   serializeQuery,
 } from '../../src/commands/index.js';
-import { ColumnType as T } from '../../src/wire/index.js';
 import { packetBuilder } from '../../src/testing/index.js';
+import { ColumnType as T } from '../../src/wire/index.js';
 import { assertProtocolError, CAPS, CAPS_QA } from './helpers.js';
 
 function query(payload: Buffer, capabilities: number, extra = {}): QueryCommand {

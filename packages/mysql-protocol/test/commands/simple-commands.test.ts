@@ -19,8 +19,8 @@ import {
   serializeStmtReset,
   serializeStmtSendLongData,
 } from '../../src/commands/index.js';
-import { Command } from '../../src/wire/index.js';
 import { packetBuilder } from '../../src/testing/index.js';
+import { Command } from '../../src/wire/index.js';
 import { assertProtocolError, CAPS, type CommandFields, fieldsOf } from './helpers.js';
 
 interface Case {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   createParamType,
-  parseClientCommand,
   PreparedStatementRegistry,
+  parseClientCommand,
   serializeChangeUser,
   serializeNoArgCommand,
   serializeStmtExecute,

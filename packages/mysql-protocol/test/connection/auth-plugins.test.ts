@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, privateDecrypt, constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { test } from 'node:test';
 import { createClientAuthPlugin, MysqlAuthUnsupportedError, MysqlHandshakeError } from '../../src/connection/index.js';
 
@@ -7,12 +7,18 @@ const nonce = Buffer.concat([Buffer.from('0123456789abcdefghij'), Buffer.from([0
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const decrypt = (data: Buffer): string => {
-  const clear = privateDecrypt({ key: privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, data);
+  const clear = privateDecrypt(
+    { key: privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    data,
+  );
   return Buffer.from(clear.map((b, i) => b ^ nonce[i % 20]!)).toString();
 };
 
 test('sha256_password: cleartext over TLS, key request then RSA over plaintext, NUL for an empty password', () => {
-  assert.equal(createClientAuthPlugin('sha256_password', { password: 'pw', secure: true }).start(nonce).toString(), 'pw\0');
+  assert.equal(
+    createClientAuthPlugin('sha256_password', { password: 'pw', secure: true }).start(nonce).toString(),
+    'pw\0',
+  );
   const plain = createClientAuthPlugin('sha256_password', { password: 'pw', secure: false });
   assert.deepEqual([...plain.start(nonce)], [0x01]);
   assert.equal(decrypt(plain.continue(Buffer.from(pem))!), 'pw\0');
@@ -29,10 +35,19 @@ test('caching_sha2_password: fast-auth success waits for OK, full auth asks for 
 });
 
 test('mysql_clear_password is refused without TLS or a unix socket', () => {
-  assert.throws(() => createClientAuthPlugin('mysql_clear_password', { password: 'pw', secure: false }).start(nonce), MysqlAuthUnsupportedError);
-  assert.equal(createClientAuthPlugin('mysql_clear_password', { password: 'pw', secure: true }).start(nonce).toString(), 'pw\0');
+  assert.throws(
+    () => createClientAuthPlugin('mysql_clear_password', { password: 'pw', secure: false }).start(nonce),
+    MysqlAuthUnsupportedError,
+  );
+  assert.equal(
+    createClientAuthPlugin('mysql_clear_password', { password: 'pw', secure: true }).start(nonce).toString(),
+    'pw\0',
+  );
 });
 
 test('an unknown plugin is a typed error naming it', () => {
-  assert.throws(() => createClientAuthPlugin('dialog', { password: '', secure: true }), (err) => err instanceof MysqlAuthUnsupportedError && err.plugin === 'dialog');
+  assert.throws(
+    () => createClientAuthPlugin('dialog', { password: '', secure: true }),
+    (err) => err instanceof MysqlAuthUnsupportedError && err.plugin === 'dialog',
+  );
 });

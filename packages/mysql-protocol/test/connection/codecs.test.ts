@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import {
   AuthPacket,
@@ -17,15 +18,16 @@ import {
   serializeSslRequest,
   stripMariaDbVersionPrefix,
 } from '../../src/connection/index.js';
-import { Capability, MariaDbCapability } from '../../src/wire/capabilities.js';
-import { MysqlProtocolError } from '../../src/wire/protocol-error.js';
-import { serializePacket } from '../../src/wire/packet-writer.js';
 import { createSeededRandom, packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
-import { PassThrough } from 'node:stream';
+import { Capability, MariaDbCapability } from '../../src/wire/capabilities.js';
+import { serializePacket } from '../../src/wire/packet-writer.js';
+import { MysqlProtocolError } from '../../src/wire/protocol-error.js';
 
 const nonce = Buffer.from('abcdefghijklmnopqrst');
-const BASE = Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth | Capability.PluginAuthLenencClientData;
-const MYSQL_CAPS = (BASE | Capability.LongPassword | Capability.Ssl | Capability.ConnectWithDb | Capability.ConnectAttrs) >>> 0;
+const BASE =
+  Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth | Capability.PluginAuthLenencClientData;
+const MYSQL_CAPS =
+  (BASE | Capability.LongPassword | Capability.Ssl | Capability.ConnectWithDb | Capability.ConnectAttrs) >>> 0;
 const MARIADB_CAPS = (BASE | Capability.Ssl | Capability.ConnectAttrs) >>> 0;
 
 const greetingFields = {
@@ -49,7 +51,9 @@ test('HandshakeV10 round-trips, MariaDB extended capabilities only when CLIENT_M
   assert.equal(maria.authPluginName, 'mysql_native_password');
   assert.equal(stripMariaDbVersionPrefix(maria.serverVersion), '10.11.6-MariaDB-log');
   assert.equal(stripMariaDbVersionPrefix('5.5.5-custom'), '5.5.5-custom');
-  const mysql = parseHandshakeV10(serializeHandshakeV10({ ...greetingFields, serverVersion: '8.0.36', capabilities: MYSQL_CAPS }));
+  const mysql = parseHandshakeV10(
+    serializeHandshakeV10({ ...greetingFields, serverVersion: '8.0.36', capabilities: MYSQL_CAPS }),
+  );
   assert.equal(mysql.mariaDbCapabilities, 0);
   assert.equal(mysql.capabilities, MYSQL_CAPS);
 });
@@ -67,7 +71,12 @@ test('HandshakeV10 with a protocol version other than 10 is a protocol error', (
 });
 
 test('SSLRequest is 32 bytes, carries CLIENT_SSL and MariaDB capabilities', () => {
-  const bytes = serializeSslRequest({ capabilities: MARIADB_CAPS, mariaDbCapabilities: 0x1c, maxPacketSize: 1 << 24, characterSet: 45 });
+  const bytes = serializeSslRequest({
+    capabilities: MARIADB_CAPS,
+    mariaDbCapabilities: 0x1c,
+    maxPacketSize: 1 << 24,
+    characterSet: 45,
+  });
   assert.equal(bytes.length, 32);
   const parsed = parseClientHello(bytes);
   assert.equal(parsed.kind, 'ssl-request');
@@ -84,7 +93,10 @@ const responseFields = {
   authResponse: Buffer.alloc(300, 7),
   database: 'app',
   authPluginName: 'caching_sha2_password',
-  attributes: new Map([['_client_name', 'libmariadb'], ['program_name', 'mysql']]),
+  attributes: new Map([
+    ['_client_name', 'libmariadb'],
+    ['program_name', 'mysql'],
+  ]),
 };
 
 test('HandshakeResponse41 round-trips with lenenc auth data, database, plugin and attributes', () => {
@@ -100,7 +112,12 @@ test('HandshakeResponse41 round-trips with lenenc auth data, database, plugin an
 
 test('HandshakeResponse41 with 1-byte auth data and no plugin name (native password)', () => {
   const caps = (Capability.Protocol41 | Capability.SecureConnection | Capability.LongPassword) >>> 0;
-  const bytes = serializeHandshakeResponse41({ ...responseFields, capabilities: caps, authResponse: nonce, authPluginName: '' });
+  const bytes = serializeHandshakeResponse41({
+    ...responseFields,
+    capabilities: caps,
+    authResponse: nonce,
+    authPluginName: '',
+  });
   const parsed = parseHandshakeResponse41(bytes);
   assert.deepEqual(parsed.authResponse, nonce);
   assert.equal(parsed.authPluginName, '');
@@ -197,14 +214,27 @@ test('seeded random input (100k cases per parser) raises only MysqlProtocolError
       try {
         parse(input);
       } catch (err) {
-        if (!(err instanceof MysqlProtocolError)) assert.fail(`${name} case ${i} (${input.toString('hex')}) threw ${String(err)}`);
+        if (!(err instanceof MysqlProtocolError))
+          assert.fail(`${name} case ${i} (${input.toString('hex')}) threw ${String(err)}`);
       }
     }
   }
 });
 
 test('packet builder fixtures: a HandshakeV10 without CLIENT_SECURE_CONNECTION has an 8-byte nonce', () => {
-  const bytes = packetBuilder().u8(10).nulString('4.1.0').u32(1).bytes(nonce.subarray(0, 8)).u8(0).u16(Capability.Protocol41).u8(8).u16(2).u16(0).u8(0).fill(10).payload();
+  const bytes = packetBuilder()
+    .u8(10)
+    .nulString('4.1.0')
+    .u32(1)
+    .bytes(nonce.subarray(0, 8))
+    .u8(0)
+    .u16(Capability.Protocol41)
+    .u8(8)
+    .u16(2)
+    .u16(0)
+    .u8(0)
+    .fill(10)
+    .payload();
   const parsed = parseHandshakeV10(bytes);
   assert.equal(parsed.authPluginData.length, 8);
   assert.equal(parsed.authPluginName, '');

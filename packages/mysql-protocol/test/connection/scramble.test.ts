@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, privateDecrypt, constants as cryptoConstants } from 'node:crypto';
+import { createHash, constants as cryptoConstants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
@@ -38,7 +38,10 @@ test('RSA-protected password decrypts to password+NUL XOR nonce', () => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = publicKey.export({ type: 'spki', format: 'pem' });
   const enc = encryptPasswordWithPublicKey('a much longer password than the nonce', nonce, pem);
-  const dec = privateDecrypt({ key: privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, enc);
+  const dec = privateDecrypt(
+    { key: privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    enc,
+  );
   const clear = Buffer.from(dec.map((b, i) => b ^ nonce[i % nonce.length]!));
   assert.equal(clear.toString('utf8'), 'a much longer password than the nonce\0');
 });

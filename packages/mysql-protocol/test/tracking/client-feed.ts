@@ -1,7 +1,7 @@
 // Client→server bytes for a tracker in tests, the way the engine's relay feeds it: commands
 // through onCommand, LOCAL INFILE and auth data as counted packets through onClientData.
 // The relay does this with its own reader; the tracker itself takes no client bytes.
-import { readTrackedCommand, type ResponseTracker } from '../../src/tracking/index.js';
+import { type ResponseTracker, readTrackedCommand } from '../../src/tracking/index.js';
 import { PacketScanner } from '../../src/wire/packet-scanner.js';
 
 /** Returns a function that takes client chunks, in order, for `tracker`. */

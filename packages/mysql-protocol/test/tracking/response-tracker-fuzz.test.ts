@@ -2,13 +2,13 @@
 // exception, and every call returns (it is synchronous, so returning is not hanging).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSeededRandom } from '../../src/testing/index.js';
 import { createResponseTracker, type TrackedCommand } from '../../src/tracking/index.js';
 import { Capability, MariaDbCapability } from '../../src/wire/capabilities.js';
 import { Command, ServerStatus } from '../../src/wire/constants.js';
 import { MysqlProtocolError } from '../../src/wire/protocol-error.js';
-import { createSeededRandom } from '../../src/testing/index.js';
-import { BASE_CAPS, ReplyBuilder } from './reply-builder.js';
 import { createClientFeed } from './client-feed.js';
+import { BASE_CAPS, ReplyBuilder } from './reply-builder.js';
 
 const COMMANDS = [
   Command.Query,

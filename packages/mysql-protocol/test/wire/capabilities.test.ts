@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  CLIENT_MYSQL,
   Capability,
+  CLIENT_MYSQL,
   hasCapability,
   MariaDbCapability,
   negotiateCapabilities,

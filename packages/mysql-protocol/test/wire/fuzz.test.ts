@@ -2,6 +2,7 @@
 // streams cut at random places must come out of both framers exactly as they went in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSeededRandom, type SeededRandom } from '../../src/testing/index.js';
 import { BufferReader } from '../../src/wire/buffer-reader.js';
 import { Capability } from '../../src/wire/capabilities.js';
 import { parseGenericPacket } from '../../src/wire/generic-packets.js';
@@ -10,7 +11,6 @@ import { PacketScanner } from '../../src/wire/packet-scanner.js';
 import { serializePacket } from '../../src/wire/packet-writer.js';
 import { MysqlProtocolError } from '../../src/wire/protocol-error.js';
 import { parseSessionStateChanges } from '../../src/wire/session-state.js';
-import { createSeededRandom, type SeededRandom } from '../../src/testing/index.js';
 import { ScanRecorder } from './collectors.js';
 
 const CASES = 100_000;

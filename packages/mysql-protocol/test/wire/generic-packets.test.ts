@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
 import { BufferWriter } from '../../src/wire/buffer-writer.js';
 import { Capability } from '../../src/wire/capabilities.js';
 import { ServerStatus } from '../../src/wire/constants.js';
@@ -14,7 +15,6 @@ import {
 import { parseOkPacket, serializeOkPacket } from '../../src/wire/ok-packet.js';
 import { MysqlProtocolError } from '../../src/wire/protocol-error.js';
 import type { SessionStateChange } from '../../src/wire/session-state.js';
-import { packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
 import { parseChunks } from './collectors.js';
 
 const P41 = Capability.Protocol41 | Capability.Transactions;

@@ -2,11 +2,11 @@
 // writer and read back by both framers, in chunks that cut headers at every position.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { chunksOf, splitAt } from '../../src/testing/index.js';
 import { BufferWriter } from '../../src/wire/buffer-writer.js';
 import { PacketParser } from '../../src/wire/packet-parser.js';
 import { PacketScanner } from '../../src/wire/packet-scanner.js';
 import { beginPacket, finishPacket, framePacket, serializePacket } from '../../src/wire/packet-writer.js';
-import { chunksOf, splitAt } from '../../src/testing/index.js';
 import { scanChunks } from './collectors.js';
 
 const MAX = 0xffffff;

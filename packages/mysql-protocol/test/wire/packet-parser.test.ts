@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildPackets, chunksOf, packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
 import { PacketParser } from '../../src/wire/packet-parser.js';
 import { MysqlPacketTooLargeError, MysqlProtocolError } from '../../src/wire/protocol-error.js';
-import { buildPackets, chunksOf, packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
 import { parseChunks } from './collectors.js';
 
 const payloads = [

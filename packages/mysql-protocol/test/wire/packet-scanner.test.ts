@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildPackets, chunksOf, packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
 import { type PacketScanHandler, PacketScanner } from '../../src/wire/packet-scanner.js';
 import { MysqlPacketTooLargeError, MysqlProtocolError } from '../../src/wire/protocol-error.js';
-import { buildPackets, chunksOf, packetBuilder, splitsEverywhere } from '../../src/testing/index.js';
 import { ScanRecorder, scanChunks } from './collectors.js';
 
 const payloads = [

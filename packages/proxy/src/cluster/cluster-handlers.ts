@@ -5,14 +5,14 @@
 import { createHash } from 'node:crypto';
 import { type AuditStore, type Authorities, issueDbClientCert, type Store } from '@gatehouse/auth';
 import {
-  type AuditAppendResponse,
   AuditAppendRequestSchema,
+  type AuditAppendResponse,
   ClusterMethod,
-  type ClusterStateResponse,
   ClusterStateRequestSchema,
+  type ClusterStateResponse,
   GatehouseError,
-  type SignDbClientResponse,
   SignDbClientRequestSchema,
+  type SignDbClientResponse,
 } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -53,7 +53,10 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
       .trustedCas('user')
       .map((ca) => `${ca.fingerprint}:${ca.trustedUntil?.toISOString() ?? ''}`)
       .join(',');
-    return createHash('sha256').update(`${await store.version()}|${cas}`).digest('hex').slice(0, 32);
+    return createHash('sha256')
+      .update(`${await store.version()}|${cas}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 
   handlers.set(ClusterMethod.State, async (_engine, request) => {
@@ -83,7 +86,10 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
       notAfter: new Date(req.notAfter),
       ...(req.ttlMs !== undefined ? { ttlMs: req.ttlMs } : {}),
     });
-    log.debug({ engineId: engine.engineId, dbUser: req.dbUser, notAfter: issued.notAfter }, 'db-client certificate signed');
+    log.debug(
+      { engineId: engine.engineId, dbUser: req.dbUser, notAfter: issued.notAfter },
+      'db-client certificate signed',
+    );
     const body: SignDbClientResponse = {
       certificate: issued.certificate,
       privateKey: issued.privateKey,
@@ -98,7 +104,8 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
     // The store skips uids it already holds, so redelivery after a lost ack is safe.
     // The request schema validated every event: the store need not again.
     const result: AuditAppendResponse = await options.audit.append(events, { validated: true });
-    if (result.appended > 0 && log.isLevelEnabled('debug')) log.debug({ engineId: engine.engineId, ...result }, 'audit events stored');
+    if (result.appended > 0 && log.isLevelEnabled('debug'))
+      log.debug({ engineId: engine.engineId, ...result }, 'audit events stored');
     return { body: result };
   });
   return handlers;

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
-import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   type HandshakeResponse41,
   MysqlConnectError,
@@ -14,14 +13,15 @@ import {
   ServerError,
   ServerHandshake,
 } from '@gatehouse/mysql-protocol';
+import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { readPeerChain } from './client-certificate.js';
+import { relaySession } from './client-tunnel-relay.js';
 import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
-import { relaySession } from './client-tunnel-relay.js';
-import { readUnixPeer } from './unix-peer.js';
 import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
+import { readUnixPeer } from './unix-peer.js';
 
 const CLOSE_GRACE_MS = 2000;
 
@@ -65,15 +65,22 @@ export class ClientConnection implements LiveConnection {
     this.#plain = socket;
     this.#connectionId = ctx.nextConnectionId();
     this.#address =
-      unixPath === undefined ? { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 } : { host: 'localhost', port: 0 };
+      unixPath === undefined
+        ? { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }
+        : { host: 'localhost', port: 0 };
     this.#countedIp = unixPath === undefined ? this.#address.host : `unix:${unixPath}`;
     this.#unixPeer = unixPath === undefined ? undefined : readUnixPeer(socket, unixPath, ctx.peerCredentials);
-    this.#log = ctx.log.child({ connectionId: this.#connectionId, client: `${this.#address.host}:${this.#address.port}` });
+    this.#log = ctx.log.child({
+      connectionId: this.#connectionId,
+      client: `${this.#address.host}:${this.#address.port}`,
+    });
     this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
     // The PROXY header (if any) is read before the channel sees the client's bytes.
     this.#handshake.channel.detach();
     guardEmitter(socket, this.#handlerFailed);
-    socket.once('close', () => this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')));
+    socket.once('close', () =>
+      this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')),
+    );
   }
 
   /**

@@ -1,7 +1,9 @@
 // proxy.limits.max_connections and max_connections_per_ip. Counts every client connection from
 // accept to close, handshaking or relaying.
 
-export type LimitVerdict = { readonly ok: true } | { readonly ok: false; readonly which: 'max_connections' | 'max_connections_per_ip'; readonly limit: number };
+export type LimitVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly which: 'max_connections' | 'max_connections_per_ip'; readonly limit: number };
 
 const OK: LimitVerdict = { ok: true };
 

@@ -2,8 +2,9 @@
 // (the route is in the client certificate, which arrives after TLS). So the greeting describes
 // every database the proxy can reach: their common version and the capabilities all of them have.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_handshake_v10.html
-import type { DatabaseInfo } from '@gatehouse/tunnel';
+
 import { Capability, CLIENT_MYSQL, FORWARDABLE_CAPABILITIES } from '@gatehouse/mysql-protocol';
+import type { DatabaseInfo } from '@gatehouse/tunnel';
 
 /** Announced when no database has reported a version and no override is configured. */
 export const DEFAULT_SERVER_VERSION = '8.0.36-Gatehouse';
@@ -85,7 +86,8 @@ export function chooseGreetingProfile(databases: readonly DatabaseInfo[], overri
   }
   // A MariaDB server clears CLIENT_MYSQL to say "read my extended capabilities"; a MySQL-style
   // greeting sets it (as CLIENT_LONG_PASSWORD) and the extended bytes mean nothing.
-  const capabilities = (GATEWAY_CAPABILITIES | (relayed & RELAYED_CAPABILITIES) | (allMariaDb ? 0 : CLIENT_MYSQL)) >>> 0;
+  const capabilities =
+    (GATEWAY_CAPABILITIES | (relayed & RELAYED_CAPABILITIES) | (allMariaDb ? 0 : CLIENT_MYSQL)) >>> 0;
   return {
     serverVersion: chooseServerVersion(databases, override),
     capabilities,

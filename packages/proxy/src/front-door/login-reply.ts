@@ -5,20 +5,22 @@
 import type { Readable } from 'node:stream';
 import { GatehouseError } from '@gatehouse/common';
 import {
+  Capability,
   type ErrFields,
   MysqlProtocolError,
   type OkFields,
   PacketHeader,
   parseErrPacket,
   parseOkPacket,
-  Capability,
 } from '@gatehouse/mysql-protocol';
 
 /** An OK or ERR carries a message at most; anything larger is not a login reply. */
 const MAX_REPLY = 64 * 1024;
 const HEADER = 4;
 
-export type LoginReply = { readonly kind: 'ok'; readonly fields: OkFields } | { readonly kind: 'err'; readonly fields: ErrFields };
+export type LoginReply =
+  | { readonly kind: 'ok'; readonly fields: OkFields }
+  | { readonly kind: 'err'; readonly fields: ErrFields };
 
 function replyError(message: string, cause?: unknown): GatehouseError {
   return new GatehouseError('GH_ERR_PROXY_ENGINE_REPLY', message, cause === undefined ? undefined : { cause });
@@ -94,11 +96,15 @@ export function parseLoginReply(payload: Buffer, clientCapabilities: number): Lo
     if (payload[0] === PacketHeader.Err) {
       // Always parsed as 4.1: the engine writes the SQLSTATE marker, and a missing one is tolerated.
       const err = parseErrPacket(payload, clientCapabilities | Capability.Protocol41);
-      if (err.kind === 'err') return { kind: 'err', fields: { errno: err.errno, sqlState: err.sqlState, message: err.message } };
+      if (err.kind === 'err')
+        return { kind: 'err', fields: { errno: err.errno, sqlState: err.sqlState, message: err.message } };
     }
   } catch (err) {
-    if (err instanceof MysqlProtocolError) throw replyError(`the engine's login reply is malformed: ${err.message}`, err);
+    if (err instanceof MysqlProtocolError)
+      throw replyError(`the engine's login reply is malformed: ${err.message}`, err);
     throw err;
   }
-  throw replyError(`the engine answered the login with a packet of type 0x${(payload[0] ?? 0).toString(16)}, not OK or ERR`);
+  throw replyError(
+    `the engine answered the login with a packet of type 0x${(payload[0] ?? 0).toString(16)}, not OK or ERR`,
+  );
 }

@@ -17,15 +17,39 @@ export interface DrainOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Session workers (proxy.workers > 1): the listener only admits (the limits are counted here,
+ * for every worker) and hands each admitted socket to a worker; the promise settles when that
+ * connection has ended in the worker.
+ */
+export type HandOff = (
+  socket: Socket,
+  unixPath: string | undefined,
+  serverVersion: string | undefined,
+) => Promise<void>;
+
 export class MysqlListener {
   readonly #ctx: FrontDoorContext;
+  readonly #handOff: HandOff | undefined;
   readonly #servers: Server[] = [];
   readonly #live = new Set<ClientConnection>();
   #draining = false;
   #onEmpty: (() => void) | undefined;
 
-  constructor(ctx: FrontDoorContext) {
+  constructor(ctx: FrontDoorContext, handOff?: HandOff) {
     this.#ctx = ctx;
+    this.#handOff = handOff;
+  }
+
+  /** Runs a client socket accepted elsewhere (a session worker's, from its supervisor). */
+  adopt(socket: Socket, unixPath?: string, serverVersion?: string): void {
+    if (unixPath === undefined) socket.setNoDelay(true);
+    this.#accept(socket, unixPath, serverVersion);
+  }
+
+  /** A handing-off listener must not read the client's first bytes (a PROXY header) itself. */
+  #serverOptions(): { noDelay: boolean; pauseOnConnect: boolean } {
+    return { noDelay: true, pauseOnConnect: this.#handOff !== undefined };
   }
 
   /** Connections open now, handshaking or relaying. */
@@ -39,7 +63,7 @@ export class MysqlListener {
 
   /** `serverVersion`: what this listener's greeting announces (mysql_listen's server_version). */
   async listen(host: string, port: number, serverVersion?: string): Promise<AddressInfo> {
-    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, undefined, serverVersion));
+    const server = createServer(this.#serverOptions(), (socket) => this.#accept(socket, undefined, serverVersion));
     server.listen(port, host);
     await once(server, 'listening');
     this.#servers.push(server);
@@ -55,7 +79,9 @@ export class MysqlListener {
   async listenUnix(path: string, serverVersion?: string): Promise<void> {
     const existing = await lstat(path).catch(() => undefined);
     if (existing?.isSocket()) await unlink(path);
-    const server = createServer((socket) => this.#accept(socket, path, serverVersion));
+    const server = createServer({ pauseOnConnect: this.#handOff !== undefined }, (socket) =>
+      this.#accept(socket, path, serverVersion),
+    );
     server.listen(path);
     await once(server, 'listening');
     await chmod(path, 0o666);
@@ -64,7 +90,7 @@ export class MysqlListener {
 
   /** Adopts a socket that is already bound and listening (systemd socket activation). */
   async listenOnFd(fd: number, serverVersion?: string): Promise<AddressInfo> {
-    const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, undefined, serverVersion));
+    const server = createServer(this.#serverOptions(), (socket) => this.#accept(socket, undefined, serverVersion));
     server.listen({ fd });
     await once(server, 'listening');
     this.#servers.push(server);
@@ -73,7 +99,8 @@ export class MysqlListener {
 
   #accept(socket: Socket, unixPath: string | undefined, serverVersion: string | undefined): void {
     const ctx = this.#ctx;
-    ctx.metrics.connectionsAccepted++;
+    // With workers, the worker that runs the connection counts it.
+    if (this.#handOff === undefined) ctx.metrics.connectionsAccepted++;
     // A reset during the handshake surfaces through the connection's own listeners; this one
     // only keeps an unhandled 'error' from taking the process down.
     socket.on('error', () => {});
@@ -85,16 +112,24 @@ export class MysqlListener {
     // Unix clients share one per-address count, named after the socket.
     const peer = unixPath === undefined ? (socket.remoteAddress ?? '') : `unix:${unixPath}`;
     // A trusted balancer carries many clients; their own addresses are counted after the PROXY header.
-    const verdict = ctx.limits.check(unixPath === undefined && ctx.trustedNetworks.contains(peer) ? undefined : peer);
+    const counted = unixPath === undefined && ctx.trustedNetworks.contains(peer) ? undefined : peer;
+    const verdict = ctx.limits.check(counted);
     if (!verdict.ok) {
       const err = tooManyConnections(verdict.which, verdict.limit);
       // Before the greeting the client knows no capabilities, so no SQLSTATE marker (like mysqld).
       socket.end(serializePacket(serializeErrPacket({ ...err.mysql, message: err.message }, 0), 0));
       ctx.metrics.recordFailure(err.reason);
-      ctx.log.warn({ client: `${peer}:${socket.remotePort}`, limit: verdict.which, value: verdict.limit }, 'connection refused: too many connections');
+      ctx.log.warn(
+        { client: `${peer}:${socket.remotePort}`, limit: verdict.which, value: verdict.limit },
+        'connection refused: too many connections',
+      );
       return;
     }
     ctx.limits.acquireTotal();
+    if (this.#handOff !== undefined) {
+      this.#dispatch(this.#handOff, socket, unixPath, serverVersion, counted);
+      return;
+    }
     const connection = new ClientConnection(ctx, socket, unixPath, serverVersion);
     this.#live.add(connection);
     void connection.run().finally(() => {
@@ -102,6 +137,26 @@ export class MysqlListener {
       ctx.limits.releaseTotal();
       if (this.#live.size === 0) this.#onEmpty?.();
     });
+  }
+
+  #dispatch(
+    handOff: HandOff,
+    socket: Socket,
+    unixPath: string | undefined,
+    serverVersion: string | undefined,
+    counted: string | undefined,
+  ): void {
+    const limits = this.#ctx.limits;
+    if (counted !== undefined) limits.acquireIp(counted);
+    void handOff(socket, unixPath, serverVersion)
+      .catch((err: unknown) => {
+        this.#ctx.log.warn({ err }, 'could not hand the connection to a worker');
+        socket.destroy();
+      })
+      .finally(() => {
+        limits.releaseTotal();
+        if (counted !== undefined) limits.releaseIp(counted);
+      });
   }
 
   /** Stops accepting, lets open connections run for `graceMs`, then closes what is left. */

@@ -3,7 +3,7 @@
 // the header at the start of whatever the client sends first.
 // https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt
 import type { Socket } from 'node:net';
-import { parseProxyHeader, type ProxyHeader } from '@gatehouse/common';
+import { type ProxyHeader, parseProxyHeader } from '@gatehouse/common';
 import { MysqlConnectError } from '@gatehouse/mysql-protocol';
 
 export interface ClientPreamble {
@@ -47,11 +47,22 @@ export function readClientPreamble(socket: Socket): Promise<ClientPreamble> {
     };
     const onGone = (): void => {
       cleanup();
-      reject(new MysqlConnectError(`${socket.remoteAddress}:${socket.remotePort}`, 'the client closed the connection before sending anything'));
+      reject(
+        new MysqlConnectError(
+          `${socket.remoteAddress}:${socket.remotePort}`,
+          'the client closed the connection before sending anything',
+        ),
+      );
     };
     const onError = (err: Error): void => {
       cleanup();
-      reject(new MysqlConnectError(`${socket.remoteAddress}:${socket.remotePort}`, `the client connection failed: ${err.message}`, { cause: err }));
+      reject(
+        new MysqlConnectError(
+          `${socket.remoteAddress}:${socket.remotePort}`,
+          `the client connection failed: ${err.message}`,
+          { cause: err },
+        ),
+      );
     };
     socket.on('data', onData);
     socket.on('end', onGone);

@@ -4,6 +4,7 @@
 // When the certificate itself was refused, the user is the name it claims (its CN), unverified:
 // that is what an operator searching for "who tried" needs, and the error says why it failed.
 import { randomUUID } from 'node:crypto';
+import type { AuditStore } from '@gatehouse/auth';
 import {
   type AuditSession,
   createAudit,
@@ -14,7 +15,6 @@ import {
   readSubjectNames,
 } from '@gatehouse/common';
 import type { HandshakeResponse41, MysqlErrorCode } from '@gatehouse/mysql-protocol';
-import type { AuditStore } from '@gatehouse/auth';
 import type { Logger } from 'pino';
 
 /** What the connection knew when it was refused; later steps fill in more. */

@@ -1,14 +1,14 @@
 import type { SecureContext } from 'node:tls';
 import type { KeepaliveConfig, TrustedNetworks } from '@gatehouse/common';
 import type { Logger } from 'pino';
-import type { SessionRouter } from '../routing/engine-router.js';
-import type { PeerCredentialsSupport } from './unix-peer.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import type { SessionRouter } from '../routing/engine-router.js';
+import type { TlsSessionCache } from '../tls/session-cache.js';
 import type { ClientVerifier } from './client-certificate.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { GreetingProfile } from './greeting-profile.js';
 import type { RefusalAudit } from './refusal-audit.js';
-import type { TlsSessionCache } from '../tls/session-cache.js';
+import type { PeerCredentialsSupport } from './unix-peer.js';
 
 /** What every client connection of one listener shares. */
 export interface FrontDoorContext {

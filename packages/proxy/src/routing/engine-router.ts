@@ -1,10 +1,11 @@
 // Routing a session to an engine: every engine that serves the db service, healthy first and at
 // random among equals (EngineRegistry.pickEngines), trying the next when one cannot take it.
-import type { EngineRegistry, NoEngineError as NoEngineErrorType } from '../tunnel/index.js';
+
 import { isGatehouseError } from '@gatehouse/common';
-import { type StreamOpenHeader, type TunnelStream, TunnelError } from '@gatehouse/tunnel';
+import { type StreamOpenHeader, TunnelError, type TunnelStream } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { FrontDoorErrno, FrontDoorError } from '../front-door/front-door-error.js';
+import type { EngineRegistry, NoEngineError as NoEngineErrorType } from '../tunnel/index.js';
 
 /** The remote code an engine rejects a stream with when it does not serve the database (any more). */
 export const ENGINE_NO_SUCH_DATABASE = 'GH_ERR_ENGINE_NO_SUCH_DATABASE';
@@ -30,7 +31,12 @@ function noEngine(dbService: string, detail: string | undefined, cause?: unknown
     detail === undefined
       ? `no engine serves database '${dbService}'`
       : `no engine serves database '${dbService}' right now: ${detail}`;
-  return new FrontDoorError('GH_ERR_NO_ENGINE', message, FrontDoorErrno.NoBackend, cause === undefined ? { reason: 'no_engine' } : { reason: 'no_engine', cause });
+  return new FrontDoorError(
+    'GH_ERR_NO_ENGINE',
+    message,
+    FrontDoorErrno.NoBackend,
+    cause === undefined ? { reason: 'no_engine' } : { reason: 'no_engine', cause },
+  );
 }
 
 export function createEngineRouter(options: EngineRouterOptions): SessionRouter {
@@ -58,7 +64,9 @@ export function createEngineRouter(options: EngineRouterOptions): SessionRouter 
           log.warn({ err, engineId: engine.engineId, dbService }, 'engine did not take the session; trying the next');
         }
       }
-      const detail = allSaidNoSuchDatabase ? undefined : `the last engine tried failed: ${(lastError as Error).message}`;
+      const detail = allSaidNoSuchDatabase
+        ? undefined
+        : `the last engine tried failed: ${(lastError as Error).message}`;
       throw noEngine(dbService, detail, lastError);
     },
   };

@@ -24,6 +24,12 @@ export interface ProxyCredentialsOptions {
   readonly mysqlTls?: MysqlTlsSettings;
   /** How long a ticket key seals tickets before it is replaced (default TICKET_KEY_LIFETIME_MS). */
   readonly ticketKeyLifetimeMs?: number;
+  /**
+   * The ticket key comes from outside (the session workers of one proxy share their supervisor's,
+   * so a ticket sealed by one worker resumes on another): no rotation timer here; the owner calls
+   * rotateTicketKey(key).
+   */
+  readonly ticketKey?: Buffer;
 }
 
 export interface MysqlTlsSettings {
@@ -61,7 +67,7 @@ export class ProxyCredentials {
   #timer: NodeJS.Timeout | undefined;
   #ticketTimer: NodeJS.Timeout | undefined;
   /** Name (16 bytes), HMAC key (16) and AES key (16); in memory only, never shared or stored. */
-  #ticketKey = randomBytes(48);
+  #ticketKey: Buffer = randomBytes(48);
   readonly #listeners: Array<() => void> = [];
 
   private constructor(options: ProxyCredentialsOptions) {
@@ -70,13 +76,17 @@ export class ProxyCredentials {
 
   static async create(options: ProxyCredentialsOptions): Promise<ProxyCredentials> {
     const credentials = new ProxyCredentials(options);
+    if (options.ticketKey !== undefined) credentials.#ticketKey = options.ticketKey;
     await credentials.#issue();
     credentials.#rebuild();
     const interval = options.refreshIntervalMs ?? 30_000;
     credentials.#timer = setInterval(() => void credentials.refresh(), interval);
     credentials.#timer.unref();
-    if (credentials.#tls.resumption) {
-      credentials.#ticketTimer = setInterval(() => credentials.rotateTicketKey(), options.ticketKeyLifetimeMs ?? TICKET_KEY_LIFETIME_MS);
+    if (credentials.#tls.resumption && options.ticketKey === undefined) {
+      credentials.#ticketTimer = setInterval(
+        () => credentials.rotateTicketKey(),
+        options.ticketKeyLifetimeMs ?? TICKET_KEY_LIFETIME_MS,
+      );
       credentials.#ticketTimer.unref();
     }
     return credentials;
@@ -99,8 +109,8 @@ export class ProxyCredentials {
    * Seals new tickets with a fresh key. Tickets sealed with the previous one are no longer
    * honoured: their clients get a full handshake (and a new ticket), never an error.
    */
-  rotateTicketKey(): void {
-    this.#ticketKey = randomBytes(48);
+  rotateTicketKey(key: Buffer = randomBytes(48)): void {
+    this.#ticketKey = key;
     // SecureContext.context is Node's native context, the one tls.Server.setTicketKeys uses.
     (this.#mysqlContext.context as { setTicketKeys(keys: Buffer): void }).setTicketKeys(this.#ticketKey);
   }
@@ -162,7 +172,10 @@ export class ProxyCredentials {
       notBefore: issued.cert.notBefore,
       notAfter: issued.notAfter,
     };
-    this.#options.log.info({ notAfter: issued.notAfter.toISOString(), sans: this.#options.publicAddr }, 'proxy certificate issued');
+    this.#options.log.info(
+      { notAfter: issued.notAfter.toISOString(), sans: this.#options.publicAddr },
+      'proxy certificate issued',
+    );
   }
 
   #trustKey(): string {

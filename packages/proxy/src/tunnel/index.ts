@@ -13,4 +13,4 @@ export {
   TunnelServer,
   type TunnelServerOptions,
 } from './tunnel-server.js';
-export { createTunnelWebServer, type TunnelWebServerOptions, registerTunnelRoutes } from './tunnel-web-server.js';
+export { createTunnelWebServer, registerTunnelRoutes, type TunnelWebServerOptions } from './tunnel-web-server.js';

@@ -11,7 +11,9 @@ export class TunnelAuthError extends GatehouseError {
 
 /** Splits a PEM bundle into certificates. */
 export function parseCaBundle(pems: readonly string[]): X509Certificate[] {
-  const blocks = pems.flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []);
+  const blocks = pems.flatMap(
+    (pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [],
+  );
   return blocks.map((block) => new X509Certificate(block));
 }
 
@@ -28,7 +30,9 @@ export function readCommonName(cert: X509Certificate): string | undefined {
  */
 export function verifyEnginePeer(socket: TLSSocket, hostCas: readonly X509Certificate[]): string {
   if (!socket.authorized) {
-    throw new TunnelAuthError(`engine certificate not accepted: ${String(socket.authorizationError ?? 'no certificate')}`);
+    throw new TunnelAuthError(
+      `engine certificate not accepted: ${String(socket.authorizationError ?? 'no certificate')}`,
+    );
   }
   const peer = socket.getPeerCertificate(false);
   if (peer?.raw === undefined) throw new TunnelAuthError('engine presented no certificate');

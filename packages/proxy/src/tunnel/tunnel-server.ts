@@ -40,7 +40,10 @@ export interface TunnelServerOptions {
 }
 
 /** Engine-originated control requests: the handler learns which engine asked. */
-export type EngineRequestHandler = (engine: EngineEntry, request: Parameters<RequestHandler>[0]) => ReturnType<RequestHandler>;
+export type EngineRequestHandler = (
+  engine: EngineEntry,
+  request: Parameters<RequestHandler>[0],
+) => ReturnType<RequestHandler>;
 
 export interface OpenedSession {
   readonly stream: TunnelStream;
@@ -105,7 +108,10 @@ export class TunnelServer {
         return { stream: await engine.connection.openStream(header), engine };
       } catch (err) {
         lastError = err;
-        this.#log.warn({ err, engineId: engine.engineId, dbService: header.route.dbService }, 'engine did not take the session');
+        this.#log.warn(
+          { err, engineId: engine.engineId, dbService: header.route.dbService },
+          'engine did not take the session',
+        );
       }
     }
     throw new NoEngineError(header.route.dbService, { cause: lastError });
@@ -169,7 +175,13 @@ export class TunnelServer {
       transport,
       role: 'proxy',
       log,
-      ...pick(this.#options, ['heartbeatInterval', 'heartbeatTimeout', 'streamWindow', 'openTimeout', 'onHandlerError']),
+      ...pick(this.#options, [
+        'heartbeatInterval',
+        'heartbeatTimeout',
+        'streamWindow',
+        'openTimeout',
+        'onHandlerError',
+      ]),
       onRoundTrip: (seconds) => this.#options.onRoundTrip?.(engineId, seconds),
       onRegistration: (kind, registration) => {
         if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
@@ -192,7 +204,10 @@ export class TunnelServer {
           databases: toMap(registration.databases),
         };
         this.registry.add(entry)?.connection.close();
-        log.info({ version: registration.version, databases: registration.databases.map((d) => d.name) }, 'engine registered');
+        log.info(
+          { version: registration.version, databases: registration.databases.map((d) => d.name) },
+          'engine registered',
+        );
       },
       onClose: (err) => {
         clearTimeout(registerTimer);
@@ -204,7 +219,8 @@ export class TunnelServer {
     this.#connections.add(connection);
     for (const [method, handler] of this.#handlers) {
       connection.handle(method, (request) => {
-        if (entry === undefined) throw new TunnelError('GH_ERR_TUNNEL_PROTOCOL', 'engine sent a request before registering');
+        if (entry === undefined)
+          throw new TunnelError('GH_ERR_TUNNEL_PROTOCOL', 'engine sent a request before registering');
         return handler(entry, request);
       });
     }

@@ -43,7 +43,9 @@ export function toCsvRows(events: readonly AuditEvent[]): string {
   for (const e of events) {
     const record = e as unknown as Record<string, unknown>;
     const rest: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) if (!(CSV_COLUMNS as readonly string[]).includes(k) && k !== 'uid' && k !== 'roles' && k !== 'proxy_id') rest[k] = v;
+    for (const [k, v] of Object.entries(record))
+      if (!(CSV_COLUMNS as readonly string[]).includes(k) && k !== 'uid' && k !== 'roles' && k !== 'proxy_id')
+        rest[k] = v;
     const cells = CSV_COLUMNS.map((c) => csvField(record[c]));
     cells.push(csvField(Object.keys(rest).length > 0 ? rest : ''));
     out += `${cells.join(',')}\r\n`;

@@ -67,7 +67,11 @@ export const EventsQuerySchema = z.strictObject({
 
 export const SessionEventsQuerySchema = z.strictObject({ format });
 
-export const SessionIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'is not a session id');
+export const SessionIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'is not a session id');
 
 export const LoginBodySchema = z.strictObject({ token: z.string().regex(/^[0-9a-f]{64}$/, 'is not a sign-in token') });
 

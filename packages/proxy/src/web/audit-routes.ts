@@ -57,7 +57,8 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new GatehouseError('GH_ERR_WEB_BAD_REQUEST', `invalid ${what}: ${describeIssue(result.error, what)}`);
+  if (!result.success)
+    throw new GatehouseError('GH_ERR_WEB_BAD_REQUEST', `invalid ${what}: ${describeIssue(result.error, what)}`);
   return result.data;
 }
 
@@ -105,16 +106,25 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     const lock = await store.isLocked(session.user);
     if (lock !== undefined) {
       if (cookieSession) sessions.delete(session.id);
-      throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `user '${session.user}' is locked${lock.message ? `: ${lock.message}` : ''}`);
+      throw new GatehouseError(
+        'GH_ERR_WEB_FORBIDDEN',
+        `user '${session.user}' is locked${lock.message ? `: ${lock.message}` : ''}`,
+      );
     }
     if (!computeAuditPermissions(access.roles)[need]) {
       const roles = access.user.roles.join(', ');
-      throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `the roles of user '${session.user}' (${roles}) do not grant audit.${need}`);
+      throw new GatehouseError(
+        'GH_ERR_WEB_FORBIDDEN',
+        `the roles of user '${session.user}' (${roles}) do not grant audit.${need}`,
+      );
     }
     if (request.method !== 'GET' && !cookieSession) {
       throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', 'requests that change something need a web sign-in');
     }
-    if (request.method !== 'GET' && !sameSecret(request.headers['x-gatehouse-csrf'] as string | undefined, session.csrf)) {
+    if (
+      request.method !== 'GET' &&
+      !sameSecret(request.headers['x-gatehouse-csrf'] as string | undefined, session.csrf)
+    ) {
       throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', 'missing or wrong x-gatehouse-csrf header');
     }
     return session;
@@ -128,7 +138,8 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     }
     if (isGatehouseError(err, 'GH_ERR_WEB_UNAUTHENTICATED') || isGatehouseError(err, 'GH_ERR_TOKEN_INVALID'))
       return fail(reply, 401, err.code, err.message.replace('join token', 'sign-in token'));
-    if (isGatehouseError(err, 'GH_ERR_TOKEN_EXPIRED')) return fail(reply, 401, err.code, err.message.replace('join token', 'sign-in token'));
+    if (isGatehouseError(err, 'GH_ERR_TOKEN_EXPIRED'))
+      return fail(reply, 401, err.code, err.message.replace('join token', 'sign-in token'));
     if (isGatehouseError(err, 'GH_ERR_WEB_FORBIDDEN')) return fail(reply, 403, err.code, err.message);
     if (isGatehouseError(err, 'GH_ERR_WEB_SESSION_NOT_FOUND')) return fail(reply, 404, err.code, err.message);
     log.error({ err }, 'audit API request failed');
@@ -151,7 +162,12 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith(`${AUDIT_API}/`)) return;
     if (request.url.length > MAX_AUDIT_URL) {
-      return fail(reply, 400, 'GH_ERR_WEB_BAD_REQUEST', `invalid request: the URL is longer than ${MAX_AUDIT_URL} characters`);
+      return fail(
+        reply,
+        400,
+        'GH_ERR_WEB_BAD_REQUEST',
+        `invalid request: the URL is longer than ${MAX_AUDIT_URL} characters`,
+      );
     }
     // Another site's page can't read our answers, but it could send a request: refuse any that
     // says it comes from elsewhere (the cookie is SameSite=Strict too).
@@ -173,9 +189,13 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
       const permissions = computeAuditPermissions(access.roles);
       if (!permissions.read) {
         log.warn({ user: record.user }, 'web sign-in refused: no audit.read');
-        throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `the roles of user '${record.user}' (${access.user.roles.join(', ')}) do not grant audit.read`);
+        throw new GatehouseError(
+          'GH_ERR_WEB_FORBIDDEN',
+          `the roles of user '${record.user}' (${access.user.roles.join(', ')}) do not grant audit.read`,
+        );
       }
-      if ((await store.isLocked(record.user)) !== undefined) throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `user '${record.user}' is locked`);
+      if ((await store.isLocked(record.user)) !== undefined)
+        throw new GatehouseError('GH_ERR_WEB_FORBIDDEN', `user '${record.user}' is locked`);
       const session = sessions.create(record.user, access.sessionOptions.maxSessionTtlMs ?? DEFAULT_WEB_SESSION_TTL_MS);
       log.info({ user: record.user, expires: session.expires.toISOString() }, 'web sign-in');
       return reply
@@ -183,7 +203,8 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
         .header('cache-control', 'no-store')
         .send({ user: session.user, expires: session.expires.toISOString(), csrf: session.csrf, permissions });
     } catch (err) {
-      if (isGatehouseError(err, 'GH_ERR_STORE_NOT_FOUND')) return fail(reply, 401, 'GH_ERR_WEB_UNAUTHENTICATED', err.message);
+      if (isGatehouseError(err, 'GH_ERR_STORE_NOT_FOUND'))
+        return fail(reply, 401, 'GH_ERR_WEB_UNAUTHENTICATED', err.message);
       return answer(reply, err);
     }
   });
@@ -219,7 +240,8 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     guarded('read', async (request, reply) => {
       const { format, ...filter } = parse(EventsQuerySchema, request.query, 'query');
       const page = await audit.searchPage(defined(filter));
-      if (format === 'jsonl' || format === 'csv') return sendExport(reply, page.items, format, 'gatehouse-audit-search');
+      if (format === 'jsonl' || format === 'csv')
+        return sendExport(reply, page.items, format, 'gatehouse-audit-search');
       return page;
     }),
   );
@@ -263,7 +285,12 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
   return sessions;
 }
 
-function sendExport(reply: FastifyReply, events: readonly AuditEvent[], format: 'jsonl' | 'csv', name: string): FastifyReply {
+function sendExport(
+  reply: FastifyReply,
+  events: readonly AuditEvent[],
+  format: 'jsonl' | 'csv',
+  name: string,
+): FastifyReply {
   const body = format === 'csv' ? toCsv(events) : toJsonl(events);
   return reply
     .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')

@@ -14,7 +14,9 @@ import { verifyEnginePeer } from '../tunnel/index.js';
 export const JOIN_PATH = '/v1/join';
 export const RENEW_PATH = '/v1/renew';
 
-const engineName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; at most 63 characters');
+const engineName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; at most 63 characters');
 const sans = z.array(z.string().min(1).max(253)).max(32);
 
 export const JoinRequestSchema = z.strictObject({
@@ -55,7 +57,10 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new GatehouseError('GH_ERR_JOIN_REQUEST', `invalid request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'bad value'}`);
+    throw new GatehouseError(
+      'GH_ERR_JOIN_REQUEST',
+      `invalid request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'bad value'}`,
+    );
   }
   return result.data;
 }
@@ -95,10 +100,14 @@ export function registerJoinRoutes(app: FastifyInstance, options: JoinRoutesOpti
       const body = parseBody(JoinRequestSchema, request.body);
       // Check the key before spending the token, so a typo does not burn it.
       if (!isUsableKey(body.publicKey)) {
-        throw new GatehouseError('GH_ERR_JOIN_REQUEST', 'invalid request: publicKey must be a PEM SubjectPublicKeyInfo of an ECDSA P-256 or RSA key');
+        throw new GatehouseError(
+          'GH_ERR_JOIN_REQUEST',
+          'invalid request: publicKey must be a PEM SubjectPublicKeyInfo of an ECDSA P-256 or RSA key',
+        );
       }
       const token = await options.store.consumeToken(body.token);
-      if (token.type !== 'engine') throw new GatehouseError('GH_ERR_TOKEN_INVALID', `a ${token.type} token cannot join an engine`);
+      if (token.type !== 'engine')
+        throw new GatehouseError('GH_ERR_TOKEN_INVALID', `a ${token.type} token cannot join an engine`);
       const answer = await issue(body.name, body.publicKey, body.sans ?? []);
       log.info({ engineId: body.name, notAfter: answer.notAfter, remoteAddress: request.ip }, 'engine joined');
       return answer;

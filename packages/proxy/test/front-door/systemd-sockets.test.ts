@@ -16,8 +16,20 @@ test('reads LISTEN_FDS from fd 3 with their names, only when LISTEN_PID is this 
 });
 
 test('the MySQL socket is the one named mysql, else the only one', () => {
-  assert.deepEqual(pickMysqlSocket([{ fd: 3, name: 'web' }, { fd: 4, name: 'mysql' }]), { fd: 4, name: 'mysql' });
+  assert.deepEqual(
+    pickMysqlSocket([
+      { fd: 3, name: 'web' },
+      { fd: 4, name: 'mysql' },
+    ]),
+    { fd: 4, name: 'mysql' },
+  );
   assert.deepEqual(pickMysqlSocket([{ fd: 3, name: 'unknown' }]), { fd: 3, name: 'unknown' });
-  assert.equal(pickMysqlSocket([{ fd: 3, name: 'a' }, { fd: 4, name: 'b' }]), undefined);
+  assert.equal(
+    pickMysqlSocket([
+      { fd: 3, name: 'a' },
+      { fd: 4, name: 'b' },
+    ]),
+    undefined,
+  );
   assert.equal(pickMysqlSocket([]), undefined);
 });

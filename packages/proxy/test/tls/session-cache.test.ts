@@ -5,7 +5,10 @@ import { sessionProtocol, TlsSessionCache } from '../../src/tls/session-cache.js
 
 /** The start of an encoded SSL_SESSION as OpenSSL writes it: SEQUENCE { INTEGER 1, INTEGER version, … }. */
 function session(version: number, filler = 300): Buffer {
-  const body = Buffer.concat([Buffer.from([0x02, 0x01, 0x01, 0x02, 0x02, version >> 8, version & 0xff]), Buffer.alloc(filler, 0x42)]);
+  const body = Buffer.concat([
+    Buffer.from([0x02, 0x01, 0x01, 0x02, 0x02, version >> 8, version & 0xff]),
+    Buffer.alloc(filler, 0x42),
+  ]);
   return Buffer.concat([Buffer.from([0x30, 0x82, body.length >> 8, body.length & 0xff]), body]);
 }
 
@@ -64,8 +67,12 @@ test('the session events answer as Node expects: newSession calls back, resumeSe
   const cache = new TlsSessionCache({ maxEntries: 3, lifetimeMs: 60_000 });
   const data = session(0x0303);
   await new Promise<void>((resolve) => cache.events.emit('newSession', id(7), data, resolve));
-  const found = await new Promise<Buffer | null>((resolve) => cache.events.emit('resumeSession', id(7), (_err: Error | null, d: Buffer | null) => resolve(d)));
+  const found = await new Promise<Buffer | null>((resolve) =>
+    cache.events.emit('resumeSession', id(7), (_err: Error | null, d: Buffer | null) => resolve(d)),
+  );
   assert.equal(found, data);
-  const missing = await new Promise<Buffer | null>((resolve) => cache.events.emit('resumeSession', id(8), (_err: Error | null, d: Buffer | null) => resolve(d)));
+  const missing = await new Promise<Buffer | null>((resolve) =>
+    cache.events.emit('resumeSession', id(8), (_err: Error | null, d: Buffer | null) => resolve(d)),
+  );
   assert.equal(missing, null);
 });

@@ -43,12 +43,15 @@ test('pickEngine spreads sessions at random among equally healthy engines', () =
   assert.deepEqual([...seen].sort(), ['a', 'b']);
 });
 
-test("no engine for a service is a NoEngineError saying \"no engine serves database 'x'\"", () => {
+test('no engine for a service is a NoEngineError saying "no engine serves database \'x\'"', () => {
   const registry = new EngineRegistry();
   add(registry, 'a', [db('orders', 'healthy')]);
   assert.throws(
     () => registry.pickEngine('x'),
-    (err: unknown) => err instanceof NoEngineError && err.code === 'GH_ERR_NO_ENGINE' && err.message === "no engine serves database 'x'",
+    (err: unknown) =>
+      err instanceof NoEngineError &&
+      err.code === 'GH_ERR_NO_ENGINE' &&
+      err.message === "no engine serves database 'x'",
   );
 });
 

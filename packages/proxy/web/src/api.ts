@@ -43,7 +43,11 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   });
   const data = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!response.ok) {
-    throw new ApiError(response.status, data.error?.code ?? 'GH_ERR_INTERNAL', data.error?.message ?? `HTTP ${response.status}`);
+    throw new ApiError(
+      response.status,
+      data.error?.code ?? 'GH_ERR_INTERNAL',
+      data.error?.message ?? `HTTP ${response.status}`,
+    );
   }
   return data as T;
 }

@@ -60,7 +60,8 @@ async function route(): Promise<void> {
     }
   }
   showSignedIn();
-  for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.getAttribute('href') === `#/${parts[0] ?? 'sessions'}`);
+  for (const link of document.querySelectorAll('nav a'))
+    link.classList.toggle('active', link.getAttribute('href') === `#/${parts[0] ?? 'sessions'}`);
   const target = main();
   if (parts[0] === 'session' && parts[1]) await showSession(target, decodeURIComponent(parts[1]), current.signal);
   else if (parts[0] === 'verify') await showVerify(target);

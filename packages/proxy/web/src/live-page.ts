@@ -3,7 +3,6 @@ import type { LiveSessionView as LiveSession } from '@gatehouse/proxy';
 import { api, type Me } from './api.js';
 import { errorBox, formatTime, h, replaceContent } from './dom.js';
 
-
 export async function showLive(main: HTMLElement, me: Me): Promise<void> {
   replaceContent(main, h('h1', {}, 'Live sessions'), h('p', { class: 'muted' }, 'Loading…'));
   let items: LiveSession[];
@@ -42,13 +41,25 @@ export async function showLive(main: HTMLElement, me: Me): Promise<void> {
     }
     return h('tr', { 'data-sid': s.sid }, ...cells);
   });
-  const headings = ['Started', 'User', 'Database', 'Client', 'Engine', ...(me.permissions.terminate ? ['Terminate'] : [])];
+  const headings = [
+    'Started',
+    'User',
+    'Database',
+    'Client',
+    'Engine',
+    ...(me.permissions.terminate ? ['Terminate'] : []),
+  ];
   replaceContent(
     main,
     h('h1', {}, 'Live sessions'),
     status,
     items.length === 0
       ? h('p', { class: 'muted' }, 'No session is open on this proxy.')
-      : h('table', { id: 'live' }, h('thead', {}, h('tr', {}, ...headings.map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
+      : h(
+          'table',
+          { id: 'live' },
+          h('thead', {}, h('tr', {}, ...headings.map((t) => h('th', {}, t)))),
+          h('tbody', {}, ...rows),
+        ),
   );
 }

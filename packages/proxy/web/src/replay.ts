@@ -20,10 +20,13 @@ function plural(n: number, one: string, many: string): string {
 /** The client's answer line for an outcome, as mariadb prints it. */
 export function outcomeLine(outcome: Outcome | undefined, durationMs: number | undefined): string {
   if (outcome === undefined) return '';
-  if (outcome.kind === 'error') return `ERROR ${outcome.errno ?? 0} (${outcome.sqlstate ?? 'HY000'}): ${outcome.message ?? ''}`;
+  if (outcome.kind === 'error')
+    return `ERROR ${outcome.errno ?? 0} (${outcome.sqlstate ?? 'HY000'}): ${outcome.message ?? ''}`;
   if (outcome.kind === 'rows') {
     const rows = outcome.rows ?? 0;
-    return rows === 0 ? `Empty set ${seconds(durationMs)}` : `${plural(rows, 'row', 'rows')} in set ${seconds(durationMs)}`;
+    return rows === 0
+      ? `Empty set ${seconds(durationMs)}`
+      : `${plural(rows, 'row', 'rows')} in set ${seconds(durationMs)}`;
   }
   return `Query OK, ${plural(outcome.affected_rows ?? 0, 'row', 'rows')} affected ${seconds(durationMs)}`;
 }
@@ -47,7 +50,9 @@ export function buildReplay(events: readonly AuditEvent[]): ReplayStep[] {
       case 'db.session.start': {
         const attrs = (e.client_attributes ?? {}) as Record<string, string>;
         if (e.success === false) {
-          say(`ERROR ${e.error?.errno ?? 1045} (${e.error?.sqlstate ?? '28000'}): ${e.error?.message ?? 'login refused'}`);
+          say(
+            `ERROR ${e.error?.errno ?? 1045} (${e.error?.sqlstate ?? '28000'}): ${e.error?.message ?? 'login refused'}`,
+          );
           break;
         }
         const program = attrs._program_name ?? attrs.program_name ?? attrs._client_name;
@@ -76,7 +81,9 @@ export function buildReplay(events: readonly AuditEvent[]): ReplayStep[] {
         if (e.outcome?.kind === 'error') say(outcomeLine(e.outcome, e.duration_ms));
         break;
       case 'db.session.mysql.statements.execute':
-        say(`${prompt()}EXECUTE ${e.statement_id ?? '?'} USING (${formatParameters(e.parameters)}) -- ${e.query ?? ''}`);
+        say(
+          `${prompt()}EXECUTE ${e.statement_id ?? '?'} USING (${formatParameters(e.parameters)}) -- ${e.query ?? ''}`,
+        );
         say(outcomeLine(e.outcome, e.duration_ms));
         break;
       case 'db.session.terminate':
@@ -99,7 +106,12 @@ const MAX_GAP_MS = 5_000;
  * Plays `steps` into `terminal`; `speed` 0 means all at once. Resolves when done or when
  * `signal` aborts.
  */
-export async function playReplay(terminal: HTMLElement, steps: readonly ReplayStep[], speed: number, signal: AbortSignal): Promise<void> {
+export async function playReplay(
+  terminal: HTMLElement,
+  steps: readonly ReplayStep[],
+  speed: number,
+  signal: AbortSignal,
+): Promise<void> {
   terminal.textContent = '';
   let previous = 0;
   for (const step of steps) {

@@ -22,7 +22,8 @@ function result(e: AuditEvent): HTMLElement {
     return h('span', { class: e.outcome.kind === 'error' ? 'bad' : 'ok' }, line);
   }
   if (e.error) return h('span', { class: 'bad' }, e.error.message);
-  if (e.event === 'db.session.start') return h('span', { class: e.success ? 'ok' : 'bad' }, e.success ? 'logged in' : 'refused');
+  if (e.event === 'db.session.start')
+    return h('span', { class: e.success ? 'ok' : 'bad' }, e.success ? 'logged in' : 'refused');
   return h('span', {}, '');
 }
 
@@ -71,7 +72,13 @@ export async function showSession(main: HTMLElement, sid: string, signal: AbortS
   replaceContent(
     main,
     h('h1', {}, `Session ${sid}`),
-    start ? h('p', {}, `${start.user} → ${start.db_service} as ${start.db_user}${start.db_name ? ` (${start.db_name})` : ''}, engine ${start.engine_id}`) : null,
+    start
+      ? h(
+          'p',
+          {},
+          `${start.user} → ${start.db_service} as ${start.db_user}${start.db_name ? ` (${start.db_name})` : ''}, engine ${start.engine_id}`,
+        )
+      : null,
     h(
       'div',
       { class: 'actions' },
@@ -82,7 +89,15 @@ export async function showSession(main: HTMLElement, sid: string, signal: AbortS
     h(
       'table',
       { id: 'timeline' },
-      h('thead', {}, h('tr', {}, ...['Time', 'Event', 'Query / details', 'Duration', 'Outcome', 'Parameters'].map((t) => h('th', {}, t)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Time', 'Event', 'Query / details', 'Duration', 'Outcome', 'Parameters'].map((t) => h('th', {}, t)),
+        ),
+      ),
       h('tbody', {}, ...rows),
     ),
     h('h1', {}, 'Replay'),

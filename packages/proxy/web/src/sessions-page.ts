@@ -68,13 +68,22 @@ export async function showSessions(main: HTMLElement, params: URLSearchParams): 
     h(
       'thead',
       {},
-      h('tr', {}, ...['Time', 'User', 'Database', 'Client', 'Duration', 'Queries', 'Outcome', 'Engine'].map((t) => h('th', {}, t))),
+      h(
+        'tr',
+        {},
+        ...['Time', 'User', 'Database', 'Client', 'Duration', 'Queries', 'Outcome', 'Engine'].map((t) =>
+          h('th', {}, t),
+        ),
+      ),
     ),
     h('tbody', {}, ...page.items.map(row)),
   );
   const pager = h('div', { class: 'pager' });
   if (filters.cursor) pager.append(h('a', { href: `#/sessions${queryString(search)}` }, 'First page'));
-  if (page.next) pager.append(h('a', { href: `#/sessions${queryString({ ...search, cursor: page.next })}`, id: 'next-page' }, 'Next page'));
+  if (page.next)
+    pager.append(
+      h('a', { href: `#/sessions${queryString({ ...search, cursor: page.next })}`, id: 'next-page' }, 'Next page'),
+    );
   const exportQuery = (format: string) => `/v1/audit/events${queryString({ ...search, format, limit: '1000' })}`;
   pager.append(
     h('a', { href: exportQuery('jsonl'), download: '' }, 'Export events (JSONL)'),

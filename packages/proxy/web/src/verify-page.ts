@@ -23,15 +23,36 @@ export async function showVerify(main: HTMLElement): Promise<void> {
       const r = await api.get<VerifyReport>('/verify');
       const notes = r.notes.map((n) => h('li', {}, n));
       if (r.ok) {
-        replaceContent(output, h('div', { class: 'banner-ok', id: 'verify-ok' }, `Intact: ${r.events} events in ${r.files} file(s) link up.`), notes.length ? h('ul', {}, ...notes) : null);
+        replaceContent(
+          output,
+          h(
+            'div',
+            { class: 'banner-ok', id: 'verify-ok' },
+            `Intact: ${r.events} events in ${r.files} file(s) link up.`,
+          ),
+          notes.length ? h('ul', {}, ...notes) : null,
+        );
         return;
       }
       replaceContent(
         output,
-        h('div', { class: 'error', id: 'verify-broken' }, `Broken at ${r.file}${r.line ? ` line ${r.line}` : ''}: ${r.reason}`),
+        h(
+          'div',
+          { class: 'error', id: 'verify-broken' },
+          `Broken at ${r.file}${r.line ? ` line ${r.line}` : ''}: ${r.reason}`,
+        ),
         h('p', {}, `${r.events} event(s) verified before it.`),
-        r.broken !== undefined ? h('div', {}, h('h1', {}, 'The first bad line'), h('pre', { class: 'line', id: 'verify-line' }, r.broken)) : null,
-        r.following !== undefined ? h('div', {}, h('h1', {}, 'The event after it'), h('pre', { class: 'line', id: 'verify-following' }, r.following)) : null,
+        r.broken !== undefined
+          ? h('div', {}, h('h1', {}, 'The first bad line'), h('pre', { class: 'line', id: 'verify-line' }, r.broken))
+          : null,
+        r.following !== undefined
+          ? h(
+              'div',
+              {},
+              h('h1', {}, 'The event after it'),
+              h('pre', { class: 'line', id: 'verify-following' }, r.following),
+            )
+          : null,
         notes.length ? h('ul', {}, ...notes) : null,
       );
     } catch (err) {
@@ -42,7 +63,11 @@ export async function showVerify(main: HTMLElement): Promise<void> {
   replaceContent(
     main,
     h('h1', {}, 'Verify the audit log'),
-    h('p', {}, 'Each event records the hash of the one before it. An edited, inserted or deleted line breaks the chain at that point.'),
+    h(
+      'p',
+      {},
+      'Each event records the hash of the one before it. An edited, inserted or deleted line breaks the chain at that point.',
+    ),
     run,
     output,
   );

@@ -102,7 +102,9 @@ function createCachingSha2(ctx: AuthContext): ClientAuthPlugin {
         awaitingKey = reply.length === 1 && reply[0] === CachingSha2.RequestPublicKey && !ctx.secure;
         return reply;
       }
-      throw new MysqlHandshakeError(`caching_sha2_password: unexpected AuthMoreData status 0x${(data[0] ?? 0).toString(16)}`);
+      throw new MysqlHandshakeError(
+        `caching_sha2_password: unexpected AuthMoreData status 0x${(data[0] ?? 0).toString(16)}`,
+      );
     },
   };
 }
@@ -142,7 +144,10 @@ const FACTORIES: Record<string, (ctx: AuthContext) => ClientAuthPlugin> = {
 export function createClientAuthPlugin(name: string, ctx: AuthContext): ClientAuthPlugin {
   const factory = FACTORIES[name];
   if (!factory) {
-    throw new MysqlAuthUnsupportedError(name, `the server asked for auth plugin '${name}', which Gatehouse does not support`);
+    throw new MysqlAuthUnsupportedError(
+      name,
+      `the server asked for auth plugin '${name}', which Gatehouse does not support`,
+    );
   }
   return factory(ctx);
 }

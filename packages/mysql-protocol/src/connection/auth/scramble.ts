@@ -1,7 +1,7 @@
 // Password scrambles of the MySQL/MariaDB auth plugins. Each one proves knowledge of the
 // password against the server's per-connection nonce without sending the password.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods.html
-import { createHash, publicEncrypt, constants as cryptoConstants } from 'node:crypto';
+import { createHash, constants as cryptoConstants, publicEncrypt } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -37,7 +37,11 @@ export function scrambleCachingSha2(password: string, nonce: Uint8Array): Buffer
  * The RSA-protected password of caching_sha2_password and sha256_password over plaintext:
  * (password + NUL) XOR the nonce (cycled), encrypted with RSA-OAEP (SHA-1) under the server's key.
  */
-export function encryptPasswordWithPublicKey(password: string, nonce: Uint8Array, publicKeyPem: string | Buffer): Buffer {
+export function encryptPasswordWithPublicKey(
+  password: string,
+  nonce: Uint8Array,
+  publicKeyPem: string | Buffer,
+): Buffer {
   const clear = Buffer.concat([Buffer.from(password, 'utf8'), Buffer.from([0])]);
   xorInto(clear, nonce);
   return publicEncrypt({ key: publicKeyPem, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, clear);
