@@ -30,6 +30,7 @@ import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
+import { DbUserManagers } from './db-users/db-user-managers.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
 import { ThreadRegistry } from './session/thread-registry.js';
 import { createProxyPool, type ProxyPool } from './tunnel/proxy-pool.js';
@@ -125,6 +126,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const sessions = new Set<SessionHandle>();
   const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
+  const dbUsers = new DbUserManagers({ engineId, signer, audit, log }, config.databases);
   let closing = false;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
@@ -204,6 +206,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       backends: () => infoByName.get(database.name)?.backends ?? [],
       hooks,
       onHandlerError: countHandlerError,
+      ...(dbUsers.get(database.name) !== undefined ? { dbUsers: dbUsers.get(database.name)! } : {}),
     });
     sessions.add(handle);
     metrics.sessionOpened(database.name);
@@ -311,6 +314,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     },
     setDatabases(databases) {
       byName = new Map(databases.map((db) => [db.name, db]));
+      dbUsers.update(databases);
       return health.setDatabases(databases);
     },
     setQueryEvents(on) {
@@ -344,6 +348,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         }),
       ]);
       clearTimeout(timer);
+      await dbUsers.close();
       health.stop();
       await hooks.close();
       if (pool) pool.close();

@@ -4,6 +4,12 @@ import { z } from 'zod';
 import { UnixPeerSchema } from '../rbac/unix-peer.js';
 import { AUDIT_EVENT_CODES } from './event-codes.js';
 import {
+  dbUserCreateEventSchema,
+  dbUserDropEventSchema,
+  dbUserLockEventSchema,
+  dbUserUpdateEventSchema,
+} from './event-schemas-db-user.js';
+import {
   auditCount,
   auditErrorSchema,
   auditEventBaseShape,
@@ -233,6 +239,10 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   refreshEventSchema,
   changeUserEventSchema,
   localInfileEventSchema,
+  dbUserCreateEventSchema,
+  dbUserUpdateEventSchema,
+  dbUserLockEventSchema,
+  dbUserDropEventSchema,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;

@@ -67,5 +67,11 @@ export {
   statementResetEventSchema,
   statementSendLongDataEventSchema,
 } from './event-schemas.js';
+export {
+  dbUserCreateEventSchema,
+  dbUserDropEventSchema,
+  dbUserLockEventSchema,
+  dbUserUpdateEventSchema,
+} from './event-schemas-db-user.js';
 export { parseAuditEvent } from './parse-event.js';
 export { REDACTED_LITERAL, type RedactedQuery, redactQuery } from './redact-query.js';
