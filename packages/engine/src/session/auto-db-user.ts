@@ -5,8 +5,8 @@
 // roles allowed the session; the audit records the database user.
 //
 // On MariaDB the session itself sets its user's default role (SET DEFAULT ROLE for another
-// user needs UPDATE on mysql.*) and activates it, so the login selects no schema: the schema
-// the client asked for is entered after the role is active.
+// user needs UPDATE on mysql.*) and activates it. The login selects no schema on either server:
+// the schema the client asked for is entered after the roles are active.
 import type { AuditSession, DatabaseConfig } from '@gatehouse/common';
 import { type UpstreamConnection, ServerError } from '@gatehouse/mysql-protocol';
 import { MonitorQueryError, queryRows } from '../backends/monitor-query.js';
@@ -52,11 +52,13 @@ export async function leaseAutoDbUser(
   if (mariadb) {
     const role = lease.ownDefaultRole === undefined ? 'NONE' : sqlRole(lease.ownDefaultRole);
     statements.push(`SET DEFAULT ROLE ${role}`, `SET ROLE ${role}`);
-    if (auth.dbName.length > 0) statements.push(`USE ${quoteSchema(auth.dbName)}`);
   }
+  // The schema is entered once the roles are active, on both servers: its privileges come
+  // from the roles only.
+  if (auth.dbName.length > 0) statements.push(`USE ${quoteSchema(auth.dbName)}`);
   return {
     lease,
-    loginAuth: { ...auth, dbUser: lease.dbUser, ...(mariadb ? { dbName: '' } : {}) },
+    loginAuth: { ...auth, dbUser: lease.dbUser, dbName: '' },
     database: database.auth.mode === 'x509' ? database : { ...database, auth: { mode: 'x509' } },
     async afterLogin(upstream) {
       try {
@@ -66,7 +68,7 @@ export async function leaseAutoDbUser(
         if (err instanceof MonitorQueryError) {
           throw new EngineError('GH_ERR_ENGINE_DB_USER', `database '${database.name}': ${err.message}`, {
             errno: err.errno,
-            sqlState: err.errno === 1044 ? '42000' : 'HY000',
+            sqlState: err.errno === 1044 || err.errno === 1049 ? '42000' : 'HY000',
           });
         }
         throw err;
