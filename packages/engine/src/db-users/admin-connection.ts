@@ -37,6 +37,8 @@ export class AdminConnection {
   readonly #options: AdminConnectionOptions;
   #upstream: UpstreamConnection | undefined;
   #tail: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+  #closed = false;
   #onConnect: ((sql: AdminSql) => Promise<void>) | undefined;
 
   constructor(options: AdminConnectionOptions, onConnect?: (sql: AdminSql) => Promise<void>) {
@@ -46,14 +48,26 @@ export class AdminConnection {
 
   /** Runs `task` after every task queued before it; retried once on a fresh connection if this one broke. */
   run<T>(task: (sql: AdminSql) => Promise<T>): Promise<T> {
-    const result = this.#tail.then(() => this.#runNow(task));
+    this.#pending++;
+    const result = this.#tail
+      .then(() => this.#runNow(task))
+      .finally(() => {
+        // Sessions still release after a reload replaced this manager: the connection closes
+        // when the last of them is done.
+        if (--this.#pending === 0 && this.#closed) this.#drop();
+      });
     this.#tail = result.catch(() => undefined);
     return result;
   }
 
   /** Waits for the queued tasks, then closes the connection. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#tail;
+    if (this.#pending === 0) this.#drop();
+  }
+
+  #drop(): void {
     this.#upstream?.socket.destroy();
     this.#upstream = undefined;
   }
