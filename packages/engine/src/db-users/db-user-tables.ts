@@ -82,15 +82,15 @@ export function deleteUserSql(dbUser: string): string {
 }
 
 export function insertSessionSql(sessionId: string, dbUser: string, engineId: string): string {
-  return `INSERT INTO ${SCHEMA}.db_user_sessions (session_id, db_user, engine_id) VALUES (${sqlString(sessionId)}, ${sqlString(dbUser)}, ${sqlString(engineId)})`;
+  return `INSERT INTO ${SCHEMA}.db_user_sessions (session_id, db_user, engine_id) VALUES (${sqlString(sessionId.slice(0, 128))}, ${sqlString(dbUser)}, ${sqlString(engineId.slice(0, 255))})`;
 }
 
 export function attachSessionSql(sessionId: string, connectionId: number): string {
-  return `UPDATE ${SCHEMA}.db_user_sessions SET connection_id = ${Math.trunc(connectionId)} WHERE session_id = ${sqlString(sessionId)}`;
+  return `UPDATE ${SCHEMA}.db_user_sessions SET connection_id = ${Math.trunc(connectionId)} WHERE session_id = ${sqlString(sessionId.slice(0, 128))}`;
 }
 
 export function deleteSessionSql(sessionId: string): string {
-  return `DELETE FROM ${SCHEMA}.db_user_sessions WHERE session_id = ${sqlString(sessionId)}`;
+  return `DELETE FROM ${SCHEMA}.db_user_sessions WHERE session_id = ${sqlString(sessionId.slice(0, 128))}`;
 }
 
 /**
