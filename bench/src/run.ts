@@ -105,7 +105,10 @@ async function main(): Promise<number> {
         extras.set(n, createGatehouseTarget(n));
       }
     }
-    if (wantsDbResume) extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
+    if (wantsDbResume) {
+      extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
+      extras.set('gatehouse-1proc-autouser', createGatehouseTarget('gatehouse-1proc-autouser'));
+    }
     if (wantsMetrics) extras.set('gatehouse-1proc-nometrics', createGatehouseTarget('gatehouse-1proc-nometrics'));
 
     // Gatehouse's CAs exist before MariaDB starts, because MariaDB reads its ssl-ca at startup.

@@ -4,7 +4,8 @@
 // engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
 // false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
 // events switched off, for the cost of audit; `gatehouse-1proc-nometrics` has command latency
-// metrics off, for their cost.
+// metrics off, for their cost. `gatehouse-1proc-autouser` logs each session in as its person's own
+// database user (create_db_user), for what making, unlocking and locking that user costs a connect.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -13,7 +14,10 @@ import { findFreePort } from '@gatehouse/testing';
 import { stopChild, waitFor } from '../child.js';
 import { createSessionFactory, probeSession } from '../mysql-client.js';
 import { checkGatehouseStart, GATEHOUSE, runGatectl } from './gatehouse-cli.js';
+import { DB_ADMIN } from '../bench-db.js';
 import {
+  BENCH_AUTO_ROLE_YAML,
+  BENCH_AUTO_USER,
   BENCH_ROLE_YAML,
   buildEngineConfig,
   buildOneProcessConfig,
@@ -28,7 +32,8 @@ export type GatehouseShape =
   | 'gatehouse-2proc'
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
-  | 'gatehouse-1proc-nometrics';
+  | 'gatehouse-1proc-nometrics'
+  | 'gatehouse-1proc-autouser';
 /** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
 export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
@@ -131,10 +136,12 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       await checkGatehouseStart();
       await runGatectl(dataDir, ['ca', 'init']);
       const roleFile = join(dir, 'role.yaml');
-      writeFileSync(roleFile, BENCH_ROLE_YAML);
+      const auto = shape === 'gatehouse-1proc-autouser';
+      writeFileSync(roleFile, auto ? BENCH_AUTO_ROLE_YAML : BENCH_ROLE_YAML);
       await runGatectl(dataDir, ['roles', 'create', '-f', roleFile]);
-      await runGatectl(dataDir, ['users', 'add', 'bench', '--roles', 'bench']);
-      await runGatectl(dataDir, ['auth', 'sign', '--user', 'bench', '--db', DB_SERVICE, '--db-user', 'bench', '--out', certPrefix]);
+      const [user, role] = auto ? [BENCH_AUTO_USER, 'bench-auto'] : ['bench', 'bench'];
+      await runGatectl(dataDir, ['users', 'add', user, '--roles', role]);
+      await runGatectl(dataDir, ['auth', 'sign', '--user', user, '--db', DB_SERVICE, '--db-user', user, '--out', certPrefix]);
       const dbClientCa = await runGatectl(dataDir, ['auth', 'export', '--type', 'db-client']);
       if (!dbClientCa.includes('BEGIN CERTIFICATE')) throw new Error('gatectl auth export --type db-client printed no PEM');
       return { trustPems: [dbClientCa] };
@@ -148,6 +155,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
+        ...(shape === 'gatehouse-1proc-autouser' ? { adminUser: { name: DB_ADMIN } } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {
@@ -182,7 +190,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       const endpoint: Endpoint = {
         host: '127.0.0.1',
         port: ports.mysql,
-        user: db.dbUser,
+        user: shape === 'gatehouse-1proc-autouser' ? BENCH_AUTO_USER : db.dbUser,
         database: db.database,
         tls: { caFile: `${certPrefix}.cas`, certFile: `${certPrefix}.crt`, keyFile: `${certPrefix}.key` },
       };
