@@ -7,6 +7,9 @@ import type { BenchDatabase, ClientTls } from './targets/target.js';
 
 export const DB_USER = 'bench';
 export const DATABASE = 'sbtest';
+/** The database role and admin of gatehouse-1proc-autouser (docs/db-users.md). */
+export const DB_ROLE = 'bench_role';
+export const DB_ADMIN = 'gatehouse_admin';
 
 export interface BenchDb {
   readonly db: MariaDb;
@@ -44,6 +47,13 @@ export async function startBenchDb(trustPems: readonly string[], profile: BenchP
         `CREATE DATABASE ${DATABASE}`,
         `CREATE USER '${DB_USER}'@'%' REQUIRE SUBJECT '/CN=${DB_USER}'`,
         `GRANT ALL ON ${DATABASE}.* TO '${DB_USER}'@'%'`,
+        `CREATE ROLE ${DB_ROLE}`,
+        `GRANT ALL ON ${DATABASE}.* TO ${DB_ROLE}`,
+        `CREATE USER '${DB_ADMIN}'@'%' REQUIRE SUBJECT '/CN=${DB_ADMIN}'`,
+        `GRANT CREATE USER, PROCESS ON *.* TO '${DB_ADMIN}'@'%'`,
+        `GRANT SELECT ON mysql.user TO '${DB_ADMIN}'@'%'`,
+        `GRANT ALL ON gatehouse.* TO '${DB_ADMIN}'@'%'`,
+        `GRANT ${DB_ROLE} TO '${DB_ADMIN}'@'%' WITH ADMIN OPTION`,
         `CREATE TABLE ${DATABASE}.bulk_write (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(1024) NOT NULL) ENGINE=InnoDB`,
       ].join('; '),
     );

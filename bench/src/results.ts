@@ -61,6 +61,7 @@ export const metricIds = {
   connectRateResumed: 'connect-rate.resumed.per-second',
   connectRateNoDbResume: 'connect-rate.no-db-resumption.per-second',
   connectRateResumedNoDbResume: 'connect-rate.resumed.no-db-resumption.per-second',
+  connectRateAutoUser: 'connect-rate.auto-db-user.per-second',
   auditQpsOn: 'audit.qps-on',
   auditQpsOff: 'audit.qps-off',
   metricsQpsOn: 'metrics.qps-on',

@@ -113,7 +113,10 @@ async function main(): Promise<number> {
         extras.set(n, createGatehouseTarget(n));
       }
     }
-    if (wantsDbResume) extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
+    if (wantsDbResume) {
+      extras.set('gatehouse-1proc-nodbresume', createGatehouseTarget('gatehouse-1proc-nodbresume'));
+      extras.set('gatehouse-1proc-autouser', createGatehouseTarget('gatehouse-1proc-autouser'));
+    }
     if (wantsMetrics) extras.set('gatehouse-1proc-nometrics', createGatehouseTarget('gatehouse-1proc-nometrics'));
     if (wantsHooks) {
       for (const n of ['gatehouse-1proc-hooks-connect', 'gatehouse-1proc-hooks-command'] as const)

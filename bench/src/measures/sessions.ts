@@ -177,6 +177,29 @@ export async function measureConnectRate(ctx: MeasureContext, results: Results):
       ctx.log(`connect rate without database-leg resumption: ${errorText(err)}`);
     }
   }
+  // Automatic database users (docs/db-users.md): every connect makes or unlocks the person's
+  // user under a GET_LOCK, and the last disconnect locks it; clients share one person.
+  let auto: LiveTarget | undefined;
+  if (ctx.live.some((l) => l.target.name === 'gatehouse-1proc')) {
+    const autoMetric = {
+      id: metricIds.connectRateAutoUser,
+      label: `gatehouse-1proc with create_db_user: full client TLS (${what})`,
+      unit: '/s',
+      digits: 0,
+    };
+    try {
+      auto = await ctx.startExtra('gatehouse-1proc-autouser');
+      runs.push({
+        metric: autoMetric,
+        column: 'gatehouse-1proc',
+        factory: createSessionFactory(auto.endpoint),
+        values: [],
+      });
+    } catch (err) {
+      recordFailure(results, autoMetric, 'gatehouse-1proc', errorText(err));
+      ctx.log(`connect rate with automatic database users: ${errorText(err)}`);
+    }
+  }
   try {
     for (let round = 0; round < CONNECT_ROUNDS; round++) {
       for (const run of rotate(runs, round)) {
@@ -191,6 +214,7 @@ export async function measureConnectRate(ctx: MeasureContext, results: Results):
     }
   } finally {
     await off?.target.stop();
+    await auto?.target.stop();
   }
   for (const run of runs) {
     if (run.failure !== undefined) recordFailure(results, run.metric, run.column, run.failure);

@@ -24,6 +24,8 @@ export interface ConfigInput {
   readonly databaseTls?: Record<string, unknown>;
   /** proxy.workers (default 1: no session workers). */
   readonly workers?: number;
+  /** databases[].admin_user, for automatic database users. */
+  readonly adminUser?: Record<string, unknown>;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -58,6 +60,7 @@ function engineSection(
         labels: { env: 'bench' },
         tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile, ...input.databaseTls },
         auth: { mode: 'x509' },
+        ...(input.adminUser ? { admin_user: input.adminUser } : {}),
       },
     ],
   };
@@ -103,6 +106,14 @@ export function buildEngineConfig(
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
+
+/** gatehouse-1proc-autouser: each session logs in as its person's own database user (docs/db-users.md). */
+export const BENCH_AUTO_USER = 'bench_auto';
+export const BENCH_AUTO_ROLE_YAML = `kind: role
+name: bench-auto
+options: { max_session_ttl: 8h, create_db_user: true, db_roles: [bench_role] }
+allow: { db_labels: { '*': '*' }, db_names: ['*'] }
+`;
 
 export const BENCH_ROLE_YAML = `kind: role
 name: bench

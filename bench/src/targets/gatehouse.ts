@@ -7,15 +7,20 @@
 // metrics off, for their cost. `gatehouse-1proc-hooks-connect` runs a hook module with only a
 // connection hook (what a command costs when no module has a command hook) and
 // `gatehouse-1proc-hooks-command` one with a pass-through onCommand (a hook round trip per command).
+// `gatehouse-1proc-autouser` logs each session in as its person's own database user
+// (create_db_user), for what making, unlocking and locking that user costs a connect.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from '@gatehouse/testing';
+import { DB_ADMIN } from '../bench-db.js';
 import { stopChild, waitFor } from '../child.js';
 import { createSessionFactory, probeSession } from '../mysql-client.js';
 import { checkGatehouseStart, GATEHOUSE, runGatectl } from './gatehouse-cli.js';
 import {
+  BENCH_AUTO_ROLE_YAML,
+  BENCH_AUTO_USER,
   BENCH_ROLE_YAML,
   buildEngineConfig,
   buildOneProcessConfig,
@@ -32,7 +37,8 @@ export type GatehouseShape =
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
   | 'gatehouse-1proc-nometrics'
-  | HookVariant;
+  | HookVariant
+  | 'gatehouse-1proc-autouser';
 /** One-process gateways with an engine.hooks module: only onConnect, or a pass-through onCommand. */
 export type HookVariant = 'gatehouse-1proc-hooks-connect' | 'gatehouse-1proc-hooks-command';
 
@@ -166,18 +172,20 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       await checkGatehouseStart();
       await runGatectl(dataDir, ['ca', 'init']);
       const roleFile = join(dir, 'role.yaml');
-      writeFileSync(roleFile, BENCH_ROLE_YAML);
+      const auto = shape === 'gatehouse-1proc-autouser';
+      writeFileSync(roleFile, auto ? BENCH_AUTO_ROLE_YAML : BENCH_ROLE_YAML);
       await runGatectl(dataDir, ['roles', 'create', '-f', roleFile]);
-      await runGatectl(dataDir, ['users', 'add', 'bench', '--roles', 'bench']);
+      const [user, role] = auto ? [BENCH_AUTO_USER, 'bench-auto'] : ['bench', 'bench'];
+      await runGatectl(dataDir, ['users', 'add', user, '--roles', role]);
       await runGatectl(dataDir, [
         'auth',
         'sign',
         '--user',
-        'bench',
+        user,
         '--db',
         DB_SERVICE,
         '--db-user',
-        'bench',
+        user,
         '--out',
         certPrefix,
       ]);
@@ -197,6 +205,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
         ...(HOOK_MODULES[shape] !== undefined ? { hooks: [writeHookModule(dir, HOOK_MODULES[shape])] } : {}),
         ...(shape === 'gatehouse-1proc-2w' ? { workers: 2 } : {}),
+        ...(shape === 'gatehouse-1proc-autouser' ? { adminUser: { name: DB_ADMIN } } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {
@@ -241,7 +250,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
       const endpoint: Endpoint = {
         host: '127.0.0.1',
         port: ports.mysql,
-        user: db.dbUser,
+        user: shape === 'gatehouse-1proc-autouser' ? BENCH_AUTO_USER : db.dbUser,
         database: db.database,
         tls: { caFile: `${certPrefix}.cas`, certFile: `${certPrefix}.crt`, keyFile: `${certPrefix}.key` },
       };

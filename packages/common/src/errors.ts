@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_HOOK_DENIED: "A connection hook (engine.hooks) denied the session; the message is the hook's.",
   GH_ERR_ENGINE_HOOK_FAILED:
     'A connection hook threw, returned something that is not a hook result, or ran over engine.hook_timeout; the session is denied and the failure counted.',
+  GH_ERR_ENGINE_DB_USER:
+    "The engine could not make, update, lock or drop a person's automatic database user (create_db_user): no admin_user on the database, the admin login or one of its statements failed, or the name belongs to a database user Gatehouse did not make; the message says which.",
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
   GH_ERR_ENGINE_SESSION_CLOSED:
     'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long or the client sent a malformed packet; the message says which.',

@@ -24,6 +24,7 @@ import { registerSpoolMetrics } from './audit/spool-metrics.js';
 import { closeUnavailableSessions, type RoutedSession } from './backends/unavailable.js';
 import { createDbClientCertCache } from './cluster/db-client-cert-cache.js';
 import type { EngineCluster } from './cluster/engine-cluster.js';
+import { DbUserManagers } from './db-users/db-user-managers.js';
 import { registerBackendMetrics, registerHookMetrics } from './diag/backend-metrics.js';
 import { EngineMetrics } from './diag/metrics.js';
 import { EngineMysqlError } from './errors.js';
@@ -125,6 +126,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const sessions = new Set<SessionHandle>();
   const hooks = await createHookRunner({ files: config.hooks, timeoutMs: config.hook_timeout, log });
   let byName = new Map(config.databases.map((db) => [db.name, db]));
+  const dbUsers = new DbUserManagers({ engineId, signer, audit, log }, config.databases);
   let closing = false;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
@@ -209,6 +211,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         backends: () => infoByName.get(database.name)?.backends ?? [],
         hooks,
         onHandlerError: countHandlerError,
+        ...(dbUsers.get(database.name) !== undefined ? { dbUsers: dbUsers.get(database.name)! } : {}),
       },
     );
     sessions.add(handle);
@@ -316,6 +319,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     },
     setDatabases(databases) {
       byName = new Map(databases.map((db) => [db.name, db]));
+      dbUsers.update(databases);
       return health.setDatabases(databases);
     },
     setQueryEvents(on) {
@@ -349,6 +353,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         }),
       ]);
       clearTimeout(timer);
+      await dbUsers.close();
       health.stop();
       await hooks.close();
       if (pool) pool.close();

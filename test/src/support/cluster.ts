@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly socketActivation?: boolean;
   /** Extra mariadbd arguments for the cluster's private MariaDB. */
   readonly dbArgs?: readonly string[];
+  /** Extra YAML keys of the database entry, each line indented as a key of it (e.g. admin_user). */
+  readonly databaseYaml?: string;
 }
 
 export interface UserCerts {
@@ -210,7 +212,7 @@ engine:
       labels: { env: dev }
       tls: { mode: verify-full, ca_file: ${JSON.stringify(dbCaFile)} }
       auth: { mode: x509 }
-`;
+${options.databaseYaml ?? ''}`;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
   const wrapper = options.socketActivation ? socketActivationWrapper(mysqlPort) : [];

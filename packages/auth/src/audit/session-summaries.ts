@@ -66,6 +66,8 @@ export function addEvent(s: Mutable<AuditSessionSummary>, event: AuditEvent): vo
     if (event.error) s.error = event.error.message;
     return;
   }
+  // The engine's changes to the person's database user (db-users.md) are not the person's commands.
+  if (event.event.startsWith('db.user.')) return;
   s.queries++;
   if (isFailure(event)) s.errors++;
 }

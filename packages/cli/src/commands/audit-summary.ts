@@ -45,6 +45,12 @@ export function summarizeAuditEvent(e: AuditEvent): string {
       return `thread ${e.process_id}${outcomeText(e.outcome)}`;
     case 'db.session.malformed_packet':
       return oneLine(e.reason);
+    case 'db.user.create':
+    case 'db.user.update':
+      return oneLine(`${e.db_user} roles ${e.db_roles.join(', ') || '(none)'}`);
+    case 'db.user.lock':
+    case 'db.user.drop':
+      return oneLine(`${e.db_user} (${e.reason === 'sweep' ? 'sessions found dead' : 'last session ended'})`);
     case 'db.session.mysql.statements.send_long_data':
     case 'db.session.mysql.statements.close':
     case 'db.session.mysql.statements.reset':

@@ -44,8 +44,12 @@ type SimpleCommandType =
   | 'db.session.mysql.process_kill'
   | 'db.session.mysql.debug'
   | 'db.session.mysql.refresh'
-  | 'db.session.mysql.change_user';
-/** The type-specific fields of a command event with no text or parameters to redact. */
+  | 'db.session.mysql.change_user'
+  | 'db.user.create'
+  | 'db.user.update'
+  | 'db.user.lock'
+  | 'db.user.drop';
+/** The type-specific fields of a command (or database-user) event with no text or parameters to redact. */
 export type AuditCommandDetails = Distribute<AuditEventOf<SimpleCommandType>>;
 
 /** A prepared statement's text, redacted and bounded once at prepare time. */

@@ -1,7 +1,7 @@
 // Event types use Teleport's names so people who read Teleport's audit log can read ours.
 // Codes follow the same shape as Teleport's (family, two-digit number, severity letter) under
 // our own prefixes, documented in docs/audit.md:
-//   GDB = session-level events, GMY = MySQL command events;
+//   GDB = session-level events, GMY = MySQL command events, GDU = automatic database users;
 //   I = informational (it worked), W = warning (it failed or was denied).
 // Codes never change meaning once released; new events take the next number.
 
@@ -27,6 +27,10 @@ export const AUDIT_EVENT_CODES = {
   'db.session.mysql.refresh': { ok: 'GMY13I', failed: 'GMY13W' },
   'db.session.mysql.change_user': { ok: 'GMY14I', failed: 'GMY14W' },
   'db.session.mysql.local_infile': { ok: 'GMY15I', failed: 'GMY15W' },
+  'db.user.create': { ok: 'GDU00I', failed: 'GDU00W' },
+  'db.user.update': { ok: 'GDU01I', failed: 'GDU01W' },
+  'db.user.lock': { ok: 'GDU02I', failed: 'GDU02W' },
+  'db.user.drop': { ok: 'GDU03I', failed: 'GDU03W' },
 } as const;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_CODES;

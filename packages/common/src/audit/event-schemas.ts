@@ -13,6 +13,12 @@ import {
   auditStatementId,
   auditTypeShape,
 } from './event-fields.js';
+import {
+  dbUserCreateEventSchema,
+  dbUserDropEventSchema,
+  dbUserLockEventSchema,
+  dbUserUpdateEventSchema,
+} from './event-schemas-db-user.js';
 
 const base = auditEventBaseShape;
 
@@ -237,6 +243,10 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   refreshEventSchema,
   changeUserEventSchema,
   localInfileEventSchema,
+  dbUserCreateEventSchema,
+  dbUserUpdateEventSchema,
+  dbUserLockEventSchema,
+  dbUserDropEventSchema,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;

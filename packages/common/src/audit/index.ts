@@ -68,6 +68,12 @@ export {
   statementResetEventSchema,
   statementSendLongDataEventSchema,
 } from './event-schemas.js';
+export {
+  dbUserCreateEventSchema,
+  dbUserDropEventSchema,
+  dbUserLockEventSchema,
+  dbUserUpdateEventSchema,
+} from './event-schemas-db-user.js';
 export { parseAuditEvent } from './parse-event.js';
 export { type QueryEventFields, queryEventJson } from './query-event-json.js';
 export { REDACTED_LITERAL, type RedactedQuery, redactQuery } from './redact-query.js';

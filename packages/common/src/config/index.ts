@@ -5,6 +5,7 @@ export {
   type AuditConfig,
   AuditConfigSchema,
   type BackendConfig,
+  type DatabaseAdminUserConfig,
   type DatabaseConfig,
   DatabaseSchema,
   type EngineConfig,

@@ -150,6 +150,17 @@ export const MonitorSchema = z.strictObject({
   failures: z.number().int().min(1).max(100).default(1),
 });
 
+/**
+ * The login the engine uses to make, update, lock and drop automatic database users
+ * (docs/db-users.md). Without password_file it logs in with a db-client certificate (CN=name).
+ */
+export const DatabaseAdminUserSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,79}$/, 'letters, digits, _ . @ -; at most 80 characters'),
+  password_file: z.string().min(1).optional(),
+  /** How often users whose sessions all ended without a word (an engine crash) are locked. */
+  sweep_interval: durationOrMs.default(60_000),
+});
+
 export const DatabaseSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, _ . -; at most 63 characters'),
@@ -164,6 +175,8 @@ export const DatabaseSchema = z
     send_proxy_protocol: z.enum(['v1', 'v2']).optional(),
     /** The version the proxy announces for this database; default what the primary reports. */
     server_version: z.string().min(1).max(200).optional(),
+    /** Needed by roles with create_db_user (docs/db-users.md). */
+    admin_user: DatabaseAdminUserSchema.optional(),
   })
   // Both are accepted only as the parsed form gives them (uri = the first backend's).
   .refine(
@@ -325,6 +338,7 @@ export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;
 export type ProxyConfig = GatehouseConfig['proxy'];
 export type EngineConfig = GatehouseConfig['engine'];
 export type DatabaseConfig = EngineConfig['databases'][number];
+export type DatabaseAdminUserConfig = NonNullable<DatabaseConfig['admin_user']>;
 export type BackendConfig = DatabaseConfig['backends'][number];
 export type RoutingPolicy = DatabaseConfig['routing']['policy'];
 export type AuditConfig = GatehouseConfig['audit'];

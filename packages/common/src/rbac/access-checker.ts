@@ -2,7 +2,7 @@
 // an allow rule of some role matches labels, db user and db name, and no deny rule matches any
 // one of them. Every denial explains itself so the proxy and engine can show and audit it.
 import { type CompiledRole, compileRole, expandPatterns, matchesAny, matchesLabels } from './compile-role.js';
-import type { Matcher } from './glob.js';
+import { compileGlob, type Matcher } from './glob.js';
 import type { Role, Traits } from './schemas.js';
 
 export interface DatabaseTarget {
@@ -39,6 +39,8 @@ export interface SessionOptions {
 export interface AccessSubject {
   readonly roles: readonly Role[];
   readonly traits: Traits;
+  /** The person; a create_db_user role allows exactly this db user (their own automatic one). */
+  readonly user?: string;
 }
 
 export interface AccessChecker {
@@ -125,6 +127,11 @@ function evaluate(roles: readonly ExpandedRole[], request: AccessRequest): Acces
   return { allowed: false, reason: `${listRoles(userRoles)} not allow db name '${dbName}' for db user '${dbUser}'` };
 }
 
+/** A create_db_user role's one db user: the person's name (an ObjectName, so never a glob). */
+function ownDbUser(user: string | undefined): readonly Matcher[] | undefined {
+  return user === undefined || user.includes('*') ? undefined : [compileGlob(user)];
+}
+
 /**
  * Builds a checker for one user: roles are compiled (cached per role object) and templates
  * filled from the traits once, so each check is a few matcher calls.
@@ -134,7 +141,9 @@ export function createAccessChecker(subject: AccessSubject): AccessChecker {
     const compiled = compileRole(role);
     return {
       compiled,
-      allowUsers: expandPatterns(compiled.allow.users, subject.traits),
+      allowUsers: compiled.createDbUser
+        ? ownDbUser(subject.user)
+        : expandPatterns(compiled.allow.users, subject.traits),
       allowNames: expandPatterns(compiled.allow.names, subject.traits),
       denyUsers: expandPatterns(compiled.deny.users, subject.traits),
       denyNames: expandPatterns(compiled.deny.names, subject.traits),

@@ -45,6 +45,8 @@ export interface CompiledRole {
   readonly disconnectExpiredCert: boolean;
   readonly allowReplication: boolean;
   readonly allowLocalInfile: boolean;
+  /** options.create_db_user: the role grants only the person's own automatic database user. */
+  readonly createDbUser: boolean;
 }
 
 const TEMPLATE = /^(.*?)\{\{\s*internal\.(db_users|db_names)\s*\}\}(.*)$/s;
@@ -102,6 +104,7 @@ export function compileRole(role: Role): CompiledRole {
       disconnectExpiredCert: options.disconnect_expired_cert === true,
       allowReplication: options.allow_replication === true,
       allowLocalInfile: options.allow_local_infile === true,
+      createDbUser: options.create_db_user === true,
     };
     compiled.set(role, c);
   }

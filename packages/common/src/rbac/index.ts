@@ -13,10 +13,12 @@ export {
   type SessionOptions,
 } from './access-checker.js';
 export { type AuditPermissions, computeAuditPermissions } from './audit-permissions.js';
+export { asksForDbUser, type DbUserPlan, planDbUser } from './db-user-plan.js';
 export { compileGlob, type Matcher } from './glob.js';
 export {
   type DbLabels,
   DbLabelsSchema,
+  DbRoleNameSchema,
   DurationSchema,
   type Lock,
   LockSchema,

@@ -82,6 +82,17 @@ export const RoleConditionsSchema = z.strictObject({
   unix_peers: z.array(UnixPeerRuleSchema).min(1).optional(),
 });
 
+/**
+ * A MariaDB/MySQL role name for db_roles: a plain alphabet, so that it is quoted safely in the
+ * engine's GRANT statements whatever the server's sql_mode; 32 characters fit MySQL's limit.
+ */
+export const DbRoleNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_$.-]{0,31}$/,
+    'must be 1-32 characters of letters, digits, _ $ . - (not starting with $ . -)',
+  );
+
 export const RoleOptionsSchema = z.strictObject({
   max_session_ttl: DurationSchema.optional(),
   client_idle_timeout: DurationSchema.optional(),
@@ -105,6 +116,14 @@ export const RoleOptionsSchema = z.strictObject({
    * statement rules): refused unless this says allow. Default deny.
    */
   unparsed_statements: z.enum(['deny', 'allow']).optional(),
+  /**
+   * Automatic database users (docs/db-users.md): the session logs in as a database user made
+   * for the person on connect, granted exactly `db_roles`, locked (or dropped) when their last
+   * session on that database ends.
+   */
+  create_db_user: z.boolean().optional(),
+  db_roles: z.array(DbRoleNameSchema).min(1).max(64).optional(),
+  create_db_user_mode: z.enum(['lock', 'drop']).optional(),
 });
 
 export const RoleSchema = z
@@ -123,7 +142,45 @@ export const RoleSchema = z
         message: 'tables is a deny rule only: allow schemas with db_names',
       });
     }
+    checkDbUserOptions(role, ctx);
   });
+
+/** create_db_user and its companions come together; the login is the person's own user. */
+interface DbUserOptionsInput {
+  readonly options?: z.infer<typeof RoleOptionsSchema> | undefined;
+  readonly allow?: { readonly db_users?: readonly string[] | undefined } | undefined;
+}
+
+function checkDbUserOptions(role: DbUserOptionsInput, ctx: z.RefinementCtx): void {
+  const options = role.options ?? {};
+  if (options.create_db_user === true) {
+    if (options.db_roles === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', 'db_roles'],
+        message: 'create_db_user needs db_roles: the database roles to grant',
+      });
+    }
+    if (role.allow?.db_users !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allow', 'db_users'],
+        message:
+          "a role with create_db_user logs in as the person's own database user: remove db_users (another role may grant shared db users)",
+      });
+    }
+    return;
+  }
+  for (const key of ['db_roles', 'create_db_user_mode'] as const) {
+    if (options[key] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', key],
+        message: `${key} applies only with create_db_user: true`,
+      });
+    }
+  }
+}
 
 export const TraitsSchema = z.strictObject({
   db_users: z.array(z.string().min(1)).optional(),

@@ -71,6 +71,10 @@ const DETAILS: { readonly [T in AuditEventType]: Record<string, unknown> } = {
     file_name: 'x.csv',
     data_length: 10,
   },
+  'db.user.create': { db_roles: ['acc_reader'] },
+  'db.user.update': { db_roles: ['acc_reader', 'acc_writer'], revoked_roles: ['old_role'], unlocked: true },
+  'db.user.lock': { db_roles: ['acc_reader'], reason: 'session_end' },
+  'db.user.drop': { db_roles: ['acc_reader'], reason: 'sweep' },
 };
 
 /** A valid event of `type`; `overrides` replace any field (they are not validated). */

@@ -83,3 +83,16 @@ test('a parsed database entry parses again to itself', () => {
   const [again] = parseConfig({ engine: { databases: [db] } }).engine.databases;
   assert.deepEqual(again, db);
 });
+
+test('admin_user: x509 by default or a password file, a sweep interval; bad names refused', () => {
+  const [x509] = parseConfig(databases({ uri: 'db:3306', admin_user: { name: 'gatehouse_admin' } })).engine.databases;
+  assert.deepEqual(x509?.admin_user, { name: 'gatehouse_admin', sweep_interval: 60_000 });
+  const [pw] = parseConfig(
+    databases({ uri: 'db:3306', admin_user: { name: 'adm', password_file: '/etc/gh/adm.pw', sweep_interval: '10s' } }),
+  ).engine.databases;
+  assert.deepEqual(pw?.admin_user, { name: 'adm', password_file: '/etc/gh/adm.pw', sweep_interval: 10_000 });
+  const [again] = parseConfig({ engine: { databases: [pw] } }).engine.databases;
+  assert.deepEqual(again, pw);
+  assertRejected(databases({ uri: 'db:3306', admin_user: { name: "adm'--" } }), /admin_user\.name/);
+  assertRejected(databases({ uri: 'db:3306', admin_user: { name: 'adm', password: 'x' } }), /admin_user/);
+});

@@ -9,7 +9,9 @@ import {
   createAccessChecker,
   createStatementRules,
   type DatabaseTarget,
+  type DbUserPlan,
   type Identity,
+  planDbUser,
   type Role,
   type SessionOptions,
   type StatementRules,
@@ -32,6 +34,8 @@ export interface Authorization {
   readonly options: SessionOptions;
   /** What each statement is checked against; undefined when the roles ask nothing of statements. */
   readonly statementRules: StatementRules | undefined;
+  /** The automatic database user the granting roles ask for (create_db_user); undefined: none. */
+  readonly dbUserPlan: DbUserPlan | undefined;
 }
 
 export interface AuthorizeInput {
@@ -78,6 +82,7 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
   }
   const checker = createAccessChecker({
     roles,
+    user,
     traits: { db_users: [...identity.traits.dbUsers], db_names: [...identity.traits.dbNames] },
   });
   const decision = checker.checkAccess({ db: database, dbUser, dbName });
@@ -109,5 +114,6 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
     decision,
     options: checker.sessionOptions,
     statementRules: createStatementRules(roles, decision.roles),
+    dbUserPlan: planDbUser(roles, decision.roles),
   };
 }

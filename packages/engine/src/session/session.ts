@@ -25,10 +25,12 @@ import {
 import type { BackendInfo, StreamOpenHeader, TunnelErrorPayload } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
+import type { DbUserLease, DbUserManager } from '../db-users/db-user-manager.js';
 import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
 import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
 import { type Authorization, authorizeSession } from './authorize.js';
+import { type AutoDbUserLogin, leaseAutoDbUser } from './auto-db-user.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { CommandHooks, commandSessionContext } from './command-hooks.js';
 import type { PolicyContext } from './command-policy.js';
@@ -75,6 +77,8 @@ export interface SessionDeps {
   readonly onHandlerError?: (err: unknown) => void;
   /** TCP keepalive on the database socket (config engine.tcp_keepalive); default on. */
   readonly keepalive?: KeepaliveConfig;
+  /** Makes the automatic database users of roles with create_db_user (databases[].admin_user). */
+  readonly dbUsers?: DbUserManager;
 }
 
 export interface UpstreamTlsCounters {
@@ -203,6 +207,8 @@ interface LoggedIn {
   readonly capabilities: number;
   readonly mariaDbCapabilities: number;
   readonly backend: BackendInfo;
+  /** The session's hold on its automatic database user, released when it ends. */
+  readonly dbUserLease: DbUserLease | undefined;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -217,6 +223,8 @@ async function logIn(
   let upstream: UpstreamConnection;
   let backend: BackendInfo;
   let tried = deps.database.uri;
+  let lease: DbUserLease | undefined;
+  let auto: AutoDbUserLogin | undefined;
   try {
     if (deps.hooks?.has('onConnect')) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
@@ -231,10 +239,12 @@ async function logIn(
     Object.assign(session, { user: auth.identity.user, roles: auth.roles });
     session.dbUser = auth.dbUser;
     session.dbName = auth.dbName;
+    auto = await leaseAutoDbUser(deps.database, deps.dbUsers, auth, session);
+    lease = auto?.lease;
     const options = await buildUpstreamOptions(
       {
-        database: deps.database,
-        auth,
+        database: auto?.database ?? deps.database,
+        auth: auto?.loginAuth ?? auth,
         header,
         extensions: readSessionExtensions(header),
         signer: deps.signer,
@@ -274,7 +284,9 @@ async function logIn(
       upstream.socket.destroy();
       throw err;
     }
+    await auto?.afterLogin(upstream);
   } catch (err) {
+    void lease?.release();
     const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
     const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
@@ -291,6 +303,7 @@ async function logIn(
     return undefined;
   }
   session.threadId = upstream.connectionId;
+  lease?.attach(upstream.connectionId);
   deps.metrics?.recordSession(deps.database.name, 'started');
   if (deps.database.backends.length > 1) session.backend = backend.uri;
   deps.audit.onSessionStart(session);
@@ -321,6 +334,7 @@ async function logIn(
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
     backend,
+    dbUserLease: lease,
   };
 }
 
@@ -383,6 +397,7 @@ function startRelay(
     onEnd: (err) => {
       stopLimits?.();
       deps.threads.remove(user, threadId);
+      void upstream.dbUserLease?.release();
       deps.audit.onSessionEnd(session, err);
       log.info({ err }, 'session ended');
       onDone();
