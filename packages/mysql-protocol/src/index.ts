@@ -185,6 +185,7 @@ export {
   type StatisticsOutcome,
   type ClientPhase,
   createResponseTracker,
+  type OkPacketListener,
   ResponseTracker,
   type ResponseTrackerOptions,
   readTrackedCommand,

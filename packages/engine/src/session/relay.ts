@@ -30,6 +30,7 @@ import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementS
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
+import type { RelayTracking } from './session-tracking.js';
 
 export interface RelayCounters {
   bytesFromClient: number;
@@ -56,6 +57,8 @@ export interface RelayOptions {
   readonly counters: RelayCounters;
   /** Metrics: command latency, ERR packets, denials (absent: nothing recorded). */
   readonly observer?: RelayObserver;
+  /** Session state tracking (session-tracking.ts); absent: nothing tracked, OKs unchanged. */
+  readonly tracking?: RelayTracking;
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
@@ -124,6 +127,7 @@ export class Relay implements ClientReaderHandler {
       capabilities: options.capabilities,
       mariadbCapabilities: options.mariaDbCapabilities,
       onOutcome: (outcome) => this.#onOutcome(outcome),
+      ...(options.tracking !== undefined ? { onOkPacket: options.tracking.onOkPacket } : {}),
     });
     this.#reader = new ClientReader(this, options.commandPrefixLimit);
   }
@@ -136,6 +140,11 @@ export class Relay implements ClientReaderHandler {
   /** A reply is under way. */
   get busy(): boolean {
     return this.#tracker.pendingCommands > 0;
+  }
+
+  /** The client is sending a LOCAL INFILE file. */
+  get loadingData(): boolean {
+    return this.#tracker.clientPhase === 'local-infile';
   }
 
   start(): void {
@@ -235,6 +244,7 @@ export class Relay implements ClientReaderHandler {
     // right behind it would forget.
     const record = createCommandRecord(command, verdict.schema, audit.now(), this.#lookup, audit.queryEvents);
     this.#registry.observe(command);
+    this.#o.tracking?.onCommand(command, record, complete);
     if (command.kind === 'quit') this.#quitSent = true;
     this.#o.observer?.onForwarded(command.kind, now);
     this.#tracker.onCommand(record);
@@ -273,7 +283,14 @@ export class Relay implements ClientReaderHandler {
     this.#o.counters.bytesToClient += chunk.length;
     // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
     // last packet) waits until that event is written.
-    this.#toClient(chunk, this.#o.gate?.emitted !== emitted);
+    const gated = this.#o.gate?.emitted !== emitted;
+    const splice = this.#o.tracking?.splice;
+    if (splice === undefined) this.#toClient(chunk, gated);
+    else {
+      // OK packets re-encoded for the client; the last piece carries the audit gate.
+      const pieces = splice(chunk);
+      for (let i = 0; i < pieces.length; i++) this.#toClient(pieces[i]!, gated && i === pieces.length - 1);
+    }
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
   }
 
@@ -337,6 +354,7 @@ export class Relay implements ClientReaderHandler {
     if (outcome.done) this.#lastActivity = performance.now();
     // Every outcome, a stray ERR included (the observer counts ERR packets by class).
     this.#o.observer?.onOutcome(outcome, this.#lastActivity);
+    this.#o.tracking?.onOutcome(outcome);
     // The tracker hands back the record queued for the command (none for an ERR the server
     // sent with nothing pending, e.g. as it closes the connection).
     const record = outcome.command as CommandRecord | undefined;

@@ -35,6 +35,8 @@ import { Relay, type RelayCounters } from './relay.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { SessionObserver } from './session-observer.js';
+import { type Migratability, SessionState } from './session-state.js';
+import { enableSessionTracking, SessionTracking } from './session-tracking.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
@@ -86,6 +88,10 @@ export interface SessionHandle {
   readonly dbService: string;
   /** The backend the session logged in to, once it has (for disconnect_unavailable). */
   readonly backend: BackendInfo | undefined;
+  /** What the session changed on its connection (once it relays; session-state.ts). */
+  readonly state: SessionState | undefined;
+  /** Whether it could move to another engine now, and if not, why. */
+  migratability(): Migratability;
   /** Closes with an ERR that says why, after the current reply. */
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
@@ -110,6 +116,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const log = deps.log.child({ sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
+  let state: SessionState | undefined;
   let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
@@ -141,7 +148,9 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       backend = loggedIn.backend;
       upstream = loggedIn.socket;
       guardEmitter(upstream, handlerFailed);
-      relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
+      state = new SessionState(loggedIn.auth.dbName);
+      state.tracking = loggedIn.tracking;
+      relay = startRelay(client, loggedIn, state, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
@@ -157,6 +166,13 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     get backend() {
       return backend;
     },
+    get state() {
+      return state;
+    },
+    migratability() {
+      if (relay === undefined || state === undefined) return STARTING;
+      return state.migratability(relay);
+    },
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
@@ -164,6 +180,12 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     done,
   };
 }
+
+const STARTING: Migratability = Object.freeze({
+  migratable: false,
+  reason: 'starting',
+  message: 'the session is still logging in',
+});
 
 function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditSession {
   const extensions = readSessionExtensions(header);
@@ -201,6 +223,10 @@ interface LoggedIn {
   readonly capabilities: number;
   readonly mariaDbCapabilities: number;
   readonly backend: BackendInfo;
+  /** The client's own capabilities: its OK packets are encoded for these. */
+  readonly clientCapabilities: number;
+  /** The database's session trackers are on (session-tracking.ts). */
+  readonly tracking: boolean;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -214,6 +240,7 @@ async function logIn(
   let auth: Authorization;
   let upstream: UpstreamConnection;
   let backend: BackendInfo;
+  let tracking: boolean;
   let tried = deps.database.uri;
   try {
     if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
@@ -263,6 +290,7 @@ async function logIn(
     deps.metrics?.recordLogin(deps.database.name, (performance.now() - loginStarted) / 1000);
     try {
       checkCapabilities(header, upstream, deps.database.name);
+      tracking = await enableSessionTracking(upstream, log, deps.upstreamTimeoutMs ?? 10_000);
     } catch (err) {
       upstream.socket.destroy();
       throw err;
@@ -308,12 +336,15 @@ async function logIn(
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
     backend,
+    clientCapabilities: header.capabilities,
+    tracking,
   };
 }
 
 function startRelay(
   client: Duplex,
   upstream: LoggedIn,
+  state: SessionState,
   session: AuditSession,
   deps: SessionDeps,
   log: Logger,
@@ -345,6 +376,7 @@ function startRelay(
     counters: deps.counters,
     ...(deps.metrics !== undefined ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) } : {}),
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
+    tracking: new SessionTracking(state, upstream.capabilities, upstream.clientCapabilities, log),
     onSchema: (schema) => {
       session.dbName = schema;
     },
