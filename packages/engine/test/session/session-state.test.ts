@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
+  BufferReader,
   Capability,
   ColumnType,
+  connectUpstream,
   createParamType,
   parseOkPacket,
   ServerStatus,
@@ -10,10 +13,30 @@ import {
   serializeStmtExecute,
   serializeStmtPrepare,
 } from '@gatehouse/mysql-protocol';
+import { queryRows } from '../../src/backends/monitor-query.js';
+import { readBackQuery, replayStatements } from '../../src/session/session-replay.js';
 import { makeRole } from './cluster-fixture.js';
-import { RawClient } from './raw-client.js';
+import { RawClient, type Reply } from './raw-client.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
 
+
+/** A text result's rows by column name (DEPRECATE_EOF: count, definitions, rows, OK). */
+function textRows(reply: Reply): Record<string, string | null>[] {
+  assert.equal(reply.outcomes.at(-1)?.kind, 'resultset', JSON.stringify(reply.outcomes.at(-1)));
+  const r = new BufferReader();
+  const [head, ...rest] = reply.packets;
+  r.reset(head!);
+  const count = r.lenencInt();
+  const names = rest.slice(0, count).map((p) => {
+    r.reset(p);
+    for (let i = 0; i < 4; i++) r.lenencBytes();
+    return r.lenencString();
+  });
+  return rest.slice(count, -1).map((p) => {
+    r.reset(p);
+    return Object.fromEntries(names.map((n) => [n, r.lenencStringOrNull()]));
+  });
+}
 
 test('the engine tracks a session state on a real MariaDB, whatever the client negotiated', async (t) => {
   const f = await createFixture(t);
@@ -133,5 +156,48 @@ test('the engine tracks a session state on a real MariaDB, whatever the client n
     assert.equal(await reasonAfter(`SELECT RELEASE_LOCK('${f.schema}_lock')`), undefined);
     const m = handle.migratability();
     assert.deepEqual(m, { migratable: true });
+  });
+
+  await t.test('replayed on a new session, the tracked state reads back the same', async () => {
+    const a = await f.open({ cert: alice });
+    const ca = new RawClient(a.stream, CLIENT_CAPS);
+    a.stream.resume();
+    const handle = f.sessions.at(-1)!;
+    for (const sql of [
+      `USE ${other}`,
+      "SET SESSION sql_mode = 'ANSI_QUOTES,NO_ZERO_DATE'",
+      "SET character_set_client = 'latin1', collation_connection = 'latin1_german1_ci'",
+      "SET SESSION tx_isolation = 'SERIALIZABLE'",
+      "SET @greeting = 'it''s', @n = 42, @f = 1.5, @b = X'00ff', @nul = NULL",
+      'SET autocommit = 0',
+    ]) {
+      const reply = await ca.query(sql);
+      assert.notEqual(reply.outcomes.at(-1)?.kind, 'err', `${sql}: ${JSON.stringify(reply.outcomes.at(-1))}`);
+    }
+    const state = handle.state!;
+    const query = readBackQuery([...state.userVariables]);
+    assert.ok(query !== undefined);
+    const values = textRows(await ca.query(query))[0];
+    const replay = replayStatements(state, values);
+
+    // The migration replays on its own login, which no role policy reads: so does the test.
+    const b = await connectUpstream({
+      address: { kind: 'tcp', host: f.db.host, port: f.db.port },
+      user: f.dbUser,
+      password: `pw-${f.dbUser}`,
+      tls: { mode: 'verify-ca', ca: readFileSync(f.db.ca.caFile) },
+      capabilities: CLIENT_CAPS,
+    });
+    t.after(() => b.socket.destroy());
+    for (const sql of replay) await queryRows(b, sql, 10_000);
+    const probe =
+      'SELECT @@sql_mode, @@character_set_client, @@collation_connection, @@tx_isolation, DATABASE(), @@autocommit, ' +
+      "@greeting, COLLATION(@greeting), @n, JSON_TYPE(JSON_EXTRACT(JSON_ARRAY(@n), '$[0]')), @f, " +
+      "JSON_TYPE(JSON_EXTRACT(JSON_ARRAY(@f), '$[0]')), HEX(@b), COLLATION(@b), @nul IS NULL";
+    const before = textRows(await ca.query(probe));
+    const after = await queryRows(b, probe, 10_000);
+    assert.deepEqual(after, before);
+    assert.equal(before[0]!['DATABASE()'], other, 'the probe reads the changed state, not defaults');
+    assert.equal(before[0]!['@@autocommit'], '0');
   });
 });
