@@ -1,5 +1,6 @@
 // The proxy part, assembled: the MySQL front door, the tunnel to the engines and the HTTPS API.
 // `gatehouse start` builds one from the config; tests build one on port 0.
+import { createSessionTokenIssuer } from './front-door/session-token-issuer.js';
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
 import {
@@ -182,6 +183,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     keepalive: config.tcp_keepalive,
     greeting,
     secureContext: () => credentials.mysqlContext(),
+    sessionTokens: createSessionTokenIssuer(() => credentials.material),
     ...(tlsSessions !== undefined ? { tlsSessions } : {}),
     verifier: createClientVerifier({
       trustedUserCas: () => authorities.trustedCas('user'),

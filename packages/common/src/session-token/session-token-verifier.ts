@@ -55,11 +55,20 @@ export class SessionTokenVerifier {
     if (entry !== undefined) entry.until = Math.min(entry.until, this.#now() + graceMs);
   }
 
-  /** Checks a token for a stream; returns its claims, or throws a SessionTokenError. */
-  verify(token: string, expected: ExpectedSession): SessionTokenClaims {
+  /**
+   * Checks a token for a stream; returns its claims, or throws a SessionTokenError. `key`: the
+   * signer's public key as the caller established it (from a certificate it verified), instead
+   * of the trusted keys; the token must name it.
+   */
+  verify(token: string, expected: ExpectedSession, key?: KeyObject): SessionTokenClaims {
     const { claims, body, signature } = decodeSessionToken(token);
     const now = this.#now();
-    const entry = this.#keys.get(claims.kid);
+    const entry =
+      key === undefined
+        ? this.#keys.get(claims.kid)
+        : sessionTokenKeyId(key) === claims.kid
+          ? { key, until: Number.POSITIVE_INFINITY }
+          : undefined;
     if (entry === undefined || entry.until < now) {
       throw new SessionTokenError('unknown_key', `session token signed by an unknown key ${claims.kid.slice(0, 16)}…`);
     }

@@ -34,6 +34,7 @@ import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
+import type { SessionTokenCheck } from './session-token-check.js';
 import { SessionObserver } from './session-observer.js';
 import { type Migratability, SessionState } from './session-state.js';
 import { enableSessionTracking, SessionTracking } from './session-tracking.js';
@@ -75,6 +76,8 @@ export interface SessionDeps {
   readonly onHandlerError?: (err: unknown) => void;
   /** TCP keepalive on the database socket (config engine.tcp_keepalive); default on. */
   readonly keepalive?: KeepaliveConfig;
+  /** Checks the proxy's session token before anything else (absent: streams are not checked). */
+  readonly sessionToken?: SessionTokenCheck;
 }
 
 export interface UpstreamTlsCounters {
@@ -210,6 +213,7 @@ function denialReasonOf(code: string): DenialReason | undefined {
   if (code === 'GH_ERR_ENGINE_ACCESS_DENIED') return 'role';
   if (code === 'GH_ERR_IDENTITY_LOCKED') return 'lock';
   if (code === 'GH_ERR_ENGINE_HOOK_DENIED') return 'hook';
+  if (code === 'GH_ERR_SESSION_TOKEN') return 'token';
   if (code.startsWith('GH_ERR_IDENTITY_')) return 'policy';
   return undefined;
 }
@@ -243,6 +247,7 @@ async function logIn(
   let tracking: boolean;
   let tried = deps.database.uri;
   try {
+    deps.sessionToken?.(header);
     if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
