@@ -18,6 +18,7 @@ export type NotMigratableReason =
   | 'cursor'
   | 'load_data'
   | 'statement_too_long'
+  | 'tracking_off'
   | 'starting';
 
 export const NOT_MIGRATABLE_TEXT: Readonly<Record<NotMigratableReason, string>> = {
@@ -29,6 +30,7 @@ export const NOT_MIGRATABLE_TEXT: Readonly<Record<NotMigratableReason, string>> 
   cursor: 'a cursor is open',
   load_data: 'a LOAD DATA is in progress',
   statement_too_long: 'a prepared statement is too long to prepare again',
+  tracking_off: "the database's session tracking is off for this session",
   starting: 'the session is still logging in',
 };
 
@@ -193,8 +195,12 @@ export class SessionState {
     this.cursors.delete(statementId);
   }
 
-  /** COM_RESET_CONNECTION: the server forgot everything the session set. */
+  /**
+   * COM_RESET_CONNECTION or COM_CHANGE_USER: the server forgot everything the session set,
+   * the engine's session_track_* settings included, so what it reports from now on is partial.
+   */
   onReset(): void {
+    this.tracking = false;
     this.variables.clear();
     this.userVariables.clear();
     this.statements.clear();
@@ -216,6 +222,7 @@ export class SessionState {
   #blocker(activity: ReplyActivity): NotMigratableReason | undefined {
     if (activity.loadingData) return 'load_data';
     if (activity.busy) return 'streaming';
+    if (!this.tracking) return 'tracking_off';
     if (this.inTransaction) return 'transaction';
     if (this.tableLocks) return 'table_lock';
     if (this.temporaryTables.size > 0) return 'temporary_table';

@@ -194,11 +194,15 @@ export class SessionTracking implements RelayTracking {
         if (outcome.kind === 'prepared')
           state.onPrepared(outcome.statementId, record.text, this.#truncated.has(record), outcome.paramCount);
         return;
-      case 'stmt_execute':
+      case 'stmt_execute': {
         // A new execute closes the statement's earlier cursor; a cursor reply opens one.
         if (outcome.kind === 'resultset' && outcome.cursor) state.cursors.add(record.statementId);
         else state.cursors.delete(record.statementId);
+        // A prepared `SET @x = ?` or `SELECT GET_LOCK(?, 1)` changes the state as a query would.
+        const statement = state.statements.get(record.statementId);
+        if (statement !== undefined) state.onQuerySucceeded(statement.sql);
         return;
+      }
       case 'stmt_fetch':
         if (outcome.kind === 'fetch' && outcome.lastRowSent) state.cursors.delete(record.statementId);
         return;

@@ -156,6 +156,25 @@ test('the engine tracks a session state on a real MariaDB, whatever the client n
     assert.equal(await reasonAfter(`SELECT RELEASE_LOCK('${f.schema}_lock')`), undefined);
     const m = handle.migratability();
     assert.deepEqual(m, { migratable: true });
+    // A prepared statement that assigns a user variable is seen when it is executed.
+    const prepared = await c.send(serializeStmtPrepare('SELECT ? INTO @from_ps'));
+    assert.equal(prepared.outcomes[0]?.kind, 'prepared', JSON.stringify(prepared.outcomes[0]));
+    const statementId = (prepared.outcomes[0] as { statementId: number }).statementId;
+    const executed = await c.send(
+      serializeStmtExecute(
+        { statementId, params: [{ type: createParamType(ColumnType.Long), value: 7 }] },
+        { capabilities: CLIENT_CAPS },
+      ),
+    );
+    assert.equal(executed.outcomes.at(-1)?.kind, 'ok', JSON.stringify(executed.outcomes.at(-1)));
+    assert.ok(handle.state!.userVariables.has('from_ps'));
+    const reset = await c.send(Buffer.from([0x1f])); // COM_RESET_CONNECTION
+    assert.equal(reset.outcomes.at(-1)?.kind, 'ok');
+    assert.deepEqual(handle.migratability(), {
+      migratable: false,
+      reason: 'tracking_off',
+      message: "the database's session tracking is off for this session",
+    });
   });
 
   await t.test('replayed on a new session, the tracked state reads back the same', async () => {

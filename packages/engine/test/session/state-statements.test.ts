@@ -16,6 +16,7 @@ test('user variables are read outside quotes, never from system variables or acc
 
 test('locks, temporary tables and transactions are recognised in every statement of a text', () => {
   const state = new SessionState('app');
+  state.tracking = true;
   state.onQuerySucceeded('LOCK TABLES t WRITE');
   assert.equal(state.migratability({ busy: false, loadingData: false }).migratable, false);
   assert.equal(state.tableLocks, true);
@@ -49,6 +50,14 @@ test('locks, temporary tables and transactions are recognised in every statement
   state.onQuerySucceeded("SELECT 'LOCK TABLES x', '@y'");
   assert.equal(state.tableLocks, false);
   assert.equal(state.userVariables.size, 0);
+  state.onQuerySucceeded('COMMIT');
+  state.onReset();
+  assert.equal(
+    state.migratability({ busy: false, loadingData: false }).migratable === false &&
+      (state.migratability({ busy: false, loadingData: false }) as { reason: string }).reason,
+    'tracking_off',
+    'after a reset the server forgot the trackers the engine set',
+  );
 });
 
 test('statementEffects: seeded random text never throws', () => {
