@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { connectMysql2 } from './support/clients.js';
-import { assertAuditMatches, insertUntilKilled, waitForSpoolDrained } from './support/crash-load.js';
 import { waitFor } from '@gatehouse/testing';
+import { connectMysql2 } from './support/clients.js';
+import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
+import { assertAuditMatches, insertUntilKilled, waitForSpoolDrained } from './support/crash-load.js';
 
 const LOAD = { connections: 4, killAfter: 300, maxIds: 200_000 };
 

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { connectMysql2, mariadbCli } from './support/clients.js';
 import { waitFor } from '@gatehouse/testing';
+import { connectMysql2, mariadbCli } from './support/clients.js';
+import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import {
-  addAuditUsers,
   type AuditWebClient,
+  addAuditUsers,
   hostCaPem,
   signIn,
   tokenOf,
@@ -162,13 +162,19 @@ describe('audit review API', () => {
     assert.match(String(jsonl.headers['content-type']), /application\/x-ndjson/);
     assert.match(String(jsonl.headers['content-disposition']), /attachment; filename="gatehouse-session-.*\.jsonl"/);
     assert.deepEqual(
-      jsonl.text.trimEnd().split('\n').map((l) => JSON.parse(l)),
+      jsonl.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
       all,
     );
     const csv = await auditor.get(`/v1/audit/sessions/${cliSid}/events?format=csv`);
     assert.match(String(csv.headers['content-type']), /text\/csv/);
     const lines = csv.text.trimEnd().split('\r\n');
-    assert.equal(lines[0], 'time,event,code,sid,user,db_service,db_user,db_name,client_addr,engine_id,query,outcome,duration_ms,details');
+    assert.equal(
+      lines[0],
+      'time,event,code,sid,user,db_service,db_user,db_name,client_addr,engine_id,query,outcome,duration_ms,details',
+    );
     assert.equal(lines.length, all.length + 1);
     assert.ok(lines.some((l) => l.includes('no_such_table_web') && l.includes('1146')));
     const search = await auditor.get('/v1/audit/events?user=alice&type=db.session.start&format=csv');
@@ -212,7 +218,10 @@ describe('audit review API', () => {
     // The cookie is what the issue asks for.
     const fresh = tokenOf(await webLoginLink(cluster, 'rex'));
     const login = await webRequest(cluster, ca, 'POST', '/v1/audit/login', { body: { token: fresh } });
-    assert.match(String(login.headers['set-cookie']), /^__Host-gatehouse-web=[\w-]+; Path=\/; Max-Age=\d+; Secure; HttpOnly; SameSite=Strict$/);
+    assert.match(
+      String(login.headers['set-cookie']),
+      /^__Host-gatehouse-web=[\w-]+; Path=\/; Max-Age=\d+; Secure; HttpOnly; SameSite=Strict$/,
+    );
     // A reader may look but not terminate; a POST without the CSRF header or from another origin fails.
     const noTerminate = await reader.post(`/v1/audit/live/${cliSid}/terminate`, { reason: 'x' });
     assert.equal(noTerminate.status, 403);
@@ -260,7 +269,16 @@ describe('audit review API', () => {
     const audra = await cluster.signUser('audra', { dbUser: 'app_rw' });
     const proxy = `localhost:${cluster.webPort}`;
     const through = await cluster.gatectl([
-      'audit', 'search', '--proxy', proxy, '--identity', audra.certFile, '--session', cliSid, '--format', 'json',
+      'audit',
+      'search',
+      '--proxy',
+      proxy,
+      '--identity',
+      audra.certFile,
+      '--session',
+      cliSid,
+      '--format',
+      'json',
     ]);
     assert.equal(through.code, 0, through.stderr);
     const direct = await cluster.gatectl(['audit', 'search', '--session', cliSid, '--format', 'json']);
@@ -282,7 +300,12 @@ describe('audit review API', () => {
     const ok = await auditor.get('/v1/audit/verify');
     assert.equal(ok.json.ok, true, ok.text);
     const dir = join(cluster.dataDir, 'audit');
-    const file = join(dir, readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()[0]!);
+    const file = join(
+      dir,
+      readdirSync(dir)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort()[0]!,
+    );
     const lines = readFileSync(file, 'utf8').split('\n');
     const target = lines.findIndex((l) => l.includes('no_such_table_web'));
     lines[target] = lines[target]!.replace('no_such_table_web', 'harmless_table_web');

@@ -6,11 +6,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '@gatehouse/testing';
 import type { Page } from 'playwright-core';
 import { launchChromium, type TestBrowser } from './support/browser.js';
-import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { connectMysql2, mariadbCli } from './support/clients.js';
-import { waitFor } from '@gatehouse/testing';
+import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { type AuditWebClient, addAuditUsers, hostCaPem, signIn, webLoginLink } from './support/web-client.js';
 
 const READER_WITHOUT_AUDIT = `kind: role
@@ -102,9 +102,9 @@ describe('audit web app in Chromium', () => {
     await page.locator('#timeline').waitFor();
     const rows = page.locator('#timeline tbody tr[data-event="db.session.query"]');
     const texts = await rows.locator('td.query').first().allTextContents();
-    const queries = (await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.query')?.textContent ?? ''))).filter(
-      (q) => /t_ui|no_such/.test(q),
-    );
+    const queries = (
+      await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.query')?.textContent ?? ''))
+    ).filter((q) => /t_ui|no_such/.test(q));
     assert.ok(texts.length > 0);
     assert.deepEqual(
       queries.map((q) => q.split(' ').slice(0, 2).join(' ')),
@@ -168,7 +168,12 @@ describe('audit web app in Chromium', () => {
     await page.goto(page.url().replace(/#.*$/, '#/verify'));
     await page.locator('#verify-ok').waitFor();
     const dir = join(cluster.dataDir, 'audit');
-    const file = join(dir, readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()[0]!);
+    const file = join(
+      dir,
+      readdirSync(dir)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort()[0]!,
+    );
     const lines = readFileSync(file, 'utf8').split('\n');
     const target = lines.findIndex((l) => l.includes('no_such_table_ui'));
     lines[target] = lines[target]!.replace('no_such_table_ui', 'quiet_table_ui');

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findFreePort, type ReplicationSet, startMariaDbReplication, waitFor } from '@gatehouse/testing';
-import { type CliOutcome, mariadbCli } from './support/clients.js';
 import { gatectl, gatectlOk, startGatehouse } from './support/cli.js';
+import { type CliOutcome, mariadbCli } from './support/clients.js';
 import { type Cluster, parseMetrics, type UserCerts } from './support/cluster.js';
 
 const EXAMPLE_HOOK = resolve('deploy/hooks/gatehouse-policy.mjs');
@@ -106,7 +106,12 @@ describe('command hooks through the proxy, with the mariadb CLI', () => {
     );
     await gatectlOk(dataDir, ['roles', 'create', '-f', roleFile]);
 
-    const [mysqlPort, listenerPort, webPort, diagPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
+    const [mysqlPort, listenerPort, webPort, diagPort] = [
+      await findFreePort(),
+      await findFreePort(),
+      await findFreePort(),
+      await findFreePort(),
+    ];
     engineDiagPort = await findFreePort();
     const uri = (s: { host: string; port: number }): string => `${s.host}:${s.port}`;
     const configFile = join(root, 'gatehouse.yaml');
@@ -151,7 +156,10 @@ engine:
         if (child.exitCode !== null) throw new Error(`gatehouse exited:\n${output()}`);
         const out = await gatectl(dataDir, ['db', 'ls', '--format', 'json']);
         if (out.code !== 0) return undefined;
-        const rows = JSON.parse(out.stdout) as Array<{ name: string; backends: Array<{ role: string; health: string }> }>;
+        const rows = JSON.parse(out.stdout) as Array<{
+          name: string;
+          backends: Array<{ role: string; health: string }>;
+        }>;
         const backends = rows.find((r) => r.name === SERVICE)?.backends ?? [];
         const healthy = (role: string) => backends.some((b) => b.role === role && b.health === 'healthy');
         return healthy('primary') && healthy('replica') ? true : undefined;
@@ -163,8 +171,29 @@ engine:
     for (const user of ['alice', 'pat']) {
       await gatectlOk(dataDir, ['users', 'add', user, '--roles', 'shop']);
       const prefix = join(root, user);
-      await gatectlOk(dataDir, ['auth', 'sign', '--user', user, '--db', SERVICE, '--db-user', APP_USER, '--db-name', SCHEMA, '--out', prefix]);
-      certs[user] = { dbUser: APP_USER, certFile: `${prefix}.crt`, keyFile: `${prefix}.key`, casFile: `${prefix}.cas`, cert: '', key: '', cas: '' };
+      await gatectlOk(dataDir, [
+        'auth',
+        'sign',
+        '--user',
+        user,
+        '--db',
+        SERVICE,
+        '--db-user',
+        APP_USER,
+        '--db-name',
+        SCHEMA,
+        '--out',
+        prefix,
+      ]);
+      certs[user] = {
+        dbUser: APP_USER,
+        certFile: `${prefix}.crt`,
+        keyFile: `${prefix}.key`,
+        casFile: `${prefix}.cas`,
+        cert: '',
+        key: '',
+        cas: '',
+      };
     }
   });
 
@@ -200,7 +229,9 @@ engine:
     assert.equal(pat.code, 0, pat.stderr);
     assert.equal(pat.stdout.trim(), primaryId);
     const start = await waitFor('pat’s start event', async () =>
-      (await auditRows()).find((e) => e.event === 'db.session.start' && e.user === 'pat' && e.hook_fields !== undefined),
+      (await auditRows()).find(
+        (e) => e.event === 'db.session.start' && e.user === 'pat' && e.hook_fields !== undefined,
+      ),
     );
     assert.equal(start.hook_fields?.routed_by, 'test-hooks');
   });
@@ -233,7 +264,10 @@ engine:
     const r = await cli('alice', "SELECT 'rewrite-me'");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'rewritten by v1');
-    const event = await queryEvent('the rewritten query', (e) => e.original_query === "SELECT 'rewrite-me'" && e.query === "SELECT 'rewritten by v1'");
+    const event = await queryEvent(
+      'the rewritten query',
+      (e) => e.original_query === "SELECT 'rewrite-me'" && e.query === "SELECT 'rewritten by v1'",
+    );
     assert.equal(event.outcome?.kind, 'rows');
     assert.equal(event.hook_fields?.rewrite, 'v1');
   });
@@ -255,7 +289,10 @@ engine:
     assert.match(r.stdout, /before/);
     assert.match(r.stderr, /ERROR 1227 \(42000\).*refused by test hooks v1/);
     // The CLI stops at the first error; with --force (statements on stdin) it goes on in the same session.
-    const forced = await mariadbCli(proxy, certs.alice, ['--force'], { database: SCHEMA, stdin: "SELECT 'deny-me';\nSELECT 'after';\n" });
+    const forced = await mariadbCli(proxy, certs.alice, ['--force'], {
+      database: SCHEMA,
+      stdin: "SELECT 'deny-me';\nSELECT 'after';\n",
+    });
     assert.match(forced.stderr, /refused by test hooks v1/);
     assert.match(forced.stdout, /after/);
   });
@@ -264,10 +301,19 @@ engine:
     const before = await engineMetrics();
     const r = await cli('alice', "SELECT 'throw-me'");
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /ERROR 1105 \(HY000\).*onCommand hook failed: test-hooks\.mjs threw: the test hook threw on purpose/);
+    assert.match(
+      r.stderr,
+      /ERROR 1105 \(HY000\).*onCommand hook failed: test-hooks\.mjs threw: the test hook threw on purpose/,
+    );
     const afterwards = await engineMetrics();
-    assert.equal(afterwards['gatehouse_engine_hook_outcomes_total{outcome="failed"}'], (before['gatehouse_engine_hook_outcomes_total{outcome="failed"}'] ?? 0) + 1);
-    assert.equal(afterwards['gatehouse_engine_denials_total{reason="hook"}'], (before['gatehouse_engine_denials_total{reason="hook"}'] ?? 0) + 1);
+    assert.equal(
+      afterwards['gatehouse_engine_hook_outcomes_total{outcome="failed"}'],
+      (before['gatehouse_engine_hook_outcomes_total{outcome="failed"}'] ?? 0) + 1,
+    );
+    assert.equal(
+      afterwards['gatehouse_engine_denials_total{reason="hook"}'],
+      (before['gatehouse_engine_denials_total{reason="hook"}'] ?? 0) + 1,
+    );
     assert.match(output(), /hook failed/);
     const ok = await cli('alice', 'SELECT 1');
     assert.equal(ok.stdout.trim(), '1');
@@ -279,7 +325,10 @@ engine:
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /ERROR 1105 \(HY000\).*onCommand hook failed: ran over its 3000 ms budget/);
     const afterwards = await engineMetrics();
-    assert.equal(afterwards['gatehouse_engine_hook_outcomes_total{outcome="timeout"}'], (before['gatehouse_engine_hook_outcomes_total{outcome="timeout"}'] ?? 0) + 1);
+    assert.equal(
+      afterwards['gatehouse_engine_hook_outcomes_total{outcome="timeout"}'],
+      (before['gatehouse_engine_hook_outcomes_total{outcome="timeout"}'] ?? 0) + 1,
+    );
     // The fresh worker has the same modules: the policy still holds.
     const drop = await cli('alice', `DROP TABLE ${SCHEMA}.scratch`);
     assert.match(drop.stderr, /maintenance window/);
@@ -288,7 +337,10 @@ engine:
 
   test('SIGHUP re-imports the command hooks: the next command sees the new version', async () => {
     writeFileSync(hooksFile, testHooks('v2'));
-    const reloads = (): number => output().split('\n').filter((l) => l.includes('"hooks reloaded"')).length;
+    const reloads = (): number =>
+      output()
+        .split('\n')
+        .filter((l) => l.includes('"hooks reloaded"')).length;
     const before = reloads();
     child.kill('SIGHUP');
     await waitFor('the hooks reload', () => (reloads() > before ? true : undefined), 30_000);

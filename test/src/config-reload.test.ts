@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findFreePort, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './support/cli.js';
 import { setUpAlice } from './support/alice-setup.js';
+import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './support/cli.js';
 
 interface Ports {
   readonly mysql: number;
@@ -68,24 +68,52 @@ audit: { query_events: ${s.queryEvents} }
     const out = await gatectl(dataDir, ['db', 'ls', '--format', 'json']);
     if (out.code !== 0) return undefined;
     const rows = JSON.parse(out.stdout) as Array<{ name: string; health: string }>;
-    return rows.filter((r) => r.health === 'healthy').map((r) => r.name).sort();
+    return rows
+      .filter((r) => r.health === 'healthy')
+      .map((r) => r.name)
+      .sort();
   };
   const waitForServed = (want: string[]) =>
-    waitFor(`db ls to show exactly ${want.join(', ')}`, async () => {
-      const names = await servedDatabases();
-      return names !== undefined && names.join(',') === want.join(',') ? names : undefined;
-    }, 60_000);
+    waitFor(
+      `db ls to show exactly ${want.join(', ')}`,
+      async () => {
+        const names = await servedDatabases();
+        return names !== undefined && names.join(',') === want.join(',') ? names : undefined;
+      },
+      60_000,
+    );
   await waitForServed(['alpha']);
 
   const certFor = async (service: string) => {
     const prefix = join(root, `alice-${service}`);
-    await gatectlOk(dataDir, ['auth', 'sign', '--user', 'alice', '--db', service, '--db-user', dbUser, '--db-name', schema, '--out', prefix]);
-    return { ca: readFileSync(`${prefix}.cas`, 'utf8'), cert: readFileSync(`${prefix}.crt`, 'utf8'), key: readFileSync(`${prefix}.key`, 'utf8') };
+    await gatectlOk(dataDir, [
+      'auth',
+      'sign',
+      '--user',
+      'alice',
+      '--db',
+      service,
+      '--db-user',
+      dbUser,
+      '--db-name',
+      schema,
+      '--out',
+      prefix,
+    ]);
+    return {
+      ca: readFileSync(`${prefix}.cas`, 'utf8'),
+      cert: readFileSync(`${prefix}.crt`, 'utf8'),
+      key: readFileSync(`${prefix}.key`, 'utf8'),
+    };
   };
   const connect = async (service: string) =>
     mysql.createConnection({ host: '127.0.0.1', port: ports.mysql, ssl: await certFor(service) });
   const auditCount = async (args: string[]): Promise<number> =>
-    (JSON.parse(await gatectlOk(dataDir, ['audit', 'search', '--since', '1h', '--format', 'json', ...args])) as unknown[]).length;
+    (
+      JSON.parse(
+        await gatectlOk(dataDir, ['audit', 'search', '--since', '1h', '--format', 'json', ...args]),
+      ) as unknown[]
+    ).length;
 
   const held = await connect('alpha');
   await held.query("SELECT 'marker-before-reload'");
@@ -116,7 +144,9 @@ audit: { query_events: ${s.queryEvents} }
   assert.match(alpha.message, /no engine serves database 'alpha'/);
 
   // Both sessions have ended (alpha was refused by the proxy, before any engine): their events are in.
-  await waitFor('two session ends in the audit log', async () => ((await auditCount(['--type', 'db.session.end'])) >= 2 ? true : undefined));
+  await waitFor('two session ends in the audit log', async () =>
+    (await auditCount(['--type', 'db.session.end'])) >= 2 ? true : undefined,
+  );
   assert.equal(await auditCount(['--query', 'marker-before-reload']), 1);
   assert.equal(await auditCount(['--query', 'marker-after-reload']), 0);
   assert.equal(await auditCount(['--query', 'marker-on-beta']), 0);
@@ -125,7 +155,10 @@ audit: { query_events: ${s.queryEvents} }
   // Reload 2: an invalid file is refused with the path and reason; the running config stays.
   writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('max_connections: 1', 'max_connections: -5'));
   child.kill('SIGHUP');
-  const failed = await waitFor('the refused reload', () => logLines('config reload failed; keeping the running config')[0]);
+  const failed = await waitFor(
+    'the refused reload',
+    () => logLines('config reload failed; keeping the running config')[0],
+  );
   assert.match(String((failed.err as { message?: string }).message), /proxy\.limits\.max_connections: /);
   const one = await connect('beta');
   t.after(() => one.end().catch(() => {}));

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Connection } from 'mysql2/promise';
 import { waitFor } from '@gatehouse/testing';
-import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
+import type { Connection } from 'mysql2/promise';
 import { connectMysql2 } from './support/clients.js';
+import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 
 const ADMIN_YAML = `      admin_user: { name: gh_admin, sweep_interval: 1s }
 `;
@@ -82,7 +82,9 @@ async function isLocked(cluster: Cluster, dbUser: string): Promise<boolean> {
 }
 
 async function sessionRows(cluster: Cluster, dbUser: string): Promise<Array<{ engine_id: string }>> {
-  return (await cluster.db.sql(`SELECT engine_id FROM gatehouse.db_user_sessions WHERE db_user = '${dbUser}'`)) as Array<{
+  return (await cluster.db.sql(
+    `SELECT engine_id FROM gatehouse.db_user_sessions WHERE db_user = '${dbUser}'`,
+  )) as Array<{
     engine_id: string;
   }>;
 }
@@ -138,19 +140,32 @@ describe('automatic database users (one engine)', () => {
       const grants = await grantsOf(cluster, "'ada'@'%'");
       assert.deepEqual(grants.roles, ['acc_reader']);
       // Nothing but the roles: USAGE with the certificate subject, and the default role.
-      for (const line of grants.other) assert.match(line, /^(GRANT USAGE ON \*\.\* TO `ada`@`%` REQUIRE SUBJECT '\/CN=ada'|SET DEFAULT ROLE `acc_reader` FOR `ada`@`%`)$/, line);
+      for (const line of grants.other)
+        assert.match(
+          line,
+          /^(GRANT USAGE ON \*\.\* TO `ada`@`%` REQUIRE SUBJECT '\/CN=ada'|SET DEFAULT ROLE `acc_reader` FOR `ada`@`%`)$/,
+          line,
+        );
       assert.equal(await isLocked(cluster, 'ada'), false);
       const [mine] = await c.query('SELECT x FROM acc.t');
       assert.deepEqual(mine, [{ x: 'mine' }]);
     } finally {
       await c.end();
     }
-    await waitFor('ada to be locked after her last session', async () => ((await isLocked(cluster, 'ada')) ? true : undefined));
+    await waitFor('ada to be locked after her last session', async () =>
+      (await isLocked(cluster, 'ada')) ? true : undefined,
+    );
     assert.deepEqual(await sessionRows(cluster, 'ada'), []);
-    const created = await waitFor('db.user.create in the audit log', async () => (await auditEvents(cluster, 'db.user.create', 'ada'))[0]);
+    const created = await waitFor(
+      'db.user.create in the audit log',
+      async () => (await auditEvents(cluster, 'db.user.create', 'ada'))[0],
+    );
     assert.equal(created.db_user, 'ada');
     assert.deepEqual(created.db_roles, ['acc_reader']);
-    const locked = await waitFor('db.user.lock in the audit log', async () => (await auditEvents(cluster, 'db.user.lock', 'ada'))[0]);
+    const locked = await waitFor(
+      'db.user.lock in the audit log',
+      async () => (await auditEvents(cluster, 'db.user.lock', 'ada'))[0],
+    );
     assert.deepEqual(locked.db_roles, ['acc_reader']);
     assert.equal(locked.reason, 'session_end');
 
@@ -163,7 +178,10 @@ describe('automatic database users (one engine)', () => {
     } finally {
       await again.end();
     }
-    const updated = await waitFor('db.user.update in the audit log', async () => (await auditEvents(cluster, 'db.user.update', 'ada'))[0]);
+    const updated = await waitFor(
+      'db.user.update in the audit log',
+      async () => (await auditEvents(cluster, 'db.user.update', 'ada'))[0],
+    );
     assert.equal(updated.unlocked, true);
     await waitFor('ada to be locked again', async () => ((await isLocked(cluster, 'ada')) ? true : undefined));
   });
@@ -177,10 +195,20 @@ describe('automatic database users (one engine)', () => {
       const denied = /denied to user 'bob'/;
       await refusedByDatabase(c, c.query('SELECT x FROM acc_other.secret'), 1142, denied);
       await refusedByDatabase(c, c.query('SELECT t.x FROM t JOIN acc_other.secret s ON s.id = t.id'), 1142, denied);
-      await refusedByDatabase(c, c.query('SELECT x FROM t WHERE id IN (SELECT id FROM acc_other.secret)'), 1142, denied);
+      await refusedByDatabase(
+        c,
+        c.query('SELECT x FROM t WHERE id IN (SELECT id FROM acc_other.secret)'),
+        1142,
+        denied,
+      );
       await refusedByDatabase(c, c.query('CALL acc_other.p()'), 1370, denied);
       await refusedByDatabase(c, c.execute('SELECT x FROM acc_other.secret WHERE id = ?', [1]), 1142, denied);
-      await refusedByDatabase(c, c.query("SELECT x FROM acc_other.secret INTO OUTFILE '/tmp/gh-never'"), 1227, /FILE privilege/);
+      await refusedByDatabase(
+        c,
+        c.query("SELECT x FROM acc_other.secret INTO OUTFILE '/tmp/gh-never'"),
+        1227,
+        /FILE privilege/,
+      );
       await refusedByDatabase(c, c.query('USE acc; SELECT x FROM acc_other.secret'), 1142, denied);
       await refusedByDatabase(c, c.query('USE acc_other'), 1044, /denied for user 'bob'.*'acc_other'/);
       // A view in acc that reads acc_other with the invoker's rights: refused by the database,
@@ -355,7 +383,9 @@ describe('automatic database users (two engines on one database)', () => {
       // The last session ends: now the user is locked.
       for (const c of onB) await c.end();
       open.length = 0;
-      await waitFor('fay to be locked after her last session', async () => ((await isLocked(cluster, 'fay')) ? true : undefined));
+      await waitFor('fay to be locked after her last session', async () =>
+        (await isLocked(cluster, 'fay')) ? true : undefined,
+      );
     } finally {
       for (const c of open) await c.end().catch(() => c.destroy());
     }

@@ -54,7 +54,10 @@ test('after a host CA rotation, a newly joined engine gets a tunnel and an old-C
   await proxy.credentials.refresh();
 
   const after = await joinEngine('engine-new');
-  assert.ok(new X509Certificate(after.cert).checkIssued(new X509Certificate(newCa.certificate)), 'the new engine holds a new-CA certificate');
+  assert.ok(
+    new X509Certificate(after.cert).checkIssued(new X509Certificate(newCa.certificate)),
+    'the new engine holds a new-CA certificate',
+  );
   dial('engine-new', after);
   await registered('engine-new');
 

@@ -3,10 +3,10 @@
 // read back from the kernel (see support/tcp-sockets.ts).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Cluster, startCluster } from './support/cluster.js';
-import { connectMysql2 } from './support/clients.js';
-import { listTcpSockets, type TcpSocketInfo } from './support/tcp-sockets.js';
 import { waitFor } from '@gatehouse/testing';
+import { connectMysql2 } from './support/clients.js';
+import { type Cluster, startCluster } from './support/cluster.js';
+import { listTcpSockets, type TcpSocketInfo } from './support/tcp-sockets.js';
 
 const ESTABLISHED = 1;
 const KEEPALIVE_TIMER = 2;

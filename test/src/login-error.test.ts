@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { type Cluster, startCluster } from './support/cluster.js';
 import { connectMysql2 } from './support/clients.js';
+import { type Cluster, startCluster } from './support/cluster.js';
 
 let cluster: Cluster;
 

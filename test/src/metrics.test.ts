@@ -8,10 +8,10 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { familiesOf, sumSamples } from '@gatehouse/common';
+import { waitFor } from '@gatehouse/testing';
 import { parse as parseYaml } from 'yaml';
 import { connectMysql2, mariadbCli } from './support/clients.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { waitFor } from '@gatehouse/testing';
 
 // test/dist/src → the repository.
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -70,7 +70,9 @@ describe('metrics (split deployment)', () => {
     const before = await engineScrape();
     const count = (text: string, kind: string): number =>
       sumSamples(text, 'gatehouse_engine_command_seconds_count', { db, kind });
-    const loginsBefore = sumSamples(await scrape(cluster.proxyDiagPort), 'gatehouse_proxy_connect_seconds_count', { db });
+    const loginsBefore = sumSamples(await scrape(cluster.proxyDiagPort), 'gatehouse_proxy_connect_seconds_count', {
+      db,
+    });
 
     // mysql2: text queries, one prepared statement executed three times, a ping, a server error.
     const conn = await connectMysql2(cluster, alice);
@@ -79,7 +81,10 @@ describe('metrics (split deployment)', () => {
     for (let i = 0; i < queries; i++) await conn.query('SELECT ? AS n', [i]);
     for (let i = 0; i < 3; i++) await conn.execute('SELECT ? + 1 AS n', [i]);
     await conn.ping();
-    await assert.rejects(conn.query('SELECT * FROM no_such_table_metrics'), (err: { errno?: number }) => err.errno === 1146);
+    await assert.rejects(
+      conn.query('SELECT * FROM no_such_table_metrics'),
+      (err: { errno?: number }) => err.errno === 1146,
+    );
     // Denied by the role's db_names (the engine answers, the database never sees it) ...
     await assert.rejects(conn.query('USE secret_stuff'), (err: { errno?: number }) => err.errno === 1044);
     // ... and by the fixed policy (KILL of a thread that is not one's own).
@@ -106,7 +111,8 @@ describe('metrics (split deployment)', () => {
       count(after, 'query'),
     );
 
-    const denied = (text: string, reason: string): number => sumSamples(text, 'gatehouse_engine_denials_total', { db, reason });
+    const denied = (text: string, reason: string): number =>
+      sumSamples(text, 'gatehouse_engine_denials_total', { db, reason });
     assert.equal(denied(after, 'role') - denied(before, 'role'), 1);
     assert.equal(denied(after, 'policy') - denied(before, 'policy'), 1);
     const errs = (text: string): number => sumSamples(text, 'gatehouse_engine_err_packets_total', { db, class: '42' });
@@ -175,7 +181,12 @@ describe('metrics (split deployment)', () => {
     }
     // The alerts the issue names are there.
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.expr)).join('\n');
-    for (const metric of ['gatehouse_engine_audit_spool_bytes', 'gatehouse_engine_tunnel_connected', 'gatehouse_cert_expiry_seconds', 'gatehouse_engine_command_seconds_bucket']) {
+    for (const metric of [
+      'gatehouse_engine_audit_spool_bytes',
+      'gatehouse_engine_tunnel_connected',
+      'gatehouse_cert_expiry_seconds',
+      'gatehouse_engine_command_seconds_bucket',
+    ]) {
       assert.ok(alerts.includes(metric), `an alert on ${metric}`);
     }
   });

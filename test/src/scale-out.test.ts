@@ -3,9 +3,9 @@
 // order on one cluster; each one leaves it in the state the next one starts from.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { type ScaleOutCluster, startScaleOutCluster } from './support/scale-out-cluster.js';
-import { waitFor } from '@gatehouse/testing';
 
 let cluster: ScaleOutCluster;
 let certs: { cert: string; key: string; cas: string };
@@ -30,7 +30,16 @@ function connect(port: number, c = certs): Promise<mysql.Connection> {
 /** Audit events of queries against load_t that MariaDB answered with OK. */
 async function auditedInserts(): Promise<number> {
   const out = await cluster.gatectl([
-    'audit', 'search', '--type', 'db.session.query', '--query', 'INSERT INTO load_t', '--limit', '1000000', '--format', 'json',
+    'audit',
+    'search',
+    '--type',
+    'db.session.query',
+    '--query',
+    'INSERT INTO load_t',
+    '--limit',
+    '1000000',
+    '--format',
+    'json',
   ]);
   assert.equal(out.code, 0, out.stderr);
   const events = JSON.parse(out.stdout) as { outcome?: { kind: string } }[];
@@ -46,11 +55,13 @@ async function rowsInLoadTable(): Promise<number> {
 async function expectNoEventLost(): Promise<void> {
   const rows = await rowsInLoadTable();
   assert.ok(rows > 0);
-  await waitFor(`${rows} audited inserts`, async () => ((await auditedInserts()) === rows ? true : undefined), 60_000).catch(
-    async (err: Error) => {
-      throw new Error(`${err.message}: have ${await auditedInserts()}\n${cluster.logs()}`);
-    },
-  );
+  await waitFor(
+    `${rows} audited inserts`,
+    async () => ((await auditedInserts()) === rows ? true : undefined),
+    60_000,
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}: have ${await auditedInserts()}\n${cluster.logs()}`);
+  });
 }
 
 test('a client through either proxy reaches the database served by both engines', async () => {
@@ -129,7 +140,9 @@ test('kill -9 of one proxy under load: the other keeps its sessions, new ones su
   await waitFor('load before the kill', async () => ((await rowsInLoadTable()) > 100 ? true : undefined));
   await cluster.killProxy(0);
   const before = await rowsInLoadTable();
-  await waitFor('load to go on after the kill', async () => ((await rowsInLoadTable()) > before + 100 ? true : undefined));
+  await waitFor('load to go on after the kill', async () =>
+    (await rowsInLoadTable()) > before + 100 ? true : undefined,
+  );
   // The session that came in through the surviving proxy never noticed.
   const [rows] = await onSurvivor.query('SELECT COUNT(*) AS n FROM load_t');
   assert.ok(Number((rows as { n: number }[])[0]!.n) > before);
@@ -145,7 +158,16 @@ test('kill -9 of one proxy under load: the other keeps its sessions, new ones su
 test('the audit review API of every live proxy pages through the shared PostgreSQL log', async () => {
   const identity = await cluster.signAuditor('audra');
   // The inserts of the load steps: all stored by now (expectNoEventLost), so nothing moves.
-  const filter = ['--type', 'db.session.query', '--query', 'INSERT INTO load_t', '--limit', '1000000', '--format', 'json'];
+  const filter = [
+    '--type',
+    'db.session.query',
+    '--query',
+    'INSERT INTO load_t',
+    '--limit',
+    '1000000',
+    '--format',
+    'json',
+  ];
   const direct = await cluster.gatectl(['audit', 'search', ...filter]);
   assert.equal(direct.code, 0, direct.stderr);
   const expected = (JSON.parse(direct.stdout) as { uid: string }[]).map((e) => e.uid);
@@ -153,11 +175,30 @@ test('the audit review API of every live proxy pages through the shared PostgreS
   const live = cluster.liveProxies();
   assert.ok(live.length >= 2);
   for (const proxy of live) {
-    const through = await cluster.gatectl(['audit', 'search', '--proxy', `localhost:${proxy.webPort}`, '--identity', identity, ...filter]);
+    const through = await cluster.gatectl([
+      'audit',
+      'search',
+      '--proxy',
+      `localhost:${proxy.webPort}`,
+      '--identity',
+      identity,
+      ...filter,
+    ]);
     assert.equal(through.code, 0, through.stderr);
-    assert.deepEqual((JSON.parse(through.stdout) as { uid: string }[]).map((e) => e.uid), expected, proxy.name);
+    assert.deepEqual(
+      (JSON.parse(through.stdout) as { uid: string }[]).map((e) => e.uid),
+      expected,
+      proxy.name,
+    );
   }
-  const verified = await cluster.gatectl(['audit', 'verify', '--proxy', `localhost:${live[0]!.webPort}`, '--identity', identity]);
+  const verified = await cluster.gatectl([
+    'audit',
+    'verify',
+    '--proxy',
+    `localhost:${live[0]!.webPort}`,
+    '--identity',
+    identity,
+  ]);
   assert.equal(verified.code, 0, verified.stderr);
   assert.match(verified.stdout, /audit log intact/);
 });
@@ -168,14 +209,17 @@ test('audit verify passes on the result, and fails on an edited row and on a del
   assert.match(ok.stdout, /audit log intact/);
   const target = await scaleOutDb();
   // One row of the first chain: its session id rewritten, as someone covering tracks would.
-  const row = "(writer, seq) IN (SELECT writer, 3 FROM gh_audit_head ORDER BY writer LIMIT 1)";
+  const row = '(writer, seq) IN (SELECT writer, 3 FROM gh_audit_head ORDER BY writer LIMIT 1)';
   await cluster.pg.sql(`UPDATE gh_audit SET body = replace(body, '"sid":"', '"sid":"x') WHERE ${row}`, target);
   const edited = await cluster.gatectl(['audit', 'verify']);
   assert.equal(edited.code, 1);
   assert.match(edited.stderr, /edited/);
   await cluster.pg.sql(`UPDATE gh_audit SET body = replace(body, '"sid":"x', '"sid":"') WHERE ${row}`, target);
   assert.equal((await cluster.gatectl(['audit', 'verify'])).code, 0);
-  await cluster.pg.sql('DELETE FROM gh_audit WHERE (writer, seq) IN (SELECT writer, 2 FROM gh_audit_head ORDER BY writer LIMIT 1)', target);
+  await cluster.pg.sql(
+    'DELETE FROM gh_audit WHERE (writer, seq) IN (SELECT writer, 2 FROM gh_audit_head ORDER BY writer LIMIT 1)',
+    target,
+  );
   const deleted = await cluster.gatectl(['audit', 'verify']);
   assert.equal(deleted.code, 1);
   assert.match(deleted.stderr, /deleted/);

@@ -3,8 +3,8 @@
 // (LISTEN_FDS=1, LISTEN_FDNAMES=mysql), as a .socket unit does (deploy/systemd/gatehouse.socket).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 import { mariadbCli } from './support/clients.js';
+import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 
 let cluster: Cluster;
 let alice: UserCerts;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Connection } from 'mysql2/promise';
-import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { connectMysql2, mariadbCli } from './support/clients.js';
 import { waitFor } from '@gatehouse/testing';
+import type { Connection } from 'mysql2/promise';
+import { connectMysql2, mariadbCli } from './support/clients.js';
+import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
 
 const ROLES = `kind: role
 name: acc-dev

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { issueUserCert } from '@gatehouse/auth';
+import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { type AuthProxy, startAuthProxy } from './support/auth-proxy.js';
 import { type Outcome, sClient } from './support/s-client.js';
-import { waitFor } from '@gatehouse/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sclient-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -57,7 +57,10 @@ function corruptTicket(pemFile: string): void {
     }
     at = content + length;
   }
-  const lines = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const lines = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   writeFileSync(pemFile, `-----BEGIN SSL SESSION PARAMETERS-----\n${lines}\n-----END SSL SESSION PARAMETERS-----\n`);
 }
 
@@ -147,7 +150,11 @@ async function fullHandshakes(ap: AuthProxy): Promise<number> {
 test('after a user CA rotation grace ends, a session of an old-CA certificate is refused like the certificate itself', async (t) => {
   const ap = await startAuthProxy(t, 'user-ca-rotation');
   const files = await userCert(ap, 'alice');
-  const ssl = { ca: ap.authorities.list('host')[0]!.certificate, cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
+  const ssl = {
+    ca: ap.authorities.list('host')[0]!.certificate,
+    cert: readFileSync(files.cert, 'utf8'),
+    key: readFileSync(files.key, 'utf8'),
+  };
   const connect = (options: typeof ssl) =>
     mysql.createConnection({ host: '127.0.0.1', port: ap.proxy.mysqlAddress.port, user: 'app', ssl: options }).then(
       (conn) => {
@@ -175,11 +182,16 @@ test('after a user CA rotation grace ends, a session of an old-CA certificate is
 });
 
 test('proxy.tls.min_version and ciphers apply to the MySQL port', async (t) => {
-  const ap = await startAuthProxy(t, 'tls-settings', { tls: { min_version: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' } });
+  const ap = await startAuthProxy(t, 'tls-settings', {
+    tls: { min_version: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256' },
+  });
   const files = await userCert(ap, 'alice');
   const modern = await sClient(ap.proxy.mysqlAddress.port, files, [], {});
   assert.equal(modern.protocol, 'TLSv1.3');
   assert.equal(modern.cipher, 'TLS_CHACHA20_POLY1305_SHA256');
   // A TLS 1.2 client is turned away by the TLS layer itself (a protocol version alert).
-  await assert.rejects(sClient(ap.proxy.mysqlAddress.port, files, ['-tls1_2'], {}), /s_client exited early[\s\S]*(alert|version)/i);
+  await assert.rejects(
+    sClient(ap.proxy.mysqlAddress.port, files, ['-tls1_2'], {}),
+    /s_client exited early[\s\S]*(alert|version)/i,
+  );
 });

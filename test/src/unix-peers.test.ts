@@ -8,17 +8,24 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { findExecutable } from '@gatehouse/testing';
+import { findExecutable, waitFor } from '@gatehouse/testing';
 import { type CliOutcome, mariadbCli } from './support/clients.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
-import { waitFor } from '@gatehouse/testing';
 
 interface StartEvent {
   event: string;
   user: string;
   success: boolean;
   error?: { message: string };
-  unix_peer?: { socket: string; uid?: number; gid?: number; pid?: number; user?: string; exe?: string; cgroup?: string };
+  unix_peer?: {
+    socket: string;
+    uid?: number;
+    gid?: number;
+    pid?: number;
+    user?: string;
+    exe?: string;
+    cgroup?: string;
+  };
 }
 
 /** Certificate files `nobody` can read: copies in a directory of their own (the originals are private). */
@@ -31,7 +38,12 @@ function readableByAll(certs: UserCerts): UserCerts {
     chmodSync(to, 0o644);
     return to;
   };
-  return { ...certs, certFile: copy(certs.certFile, 'user.crt'), keyFile: copy(certs.keyFile, 'user.key'), casFile: copy(certs.casFile, 'user.cas') };
+  return {
+    ...certs,
+    certFile: copy(certs.certFile, 'user.crt'),
+    keyFile: copy(certs.keyFile, 'user.key'),
+    casFile: copy(certs.casFile, 'user.cas'),
+  };
 }
 
 /** The mariadb CLI on the proxy's unix socket with TLS and the certificate, optionally as another OS user. */
@@ -53,7 +65,8 @@ function socketCli(cluster: Cluster, certs: UserCerts, sql: string, runAs?: stri
     '-e',
     sql,
   ];
-  const [file, full] = runAs === undefined ? [cli, args] : [findExecutable(['runuser']) ?? 'runuser', ['-u', runAs, '--', cli, ...args]];
+  const [file, full] =
+    runAs === undefined ? [cli, args] : [findExecutable(['runuser']) ?? 'runuser', ['-u', runAs, '--', cli, ...args]];
   return new Promise((resolve) => {
     execFile(file, full, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -114,7 +127,9 @@ describe('unix socket clients and their peer credentials', () => {
       if (r.code !== 0) return undefined;
       const events = JSON.parse(r.stdout) as StartEvent[];
       const onSocket = events.filter((e) => e.unix_peer !== undefined);
-      return onSocket.length >= 3 && events.some((e) => e.user === 'unixy' && e.unix_peer === undefined) ? events : undefined;
+      return onSocket.length >= 3 && events.some((e) => e.user === 'unixy' && e.unix_peer === undefined)
+        ? events
+        : undefined;
     });
     const find = (user: string, uid: number | undefined): StartEvent => {
       const hits = starts.filter((e) => e.user === user && e.unix_peer?.uid === uid);

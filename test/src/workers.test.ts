@@ -12,16 +12,21 @@ import { startWorkersGateway, WORKERS, workerOf } from './support/workers-gatewa
 
 test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM reach both, the audit chain verifies', async (t) => {
   const g = await startWorkersGateway(t, { maxConnections: 2, queryEvents: true });
-  const { ports, prefix, root, dataDir, child, exited, connect, logLines, workersLogging, auditCount, scrape, gauge } = g;
+  const { ports, prefix, root, dataDir, child, exited, connect, logLines, workersLogging, auditCount, scrape, gauge } =
+    g;
 
   // TLS resumption across workers: with nothing else open, two connections in a row go to
   // different workers (the one with fewer live connections, or the next in turn on a tie), so the
   // second resumes only if the workers share the ticket key.
   for (const flag of ['-tls1_2', '-tls1_3']) {
     const sess = join(root, `session${flag}.pem`);
-    const first = await sClient(ports.mysql, { cert: `${prefix}.crt`, key: `${prefix}.key` }, [flag], { sessOut: sess });
+    const first = await sClient(ports.mysql, { cert: `${prefix}.crt`, key: `${prefix}.key` }, [flag], {
+      sessOut: sess,
+    });
     assert.equal(first.session, 'New');
-    const second = await sClient(ports.mysql, { cert: `${prefix}.crt`, key: `${prefix}.key` }, [flag], { sessIn: sess });
+    const second = await sClient(ports.mysql, { cert: `${prefix}.crt`, key: `${prefix}.key` }, [flag], {
+      sessIn: sess,
+    });
     assert.equal(second.session, 'Reused', `${flag}: a ticket from one worker resumes on the other`);
   }
   await waitFor('the s_client connections to be closed in the workers', async () =>
@@ -35,7 +40,7 @@ test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM
   await a.query("SELECT 'marker-before-reload'");
   await b.query("SELECT 'marker-before-reload'");
   // The proxy's /metrics adds up the workers' registries; the engine's listener too.
-  await waitFor('the proxy scrape to count both workers\' sessions', async () =>
+  await waitFor("the proxy scrape to count both workers' sessions", async () =>
     gauge(await scrape(ports.diag), 'gatehouse_proxy_connections') === 2 ? true : undefined,
   );
   assert.match(await scrape(ports.engineDiag), /^gatehouse_engine_/m);
@@ -47,7 +52,10 @@ test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM
   g.writeConfig({ maxConnections: 3, queryEvents: false });
   child.kill('SIGHUP');
   await waitFor('the reload in the supervisor and both workers', () =>
-    logLines('config reloaded').length >= WORKERS + 1 && workersLogging('audit query events switched').length === WORKERS ? true : undefined,
+    logLines('config reloaded').length >= WORKERS + 1 &&
+    workersLogging('audit query events switched').length === WORKERS
+      ? true
+      : undefined,
   );
   const c = await connect();
   await a.query("SELECT 'marker-after-reload'");
@@ -66,7 +74,9 @@ test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM
   }
   for (const session of [a, b, c]) session.destroy();
   await gatectlOk(dataDir, ['unlock', '--user', 'alice']);
-  await waitFor('two session ends per held session', async () => ((await auditCount(['--type', 'db.session.end'])) >= 3 ? true : undefined));
+  await waitFor('two session ends per held session', async () =>
+    (await auditCount(['--type', 'db.session.end'])) >= 3 ? true : undefined,
+  );
 
   // SIGTERM drains both workers: sessions open in each go on, new ones are refused.
   const d = await waitFor('a session once alice is unlocked', () => connect().catch(() => undefined));
@@ -74,7 +84,9 @@ test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM
   assert.deepEqual([workerOf(d), workerOf(e)].sort(), [0, 1]);
   child.kill('SIGTERM');
   await waitFor('the supervisor to drain', () => (logLines('draining').length === 1 ? true : undefined));
-  await waitFor('both workers to drain', () => (workersLogging('session worker draining').length === WORKERS ? true : undefined));
+  await waitFor('both workers to drain', () =>
+    workersLogging('session worker draining').length === WORKERS ? true : undefined,
+  );
   await d.query("SELECT 'marker-during-drain'");
   await e.query("SELECT 'marker-during-drain'");
   await assert.rejects(connect());
@@ -103,7 +115,9 @@ test('a killed session worker is replaced at its index: its slots are freed, its
   assert.ok(pid !== undefined, `worker ${victim} logged its pid`);
   process.kill(pid, 'SIGKILL');
   await waitFor('the killed worker to be started again', () =>
-    g.logLines('session worker ready').filter((l) => l.worker === victim && l.pid !== pid).length === 1 ? true : undefined,
+    g.logLines('session worker ready').filter((l) => l.worker === victim && l.pid !== pid).length === 1
+      ? true
+      : undefined,
   );
   await assert.rejects(a.query('SELECT 1'));
   a.destroy();
@@ -116,7 +130,8 @@ test('a killed session worker is replaced at its index: its slots are freed, its
   await b.end();
   // Forwarded before the kill or replayed from the worker's spool by its successor: either way, in.
   await waitFor('both markers in the audit log', async () =>
-    (await g.auditCount(['--query', 'marker-before-kill'])) === 1 && (await g.auditCount(['--query', 'marker-after-kill'])) === 1
+    (await g.auditCount(['--query', 'marker-before-kill'])) === 1 &&
+    (await g.auditCount(['--query', 'marker-after-kill'])) === 1
       ? true
       : undefined,
   );

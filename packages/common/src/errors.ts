@@ -22,6 +22,8 @@ export const ERROR_CODES = {
     'A user certificate lacks the Gatehouse identity extension, or the extension cannot be decoded.',
   GH_ERR_IDENTITY_LOCKED:
     'The user named by a certificate is locked (gatectl lock); the message carries the lock reason.',
+  GH_ERR_SESSION_TOKEN:
+    "A proxy's session token was refused by the engine: malformed, expired, replayed, signed by an unknown key, not verifying, or naming another session; the reason is logged and counted.",
   GH_ERR_CA_NOT_INITIALIZED: "The data directory has no certificate authorities yet; run 'gatectl ca init'.",
   GH_ERR_CA_STORAGE: 'The certificate authorities in the data directory are unreadable or inconsistent.',
   GH_ERR_CERT_ISSUE:

@@ -252,3 +252,19 @@ export {
   type User,
   UserSchema,
 } from './rbac/index.js';
+export {
+  createSessionTokenSigner,
+  decodeSessionToken,
+  SESSION_TOKEN_TTL_S,
+  type SessionTokenClaims,
+  type SessionTokenInput,
+  type SessionTokenSigner,
+  sessionTokenKeyId,
+  signSessionToken,
+} from './session-token/session-token.js';
+export { SessionTokenError, type SessionTokenRefusal } from './session-token/session-token-error.js';
+export {
+  type ExpectedSession,
+  SessionTokenVerifier,
+  type SessionTokenVerifierOptions,
+} from './session-token/session-token-verifier.js';

@@ -32,6 +32,7 @@ import { type HealthChecker, startHealthChecker } from './health/health-checker.
 import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
 import type { AuditSwitches } from './session/command-audit.js';
 import { type SessionHandle, type SessionStream, startSession } from './session/session.js';
+import { createSessionTokenCheck } from './session/session-token-check.js';
 import { ThreadRegistry } from './session/thread-registry.js';
 import { createProxyPool, type ProxyPool } from './tunnel/proxy-pool.js';
 import { createTunnelClient, type TunnelClient, type TunnelCredentials } from './tunnel/tunnel-client.js';
@@ -63,6 +64,11 @@ export interface CreateEngineOptions {
   readonly registry?: Registry;
   /** Time every command for the latency histogram (default true; the bench compares off). */
   readonly commandLatency?: boolean;
+  /**
+   * PEMs of the host CAs trusted now: every stream must then carry a proxy's session token
+   * signed with a host certificate one of them issued (docs/migration.md). Absent: not checked.
+   */
+  readonly sessionTokenCas?: () => readonly string[];
 }
 
 export interface Engine {
@@ -167,6 +173,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           return credentials;
         };
   const closedForBackend = new WeakSet<RoutedSession>();
+  const sessionToken =
+    options.sessionTokenCas === undefined ? undefined : createSessionTokenCheck({ hostCas: options.sessionTokenCas });
   let infoByName = new Map<string, DatabaseInfo>();
 
   const handleStream = (stream: SessionStream): void => {
@@ -211,6 +219,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
         backends: () => infoByName.get(database.name)?.backends ?? [],
         hooks,
         onHandlerError: countHandlerError,
+        ...(sessionToken === undefined ? {} : { sessionToken }),
         ...(dbUsers.get(database.name) !== undefined ? { dbUsers: dbUsers.get(database.name)! } : {}),
       },
     );

@@ -181,6 +181,7 @@ export {
   type LocalInfileOutcome,
   type NoReplyOutcome,
   type OkOutcome,
+  type OkPacketListener,
   type PreparedOutcome,
   type ProgressReport,
   type ResponseOutcome,

@@ -24,6 +24,7 @@ import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeti
 import { type DrainOptions, type HandOff, MysqlListener } from './front-door/mysql-listener.js';
 import { createRefusalAudit } from './front-door/refusal-audit.js';
 import type { LiveConnection } from './front-door/session-context.js';
+import { createSessionTokenIssuer } from './front-door/session-token-issuer.js';
 import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
 import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
@@ -211,6 +212,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       keepalive: config.tcp_keepalive,
       greeting,
       secureContext: () => credentials.mysqlContext(),
+      sessionTokens: createSessionTokenIssuer(() => credentials.material),
       ...(tlsSessions !== undefined ? { tlsSessions } : {}),
       verifier: createClientVerifier({
         trustedUserCas: () => authorities.trustedCas('user'),

@@ -17,12 +17,17 @@ export async function setUpAlice(t: TestContext, label: string) {
   const schema = db.uniqueName(`${label}_db`);
   const env = `GH_TEST_${label.toUpperCase()}_${dbUser.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
   process.env[env] = `pw-${dbUser}`;
-  await db.sql(`CREATE DATABASE ${schema}; CREATE USER '${dbUser}'@'%' IDENTIFIED BY 'pw-${dbUser}'; GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`);
+  await db.sql(
+    `CREATE DATABASE ${schema}; CREATE USER '${dbUser}'@'%' IDENTIFIED BY 'pw-${dbUser}'; GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`,
+  );
   t.after(() => db.sql(`DROP USER IF EXISTS '${dbUser}'@'%'; DROP DATABASE IF EXISTS ${schema}`).catch(() => {}));
 
   await gatectlOk(dataDir, ['ca', 'init']);
   const roleFile = join(root, 'role.yaml');
-  writeFileSync(roleFile, `kind: role\nname: ${label}\nallow: { db_labels: { env: dev }, db_users: [${dbUser}], db_names: ['*'] }\n`);
+  writeFileSync(
+    roleFile,
+    `kind: role\nname: ${label}\nallow: { db_labels: { env: dev }, db_users: [${dbUser}], db_names: ['*'] }\n`,
+  );
   await gatectlOk(dataDir, ['roles', 'create', '-f', roleFile]);
   await gatectlOk(dataDir, ['users', 'add', 'alice', '--roles', label]);
   return { db, root, dataDir, dbUser, schema, env };

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '@gatehouse/testing';
-import type { Cluster, UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
+import type { Cluster, UserCerts } from './cluster.js';
 import { PARAM_CASES } from './param-cases.js';
 
 export interface AuditContext {
@@ -67,7 +67,8 @@ export function defineAuditTest(ctx: AuditContext): void {
 
     // A mysql2 session: UPDATE, a failing SELECT, a SELECT, a typed execute, SQL USE.
     const conn = await connectMysql2(cluster, ctx.alice(), { database: 'app' });
-    const localPort = (conn as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
+    const localPort = (conn as unknown as { connection: { stream: { localPort: number } } }).connection.stream
+      .localPort;
     const [idRows] = await conn.query('SELECT CONNECTION_ID() AS id');
     const threadId = Number((idRows as Array<{ id: number }>)[0]!.id);
     await conn.query('CREATE TABLE IF NOT EXISTS t_audit (id INT PRIMARY KEY, v VARCHAR(64))');
@@ -76,7 +77,10 @@ export function defineAuditTest(ctx: AuditContext): void {
     await assert.rejects(conn.query(`SELECT * FROM missing_${marker}`), { errno: 1146 });
     await conn.query(`SELECT '${marker}' AS m`);
     const statement = `SELECT ${PARAM_CASES.map(() => '?').join(', ')} /* ${marker} */`;
-    await conn.execute(statement, PARAM_CASES.map((p) => p.value));
+    await conn.execute(
+      statement,
+      PARAM_CASES.map((p) => p.value),
+    );
     await conn.query('USE reports_2026');
     await conn.query(`SELECT '${marker}_after_use' AS m`);
     await conn.end();
@@ -189,7 +193,10 @@ export function defineAuditTest(ctx: AuditContext): void {
     assert.equal(initDb.outcome?.kind, 'ok');
     assertDuration(initDb);
     assert.equal(cliQuery.db_name, 'reports_2026');
-    assert.equal(only(cli, 'CLI start', (e) => e.event === 'db.session.start').client_attributes?.program_name, 'mysql');
+    assert.equal(
+      only(cli, 'CLI start', (e) => e.event === 'db.session.start').client_attributes?.program_name,
+      'mysql',
+    );
     const cliEnd = only(cli, 'CLI end', (e) => e.event === 'db.session.end');
     assert.equal(cliEnd.error, undefined, `the CLI's quit ends without an error: ${JSON.stringify(cliEnd.error)}`);
     const deniedInit = only(
@@ -197,7 +204,10 @@ export function defineAuditTest(ctx: AuditContext): void {
       'refused init_db',
       (e) => e.event === 'db.session.mysql.init_db' && e.schema_name === 'secret_stuff',
     );
-    assert.deepEqual({ kind: deniedInit.outcome?.kind, errno: deniedInit.outcome?.errno }, { kind: 'error', errno: 1044 });
+    assert.deepEqual(
+      { kind: deniedInit.outcome?.kind, errno: deniedInit.outcome?.errno },
+      { kind: 'error', errno: 1044 },
+    );
 
     // Refused logins are failure start events that say why.
     const root = events.filter((e) => e.event === 'db.session.start' && e.success === false && e.db_user === 'root');
@@ -217,7 +227,11 @@ export function defineAuditTest(ctx: AuditContext): void {
     assert.match(refusedAfterLock.error?.message ?? '', new RegExp(`locked.*lock ${marker}`, 'i'));
     assert.equal(refusedAfterLock.db_user, 'app_rw');
     assert.match(refusedAfterLock.proxy_id ?? '', /.+/);
-    const lockedEnd = only(events, 'end of the locked session', (e) => e.event === 'db.session.end' && e.user === carolName);
+    const lockedEnd = only(
+      events,
+      'end of the locked session',
+      (e) => e.event === 'db.session.end' && e.user === carolName,
+    );
     assert.match(lockedEnd.error?.message ?? '', new RegExp(`locked.*lock ${marker}`, 'i'));
   });
 }

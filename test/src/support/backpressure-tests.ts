@@ -3,10 +3,10 @@
 // same gateway (the same tunnel in the split shape).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Connection } from 'mysql2/promise';
 import { waitFor } from '@gatehouse/testing';
-import type { Cluster, EngineMetricsSample, UserCerts } from './cluster.js';
+import type { Connection } from 'mysql2/promise';
 import { connectMysql2 } from './clients.js';
+import type { Cluster, EngineMetricsSample, UserCerts } from './cluster.js';
 import { startRssSampler } from './process-memory.js';
 import { startSlowReader } from './slow-reader.js';
 
@@ -106,7 +106,9 @@ export function defineBackpressureTest(ctx: BackpressureContext): void {
       assert.equal(result.bytes, ROWS * (ROW_BYTES + 1), 'every byte of the 200 MiB result arrived');
       const growth = rss.growth();
       const report = [...growth].map(([pid, g]) => `pid ${pid}: +${(g / MiB).toFixed(1)} MiB`).join(', ');
-      t.diagnostic(`RSS growth: ${report} (${atStall} MiB when stalled); ${(inFlight / MiB).toFixed(1)} MiB in flight while stalled`);
+      t.diagnostic(
+        `RSS growth: ${report} (${atStall} MiB when stalled); ${(inFlight / MiB).toFixed(1)} MiB in flight while stalled`,
+      );
       for (const [pid, g] of growth) assert.ok(g < RSS_BOUND, `RSS of pid ${pid} grew too much (${report})`);
     },
   );

@@ -25,7 +25,8 @@ export interface TestBrowser {
 
 export async function launchChromium(): Promise<TestBrowser> {
   const executablePath = findExecutable(['chromium', 'chromium-browser']);
-  if (executablePath === undefined) throw new Error("chromium is not installed: run 'npm test' (scripts/ensure-system.mjs installs it)");
+  if (executablePath === undefined)
+    throw new Error("chromium is not installed: run 'npm test' (scripts/ensure-system.mjs installs it)");
   const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
   // launchPersistentContext is how playwright takes a --user-data-dir of our choosing.
   const context = await chromium.launchPersistentContext(profile, {

@@ -1,5 +1,5 @@
 // Runs gatectl and gatehouse the way a person does: as child processes of the built bins.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const binDir = fileURLToPath(new URL('../../../../packages/cli/bin/', import.meta.url));
@@ -36,7 +36,10 @@ export async function gatectlOk(dataDir: string, args: readonly string[]): Promi
 
 /** Starts `gatehouse start --config FILE` with its output collected for failure messages. */
 /** `wrapper`: a program and its arguments that start gatehouse in turn (systemd-socket-activate). */
-export function startGatehouse(configFile: string, wrapper: readonly string[] = []): { child: ChildProcess; output: () => string } {
+export function startGatehouse(
+  configFile: string,
+  wrapper: readonly string[] = [],
+): { child: ChildProcess; output: () => string } {
   const command = [...wrapper, process.execPath, GATEHOUSE, 'start', '--config', configFile];
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,11 +3,11 @@
 //   single: auth + proxy + engine in one process (the embedded default);
 //   split:  auth + proxy in one process, each engine in its own, joined with a token.
 import type { ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
-import { connect } from 'node:tls';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { connect } from 'node:tls';
 import { parseExposition } from '@gatehouse/common';
 import { findExecutable, findFreePort, type MariaDb, startMariaDb, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
@@ -188,9 +188,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // Under socket activation mysql_listen names a port nobody binds; the activated socket is mysqlPort.
   const listenPort = options.socketActivation ? await findFreePort() : mysqlPort;
   // In a directory of its own that every OS user may enter (the data dir is private).
-  const mysqlSocket = options.unixSocket ? join(mkdtempSync(join(tmpdir(), 'gatehouse-sock-')), 'mysql.sock') : undefined;
+  const mysqlSocket = options.unixSocket
+    ? join(mkdtempSync(join(tmpdir(), 'gatehouse-sock-')), 'mysql.sock')
+    : undefined;
   if (mysqlSocket !== undefined) chmodSync(dirname(mysqlSocket), 0o755);
-  const mysqlListen = mysqlSocket === undefined ? `127.0.0.1:${listenPort}` : yamlList([`127.0.0.1:${listenPort}`, `unix:${mysqlSocket}`]);
+  const mysqlListen =
+    mysqlSocket === undefined
+      ? `127.0.0.1:${listenPort}`
+      : yamlList([`127.0.0.1:${listenPort}`, `unix:${mysqlSocket}`]);
   const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
   const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
 data_dir: ${JSON.stringify(dataDir)}
@@ -240,7 +245,9 @@ ${databasesYaml}`,
     processes.proxy = start(configFile);
     await waitForProxy();
     for (let i = 0; i < (options.engines ?? 1); i++) {
-      const tokenOut = JSON.parse(await gatectlOk(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json'])) as {
+      const tokenOut = JSON.parse(
+        await gatectlOk(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json']),
+      ) as {
         token: string;
         ca_pin?: string;
         caPin?: string;
@@ -395,7 +402,10 @@ ${databasesYaml}`,
 
 function socketActivationWrapper(port: number): string[] {
   const program = findExecutable(['systemd-socket-activate']);
-  if (!program) throw new Error("systemd-socket-activate is not installed: run 'apt-get install -y systemd' (npm test does this when run as root)");
+  if (!program)
+    throw new Error(
+      "systemd-socket-activate is not installed: run 'apt-get install -y systemd' (npm test does this when run as root)",
+    );
   return [program, '--listen', `127.0.0.1:${port}`, '--fdname=mysql'];
 }
 
@@ -404,17 +414,20 @@ function socketActivationWrapper(port: number): string[] {
  * listens yet (systemd-socket-activate binds the port a moment after it is spawned).
  */
 async function readGreeting(port: number): Promise<void> {
-  await waitFor(`a greeting on port ${port}`, () =>
-    new Promise<true | undefined>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      socket.once('data', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(undefined));
-      socket.once('close', () => resolve(undefined));
-    }),
-  60_000);
+  await waitFor(
+    `a greeting on port ${port}`,
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        const socket = createConnection({ host: '127.0.0.1', port });
+        socket.once('data', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(undefined));
+        socket.once('close', () => resolve(undefined));
+      }),
+    60_000,
+  );
 }
 
 /** Whether something completes a TLS handshake on the port (the proxy's web listener is up). */

@@ -2,9 +2,9 @@
 // until N have been acknowledged, then a process is killed with SIGKILL. After the restart and
 // once the spool has drained, every acknowledged INSERT must be in the audit log exactly once.
 import assert from 'node:assert/strict';
-import type { Cluster, UserCerts } from './cluster.js';
-import { connectMysql2 } from './clients.js';
 import { waitFor } from '@gatehouse/testing';
+import { connectMysql2 } from './clients.js';
+import type { Cluster, UserCerts } from './cluster.js';
 
 export interface LoadResult {
   /** The ids whose INSERT the client saw acknowledged. */

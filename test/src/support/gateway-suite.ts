@@ -1,12 +1,12 @@
 // The end-to-end suite, run once per deployment shape (gateway-single / gateway-split).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Connection } from 'mysql2/promise';
 import { waitFor } from '@gatehouse/testing';
+import type { Connection } from 'mysql2/promise';
 import { defineAuditTest } from './audit-tests.js';
 import { defineBackpressureTest } from './backpressure-tests.js';
-import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
+import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { PARAM_CASES } from './param-cases.js';
 import { defineTlsTests } from './tls-tests.js';
 
@@ -95,10 +95,10 @@ export function defineGatewaySuite(shape: ClusterShape): void {
         await c.query('DROP TABLE IF EXISTS t_params');
         const columns = PARAM_CASES.map((p) => `${p.column} ${p.type}`).join(', ');
         await c.query(`CREATE TABLE t_params (id INT PRIMARY KEY, ${columns}) DEFAULT CHARSET = utf8mb4`);
-        const [ins] = await c.execute(
-          `INSERT INTO t_params VALUES (?, ${PARAM_CASES.map(() => '?').join(', ')})`,
-          [1, ...PARAM_CASES.map((p) => p.value)],
-        );
+        const [ins] = await c.execute(`INSERT INTO t_params VALUES (?, ${PARAM_CASES.map(() => '?').join(', ')})`, [
+          1,
+          ...PARAM_CASES.map((p) => p.value),
+        ]);
         assert.equal((ins as { affectedRows: number }).affectedRows, 1);
         const selected = PARAM_CASES.map((p) => `${p.select ?? p.column} AS ${p.column}`).join(', ');
         const [rows] = await c.execute(`SELECT ${selected} FROM t_params WHERE id = ?`, [1]);
@@ -170,11 +170,10 @@ export function defineGatewaySuite(shape: ClusterShape): void {
 
     test('a certificate from another CA is refused with ERR 1045', async () => {
       const foreign = await cluster.db.issueClientCert('alice');
-      const r = await mariadbCli(
-        cluster,
-        { ...alice, certFile: foreign.certFile, keyFile: foreign.keyFile },
-        ['-e', 'SELECT 1'],
-      );
+      const r = await mariadbCli(cluster, { ...alice, certFile: foreign.certFile, keyFile: foreign.keyFile }, [
+        '-e',
+        'SELECT 1',
+      ]);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /1045/);
       assert.match(r.stderr, /trusted|CA|authority/i);

@@ -4,7 +4,16 @@
 // objects as JSON, Buffers as BLOB, bigints and strings as VAR_STRING.
 
 /** What mysql2's execute() binds (a subset of its ExecuteValues). */
-export type ParamValue = string | number | bigint | boolean | Date | null | Buffer | ParamValue[] | { [key: string]: ParamValue };
+export type ParamValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | null
+  | Buffer
+  | ParamValue[]
+  | { [key: string]: ParamValue };
 
 export interface ParamCase {
   readonly column: string;
@@ -49,7 +58,13 @@ export const PARAM_CASES: readonly ParamCase[] = [
     readBack: '-9007199254740993',
     audited: '-9007199254740993',
   },
-  { column: 'amount', type: 'DECIMAL(20,6)', value: '-12345.678901', readBack: '-12345.678901', audited: '-12345.678901' },
+  {
+    column: 'amount',
+    type: 'DECIMAL(20,6)',
+    value: '-12345.678901',
+    readBack: '-12345.678901',
+    audited: '-12345.678901',
+  },
   { column: 'dbl', type: 'DOUBLE', value: 3.25, readBack: 3.25, audited: 3.25 },
   { column: 'flag_on', type: 'BOOLEAN', value: true, readBack: 1, audited: 1 },
   { column: 'flag_off', type: 'TINYINT(1)', value: false, readBack: 0, audited: 0 },

@@ -58,7 +58,8 @@ export async function sClient(
           if (child.exitCode !== null) throw new Error(`s_client exited early:\n${output}`);
           return undefined;
         }
-        if (session.sessOut !== undefined && !(existsSync(session.sessOut) && statSync(session.sessOut).size > 0)) return undefined;
+        if (session.sessOut !== undefined && !(existsSync(session.sessOut) && statSync(session.sessOut).size > 0))
+          return undefined;
         return m;
       },
       15_000,

@@ -93,8 +93,7 @@ export async function startScaleOutCluster(): Promise<ScaleOutCluster> {
 
   const proxies: ScaleOutProxy[] = [];
   const engines: { child: ChildProcess; output: () => string; name: string }[] = [];
-  const logs = (): string =>
-    [...proxies, ...engines].map((p) => `--- ${p.name}\n${p.output()}`).join('\n');
+  const logs = (): string => [...proxies, ...engines].map((p) => `--- ${p.name}\n${p.output()}`).join('\n');
 
   const running = (c: ChildProcess): boolean => c.exitCode === null && c.signalCode === null;
   const stopChild = async (c: ChildProcess): Promise<void> => {
@@ -128,10 +127,14 @@ engine: { enabled: false }
     );
     const proxy = { name, mysqlPort, webPort, ...startGatehouse(file) };
     proxies.push(proxy);
-    await waitFor(`${proxy.name} to register in the cluster`, async () => {
-      if (proxy.child.exitCode !== null) throw new Error(`${proxy.name} exited:\n${logs()}`);
-      return proxy.output().includes('proxy registered in the cluster') ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      `${proxy.name} to register in the cluster`,
+      async () => {
+        if (proxy.child.exitCode !== null) throw new Error(`${proxy.name} exited:\n${logs()}`);
+        return proxy.output().includes('proxy registered in the cluster') ? true : undefined;
+      },
+      60_000,
+    );
     return proxy;
   };
   // A proxy that fails to start must not leave the other one (and the servers) running.
@@ -185,7 +188,20 @@ engine:
     async signUser(user) {
       await adminOk(['users', 'add', user, '--roles', 'e2e-dev']);
       const prefix = join(root, user);
-      await adminOk(['auth', 'sign', '--user', user, '--db', 'mariadb', '--db-user', 'app_rw', '--db-name', 'app', '--out', prefix]);
+      await adminOk([
+        'auth',
+        'sign',
+        '--user',
+        user,
+        '--db',
+        'mariadb',
+        '--db-user',
+        'app_rw',
+        '--db-name',
+        'app',
+        '--out',
+        prefix,
+      ]);
       return {
         cert: readFileSync(`${prefix}.crt`, 'utf8'),
         key: readFileSync(`${prefix}.key`, 'utf8'),

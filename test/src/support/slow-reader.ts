@@ -2,8 +2,8 @@
 // only as fast as it can write each row to stdout, and this side decides when stdout is read.
 // Pausing the pipe therefore stops the CLI, and with it the client's TCP socket.
 import { spawn } from 'node:child_process';
-import type { Cluster, UserCerts } from './cluster.js';
 import { mariadbCommand } from './clients.js';
+import type { Cluster, UserCerts } from './cluster.js';
 
 export interface SlowReaderResult {
   readonly code: number | null;

@@ -1,7 +1,7 @@
 // A small round-robin TCP balancer, the kind of L4 load balancer that sits in front of several
 // proxies: it relays bytes and never looks into them (TLS ends at the proxy). A backend that
 // refuses the connection is skipped for that client.
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpBalancer {
   readonly port: number;

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
+import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
+import { mariadbCli } from './clients.js';
 import type { Cluster, ClusterShape, UserCerts } from './cluster.js';
 import { parseMetrics } from './cluster.js';
-import { mariadbCli } from './clients.js';
-import { waitFor } from '@gatehouse/testing';
 
 interface TlsTestContext {
   readonly shape: ClusterShape;
@@ -52,17 +52,24 @@ export function defineTlsTests(ctx: TlsTestContext): void {
     const cluster = ctx.cluster();
     const alice = ctx.alice();
     const before = await proxyHandshakes(cluster);
-    const pool = mysql.createPool({ host: '127.0.0.1', port: cluster.mysqlPort, ssl: sslFor(alice), connectionLimit: 8 });
+    const pool = mysql.createPool({
+      host: '127.0.0.1',
+      port: cluster.mysqlPort,
+      ssl: sslFor(alice),
+      connectionLimit: 8,
+    });
     t.after(() => pool.end());
     const [first] = await pool.query('SELECT 1 AS one');
     assert.deepEqual(first, [{ one: 1 }]);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 16 }, (_, i) => pool.query('SELECT ? AS n, SLEEP(0.05) AS s', [i])),
     );
-    const failures = outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason));
+    const failures = outcomes
+      .filter((o) => o.status === 'rejected')
+      .map((o) => String((o as PromiseRejectedResult).reason));
     assert.deepEqual(failures, []);
     assert.deepEqual(
-      outcomes.map((o) => ((o as PromiseFulfilledResult<[Array<{ n: number }>, unknown]>).value[0][0]!.n)),
+      outcomes.map((o) => (o as PromiseFulfilledResult<[Array<{ n: number }>, unknown]>).value[0][0]!.n),
       Array.from({ length: 16 }, (_, i) => i),
     );
     // The pool grew to 8 connections, and the 7 after the first offered its session.
@@ -90,19 +97,32 @@ export function defineTlsTests(ctx: TlsTestContext): void {
     assert.equal(after.resumed + after.full - (afterFirst.resumed + afterFirst.full), more);
     // With more than one engine, each makes one full handshake of its own first.
     const engines = ctx.shape === 'split' ? (await cluster.engineMetrics()).length : 1;
-    assert.ok(after.resumed - afterFirst.resumed >= more - (engines - 1), `resumed ${after.resumed - afterFirst.resumed} of ${more}`);
+    assert.ok(
+      after.resumed - afterFirst.resumed >= more - (engines - 1),
+      `resumed ${after.resumed - afterFirst.resumed} of ${more}`,
+    );
   });
 
   test('gatectl db ls shows the TLS protocol and cipher the engines negotiate with the database', async () => {
     const cluster = ctx.cluster();
     const out = await cluster.gatectl(['db', 'ls', '--format', 'json']);
     assert.equal(out.code, 0, out.stderr);
-    const row = (JSON.parse(out.stdout) as Array<{ name: string; tls: string }>).find((r) => r.name === cluster.dbService);
+    const row = (JSON.parse(out.stdout) as Array<{ name: string; tls: string }>).find(
+      (r) => r.name === cluster.dbService,
+    );
     assert.match(row?.tls ?? '', /^TLSv1\.[23] [A-Z0-9_-]+$/);
     // What MariaDB says of a session's TLS through the gateway (the engine's leg, same settings).
-    const seen = await mariadbCli(cluster, ctx.alice(), ['-e', "SHOW STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher')"]);
+    const seen = await mariadbCli(cluster, ctx.alice(), [
+      '-e',
+      "SHOW STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher')",
+    ]);
     assert.equal(seen.code, 0, seen.stderr);
-    const status = Object.fromEntries(seen.stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
+    const status = Object.fromEntries(
+      seen.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t') as [string, string]),
+    );
     assert.equal(row?.tls, `${status.Ssl_version} ${status.Ssl_cipher}`);
     const table = await cluster.gatectl(['db', 'ls']);
     assert.match(table.stdout, new RegExp(`${cluster.dbService}\\s+healthy\\s+\\S+\\s+TLSv1\\.[23] [A-Z0-9_-]+\\s`));

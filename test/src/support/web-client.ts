@@ -1,8 +1,9 @@
 // A client of the proxy's audit API for end-to-end tests: HTTPS against the proxy's web port,
 // trusting the host CA as a browser would after `gatectl auth export --type host`, with the
 // sign-in cookie and CSRF token kept between calls.
-import { request } from 'node:https';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.js';
@@ -74,7 +75,16 @@ export function webRequest(
 
 /** The token in a link printed by `gatectl web login`. */
 export async function webLoginLink(cluster: Cluster, user: string): Promise<string> {
-  const r = await cluster.gatectl(['web', 'login', '--user', user, '--url', `https://localhost:${cluster.webPort}`, '--format', 'json']);
+  const r = await cluster.gatectl([
+    'web',
+    'login',
+    '--user',
+    user,
+    '--url',
+    `https://localhost:${cluster.webPort}`,
+    '--format',
+    'json',
+  ]);
   if (r.code !== 0) throw new Error(`gatectl web login --user ${user} exited ${r.code}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { link: string }).link;
 }

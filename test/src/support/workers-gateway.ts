@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { findFreePort, waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './cli.js';
 import { setUpAlice } from './alice-setup.js';
+import { gatectl, gatectlOk, logLinesOf, startGatehouse, stopChild } from './cli.js';
 
 export const WORKERS = 2;
 
@@ -22,7 +22,12 @@ export const workerOf = (connection: mysql.Connection): number => (connection.th
 export async function startWorkersGateway(t: TestContext, settings: WorkerSettings) {
   const { db, root, dataDir, dbUser, schema, env } = await setUpAlice(t, 'workers');
 
-  const ports = { mysql: await findFreePort(), web: await findFreePort(), diag: await findFreePort(), engineDiag: await findFreePort() };
+  const ports = {
+    mysql: await findFreePort(),
+    web: await findFreePort(),
+    diag: await findFreePort(),
+    engineDiag: await findFreePort(),
+  };
   const configFile = join(root, 'gatehouse.yaml');
   const writeConfig = (s: WorkerSettings): void =>
     writeFileSync(
@@ -58,20 +63,45 @@ audit: { query_events: ${s.queryEvents} }
   const workersLogging = (msg: string): number[] =>
     [...new Set(logLines(msg).flatMap((l) => (typeof l.worker === 'number' ? [l.worker] : [])))].sort();
 
-  await waitFor('db ls to show alpha healthy', async () => {
-    if (child.exitCode !== null) throw new Error(`gatehouse exited:\n${gatehouse.output()}`);
-    const out = await gatectl(dataDir, ['db', 'ls', '--format', 'json']);
-    if (out.code !== 0) return undefined;
-    const rows = JSON.parse(out.stdout) as Array<{ name: string; health: string }>;
-    return rows.some((r) => r.name === 'alpha' && r.health === 'healthy') ? true : undefined;
-  }, 60_000);
+  await waitFor(
+    'db ls to show alpha healthy',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`gatehouse exited:\n${gatehouse.output()}`);
+      const out = await gatectl(dataDir, ['db', 'ls', '--format', 'json']);
+      if (out.code !== 0) return undefined;
+      const rows = JSON.parse(out.stdout) as Array<{ name: string; health: string }>;
+      return rows.some((r) => r.name === 'alpha' && r.health === 'healthy') ? true : undefined;
+    },
+    60_000,
+  );
 
   const prefix = join(root, 'alice');
-  await gatectlOk(dataDir, ['auth', 'sign', '--user', 'alice', '--db', 'alpha', '--db-user', dbUser, '--db-name', schema, '--out', prefix]);
-  const ssl = { ca: readFileSync(`${prefix}.cas`, 'utf8'), cert: readFileSync(`${prefix}.crt`, 'utf8'), key: readFileSync(`${prefix}.key`, 'utf8') };
+  await gatectlOk(dataDir, [
+    'auth',
+    'sign',
+    '--user',
+    'alice',
+    '--db',
+    'alpha',
+    '--db-user',
+    dbUser,
+    '--db-name',
+    schema,
+    '--out',
+    prefix,
+  ]);
+  const ssl = {
+    ca: readFileSync(`${prefix}.cas`, 'utf8'),
+    cert: readFileSync(`${prefix}.crt`, 'utf8'),
+    key: readFileSync(`${prefix}.key`, 'utf8'),
+  };
   const connect = () => mysql.createConnection({ host: '127.0.0.1', port: ports.mysql, ssl });
   const auditCount = async (args: string[]): Promise<number> =>
-    (JSON.parse(await gatectlOk(dataDir, ['audit', 'search', '--since', '1h', '--format', 'json', ...args])) as unknown[]).length;
+    (
+      JSON.parse(
+        await gatectlOk(dataDir, ['audit', 'search', '--since', '1h', '--format', 'json', ...args]),
+      ) as unknown[]
+    ).length;
   const scrape = async (port: number): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const gauge = (text: string, name: string): number | undefined => {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -81,5 +111,21 @@ audit: { query_events: ${s.queryEvents} }
   /** The pid a worker logged when it became ready, the latest one for its index. */
   const workerPid = (index: number): number | undefined =>
     logLines('session worker ready').findLast((l) => l.worker === index)?.pid as number | undefined;
-  return { dataDir, root, prefix, ports, child, exited, output: gatehouse.output, writeConfig, logLines, workersLogging, workerPid, connect, auditCount, scrape, gauge };
+  return {
+    dataDir,
+    root,
+    prefix,
+    ports,
+    child,
+    exited,
+    output: gatehouse.output,
+    writeConfig,
+    logLines,
+    workersLogging,
+    workerPid,
+    connect,
+    auditCount,
+    scrape,
+    gauge,
+  };
 }

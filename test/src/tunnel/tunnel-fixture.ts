@@ -5,10 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createLogger } from '@gatehouse/common';
-import type { DatabaseInfo, IncomingStream, StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
-import { createTestCa, type TestCa, waitFor } from '@gatehouse/testing';
-import { createTunnelClient, type TunnelClient, type TunnelClientOptions, type TunnelClientState } from '@gatehouse/engine';
+import {
+  createTunnelClient,
+  type TunnelClient,
+  type TunnelClientOptions,
+  type TunnelClientState,
+} from '@gatehouse/engine';
 import { createTunnelWebServer, TunnelServer, type TunnelServerOptions } from '@gatehouse/proxy';
+import { createTestCa, type TestCa, waitFor } from '@gatehouse/testing';
+import type { DatabaseInfo, IncomingStream, StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 
 export const log = createLogger({ level: process.env.GATEHOUSE_TEST_LOG ?? 'silent' });
 
@@ -23,7 +28,12 @@ export async function createPki(t: TestContext): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-tunnel-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const ca = await createTestCa(dir, 'Gatehouse Host CA');
-  const proxy = await ca.issue({ name: 'proxy', subject: '/CN=proxy', sans: ['IP:127.0.0.1', 'DNS:localhost'], usage: 'server' });
+  const proxy = await ca.issue({
+    name: 'proxy',
+    subject: '/CN=proxy',
+    sans: ['IP:127.0.0.1', 'DNS:localhost'],
+    usage: 'server',
+  });
   return {
     ca,
     proxyCert: await readFile(proxy.certFile, 'utf8'),
@@ -43,9 +53,20 @@ export interface RunningProxy {
 
 export const fastHeartbeat = { heartbeatInterval: 100, heartbeatTimeout: 600 } as const;
 
-export async function startProxy(t: TestContext, pki: Pki, port = 0, options: Partial<TunnelServerOptions> = {}): Promise<RunningProxy> {
+export async function startProxy(
+  t: TestContext,
+  pki: Pki,
+  port = 0,
+  options: Partial<TunnelServerOptions> = {},
+): Promise<RunningProxy> {
   const tunnel = new TunnelServer({ hostCaPems: [pki.ca.caPem], log, ...fastHeartbeat, ...options });
-  const app = createTunnelWebServer({ cert: pki.proxyCert, key: pki.proxyKey, clientCaPems: [pki.ca.caPem], tunnel, log });
+  const app = createTunnelWebServer({
+    cert: pki.proxyCert,
+    key: pki.proxyKey,
+    clientCaPems: [pki.ca.caPem],
+    tunnel,
+    log,
+  });
   await app.listen({ host: '127.0.0.1', port });
   let closed = false;
   const close = async (): Promise<void> => {
@@ -114,7 +135,10 @@ export function echo(incoming: IncomingStream): void {
  * An engine handler that echoes, except for sessions to db name 'flood': those get `bytes` random
  * bytes written as fast as the stream's credit allows, then an end. `onFlood` sees the stream.
  */
-export function floodOrEcho(bytes: number, onFlood: (stream: TunnelStream) => void): (incoming: IncomingStream) => void {
+export function floodOrEcho(
+  bytes: number,
+  onFlood: (stream: TunnelStream) => void,
+): (incoming: IncomingStream) => void {
   return (incoming) => {
     if (incoming.header.route.dbName !== 'flood') return echo(incoming);
     const stream = incoming.accept();

@@ -4,10 +4,19 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type TestContext, test } from 'node:test';
-import type { IncomingStream, TunnelConnection, TunnelStream } from '@gatehouse/tunnel';
 import type { TunnelServer } from '@gatehouse/proxy';
 import { waitFor } from '@gatehouse/testing';
-import { createPki, digest, echo, header, roundTrip, startEngine, startInProcess, startProxy } from './tunnel-fixture.js';
+import type { IncomingStream, TunnelConnection, TunnelStream } from '@gatehouse/tunnel';
+import {
+  createPki,
+  digest,
+  echo,
+  header,
+  roundTrip,
+  startEngine,
+  startInProcess,
+  startProxy,
+} from './tunnel-fixture.js';
 
 interface Faults {
   /** Sessions whose engine-side data listener saw its first chunk. */

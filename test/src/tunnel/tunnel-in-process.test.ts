@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import type { TunnelStream } from '@gatehouse/tunnel';
 import { waitFor } from '@gatehouse/testing';
+import type { TunnelStream } from '@gatehouse/tunnel';
 import { digest, echo, floodOrEcho, header, roundTrip, startInProcess } from './tunnel-fixture.js';
 
 test('an in-process engine registers without a socket and its streams echo bytes intact', async (t) => {

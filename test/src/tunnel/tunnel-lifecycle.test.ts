@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { isGatehouseError } from '@gatehouse/common';
-import { type IncomingStream, TunnelError } from '@gatehouse/tunnel';
-import { createTestCa, waitFor } from '@gatehouse/testing';
 import { NoEngineError } from '@gatehouse/proxy';
+import { createTestCa, waitFor } from '@gatehouse/testing';
+import { type IncomingStream, TunnelError } from '@gatehouse/tunnel';
 import { WebSocket } from 'ws';
 import { createPki, database, echo, header, startEngine, startProxy } from './tunnel-fixture.js';
 
@@ -56,7 +56,10 @@ test('an engine without a cert, or with a cert from another CA, is refused', asy
   await waitFor('two refused attempts', () => engine.states.filter((s) => s === 'disconnected').length >= 2);
   assert.ok(!engine.states.includes('connected'));
   assert.equal(proxy.tunnel.registry.size, 0);
-  assert.throws(() => proxy.tunnel.registry.pickEngine('orders'), (err: unknown) => err instanceof NoEngineError && err.message === "no engine serves database 'orders'");
+  assert.throws(
+    () => proxy.tunnel.registry.pickEngine('orders'),
+    (err: unknown) => err instanceof NoEngineError && err.message === "no engine serves database 'orders'",
+  );
 });
 
 /** A TCP relay that can go silent without closing, like a partitioned network. */
@@ -147,7 +150,9 @@ test('routing prefers healthy engines, follows UPDATEs, and falls back when an e
   const reject = (incoming: IncomingStream): void =>
     incoming.reject({ code: 'GH_ERR_TUNNEL_STREAM_REJECTED', message: 'too busy' });
   const sick = await startEngine(t, pki, proxy.port, 'engine-sick', reject);
-  await startEngine(t, pki, proxy.port, 'engine-well', echo, { databases: [database('orders', { health: 'unhealthy' })] });
+  await startEngine(t, pki, proxy.port, 'engine-well', echo, {
+    databases: [database('orders', { health: 'unhealthy' })],
+  });
   await waitFor('both engines to register', () => proxy.tunnel.registry.size === 2);
   // engine-sick is healthy on paper, so it is tried first, refuses, and engine-well takes over.
   assert.equal(proxy.tunnel.registry.pickEngine('orders').engine.engineId, 'engine-sick');
@@ -155,10 +160,15 @@ test('routing prefers healthy engines, follows UPDATEs, and falls back when an e
   assert.equal(opened.engine.engineId, 'engine-well');
   opened.stream.destroy();
 
-  sick.client.updateDatabases([database('orders', { health: 'unhealthy' }), database('reports', { serverVersion: '8.0.36' })]);
+  sick.client.updateDatabases([
+    database('orders', { health: 'unhealthy' }),
+    database('reports', { serverVersion: '8.0.36' }),
+  ]);
   await waitFor('the UPDATE to arrive', () => proxy.tunnel.registry.listDatabases().length === 2);
   assert.equal(proxy.tunnel.registry.serverVersion('reports'), '8.0.36');
-  await assert.rejects(proxy.tunnel.openSession(header('reports')), (err: unknown) => isGatehouseError(err, 'GH_ERR_NO_ENGINE'));
+  await assert.rejects(proxy.tunnel.openSession(header('reports')), (err: unknown) =>
+    isGatehouseError(err, 'GH_ERR_NO_ENGINE'),
+  );
   await assert.rejects(proxy.tunnel.openSession(header('nowhere')), NoEngineError);
 });
 
@@ -181,7 +191,13 @@ test('engines send control requests and get the proxy handler result or its erro
   const reply = await engine.client.request('audit.append', {}, [Buffer.from('e1'), Buffer.from('e2')]);
   assert.deepEqual(reply.body, { acked: 2, engineId: 'engine-a' });
   await assert.rejects(engine.client.request('audit.append', { fail: true }), (err: unknown) => {
-    return err instanceof TunnelError && err.code === 'GH_ERR_TUNNEL_REQUEST_FAILED' && err.remoteCode === 'GH_ERR_TUNNEL_TIMEOUT';
+    return (
+      err instanceof TunnelError &&
+      err.code === 'GH_ERR_TUNNEL_REQUEST_FAILED' &&
+      err.remoteCode === 'GH_ERR_TUNNEL_TIMEOUT'
+    );
   });
-  await assert.rejects(engine.client.request('no.such.method', {}), (err: unknown) => isGatehouseError(err, 'GH_ERR_TUNNEL_REQUEST_FAILED'));
+  await assert.rejects(engine.client.request('no.such.method', {}), (err: unknown) =>
+    isGatehouseError(err, 'GH_ERR_TUNNEL_REQUEST_FAILED'),
+  );
 });

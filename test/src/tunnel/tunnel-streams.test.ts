@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import type { TunnelStream } from '@gatehouse/tunnel';
 import { waitFor } from '@gatehouse/testing';
+import type { TunnelStream } from '@gatehouse/tunnel';
 import { createPki, digest, echo, floodOrEcho, header, roundTrip, startEngine, startProxy } from './tunnel-fixture.js';
 
 test('many concurrent streams over one tunnel echo their bytes intact', async (t) => {
@@ -20,7 +20,10 @@ test('many concurrent streams over one tunnel echo their bytes intact', async (t
     }),
   );
   assert.deepEqual(results.map(digest), payloads.map(digest));
-  await waitFor('streams to be released', () => proxy.tunnel.registry.pickEngine('orders').engine.connection.streamCount === 0);
+  await waitFor(
+    'streams to be released',
+    () => proxy.tunnel.registry.pickEngine('orders').engine.connection.streamCount === 0,
+  );
 });
 
 test('a stream whose reader stops does not stall the others, and holds at most one window', async (t) => {
@@ -114,5 +117,8 @@ test('200 MiB through one stream to a slow reader never buffers more than the wi
   assert.ok(peakEngineInFlight <= window, `engine in flight ${peakEngineInFlight}`);
   assert.ok(engineStream!.writableLength <= 64 * 1024, 'the engine stream buffered one chunk at most');
   // The socket queue holds at most the high-water mark plus one batch.
-  assert.ok(engineConnection.peakBufferedBytes <= 1024 * 1024 + 256 * 1024 + 64 * 1024, `socket ${engineConnection.peakBufferedBytes}`);
+  assert.ok(
+    engineConnection.peakBufferedBytes <= 1024 * 1024 + 256 * 1024 + 64 * 1024,
+    `socket ${engineConnection.peakBufferedBytes}`,
+  );
 });

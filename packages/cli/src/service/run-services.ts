@@ -134,6 +134,11 @@ function openSpool(config: Readonly<GatehouseConfig>) {
   return openAuditSpool({ dir: join(config.data_dir, 'audit-spool'), sync: config.audit.spool_sync });
 }
 
+/** The certificates of a PEM bundle, one PEM each. */
+function splitPemCertificates(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+}
+
 export async function runServices(config: Readonly<GatehouseConfig>, log: Logger): Promise<RunningServices> {
   if (!config.auth.enabled && !config.proxy.enabled && !config.engine.enabled) {
     throw new GatehouseError('GH_ERR_CONFIG', 'the config enables no part: set auth, proxy or engine enabled: true');
@@ -203,6 +208,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           log: engineLog,
           cluster: createInProcessCluster({ ...auth, spool, log: engineLog }),
           ...link,
+          // Streams must carry a proxy's session token, signed under a host CA trusted now.
+          sessionTokenCas: () => auth.authorities.trustedCas('host').map((ca) => ca.certificate),
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,
@@ -242,6 +249,8 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
             const current = keeper.current();
             return { cert: current.cert, key: current.key, ca: current.ca };
           },
+          // The host CA bundle the engine verifies proxies with (both CAs during a rotation).
+          sessionTokenCas: () => splitPemCertificates(keeper.current().ca),
           version: VERSION,
           queryMaxBytes: config.audit.query_max_bytes,
           queryEvents: config.audit.query_events,

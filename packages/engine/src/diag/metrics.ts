@@ -8,7 +8,7 @@ import type { RelayCounters } from '../session/relay.js';
 import type { UpstreamTlsCounters } from '../session/session.js';
 
 /** Why a session or a command was refused (docs/metrics.md); `hook` is reserved for login hooks. */
-export type DenialReason = 'role' | 'lock' | 'limit' | 'policy' | 'hook';
+export type DenialReason = 'role' | 'lock' | 'limit' | 'policy' | 'hook' | 'token';
 /** How a session stream ended up: logged in, refused by policy, or failed (database, internal). */
 export type SessionOutcome = 'started' | 'refused' | 'failed' | 'rejected';
 export type CommandKindLabel = 'query' | 'execute' | 'prepare' | 'other';

@@ -5,4 +5,11 @@ export { decideCommand, type PolicyContext, type PolicyVerdict } from './command
 export { type LeadingStatement, readLeadingStatement } from './leading-statement.js';
 export type { RelayCounters } from './relay.js';
 export { type SessionDeps, type SessionHandle, type SessionStream, startSession } from './session.js';
+export {
+  type Migratability,
+  NOT_MIGRATABLE_TEXT,
+  type NotMigratableReason,
+  SessionState,
+  type TrackedStatement,
+} from './session-state.js';
 export { ThreadRegistry } from './thread-registry.js';

@@ -38,6 +38,7 @@ import {
 } from './command-record.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
+import type { RelayTracking } from './session-tracking.js';
 
 export interface RelayCounters {
   bytesFromClient: number;
@@ -66,6 +67,8 @@ export interface RelayOptions {
   readonly hooks?: CommandHooks;
   /** Metrics: command latency, ERR packets, denials (absent: nothing recorded). */
   readonly observer?: RelayObserver;
+  /** Session state tracking (session-tracking.ts); absent: nothing tracked, OKs unchanged. */
+  readonly tracking?: RelayTracking;
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
@@ -136,6 +139,7 @@ export class Relay implements ClientReaderHandler {
       capabilities: options.capabilities,
       mariadbCapabilities: options.mariaDbCapabilities,
       onOutcome: (outcome) => this.#onOutcome(outcome),
+      ...(options.tracking !== undefined ? { onOkPacket: options.tracking.onOkPacket } : {}),
     });
     this.#reader = new ClientReader(this, options.commandPrefixLimit);
   }
@@ -148,6 +152,11 @@ export class Relay implements ClientReaderHandler {
   /** A reply is under way, or a command waits for its hook. */
   get busy(): boolean {
     return this.#tracker.pendingCommands > 0 || this.#hookPending;
+  }
+
+  /** The client is sending a LOCAL INFILE file. */
+  get loadingData(): boolean {
+    return this.#tracker.clientPhase === 'local-infile';
   }
 
   start(): void {
@@ -233,16 +242,16 @@ export class Relay implements ClientReaderHandler {
       // The reader holds this command and everything behind it until the hook has answered.
       this.#hookPending = true;
       hooks.decide(command, complete).then(
-        (decision) => this.#afterHook(decision, sequenceId),
+        (decision) => this.#afterHook(decision, sequenceId, complete),
         (err: unknown) => this.#finish(err as Error),
       );
       return 'hold';
     }
-    this.#send(command, verdict.schema, now);
+    this.#send(command, verdict.schema, now, complete);
     return 'forward';
   }
 
-  #afterHook(decision: HookDecision, sequenceId: number): void {
+  #afterHook(decision: HookDecision, sequenceId: number, complete: boolean): void {
     this.#hookPending = false;
     if (this.#ended) return;
     const extras = { fields: decision.fields, originalQuery: decision.original };
@@ -251,7 +260,7 @@ export class Relay implements ClientReaderHandler {
       this.#reader.release('drop');
       return;
     }
-    const record = this.#send(decision.command, decision.schema, performance.now());
+    const record = this.#send(decision.command, decision.schema, performance.now(), complete);
     if (decision.fields !== undefined || decision.original !== undefined) record.hooks = extras;
     this.#reader.release('forward', decision.packet);
   }
@@ -277,12 +286,13 @@ export class Relay implements ClientReaderHandler {
   }
 
   /** Queues the record of a command about to go to the server. */
-  #send(command: ClientCommand, schema: string | undefined, now: number): CommandRecord {
+  #send(command: ClientCommand, schema: string | undefined, now: number, complete: boolean): CommandRecord {
     const audit = this.#o.audit;
     // Built before the registry sees the command: an execute keeps the statement a close
     // right behind it would forget.
     const record = createCommandRecord(command, schema, audit.now(), this.#lookup, audit.queryEvents);
     this.#registry.observe(command);
+    this.#o.tracking?.onCommand(command, record, complete);
     if (command.kind === 'quit') this.#quitSent = true;
     this.#o.observer?.onForwarded(command.kind, now);
     this.#tracker.onCommand(record);
@@ -321,7 +331,14 @@ export class Relay implements ClientReaderHandler {
     this.#o.counters.bytesToClient += chunk.length;
     // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
     // last packet) waits until that event is written.
-    this.#toClient(chunk, this.#o.gate?.emitted !== emitted);
+    const gated = this.#o.gate?.emitted !== emitted;
+    const splice = this.#o.tracking?.splice;
+    if (splice === undefined) this.#toClient(chunk, gated);
+    else {
+      // OK packets re-encoded for the client; the last piece carries the audit gate.
+      const pieces = splice(chunk);
+      for (let i = 0; i < pieces.length; i++) this.#toClient(pieces[i]!, gated && i === pieces.length - 1);
+    }
     // A denial whose turn came in this chunk: its ERR follows the reply that ended before it.
     if (this.#answered.length > 0) this.#sendAnswered(true);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
@@ -401,6 +418,7 @@ export class Relay implements ClientReaderHandler {
     }
     // Every outcome, a stray ERR included (the observer counts ERR packets by class).
     this.#o.observer?.onOutcome(outcome, this.#lastActivity);
+    this.#o.tracking?.onOutcome(outcome);
     // The tracker hands back the record queued for the command (none for an ERR the server
     // sent with nothing pending, e.g. as it closes the connection).
     const record = outcome.command as CommandRecord | undefined;

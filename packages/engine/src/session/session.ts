@@ -40,6 +40,9 @@ import { formatClientAddress, readSessionExtensions } from './session-header.js'
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
 import { SessionObserver } from './session-observer.js';
+import { type Migratability, SessionState } from './session-state.js';
+import type { SessionTokenCheck } from './session-token-check.js';
+import { enableSessionTracking, SessionTracking } from './session-tracking.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
 
@@ -79,6 +82,8 @@ export interface SessionDeps {
   readonly keepalive?: KeepaliveConfig;
   /** Makes the automatic database users of roles with create_db_user (databases[].admin_user). */
   readonly dbUsers?: DbUserManager;
+  /** Checks the proxy's session token before anything else (absent: streams are not checked). */
+  readonly sessionToken?: SessionTokenCheck;
 }
 
 export interface UpstreamTlsCounters {
@@ -92,6 +97,10 @@ export interface SessionHandle {
   readonly dbService: string;
   /** The backend the session logged in to, once it has (for disconnect_unavailable). */
   readonly backend: BackendInfo | undefined;
+  /** What the session changed on its connection (once it relays; session-state.ts). */
+  readonly state: SessionState | undefined;
+  /** Whether it could move to another engine now, and if not, why. */
+  migratability(): Migratability;
   /** Closes with an ERR that says why, after the current reply. */
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
@@ -116,6 +125,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const log = deps.log.child({ sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
+  let state: SessionState | undefined;
   let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
@@ -147,7 +157,9 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       backend = loggedIn.backend;
       upstream = loggedIn.socket;
       guardEmitter(upstream, handlerFailed);
-      relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
+      state = new SessionState(loggedIn.auth.dbName);
+      state.tracking = loggedIn.tracking;
+      relay = startRelay(client, loggedIn, state, session, deps, log, resolveDone);
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
@@ -163,6 +175,13 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     get backend() {
       return backend;
     },
+    get state() {
+      return state;
+    },
+    migratability() {
+      if (relay === undefined || state === undefined) return STARTING;
+      return state.migratability(relay);
+    },
     close(err) {
       if (relay !== undefined) relay.requestClose(err);
       else closeRequest = err;
@@ -170,6 +189,12 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
     done,
   };
 }
+
+const STARTING: Migratability = Object.freeze({
+  migratable: false,
+  reason: 'starting',
+  message: 'the session is still logging in',
+});
 
 function createAuditSession(header: StreamOpenHeader, deps: SessionDeps): AuditSession {
   const extensions = readSessionExtensions(header);
@@ -194,6 +219,7 @@ function denialReasonOf(code: string): DenialReason | undefined {
   if (code === 'GH_ERR_ENGINE_ACCESS_DENIED') return 'role';
   if (code === 'GH_ERR_IDENTITY_LOCKED') return 'lock';
   if (code === 'GH_ERR_ENGINE_HOOK_DENIED') return 'hook';
+  if (code === 'GH_ERR_SESSION_TOKEN') return 'token';
   if (code.startsWith('GH_ERR_IDENTITY_')) return 'policy';
   return undefined;
 }
@@ -209,6 +235,10 @@ interface LoggedIn {
   readonly backend: BackendInfo;
   /** The session's hold on its automatic database user, released when it ends. */
   readonly dbUserLease: DbUserLease | undefined;
+  /** The client's own capabilities: its OK packets are encoded for these. */
+  readonly clientCapabilities: number;
+  /** The database's session trackers are on (session-tracking.ts). */
+  readonly tracking: boolean;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -222,10 +252,12 @@ async function logIn(
   let auth: Authorization;
   let upstream: UpstreamConnection;
   let backend: BackendInfo;
+  let tracking: boolean;
   let tried = deps.database.uri;
   let lease: DbUserLease | undefined;
   let auto: AutoDbUserLogin | undefined;
   try {
+    deps.sessionToken?.(header);
     if (deps.hooks?.has('onConnect')) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     const snapshot = await deps.cluster.snapshot();
@@ -280,6 +312,7 @@ async function logIn(
     deps.metrics?.recordLogin(deps.database.name, (performance.now() - loginStarted) / 1000);
     try {
       checkCapabilities(header, upstream, deps.database.name);
+      tracking = await enableSessionTracking(upstream, log, deps.upstreamTimeoutMs ?? 10_000);
     } catch (err) {
       upstream.socket.destroy();
       throw err;
@@ -335,12 +368,15 @@ async function logIn(
     mariaDbCapabilities: upstream.mariaDbCapabilities,
     backend,
     dbUserLease: lease,
+    clientCapabilities: header.capabilities,
+    tracking,
   };
 }
 
 function startRelay(
   client: Duplex,
   upstream: LoggedIn,
+  state: SessionState,
   session: AuditSession,
   deps: SessionDeps,
   log: Logger,
@@ -387,6 +423,7 @@ function startRelay(
       ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) }
       : {}),
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
+    tracking: new SessionTracking(state, upstream.capabilities, upstream.clientCapabilities, log),
     onSchema: (schema) => {
       session.dbName = schema;
     },

@@ -163,6 +163,9 @@ export async function buildUpstreamOptions(
   // LOCAL INFILE is relayed only when a granting role allows it; otherwise the server is never
   // told the client could send a file, so it refuses LOAD DATA LOCAL itself.
   if (!auth.decision.allowLocalInfile) capabilities = (capabilities & ~Capability.LocalFiles) >>> 0;
+  // Always asked for, whatever the client negotiated: the engine reads the session's state from
+  // the server's tracking (session-tracking.ts) and re-encodes OK packets for a client without it.
+  capabilities = (capabilities | Capability.SessionTrack) >>> 0;
   const attributes = new Map<string, string>(Object.entries(header.connectionAttributes));
   attributes.set('_gatehouse_user', auth.identity.user);
   attributes.set('_gatehouse_session', sessionId);

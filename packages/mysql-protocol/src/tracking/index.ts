@@ -16,6 +16,7 @@ export type {
 export {
   type ClientPhase,
   createResponseTracker,
+  type OkPacketListener,
   ResponseTracker,
   type ResponseTrackerOptions,
 } from './response-tracker.js';

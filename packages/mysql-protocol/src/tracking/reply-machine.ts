@@ -27,7 +27,23 @@ export interface ResponseTrackerOptions {
   readonly mariadbCapabilities?: number;
   readonly onOutcome: (outcome: ResponseOutcome) => void;
   readonly onProgress?: (report: ProgressReport) => void;
+  /**
+   * Every OK packet that can carry session-state changes (an OK reply, and the OK that ends rows
+   * under CLIENT_DEPRECATE_EOF), before its outcome: `b[start, end)` is its payload (a prefix
+   * unless `complete`), `endOffset` the stream offset just past it. The engine reads the
+   * session's state from it and rewrites it for a client that did not ask for session tracking.
+   */
+  readonly onOkPacket?: OkPacketListener;
 }
+
+export type OkPacketListener = (
+  b: Buffer,
+  start: number,
+  end: number,
+  complete: boolean,
+  length: number,
+  endOffset: number,
+) => void;
 
 /** What the client's next packet is: a command, LOCAL INFILE file data, or auth data. */
 export type ClientPhase = 'command' | 'local-infile' | 'auth';
@@ -59,6 +75,7 @@ const NO_PREPARE: PrepareOkFields = { statementId: 0, columnCount: 0, paramCount
 export abstract class ReplyMachine {
   protected readonly onOutcome: (outcome: ResponseOutcome) => void;
   private readonly onProgress: ((report: ProgressReport) => void) | undefined;
+  private readonly onOkPacket: OkPacketListener | undefined;
   private readonly capabilities: number;
   private readonly deprecateEof: boolean;
   private readonly metadataFlag: boolean;
@@ -84,6 +101,7 @@ export abstract class ReplyMachine {
   constructor(options: ResponseTrackerOptions) {
     this.onOutcome = options.onOutcome;
     this.onProgress = options.onProgress;
+    this.onOkPacket = options.onOkPacket;
     this.capabilities = options.capabilities;
     this.deprecateEof = (options.capabilities & Capability.DeprecateEof) !== 0;
     this.metadataFlag =
@@ -124,8 +142,10 @@ export abstract class ReplyMachine {
     // Rows first: they are nearly every packet. A row may start with 0x00 (empty string, binary
     // row header), 0xFB (NULL) or 0xFE (an 8-byte length, so ≥ 16 MiB); it never starts with 0xFF.
     if (this.phase === Phase.Rows) {
-      if (first === Header.Eof && length < this.terminatorLimit) this.endRows(b, start, end, complete, endOffset);
-      else if (first === Header.Err) this.onErrPacket(b, start, end, endOffset);
+      if (first === Header.Eof && length < this.terminatorLimit) {
+        this.length = length;
+        this.endRows(b, start, end, complete, endOffset);
+      } else if (first === Header.Err) this.onErrPacket(b, start, end, endOffset);
       else if (length === 0) throw new MysqlProtocolError('empty packet in a result set');
       else this.rowCount++;
       return;
@@ -326,6 +346,7 @@ export abstract class ReplyMachine {
   }
 
   private endRows(b: Buffer, start: number, end: number, complete: boolean, endOffset: number): void {
+    if (this.deprecateEof) this.onOkPacket?.(b, start, end, complete, this.length, endOffset);
     const { statusFlags, warnings } = readTerminator(b, start, end, complete, this.capabilities);
     // Under CLIENT_DEPRECATE_EOF there is no EOF after the column definitions, yet a server that
     // opens a cursor still sends an OK (0xFE) there to carry SERVER_STATUS_CURSOR_EXISTS.
@@ -453,6 +474,7 @@ export abstract class ReplyMachine {
       if (this.remaining === 0) this.startPrepareColumns(endOffset);
       return;
     }
+    this.onOkPacket?.(b, start, end, complete, this.length, endOffset);
     const ok = readOkSummary(b, start, end, complete, this.capabilities);
     const more = this.kind !== ReplyKind.ChangeUser && (ok.statusFlags & ServerStatus.MoreResultsExists) !== 0;
     this.emit({ kind: 'ok', command: this.current, done: !more, endOffset, ...ok });

@@ -4,11 +4,11 @@
 // The packet-level state machine is ReplyMachine; this adds the command queue and the streams.
 import { PacketScanner } from '../wire/packet-scanner.js';
 import { CommandQueue } from './command-queue.js';
-import { type ClientPhase, ReplyMachine, type ResponseTrackerOptions } from './reply-machine.js';
+import { type ClientPhase, type OkPacketListener, ReplyMachine, type ResponseTrackerOptions } from './reply-machine.js';
 import { ServerStreamHandler } from './stream-handlers.js';
 import type { TrackedCommand } from './tracked-command.js';
 
-export type { ClientPhase, ResponseTrackerOptions };
+export type { ClientPhase, OkPacketListener, ResponseTrackerOptions };
 
 /**
  * How much of each server packet the tracker reads: OK, ERR, EOF and the like fit whole (a longer

@@ -35,7 +35,9 @@ export function parseSessionStateChanges(block: Buffer): SessionStateChange[] {
         out.push({ kind: 'schema', schema: inner.lenencString() });
         break;
       case SessionTrack.StateChange:
-        out.push({ kind: 'state-change', changed: inner.lenencString() === '1' });
+        // The entry's data is the flag itself ('1'), not a length-encoded string inside it:
+        // MariaDB sends 02 01 31.
+        out.push({ kind: 'state-change', changed: data.length === 1 && data[0] === 0x31 });
         break;
       case SessionTrack.Gtids:
         out.push({ kind: 'gtids', encoding: inner.u8(), gtids: inner.lenencString() });
@@ -91,7 +93,7 @@ function writeEntry(w: BufferWriter, c: SessionStateChange): void {
       w.lenencString(c.schema);
       return;
     case 'state-change':
-      w.lenencString(c.changed ? '1' : '0');
+      w.string(c.changed ? '1' : '0');
       return;
     case 'gtids':
       w.u8(c.encoding).lenencString(c.gtids);

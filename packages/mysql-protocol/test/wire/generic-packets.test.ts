@@ -76,7 +76,7 @@ test('OK session-state changes of every type are parsed into typed items', () =>
   const block = Buffer.concat([
     entry(0, (w) => w.lenencString('autocommit').lenencString('OFF').lenencString('sql_mode').lenencString('')),
     entry(1, (w) => w.lenencString('app')),
-    entry(2, (w) => w.lenencString('1')),
+    entry(2, (w) => w.string('1')),
     entry(3, (w) => w.u8(0).lenencString('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5')),
     entry(4, (w) => w.lenencString('SET TRANSACTION READ ONLY;')),
     entry(5, (w) => w.lenencString('T_______')),
@@ -107,6 +107,17 @@ test('OK session-state changes of every type are parsed into typed items', () =>
   const quiet = parseOkPacket(packetBuilder().u8(0).u8(0).u8(0).u16(2).u16(0).lenencString('hi').payload(), TRACK);
   assert.equal(quiet.info, 'hi');
   assert.deepEqual(quiet.sessionStateChanges, []);
+});
+
+test('the state-change entry is the flag itself: an OK a real MariaDB sent after COM_INIT_DB', () => {
+  // Regression: the flag was read as a length-encoded string inside the entry, so '1' (0x31)
+  // became a length of 49 and the OK of every schema change broke the tracker.
+  const payload = Buffer.from('000000024000000013010e0d73686f705f6433333134646566020131', 'hex');
+  const ok = parseOkPacket(payload, TRACK);
+  assert.deepEqual(ok.sessionStateChanges, [
+    { kind: 'schema', schema: 'shop_d3314def' },
+    { kind: 'state-change', changed: true },
+  ]);
 });
 
 test('serializeOkPacket round-trips through parseOkPacket for each capability set', () => {

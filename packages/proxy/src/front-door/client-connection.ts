@@ -327,10 +327,12 @@ export class ClientConnection implements LiveConnection {
         { reason: 'no_db_user' },
       );
     }
+    const sessionId = randomUUID();
+    const route = { dbService: identity.route.dbService, dbUser, dbName };
     return {
-      sessionId: randomUUID(),
+      sessionId,
       clientAddress: { host: this.#address.host, port: this.#address.port },
-      route: { dbService: identity.route.dbService, dbUser, dbName },
+      route,
       capabilities: negotiated.capabilities,
       mariadbCapabilities: negotiated.mariaDbCapabilities,
       connectionAttributes: Object.fromEntries(response.attributes),
@@ -341,6 +343,7 @@ export class ClientConnection implements LiveConnection {
         maxPacketSize: response.maxPacketSize,
         authPlugin,
         ...(unixPeer !== undefined ? { unixPeer } : {}),
+        ...this.#ctx.sessionTokens?.({ sessionId, user: identity.user, route }),
       },
     };
   }

@@ -8,6 +8,7 @@ import type { ClientVerifier } from './client-certificate.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { GreetingProfile } from './greeting-profile.js';
 import type { RefusalAudit } from './refusal-audit.js';
+import type { SessionTokenIssuer } from './session-token-issuer.js';
 import type { PeerCredentialsSupport } from './unix-peer.js';
 
 /** What every client connection of one listener shares. */
@@ -32,6 +33,8 @@ export interface FrontDoorContext {
   readonly peerCredentials: PeerCredentialsSupport;
   /** TCP keepalive on client sockets (config proxy.tcp_keepalive); default on. */
   readonly keepalive?: KeepaliveConfig;
+  /** Signs each stream's session token (docs/migration.md); absent: streams carry none. */
+  readonly sessionTokens?: SessionTokenIssuer;
   /** Next MySQL connection id for the greeting. */
   readonly nextConnectionId: () => number;
 }

@@ -3,19 +3,19 @@
 // server's real COM_STMT_PREPARE_OK, and the decoded values must equal what mysql2 was given.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import mysql2 from 'mysql2';
-import { createConnection } from 'mysql2/promise';
 import {
   type ClientCommand,
   createParamType,
+  PacketParser,
   type ParamValue,
-  parseClientCommand,
   PreparedStatementRegistry,
+  parseClientCommand,
   type StmtExecuteCommand,
   ColumnType as T,
-  PacketParser,
 } from '@gatehouse/mysql-protocol';
 import { type MariaDb, startMariaDb } from '@gatehouse/testing';
+import mysql2 from 'mysql2';
+import { createConnection } from 'mysql2/promise';
 import { type RecordedChunk, startRecordingRelay } from './recording-relay.js';
 
 const P = mysql2.TypedParameter;

@@ -1,7 +1,8 @@
 // A TCP relay that records both directions in arrival order, to capture what a real client and
 // a real server put on the wire.
-import { createServer, type Server, type Socket, connect } from 'node:net';
+
 import { EventEmitter, once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface RecordedChunk {
   readonly fromClient: boolean;

@@ -36,7 +36,10 @@ test('fetchMysqlVersion returns a fake server version unchanged', async (t) => {
 test('an ERR as the first packet is a typed error with the server message, for probe and login', async (t) => {
   const fake = await startFakeMysqlServer({ errFirst: { errno: 1040, message: 'Too many connections' } });
   t.after(() => fake.close());
-  for (const attempt of [() => fetchMysqlVersion(fake.address), () => connectUpstream({ address: fake.address, user: 'u' })]) {
+  for (const attempt of [
+    () => fetchMysqlVersion(fake.address),
+    () => connectUpstream({ address: fake.address, user: 'u' }),
+  ]) {
     await assert.rejects(attempt(), (err) => {
       assert.ok(err instanceof MysqlServerError);
       assert.equal(err.errno, 1040);

@@ -9,25 +9,30 @@ import { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
-import mysql from 'mysql2/promise';
 import {
-  createScramble,
-  type HandshakeResponse41,
-  HandshakeChannel,
-  parseHandshakeV10,
-  serializeHandshakeResponse41,
-  serializeSslRequest,
-  ServerHandshake,
   Capability,
+  createScramble,
+  HandshakeChannel,
+  type HandshakeResponse41,
+  parseHandshakeV10,
+  ServerHandshake,
+  serializeHandshakeResponse41,
   serializePacket,
+  serializeSslRequest,
 } from '@gatehouse/mysql-protocol';
-import { encodeFakeResponse, createTestCa, findExecutable } from '@gatehouse/testing';
+import { createTestCa, encodeFakeResponse, findExecutable } from '@gatehouse/testing';
+import mysql from 'mysql2/promise';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-srv-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const ca = await createTestCa(dir);
-const serverFiles = await ca.issue({ name: 'proxy', subject: '/CN=localhost', sans: ['DNS:localhost', 'IP:127.0.0.1'], usage: 'server' });
+const serverFiles = await ca.issue({
+  name: 'proxy',
+  subject: '/CN=localhost',
+  sans: ['DNS:localhost', 'IP:127.0.0.1'],
+  usage: 'server',
+});
 const clientFiles = await ca.issue({ name: 'alice', subject: '/CN=alice', usage: 'client' });
 const tlsOptions = {
   key: readFileSync(serverFiles.keyFile),
@@ -37,9 +42,18 @@ const tlsOptions = {
   rejectUnauthorized: true,
   minVersion: 'TLSv1.2',
 } as const;
-const CAPS = Capability.LongPassword | Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth |
-  Capability.PluginAuthLenencClientData | Capability.ConnectAttrs | Capability.ConnectWithDb | Capability.Ssl |
-  Capability.Transactions | Capability.MultiResults | Capability.DeprecateEof;
+const CAPS =
+  Capability.LongPassword |
+  Capability.Protocol41 |
+  Capability.SecureConnection |
+  Capability.PluginAuth |
+  Capability.PluginAuthLenencClientData |
+  Capability.ConnectAttrs |
+  Capability.ConnectWithDb |
+  Capability.Ssl |
+  Capability.Transactions |
+  Capability.MultiResults |
+  Capability.DeprecateEof;
 
 interface Seen {
   responses: HandshakeResponse41[];
@@ -79,7 +93,13 @@ async function startFrontDoor(t: { after(fn: () => Promise<void>): void }): Prom
       hs.acceptLogin();
       const { socket: live, leftover } = hs.detach();
       const answer = (): void => {
-        live.write(encodeFakeResponse({ kind: 'rows', columns: ['who'], rows: [[response.username]] }, response.capabilities, (response.capabilities & Capability.DeprecateEof) !== 0));
+        live.write(
+          encodeFakeResponse(
+            { kind: 'rows', columns: ['who'], rows: [[response.username]] },
+            response.capabilities,
+            (response.capabilities & Capability.DeprecateEof) !== 0,
+          ),
+        );
       };
       // Enough of a command phase for the clients to run one query and quit.
       const onData = (chunk: Buffer): void => {
@@ -112,8 +132,22 @@ test('the mariadb CLI completes the TLS + client-cert handshake and runs a query
   const client = findExecutable(['mariadb', 'mysql']);
   assert.ok(client, 'the mariadb client must be installed');
   const { stdout } = await run(client, [
-    '--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', 'alice', '-D', 'appdb', '--batch', '--skip-column-names',
-    `--ssl-ca=${ca.caFile}`, `--ssl-cert=${clientFiles.certFile}`, `--ssl-key=${clientFiles.keyFile}`, '-e', 'SELECT 1',
+    '--no-defaults',
+    '-h',
+    '127.0.0.1',
+    '-P',
+    String(port),
+    '-u',
+    'alice',
+    '-D',
+    'appdb',
+    '--batch',
+    '--skip-column-names',
+    `--ssl-ca=${ca.caFile}`,
+    `--ssl-cert=${clientFiles.certFile}`,
+    `--ssl-key=${clientFiles.keyFile}`,
+    '-e',
+    'SELECT 1',
   ]);
   assert.equal(stdout.trim(), 'alice');
   assert.deepEqual(seen.peerCerts, ['alice']);
@@ -124,7 +158,10 @@ test('the mariadb CLI completes the TLS + client-cert handshake and runs a query
 test('mysql2 completes the TLS + client-cert handshake (caching_sha2 fast-auth path) and runs a query', async (t) => {
   const { port, seen } = await startFrontDoor(t);
   const conn = await mysql.createConnection({
-    host: '127.0.0.1', port, user: 'bob', password: 'ignored',
+    host: '127.0.0.1',
+    port,
+    user: 'bob',
+    password: 'ignored',
     ssl: { ca: ca.caPem, cert: readFileSync(clientFiles.certFile), key: readFileSync(clientFiles.keyFile) },
   });
   t.after(() => conn.destroy());
@@ -135,11 +172,14 @@ test('mysql2 completes the TLS + client-cert handshake (caching_sha2 fast-auth p
 
 test('a client without TLS gets ERR 3159 and the connection is closed', async (t) => {
   const { port, seen } = await startFrontDoor(t);
-  await assert.rejects(mysql.createConnection({ host: '127.0.0.1', port, user: 'carol' }), (err: { errno?: number; message: string }) => {
-    assert.equal(err.errno, 3159);
-    assert.match(err.message, /insecure transport/);
-    return true;
-  });
+  await assert.rejects(
+    mysql.createConnection({ host: '127.0.0.1', port, user: 'carol' }),
+    (err: { errno?: number; message: string }) => {
+      assert.equal(err.errno, 3159);
+      assert.match(err.message, /insecure transport/);
+      return true;
+    },
+  );
   assert.equal(seen.refused, 1);
 });
 
@@ -152,7 +192,10 @@ test('a ClientHello in the same chunk as the SSLRequest is not lost', async (t) 
   const greeting = parseHandshakeV10((await channel.readPacket()).payload);
   channel.detach();
   const caps = CAPS & greeting.capabilities;
-  const sslRequest = serializePacket(serializeSslRequest({ capabilities: caps, maxPacketSize: 1 << 24, characterSet: 45 }), 1);
+  const sslRequest = serializePacket(
+    serializeSslRequest({ capabilities: caps, maxPacketSize: 1 << 24, characterSet: 45 }),
+    1,
+  );
   // The TLS layer's first write (the ClientHello) goes out in one write with the SSLRequest.
   let first = true;
   const bridge = new Duplex({
@@ -164,10 +207,21 @@ test('a ClientHello in the same chunk as the SSLRequest is not lost', async (t) 
   });
   raw.on('data', (d: Buffer) => bridge.push(d));
   raw.resume();
-  const secure = tlsConnect({ socket: bridge, ca: ca.caPem, servername: 'localhost', cert: readFileSync(clientFiles.certFile), key: readFileSync(clientFiles.keyFile) });
+  const secure = tlsConnect({
+    socket: bridge,
+    ca: ca.caPem,
+    servername: 'localhost',
+    cert: readFileSync(clientFiles.certFile),
+    key: readFileSync(clientFiles.keyFile),
+  });
   await once(secure, 'secureConnect');
   const response = serializeHandshakeResponse41({
-    capabilities: caps, maxPacketSize: 1 << 24, characterSet: 45, username: 'dave', authResponse: Buffer.alloc(32, 1), authPluginName: 'caching_sha2_password',
+    capabilities: caps,
+    maxPacketSize: 1 << 24,
+    characterSet: 45,
+    username: 'dave',
+    authResponse: Buffer.alloc(32, 1),
+    authPluginName: 'caching_sha2_password',
   });
   const replies = new HandshakeChannel(secure, 'front door over TLS');
   secure.write(serializePacket(response, 2));

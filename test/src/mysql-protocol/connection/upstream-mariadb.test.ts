@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  connectUpstream,
   type ConnectUpstreamOptions,
+  connectUpstream,
   MysqlConnectError,
   MysqlServerError,
   MysqlTlsError,
@@ -15,14 +15,21 @@ import { simpleQuery } from './helpers.js';
 const db = await startMariaDb();
 const tcp = { kind: 'tcp', host: '127.0.0.1', port: db.port } as const;
 
-async function login(t: { after(fn: () => void): void }, options: Omit<ConnectUpstreamOptions, 'address'> & { address?: ConnectUpstreamOptions['address'] }): Promise<UpstreamConnection> {
+async function login(
+  t: { after(fn: () => void): void },
+  options: Omit<ConnectUpstreamOptions, 'address'> & { address?: ConnectUpstreamOptions['address'] },
+): Promise<UpstreamConnection> {
   const conn = await connectUpstream({ address: tcp, timeoutMs: 10_000, ...options });
   t.after(() => conn.socket.destroy());
   return conn;
 }
 
 async function currentUser(conn: UpstreamConnection): Promise<string> {
-  const result = await simpleQuery(conn.socket, conn.leftover, 'SELECT CURRENT_USER(), @@ssl_cipher IS NOT NULL AND @@ssl_cipher <> ""');
+  const result = await simpleQuery(
+    conn.socket,
+    conn.leftover,
+    'SELECT CURRENT_USER(), @@ssl_cipher IS NOT NULL AND @@ssl_cipher <> ""',
+  );
   assert.equal(result.error, undefined);
   return result.rows[0]![0]!;
 }
@@ -31,9 +38,13 @@ const nativeUser = db.uniqueName('native');
 const edUser = db.uniqueName('ed');
 const x509User = db.uniqueName('x509');
 await db.sql(`CREATE USER '${nativeUser}'@'%' IDENTIFIED BY 'n4tive-pw'`);
-await db.sql(`CREATE USER '${edUser}'@'%' IDENTIFIED VIA ed25519 USING PASSWORD('ed-pässword, long enough to exceed thirty-two bytes')`);
+await db.sql(
+  `CREATE USER '${edUser}'@'%' IDENTIFIED VIA ed25519 USING PASSWORD('ed-pässword, long enough to exceed thirty-two bytes')`,
+);
 const schema = db.uniqueName('schema');
-await db.sql(`CREATE USER '${x509User}'@'%' REQUIRE SUBJECT '/CN=${x509User}'; CREATE DATABASE ${schema}; GRANT ALL ON ${schema}.* TO '${x509User}'@'%'`);
+await db.sql(
+  `CREATE USER '${x509User}'@'%' REQUIRE SUBJECT '/CN=${x509User}'; CREATE DATABASE ${schema}; GRANT ALL ON ${schema}.* TO '${x509User}'@'%'`,
+);
 const ca = db.ca.caPem;
 
 test('native password login without TLS, session usable, version and thread id reported', async (t) => {
@@ -46,28 +57,49 @@ test('native password login without TLS, session usable, version and thread id r
 });
 
 test('native password login over a unix socket', async (t) => {
-  const conn = await login(t, { address: { kind: 'unix', path: db.socketPath }, user: nativeUser, password: 'n4tive-pw' });
+  const conn = await login(t, {
+    address: { kind: 'unix', path: db.socketPath },
+    user: nativeUser,
+    password: 'n4tive-pw',
+  });
   assert.equal(await currentUser(conn), `${nativeUser}@%`);
 });
 
 test('client_ed25519 login (AuthSwitch from the default plugin) against the real server', async (t) => {
-  const conn = await login(t, { user: edUser, password: 'ed-pässword, long enough to exceed thirty-two bytes', tls: { mode: 'verify-ca', ca } });
+  const conn = await login(t, {
+    user: edUser,
+    password: 'ed-pässword, long enough to exceed thirty-two bytes',
+    tls: { mode: 'verify-ca', ca },
+  });
   assert.equal(conn.authPlugin, 'client_ed25519');
   assert.equal(await currentUser(conn), `${edUser}@%`);
 });
 
 test('client_ed25519 with a wrong password is denied with errno 1045', async () => {
-  await assert.rejects(connectUpstream({ address: tcp, user: edUser, password: 'nope', tls: { mode: 'require' } }), (err) => {
-    assert.ok(err instanceof MysqlServerError);
-    assert.equal(err.errno, 1045);
-    return true;
-  });
+  await assert.rejects(
+    connectUpstream({ address: tcp, user: edUser, password: 'nope', tls: { mode: 'require' } }),
+    (err) => {
+      assert.ok(err instanceof MysqlServerError);
+      assert.equal(err.errno, 1045);
+      return true;
+    },
+  );
 });
 
 test('x509 REQUIRE SUBJECT user logs in with a client certificate', async (t) => {
   const files = await db.issueClientCert(x509User);
-  const tls = { mode: 'verify-full', ca, cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) } as const;
-  const conn = await login(t, { user: x509User, tls, database: schema, attributes: new Map([['program_name', 'gatehouse-test']]) });
+  const tls = {
+    mode: 'verify-full',
+    ca,
+    cert: readFileSync(files.certFile),
+    key: readFileSync(files.keyFile),
+  } as const;
+  const conn = await login(t, {
+    user: x509User,
+    tls,
+    database: schema,
+    attributes: new Map([['program_name', 'gatehouse-test']]),
+  });
   assert.equal(conn.tls, true);
   const r = await simpleQuery(conn.socket, conn.leftover, 'SELECT CURRENT_USER(), DATABASE()');
   assert.deepEqual(r.rows[0], [`${x509User}@%`, schema]);
@@ -85,7 +117,11 @@ test('x509 user without a client certificate is denied with 1045', async () => {
 
 for (const mode of ['require', 'verify-ca', 'verify-full'] as const) {
   test(`TLS mode ${mode} negotiates TLS and logs in`, async (t) => {
-    const conn = await login(t, { user: nativeUser, password: 'n4tive-pw', tls: { mode, ...(mode === 'require' ? {} : { ca }) } });
+    const conn = await login(t, {
+      user: nativeUser,
+      password: 'n4tive-pw',
+      tls: { mode, ...(mode === 'require' ? {} : { ca }) },
+    });
     assert.equal(conn.tls, true);
     assert.equal(conn.socket.constructor.name, 'TLSSocket');
     const r = await simpleQuery(conn.socket, conn.leftover, "SHOW STATUS LIKE 'Ssl_version'");
@@ -94,31 +130,46 @@ for (const mode of ['require', 'verify-ca', 'verify-full'] as const) {
 }
 
 test('verify-full accepts the localhost SAN and rejects a name the certificate lacks', async (t) => {
-  const conn = await login(t, { user: nativeUser, password: 'n4tive-pw', tls: { mode: 'verify-full', ca, servername: 'localhost' } });
+  const conn = await login(t, {
+    user: nativeUser,
+    password: 'n4tive-pw',
+    tls: { mode: 'verify-full', ca, servername: 'localhost' },
+  });
   assert.equal(conn.tls, true);
   await assert.rejects(
-    connectUpstream({ address: tcp, user: nativeUser, password: 'n4tive-pw', tls: { mode: 'verify-full', ca, servername: 'db.example.com' } }),
+    connectUpstream({
+      address: tcp,
+      user: nativeUser,
+      password: 'n4tive-pw',
+      tls: { mode: 'verify-full', ca, servername: 'db.example.com' },
+    }),
     (err) => err instanceof MysqlTlsError && /not valid for 'db.example.com'/.test(err.message),
   );
 });
 
 test('verify-ca without the right CA fails with a TLS error naming the cause', async () => {
-  await assert.rejects(connectUpstream({ address: tcp, user: nativeUser, password: 'n4tive-pw', tls: { mode: 'verify-ca' } }), (err) => {
-    assert.ok(err instanceof MysqlTlsError, String(err));
-    assert.match(err.message, /not signed by a trusted CA/);
-    return true;
-  });
+  await assert.rejects(
+    connectUpstream({ address: tcp, user: nativeUser, password: 'n4tive-pw', tls: { mode: 'verify-ca' } }),
+    (err) => {
+      assert.ok(err instanceof MysqlTlsError, String(err));
+      assert.match(err.message, /not signed by a trusted CA/);
+      return true;
+    },
+  );
 });
 
 test('a wrong password surfaces errno 1045 with the server message', async () => {
-  await assert.rejects(connectUpstream({ address: tcp, user: nativeUser, password: 'wrong', tls: { mode: 'disable' } }), (err) => {
-    assert.ok(err instanceof MysqlServerError);
-    assert.equal(err.code, 'GH_ERR_MYSQL_SERVER_ERROR');
-    assert.equal(err.errno, 1045);
-    assert.equal(err.beforeHandshake, false);
-    assert.match(err.message, new RegExp(`Access denied for user '${nativeUser}'`));
-    return true;
-  });
+  await assert.rejects(
+    connectUpstream({ address: tcp, user: nativeUser, password: 'wrong', tls: { mode: 'disable' } }),
+    (err) => {
+      assert.ok(err instanceof MysqlServerError);
+      assert.equal(err.code, 'GH_ERR_MYSQL_SERVER_ERROR');
+      assert.equal(err.errno, 1045);
+      assert.equal(err.beforeHandshake, false);
+      assert.match(err.message, new RegExp(`Access denied for user '${nativeUser}'`));
+      return true;
+    },
+  );
 });
 
 test('a closed port fails with a connect error that says connection refused', async () => {

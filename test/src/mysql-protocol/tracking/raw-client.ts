@@ -6,16 +6,16 @@
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import {
-  createResponseTracker,
-  type ResponseOutcome,
-  type ResponseTracker,
-  readTrackedCommand,
   BufferReader,
   BufferWriter,
   Capability,
+  createResponseTracker,
   type NegotiatedCapabilities,
   negotiateCapabilities,
   PacketParser,
+  type ResponseOutcome,
+  type ResponseTracker,
+  readTrackedCommand,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
 

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import mysql from 'mysql2/promise';
-import { type ResponseOutcome, Capability, MariaDbCapability, Command, PacketParser } from '@gatehouse/mysql-protocol';
+import { Capability, Command, MariaDbCapability, PacketParser, type ResponseOutcome } from '@gatehouse/mysql-protocol';
 import { createSeededRandom, type MariaDb, startMariaDb } from '@gatehouse/testing';
+import mysql from 'mysql2/promise';
 import { connectRawClient, type RawClient } from './raw-client.js';
 import {
   checkBoundaries,

@@ -2,14 +2,14 @@
 // checks each reply's end against the relay's ground truth.
 import assert from 'node:assert/strict';
 import {
-  createResponseTracker,
-  type ResponseOutcome,
-  readTrackedCommand,
-  type TrackedCommand,
   BufferReader,
+  createResponseTracker,
   type NegotiatedCapabilities,
   negotiateCapabilities,
   PacketParser,
+  type ResponseOutcome,
+  readTrackedCommand,
+  type TrackedCommand,
 } from '@gatehouse/mysql-protocol';
 import type { Recording } from './recording-relay.js';
 
