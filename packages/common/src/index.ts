@@ -31,6 +31,7 @@ export {
   type BoundedText,
   boundUtf8,
   changeUserEventSchema,
+  resetConnectionEventSchema,
   createAudit,
   type CreateAuditOptions,
   createBatchingSink,

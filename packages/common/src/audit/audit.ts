@@ -39,7 +39,8 @@ type SimpleCommandType =
   | 'db.session.mysql.process_kill'
   | 'db.session.mysql.debug'
   | 'db.session.mysql.refresh'
-  | 'db.session.mysql.change_user';
+  | 'db.session.mysql.change_user'
+  | 'db.session.mysql.reset_connection';
 /** The type-specific fields of a command event with no text or parameters to redact. */
 export type AuditCommandDetails = Distribute<AuditEventOf<SimpleCommandType>>;
 

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_CODES = {
   'db.session.mysql.refresh': { ok: 'GMY13I', failed: 'GMY13W' },
   'db.session.mysql.change_user': { ok: 'GMY14I', failed: 'GMY14W' },
   'db.session.mysql.local_infile': { ok: 'GMY15I', failed: 'GMY15W' },
+  'db.session.mysql.reset_connection': { ok: 'GMY16I', failed: 'GMY16W' },
 } as const;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_CODES;

@@ -47,6 +47,7 @@ export {
   type AuditEventOf,
   auditEventSchema,
   changeUserEventSchema,
+  resetConnectionEventSchema,
   createDbEventSchema,
   debugEventSchema,
   dropDbEventSchema,

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuditStatement, AuditWriteGate } from '@gatehouse/common';
 import {
+  type ChangeUserCommand,
   Command,
   createResponseTracker,
   type ErrFields,
@@ -21,10 +22,12 @@ import {
   type ResponseOutcome,
   type ResponseTracker,
   serializeErrPacket,
+  serializeOkPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
+import type { UserChangeLeg, UserChangeResult, UserChanger } from './change-user.js';
 import type { CommandAudit } from './command-audit.js';
 import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementState } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
@@ -59,8 +62,16 @@ export interface RelayOptions {
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
+  /** Answers COM_CHANGE_USER with a new database leg (change-user.ts); absent: refused by policy. */
+  readonly changeUser?: UserChanger;
   /** Runs once when both sides are closed; `err` when the relay failed. */
   readonly onEnd: (err: Error | undefined) => void;
+}
+
+interface PendingUserChange {
+  readonly command: ChangeUserCommand;
+  readonly sequenceId: number;
+  running: boolean;
 }
 
 const QUIT_PACKET = serializePacket(Buffer.from([Command.Quit]), 0);
@@ -70,7 +81,7 @@ const HELD_LIMIT = 1024 * 1024;
 export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
   readonly #client: Duplex;
-  readonly #upstream: Socket;
+  #upstream: Socket;
   readonly #tracker: ResponseTracker;
   readonly #reader: ClientReader;
   readonly #registry = new PreparedStatementRegistry<AuditStatement>();
@@ -92,6 +103,8 @@ export class Relay implements ClientReaderHandler {
    */
   #lastActivity = performance.now();
   #closeTimer: NodeJS.Timeout | undefined;
+  /** A COM_CHANGE_USER waiting for earlier replies to end, then for its new leg. */
+  #userChange: PendingUserChange | undefined;
   /** Bytes for the client waiting for audit writes, in order; #heldBase counts those released. */
   #held: Buffer[] = [];
   #heldBase = 0;
@@ -102,6 +115,8 @@ export class Relay implements ClientReaderHandler {
   #endAfterHeld = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
+  readonly #onServerEnd = (): void => this.#finish(undefined);
+  readonly #onServerError = (err: Error): void => this.#finish(err);
   readonly #onClientData = (chunk: Buffer): void => this.#relayClient(chunk);
   readonly #resumeClient = (): void => {
     this.#clientPaused = false;
@@ -141,10 +156,7 @@ export class Relay implements ClientReaderHandler {
   start(): void {
     const up = this.#upstream;
     const client = this.#client;
-    up.on('data', this.#onServerData);
-    up.on('end', () => this.#finish(undefined));
-    up.on('close', () => this.#finish(undefined));
-    up.on('error', (err) => this.#finish(err));
+    this.#listenUpstream(up);
     client.on('data', this.#onClientData);
     client.on('end', () => {
       if (!this.#ended) up.end();
@@ -213,6 +225,13 @@ export class Relay implements ClientReaderHandler {
       return 'drop';
     }
     this.#o.counters.commands++;
+    if (command.kind === 'change_user' && this.#o.changeUser !== undefined) {
+      // Answered by the engine with a new database leg, between commands: nothing newer is read
+      // until it is done (#settle starts it once earlier replies have ended).
+      this.#userChange = { command, sequenceId, running: false };
+      this.#reader.stop();
+      return 'drop';
+    }
     const verdict = decideCommand(command, this.#o.policy);
     if (verdict.kind === 'deny') {
       this.#o.counters.deniedCommands++;
@@ -369,7 +388,76 @@ export class Relay implements ClientReaderHandler {
       this.#upstream.end(QUIT_PACKET);
       return;
     }
+    if (this.#userChange !== undefined) {
+      this.#startUserChange(this.#userChange);
+      return;
+    }
     setImmediate(this.#resumeReader);
+  }
+
+  // --- COM_CHANGE_USER: a new database leg between commands ---
+
+  #startUserChange(change: PendingUserChange): void {
+    if (change.running) return;
+    change.running = true;
+    const emitted = this.#o.gate?.emitted;
+    this.#o.changeUser!(change.command).then(
+      (result) => this.#endUserChange(change.sequenceId, result, emitted),
+      (err: unknown) => this.#finish(err as Error),
+    );
+  }
+
+  #endUserChange(sequenceId: number, result: UserChangeResult, emitted: number | undefined): void {
+    this.#userChange = undefined;
+    if (this.#ended || this.#closeSent) {
+      if (result.kind === 'ok') result.leg.socket.destroy();
+      return;
+    }
+    const caps = this.#o.capabilities;
+    let payload: Buffer;
+    if (result.kind === 'ok') {
+      this.#swapUpstream(result.leg);
+      // The server forgets every prepared statement with the session, and so does the registry.
+      this.#registry.clear();
+      payload = serializeOkPacket({ statusFlags: result.leg.statusFlags, warnings: result.leg.warnings }, caps);
+    } else {
+      if (result.denied) {
+        this.#o.counters.deniedCommands++;
+        this.#o.observer?.onDenied(result.err);
+      }
+      payload = serializeErrPacket(result.err, caps);
+    }
+    this.#lastActivity = performance.now();
+    // The reply follows the client's COM_CHANGE_USER directly, as the server's OK or ERR would.
+    this.#toClient(serializePacket(payload, (sequenceId + 1) & 0xff), this.#o.gate?.emitted !== emitted);
+    this.#settle();
+  }
+
+  /** Puts the new leg in place of the old one, which is told COM_QUIT and left to close. */
+  #swapUpstream(leg: UserChangeLeg): void {
+    const old = this.#upstream;
+    old.off('data', this.#onServerData);
+    old.off('end', this.#onServerEnd);
+    old.off('close', this.#onServerEnd);
+    old.off('error', this.#onServerError);
+    old.off('drain', this.#resumeClient);
+    old.on('error', () => {});
+    old.end(QUIT_PACKET);
+    setTimeout(() => old.destroy(), 1000).unref();
+    const next = leg.socket as Socket;
+    this.#upstream = next;
+    this.#listenUpstream(next);
+    if (this.#clientPaused) this.#resumeClient();
+    if (leg.leftover.length > 0) this.#relayServer(leg.leftover);
+    if (!this.#upstreamPaused && !this.#heldPaused) next.resume();
+    else next.pause();
+  }
+
+  #listenUpstream(up: Socket): void {
+    up.on('data', this.#onServerData);
+    up.on('end', this.#onServerEnd);
+    up.on('close', this.#onServerEnd);
+    up.on('error', this.#onServerError);
   }
 
   #finish(err: Error | undefined): void {

@@ -28,7 +28,8 @@ import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluste
 import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
 import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
-import { type Authorization, authorizeSession } from './authorize.js';
+import { type Authorization, authorizeCurrent } from './authorize.js';
+import { UserChanges } from './change-user.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
@@ -141,7 +142,10 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       backend = loggedIn.backend;
       upstream = loggedIn.socket;
       guardEmitter(upstream, handlerFailed);
-      relay = startRelay(client, loggedIn, session, deps, log, resolveDone);
+      relay = startRelay(client, loggedIn, stream.header, session, deps, log, resolveDone, (socket) => {
+        upstream = socket;
+        guardEmitter(socket, handlerFailed);
+      });
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
@@ -218,14 +222,7 @@ async function logIn(
   try {
     if (deps.hooks?.active) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
-    const snapshot = await deps.cluster.snapshot();
-    auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
-      // The state is polled, so a user, grant or CA added a moment ago may be missing from it:
-      // re-read once before refusing, and refuse with the first reason if nothing changed.
-      const fresh = await deps.cluster.refresh().catch(() => snapshot);
-      if (fresh.version === snapshot.version) throw err;
-      return authorizeSession({ header, database: target, snapshot: fresh });
-    });
+    auth = await authorizeCurrent(deps.cluster, { header, database: target });
     Object.assign(session, { user: auth.identity.user, roles: auth.roles });
     session.dbUser = auth.dbUser;
     session.dbName = auth.dbName;
@@ -314,15 +311,35 @@ async function logIn(
 function startRelay(
   client: Duplex,
   upstream: LoggedIn,
+  header: StreamOpenHeader,
   session: AuditSession,
   deps: SessionDeps,
   log: Logger,
   onDone: () => void,
+  onLeg: (socket: UpstreamConnection['socket']) => void,
 ): Relay {
   const { auth } = upstream;
   const user = auth.identity.user;
-  const threadId = upstream.connectionId;
   let stopLimits: (() => void) | undefined;
+  const audit = new CommandAudit(deps.audit, session, undefined, deps.auditSwitches);
+  // COM_CHANGE_USER replaces the authorization (and the db user) the policy reads.
+  const changes = new UserChanges(
+    {
+      header,
+      database: deps.database,
+      cluster: deps.cluster,
+      signer: deps.signer,
+      session,
+      audit,
+      threads: deps.threads,
+      backend: upstream.backend,
+      log,
+      timeoutMs: deps.upstreamTimeoutMs,
+      keepalive: deps.keepalive,
+      onLeg,
+    },
+    auth,
+  );
   const relay = new Relay({
     client,
     upstream: upstream.socket,
@@ -332,14 +349,23 @@ function startRelay(
     policy: {
       user,
       database: { name: deps.database.name, labels: deps.database.labels },
-      dbUser: auth.dbUser,
-      checker: auth.checker,
-      allowReplication: auth.decision.allowReplication,
+      get dbUser() {
+        return session.dbUser;
+      },
+      get checker() {
+        return changes.auth.checker;
+      },
+      get allowReplication() {
+        return changes.auth.decision.allowReplication;
+      },
       ownsThread: (id) => deps.threads.owns(user, id),
-      statementRules: auth.statementRules,
+      get statementRules() {
+        return changes.auth.statementRules;
+      },
       currentSchema: () => session.dbName,
     },
-    audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
+    audit,
+    changeUser: changes.change,
     ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
@@ -354,7 +380,7 @@ function startRelay(
     },
     onEnd: (err) => {
       stopLimits?.();
-      deps.threads.remove(user, threadId);
+      if (session.threadId !== undefined) deps.threads.remove(user, session.threadId);
       deps.audit.onSessionEnd(session, err);
       log.info({ err }, 'session ended');
       onDone();

@@ -12,6 +12,8 @@ import {
 export interface Reply {
   readonly outcomes: ResponseOutcome[];
   readonly packets: Buffer[];
+  /** Each packet's sequence id, in the same order. */
+  readonly sequenceIds: number[];
 }
 
 export class RawClient {
@@ -20,6 +22,7 @@ export class RawClient {
   readonly #tracker;
   #outcomes: ResponseOutcome[] = [];
   #packets: Buffer[] = [];
+  #sequenceIds: number[] = [];
   #waiter: ((reply: Reply) => void) | undefined;
   readonly #unsolicited: Buffer[] = [];
   #ended = false;
@@ -35,11 +38,13 @@ export class RawClient {
           // An ERR the engine sends on its own (a session limit) ends no command of ours.
           this.#unsolicited.push(...this.#packets);
           this.#packets = [];
+          this.#sequenceIds = [];
           this.#outcomes = [];
         } else if (outcome.done) {
-          const reply = { outcomes: this.#outcomes, packets: this.#packets };
+          const reply = { outcomes: this.#outcomes, packets: this.#packets, sequenceIds: this.#sequenceIds };
           this.#outcomes = [];
           this.#packets = [];
+          this.#sequenceIds = [];
           const waiter = this.#waiter;
           this.#waiter = undefined;
           waiter?.(reply);
@@ -55,8 +60,9 @@ export class RawClient {
       this.#ended = true;
     });
     stream.on('data', (chunk: Buffer) => {
-      this.#parser.push(chunk, (payload) => {
+      this.#parser.push(chunk, (payload, sequenceId) => {
         this.#packets.push(Buffer.from(payload));
+        this.#sequenceIds.push(sequenceId);
       });
       this.#tracker.pushServer(chunk);
     });
