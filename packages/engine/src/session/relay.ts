@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { UserChangeLeg, UserChangeResult, UserChanger } from './change-user.js';
 import type { CommandAudit } from './command-audit.js';
+import { endLostCommands } from './lost-reply.js';
 import { absorbOutcome, type CommandRecord, createCommandRecord, type StatementState } from './command-record.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
@@ -82,7 +83,9 @@ export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
   readonly #client: Duplex;
   #upstream: Socket;
-  readonly #tracker: ResponseTracker;
+  #tracker: ResponseTracker;
+  /** The tracker lost the reply (lost-reply.ts): server bytes pass untracked until the next command. */
+  #lost = false;
   readonly #reader: ClientReader;
   readonly #registry = new PreparedStatementRegistry<AuditStatement>();
   readonly #lookup = (statementId: number): StatementState | undefined => this.#registry.lookup(statementId);
@@ -135,12 +138,16 @@ export class Relay implements ClientReaderHandler {
     this.#o = options;
     this.#client = options.client;
     this.#upstream = options.upstream;
-    this.#tracker = createResponseTracker({
-      capabilities: options.capabilities,
-      mariadbCapabilities: options.mariaDbCapabilities,
+    this.#tracker = this.#createTracker();
+    this.#reader = new ClientReader(this, options.commandPrefixLimit);
+  }
+
+  #createTracker(): ResponseTracker {
+    return createResponseTracker({
+      capabilities: this.#o.capabilities,
+      mariadbCapabilities: this.#o.mariaDbCapabilities,
       onOutcome: (outcome) => this.#onOutcome(outcome),
     });
-    this.#reader = new ClientReader(this, options.commandPrefixLimit);
   }
 
   /** When the last command arrived or the last reply ended (ms since the epoch). */
@@ -207,6 +214,11 @@ export class Relay implements ClientReaderHandler {
     const now = performance.now();
     this.#lastActivity = now;
     let command: ReturnType<typeof parseClientCommand>;
+    if (this.#lost) {
+      // Not a command: the client answers what the untracked reply asked of it.
+      if (sequenceId !== 0) return 'forward';
+      this.#lost = false;
+    }
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
       command = parseClientCommand(prefix, {
@@ -282,18 +294,29 @@ export class Relay implements ClientReaderHandler {
   #relayServer(chunk: Buffer): void {
     if (this.#ended) return;
     const emitted = this.#o.gate?.emitted;
-    try {
-      this.#tracker.pushServer(chunk);
-    } catch (err) {
-      this.#o.log.warn({ err }, 'database broke the protocol');
-      this.#finish(err as Error);
-      return;
+    if (!this.#lost) {
+      try {
+        this.#tracker.pushServer(chunk);
+      } catch (err) {
+        if (!(err instanceof MysqlProtocolError)) throw err;
+        this.#loseReply(err);
+      }
     }
     this.#o.counters.bytesToClient += chunk.length;
     // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
     // last packet) waits until that event is written.
     this.#toClient(chunk, this.#o.gate?.emitted !== emitted);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
+  }
+
+  /** The tracker cannot follow this reply: it passes untracked, and its commands end in the audit. */
+  #loseReply(err: MysqlProtocolError): void {
+    this.#o.log.warn({ err }, 'a database reply the gateway cannot follow; relayed unchanged until the next command');
+    const unfinished = this.#tracker.unfinished();
+    this.#lost = true;
+    this.#tracker = this.#createTracker();
+    this.#lastActivity = performance.now();
+    endLostCommands(unfinished, err.message, this.#o.audit);
   }
 
   /** Sends bytes to the client after every held byte; `gated`: also after the audit write. */
