@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_HOOK_DENIED: 'A connection hook (engine.hooks) denied the session; the message is the hook\'s.',
   GH_ERR_ENGINE_HOOK_FAILED: 'A connection hook threw, returned something that is not a hook result, or ran over engine.hook_timeout; the session is denied and the failure counted.',
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
+  GH_ERR_ENGINE_CHANGE_USER_LIMIT: 'A COM_CHANGE_USER after three failed ones on the same connection is refused with ER_UNKNOWN_COM_ERROR (1047), as MariaDB does (MDEV-3915).',
   GH_ERR_ENGINE_SESSION_CLOSED: 'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long or the client sent a malformed packet; the message says which.',
   // proxy front door, join and renewal
   GH_ERR_PROXY_TOO_MANY_CONNECTIONS:

@@ -23,6 +23,7 @@ import {
 } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import type { DbClientCertSigner, EngineCluster } from '../cluster/engine-cluster.js';
+import { EngineError } from '../errors.js';
 import { type Authorization, authorizeCurrent } from './authorize.js';
 import type { CommandAudit } from './command-audit.js';
 import { connectBackend } from './connect-backend.js';
@@ -64,10 +65,18 @@ export interface UserChangeContext {
   readonly onLeg: (socket: UpstreamConnection['socket']) => void;
 }
 
+/**
+ * MariaDB allows three failed COM_CHANGE_USER per connection and answers every later one with
+ * ER_UNKNOWN_COM_ERROR, a success not resetting the count (MDEV-3915, against brute-forcing a
+ * password). The gateway takes no password, but keeps the server's rule so clients see the same.
+ */
+const MAX_FAILED_CHANGES = 3;
+
 /** Holds the session's current authorization, which a successful change replaces. */
 export class UserChanges {
   readonly #ctx: UserChangeContext;
   #auth: Authorization;
+  #failures = 0;
 
   constructor(ctx: UserChangeContext, auth: Authorization) {
     this.#ctx = ctx;
@@ -86,6 +95,13 @@ export class UserChanges {
     let upstream: UpstreamConnection;
     let denied = true;
     try {
+      if (this.#failures >= MAX_FAILED_CHANGES) {
+        throw new EngineError(
+          'GH_ERR_ENGINE_CHANGE_USER_LIMIT',
+          `COM_CHANGE_USER is refused after ${MAX_FAILED_CHANGES} failed ones on this connection, as the server does`,
+          ServerError.UnknownCommand,
+        );
+      }
       auth = await authorizeCurrent(this.#ctx.cluster, {
         header,
         database: { name: database.name, labels: database.labels },
@@ -94,6 +110,7 @@ export class UserChanges {
       denied = false;
       upstream = await this.#openLeg(auth, command);
     } catch (err) {
+      this.#failures++;
       const failure = describeClientError(err, {
         side: 'engine',
         database: { name: database.name, uri: this.#ctx.backend.uri },

@@ -119,8 +119,13 @@ test('COM_CHANGE_USER through the engine against a real MariaDB', async (t) => {
     const who = await c.query('SELECT CURRENT_USER(), @kept');
     assert.ok(hasCell(who, `${f.dbUser}@%`));
     assert.ok(hasCell(who, '4242'));
+    // A third failure, and then the server's rule (MDEV-3915): no more changes on this connection.
+    assert.equal(errOf(await c.send(changeUser('root', ''))).errno, 1045);
+    const limited = errOf(await c.send(changeUser(f.otherDbUser, f.schema)));
+    assert.equal(limited.errno, 1047);
+    assert.match(limited.message, /after 3 failed ones/);
     const events = eventsOf(f, s.stream.header.sessionId, 'db.session.mysql.change_user');
-    assert.equal(events.length, 2);
+    assert.equal(events.length, 4);
     assert.equal(events[0]?.code, 'GMY14W');
     assert.equal(events[0]?.new_db_user, 'root');
     assert.equal(events[0]?.outcome.errno, 1045);
