@@ -13,6 +13,8 @@ export const GATEWAY_POLICIES: Readonly<Record<string, string>> = {
   // The same rule at COM_CHANGE_USER: the engine logs in as the new db user with its own credential.
   change_user:
     "change_user to a db user the test created with a password (test_oldpw, test_newpw) is refused by the server: the engine does not use the client's password",
+  change_user_notembedded:
+    "a failed change_user's ERR from the server says '(using password: NO)' where the client gave one: the engine never sends the client's password",
   ps_grant:
     "a login as a db user the test created with a password (connect con3,localhost,second_user,looser) is refused by the server: the engine does not use the client's password",
 };

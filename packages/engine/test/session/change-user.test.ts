@@ -123,7 +123,8 @@ test('COM_CHANGE_USER through the engine against a real MariaDB', async (t) => {
     assert.equal(errOf(await c.send(changeUser('root', ''))).errno, 1045);
     const limited = errOf(await c.send(changeUser(f.otherDbUser, f.schema)));
     assert.equal(limited.errno, 1047);
-    assert.match(limited.message, /after 3 failed ones/);
+    assert.equal(limited.sqlState, '08S01');
+    assert.equal(limited.message, 'Unknown command');
     const events = eventsOf(f, s.stream.header.sessionId, 'db.session.mysql.change_user');
     assert.equal(events.length, 4);
     assert.equal(events[0]?.code, 'GMY14W');
