@@ -38,6 +38,11 @@ export interface UserChangeLeg {
   readonly leftover: Buffer;
   readonly statusFlags: number;
   readonly warnings: number;
+  /**
+   * The relay swaps the leg in: the change is audited and the session moves to the new db user.
+   * Not called when the session ended meanwhile (the relay destroys the leg instead).
+   */
+  commit(): void;
 }
 
 export type UserChangeResult =
@@ -124,7 +129,22 @@ export class UserChanges {
       log.info({ err, dbUser: oldDbUser, newDbUser: command.user, errno: fields.errno }, 'user change refused');
       return { kind: 'err', err: fields, denied };
     }
-    this.#ctx.audit.onUserChange(oldDbUser, auth.dbUser, auth.dbName, { kind: 'ok', affected_rows: 0 }, elapsed(started));
+    const duration = elapsed(started);
+    return {
+      kind: 'ok',
+      leg: {
+        socket: upstream.socket,
+        leftover: upstream.leftover,
+        statusFlags: upstream.statusFlags,
+        warnings: upstream.ok.warnings,
+        commit: () => this.#commit(oldDbUser, auth, upstream, duration),
+      },
+    };
+  };
+
+  #commit(oldDbUser: string, auth: Authorization, upstream: UpstreamConnection, duration: number): void {
+    const { session, log } = this.#ctx;
+    this.#ctx.audit.onUserChange(oldDbUser, auth.dbUser, auth.dbName, { kind: 'ok', affected_rows: 0 }, duration);
     // The session record moves to the new db user only after the event, which names the old one.
     const user = auth.identity.user;
     if (session.threadId !== undefined) this.#ctx.threads.remove(user, session.threadId);
@@ -135,16 +155,7 @@ export class UserChanges {
     this.#auth = auth;
     this.#ctx.onLeg(upstream.socket);
     log.info({ dbUser: auth.dbUser, oldDbUser, threadId: upstream.connectionId }, 'user changed');
-    return {
-      kind: 'ok',
-      leg: {
-        socket: upstream.socket,
-        leftover: upstream.leftover,
-        statusFlags: upstream.statusFlags,
-        warnings: upstream.ok.warnings,
-      },
-    };
-  };
+  }
 
   async #openLeg(auth: Authorization, command: ChangeUserCommand): Promise<UpstreamConnection> {
     const { header, database, backend, log } = this.#ctx;

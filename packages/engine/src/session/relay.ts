@@ -298,8 +298,13 @@ export class Relay implements ClientReaderHandler {
       try {
         this.#tracker.pushServer(chunk);
       } catch (err) {
-        if (!(err instanceof MysqlProtocolError)) throw err;
-        this.#loseReply(err);
+        if (err instanceof MysqlProtocolError) this.#loseReply(err);
+        else {
+          // Not the reply's fault (an audit sink that threw): the session ends on it.
+          this.#o.log.warn({ err }, 'following a database reply failed');
+          this.#finish(err as Error);
+          return;
+        }
       }
     }
     this.#o.counters.bytesToClient += chunk.length;
@@ -439,6 +444,7 @@ export class Relay implements ClientReaderHandler {
     const caps = this.#o.capabilities;
     let payload: Buffer;
     if (result.kind === 'ok') {
+      result.leg.commit();
       this.#swapUpstream(result.leg);
       // The server forgets every prepared statement with the session, and so does the registry.
       this.#registry.clear();
