@@ -166,7 +166,8 @@ export class Relay implements ClientReaderHandler {
     this.#listenUpstream(up);
     client.on('data', this.#onClientData);
     client.on('end', () => {
-      if (!this.#ended) up.end();
+      // The leg in use now: a COM_CHANGE_USER may have replaced the first one.
+      if (!this.#ended) this.#upstream.end();
     });
     client.on('error', (err) => this.#finish(err));
     client.on('close', () => this.#finish(undefined));
