@@ -55,6 +55,7 @@ export {
   type RedactedQuery,
   redactQuery,
   refreshEventSchema,
+  resetConnectionEventSchema,
   serializeAuditBatch,
   sessionEndEventSchema,
   sessionQueryEventSchema,

@@ -18,7 +18,9 @@ export type FakeResponse =
       readonly kind: 'rows';
       readonly columns: readonly string[];
       readonly rows: readonly (readonly (string | null)[])[];
-    };
+    }
+  /** Payloads sent as they are (framed from sequence id 1): replies no real server sends. */
+  | { readonly kind: 'raw'; readonly payloads: readonly Buffer[] };
 
 const UTF8MB4 = 45;
 
@@ -27,6 +29,14 @@ export function encodeFakeResponse(response: FakeResponse, caps: number, depreca
   const w = new BufferWriter(256);
   let seq = 1;
   const status = ServerStatus.Autocommit;
+  if (response.kind === 'raw') {
+    for (const payload of response.payloads) {
+      const at = beginPacket(w);
+      w.bytes(payload);
+      seq = finishPacket(w, at, seq);
+    }
+    return w.flush();
+  }
   let at = beginPacket(w);
   if (response.kind === 'ok') {
     const { affectedRows = 0, lastInsertId = 0, info = '' } = response;

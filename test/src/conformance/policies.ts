@@ -10,6 +10,11 @@ export const GATEWAY_POLICIES: Readonly<Record<string, string>> = {
   // The same rule: a KILL whose target is an expression could name anyone's session.
   'sp-bugs': 'KILL with an expression as its target is refused (ER_KILL_DENIED_ERROR)',
   // The engine logs in with the gateway's credential for the db user, never the client's password.
+  // The same rule at COM_CHANGE_USER: the engine logs in as the new db user with its own credential.
+  change_user:
+    "change_user to a db user the test created with a password (test_oldpw, test_newpw) is refused by the server: the engine does not use the client's password",
+  change_user_notembedded:
+    "a failed change_user's ERR from the server says '(using password: NO)' where the client gave one: the engine never sends the client's password",
   ps_grant:
     "a login as a db user the test created with a password (connect con3,localhost,second_user,looser) is refused by the server: the engine does not use the client's password",
 };
@@ -18,8 +23,4 @@ export const GATEWAY_POLICIES: Readonly<Record<string, string>> = {
  * Known defects, each with the issue that tracks it: listed so the full run's table names them,
  * and the CI check does not fail on them until they are fixed.
  */
-export const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
-  change_user: 'COM_CHANGE_USER is refused (ER_UNKNOWN_COM_ERROR); issue 14 item 1',
-  change_user_notembedded: 'COM_CHANGE_USER is refused (ER_UNKNOWN_COM_ERROR); issue 14 item 1',
-  user_var: 'uses change_user, which is refused; issue 14 item 1',
-};
+export const KNOWN_DEFECTS: Readonly<Record<string, string>> = {};

@@ -5,6 +5,7 @@ import { waitFor } from '@gatehouse/testing';
 import type { Connection } from 'mysql2/promise';
 import { defineAuditTest } from './audit-tests.js';
 import { defineBackpressureTest } from './backpressure-tests.js';
+import { defineChangeUserTests } from './change-user-tests.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { PARAM_CASES } from './param-cases.js';
@@ -143,16 +144,7 @@ export function defineGatewaySuite(shape: ClusterShape): void {
       );
     });
 
-    test('COM_CHANGE_USER is refused with ERR 1047 and the session stays open', async () => {
-      await withAlice(async (c) => {
-        await assert.rejects(c.changeUser({ user: 'root' }), (err: Error) => {
-          assert.equal(mysqlErrno(err), 1047);
-          return true;
-        });
-        const [rows] = await c.query('SELECT 1 AS one');
-        assert.deepEqual(rows, [{ one: 1 }]);
-      });
-    });
+    defineChangeUserTests({ cluster: () => cluster });
 
     test('a client without TLS gets ERR 3159', async () => {
       const r = await mariadbCli(cluster, undefined, ['-e', 'SELECT 1'], { user: 'app_rw' });

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_CODES = {
   'db.session.mysql.refresh': { ok: 'GMY13I', failed: 'GMY13W' },
   'db.session.mysql.change_user': { ok: 'GMY14I', failed: 'GMY14W' },
   'db.session.mysql.local_infile': { ok: 'GMY15I', failed: 'GMY15W' },
+  'db.session.mysql.reset_connection': { ok: 'GMY16I', failed: 'GMY16W' },
   'db.user.create': { ok: 'GDU00I', failed: 'GDU00W' },
   'db.user.update': { ok: 'GDU01I', failed: 'GDU01W' },
   'db.user.lock': { ok: 'GDU02I', failed: 'GDU02W' },

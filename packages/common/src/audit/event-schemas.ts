@@ -200,8 +200,16 @@ export const refreshEventSchema = z.strictObject({
 export const changeUserEventSchema = z.strictObject({
   ...base,
   ...auditTypeShape('db.session.mysql.change_user'),
+  /** The db user before the change (events written before it was recorded lack it). */
+  old_db_user: z.string().max(256).optional(),
   new_db_user: z.string().max(256),
   new_db_name: z.string().max(1024).optional(),
+  ...auditResultShape,
+});
+
+export const resetConnectionEventSchema = z.strictObject({
+  ...base,
+  ...auditTypeShape('db.session.mysql.reset_connection'),
   ...auditResultShape,
 });
 
@@ -243,6 +251,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   refreshEventSchema,
   changeUserEventSchema,
   localInfileEventSchema,
+  resetConnectionEventSchema,
   dbUserCreateEventSchema,
   dbUserUpdateEventSchema,
   dbUserLockEventSchema,

@@ -56,6 +56,7 @@ export {
   malformedPacketEventSchema,
   processKillEventSchema,
   refreshEventSchema,
+  resetConnectionEventSchema,
   sessionEndEventSchema,
   sessionQueryEventSchema,
   sessionStartEventSchema,

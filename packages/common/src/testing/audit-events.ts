@@ -61,9 +61,11 @@ const DETAILS: { readonly [T in AuditEventType]: Record<string, unknown> } = {
   'db.session.mysql.debug': {},
   'db.session.mysql.refresh': { subcommand: 'grant' },
   'db.session.mysql.change_user': {
+    old_db_user: 'app_rw',
     new_db_user: 'root',
-    outcome: { kind: 'error', errno: 1047, sqlstate: '08S01', message: 'COM_CHANGE_USER is not allowed' },
+    outcome: { kind: 'error', errno: 1045, sqlstate: '28000', message: "role 'dev' does not allow db user 'root'" },
   },
+  'db.session.mysql.reset_connection': { outcome: { kind: 'ok', affected_rows: 0 } },
   'db.session.mysql.local_infile': {
     query: "LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE t",
     query_length: 42,

@@ -19,7 +19,7 @@ import {
 } from '@gatehouse/common';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { StreamOpenHeader } from '@gatehouse/tunnel';
-import { activeLock, type ClusterSnapshot } from '../cluster/engine-cluster.js';
+import { activeLock, type ClusterSnapshot, type EngineCluster } from '../cluster/engine-cluster.js';
 import { EngineError } from '../errors.js';
 import { readSessionExtensions } from './session-header.js';
 
@@ -43,6 +43,11 @@ export interface AuthorizeInput {
   readonly database: DatabaseTarget;
   readonly snapshot: ClusterSnapshot;
   readonly now?: Date;
+  /**
+   * The db user and db name exactly as asked, with no fallback to the certificate's: a
+   * COM_CHANGE_USER names both (an empty schema means none).
+   */
+  readonly route?: { readonly dbUser: string; readonly dbName: string };
 }
 
 function deny(message: string): EngineError {
@@ -75,8 +80,8 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
     }
   }
   if (roles.length === 0) throw deny(`user '${user}' holds none of the certificate's roles any more`);
-  const dbUser = header.route.dbUser || identity.route.dbUser || '';
-  const dbName = header.route.dbName || identity.route.dbName || '';
+  const dbUser = input.route?.dbUser ?? (header.route.dbUser || identity.route.dbUser || '');
+  const dbName = input.route?.dbName ?? (header.route.dbName || identity.route.dbName || '');
   if (dbUser.length === 0) {
     throw deny(`no db user for user '${user}': name one in the certificate (--db-user) or as the client's user name`);
   }
@@ -116,4 +121,21 @@ export async function authorizeSession(input: AuthorizeInput): Promise<Authoriza
     statementRules: createStatementRules(roles, decision.roles),
     dbUserPlan: planDbUser(roles, decision.roles),
   };
+}
+
+/**
+ * authorizeSession against the cluster's state. The state is polled, so a user, grant or CA
+ * added a moment ago may be missing from it: a refusal re-reads once, and stands with its first
+ * reason if nothing changed.
+ */
+export async function authorizeCurrent(
+  cluster: Pick<EngineCluster, 'snapshot' | 'refresh'>,
+  input: Omit<AuthorizeInput, 'snapshot'>,
+): Promise<Authorization> {
+  const snapshot = await cluster.snapshot();
+  return authorizeSession({ ...input, snapshot }).catch(async (err: unknown) => {
+    const fresh = await cluster.refresh().catch(() => snapshot);
+    if (fresh.version === snapshot.version) throw err;
+    return authorizeSession({ ...input, snapshot: fresh });
+  });
 }

@@ -62,12 +62,7 @@ export class CommandAudit {
         this.#audit.onCommand(s, { event: 'db.session.mysql.init_db', schema_name: command.schema, outcome });
         return;
       case 'change_user':
-        this.#audit.onCommand(s, {
-          event: 'db.session.mysql.change_user',
-          new_db_user: command.user,
-          new_db_name: command.schema,
-          outcome,
-        });
+        this.onUserChange(s.dbUser, command.user, command.schema, outcome);
         return;
       case 'shutdown':
         this.#audit.onCommand(s, {
@@ -82,6 +77,27 @@ export class CommandAudit {
       default:
         this.#audit.onMalformedPacket(s, command.bytes.subarray(0, 64), `refused ${command.kind}: ${err.message}`);
     }
+  }
+
+  /**
+   * COM_CHANGE_USER, which the engine answers itself (change-user.ts): call it before the
+   * session record moves to the new db user.
+   */
+  onUserChange(
+    oldDbUser: string,
+    newDbUser: string,
+    newDbName: string,
+    outcome: AuditOutcome,
+    durationMs?: number,
+  ): void {
+    this.#audit.onCommand(this.#session, {
+      event: 'db.session.mysql.change_user',
+      old_db_user: oldDbUser,
+      new_db_user: newDbUser,
+      new_db_name: newDbName,
+      outcome,
+      ...(durationMs === undefined ? {} : { duration_ms: durationMs }),
+    });
   }
 
   /** A command's reply is over (or it gets none): its record becomes its event. */
@@ -176,6 +192,9 @@ export class CommandAudit {
         return;
       case 'debug':
         this.#audit.onCommand(s, { event: 'db.session.mysql.debug', outcome, duration_ms: duration });
+        return;
+      case 'reset_connection':
+        this.#audit.onCommand(s, { event: 'db.session.mysql.reset_connection', outcome, duration_ms: duration });
         return;
       case 'refresh':
         this.#audit.onCommand(s, {

@@ -121,6 +121,8 @@ export function decideCommand(command: ClientCommand, ctx: PolicyContext): Polic
     case 'create_db':
     case 'drop_db':
       return ctx.statementRules === undefined ? FORWARD : checkSchemaCommand(ctx, command.kind, command.schema);
+    // A session's relay answers COM_CHANGE_USER itself (change-user.ts) before policy is asked;
+    // a relay without that part refuses it.
     case 'change_user':
       return {
         kind: 'deny',

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuditHookExtras, AuditStatement, AuditWriteGate } from '@gatehouse/common';
 import {
+  type ChangeUserCommand,
   type ClientCommand,
   Command,
   createResponseTracker,
@@ -22,10 +23,12 @@ import {
   type ResponseOutcome,
   type ResponseTracker,
   serializeErrPacket,
+  serializeOkPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
+import type { UserChangeLeg, UserChangeResult, UserChanger } from './change-user.js';
 import type { CommandAudit } from './command-audit.js';
 import type { CommandHooks, HookDecision } from './command-hooks.js';
 import { decideCommand, type PolicyContext } from './command-policy.js';
@@ -36,6 +39,7 @@ import {
   createDenial,
   type StatementState,
 } from './command-record.js';
+import { endLostCommands } from './lost-reply.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
 import type { RelayTracking } from './session-tracking.js';
@@ -72,8 +76,16 @@ export interface RelayOptions {
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
+  /** Answers COM_CHANGE_USER with a new database leg (change-user.ts); absent: refused by policy. */
+  readonly changeUser?: UserChanger;
   /** Runs once when both sides are closed; `err` when the relay failed. */
   readonly onEnd: (err: Error | undefined) => void;
+}
+
+interface PendingUserChange {
+  readonly command: ChangeUserCommand;
+  readonly sequenceId: number;
+  running: boolean;
 }
 
 const QUIT_PACKET = serializePacket(Buffer.from([Command.Quit]), 0);
@@ -83,8 +95,10 @@ const HELD_LIMIT = 1024 * 1024;
 export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
   readonly #client: Duplex;
-  readonly #upstream: Socket;
-  readonly #tracker: ResponseTracker;
+  #upstream: Socket;
+  #tracker: ResponseTracker;
+  /** The tracker lost the reply (lost-reply.ts): server bytes pass untracked until the next command. */
+  #lost = false;
   readonly #reader: ClientReader;
   readonly #registry = new PreparedStatementRegistry<AuditStatement>();
   readonly #lookup = (statementId: number): StatementState | undefined => this.#registry.lookup(statementId);
@@ -107,6 +121,8 @@ export class Relay implements ClientReaderHandler {
    */
   #lastActivity = performance.now();
   #closeTimer: NodeJS.Timeout | undefined;
+  /** A COM_CHANGE_USER waiting for earlier replies to end, then for its new leg. */
+  #userChange: PendingUserChange | undefined;
   /** Bytes for the client waiting for audit writes, in order; #heldBase counts those released. */
   #held: Buffer[] = [];
   #heldBase = 0;
@@ -117,6 +133,8 @@ export class Relay implements ClientReaderHandler {
   #endAfterHeld = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
+  readonly #onServerEnd = (): void => this.#finish(undefined);
+  readonly #onServerError = (err: Error): void => this.#finish(err);
   readonly #onClientData = (chunk: Buffer): void => this.#relayClient(chunk);
   readonly #resumeClient = (): void => {
     this.#clientPaused = false;
@@ -135,13 +153,17 @@ export class Relay implements ClientReaderHandler {
     this.#o = options;
     this.#client = options.client;
     this.#upstream = options.upstream;
-    this.#tracker = createResponseTracker({
-      capabilities: options.capabilities,
-      mariadbCapabilities: options.mariaDbCapabilities,
-      onOutcome: (outcome) => this.#onOutcome(outcome),
-      ...(options.tracking !== undefined ? { onOkPacket: options.tracking.onOkPacket } : {}),
-    });
+    this.#tracker = this.#createTracker();
     this.#reader = new ClientReader(this, options.commandPrefixLimit);
+  }
+
+  #createTracker(): ResponseTracker {
+    return createResponseTracker({
+      capabilities: this.#o.capabilities,
+      mariadbCapabilities: this.#o.mariaDbCapabilities,
+      onOutcome: (outcome) => this.#onOutcome(outcome),
+      ...(this.#o.tracking !== undefined ? { onOkPacket: this.#o.tracking.onOkPacket } : {}),
+    });
   }
 
   /** When the last command arrived or the last reply ended (ms since the epoch). */
@@ -162,13 +184,11 @@ export class Relay implements ClientReaderHandler {
   start(): void {
     const up = this.#upstream;
     const client = this.#client;
-    up.on('data', this.#onServerData);
-    up.on('end', () => this.#finish(undefined));
-    up.on('close', () => this.#finish(undefined));
-    up.on('error', (err) => this.#finish(err));
+    this.#listenUpstream(up);
     client.on('data', this.#onClientData);
     client.on('end', () => {
-      if (!this.#ended) up.end();
+      // The leg in use now: a COM_CHANGE_USER may have replaced the first one.
+      if (!this.#ended) this.#upstream.end();
     });
     client.on('error', (err) => this.#finish(err));
     client.on('close', () => this.#finish(undefined));
@@ -216,6 +236,11 @@ export class Relay implements ClientReaderHandler {
     const now = performance.now();
     this.#lastActivity = now;
     let command: ReturnType<typeof parseClientCommand>;
+    if (this.#lost) {
+      // Not a command: the client answers what the untracked reply asked of it.
+      if (sequenceId !== 0) return 'forward';
+      this.#lost = false;
+    }
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
       // A command that waits for a hook outlives this call: it keeps a copy of its bytes.
@@ -235,6 +260,13 @@ export class Relay implements ClientReaderHandler {
       return 'drop';
     }
     this.#o.counters.commands++;
+    if (command.kind === 'change_user' && this.#o.changeUser !== undefined) {
+      // Answered by the engine with a new database leg, between commands: nothing newer is read
+      // until it is done (#settle starts it once earlier replies have ended).
+      this.#userChange = { command, sequenceId, running: false };
+      this.#reader.stop();
+      return 'drop';
+    }
     const verdict = decideCommand(command, this.#o.policy);
     if (verdict.kind === 'deny') return this.#deny(command, verdict.err, sequenceId);
     const hooks = this.#o.hooks;
@@ -321,12 +353,18 @@ export class Relay implements ClientReaderHandler {
   #relayServer(chunk: Buffer): void {
     if (this.#ended) return;
     const emitted = this.#o.gate?.emitted;
-    try {
-      this.#tracker.pushServer(chunk);
-    } catch (err) {
-      this.#o.log.warn({ err }, 'database broke the protocol');
-      this.#finish(err as Error);
-      return;
+    if (!this.#lost) {
+      try {
+        this.#tracker.pushServer(chunk);
+      } catch (err) {
+        if (err instanceof MysqlProtocolError) this.#loseReply(err);
+        else {
+          // Not the reply's fault (an audit sink that threw): the session ends on it.
+          this.#o.log.warn({ err }, 'following a database reply failed');
+          this.#finish(err as Error);
+          return;
+        }
+      }
     }
     this.#o.counters.bytesToClient += chunk.length;
     // A command whose reply ends in this chunk produced an audit event: the chunk (and so its
@@ -342,6 +380,16 @@ export class Relay implements ClientReaderHandler {
     // A denial whose turn came in this chunk: its ERR follows the reply that ended before it.
     if (this.#answered.length > 0) this.#sendAnswered(true);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
+  }
+
+  /** The tracker cannot follow this reply: it passes untracked, and its commands end in the audit. */
+  #loseReply(err: MysqlProtocolError): void {
+    this.#o.log.warn({ err }, 'a database reply the gateway cannot follow; relayed unchanged until the next command');
+    const unfinished = this.#tracker.unfinished();
+    this.#lost = true;
+    this.#tracker = this.#createTracker();
+    this.#lastActivity = performance.now();
+    endLostCommands(unfinished, err.message, this.#o.audit);
   }
 
   /** Sends bytes to the client after every held byte; `gated`: also after the audit write. */
@@ -448,7 +496,77 @@ export class Relay implements ClientReaderHandler {
       this.#upstream.end(QUIT_PACKET);
       return;
     }
+    if (this.#userChange !== undefined) {
+      this.#startUserChange(this.#userChange);
+      return;
+    }
     setImmediate(this.#resumeReader);
+  }
+
+  // --- COM_CHANGE_USER: a new database leg between commands ---
+
+  #startUserChange(change: PendingUserChange): void {
+    if (change.running) return;
+    change.running = true;
+    const emitted = this.#o.gate?.emitted;
+    this.#o.changeUser!(change.command).then(
+      (result) => this.#endUserChange(change.sequenceId, result, emitted),
+      (err: unknown) => this.#finish(err as Error),
+    );
+  }
+
+  #endUserChange(sequenceId: number, result: UserChangeResult, emitted: number | undefined): void {
+    this.#userChange = undefined;
+    if (this.#ended || this.#closeSent) {
+      if (result.kind === 'ok') result.leg.socket.destroy();
+      return;
+    }
+    const caps = this.#o.capabilities;
+    let payload: Buffer;
+    if (result.kind === 'ok') {
+      result.leg.commit();
+      this.#swapUpstream(result.leg);
+      // The server forgets every prepared statement with the session, and so does the registry.
+      this.#registry.clear();
+      payload = serializeOkPacket({ statusFlags: result.leg.statusFlags, warnings: result.leg.warnings }, caps);
+    } else {
+      if (result.denied) {
+        this.#o.counters.deniedCommands++;
+        this.#o.observer?.onDenied(result.err);
+      }
+      payload = serializeErrPacket(result.err, caps);
+    }
+    this.#lastActivity = performance.now();
+    // The reply follows the client's COM_CHANGE_USER directly, as the server's OK or ERR would.
+    this.#toClient(serializePacket(payload, (sequenceId + 1) & 0xff), this.#o.gate?.emitted !== emitted);
+    this.#settle();
+  }
+
+  /** Puts the new leg in place of the old one, which is told COM_QUIT and left to close. */
+  #swapUpstream(leg: UserChangeLeg): void {
+    const old = this.#upstream;
+    old.off('data', this.#onServerData);
+    old.off('end', this.#onServerEnd);
+    old.off('close', this.#onServerEnd);
+    old.off('error', this.#onServerError);
+    old.off('drain', this.#resumeClient);
+    old.on('error', () => {});
+    old.end(QUIT_PACKET);
+    setTimeout(() => old.destroy(), 1000).unref();
+    const next = leg.socket as Socket;
+    this.#upstream = next;
+    this.#listenUpstream(next);
+    if (this.#clientPaused) this.#resumeClient();
+    if (leg.leftover.length > 0) this.#relayServer(leg.leftover);
+    if (!this.#upstreamPaused && !this.#heldPaused) next.resume();
+    else next.pause();
+  }
+
+  #listenUpstream(up: Socket): void {
+    up.on('data', this.#onServerData);
+    up.on('end', this.#onServerEnd);
+    up.on('close', this.#onServerEnd);
+    up.on('error', this.#onServerError);
   }
 
   #finish(err: Error | undefined): void {

@@ -63,7 +63,9 @@ export class SessionObserver implements RelayObserver {
   }
 
   onDenied(err: ErrFields, byHook = false): void {
-    // A schema outside the role's db_names is the role's verdict; the rest are the fixed policy.
-    this.#children.denials(byHook ? 'hook' : err.errno === ServerError.DbAccessDenied.errno ? 'role' : 'policy').inc();
+    // A schema outside the role's db_names, or a COM_CHANGE_USER to a db user no role allows
+    // (ER_ACCESS_DENIED_ERROR), is the role's verdict; the rest are the fixed policy.
+    const byRole = err.errno === ServerError.DbAccessDenied.errno || err.errno === ServerError.AccessDenied.errno;
+    this.#children.denials(byHook ? 'hook' : byRole ? 'role' : 'policy').inc();
   }
 }

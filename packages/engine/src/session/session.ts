@@ -29,8 +29,9 @@ import type { DbUserLease, DbUserManager } from '../db-users/db-user-manager.js'
 import type { DenialReason, EngineMetrics } from '../diag/metrics.js';
 import { EngineError } from '../errors.js';
 import type { HookRunner } from '../hooks/hook-runner.js';
-import { type Authorization, authorizeSession } from './authorize.js';
+import { type Authorization, authorizeCurrent } from './authorize.js';
 import { type AutoDbUserLogin, leaseAutoDbUser } from './auto-db-user.js';
+import { UserChanges } from './change-user.js';
 import { type AuditSwitches, CommandAudit } from './command-audit.js';
 import { CommandHooks, commandSessionContext } from './command-hooks.js';
 import type { PolicyContext } from './command-policy.js';
@@ -159,7 +160,10 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       guardEmitter(upstream, handlerFailed);
       state = new SessionState(loggedIn.auth.dbName);
       state.tracking = loggedIn.tracking;
-      relay = startRelay(client, loggedIn, state, session, deps, log, resolveDone);
+      relay = startRelay(client, loggedIn, state, stream.header, session, deps, log, resolveDone, (socket) => {
+        upstream = socket;
+        guardEmitter(socket, handlerFailed);
+      });
       if (closeRequest !== undefined) relay.requestClose(closeRequest);
     })
     .catch((err: unknown) => {
@@ -260,14 +264,7 @@ async function logIn(
     deps.sessionToken?.(header);
     if (deps.hooks?.has('onConnect')) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
-    const snapshot = await deps.cluster.snapshot();
-    auth = await authorizeSession({ header, database: target, snapshot }).catch(async (err: unknown) => {
-      // The state is polled, so a user, grant or CA added a moment ago may be missing from it:
-      // re-read once before refusing, and refuse with the first reason if nothing changed.
-      const fresh = await deps.cluster.refresh().catch(() => snapshot);
-      if (fresh.version === snapshot.version) throw err;
-      return authorizeSession({ header, database: target, snapshot: fresh });
-    });
+    auth = await authorizeCurrent(deps.cluster, { header, database: target });
     Object.assign(session, { user: auth.identity.user, roles: auth.roles });
     session.dbUser = auth.dbUser;
     session.dbName = auth.dbName;
@@ -377,23 +374,51 @@ function startRelay(
   client: Duplex,
   upstream: LoggedIn,
   state: SessionState,
+  header: StreamOpenHeader,
   session: AuditSession,
   deps: SessionDeps,
   log: Logger,
   onDone: () => void,
+  onLeg: (socket: UpstreamConnection['socket']) => void,
 ): Relay {
   const { auth } = upstream;
   const user = auth.identity.user;
-  const threadId = upstream.connectionId;
   let stopLimits: (() => void) | undefined;
+  const audit = new CommandAudit(deps.audit, session, undefined, deps.auditSwitches);
+  // COM_CHANGE_USER replaces the authorization (and the db user) the policy reads.
+  const changes = new UserChanges(
+    {
+      header,
+      database: deps.database,
+      cluster: deps.cluster,
+      signer: deps.signer,
+      session,
+      audit,
+      threads: deps.threads,
+      backend: upstream.backend,
+      log,
+      timeoutMs: deps.upstreamTimeoutMs,
+      keepalive: deps.keepalive,
+      onLeg,
+    },
+    auth,
+  );
   const policy: PolicyContext = {
     user,
     database: { name: deps.database.name, labels: deps.database.labels },
-    dbUser: auth.dbUser,
-    checker: auth.checker,
-    allowReplication: auth.decision.allowReplication,
+    get dbUser() {
+      return session.dbUser;
+    },
+    get checker() {
+      return changes.auth.checker;
+    },
+    get allowReplication() {
+      return changes.auth.decision.allowReplication;
+    },
     ownsThread: (id) => deps.threads.owns(user, id),
-    statementRules: auth.statementRules,
+    get statementRules() {
+      return changes.auth.statementRules;
+    },
     currentSchema: () => session.dbName,
   };
   // Every session gets the command hooks' seam: a reload that adds onCommand reaches it too.
@@ -415,7 +440,8 @@ function startRelay(
     mariaDbCapabilities: upstream.mariaDbCapabilities,
     policy,
     ...(hooks !== undefined ? { hooks } : {}),
-    audit: new CommandAudit(deps.audit, session, undefined, deps.auditSwitches),
+    audit,
+    changeUser: changes.change,
     ...(deps.auditGate === undefined ? {} : { gate: deps.auditGate }),
     log,
     counters: deps.counters,
@@ -433,7 +459,7 @@ function startRelay(
     },
     onEnd: (err) => {
       stopLimits?.();
-      deps.threads.remove(user, threadId);
+      if (session.threadId !== undefined) deps.threads.remove(user, session.threadId);
       void upstream.dbUserLease?.release();
       deps.audit.onSessionEnd(session, err);
       log.info({ err }, 'session ended');

@@ -12,6 +12,8 @@ import {
 export interface Reply {
   readonly outcomes: ResponseOutcome[];
   readonly packets: Buffer[];
+  /** Each packet's sequence id, in the same order. */
+  readonly sequenceIds: number[];
 }
 
 export class RawClient {
@@ -22,6 +24,7 @@ export class RawClient {
   #packets: Buffer[] = [];
   /** Who waits for the replies in flight, oldest first. */
   readonly #waiters: ((reply: Reply) => void)[] = [];
+  #sequenceIds: number[] = [];
   readonly #unsolicited: Buffer[] = [];
   #ended = false;
   readonly closed: Promise<void>;
@@ -36,11 +39,13 @@ export class RawClient {
           // An ERR the engine sends on its own (a session limit) ends no command of ours.
           this.#unsolicited.push(...this.#packets);
           this.#packets = [];
+          this.#sequenceIds = [];
           this.#outcomes = [];
         } else if (outcome.done) {
-          const reply = { outcomes: this.#outcomes, packets: this.#packets };
+          const reply = { outcomes: this.#outcomes, packets: this.#packets, sequenceIds: this.#sequenceIds };
           this.#outcomes = [];
           this.#packets = [];
+          this.#sequenceIds = [];
           this.#waiters.shift()?.(reply);
         }
       },
@@ -54,8 +59,9 @@ export class RawClient {
       this.#ended = true;
     });
     stream.on('data', (chunk: Buffer) => {
-      this.#parser.push(chunk, (payload) => {
+      this.#parser.push(chunk, (payload, sequenceId) => {
         this.#packets.push(Buffer.from(payload));
+        this.#sequenceIds.push(sequenceId);
       });
       this.#tracker.pushServer(chunk);
     });

@@ -31,6 +31,8 @@ export interface Fixture {
   readonly database: DatabaseConfig;
   readonly schema: string;
   readonly dbUser: string;
+  /** A second db user with a credential (password mode), for COM_CHANGE_USER. */
+  readonly otherDbUser: string;
   readonly counters: RelayCounters;
   readonly sessions: SessionHandle[];
   /** What the sessions' error boundary caught (onHandlerError). */
@@ -70,24 +72,32 @@ export async function createFixture(
   const other = `${schema}_secret`;
   const dbUser = db.uniqueName('app');
   const password = `pw-${dbUser}`;
+  const otherDbUser = `${dbUser}_b`;
   await db.sql(`CREATE DATABASE ${schema}`);
   await db.sql(`CREATE DATABASE ${other}`);
   await db.sql(`CREATE USER '${dbUser}'@'%' IDENTIFIED BY '${password}'`);
   await db.sql(`GRANT ALL ON ${schema}.* TO '${dbUser}'@'%'`);
   await db.sql(`GRANT ALL ON ${other}.* TO '${dbUser}'@'%'`);
+  await db.sql(`CREATE USER '${otherDbUser}'@'%' IDENTIFIED BY '${password}-b'`);
+  await db.sql(`GRANT ALL ON ${schema}.* TO '${otherDbUser}'@'%'`);
   t.after(async () => {
     await db.sql(`DROP USER IF EXISTS '${dbUser}'@'%'`).catch(() => {});
+    await db.sql(`DROP USER IF EXISTS '${otherDbUser}'@'%'`).catch(() => {});
     await db.sql(`DROP DATABASE IF EXISTS ${schema}`).catch(() => {});
     await db.sql(`DROP DATABASE IF EXISTS ${other}`).catch(() => {});
   });
   const env = `GH_TEST_PW_${dbUser.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
   process.env[env] = password;
+  process.env[`${env}_B`] = `${password}-b`;
   const database = DatabaseSchema.parse({
     name: SERVICE,
     uri: `${db.host}:${db.port}`,
     labels: { env: 'dev' },
     tls: { mode: 'verify-ca', ca_file: db.ca.caFile },
-    auth: { mode: 'password', credentials: { [dbUser]: { password_env: env } } },
+    auth: {
+      mode: 'password',
+      credentials: { [dbUser]: { password_env: env }, [otherDbUser]: { password_env: `${env}_B` } },
+    },
   });
   const cluster = await createTestCluster(t);
   cluster.setRoles(
@@ -114,6 +124,7 @@ export async function createFixture(
     database,
     schema,
     dbUser,
+    otherDbUser,
     counters,
     sessions,
     handlerErrors,

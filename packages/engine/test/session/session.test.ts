@@ -143,23 +143,26 @@ test('engine sessions against a real MariaDB', async (t) => {
     },
   );
 
-  await t.test('COM_CHANGE_USER gets ERR 1047 and the session still works; COM_SHUTDOWN is denied', async () => {
-    const s = await f.open({ cert: alice });
-    const c = new RawClient(s.stream, CAPS);
-    s.stream.resume();
-    const change = await c.send(serializeChangeUser({ user: 'root' }, { capabilities: CAPS }));
-    const err = errOf(change.packets[0]!);
-    assert.equal(err.errno, 1047);
-    assert.match(err.message, /COM_CHANGE_USER is not supported/);
-    const shutdown = await c.send(serializeShutdown());
-    assert.equal(errOf(shutdown.packets[0]!).errno, 1227);
-    const after = await c.query('SELECT CURRENT_USER()');
-    assert.equal(after.outcomes.at(-1)?.kind, 'resultset');
-    assert.ok(after.packets.some((p) => p.includes(Buffer.from(f.dbUser))));
-    const sid = s.stream.header.sessionId;
-    assert.equal((eventsOf(f, sid, 'db.session.mysql.change_user')[0] as EventView).outcome.errno, 1047);
-    assert.equal(eventsOf(f, sid, 'db.session.mysql.shut_down').length, 1);
-  });
+  await t.test(
+    'COM_CHANGE_USER to a db user no role allows gets ERR 1045 and the session still works; COM_SHUTDOWN is denied',
+    async () => {
+      const s = await f.open({ cert: alice });
+      const c = new RawClient(s.stream, CAPS);
+      s.stream.resume();
+      const change = await c.send(serializeChangeUser({ user: 'root' }, { capabilities: CAPS }));
+      const err = errOf(change.packets[0]!);
+      assert.equal(err.errno, 1045);
+      assert.match(err.message, /role 'dev' does not allow db user 'root'/);
+      const shutdown = await c.send(serializeShutdown());
+      assert.equal(errOf(shutdown.packets[0]!).errno, 1227);
+      const after = await c.query('SELECT CURRENT_USER()');
+      assert.equal(after.outcomes.at(-1)?.kind, 'resultset');
+      assert.ok(after.packets.some((p) => p.includes(Buffer.from(f.dbUser))));
+      const sid = s.stream.header.sessionId;
+      assert.equal((eventsOf(f, sid, 'db.session.mysql.change_user')[0] as EventView).outcome.errno, 1045);
+      assert.equal(eventsOf(f, sid, 'db.session.mysql.shut_down').length, 1);
+    },
+  );
 
   await t.test('prepare and execute are audited with the decoded parameters and the outcome', async () => {
     const s = await f.open({ cert: alice });

@@ -99,8 +99,8 @@ export class PreparedStatementRegistry<Note = unknown> {
         if (this.#lastPreparedId === stmt.statementId) this.#lastPreparedId = undefined;
         return;
       }
-      // COM_CHANGE_USER also drops statements, but the gateway refuses it by policy; an engine
-      // that lets one through calls clear() itself when the server accepts it.
+      // COM_CHANGE_USER also drops statements; the engine answers it itself (a new database
+      // leg) and calls clear() when the change is made.
       case 'reset_connection':
         this.clear();
         return;

@@ -117,6 +117,11 @@ export abstract class ReplyMachine {
     return 'command';
   }
 
+  /** The command whose reply is under way, if any. */
+  protected get answering(): TrackedCommand | undefined {
+    return this.phase === Phase.Idle ? undefined : this.current;
+  }
+
   /** No reply is under way. */
   protected get idle(): boolean {
     return this.phase === Phase.Idle;

@@ -45,6 +45,19 @@ export class ResponseTracker extends ReplyMachine {
     this.serverScanner.scan(chunk);
   }
 
+  /**
+   * The commands whose replies have not ended, the one being answered first. After pushServer
+   * threw (a reply the tracker cannot follow), they are what the caller gives up on: the tracker
+   * is not used again, a fresh one starts at the next command.
+   */
+  unfinished(): TrackedCommand[] {
+    const out: TrackedCommand[] = [];
+    const current = this.answering;
+    if (current !== undefined) out.push(current);
+    for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) out.push(next);
+    return out;
+  }
+
   /** A client command (sequence id 0) as the engine relays it. */
   onCommand(command: TrackedCommand): void {
     this.queue.push(command);
