@@ -34,7 +34,8 @@ export interface SqlTokens {
 
 const PUNCT = new Set([',', '.', '=', '(', ')', ';', '*', '-', '+']);
 
-function isWordChar(c: number): boolean {
+/** A character of a bare word (identifier, keyword or number): [0-9A-Za-z_$] and non-ASCII. */
+export function isWordChar(c: number): boolean {
   return (
     (c >= 0x30 && c <= 0x39) ||
     (c >= 0x41 && c <= 0x5a) ||
