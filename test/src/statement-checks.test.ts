@@ -182,8 +182,49 @@ describe('statement checks at the gateway', () => {
     });
   });
 
+  test('what clients and GUIs send is read under deny (the default); a schema outside db_names is ERR 1044', async () => {
+    // The mariadb CLI sends each statement of -e by itself, as GUIs and ORMs do.
+    const everyday = [
+      'SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci',
+      'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+      'SET @`marker` = 1',
+      'SELECT @@version_comment LIMIT 1',
+      'START TRANSACTION READ ONLY',
+      'SAVEPOINT sp1',
+      'ROLLBACK TO sp1',
+      'RELEASE SAVEPOINT sp1',
+      'COMMIT',
+      'DESCRIBE acc.t',
+      'SHOW FULL COLUMNS FROM t FROM acc',
+      'SHOW INDEX FROM acc.t',
+      'SHOW CREATE TABLE acc.t',
+      'SHOW WARNINGS',
+      "SHOW VARIABLES LIKE 'sql_mode'",
+      'CHECKSUM TABLE acc.t',
+      'CREATE TEMPORARY TABLE tmp_ids SELECT id FROM acc.t',
+      'DROP TEMPORARY TABLE tmp_ids',
+      "SELECT CONCAT('tables:', COUNT(*)) AS n FROM information_schema.tables WHERE table_schema = 'acc'",
+      'SHOW TABLES FROM acc',
+    ];
+    const ok = await mariadbCli(cluster, certs.sam!, ['-N', '-e', everyday.join(';\n')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /tables:3/);
+    assert.match(ok.stdout, /^salaries$/m);
+    for (const sql of [
+      'SHOW TABLES FROM acc_other',
+      'DESCRIBE acc_other.secret',
+      'SHOW COLUMNS FROM secret FROM acc_other',
+    ]) {
+      const r = await mariadbCli(cluster, certs.sam!, ['-e', sql]);
+      assert.notEqual(r.code, 0, sql);
+      assert.match(r.stderr, /ERROR 1044/, sql);
+      assert.match(r.stderr, /'acc_other'/, sql);
+    }
+  });
+
   test('unparseable statements: refused under deny (the default) with a clear ERR, relayed under allow', async () => {
-    const sql = 'SHOW TABLES FROM acc';
+    // A WHERE filter on SHOW may hold a subquery: neither the parser nor the recognizer reads it.
+    const sql = "SHOW FULL TABLES FROM acc WHERE Table_type = 'BASE TABLE'";
     await session('sam', async (c) => {
       await refused(c, c.query(sql), 1142, /could not parse/, /unparsed_statements: deny/);
     });
@@ -192,7 +233,6 @@ describe('statement checks at the gateway', () => {
       assert.deepEqual((rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).sort(), [
         'salaries',
         't',
-        'v',
       ]);
     });
   });

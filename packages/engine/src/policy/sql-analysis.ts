@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import { DDL_VERBS, isStatementObject } from '@gatehouse/common';
 import { exposeExecutableComments } from './executable-comments.js';
 import { readLeadingWords } from './leading-words.js';
+import { recognizeStatement } from './recognized-statements.js';
+import { unquoteUserVariables } from './user-variables.js';
 
 type ParserModule = typeof import('node-sql-parser/build/mariadb.js');
 const { Parser } = createRequire(import.meta.url)('node-sql-parser/build/mariadb.js') as ParserModule;
@@ -16,7 +18,8 @@ const PARSE_OPTIONS = { database: 'MariaDB' } as const;
 export interface NamedObject {
   readonly schema: string | null;
   readonly name: string;
-  readonly kind: 'table' | 'routine' | 'grant' | 'schema';
+  /** 'schema': USE; 'database': a schema by itself (SHOW TABLES FROM db); 'object': a trigger or event. */
+  readonly kind: 'table' | 'routine' | 'grant' | 'schema' | 'database' | 'object';
 }
 
 export interface StatementFacts {
@@ -101,6 +104,10 @@ function factsOf(ast: Node): StatementFacts {
     const parts = Array.isArray(ast.expr.name.name) ? (ast.expr.name.name as Node[]) : [];
     objects.push({ schema: null, name: parts.map((p) => String(p.value)).join('.'), kind: 'routine' });
   }
+  if (ast.type === 'desc' && typeof ast.table === 'string') {
+    // DESCRIBE t: the parser reads only the unqualified form, as a bare string.
+    objects.push({ schema: null, name: ast.table, kind: 'table' });
+  }
   if ((ast.type === 'grant' || ast.type === 'revoke') && isNode(ast.on)) {
     for (const level of (ast.on.priv_level as Node[] | undefined) ?? []) {
       const prefix = typeof level.prefix === 'string' && level.prefix.length > 0 ? level.prefix : null;
@@ -115,20 +122,57 @@ function factsOf(ast: Node): StatementFacts {
   return { classes: classesOf(ast), objects: named, use };
 }
 
-export function analyzeSql(sql: string): SqlAnalysis {
-  let ast: unknown;
+function parse(text: string): unknown {
   try {
-    ast = parser.astify(exposeExecutableComments(sql), PARSE_OPTIONS);
+    return parser.astify(text, PARSE_OPTIONS);
   } catch (err) {
-    const reason = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'unreadable';
-    return { kind: 'unparsed', classes: readLeadingWords(sql), reason };
+    return err instanceof Error ? err : new Error('unreadable');
   }
-  const list = (Array.isArray(ast) ? ast : [ast]).filter(isNode);
-  if (list.length === 0) return { kind: 'unparsed', classes: readLeadingWords(sql), reason: 'no statement' };
+}
+
+function unparsed(sql: string, reason: string): SqlAnalysis {
+  return { kind: 'unparsed', classes: readLeadingWords(sql), reason };
+}
+
+/**
+ * A fixed form the parser does not know (SET NAMES, SHOW TABLES FROM db, …), read by the
+ * recognizer, which answers only for texts it reads to their end. CREATE TABLE t SELECT …: the
+ * recognizer reads the head and the parser the SELECT, which must be one plain SELECT.
+ */
+function recognized(sql: string, exposed: string): SqlAnalysis | undefined {
+  const statement = recognizeStatement(exposed);
+  if (statement === undefined) return undefined;
+  const objects = [...statement.objects];
+  if (statement.select !== undefined) {
+    const ast = parse(statement.select);
+    const list = Array.isArray(ast) ? ast : [ast];
+    if (list.length !== 1 || !isNode(list[0]) || list[0].type !== 'select') return undefined;
+    const facts = factsOf(list[0]);
+    if (facts.classes.length !== 1 || facts.classes[0] !== 'select') return undefined;
+    objects.push(...facts.objects);
+  }
+  return { kind: 'parsed', statements: [{ classes: readLeadingWords(sql), objects, use: undefined }] };
+}
+
+export function analyzeSql(sql: string): SqlAnalysis {
+  const exposed = exposeExecutableComments(sql);
+  let ast = parse(exposed);
+  if (ast instanceof Error) {
+    const bare = unquoteUserVariables(exposed);
+    if (bare !== exposed) {
+      const second = parse(bare);
+      if (!(second instanceof Error)) ast = second;
+    }
+  }
   try {
+    if (ast instanceof Error) {
+      return recognized(sql, exposed) ?? unparsed(sql, ast.message.split('\n')[0]!.slice(0, 200));
+    }
+    const list = (Array.isArray(ast) ? ast : [ast]).filter(isNode);
+    if (list.length === 0) return unparsed(sql, 'no statement');
     return { kind: 'parsed', statements: list.map(factsOf) };
   } catch (err) {
     if (!(err instanceof UnreadableName)) throw err;
-    return { kind: 'unparsed', classes: readLeadingWords(sql), reason: `a ${err.message} name in an unexpected form` };
+    return unparsed(sql, `a ${err.message} name in an unexpected form`);
   }
 }

@@ -5,17 +5,7 @@
 // the grammar wants a name (USE 'x', OUTFILE 'path') makes the digest unparseable, and the
 // caller then reads the original text instead.
 import { executableOpenerLength } from './executable-comments.js';
-
-function isWordChar(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    c === 0x5f /* _ */ ||
-    c === 0x24 /* $ */ ||
-    c >= 0x80
-  );
-}
+import { isWordChar } from './sql-tokens.js';
 
 /** Index past a quoted run starting at `at` (the quote); `\` escapes inside '…' and "…". */
 function skipQuoted(sql: string, at: number, quote: string, escapes: boolean): number {

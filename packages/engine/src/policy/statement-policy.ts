@@ -38,6 +38,10 @@ function describeObject(object: NamedObject, schema: string): string {
       return `the statement calls routine '${schema}.${object.name}'`;
     case 'grant':
       return `the statement grants on '${schema}.${object.name}'`;
+    case 'database':
+      return `the statement names database '${schema}'`;
+    case 'object':
+      return `the statement names '${schema}.${object.name}'`;
     default:
       return 'USE in the statement';
   }
