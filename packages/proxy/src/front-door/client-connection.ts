@@ -8,7 +8,9 @@ import type { TLSSocket } from 'node:tls';
 import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
+  Capability,
   type HandshakeResponse41,
+  hasCapability,
   MysqlConnectError,
   negotiateCapabilities,
   ServerError,
@@ -20,6 +22,7 @@ import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './client-tunnel-relay.js';
+import { compressClientLeg } from './compressed-client.js';
 import { readUnixPeer } from './unix-peer.js';
 import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
 
@@ -47,6 +50,8 @@ export class ClientConnection implements LiveConnection {
   #log: Logger;
   #secure: TLSSocket | undefined;
   #stream: TunnelStream | undefined;
+  /** The capabilities the client and the proxy agreed on, once known. */
+  #capabilities = 0;
   /** Whether the client is at a point where it reads an ERR packet as one. */
   #canReply = true;
   /** The address counted against max_connections_per_ip. */
@@ -200,6 +205,7 @@ export class ClientConnection implements LiveConnection {
     const negotiated = negotiateCapabilities(greeting, response);
     // OK and ERR are written in the encoding both sides agreed on.
     hs.clientCapabilities = negotiated.capabilities;
+    this.#capabilities = negotiated.capabilities;
     this.#checkPerIpLimit();
 
     const chain = readPeerChain(this.#secure);
@@ -320,7 +326,8 @@ export class ClientConnection implements LiveConnection {
       sessionId: randomUUID(),
       clientAddress: { host: this.#address.host, port: this.#address.port },
       route: { dbService: identity.route.dbService, dbUser, dbName },
-      capabilities: negotiated.capabilities,
+      // The proxy undoes compression (compressed-client.ts): the engine sees a plain stream.
+      capabilities: (negotiated.capabilities & ~Capability.Compress) >>> 0,
       mariadbCapabilities: negotiated.mariaDbCapabilities,
       connectionAttributes: Object.fromEntries(response.attributes),
       clientCertChain: chain,
@@ -335,12 +342,15 @@ export class ClientConnection implements LiveConnection {
   }
 
   async #relay(stream: TunnelStream, leftover: Buffer): Promise<void> {
-    const client = this.#secure ?? this.#plain;
+    const socket = this.#secure ?? this.#plain;
+    const { client, leftover: plain } = hasCapability(this.#capabilities, Capability.Compress)
+      ? compressClientLeg(socket, leftover, this.#capabilities)
+      : { client: socket, leftover };
     this.phase = 'relay';
     this.#ctx.metrics.recordSessionStart(this.dbService ?? '');
     const started = Date.now();
     this.#log.info('session started');
-    const result = await relaySession(client, stream, leftover);
+    const result = await relaySession(client, stream, plain);
     this.#log.info(
       {
         durationMs: Date.now() - started,
