@@ -7,6 +7,7 @@ import { defineAuditTest } from './audit-tests.js';
 import { defineBackpressureTest } from './backpressure-tests.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
 import { connectMysql2, mariadbCli } from './clients.js';
+import { defineCompressionTests } from './compression-tests.js';
 import { PARAM_CASES } from './param-cases.js';
 import { defineTlsTests } from './tls-tests.js';
 
@@ -234,6 +235,8 @@ export function defineGatewaySuite(shape: ClusterShape): void {
     defineBackpressureTest({ cluster: () => cluster, alice: () => alice });
 
     defineTlsTests({ shape, cluster: () => cluster, alice: () => alice, addUser });
+
+    defineCompressionTests({ cluster: () => cluster, alice: () => alice });
 
     test('after a proxy restart the engine reconnects and new sessions work', async () => {
       await cluster.restartProxy();
