@@ -168,6 +168,9 @@ export {
   DEFAULT_UPSTREAM_CAPABILITIES,
   FORWARDABLE_CAPABILITIES,
   serverErrorFromPacket,
+  type CompressedSession,
+  type CompressedStreamOptions,
+  createCompressedStream,
   type UpstreamConnection,
 } from './connection/index.js';
 export {

@@ -1,6 +1,7 @@
 // Public surface of mysql/connection: connection-phase messages, client auth plugins, upstream
 // login, the server side of the handshake, and FetchMySQLVersion.
 export { formatMysqlAddress, type MysqlAddress, DEFAULT_MYSQL_PORT, parseMysqlAddress } from './address.js';
+export { type CompressedSession, type CompressedStreamOptions, createCompressedStream } from './compressed-stream.js';
 export {
   AuthPacket,
   type AuthMoreData,

@@ -9,6 +9,7 @@ import { describeClientError, guardEmitter, type Identity, isGatehouseError, typ
 import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
 import {
   Capability,
+  createCompressedStream,
   type HandshakeResponse41,
   hasCapability,
   MysqlConnectError,
@@ -22,7 +23,6 @@ import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
 import { relaySession } from './client-tunnel-relay.js';
-import { compressClientLeg } from './compressed-client.js';
 import { readUnixPeer } from './unix-peer.js';
 import type { FrontDoorContext, LiveConnection, LiveSession } from './session-context.js';
 
@@ -326,7 +326,7 @@ export class ClientConnection implements LiveConnection {
       sessionId: randomUUID(),
       clientAddress: { host: this.#address.host, port: this.#address.port },
       route: { dbService: identity.route.dbService, dbUser, dbName },
-      // The proxy undoes compression (compressed-client.ts): the engine sees a plain stream.
+      // The proxy takes compression off the client leg (#relay): the engine sees a plain stream.
       capabilities: (negotiated.capabilities & ~Capability.Compress) >>> 0,
       mariadbCapabilities: negotiated.mariaDbCapabilities,
       connectionAttributes: Object.fromEntries(response.attributes),
@@ -343,9 +343,10 @@ export class ClientConnection implements LiveConnection {
 
   async #relay(stream: TunnelStream, leftover: Buffer): Promise<void> {
     const socket = this.#secure ?? this.#plain;
-    const { client, leftover: plain } = hasCapability(this.#capabilities, Capability.Compress)
-      ? compressClientLeg(socket, leftover, this.#capabilities)
-      : { client: socket, leftover };
+    // With CLIENT_COMPRESS the proxy takes the compressed layer off: the engine relays plain packets.
+    const { stream: client, leftover: plain } = hasCapability(this.#capabilities, Capability.Compress)
+      ? createCompressedStream(socket, leftover, { role: 'server', capabilities: this.#capabilities })
+      : { stream: socket, leftover };
     this.phase = 'relay';
     this.#ctx.metrics.recordSessionStart(this.dbService ?? '');
     const started = Date.now();

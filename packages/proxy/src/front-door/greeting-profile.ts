@@ -10,7 +10,7 @@ export const DEFAULT_SERVER_VERSION = '8.0.36-Gatehouse';
 
 /**
  * The connection phase is the proxy's own business, whatever the backends support; so is
- * compression on the client leg, which the proxy undoes itself (compressed-client.ts).
+ * compression on the client leg, which the proxy takes off itself (createCompressedStream).
  */
 export const GATEWAY_CAPABILITIES =
   Capability.Compress |

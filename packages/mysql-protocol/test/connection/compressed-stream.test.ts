@@ -1,22 +1,35 @@
-// The proxy's compressed client leg over a real loopback socket: the relay side sees plain bytes,
-// the client side compressed frames numbered as a server numbers them, backpressure holds the
-// socket, and a frame that does not inflate gets a compressed ERR before the close.
+// The compressed stream over a real loopback socket. As a server (the proxy's client leg): the
+// plain side sees plain bytes, the client compressed frames numbered as a server numbers them,
+// backpressure holds the socket, and a frame that does not inflate gets a compressed ERR before
+// the close. As a client (the engine's database leg): each command starts at compressed id 0.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
-import {
-  Capability,
-  CompressedPacketReader,
-  CompressedPacketWriter,
-  parseErrPacket,
-  PacketParser,
-  serializePacket,
-} from '@gatehouse/mysql-protocol';
-import { waitFor } from '@gatehouse/testing';
-import { compressClientLeg } from '../../src/front-door/compressed-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCompressedStream } from '../../src/connection/compressed-stream.js';
+import { Capability } from '../../src/wire/capabilities.js';
+import { CompressedPacketReader } from '../../src/wire/compressed-packet-reader.js';
+import { CompressedPacketWriter } from '../../src/wire/compressed-packet-writer.js';
+import { parseErrPacket } from '../../src/wire/err-packet.js';
+import { PacketParser } from '../../src/wire/packet-parser.js';
+import { serializePacket } from '../../src/wire/packet-writer.js';
 
 const CAPS = (Capability.Protocol41 | Capability.Compress) >>> 0;
+
+/** Polls `condition` until it holds (this package stands alone, without the test kit's waitFor). */
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+function compressClientLeg(socket: Socket, leftover: Buffer, capabilities: number) {
+  const { stream, leftover: plain } = createCompressedStream(socket, leftover, { role: 'server', capabilities });
+  return { client: stream, leftover: plain };
+}
 
 /** A connected pair: `client` is the MySQL client's end, `server` the proxy's (paused, as after login). */
 async function socketPair(t: { after: (fn: () => void) => void }): Promise<{ client: Socket; server: Socket }> {
@@ -134,4 +147,31 @@ test('a frame that does not inflate gets ERR 1157, compressed, and the session e
   assert.equal(parsed.kind, 'err');
   assert.equal(parsed.kind === 'err' && parsed.errno, 1157);
   assert.match(parsed.kind === 'err' ? parsed.message : '', /inflate/);
+});
+
+test('as a client, each command starts at compressed id 0 and a continuation follows the last frame read', async (t) => {
+  const { client: serverEnd, server: clientEnd } = await socketPair(t);
+  // Here the loopback's "server" socket plays the engine's database socket.
+  const { stream } = createCompressedStream(clientEnd, Buffer.alloc(0), { role: 'client', capabilities: CAPS });
+  let plainRead = 0;
+  stream.on('data', (c: Buffer) => {
+    plainRead += c.length;
+  });
+  const seen = frameCollector(serverEnd);
+  const first = serializePacket(Buffer.from('\x03SELECT 1'), 0);
+  stream.write(first);
+  await waitFor('the first command', () => seen.ids.length === 1);
+  // The server answers at 1 and 2; a LOCAL INFILE reply (packet id 2 inside) continues at 3.
+  const serverWriter = new CompressedPacketWriter();
+  serverWriter.sequenceId = 1;
+  for (const b of serverWriter.write(serializePacket(Buffer.from([0xfb, 0x66]), 1), [])) serverEnd.write(b);
+  for (const b of serverWriter.write(serializePacket(Buffer.from([0xfe]), 2), [])) serverEnd.write(b);
+  await waitFor('the replies to be read', () => plainRead === 6 + 5);
+  stream.write(serializePacket(Buffer.from('file data'), 3));
+  stream.write(serializePacket(Buffer.alloc(0), 4));
+  await waitFor('the file packets', () => seen.ids.length === 3);
+  // A new command (a packet with id 0 at a packet boundary) starts again at 0, even mid-frame ids.
+  stream.write(serializePacket(Buffer.from('\x0e'), 0));
+  await waitFor('the second command', () => seen.ids.length === 4);
+  assert.deepEqual(seen.ids, [0, 3, 4, 0]);
 });
