@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly socketActivation?: boolean;
   /** Extra mariadbd arguments for the cluster's private MariaDB. */
   readonly dbArgs?: readonly string[];
+  /** databases[].compression: compress the engine's leg to the database. */
+  readonly dbCompression?: boolean;
 }
 
 export interface UserCerts {
@@ -210,7 +212,7 @@ engine:
       labels: { env: dev }
       tls: { mode: verify-full, ca_file: ${JSON.stringify(dbCaFile)} }
       auth: { mode: x509 }
-`;
+${options.dbCompression ? '      compression: true\n' : ''}`;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
   const wrapper = options.socketActivation ? socketActivationWrapper(mysqlPort) : [];

@@ -17,7 +17,7 @@ interface CompressionTestContext {
 }
 
 /** The same statements, a 20 MiB row among them, that both sides answer. */
-const CLI_SCRIPT = [
+export const CLI_SCRIPT = [
   // 20 MiB: 327,680 copies of a 64-character hash, compressible but not trivially.
   "SELECT LENGTH(REPEAT(SHA2('gatehouse', 256), 327680)) AS n, REPEAT(SHA2('gatehouse', 256), 327680) AS big",
   "SELECT 1 AS a, 'one' AS b; SELECT 2 AS c UNION ALL SELECT 3",
@@ -36,7 +36,7 @@ function runCli(cli: string, args: readonly string[]): Promise<CliOutcome> {
 }
 
 /** The mariadb CLI straight to the database as app_rw (x509), with `args`. */
-async function directCli(cluster: Cluster, args: readonly string[]): Promise<CliOutcome> {
+export async function directCli(cluster: Cluster, args: readonly string[]): Promise<CliOutcome> {
   const cli = findExecutable(['mariadb', 'mysql']);
   if (!cli) throw new Error('the mariadb client is not installed');
   const certs = await cluster.db.issueClientCert('app_rw');
@@ -57,7 +57,7 @@ async function directCli(cluster: Cluster, args: readonly string[]): Promise<Cli
   ]);
 }
 
-async function directMysql2(cluster: Cluster, options: mysql.ConnectionOptions): Promise<mysql.Connection> {
+export async function directMysql2(cluster: Cluster, options: mysql.ConnectionOptions): Promise<mysql.Connection> {
   const certs = await cluster.db.issueClientCert('app_rw');
   return mysql.createConnection({
     host: '127.0.0.1',
@@ -69,7 +69,7 @@ async function directMysql2(cluster: Cluster, options: mysql.ConnectionOptions):
   });
 }
 
-function gatewayMysql2(cluster: Cluster, alice: UserCerts, options: mysql.ConnectionOptions): Promise<mysql.Connection> {
+export function gatewayMysql2(cluster: Cluster, alice: UserCerts, options: mysql.ConnectionOptions): Promise<mysql.Connection> {
   return mysql.createConnection({
     host: '127.0.0.1',
     port: cluster.mysqlPort,
@@ -79,13 +79,13 @@ function gatewayMysql2(cluster: Cluster, alice: UserCerts, options: mysql.Connec
 }
 
 /** Whether mysql2 turned compression on: it does only when the greeting offered CLIENT_COMPRESS. */
-function compressionOn(conn: mysql.Connection): boolean {
+export function compressionOn(conn: mysql.Connection): boolean {
   const core = (conn as unknown as { connection: { config: { compress: number | boolean } } }).connection;
   return Boolean(core.config.compress);
 }
 
 /** What one mysql2 connection reads for the comparison; `blob` went in as a 20 MiB parameter. */
-async function mysql2Results(conn: mysql.Connection, table: string, blob: Buffer): Promise<unknown[]> {
+export async function mysql2Results(conn: mysql.Connection, table: string, blob: Buffer): Promise<unknown[]> {
   await conn.query(`CREATE TABLE IF NOT EXISTS ${table} (id INT PRIMARY KEY, b LONGBLOB)`);
   await conn.query(`DELETE FROM ${table}`);
   const [inserted] = await conn.execute(`INSERT INTO ${table} VALUES (1, ?)`, [blob]);
@@ -100,6 +100,18 @@ async function mysql2Results(conn: mysql.Connection, table: string, blob: Buffer
     return { ...r, b: r.b.length };
   };
   return [(inserted as { affectedRows: number }).affectedRows, rowOf(text), rowOf(binary), multi, prepared];
+}
+
+/** 20 MiB, mostly zeros with a pattern (compresses), and a stretch of noise (stored as is). */
+export function bigBlob(): Buffer {
+  const blob = Buffer.alloc(20 * 1024 * 1024);
+  for (let i = 0; i < blob.length; i += 512) blob[i] = (i / 512) % 251;
+  let x = 7;
+  for (let i = 8 * 1024 * 1024; i < 9 * 1024 * 1024; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    blob[i] = x >>> 24;
+  }
+  return blob;
 }
 
 export function defineCompressionTests(ctx: CompressionTestContext): void {
@@ -125,14 +137,7 @@ export function defineCompressionTests(ctx: CompressionTestContext): void {
 
   test('mysql2 with compress: true: a 20 MiB parameter and row, a multi-statement query and execute() read as direct', async () => {
     const cluster = ctx.cluster();
-    const blob = Buffer.alloc(20 * 1024 * 1024);
-    // Mostly zeros with a pattern (compresses), and a stretch of noise (stored as is).
-    for (let i = 0; i < blob.length; i += 512) blob[i] = (i / 512) % 251;
-    let x = 7;
-    for (let i = 8 * 1024 * 1024; i < 9 * 1024 * 1024; i++) {
-      x = (x * 1103515245 + 12345) >>> 0;
-      blob[i] = x >>> 24;
-    }
+    const blob = bigBlob();
     const options = { compress: true, multipleStatements: true, maxPreparedStatements: 16 };
     const direct = await directMysql2(cluster, options);
     let expected: unknown[];
@@ -154,6 +159,10 @@ export function defineCompressionTests(ctx: CompressionTestContext): void {
       assert.deepEqual(warnings, []);
       const [after] = await conn.query('SELECT current_user() AS u, database() AS d');
       assert.deepEqual(after, [{ u: 'app_rw@%', d: 'app' }]);
+      // The server's own status reports its leg, the engine's, which is not compressed by default
+      // (databases[].compression; test/src/database-compression.test.ts turns it on).
+      const [status] = await conn.query("SHOW SESSION STATUS LIKE 'Compression'");
+      assert.deepEqual(status, [{ Variable_name: 'Compression', Value: 'OFF' }]);
     } finally {
       await conn.end();
     }

@@ -8,7 +8,6 @@
 // Write-ahead of the answer: a server chunk that finished a command which produced an audit
 // event (and an ERR for a denied command) waits for the audit gate to say that event is
 // written; bytes behind it wait too, so the client sees everything in order.
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuditStatement, AuditWriteGate } from '@gatehouse/common';
 import {
@@ -40,7 +39,8 @@ export interface RelayCounters {
 
 export interface RelayOptions {
   readonly client: Duplex;
-  readonly upstream: Socket;
+  /** The database socket, or the plain side of its compressed stream (upstream-compression.ts). */
+  readonly upstream: Duplex;
   /** Bytes the upstream login read past its OK. */
   readonly leftover: Buffer;
   /** The capabilities both legs agreed on. */
@@ -70,7 +70,7 @@ const HELD_LIMIT = 1024 * 1024;
 export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
   readonly #client: Duplex;
-  readonly #upstream: Socket;
+  readonly #upstream: Duplex;
   readonly #tracker: ResponseTracker;
   readonly #reader: ClientReader;
   readonly #registry = new PreparedStatementRegistry<AuditStatement>();

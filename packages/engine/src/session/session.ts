@@ -38,6 +38,7 @@ import { SessionObserver } from './session-observer.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
+import { plainUpstream } from './upstream-compression.js';
 
 /** A stream the proxy opened; IncomingStream from the tunnel fits, and so does a test's Duplex pair. */
 export interface SessionStream {
@@ -195,7 +196,8 @@ function denialReasonOf(code: string): DenialReason | undefined {
 /** What the relay needs from the login, and nothing more. */
 interface LoggedIn {
   readonly auth: Authorization;
-  readonly socket: UpstreamConnection['socket'];
+  /** Plain MySQL packets both ways, whether or not the database leg is compressed. */
+  readonly socket: Duplex;
   readonly leftover: Buffer;
   readonly connectionId: number;
   readonly capabilities: number;
@@ -302,8 +304,7 @@ async function logIn(
   );
   return {
     auth,
-    socket: upstream.socket,
-    leftover: upstream.leftover,
+    ...plainUpstream(upstream),
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
