@@ -20,6 +20,8 @@ export interface ConfigInput {
   readonly commandLatencyMetrics?: boolean;
   /** Extra databases[].tls settings, e.g. { resumption: false }. */
   readonly databaseTls?: Record<string, unknown>;
+  /** databases[].compression: compress the engine's leg to the database. */
+  readonly databaseCompression?: boolean;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -48,6 +50,7 @@ function engineSection(input: ConfigInput, proxyWebPort: number, join?: { token:
         labels: { env: 'bench' },
         tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile, ...input.databaseTls },
         auth: { mode: 'x509' },
+        ...(input.databaseCompression ? { compression: true } : {}),
       },
     ],
   };

@@ -4,7 +4,8 @@
 // engine makes a full TLS handshake to the database for every session (databases[].tls.resumption
 // false), for what database-leg resumption saves. `gatehouse-1proc-noaudit` is the one-process shape with query
 // events switched off, for the cost of audit; `gatehouse-1proc-nometrics` has command latency
-// metrics off, for their cost.
+// metrics off, for their cost. `gatehouse-1proc-dbzip` compresses the database leg
+// (databases[].compression), for bench/src/compression-bench.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -28,7 +29,8 @@ export type GatehouseShape =
   | 'gatehouse-2proc'
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
-  | 'gatehouse-1proc-nometrics';
+  | 'gatehouse-1proc-nometrics'
+  | 'gatehouse-1proc-dbzip';
 /** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
 export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
 
@@ -148,6 +150,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(AUDIT_SETTINGS[shape] ? { audit: AUDIT_SETTINGS[shape] } : {}),
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
+        ...(shape === 'gatehouse-1proc-dbzip' ? { databaseCompression: true } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

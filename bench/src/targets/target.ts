@@ -20,7 +20,11 @@ export interface Endpoint {
 }
 
 /** Gateways that only one measurement starts: audit variants, the database leg without TLS resumption. */
-export type ExtraTargetName = AuditVariant | 'gatehouse-1proc-nodbresume' | 'gatehouse-1proc-nometrics';
+export type ExtraTargetName =
+  | AuditVariant
+  | 'gatehouse-1proc-nodbresume'
+  | 'gatehouse-1proc-nometrics'
+  | 'gatehouse-1proc-dbzip';
 
 /** What the bench database looks like, for targets that connect to it. */
 export interface BenchDatabase {
