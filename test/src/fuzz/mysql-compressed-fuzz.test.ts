@@ -12,17 +12,11 @@ import {
   MysqlProtocolError,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
+import { buildCompressedFrame } from '@gatehouse/mysql-protocol/testing';
 import fc from 'fast-check';
 import { bytesNear, chunked, FUZZ_RUNS, FUZZ_SEED, fuzzDecoder } from './fuzz-kit.js';
 
-function frame(plain: Buffer, sequenceId: number, stored: boolean): Buffer {
-  const body = stored ? plain : deflateSync(plain);
-  const header = Buffer.alloc(7);
-  header.writeUIntLE(body.length, 0, 3);
-  header[3] = sequenceId;
-  header.writeUIntLE(stored ? 0 : plain.length, 4, 3);
-  return Buffer.concat([header, body]);
-}
+const frame = buildCompressedFrame;
 
 const QUERY = serializePacket(Buffer.from(`\x03SELECT '${'x'.repeat(80)}', 1, 2, 3`), 0);
 const REPLY = Buffer.concat([serializePacket(Buffer.from([1]), 1), serializePacket(Buffer.from('def app t t id id'), 2)]);

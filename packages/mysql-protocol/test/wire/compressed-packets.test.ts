@@ -8,18 +8,10 @@ import { CompressedPacketReader } from '../../src/wire/compressed-packet-reader.
 import { CompressedPacketWriter, MIN_COMPRESS_LENGTH } from '../../src/wire/compressed-packet-writer.js';
 import { MysqlPacketTooLargeError, MysqlProtocolError } from '../../src/wire/protocol-error.js';
 import { serializePacket } from '../../src/wire/packet-writer.js';
-import { buildPackets, chunksOf, createSeededRandom, splitsEverywhere } from '../../src/testing/index.js';
+import { buildCompressedFrame, buildPackets, chunksOf, createSeededRandom, splitsEverywhere } from '../../src/testing/index.js';
 import { parseChunks } from './collectors.js';
 
-/** One compressed frame, built from the format's description. `stored`: uncompressed length 0. */
-function frame(plain: Buffer, sequenceId: number, stored = false): Buffer {
-  const body = stored ? plain : deflateSync(plain);
-  const header = Buffer.alloc(7);
-  header.writeUIntLE(body.length, 0, 3);
-  header[3] = sequenceId;
-  header.writeUIntLE(stored ? 0 : plain.length, 4, 3);
-  return Buffer.concat([header, body]);
-}
+const frame = buildCompressedFrame;
 
 interface Read {
   plain: Buffer;
