@@ -26,6 +26,8 @@ export interface ConfigInput {
   readonly workers?: number;
   /** databases[].admin_user, for automatic database users. */
   readonly adminUser?: Record<string, unknown>;
+  /** databases[].compression: compress the engine's leg to the database. */
+  readonly databaseCompression?: boolean;
 }
 
 function proxySection(input: ConfigInput): Record<string, unknown> {
@@ -61,6 +63,7 @@ function engineSection(
         tls: { mode: 'verify-ca', ca_file: input.db.serverCaFile, ...input.databaseTls },
         auth: { mode: 'x509' },
         ...(input.adminUser ? { admin_user: input.adminUser } : {}),
+        ...(input.databaseCompression ? { compression: true } : {}),
       },
     ],
   };

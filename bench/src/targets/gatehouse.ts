@@ -9,6 +9,8 @@
 // `gatehouse-1proc-hooks-command` one with a pass-through onCommand (a hook round trip per command).
 // `gatehouse-1proc-autouser` logs each session in as its person's own database user
 // (create_db_user), for what making, unlocking and locking that user costs a connect.
+// `gatehouse-1proc-dbzip` compresses the database leg (databases[].compression), for
+// bench/src/compression-bench.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -38,7 +40,8 @@ export type GatehouseShape =
   | 'gatehouse-1proc-nodbresume'
   | 'gatehouse-1proc-nometrics'
   | HookVariant
-  | 'gatehouse-1proc-autouser';
+  | 'gatehouse-1proc-autouser'
+  | 'gatehouse-1proc-dbzip';
 /** One-process gateways with an engine.hooks module: only onConnect, or a pass-through onCommand. */
 export type HookVariant = 'gatehouse-1proc-hooks-connect' | 'gatehouse-1proc-hooks-command';
 
@@ -206,6 +209,7 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(HOOK_MODULES[shape] !== undefined ? { hooks: [writeHookModule(dir, HOOK_MODULES[shape])] } : {}),
         ...(shape === 'gatehouse-1proc-2w' ? { workers: 2 } : {}),
         ...(shape === 'gatehouse-1proc-autouser' ? { adminUser: { name: DB_ADMIN } } : {}),
+        ...(shape === 'gatehouse-1proc-dbzip' ? { databaseCompression: true } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
       if (shape === 'gatehouse-2proc') {

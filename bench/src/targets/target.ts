@@ -25,6 +25,7 @@ export type ExtraTargetName =
   | 'gatehouse-1proc-nodbresume'
   | 'gatehouse-1proc-nometrics'
   | 'gatehouse-1proc-autouser'
+  | 'gatehouse-1proc-dbzip'
   | HookVariant;
 
 /** What the bench database looks like, for targets that connect to it. */

@@ -26,7 +26,7 @@ test('the announced version: override, then agreement among healthy databases, t
   assert.equal(chooseServerVersion([stubDatabase('e', { serverVersion: '' })], ''), DEFAULT_SERVER_VERSION);
 });
 
-test('the greeting capabilities are what every database has, plus the gateway own, never compression', () => {
+test('the greeting capabilities are what every database has, plus the gateway own, compression among them', () => {
   const mysqlDb = stubDatabase('m', { capabilities: 0xffffffff & ~Capability.QueryAttributes, mariadbCapabilities: 0 });
   const mariaDb = stubDatabase('x', {
     capabilities: 0xffffffff & ~CLIENT_MYSQL & ~Capability.DeprecateEof,
@@ -35,7 +35,18 @@ test('the greeting capabilities are what every database has, plus the gateway ow
   const both = chooseGreetingProfile([mysqlDb, mariaDb], '');
   assert.equal(both.capabilities & Capability.QueryAttributes, 0);
   assert.equal(both.capabilities & Capability.DeprecateEof, 0);
-  assert.equal(both.capabilities & Capability.Compress, 0);
+  assert.equal(
+    both.capabilities & Capability.Compress,
+    Capability.Compress,
+    'the proxy compresses the client leg itself',
+  );
+  const noCompress = stubDatabase('n', { capabilities: (0xffffffff & ~Capability.Compress) >>> 0 });
+  assert.equal(
+    chooseGreetingProfile([noCompress], '').capabilities & Capability.Compress,
+    Capability.Compress,
+    'whatever the database leg has',
+  );
+  assert.equal(chooseGreetingProfile([], '').capabilities & Capability.Compress, Capability.Compress);
   assert.equal(both.capabilities & Capability.Ssl, Capability.Ssl);
   assert.equal(both.capabilities & CLIENT_MYSQL, CLIENT_MYSQL, 'a MySQL backend means a MySQL-style greeting');
   assert.equal(both.mariaDbCapabilities, 0);

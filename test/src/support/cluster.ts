@@ -33,6 +33,8 @@ export interface ClusterOptions {
   readonly dbArgs?: readonly string[];
   /** Extra YAML keys of the database entry, each line indented as a key of it (e.g. admin_user). */
   readonly databaseYaml?: string;
+  /** databases[].compression: compress the engine's leg to the database. */
+  readonly dbCompression?: boolean;
 }
 
 export interface UserCerts {
@@ -217,7 +219,7 @@ engine:
       labels: { env: dev }
       tls: { mode: verify-full, ca_file: ${JSON.stringify(dbCaFile)} }
       auth: { mode: x509 }
-${options.databaseYaml ?? ''}`;
+${options.databaseYaml ?? ''}${options.dbCompression ? '      compression: true\n' : ''}`;
 
   const processes: { proxy?: RunningProcess; engines: RunningProcess[] } = { engines: [] };
   const wrapper = options.socketActivation ? socketActivationWrapper(mysqlPort) : [];

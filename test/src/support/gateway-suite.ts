@@ -8,6 +8,7 @@ import { defineBackpressureTest } from './backpressure-tests.js';
 import { defineChangeUserTests } from './change-user-tests.js';
 import { connectMysql2, mariadbCli } from './clients.js';
 import { type Cluster, type ClusterShape, startCluster, type UserCerts } from './cluster.js';
+import { defineCompressionTests } from './compression-tests.js';
 import { PARAM_CASES } from './param-cases.js';
 import { defineTlsTests } from './tls-tests.js';
 
@@ -225,6 +226,8 @@ export function defineGatewaySuite(shape: ClusterShape): void {
     defineBackpressureTest({ cluster: () => cluster, alice: () => alice });
 
     defineTlsTests({ shape, cluster: () => cluster, alice: () => alice, addUser });
+
+    defineCompressionTests({ cluster: () => cluster, alice: () => alice });
 
     test('after a proxy restart the engine reconnects and new sessions work', async () => {
       await cluster.restartProxy();

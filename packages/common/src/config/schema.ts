@@ -173,6 +173,12 @@ export const DatabaseSchema = z
     monitor: MonitorSchema.default(MonitorSchema.parse({})),
     /** Send a PROXY header to the database, so its grants and processlist see the client. */
     send_proxy_protocol: z.enum(['v1', 'v2']).optional(),
+    /**
+     * Protocol compression (CLIENT_COMPRESS) between the engine and the database, when the server
+     * offers it. It costs CPU on both ends per query and saves bytes on bulk reads; it pays off
+     * only on a slow or metered link (docs/performance.md). The client leg is independent.
+     */
+    compression: z.boolean().default(false),
     /** The version the proxy announces for this database; default what the primary reports. */
     server_version: z.string().min(1).max(200).optional(),
     /** Needed by roles with create_db_user (docs/db-users.md). */

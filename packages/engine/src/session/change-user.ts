@@ -12,6 +12,7 @@
 // commands (one path for both modes). The new leg is a fresh server session: user variables,
 // temporary tables, prepared statements and session variables are gone, as after the server's
 // own COM_CHANGE_USER. What differs: CONNECTION_ID() is the new leg's (docs/conformance.md).
+import type { Duplex } from 'node:stream';
 import type { AuditSession, DatabaseConfig, KeepaliveConfig } from '@gatehouse/common';
 import { describeClientError } from '@gatehouse/common';
 import {
@@ -29,11 +30,12 @@ import type { CommandAudit } from './command-audit.js';
 import { connectBackend } from './connect-backend.js';
 import { readSessionExtensions } from './session-header.js';
 import type { ThreadRegistry } from './thread-registry.js';
+import { plainUpstream } from './upstream-compression.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
 
 /** The database leg logged in as the new db user, for the relay to swap in. */
 export interface UserChangeLeg {
-  readonly socket: UpstreamConnection['socket'];
+  readonly socket: Duplex;
   readonly leftover: Buffer;
   readonly statusFlags: number;
   readonly warnings: number;
@@ -66,7 +68,7 @@ export interface UserChangeContext {
   readonly timeoutMs?: number | undefined;
   readonly keepalive?: KeepaliveConfig | undefined;
   /** A new leg is in use (the session's error boundary watches it). */
-  readonly onLeg: (socket: UpstreamConnection['socket']) => void;
+  readonly onLeg: (socket: Duplex) => void;
 }
 
 /**
@@ -134,19 +136,21 @@ export class UserChanges {
       return { kind: 'err', err: fields, denied };
     }
     const duration = elapsed(started);
+    // A compressed database leg (databases[].compression) is relayed as plain packets, as at login.
+    const plain = plainUpstream(upstream);
     return {
       kind: 'ok',
       leg: {
-        socket: upstream.socket,
-        leftover: upstream.leftover,
+        socket: plain.socket,
+        leftover: plain.leftover,
         statusFlags: upstream.statusFlags,
         warnings: upstream.ok.warnings,
-        commit: () => this.#commit(oldDbUser, auth, upstream, duration),
+        commit: () => this.#commit(oldDbUser, auth, upstream, plain.socket, duration),
       },
     };
   };
 
-  #commit(oldDbUser: string, auth: Authorization, upstream: UpstreamConnection, duration: number): void {
+  #commit(oldDbUser: string, auth: Authorization, upstream: UpstreamConnection, leg: Duplex, duration: number): void {
     const { session, log } = this.#ctx;
     this.#ctx.audit.onUserChange(oldDbUser, auth.dbUser, auth.dbName, { kind: 'ok', affected_rows: 0 }, duration);
     // The session record moves to the new db user only after the event, which names the old one.
@@ -157,7 +161,7 @@ export class UserChanges {
     session.dbName = auth.dbName;
     session.threadId = upstream.connectionId;
     this.#auth = auth;
-    this.#ctx.onLeg(upstream.socket);
+    this.#ctx.onLeg(leg);
     log.info({ dbUser: auth.dbUser, oldDbUser, threadId: upstream.connectionId }, 'user changed');
   }
 

@@ -8,7 +8,6 @@
 // Write-ahead of the answer: a server chunk that finished a command which produced an audit
 // event (and an ERR for a denied command) waits for the audit gate to say that event is
 // written; bytes behind it wait too, so the client sees everything in order.
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AuditHookExtras, AuditStatement, AuditWriteGate } from '@gatehouse/common';
 import {
@@ -53,7 +52,8 @@ export interface RelayCounters {
 
 export interface RelayOptions {
   readonly client: Duplex;
-  readonly upstream: Socket;
+  /** The database socket, or the plain side of its compressed stream (upstream-compression.ts). */
+  readonly upstream: Duplex;
   /** Bytes the upstream login read past its OK. */
   readonly leftover: Buffer;
   /** The capabilities both legs agreed on. */
@@ -95,7 +95,7 @@ const HELD_LIMIT = 1024 * 1024;
 export class Relay implements ClientReaderHandler {
   readonly #o: RelayOptions;
   readonly #client: Duplex;
-  #upstream: Socket;
+  #upstream: Duplex;
   #tracker: ResponseTracker;
   /** The tracker lost the reply (lost-reply.ts): server bytes pass untracked until the next command. */
   #lost = false;
@@ -553,7 +553,7 @@ export class Relay implements ClientReaderHandler {
     old.on('error', () => {});
     old.end(QUIT_PACKET);
     setTimeout(() => old.destroy(), 1000).unref();
-    const next = leg.socket as Socket;
+    const next = leg.socket;
     this.#upstream = next;
     this.#listenUpstream(next);
     if (this.#clientPaused) this.#resumeClient();
@@ -562,7 +562,7 @@ export class Relay implements ClientReaderHandler {
     else next.pause();
   }
 
-  #listenUpstream(up: Socket): void {
+  #listenUpstream(up: Duplex): void {
     up.on('data', this.#onServerData);
     up.on('end', this.#onServerEnd);
     up.on('close', this.#onServerEnd);

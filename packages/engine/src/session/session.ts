@@ -45,6 +45,7 @@ import { type Migratability, SessionState } from './session-state.js';
 import type { SessionTokenCheck } from './session-token-check.js';
 import { enableSessionTracking, SessionTracking } from './session-tracking.js';
 import type { ThreadRegistry } from './thread-registry.js';
+import { plainUpstream } from './upstream-compression.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
 
 /** A stream the proxy opened; IncomingStream from the tunnel fits, and so does a test's Duplex pair. */
@@ -231,7 +232,8 @@ function denialReasonOf(code: string): DenialReason | undefined {
 /** What the relay needs from the login, and nothing more. */
 interface LoggedIn {
   readonly auth: Authorization;
-  readonly socket: UpstreamConnection['socket'];
+  /** Plain MySQL packets both ways, whether or not the database leg is compressed. */
+  readonly socket: Duplex;
   readonly leftover: Buffer;
   readonly connectionId: number;
   readonly capabilities: number;
@@ -358,8 +360,7 @@ async function logIn(
   );
   return {
     auth,
-    socket: upstream.socket,
-    leftover: upstream.leftover,
+    ...plainUpstream(upstream),
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,
@@ -379,7 +380,7 @@ function startRelay(
   deps: SessionDeps,
   log: Logger,
   onDone: () => void,
-  onLeg: (socket: UpstreamConnection['socket']) => void,
+  onLeg: (socket: Duplex) => void,
 ): Relay {
   const { auth } = upstream;
   const user = auth.identity.user;

@@ -186,6 +186,7 @@ export async function buildUpstreamOptions(
     attributes,
     characterSet: extensions.charset,
     maxPacketSize: extensions.maxPacketSize,
+    ...(database.compression ? { compress: true } : {}),
     timeoutMs: input.timeoutMs ?? 10_000,
     log: input.log,
   };

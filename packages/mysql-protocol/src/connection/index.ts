@@ -1,6 +1,11 @@
 // Public surface of mysql/connection: connection-phase messages, client auth plugins, upstream
 // login, the server side of the handshake, and FetchMySQLVersion.
-export { DEFAULT_MYSQL_PORT, formatMysqlAddress, type MysqlAddress, parseMysqlAddress } from './address.js';
+export {
+  DEFAULT_MYSQL_PORT,
+  formatMysqlAddress,
+  type MysqlAddress,
+  parseMysqlAddress,
+} from './address.js';
 export {
   type AuthContext,
   AuthPluginName,
@@ -30,6 +35,12 @@ export {
   serializeAuthSwitchRequest,
 } from './auth-messages.js';
 export {
+  type CompressedSession,
+  type CompressedStreamOptions,
+  createCompressedStream,
+} from './compressed-stream.js';
+
+export {
   MysqlAuthUnsupportedError,
   MysqlConnectError,
   MysqlHandshakeError,
@@ -37,8 +48,16 @@ export {
   MysqlTimeoutError,
   MysqlTlsError,
 } from './errors.js';
-export { type FetchMysqlVersionOptions, fetchMysqlVersion, type MysqlVersionInfo } from './fetch-version.js';
-export { HandshakeChannel, type HandshakePacket, MAX_HANDSHAKE_PACKET } from './handshake-channel.js';
+export {
+  type FetchMysqlVersionOptions,
+  fetchMysqlVersion,
+  type MysqlVersionInfo,
+} from './fetch-version.js';
+export {
+  HandshakeChannel,
+  type HandshakePacket,
+  MAX_HANDSHAKE_PACKET,
+} from './handshake-channel.js';
 export {
   type ClientHello,
   type ConnectionAttributes,
@@ -69,7 +88,13 @@ export {
   ServerHandshake,
   type ServerHandshakeOptions,
 } from './server-handshake.js';
-export { dialMysql, type SocketKeepalive, startClientTls, type TlsMode, type UpstreamTlsOptions } from './transport.js';
+export {
+  dialMysql,
+  type SocketKeepalive,
+  startClientTls,
+  type TlsMode,
+  type UpstreamTlsOptions,
+} from './transport.js';
 export {
   type ConnectUpstreamOptions,
   chooseClientCapabilities,

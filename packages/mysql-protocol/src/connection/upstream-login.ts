@@ -71,6 +71,8 @@ export interface ConnectUpstreamOptions {
   readonly tls?: UpstreamTlsOptions;
   /** CLIENT_* flags wanted, e.g. the client's; masked to FORWARDABLE_CAPABILITIES and the server's. */
   readonly capabilities?: number;
+  /** Ask for protocol compression (CLIENT_COMPRESS) when the server offers it; default no. */
+  readonly compress?: boolean;
   /** MariaDB extended capabilities wanted; masked to the server's. */
   readonly mariaDbCapabilities?: number;
   readonly attributes?: ConnectionAttributes;
@@ -127,6 +129,7 @@ export function chooseClientCapabilities(
   if (options.database) caps |= Capability.ConnectWithDb;
   if (options.attributes && options.attributes.size > 0) caps |= Capability.ConnectAttrs;
   if (useTls) caps |= Capability.Ssl;
+  if (options.compress === true) caps |= Capability.Compress;
   return (caps & server.capabilities) >>> 0;
 }
 

@@ -22,6 +22,10 @@
 //                  serializePacket(payload, seq) -> Buffer; framePacket(payload, seq, out[]) -> next
 //                  seq (zero-copy, for writev); beginPacket(writer) / finishPacket(writer, at, seq)
 //                  -> next seq; countFrames, nextSequenceId, writePacketHeader; SequenceTracker.
+//   Compression    CompressedPacketReader({ maxPacketSize }).push(chunk, (plain, compressedSeq) => …):
+//                  the compressed layer (CLIENT_COMPRESS) undone, plain bytes out, checked by the
+//                  one framer; CompressedPacketWriter({ level }).write(plain, out[]) frames plain
+//                  bytes as compressed packets (writer.sequenceId is the next compressed id).
 //   Constants      Command, SetOption, PacketHeader, ServerStatus, ColumnType, ColumnFlag,
 //                  SessionTrack, Capability, MariaDbCapability, CLIENT_MYSQL, hasCapability,
 //                  negotiateCapabilities(server, client), ServerError.X = { errno, sqlState }.
@@ -40,6 +44,18 @@ export {
   type NegotiatedCapabilities,
   negotiateCapabilities,
 } from './capabilities.js';
+export {
+  COMPRESSED_HEADER_SIZE,
+  CompressedPacketReader,
+  type CompressedPacketReaderOptions,
+  type CompressedPayloadHandler,
+  MAX_COMPRESSED_FRAME_PAYLOAD,
+} from './compressed-packet-reader.js';
+export {
+  CompressedPacketWriter,
+  type CompressedPacketWriterOptions,
+  MIN_COMPRESS_LENGTH,
+} from './compressed-packet-writer.js';
 export {
   ColumnFlag,
   ColumnType,

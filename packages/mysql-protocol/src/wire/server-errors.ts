@@ -27,6 +27,7 @@ export const ServerError = {
   NotAllowedCommand: { errno: 1148, sqlState: '42000' }, // ER_NOT_ALLOWED_COMMAND: LOCAL INFILE refused
   AbortingConnection: { errno: 1152, sqlState: '08S01' }, // ER_ABORTING_CONNECTION
   NetPacketTooLarge: { errno: 1153, sqlState: '08S01' }, // ER_NET_PACKET_TOO_LARGE
+  NetUncompressError: { errno: 1157, sqlState: '08S01' }, // ER_NET_UNCOMPRESS_ERROR
   NetReadError: { errno: 1158, sqlState: '08S01' }, // ER_NET_READ_ERROR
   NetReadInterrupted: { errno: 1159, sqlState: '08S01' }, // ER_NET_READ_INTERRUPTED
   NetErrorOnWrite: { errno: 1160, sqlState: '08S01' }, // ER_NET_ERROR_ON_WRITE

@@ -7,7 +7,10 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
 import {
+  Capability,
+  createCompressedStream,
   type HandshakeResponse41,
+  hasCapability,
   MysqlConnectError,
   negotiateCapabilities,
   ServerError,
@@ -49,6 +52,8 @@ export class ClientConnection implements LiveConnection {
   #log: Logger;
   #secure: TLSSocket | undefined;
   #stream: TunnelStream | undefined;
+  /** The capabilities the client and the proxy agreed on, once known. */
+  #capabilities = 0;
   /** Whether the client is at a point where it reads an ERR packet as one. */
   #canReply = true;
   /** The address counted against max_connections_per_ip. */
@@ -211,6 +216,7 @@ export class ClientConnection implements LiveConnection {
     const negotiated = negotiateCapabilities(greeting, response);
     // OK and ERR are written in the encoding both sides agreed on.
     hs.clientCapabilities = negotiated.capabilities;
+    this.#capabilities = negotiated.capabilities;
     this.#checkPerIpLimit();
 
     const chain = readPeerChain(this.#secure);
@@ -333,7 +339,8 @@ export class ClientConnection implements LiveConnection {
       sessionId,
       clientAddress: { host: this.#address.host, port: this.#address.port },
       route,
-      capabilities: negotiated.capabilities,
+      // The proxy takes compression off the client leg (#relay): the engine sees a plain stream.
+      capabilities: (negotiated.capabilities & ~Capability.Compress) >>> 0,
       mariadbCapabilities: negotiated.mariaDbCapabilities,
       connectionAttributes: Object.fromEntries(response.attributes),
       clientCertChain: chain,
@@ -349,12 +356,16 @@ export class ClientConnection implements LiveConnection {
   }
 
   async #relay(stream: TunnelStream, leftover: Buffer): Promise<void> {
-    const client = this.#secure ?? this.#plain;
+    const socket = this.#secure ?? this.#plain;
+    // With CLIENT_COMPRESS the proxy takes the compressed layer off: the engine relays plain packets.
+    const { stream: client, leftover: plain } = hasCapability(this.#capabilities, Capability.Compress)
+      ? createCompressedStream(socket, leftover, { role: 'server', capabilities: this.#capabilities })
+      : { stream: socket, leftover };
     this.phase = 'relay';
     this.#ctx.metrics.recordSessionStart(this.dbService ?? '');
     const started = Date.now();
     this.#log.info('session started');
-    const result = await relaySession(client, stream, leftover);
+    const result = await relaySession(client, stream, plain);
     this.#log.info(
       {
         durationMs: Date.now() - started,

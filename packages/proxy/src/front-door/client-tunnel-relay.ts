@@ -20,7 +20,11 @@ export interface RelayResult {
  * end), then resolves. `leftover` (bytes the client sent past its HandshakeResponse) goes to the
  * engine first. An error, or either side closing before it ended both ways, destroys both.
  */
-export function relaySession(client: Socket | TLSSocket, stream: TunnelStream, leftover: Buffer): Promise<RelayResult> {
+export function relaySession(
+  client: Socket | TLSSocket | Duplex,
+  stream: TunnelStream,
+  leftover: Buffer,
+): Promise<RelayResult> {
   return new Promise((resolve) => {
     const client2stream = new Direction(client, stream);
     const stream2client = new Direction(stream, client);

@@ -9,8 +9,12 @@ import type { DatabaseInfo } from '@gatehouse/tunnel';
 /** Announced when no database has reported a version and no override is configured. */
 export const DEFAULT_SERVER_VERSION = '8.0.36-Gatehouse';
 
-/** The connection phase is the proxy's own business, whatever the backends support. */
+/**
+ * The connection phase is the proxy's own business, whatever the backends support; so is
+ * compression on the client leg, which the proxy takes off itself (createCompressedStream).
+ */
 export const GATEWAY_CAPABILITIES =
+  Capability.Compress |
   Capability.Protocol41 |
   Capability.SecureConnection |
   Capability.PluginAuth |
@@ -22,7 +26,8 @@ export const GATEWAY_CAPABILITIES =
 /**
  * Command-phase capabilities the gateway relays faithfully; each is announced only when every
  * database has it, since both legs must agree on anything that changes the wire format.
- * Compression is never among them: the proxy relays bytes and would have to inflate them.
+ * Compression is not among them: it is the proxy's own (GATEWAY_CAPABILITIES), whatever the
+ * database leg does.
  */
 export const RELAYED_CAPABILITIES = FORWARDABLE_CAPABILITIES;
 
