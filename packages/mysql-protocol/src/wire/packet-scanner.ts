@@ -46,6 +46,17 @@ export class PacketScanner {
   wantPayload = false;
   /** Sequence id of the last frame header read; -1 before the first. */
   lastSequenceId = -1;
+  /**
+   * Where the frame header just read starts in the chunk being scanned; -1 when it came in
+   * pieces across chunks. Valid during `onFrame`, so a relay can forward header and payload as
+   * one view of the chunk.
+   */
+  headerStart = -1;
+  /**
+   * When set, `scan` returns at the next packet boundary with the offset it reached, so a relay
+   * can stop between commands (and keep the rest of the chunk for later).
+   */
+  stopAtBoundary = false;
   readonly maxPacketSize: number;
 
   private readonly handler: PacketScanHandler;
@@ -90,31 +101,38 @@ export class PacketScanner {
     return this.headerLength + this.prefixCollected;
   }
 
-  /** Walks the frames in `chunk`, calling the handler synchronously. The chunk is not kept. */
-  scan(chunk: Buffer): void {
+  /**
+   * Walks the frames in `chunk` from `from`, calling the handler synchronously, and returns the
+   * offset it reached: the chunk's end, or a packet boundary when `stopAtBoundary` is set. The
+   * chunk is not kept.
+   */
+  scan(chunk: Buffer, from = 0): number {
     const h = this.handler;
     const end = chunk.length;
-    let pos = 0;
+    let pos = from;
     while (pos < end) {
       if (this.frameRemaining >= 0) {
         const n = Math.min(this.frameRemaining, end - pos);
         this.passPayload(chunk, pos, pos + n);
         pos += n;
-        if (this.frameRemaining > 0) return;
+        if (this.frameRemaining > 0) return end;
         this.finishFrame();
         continue;
       }
+      if (this.stopAtBoundary && this.frames === 0 && this.headerLength === 0) return pos;
       let length: number;
       let seq: number;
       if (this.headerLength === 0 && end - pos >= 4) {
         length = chunk[pos]! | (chunk[pos + 1]! << 8) | (chunk[pos + 2]! << 16);
         seq = chunk[pos + 3]!;
+        this.headerStart = pos;
         pos += 4;
       } else {
         const hd = this.header;
         while (this.headerLength < 4 && pos < end) hd[this.headerLength++] = chunk[pos++]!;
-        if (this.headerLength < 4) return;
+        if (this.headerLength < 4) return end;
         this.headerLength = 0;
+        this.headerStart = -1;
         length = hd[0]! | (hd[1]! << 8) | (hd[2]! << 16);
         seq = hd[3]!;
       }
@@ -156,6 +174,7 @@ export class PacketScanner {
       this.frameRemaining = length;
       if (length === 0) this.finishFrame();
     }
+    return end;
   }
 
   /** Forgets any partial packet, e.g. when the stream changes hands. */
@@ -169,9 +188,9 @@ export class PacketScanner {
     this.prefix = EMPTY;
   }
 
+  /** The prefix goes before the payload that holds it, so a relay can decide before it forwards. */
   private passPayload(buf: Buffer, start: number, end: number): void {
     const n = end - start;
-    if (this.wantPayload) this.handler.onPayload(buf, start, end);
     if (this.prefixWanted > 0) {
       const take = Math.min(this.prefixWanted, n);
       const completes = !this.frameFull && take === this.frameRemaining;
@@ -194,6 +213,7 @@ export class PacketScanner {
         if (this.prefixWanted === 0) this.deliverPrefix(completes);
       }
     }
+    if (this.wantPayload) this.handler.onPayload(buf, start, end);
     this.frameRemaining -= n;
     this.packetLength += n;
   }
