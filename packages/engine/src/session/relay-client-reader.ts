@@ -111,8 +111,7 @@ export class ClientReader implements PacketScanHandler {
 
   // --- PacketScanHandler: called by the scanner, not by the relay ---
 
-  onFrame(sequenceId: number, length: number, isContinuation: boolean): void {
-    const headerAt = this.#scanner.headerStart;
+  onFrame(sequenceId: number, length: number, isContinuation: boolean, headerAt: number): void {
     if (isContinuation) {
       // Later frames of a long packet follow the first one's verdict.
       if (this.#forwarding) this.#forwardHeader(headerAt, sequenceId, length);

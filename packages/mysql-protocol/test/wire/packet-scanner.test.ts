@@ -171,8 +171,8 @@ test('stopAtBoundary returns at the next packet boundary, and scanning on from t
 test('headerStart tells where a whole header sits in the chunk, and -1 for one that came in pieces', () => {
   const wire = buildPackets([Buffer.from('ab'), Buffer.from('cd')], 0);
   const starts: number[] = [];
-  const scanner: PacketScanner = new PacketScanner({
-    onFrame: () => starts.push(scanner.headerStart),
+  const scanner = new PacketScanner({
+    onFrame: (_seq, _length, _continuation, headerStart) => starts.push(headerStart),
     onPrefix: () => {},
     onPayload: () => {},
     onPacketEnd: () => {},
