@@ -18,7 +18,6 @@ export {
   startSpoolPipeline,
 } from './audit/index.js';
 export {
-  activeLock,
   type ClusterSnapshot,
   createDbClientCertCache,
   createInProcessCluster,
@@ -34,14 +33,9 @@ export {
 export { EngineError, EngineMysqlError } from './errors.js';
 export {
   type AuditSwitches,
-  type Authorization,
-  type AuthorizeInput,
-  authorizeSession,
   decideCommand,
-  type LeadingStatement,
   type PolicyContext,
   type PolicyVerdict,
-  readLeadingStatement,
   type RelayCounters,
   type SessionDeps,
   type SessionHandle,
@@ -50,8 +44,6 @@ export {
   ThreadRegistry,
 } from './session/index.js';
 export {
-  type BackoffOptions,
-  computeBackoff,
   createTunnelClient,
   TunnelClient,
   type TunnelClientOptions,
@@ -62,24 +54,18 @@ export { type CreateEngineOptions, createEngine, type Engine } from './engine.js
 export {
   type HealthChecker,
   type HealthCheckerOptions,
-  checkDatabase,
   startHealthChecker,
 } from './health/health-checker.js';
 export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/metrics.js';
 export { type RelayObserver, SessionObserver } from './session/session-observer.js';
 export {
-  checkPinnedChain,
   type HostCredentialKeeper,
   type HostCredentials,
   joinCluster,
   type JoinOptions,
-  type JsonResponse,
   keepHostCredentials,
   loadHostCredentials,
-  postJson,
-  type PostJsonOptions,
   renewHostCredentials,
-  spkiPin,
 } from './join/index.js';
 export {
   AnalysisCache,

@@ -10,8 +10,8 @@ import {
   serializePacket,
 } from '@gatehouse/mysql-protocol';
 import { parseLoginReply, readOnePacket } from '../src/front-door/login-reply.js';
-import { chooseGreetingProfile, chooseServerVersion, DEFAULT_SERVER_VERSION } from '../src/index.js';
 import { stubDatabase } from './proxy-kit.js';
+import { chooseGreetingProfile, chooseServerVersion, DEFAULT_SERVER_VERSION } from '../src/front-door/greeting-profile.js';
 
 test('the announced version: override, then agreement among healthy databases, then the most common, then the default', () => {
   const a = stubDatabase('a', { serverVersion: '8.0.36' });

@@ -31,7 +31,8 @@ import {
 } from '@gatehouse/mysql-protocol';
 import { WebSocket } from 'ws';
 import { waitFor } from '@gatehouse/testing';
-import { type PeerCredentialsSupport, type RunningProxy, startProxy } from '../src/index.js';
+import { type RunningProxy, startProxy } from '../src/index.js';
+import type { PeerCredentialsSupport } from '../src/front-door/unix-peer.js';
 
 export interface TestContext {
   after(fn: () => unknown): void;

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sumSamples } from '@gatehouse/common';
 import mysql from 'mysql2/promise';
-import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/index.js';
 import { waitFor } from '@gatehouse/testing';
 import { createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase } from './proxy-kit.js';
+import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/front-door/unix-peer.js';
 
 async function loginOverSocket(t: import('node:test').TestContext, support?: PeerCredentialsSupport) {
   const cluster = await createCluster(t);

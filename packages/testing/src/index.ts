@@ -20,14 +20,8 @@ export {
 export { type ReplicationSet, type StartReplicationOptions, startMariaDbReplication } from './mariadb-replication.js';
 export { createTestCa, type IssuedFiles, type IssueOptions, openTestCa, type TestCa } from './openssl-ca.js';
 export {
-  buildPackets,
-  chunksOf,
   createSeededRandom,
-  PacketBuilder,
-  packetBuilder,
   type SeededRandom,
-  splitAt,
-  splitsEverywhere,
 } from '@gatehouse/mysql-protocol/testing';
 export { fakeServerRsaKeys } from './fake-mysql-auth.js';
 export { encodeFakeResponse } from './fake-mysql-results.js';

@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  FrameParser,
-  parseEnvelope,
-  serializeData,
-  serializeOpen,
-  serializeRegistration,
-  serializeRequest,
-  serializeResponse,
-  serializeWindow,
-  TunnelProtocolError,
-} from '../src/index.js';
+import { FrameParser, parseEnvelope, serializeData, serializeRequest, serializeWindow, TunnelProtocolError } from '../src/index.js';
 import { sampleHeader } from './fixtures.js';
 import { createPrng } from './prng.js';
+import { serializeOpen, serializeRegistration, serializeResponse } from '../src/frame-serializer.js';
 
 const SEED = 0x5eed_7e11;
 

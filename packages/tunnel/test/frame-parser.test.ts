@@ -1,24 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  FrameParser,
-  parseFrame,
-  serializeData,
-  serializeFin,
-  serializeOpen,
-  serializeOpenAck,
-  serializeOpenReject,
-  serializePing,
-  serializePong,
-  serializeRegistration,
-  serializeRequest,
-  serializeReset,
-  serializeResponse,
-  serializeWindow,
-  type TunnelFrame,
-  TunnelProtocolError,
-} from '../src/index.js';
+import { FrameParser, parseFrame, serializeData, serializeFin, serializePing, serializeRequest, serializeWindow, TunnelProtocolError } from '../src/index.js';
 import { sampleHeader } from './fixtures.js';
+import { serializeOpen, serializeOpenAck, serializeOpenReject, serializePong, serializeRegistration, serializeReset, serializeResponse } from '../src/frame-serializer.js';
+import type { TunnelFrame } from '../src/frames.js';
 
 const registration = {
   engineId: 'engine-a',

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameParser, FrameType, FrameWriter, type TunnelFrame, type TunnelTransport } from '../src/index.js';
+import { FrameParser, type TunnelTransport } from '../src/index.js';
+import type { TunnelFrame } from '../src/frames.js';
+import { FrameWriter } from '../src/frame-writer.js';
+import { FrameType } from '../src/constants.js';
 
 function capture(headroom: number | undefined): { transport: TunnelTransport; sent: Buffer[] } {
   const sent: Buffer[] = [];

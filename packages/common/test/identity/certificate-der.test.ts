@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IDENTITY_EXTENSION_OID_DER, IdentityError, findCertificateExtension } from '../../src/index.js';
+import { IdentityError } from '../../src/index.js';
 import { readSubjectNames } from '../../src/identity/subject-names.js';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import { makeCa, makeLeaf } from './test-certs.js';
+import { findCertificateExtension } from '../../src/identity/certificate-extension.js';
+import { IDENTITY_EXTENSION_OID_DER } from '../../src/identity/identity-extension.js';
 
 const ca = await makeCa();
 const der = await makeLeaf(ca, { user: 'ünïcode', roles: ['dev', 'ops'], notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-01-02T00:00:00Z') });

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  decodeIdentityExtension,
-  encodeIdentityExtension,
-  IDENTITY_EXTENSION_OID,
-  type IdentityExtension,
-  isGatehouseError,
-} from '../../src/index.js';
+import { encodeIdentityExtension, IDENTITY_EXTENSION_OID, type IdentityExtension, isGatehouseError } from '../../src/index.js';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
+import { decodeIdentityExtension } from '../../src/identity/identity-extension.js';
 
 const full: IdentityExtension = { dbService: 'orders', dbUser: 'app_ro', dbName: 'shop', dbUsers: ['app_ro', 'ünï'], dbNames: ['shop', 'reports_*'] };
 
