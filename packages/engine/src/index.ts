@@ -18,7 +18,6 @@ export {
   startSpoolPipeline,
 } from './audit/index.js';
 export {
-  activeLock,
   type ClusterSnapshot,
   createDbClientCertCache,
   createInProcessCluster,
@@ -35,40 +34,19 @@ export { type DenialReason, EngineMetrics, type SessionOutcome } from './diag/me
 export { type CreateEngineOptions, createEngine, type Engine } from './engine.js';
 export { EngineError, EngineMysqlError } from './errors.js';
 export {
-  checkDatabase,
   type HealthChecker,
   type HealthCheckerOptions,
   startHealthChecker,
 } from './health/health-checker.js';
-export { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
-// The hook API, for hook authors' type checking (docs/hooks.md).
-export type {
-  ConnectContext,
-  HandshakeResponseContext,
-  HookCommand,
-  HookDenial,
-  HookResult,
-  HookReturn,
-  OnCommand,
-  OnConnect,
-  OnHandshakeResponse,
-  OnResult,
-  ResultSummary,
-  SessionContext,
-} from './hooks/hook-types.js';
+export { createHookRunner } from './hooks/hook-runner.js';
 export {
-  checkPinnedChain,
   type HostCredentialKeeper,
   type HostCredentials,
   type JoinOptions,
-  type JsonResponse,
   joinCluster,
   keepHostCredentials,
   loadHostCredentials,
-  type PostJsonOptions,
-  postJson,
   renewHostCredentials,
-  spkiPin,
 } from './join/index.js';
 export {
   AnalysisCache,
@@ -81,15 +59,10 @@ export {
 } from './policy/index.js';
 export {
   type AuditSwitches,
-  type Authorization,
-  type AuthorizeInput,
-  authorizeSession,
   decideCommand,
-  type LeadingStatement,
   type PolicyContext,
   type PolicyVerdict,
   type RelayCounters,
-  readLeadingStatement,
   type SessionDeps,
   type SessionHandle,
   type SessionStream,
@@ -98,8 +71,6 @@ export {
 } from './session/index.js';
 export { type RelayObserver, SessionObserver } from './session/session-observer.js';
 export {
-  type BackoffOptions,
-  computeBackoff,
   createTunnelClient,
   TunnelClient,
   type TunnelClientOptions,

@@ -9,8 +9,12 @@ import {
   serializeOkPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
+import {
+  chooseGreetingProfile,
+  chooseServerVersion,
+  DEFAULT_SERVER_VERSION,
+} from '../src/front-door/greeting-profile.js';
 import { parseLoginReply, readOnePacket } from '../src/front-door/login-reply.js';
-import { chooseGreetingProfile, chooseServerVersion, DEFAULT_SERVER_VERSION } from '../src/index.js';
 import { stubDatabase } from './proxy-kit.js';
 
 test('the announced version: override, then agreement among healthy databases, then the most common, then the default', () => {

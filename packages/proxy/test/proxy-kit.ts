@@ -31,7 +31,8 @@ import {
   TunnelConnection,
 } from '@gatehouse/tunnel';
 import { WebSocket } from 'ws';
-import { type PeerCredentialsSupport, type RunningProxy, startProxy } from '../src/index.js';
+import type { PeerCredentialsSupport } from '../src/front-door/unix-peer.js';
+import { type RunningProxy, startProxy } from '../src/index.js';
 
 export interface TestContext {
   after(fn: () => unknown): void;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { sumSamples } from '@gatehouse/common';
 import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
-import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/index.js';
+import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/front-door/unix-peer.js';
 import { createCluster, issueUserFiles, startStubEngine, startTestProxy, stubDatabase } from './proxy-kit.js';
 
 async function loginOverSocket(t: import('node:test').TestContext, support?: PeerCredentialsSupport) {

@@ -4,13 +4,9 @@
 
 export { makeAuditEvent } from '@gatehouse/common/testing';
 export {
-  buildPackets,
-  chunksOf,
   createSeededRandom,
-  PacketBuilder,
   packetBuilder,
   type SeededRandom,
-  splitAt,
   splitsEverywhere,
 } from '@gatehouse/mysql-protocol/testing';
 export { fakeServerRsaKeys } from './fake-mysql-auth.js';

@@ -1,4 +1,4 @@
-import { FRAME_HEADER_SIZE, type FrameTypeCode } from './constants.js';
+import { FRAME_HEADER_SIZE, FrameType, type FrameTypeCode } from './constants.js';
 import { writeFrameHeader } from './frame-serializer.js';
 
 /** What a tunnel connection needs from its carrier (a WebSocket in production, a pipe in tests). */
@@ -14,10 +14,24 @@ export interface TunnelTransport {
    * transport's to fill. `done` runs once the socket took the bytes, or with the error.
    */
   send(buffer: Buffer, done: (err?: Error) => void): void;
+  /**
+   * Optional, for a carrier in the same process: takes a batch as segments, serialized frames
+   * and DATA payloads as they were written, so bulk bytes reach the peer without a copy into a
+   * message (one allocation and one copy of every byte less). `done` as for `send`.
+   */
+  sendSegments?(segments: readonly FrameSegment[], done: (err?: Error) => void): void;
   /** Ends the connection politely. */
   close(): void;
   /** Drops the connection at once, without a closing handshake (a dead peer). */
   terminate(): void;
+}
+
+/** A batch for sendSegments: serialized frames, or one DATA frame's stream and payload. */
+export type FrameSegment = Buffer | DataSegment;
+
+export interface DataSegment {
+  readonly streamId: number;
+  readonly payload: Uint8Array;
 }
 
 /** Above this many pending bytes a batch is sent at once rather than at the end of the tick. */
@@ -101,23 +115,14 @@ export class FrameWriter {
     const count = this.#types.length;
     if (count === 0 || this.#closed) return;
     const size = this.#pendingBytes;
+    if (this.#transport.sendSegments !== undefined) {
+      this.#sendSegments(this.#transport.sendSegments, count, size);
+      return;
+    }
     const message = Buffer.allocUnsafe(this.#headroom + size);
     let offset = this.#headroom;
-    for (let i = 0; i < count; i++) {
-      const type = this.#types[i]!;
-      const payload = this.#payloads[i];
-      const length = payload?.byteLength ?? 0;
-      if (type !== 0) {
-        writeFrameHeader(message, offset, type, this.#ids[i]!, length);
-        offset += FRAME_HEADER_SIZE;
-      }
-      if (payload !== undefined) message.set(payload, offset);
-      offset += length;
-    }
-    this.#types.length = 0;
-    this.#ids.length = 0;
-    this.#payloads.length = 0;
-    this.#pendingBytes = 0;
+    for (let i = 0; i < count; i++) offset = this.#serializeAt(message, offset, i);
+    this.#clearQueue();
     this.#inFlightBytes += size;
     if (this.#inFlightBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#inFlightBytes;
     this.#transport.send(message, () => {
@@ -126,15 +131,67 @@ export class FrameWriter {
     });
   }
 
+  /** The batch as segments: DATA payloads by reference, runs of other frames serialized. */
+  #sendSegments(send: NonNullable<TunnelTransport['sendSegments']>, count: number, size: number): void {
+    const segments: FrameSegment[] = [];
+    let runStart = 0;
+    let runBytes = 0;
+    const closeRun = (end: number): void => {
+      if (runBytes === 0) return;
+      const run = Buffer.allocUnsafe(runBytes);
+      let offset = 0;
+      for (let i = runStart; i < end; i++) offset = this.#serializeAt(run, offset, i);
+      segments.push(run);
+      runBytes = 0;
+    };
+    for (let i = 0; i < count; i++) {
+      const type = this.#types[i]!;
+      const length = this.#payloads[i]?.byteLength ?? 0;
+      if (type === FrameType.Data) {
+        closeRun(i);
+        segments.push({ streamId: this.#ids[i]!, payload: this.#payloads[i]! });
+        runStart = i + 1;
+      } else {
+        if (runBytes === 0) runStart = i;
+        runBytes += (type === 0 ? 0 : FRAME_HEADER_SIZE) + length;
+      }
+    }
+    closeRun(count);
+    this.#clearQueue();
+    this.#inFlightBytes += size;
+    if (this.#inFlightBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#inFlightBytes;
+    send(segments, () => {
+      this.#inFlightBytes -= size;
+      this.#wake();
+    });
+  }
+
+  /** Writes queued frame `i` into `target` at `offset`; returns the offset after it. */
+  #serializeAt(target: Buffer, offset: number, i: number): number {
+    const type = this.#types[i]!;
+    const payload = this.#payloads[i];
+    const length = payload?.byteLength ?? 0;
+    if (type !== 0) {
+      writeFrameHeader(target, offset, type, this.#ids[i]!, length);
+      offset += FRAME_HEADER_SIZE;
+    }
+    if (payload !== undefined) target.set(payload, offset);
+    return offset + length;
+  }
+
+  #clearQueue(): void {
+    this.#types.length = 0;
+    this.#ids.length = 0;
+    this.#payloads.length = 0;
+    this.#pendingBytes = 0;
+  }
+
   /** Drops whatever is queued and wakes every waiter; later writes are ignored. */
   close(): void {
     this.#closed = true;
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
-    this.#types.length = 0;
-    this.#ids.length = 0;
-    this.#payloads.length = 0;
-    this.#pendingBytes = 0;
+    this.#clearQueue();
     this.#wake();
   }
 

@@ -1,32 +1,17 @@
 // Public surface of the tunnel area; see docs/architecture.md.
-export {
-  DEFAULT_MAX_FRAME_SIZE,
-  FRAME_HEADER_SIZE,
-  FrameType,
-  type FrameTypeCode,
-  TUNNEL_PROTOCOL_VERSION,
-} from './constants.js';
+export { DEFAULT_MAX_FRAME_SIZE, TUNNEL_PROTOCOL_VERSION } from './constants.js';
 export { type Envelope, parseEnvelope, serializeEnvelope } from './envelope.js';
 export { TunnelError, TunnelProtocolError } from './errors.js';
 export { FrameParser, parseFrame } from './frame-parser.js';
 export {
   serializeData,
   serializeFin,
-  serializeFrame,
-  serializeOpen,
-  serializeOpenAck,
-  serializeOpenReject,
   serializePing,
-  serializePong,
-  serializeRegistration,
   serializeRequest,
-  serializeReset,
-  serializeResponse,
   serializeWindow,
-  writeFrameHeader,
 } from './frame-serializer.js';
-export { FrameWriter, type TunnelTransport } from './frame-writer.js';
-export type { RequestResult, TunnelFrame, TunnelFrameKind } from './frames.js';
+export type { TunnelTransport } from './frame-writer.js';
+export type { RequestResult } from './frames.js';
 export { createInMemoryTunnelLink, type InMemoryTunnelEnd, type TunnelPeer } from './in-memory-link.js';
 export type { RequestHandler, TunnelReply, TunnelRequest } from './request-table.js';
 export {
@@ -54,5 +39,4 @@ export {
   type TunnelWebSocket,
   WEBSOCKET_HEADROOM,
   type WebSocketTransportOptions,
-  writeWebSocketHeader,
 } from './websocket-transport.js';

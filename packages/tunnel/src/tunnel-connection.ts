@@ -13,7 +13,7 @@ import {
   serializeRegistration,
   serializeReset,
 } from './frame-serializer.js';
-import { FrameWriter, type TunnelTransport } from './frame-writer.js';
+import { type FrameSegment, FrameWriter, type TunnelTransport } from './frame-writer.js';
 import type { TunnelFrame } from './frames.js';
 import { createRequestTable, type RequestHandler, type RequestTable, type TunnelReply } from './request-table.js';
 import type { EngineRegistration, StreamOpenHeader, TunnelErrorPayload } from './schemas.js';
@@ -201,6 +201,35 @@ export class TunnelConnection implements StreamHost {
         err instanceof Error ? err : new TunnelProtocolError('tunnel frame parsing failed', { cause: err }),
         true,
       );
+    }
+  }
+
+  /**
+   * Feeds one batch from a carrier in the same process (sendSegments): serialized frames are
+   * parsed as a message; DATA payloads go to their streams as they are. Never throws, as receive.
+   */
+  receiveSegments(segments: readonly FrameSegment[]): void {
+    for (const segment of segments) {
+      if (this.#closed) return;
+      if (Buffer.isBuffer(segment)) {
+        this.receive(segment);
+        continue;
+      }
+      this.#lastReceivedAt = Date.now();
+      const payload = Buffer.isBuffer(segment.payload)
+        ? segment.payload
+        : Buffer.from(segment.payload.buffer, segment.payload.byteOffset, segment.payload.byteLength);
+      try {
+        this.#deliverFrame({ kind: 'data', streamId: segment.streamId, payload, bytes: payload });
+      } catch (err) {
+        // Only a flow-control breach gets here (#deliverFrame contains handler errors).
+        this.#log.warn({ err }, 'tunnel peer broke the protocol');
+        this.#fail(
+          err instanceof Error ? err : new TunnelProtocolError('tunnel data delivery failed', { cause: err }),
+          true,
+        );
+        return;
+      }
     }
   }
 

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { serializeOpen, serializeRegistration, serializeResponse } from '../src/frame-serializer.js';
 import {
   FrameParser,
   parseEnvelope,
   serializeData,
-  serializeOpen,
-  serializeRegistration,
   serializeRequest,
-  serializeResponse,
   serializeWindow,
   TunnelProtocolError,
 } from '../src/index.js';

@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  serializeOpen,
+  serializeOpenAck,
+  serializeOpenReject,
+  serializePong,
+  serializeRegistration,
+  serializeReset,
+  serializeResponse,
+} from '../src/frame-serializer.js';
+import type { TunnelFrame } from '../src/frames.js';
+import {
   FrameParser,
   parseFrame,
   serializeData,
   serializeFin,
-  serializeOpen,
-  serializeOpenAck,
-  serializeOpenReject,
   serializePing,
-  serializePong,
-  serializeRegistration,
   serializeRequest,
-  serializeReset,
-  serializeResponse,
   serializeWindow,
-  type TunnelFrame,
   TunnelProtocolError,
 } from '../src/index.js';
 import { sampleHeader } from './fixtures.js';

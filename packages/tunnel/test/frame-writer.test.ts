@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameParser, FrameType, FrameWriter, type TunnelFrame, type TunnelTransport } from '../src/index.js';
+import { FrameType } from '../src/constants.js';
+import { type FrameSegment, FrameWriter } from '../src/frame-writer.js';
+import type { TunnelFrame } from '../src/frames.js';
+import { FrameParser, type TunnelTransport } from '../src/index.js';
 
 function capture(headroom: number | undefined): { transport: TunnelTransport; sent: Buffer[] } {
   const sent: Buffer[] = [];
@@ -48,3 +51,50 @@ for (const headroom of [undefined, 14]) {
     assert.equal(writer.bufferedBytes, 0, 'the headroom is not counted as buffered bytes');
   });
 }
+
+test('a carrier with sendSegments gets DATA payloads as the buffers written, in order with the serialized frames around them', () => {
+  const batches: (readonly FrameSegment[])[] = [];
+  let sentAsMessage = 0;
+  const transport: TunnelTransport = {
+    send: (_buffer, done) => {
+      sentAsMessage++;
+      done();
+    },
+    sendSegments: (segments, done) => {
+      batches.push(segments);
+      done();
+    },
+    close: () => {},
+    terminate: () => {},
+  };
+  const writer = new FrameWriter(transport, 1024 * 1024);
+  const bulk = Buffer.alloc(70_000, 0x61);
+  const small = Buffer.from('select 1');
+  writer.write(FrameType.Window, 3, Buffer.from([0, 0, 1, 0]));
+  writer.write(FrameType.Fin, 5);
+  writer.write(FrameType.Data, 7, bulk);
+  writer.write(FrameType.Data, 3, small);
+  writer.write(FrameType.Fin, 7);
+  writer.flush();
+  assert.equal(sentAsMessage, 0);
+  assert.equal(batches.length, 1);
+  const [before, first, second, after] = batches[0]!;
+  assert.equal(batches[0]!.length, 4);
+  assert.deepEqual(
+    parseAll(before as Buffer).map((f) => [f.kind, 'streamId' in f ? f.streamId : -1]),
+    [
+      ['window', 3],
+      ['fin', 5],
+    ],
+  );
+  assert.ok(
+    !Buffer.isBuffer(first) && first!.streamId === 7 && first!.payload === bulk,
+    'the bulk payload is not copied',
+  );
+  assert.ok(!Buffer.isBuffer(second) && second!.streamId === 3 && second!.payload === small);
+  assert.deepEqual(
+    parseAll(after as Buffer).map((f) => [f.kind, 'streamId' in f ? f.streamId : -1]),
+    [['fin', 7]],
+  );
+  assert.equal(writer.bufferedBytes, 0);
+});

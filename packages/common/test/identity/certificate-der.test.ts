@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
+import { findCertificateExtension } from '../../src/identity/certificate-extension.js';
+import { IDENTITY_EXTENSION_OID_DER } from '../../src/identity/identity-extension.js';
 import { readSubjectNames } from '../../src/identity/subject-names.js';
-import { findCertificateExtension, IDENTITY_EXTENSION_OID_DER, IdentityError } from '../../src/index.js';
+import { IdentityError } from '../../src/index.js';
 import { makeCa, makeLeaf } from './test-certs.js';
 
 const ca = await makeCa();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
+import { decodeIdentityExtension } from '../../src/identity/identity-extension.js';
 import {
-  decodeIdentityExtension,
   encodeIdentityExtension,
   IDENTITY_EXTENSION_OID,
   type IdentityExtension,

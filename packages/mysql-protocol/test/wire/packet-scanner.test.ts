@@ -138,3 +138,67 @@ test('maxPacketSize is checked from the header', () => {
   const scanner = new PacketScanner(new ScanRecorder(), { maxPacketSize: 10 });
   assert.throws(() => scanner.scan(Buffer.from([11, 0, 0, 0])), MysqlPacketTooLargeError);
 });
+
+test('stopAtBoundary returns at the next packet boundary, and scanning on from there finishes the rest', () => {
+  const wire = buildPackets([Buffer.from('one'), Buffer.from('two'), Buffer.from('three')], 0);
+  for (const [first, second] of splitsEverywhere(wire)) {
+    const ends: number[] = [];
+    const scanner: PacketScanner = new PacketScanner({
+      onFrame: () => {},
+      onPrefix: () => {},
+      onPayload: () => {},
+      onPacketEnd: (length) => {
+        ends.push(length);
+        // Asked during the first packet's end: nothing of the second may be read.
+        if (ends.length === 1) scanner.stopAtBoundary = true;
+      },
+    });
+    let reached = scanner.scan(first);
+    let rest: Buffer = Buffer.concat([first.subarray(reached), second]);
+    if (ends.length === 0) {
+      reached = scanner.scan(second);
+      rest = second.subarray(reached);
+    }
+    assert.deepEqual(ends, [3], `split at ${first.length}`);
+    assert.equal(scanner.idle, true);
+    assert.equal(rest.length, wire.length - 7, `split at ${first.length}: the rest starts at the second header`);
+    scanner.stopAtBoundary = false;
+    assert.equal(scanner.scan(rest), rest.length);
+    assert.deepEqual(ends, [3, 3, 5]);
+  }
+});
+
+test('headerStart tells where a whole header sits in the chunk, and -1 for one that came in pieces', () => {
+  const wire = buildPackets([Buffer.from('ab'), Buffer.from('cd')], 0);
+  const starts: number[] = [];
+  const scanner = new PacketScanner({
+    onFrame: (_seq, _length, _continuation, headerStart) => starts.push(headerStart),
+    onPrefix: () => {},
+    onPayload: () => {},
+    onPacketEnd: () => {},
+  });
+  scanner.scan(wire);
+  scanner.scan(wire.subarray(0, 2));
+  scanner.scan(wire.subarray(2));
+  assert.deepEqual(starts, [0, 6, -1, 4]);
+});
+
+test('with payload wanted, a packet prefix is handed over before the payload bytes that hold it', () => {
+  const wire = buildPackets([Buffer.from('abcdefgh')], 0);
+  for (const [first, second] of splitsEverywhere(wire)) {
+    const events: string[] = [];
+    const scanner = new PacketScanner({
+      onFrame: () => {},
+      onPrefix: (buf, start, end) => events.push(`prefix ${buf.toString('latin1', start, end)}`),
+      onPayload: (buf, start, end) => events.push(`payload ${buf.toString('latin1', start, end)}`),
+      onPacketEnd: () => {},
+    });
+    scanner.prefixLength = 4;
+    scanner.wantPayload = true;
+    scanner.scan(first);
+    scanner.scan(second);
+    const prefixAt = events.indexOf('prefix abcd');
+    const payloadWithD = events.findIndex((e) => e.startsWith('payload ') && e.slice(8).includes('d'));
+    assert.ok(prefixAt >= 0 && prefixAt < payloadWithD, `split at ${first.length}: ${events.join(' | ')}`);
+  }
+});
