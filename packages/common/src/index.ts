@@ -66,6 +66,7 @@ export {
   statementResetEventSchema,
   statementSendLongDataEventSchema,
   toAuditError,
+  userChangeEventSchema,
 } from './audit/index.js';
 export {
   ClientError,

@@ -95,21 +95,14 @@ export function defineChangeUserTests(ctx: ChangeUserContext): void {
       await straight.end().catch(() => straight.destroy());
     }
     const events = await waitFor('the change_user events', async () => {
-      const r = await cluster.gatectl([
-        'audit',
-        'search',
-        '--type',
-        'db.session.mysql.change_user',
-        '--user',
-        'cu_user',
-        '--format',
-        'json',
-      ]);
+      const r = await cluster.gatectl(['audit', 'search', '--user', 'cu_user', '--format', 'json']);
       if (r.code !== 0) return undefined;
-      const rows = JSON.parse(r.stdout) as Array<{ old_db_user?: string; new_db_user: string; code: string }>;
+      const rows = (
+        JSON.parse(r.stdout) as Array<{ event: string; old_db_user?: string; new_db_user: string; code: string }>
+      ).filter((e) => e.event === 'db.session.user_change' || e.event === 'db.session.mysql.change_user');
       return rows.length >= 2 ? rows : undefined;
     });
-    assert.ok(events.some((e) => e.old_db_user === 'app_rw' && e.new_db_user === 'app_ro' && e.code === 'GMY14I'));
+    assert.ok(events.some((e) => e.old_db_user === 'app_rw' && e.new_db_user === 'app_ro' && e.code === 'GDB05I'));
     assert.ok(events.some((e) => e.old_db_user === 'app_ro' && e.new_db_user === 'root_like' && e.code === 'GMY14W'));
   });
 

@@ -40,6 +40,7 @@ export function summarizeAuditEvent(e: AuditEvent): string {
     case 'db.session.mysql.drop_db':
       return oneLine(e.schema_name) + outcomeText(e.outcome);
     case 'db.session.mysql.change_user':
+    case 'db.session.user_change':
       return `${e.old_db_user === undefined ? '' : `from ${e.old_db_user} `}to ${e.new_db_user}${outcomeText(e.outcome)}`;
     case 'db.session.mysql.process_kill':
       return `thread ${e.process_id}${outcomeText(e.outcome)}`;

@@ -45,6 +45,7 @@ type SimpleCommandType =
   | 'db.session.mysql.debug'
   | 'db.session.mysql.refresh'
   | 'db.session.mysql.change_user'
+  | 'db.session.user_change'
   | 'db.session.mysql.reset_connection'
   | 'db.user.create'
   | 'db.user.update'

@@ -207,6 +207,19 @@ export const changeUserEventSchema = z.strictObject({
   ...auditResultShape,
 });
 
+/**
+ * A COM_CHANGE_USER the engine carried out: the session now runs as another db user (a refused
+ * one stays the command's event, db.session.mysql.change_user, with its error).
+ */
+export const userChangeEventSchema = z.strictObject({
+  ...base,
+  ...auditTypeShape('db.session.user_change'),
+  old_db_user: z.string().max(256),
+  new_db_user: z.string().max(256),
+  new_db_name: z.string().max(1024).optional(),
+  ...auditResultShape,
+});
+
 export const resetConnectionEventSchema = z.strictObject({
   ...base,
   ...auditTypeShape('db.session.mysql.reset_connection'),
@@ -250,6 +263,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   debugEventSchema,
   refreshEventSchema,
   changeUserEventSchema,
+  userChangeEventSchema,
   localInfileEventSchema,
   resetConnectionEventSchema,
   dbUserCreateEventSchema,

@@ -68,6 +68,7 @@ export {
   statementPrepareEventSchema,
   statementResetEventSchema,
   statementSendLongDataEventSchema,
+  userChangeEventSchema,
 } from './event-schemas.js';
 export {
   dbUserCreateEventSchema,

@@ -65,6 +65,7 @@ const DETAILS: { readonly [T in AuditEventType]: Record<string, unknown> } = {
     new_db_user: 'root',
     outcome: { kind: 'error', errno: 1045, sqlstate: '28000', message: "role 'dev' does not allow db user 'root'" },
   },
+  'db.session.user_change': { old_db_user: 'app_rw', new_db_user: 'app_ro', new_db_name: 'app' },
   'db.session.mysql.reset_connection': { outcome: { kind: 'ok', affected_rows: 0 } },
   'db.session.mysql.local_infile': {
     query: "LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE t",

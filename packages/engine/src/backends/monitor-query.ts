@@ -2,6 +2,8 @@
 // the column names and the rows as strings. The monitor asks for small results a few times per
 // interval, so this favours plainness over the relay's zero-copy walking.
 // https://mariadb.com/kb/en/result-set-packets/
+
+import type { Duplex } from 'node:stream';
 import {
   BufferReader,
   Capability,
@@ -36,8 +38,11 @@ function isEof(payload: Buffer): boolean {
   return payload[0] === PacketHeader.Eof && payload.length < 9;
 }
 
+/** A logged-in leg: its plain packet stream (a compressed leg's decompressed side) and capabilities. */
+export type QueryLeg = Pick<UpstreamConnection, 'capabilities'> & { readonly socket: Duplex };
+
 /** Runs `sql` and returns the rows of its (single) result set; an OK gives no rows. */
-export function queryRows(upstream: UpstreamConnection, sql: string, timeoutMs: number): Promise<MonitorRow[]> {
+export function queryRows(upstream: QueryLeg, sql: string, timeoutMs: number): Promise<MonitorRow[]> {
   const { socket, capabilities } = upstream;
   const deprecateEof = (capabilities & Capability.DeprecateEof) !== 0;
   const parser = new PacketParser();

@@ -8,8 +8,8 @@
 // user needs UPDATE on mysql.*) and activates it. The login selects no schema on either server:
 // the schema the client asked for is entered after the roles are active.
 import type { AuditSession, DatabaseConfig } from '@gatehouse/common';
-import { ServerError, type UpstreamConnection } from '@gatehouse/mysql-protocol';
-import { MonitorQueryError, queryRows } from '../backends/monitor-query.js';
+import { ServerError } from '@gatehouse/mysql-protocol';
+import { MonitorQueryError, type QueryLeg, queryRows } from '../backends/monitor-query.js';
 import type { DbUserLease, DbUserManager } from '../db-users/db-user-manager.js';
 import { sqlRole } from '../db-users/db-user-sql.js';
 import { EngineError } from '../errors.js';
@@ -22,7 +22,7 @@ export interface AutoDbUserLogin {
   /** The database as the login sees it: x509 auth. */
   readonly database: DatabaseConfig;
   /** Runs on the logged-in connection before the client hears OK; closes it on failure. */
-  afterLogin(upstream: UpstreamConnection): Promise<void>;
+  afterLogin(upstream: QueryLeg): Promise<void>;
 }
 
 function quoteSchema(name: string): string {

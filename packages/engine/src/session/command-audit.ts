@@ -90,8 +90,10 @@ export class CommandAudit {
     outcome: AuditOutcome,
     durationMs?: number,
   ): void {
+    // A change carried out is the session's event (DESIGN: db.session.user_change); a refused
+    // one stays the command's, as Teleport names it.
     this.#audit.onCommand(this.#session, {
-      event: 'db.session.mysql.change_user',
+      event: outcome.kind === 'error' ? 'db.session.mysql.change_user' : 'db.session.user_change',
       old_db_user: oldDbUser,
       new_db_user: newDbUser,
       new_db_name: newDbName,

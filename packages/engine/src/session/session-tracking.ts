@@ -13,10 +13,9 @@ import {
   type ResponseOutcome,
   ServerStatus,
   serializeOkPacket,
-  type UpstreamConnection,
 } from '@gatehouse/mysql-protocol';
 import type { Logger } from 'pino';
-import { queryRows } from '../backends/monitor-query.js';
+import { type QueryLeg, queryRows } from '../backends/monitor-query.js';
 import type { CommandRecord } from './command-record.js';
 import { OkSplicer } from './ok-splicer.js';
 import type { SessionState } from './session-state.js';
@@ -44,7 +43,7 @@ export const ENABLE_TRACKING_SQL =
  * serves the session: the state then says tracking is off and the session is never migrated.
  */
 export async function enableSessionTracking(
-  upstream: UpstreamConnection,
+  upstream: QueryLeg & { readonly leftover: Buffer },
   log: Logger,
   timeoutMs: number,
 ): Promise<boolean> {

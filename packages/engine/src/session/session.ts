@@ -45,7 +45,7 @@ import { type Migratability, SessionState } from './session-state.js';
 import type { SessionTokenCheck } from './session-token-check.js';
 import { enableSessionTracking, SessionTracking } from './session-tracking.js';
 import type { ThreadRegistry } from './thread-registry.js';
-import { plainUpstream } from './upstream-compression.js';
+import { type PlainUpstream, plainUpstream } from './upstream-compression.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
 
 /** A stream the proxy opened; IncomingStream from the tunnel fits, and so does a test's Duplex pair. */
@@ -257,6 +257,8 @@ async function logIn(
 ): Promise<LoggedIn | undefined> {
   let auth: Authorization;
   let upstream: UpstreamConnection;
+  /** The leg as the relay and the engine's own queries use it: plain packets, compressed or not. */
+  let plain: PlainUpstream;
   let backend: BackendInfo;
   let tracking: boolean;
   let tried = deps.database.uri;
@@ -311,12 +313,17 @@ async function logIn(
     deps.metrics?.recordLogin(deps.database.name, (performance.now() - loginStarted) / 1000);
     try {
       checkCapabilities(header, upstream, deps.database.name);
-      tracking = await enableSessionTracking(upstream, log, deps.upstreamTimeoutMs ?? 10_000);
+      plain = plainUpstream(upstream);
+      tracking = await enableSessionTracking(
+        { ...plain, capabilities: upstream.capabilities },
+        log,
+        deps.upstreamTimeoutMs ?? 10_000,
+      );
     } catch (err) {
       upstream.socket.destroy();
       throw err;
     }
-    await auto?.afterLogin(upstream);
+    await auto?.afterLogin({ socket: plain.socket, capabilities: upstream.capabilities });
   } catch (err) {
     void lease?.release();
     const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
@@ -360,7 +367,7 @@ async function logIn(
   );
   return {
     auth,
-    ...plainUpstream(upstream),
+    ...plain,
     connectionId: upstream.connectionId,
     capabilities: upstream.capabilities,
     mariaDbCapabilities: upstream.mariaDbCapabilities,

@@ -86,13 +86,13 @@ test('COM_CHANGE_USER through the engine against a real MariaDB', async (t) => {
     assert.equal((tmp.outcomes[0] as { errno: number }).errno, 1146);
 
     const sid = s.stream.header.sessionId;
-    const [event] = eventsOf(f, sid, 'db.session.mysql.change_user');
+    const [event] = eventsOf(f, sid, 'db.session.user_change');
     assert.equal(event?.old_db_user, f.dbUser);
     assert.equal(event?.new_db_user, f.otherDbUser);
     assert.equal(event?.new_db_name, f.schema);
     assert.equal(event?.db_user, f.dbUser);
     assert.equal(event?.outcome.kind, 'ok');
-    assert.equal(event?.code, 'GMY14I');
+    assert.equal(event?.code, 'GDB05I');
     // Later events carry the new db user.
     const queries = eventsOf(f, sid, 'db.session.query');
     assert.equal(queries.at(-1)?.db_user, f.otherDbUser);
