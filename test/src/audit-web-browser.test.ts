@@ -190,7 +190,7 @@ describe('audit web app in Chromium', () => {
   test('is refused without the role', async () => {
     const link = await webLoginLink(cluster, 'rex');
     // The role loses audit.read after the link was made: the link no longer signs in.
-    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-roles-')), 'reader.yaml');
+    const file = join(cluster.dataDir, '..', 'reader.yaml');
     writeFileSync(file, READER_WITHOUT_AUDIT);
     const replaced = await cluster.gatectl(['roles', 'create', '-f', file, '--force']);
     assert.equal(replaced.code, 0, replaced.stderr);

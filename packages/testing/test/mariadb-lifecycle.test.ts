@@ -2,15 +2,21 @@
 // when it is interrupted, and a failed start must say why.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { startMariaDb, waitFor } from '../src/index.js';
 
 const harnessUrl = new URL('../src/index.js', import.meta.url).href;
+
+// The owners' script dirs, removed when this file's tests are done.
+const ownerDirs: string[] = [];
+after(() => {
+  for (const dir of ownerDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function isAlive(pid: number): boolean {
   try {
@@ -24,6 +30,7 @@ function isAlive(pid: number): boolean {
 /** Starts a process that owns a private MariaDB and reports the server's pid and files. */
 async function startOwner(): Promise<{ owner: ChildProcess; serverPid: number; socketPath: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-owner-'));
+  ownerDirs.push(dir);
   const script = join(dir, 'owner.mjs');
   writeFileSync(
     script,

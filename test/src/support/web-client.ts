@@ -2,9 +2,8 @@
 // trusting the host CA as a browser would after `gatectl auth export --type host`, with the
 // sign-in cookie and CSRF token kept between calls.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.js';
 
@@ -125,7 +124,7 @@ export async function signIn(cluster: Cluster, ca: string, user: string): Promis
  * users, each with one role and the db user app_rw.
  */
 export async function addAuditUsers(cluster: Cluster, users: ReadonlyArray<readonly [string, string]>): Promise<void> {
-  const roles = await cluster.gatectl(['roles', 'create', '-f', writeAuditRoles()]);
+  const roles = await cluster.gatectl(['roles', 'create', '-f', writeAuditRoles(join(cluster.dataDir, '..'))]);
   if (roles.code !== 0) throw new Error(`roles create failed: ${roles.stderr}`);
   for (const [user, role] of users) {
     const add = await cluster.gatectl(['users', 'add', user, '--roles', role, '--db-users', 'app_rw']);
@@ -133,9 +132,9 @@ export async function addAuditUsers(cluster: Cluster, users: ReadonlyArray<reado
   }
 }
 
-/** Role YAML: an auditor who may also terminate, and a reader who may only look. */
-function writeAuditRoles(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-roles-')), 'audit-roles.yaml');
+/** Role YAML in `dir` (the cluster's own, removed with it): an auditor who may also terminate, and a reader who may only look. */
+function writeAuditRoles(dir: string): string {
+  const file = join(dir, 'audit-roles.yaml');
   writeFileSync(
     file,
     `kind: role

@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { writeRegistrySnapshot } from '../../src/service/registry-snapshot.js';
+
+// Temp dirs this file makes, removed when its tests are done.
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 const gatectl = fileURLToPath(new URL('../../../bin/gatectl.js', import.meta.url));
 
@@ -19,7 +30,7 @@ function engine(engineId: string, health: 'healthy' | 'unhealthy' | 'unknown', t
 }
 
 test('db ls merges what every live proxy reports, one row per database', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-dbls-'));
+  const dataDir = makeTempDir('gatehouse-dbls-');
   // Live proxies rewrite their snapshots every few seconds; so does this test, right before each
   // gatectl run, so a slow machine can't make them look stale (SNAPSHOT_STALE_MS) in between.
   const refresh = async (): Promise<void> => {
@@ -68,7 +79,7 @@ test('db ls merges what every live proxy reports, one row per database', async (
 });
 
 test('db ls ignores a proxy that stopped updating its snapshot, and says when nothing is registered', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-dbls-'));
+  const dataDir = makeTempDir('gatehouse-dbls-');
   await writeRegistrySnapshot(dataDir, {
     proxyId: 'gone',
     pid: 3,
@@ -82,7 +93,7 @@ test('db ls ignores a proxy that stopped updating its snapshot, and says when no
 });
 
 test('db ls lists each backend of a cluster with its role, health, lag and version', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-dbls-'));
+  const dataDir = makeTempDir('gatehouse-dbls-');
   const backend = (
     uri: string,
     role: 'primary' | 'replica',
@@ -141,7 +152,7 @@ test('db ls lists each backend of a cluster with its role, health, lag and versi
 });
 
 test('db ls of one-server databases without a monitor login keeps the single table', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-dbls-'));
+  const dataDir = makeTempDir('gatehouse-dbls-');
   const unknown = { uri: 'db1:3306', role: 'unknown', health: 'healthy', serverVersion: 'v', weight: 1 };
   await writeRegistrySnapshot(dataDir, {
     proxyId: 'p1',

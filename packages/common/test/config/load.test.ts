@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { loadConfig, parseConfig } from '../../src/config/index.js';
 
+// Temp dirs this file makes, removed when its tests are done.
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 function writeYaml(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+  const dir = makeTempDir('gatehouse-config-');
   const file = join(dir, 'gatehouse.yaml');
   writeFileSync(file, text);
   return file;
