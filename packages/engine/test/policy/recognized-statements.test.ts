@@ -1,35 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createAccessChecker, createStatementRules, type Role, RoleSchema } from '@gatehouse/common';
+import { RoleSchema } from '@gatehouse/common';
 import { AnalysisCache } from '../../src/policy/analysis-cache.js';
 import { exposeExecutableComments } from '../../src/policy/executable-comments.js';
 import { recognizeStatement } from '../../src/policy/recognized-statements.js';
 import { analyzeSql, type SqlAnalysis } from '../../src/policy/sql-analysis.js';
-import { decideStatement, type StatementContext } from '../../src/policy/statement-policy.js';
+import { decideStatement } from '../../src/policy/statement-policy.js';
+import { context } from './statement-context.js';
 
-const database = { name: 'db', labels: { env: 'dev' } };
 const acc = RoleSchema.parse({
   kind: 'role',
   name: 'acc-only',
   allow: { db_labels: { env: 'dev' }, db_users: ['u'], db_names: ['acc'] },
 });
-
-function context(roles: Role[], schema = 'acc'): StatementContext {
-  const checker = createAccessChecker({ roles, traits: {} });
-  const decision = checker.checkAccess({ db: database, dbUser: 'u', dbName: '' });
-  assert.equal(decision.allowed, true);
-  const rules = createStatementRules(roles, decision.allowed ? decision.roles : []);
-  assert.ok(rules);
-  return {
-    user: 'alice',
-    database,
-    dbUser: 'u',
-    checker,
-    statementRules: rules,
-    currentSchema: () => schema,
-    analysisCache: new AnalysisCache(),
-  };
-}
 
 function names(a: SqlAnalysis): string[] {
   if (a.kind !== 'parsed') return [`unparsed: ${a.reason}`];

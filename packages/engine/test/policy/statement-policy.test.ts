@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createAccessChecker, createStatementRules, type Role, RoleSchema } from '@gatehouse/common';
+import { RoleSchema } from '@gatehouse/common';
 import { Command, parseClientCommand } from '@gatehouse/mysql-protocol';
-import { AnalysisCache } from '../../src/policy/analysis-cache.js';
 import { decideStatement, type StatementContext } from '../../src/policy/statement-policy.js';
 import { decideCommand, type PolicyContext } from '../../src/session/command-policy.js';
-
-const database = { name: 'db', labels: { env: 'dev' } };
-
-function context(roles: Role[], schema = 'acc'): StatementContext {
-  const checker = createAccessChecker({ roles, traits: {} });
-  const decision = checker.checkAccess({ db: database, dbUser: 'u', dbName: '' });
-  assert.equal(decision.allowed, true);
-  const rules = createStatementRules(roles, decision.allowed ? decision.roles : []);
-  assert.ok(rules);
-  return {
-    user: 'alice',
-    database,
-    dbUser: 'u',
-    checker,
-    statementRules: rules,
-    currentSchema: () => schema,
-    analysisCache: new AnalysisCache(),
-  };
-}
+import { context } from './statement-context.js';
 
 const acc = RoleSchema.parse({
   kind: 'role',
