@@ -6,12 +6,11 @@ import { test } from 'node:test';
 import { type AuditEvent, createAudit, DatabaseSchema } from '@gatehouse/common';
 import { Command, serializePacket } from '@gatehouse/mysql-protocol';
 import { encodeFakeResponse, type FakeResponse, startFakeMysqlServer, waitFor } from '@gatehouse/testing';
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import pino from 'pino';
 import { type RelayCounters, startSession, ThreadRegistry } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser } from './cluster-fixture.js';
 import { RawClient } from './raw-client.js';
-import { CLIENT_CAPS, readOnePacket } from './session-fixture.js';
+import { appStreamHeader, CLIENT_CAPS, readOnePacket } from './session-fixture.js';
 import { createTunnelPair } from './tunnel-pair.js';
 
 const WEIRD: FakeResponse = {
@@ -59,16 +58,7 @@ test('a reply the tracker cannot follow is relayed unchanged, its command audite
     }),
   );
   t.after(() => pair.close());
-  const header: StreamOpenHeader = {
-    sessionId: 'lost-reply-1',
-    clientAddress: { host: '192.0.2.10', port: 40000 },
-    route: { dbService: 'fake', dbUser: 'app', dbName: '' },
-    capabilities: CLIENT_CAPS,
-    mariadbCapabilities: 0,
-    connectionAttributes: {},
-    extensions: { proxyId: 'proxy-test', charset: 45, maxPacketSize: 16 * 1024 * 1024 },
-    clientCertChain: [cert],
-  };
+  const header = appStreamHeader('lost-reply-1', 'fake', cert);
   const stream = await pair.proxy.openStream(header);
   assert.equal((await readOnePacket(stream)).payload[0], 0x00);
 

@@ -11,11 +11,10 @@ import { type TestContext, test } from 'node:test';
 import { createAudit, DatabaseSchema } from '@gatehouse/common';
 import { parseErrPacket } from '@gatehouse/mysql-protocol';
 import { type FakeMysqlServer, fakeServerRsaKeys, startFakeMysqlServer } from '@gatehouse/testing';
-import type { StreamOpenHeader } from '@gatehouse/tunnel';
 import pino from 'pino';
 import { type RelayCounters, startSession, ThreadRegistry } from '../../src/index.js';
 import { createTestCluster, makeRole, makeUser, type TestCluster } from './cluster-fixture.js';
-import { CLIENT_CAPS, readOnePacket } from './session-fixture.js';
+import { appStreamHeader, CLIENT_CAPS, readOnePacket } from './session-fixture.js';
 import { createTunnelPair } from './tunnel-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-password-mode-'));
@@ -55,16 +54,7 @@ async function setUp(
     async login() {
       const pair = createTunnelPair((incoming) => startSession(incoming, deps));
       t.after(() => pair.close());
-      const header: StreamOpenHeader = {
-        sessionId: `pw-${++n}`,
-        clientAddress: { host: '192.0.2.10', port: 40000 },
-        route: { dbService: 'mysql8', dbUser: 'app', dbName: '' },
-        capabilities: CLIENT_CAPS,
-        mariadbCapabilities: 0,
-        connectionAttributes: {},
-        extensions: { proxyId: 'proxy-test', charset: 45, maxPacketSize: 16 * 1024 * 1024 },
-        clientCertChain: [cert],
-      };
+      const header = appStreamHeader(`pw-${++n}`, 'mysql8', cert);
       const stream = await pair.proxy.openStream(header);
       const { payload } = await readOnePacket(stream);
       stream.destroy();

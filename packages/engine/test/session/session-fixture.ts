@@ -177,6 +177,27 @@ export async function createFixture(
   };
 }
 
+/**
+ * The header a proxy opens a stream with, for db user 'app' with no schema: what the tests that
+ * start their own session (against a fake or a password-mode server) send.
+ */
+export function appStreamHeader(
+  sessionId: string,
+  dbService: string,
+  cert: StreamOpenHeader['clientCertChain'][number],
+): StreamOpenHeader {
+  return {
+    sessionId,
+    clientAddress: { host: '192.0.2.10', port: 40000 },
+    route: { dbService, dbUser: 'app', dbName: '' },
+    capabilities: CLIENT_CAPS,
+    mariadbCapabilities: 0,
+    connectionAttributes: {},
+    extensions: { proxyId: 'proxy-test', charset: 45, maxPacketSize: 16 * 1024 * 1024 },
+    clientCertChain: [cert],
+  };
+}
+
 /** Reads exactly one packet from the stream and leaves the rest unread. */
 export function readOnePacket(stream: TunnelStream): Promise<{ payload: Buffer; sequenceId: number }> {
   return new Promise((resolve, reject) => {
