@@ -3,7 +3,17 @@
 // hands its address to every test process in GATEHOUSE_TEST_MARIADB.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chownSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -168,11 +178,19 @@ export function spawnGuardian(
   removeDir: string,
   user?: { uid: number; gid: number },
 ): Guardian {
-  const script = fileURLToPath(new URL('./mariadb-guardian.js', import.meta.url));
+  let script = fileURLToPath(new URL('./mariadb-guardian.js', import.meta.url));
+  if (user !== undefined) {
+    // Another OS user may not be able to reach the checkout (a clone in a private 0700 dir):
+    // it runs its own copy of the guardian (builtins only), from the dir it owns.
+    const own = join(removeDir, 'guardian.mjs');
+    copyFileSync(script, own);
+    chownSync(own, user.uid, user.gid);
+    script = own;
+  }
   const child = spawn(process.execPath, [script, JSON.stringify({ program, args, removeDir })], {
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: true,
-    ...(user ?? {}),
+    ...(user === undefined ? {} : { ...user, cwd: removeDir }),
   });
   const exited = new Promise<string>((resolve) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
