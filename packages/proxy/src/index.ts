@@ -22,6 +22,7 @@ export {
   type EngineEntry,
   EngineRegistry,
   type EngineRequestHandler,
+  engineOfId,
   NoEngineError,
   type OpenedSession,
   TunnelAuthError,
@@ -29,5 +30,5 @@ export {
   type TunnelServerOptions,
   type TunnelWebServerOptions,
 } from './tunnel/index.js';
-export type { LiveSessionView } from './web/live-sessions.js';
+export type { LiveSessionsSource, LiveSessionView } from './web/live-sessions.js';
 export { createWebServer, type ProxyWebServerOptions } from './web/web-server.js';

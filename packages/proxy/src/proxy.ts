@@ -31,7 +31,13 @@ import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
 import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
 import { TlsSessionCache } from './tls/session-cache.js';
-import { TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
+import { engineOfId, TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
+import {
+  type LiveSessionsSource,
+  type LiveSessionView,
+  listLiveSessions,
+  terminateLiveSession,
+} from './web/live-sessions.js';
 import { createWebServer } from './web/web-server.js';
 
 export interface StartProxyOptions {
@@ -80,8 +86,20 @@ export type ProxyWorkerRole =
       readonly role: 'supervisor';
       readonly handOff: HandOff;
       readonly metrics: () => Promise<readonly MetricsJson[]>;
+      /** The Live page's sessions, which are the workers'. */
+      readonly live?: LiveSessionsSource;
     }
-  | { readonly role: 'worker'; readonly firstConnectionId: number; readonly step: number; readonly ticketKey: Buffer };
+  | {
+      readonly role: 'worker';
+      readonly firstConnectionId: number;
+      readonly step: number;
+      readonly ticketKey: Buffer;
+      /**
+       * The split shape: this worker's own HTTPS listener, for the tunnels of engines in other
+       * processes (the supervisor's web port serves everything else).
+       */
+      readonly tunnelListen?: ListenAddress;
+    };
 
 export interface ListenAddress {
   readonly host: string;
@@ -112,6 +130,10 @@ export interface RunningProxy {
   connections(): Iterable<LiveConnection>;
   /** The greeting a client connecting now would get. */
   greeting(): GreetingProfile;
+  /** The sessions relaying now, for the Live page. */
+  liveSessions(): LiveSessionView[];
+  /** Ends a live session for an auditor (the Live page's terminate). */
+  terminateLiveSession(sid: string, by: string, reason: string): Promise<{ readonly via: 'engine' | 'proxy' }>;
   /** Runs a client socket its supervisor accepted (worker role). */
   adopt(socket: Socket, unixPath?: string, serverVersion?: string): void;
   /** Drains: stops accepting, lets sessions run for `graceMs`, closes them, then the HTTPS side. */
@@ -247,6 +269,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ...(options.auditReview !== undefined ? { audit: options.auditReview } : {}),
     proxyId,
     connections: () => listener.connections,
+    ...(supervisor?.live !== undefined ? { live: supervisor.live } : {}),
     log: log.child({ component: 'web' }),
     ready: () => !draining,
     ...(options.engineCertTtlMs !== undefined ? { engineCertTtlMs: options.engineCertTtlMs } : {}),
@@ -254,7 +277,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
 
   metrics.attach({
     connections: () => listener.connections,
-    engines: () => tunnel.registry.size,
+    // An engine's session workers register apart (`id#i`); it is still one engine.
+    engines: () => new Set(tunnel.registry.engines().map((e) => engineOfId(e.engineId))).size,
     tunnelStreams: () => {
       let n = 0;
       for (const engine of tunnel.registry.engines()) n += engine.connection.streamCount;
@@ -283,7 +307,9 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   let diag: FastifyInstance | undefined;
   try {
     if (worker !== undefined) {
-      // Binds nothing: the supervisor owns the ports and serves web and diagnostics.
+      // Binds no MySQL port: the supervisor owns them and serves web and diagnostics. In the
+      // split shape it listens for engine tunnels of its own.
+      if (worker.tunnelListen !== undefined) await web.listen(worker.tunnelListen);
     } else if (activated !== undefined) {
       const firstTcp = entries.find((e) => !e.address.startsWith('unix:'));
       const bound = await listener.listenOnFd(activated.fd, firstTcp?.serverVersion);
@@ -354,6 +380,12 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     },
     connections: () => listener.connections,
     greeting,
+    liveSessions: () => listLiveSessions({ connections: () => listener.connections }),
+    terminateLiveSession: (sid, by, reason) => {
+      if (options.audit === undefined) return Promise.reject(new TypeError('this proxy has no audit store'));
+      const deps = { proxyId, connections: () => listener.connections, registry: tunnel.registry, log };
+      return terminateLiveSession({ ...deps, audit: options.audit }, sid, by, reason);
+    },
     adopt: (socket, unixPath, serverVersion) => listener.adopt(socket, unixPath, serverVersion),
     async close(drain = {}) {
       draining = true;

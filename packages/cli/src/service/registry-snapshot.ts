@@ -46,10 +46,15 @@ export function runDir(dataDir: string): string {
   return join(dataDir, 'run');
 }
 
-export async function writeRegistrySnapshot(dataDir: string, snapshot: RegistrySnapshot): Promise<void> {
+/** `fileId`: the file's name, when it is not the proxy's id (each session worker writes its own). */
+export async function writeRegistrySnapshot(
+  dataDir: string,
+  snapshot: RegistrySnapshot,
+  fileId = snapshot.proxyId,
+): Promise<void> {
   const dir = runDir(dataDir);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, `proxy-${snapshot.proxyId}.json`), `${JSON.stringify(snapshot, null, 2)}\n`);
+  await writeFileAtomic(join(dir, `proxy-${fileId}.json`), `${JSON.stringify(snapshot, null, 2)}\n`);
 }
 
 /** Every fresh, valid snapshot in the data dir; unreadable or stale files are skipped. */

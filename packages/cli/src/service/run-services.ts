@@ -10,12 +10,20 @@ import {
   openClusterState,
   type Store,
 } from '@gatehouse/auth';
-import { createMetricsRegistry, type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
+import {
+  AuditAppendResponseSchema,
+  ClusterMethod,
+  createMetricsRegistry,
+  type GatehouseConfig,
+  GatehouseError,
+  type Logger,
+} from '@gatehouse/common';
 import {
   createEngine,
   createInProcessCluster,
   createTunnelCluster,
   type Engine,
+  type HostCredentialKeeper,
   joinCluster,
   keepHostCredentials,
   loadHostCredentials,
@@ -26,8 +34,10 @@ import type { Registry } from 'prom-client';
 import { VERSION } from '../version.js';
 import { createInProcessEngineCredentials } from './engine-credentials.js';
 import { SNAPSHOT_INTERVAL_MS, writeRegistrySnapshot } from './registry-snapshot.js';
+import { type OrphanSpoolDrain, startOrphanSpoolDrain } from './workers/orphan-spools.js';
 import { type SessionWorkers, startSessionWorkers } from './workers/session-workers.js';
-import { sessionWorkerCount } from './workers/worker-count.js';
+import { sessionWorkerPlan } from './workers/worker-count.js';
+import { startWorkerTunnels, type WorkerTunnels } from './workers/worker-tunnels.js';
 import { startWorkersEngineDiag } from './workers/workers-engine-diag.js';
 
 export interface RunningServices {
@@ -79,22 +89,34 @@ async function startAuth(
   }
 }
 
-/** Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. */
-export function startSnapshots(config: Readonly<GatehouseConfig>, proxy: RunningProxy, log: Logger): () => void {
+/**
+ * Keeps <data_dir>/run/proxy-<id>.json current for `gatectl db ls`. A session worker passes
+ * `fileId` (`<id>.w<i>`): each worker's registry is its own, and the reader merges them.
+ */
+export function startSnapshots(
+  config: Readonly<GatehouseConfig>,
+  proxy: RunningProxy,
+  log: Logger,
+  fileId?: string,
+): () => void {
   const write = (): void => {
-    writeRegistrySnapshot(config.data_dir, {
-      proxyId: proxy.proxyId,
-      pid: process.pid,
-      updatedAt: new Date().toISOString(),
-      databases: proxy.tunnel.registry.listDatabases().map((db: DatabaseListing) => ({
-        name: db.name,
-        engines: db.engines.map(({ backends, ...e }) => ({
-          ...e,
-          labels: { ...e.labels },
-          ...(backends !== undefined ? { backends: backends.map((b) => ({ ...b })) } : {}),
+    writeRegistrySnapshot(
+      config.data_dir,
+      {
+        proxyId: proxy.proxyId,
+        pid: process.pid,
+        updatedAt: new Date().toISOString(),
+        databases: proxy.tunnel.registry.listDatabases().map((db: DatabaseListing) => ({
+          name: db.name,
+          engines: db.engines.map(({ backends, ...e }) => ({
+            ...e,
+            labels: { ...e.labels },
+            ...(backends !== undefined ? { backends: backends.map((b) => ({ ...b })) } : {}),
+          })),
         })),
-      })),
-    }).catch((err) => log.warn({ err }, 'could not write the registry snapshot'));
+      },
+      fileId,
+    ).catch((err) => log.warn({ err }, 'could not write the registry snapshot'));
   };
   write();
   const timer = setInterval(write, SNAPSHOT_INTERVAL_MS);
@@ -135,8 +157,46 @@ function openSpool(config: Readonly<GatehouseConfig>) {
 }
 
 /** The certificates of a PEM bundle, one PEM each. */
-function splitPemCertificates(bundle: string): string[] {
+export function splitPemCertificates(bundle: string): string[] {
   return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** An engine in its own process: its cluster is the proxies', over its tunnels. */
+async function startTunnelEngine(
+  config: Readonly<GatehouseConfig>,
+  engineLog: Logger,
+  engineConfig: GatehouseConfig['engine'],
+  keeper: HostCredentialKeeper,
+  engineRegistry: Registry | undefined,
+): Promise<Engine> {
+  const spool = await openSpool(config);
+  let tunnelOf: Engine | undefined;
+  const cluster = createTunnelCluster({
+    request: (method, body) => {
+      if (!tunnelOf)
+        return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
+      return tunnelOf.request(method, body);
+    },
+    spool,
+    log: engineLog,
+  });
+  tunnelOf = await createEngine({
+    config: engineConfig,
+    log: engineLog,
+    cluster,
+    getCredentials: () => {
+      const current = keeper.current();
+      return { cert: current.cert, key: current.key, ca: current.ca };
+    },
+    // The host CA bundle the engine verifies proxies with (both CAs during a rotation).
+    sessionTokenCas: () => splitPemCertificates(keeper.current().ca),
+    version: VERSION,
+    queryMaxBytes: config.audit.query_max_bytes,
+    queryEvents: config.audit.query_events,
+    ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
+    commandLatency: config.engine.command_latency_metrics,
+  });
+  return tunnelOf;
 }
 
 export async function runServices(config: Readonly<GatehouseConfig>, log: Logger): Promise<RunningServices> {
@@ -149,7 +209,7 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
       'proxy.enabled needs auth.enabled in the same process: the proxy serves the auth API to engines',
     );
   }
-  const workerCount = sessionWorkerCount(config);
+  const plan = sessionWorkerPlan(config);
   // One registry per listener: the proxy's (with the auth part's metrics) and the engine's,
   // each with the process metrics, so either scrape describes the whole process.
   const proxyRegistry = config.proxy.enabled ? createMetricsRegistry() : undefined;
@@ -161,18 +221,31 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
   let engine: Engine | undefined;
   let workers: SessionWorkers | undefined;
   let stopWorkersDiag: (() => Promise<void>) | undefined;
+  let workerTunnels: WorkerTunnels | undefined;
+  let orphans: OrphanSpoolDrain | undefined;
+  let stopKeeper: (() => void) | undefined;
   try {
     if (auth && config.proxy.enabled) {
       const shared = auth.state.backend === 'postgres';
+      // The split shape's proxy workers each take engine tunnels: the cluster state lists them.
+      const proxyWorkers = plan.shape === 'proxy' && plan.count > 1;
+      if (proxyWorkers) {
+        workerTunnels = startWorkerTunnels(auth.store, config.proxy.name ?? `proxy-${hostname()}`, log);
+      }
       // Workers first: the proxy hands them sockets as soon as it listens.
-      if (workerCount > 1) {
+      if (plan.count > 1) {
+        const tunnels = workerTunnels;
         workers = await startSessionWorkers({
           config,
-          count: workerCount,
+          count: plan.count,
+          shape: plan.shape,
           log: log.child({ part: 'workers' }),
           audit: auth.auditStore,
+          ...(tunnels !== undefined ? { onTunnel: (index, addr) => tunnels.register(index, addr) } : {}),
         });
-        stopWorkersDiag = await startWorkersEngineDiag(config.engine.diag_listen, workers);
+        if (plan.shape === 'one-process') {
+          stopWorkersDiag = await startWorkersEngineDiag(config.engine.diag_listen, workers);
+        }
       }
       proxy = await startProxy({
         config: config.proxy,
@@ -182,13 +255,14 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
         auditReview: auth.auditStore,
         log: log.child({ part: 'proxy' }),
         ...(config.proxy.name ? { proxyId: config.proxy.name } : {}),
-        advertiseProxies: shared,
+        advertiseProxies: shared || proxyWorkers,
         ...(proxyRegistry !== undefined ? { registry: proxyRegistry } : {}),
         ...(workers !== undefined ? { workers: workers.proxyRole } : {}),
       });
       // With workers, the engines (and so the snapshot's databases) are theirs.
       if (workers === undefined) stopSnapshots = startSnapshots(config, proxy, log);
-      if (shared) stopHeartbeat = await startProxyHeartbeat(config, proxy, auth.store, log);
+      // With workers of the split shape, the workers' tunnels are the proxies engines keep.
+      if (shared && !proxyWorkers) stopHeartbeat = await startProxyHeartbeat(config, proxy, auth.store, log);
     }
     if (config.engine.enabled && workers === undefined) {
       const engineLog = log.child({ part: 'engine' });
@@ -216,6 +290,17 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
           ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
           commandLatency: config.engine.command_latency_metrics,
         });
+        // Spools left by session workers of an earlier run (this one has none) go to the store.
+        orphans = startOrphanSpoolDrain({
+          config,
+          send: async (events, read) => {
+            await auth.auditStore.append(events, {
+              validated: false,
+              ...(read.canonical ? { canonical: read.canonical } : {}),
+            });
+          },
+          log: engineLog,
+        });
       } else {
         // An engine in its own process: join once with the token (or reuse the stored host
         // certificate), keep it renewed, and reach the auth part through the tunnel.
@@ -230,37 +315,35 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
             dir,
           }));
         const keeper = keepHostCredentials(config.engine.proxy_addr, dir, initial, engineLog);
-        const spool = await openSpool(config);
-        let tunnelOf: Engine | undefined;
-        const cluster = createTunnelCluster({
-          request: (method, body) => {
-            if (!tunnelOf)
-              return Promise.reject(new GatehouseError('GH_ERR_TUNNEL_NOT_CONNECTED', 'the engine has no tunnel yet'));
-            return tunnelOf.request(method, body);
-          },
-          spool,
-          log: engineLog,
-        });
-        engine = await createEngine({
-          config: engineConfig,
-          log: engineLog,
-          cluster,
-          getCredentials: () => {
-            const current = keeper.current();
-            return { cert: current.cert, key: current.key, ca: current.ca };
-          },
-          // The host CA bundle the engine verifies proxies with (both CAs during a rotation).
-          sessionTokenCas: () => splitPemCertificates(keeper.current().ca),
-          version: VERSION,
-          queryMaxBytes: config.audit.query_max_bytes,
-          queryEvents: config.audit.query_events,
-          ...(engineRegistry !== undefined ? { registry: engineRegistry } : {}),
-          commandLatency: config.engine.command_latency_metrics,
-        });
-        tunnelOf = engine;
+        stopKeeper = () => keeper.stop();
+        if (plan.shape === 'engine' && plan.count > 1) {
+          // Each worker is an engine of its own (tunnels, spool, sessions), registered as
+          // <id>#<i>. They read the host certificate this process joined with (and renews) from
+          // the data dir.
+          workers = await startSessionWorkers({
+            config,
+            count: plan.count,
+            shape: 'engine',
+            log: log.child({ part: 'workers' }),
+          });
+          stopWorkersDiag = await startWorkersEngineDiag(config.engine.diag_listen, workers);
+        } else {
+          engine = await startTunnelEngine(config, engineLog, engineConfig, keeper, engineRegistry);
+          const tunnelOf = engine;
+          orphans = startOrphanSpoolDrain({
+            config,
+            send: async (events) => {
+              AuditAppendResponseSchema.parse((await tunnelOf.request(ClusterMethod.AuditAppend, { events })).body);
+            },
+            log: engineLog,
+          });
+        }
       }
     }
   } catch (err) {
+    stopKeeper?.();
+    await orphans?.close().catch(() => {});
+    await workerTunnels?.close().catch(() => {});
     await stopHeartbeat?.().catch(() => {});
     stopSnapshots?.();
     await engine?.close({ graceMs: 0 }).catch(() => {});
@@ -279,9 +362,12 @@ export async function runServices(config: Readonly<GatehouseConfig>, log: Logger
     workers,
     async close(graceMs) {
       await stopHeartbeat?.().catch((err: unknown) => log.warn({ err }, 'could not remove the proxy registration'));
+      await workerTunnels?.close();
       stopSnapshots?.();
       // The workers' last audit events reach the store before it closes.
       await Promise.all([proxy?.close({ graceMs }), engine?.close({ graceMs }), workers?.close(graceMs)]);
+      await orphans?.close();
+      stopKeeper?.();
       await stopWorkersDiag?.();
       await auth?.auditStore.close();
       auth?.stopWatching();

@@ -245,6 +245,12 @@ export const ProxyConfigSchema = z.strictObject({
   tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
   /** Session worker processes (docs/architecture.md "Workers"); `auto`: one per available core. */
   workers: workerCount,
+  /**
+   * With workers and no engine in this process (the split shape): where each worker's own tunnel
+   * listener binds, worker i at port + i (port 0: any free port). Default: web_listen's host, port 0.
+   * Engines learn the addresses from the cluster state (docs/scale-out.md "Workers").
+   */
+  worker_tunnel_listen: hostPort.optional(),
 });
 
 export const EngineConfigSchema = z.strictObject({

@@ -163,6 +163,8 @@ export class ProxyMetrics {
       name: 'gatehouse_proxy_engines',
       help: 'Engines connected over the tunnel.',
       registers,
+      // Session workers each see the same engines: across them, the most any one sees.
+      aggregator: 'max',
       collect() {
         this.set(self.#sources?.engines() ?? 0);
       },

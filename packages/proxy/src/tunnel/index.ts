@@ -5,7 +5,7 @@ export {
   EngineRegistry,
   NoEngineError,
 } from './engine-registry.js';
-export { TunnelAuthError, verifyEnginePeer } from './peer-identity.js';
+export { engineOfId, isEngineIdOf, TunnelAuthError, verifyEnginePeer } from './peer-identity.js';
 export {
   type EngineRequestHandler,
   type OpenedSession,

@@ -48,3 +48,23 @@ export function verifyEnginePeer(socket: TLSSocket, hostCas: readonly X509Certif
   if (engineId === undefined || engineId === '') throw new TunnelAuthError('engine certificate has no common name');
   return engineId;
 }
+
+/**
+ * Whether a registration's engine id belongs to the certificate's CN: the CN itself, or the CN
+ * with a session worker's suffix `#<index>` (engine.workers: each worker of one engine keeps its
+ * own tunnels and registers apart, under the one host certificate).
+ */
+export function isEngineIdOf(claimed: string, commonName: string): boolean {
+  if (claimed === commonName) return true;
+  return (
+    claimed.length > commonName.length + 1 &&
+    claimed.startsWith(commonName) &&
+    /^#\d{1,3}$/.test(claimed.slice(commonName.length))
+  );
+}
+
+/** The engine an id names, without a session worker's suffix (`engine-a#1` → `engine-a`). */
+export function engineOfId(engineId: string): string {
+  const hash = engineId.lastIndexOf('#');
+  return hash > 0 && /^#\d{1,3}$/.test(engineId.slice(hash)) ? engineId.slice(0, hash) : engineId;
+}

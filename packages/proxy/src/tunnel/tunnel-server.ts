@@ -17,7 +17,7 @@ import {
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type EngineEntry, EngineRegistry, NoEngineError, toMap } from './engine-registry.js';
-import { parseCaBundle, TunnelAuthError, verifyEnginePeer } from './peer-identity.js';
+import { isEngineIdOf, parseCaBundle, TunnelAuthError, verifyEnginePeer } from './peer-identity.js';
 
 export const TUNNEL_PATH = '/v1/tunnel';
 
@@ -184,7 +184,7 @@ export class TunnelServer {
       ]),
       onRoundTrip: (seconds) => this.#options.onRoundTrip?.(engineId, seconds),
       onRegistration: (kind, registration) => {
-        if (registration.engineId !== engineId || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
+        if (!isEngineIdOf(registration.engineId, engineId) || registration.protocol !== TUNNEL_PROTOCOL_VERSION) {
           log.warn({ claimed: registration.engineId, protocol: registration.protocol }, 'engine registration refused');
           connection.close();
           return;
@@ -196,7 +196,7 @@ export class TunnelServer {
         }
         clearTimeout(registerTimer);
         entry = {
-          engineId,
+          engineId: registration.engineId,
           version: registration.version,
           connection,
           remoteAddress,
@@ -212,7 +212,7 @@ export class TunnelServer {
       onClose: (err) => {
         clearTimeout(registerTimer);
         this.#connections.delete(connection);
-        this.registry.remove(connection, engineId);
+        if (entry !== undefined) this.registry.remove(connection, entry.engineId);
         log.info({ err }, 'engine tunnel closed');
       },
     });

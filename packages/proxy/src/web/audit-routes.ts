@@ -21,7 +21,12 @@ import {
   SessionsQuerySchema,
   TerminateBodySchema,
 } from './audit-query.js';
-import { type LiveSessionsDeps, listLiveSessions, terminateLiveSession } from './live-sessions.js';
+import {
+  type LiveSessionsDeps,
+  type LiveSessionsSource,
+  listLiveSessions,
+  terminateLiveSession,
+} from './live-sessions.js';
 import {
   CLEARED_COOKIE,
   DEFAULT_WEB_SESSION_TTL_MS,
@@ -47,6 +52,8 @@ export interface AuditRoutesOptions extends Omit<LiveSessionsDeps, 'audit'> {
    * requests may sign in with it instead of a cookie. Absent: cookies only.
    */
   readonly verifier?: ClientVerifier;
+  /** The sessions are the session workers': list and end them there. */
+  readonly live?: LiveSessionsSource;
 }
 
 type Need = 'read' | 'terminate';
@@ -270,7 +277,9 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
 
   app.get(
     `${AUDIT_API}/live`,
-    guarded('read', async () => ({ items: listLiveSessions(options) })),
+    guarded('read', async () => ({
+      items: options.live !== undefined ? await options.live.list() : listLiveSessions(options),
+    })),
   );
 
   app.post(
@@ -278,6 +287,7 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     guarded('terminate', async (request, _reply, session) => {
       const sid = parse(SessionIdSchema, (request.params as { sid?: string }).sid, 'session id');
       const { reason } = parse(TerminateBodySchema, request.body, 'body');
+      if (options.live !== undefined) return options.live.terminate(sid, session.user, reason);
       return terminateLiveSession({ ...options, audit }, sid, session.user, reason);
     }),
   );

@@ -23,6 +23,16 @@ export interface LiveSessionsDeps {
   readonly log: Logger;
 }
 
+/**
+ * Where the Live page's sessions are when they are not this process's own: a supervisor of
+ * session workers asks its workers (docs/architecture.md "Session workers").
+ */
+export interface LiveSessionsSource {
+  list(): Promise<LiveSessionView[]>;
+  /** Ends the session in the worker that runs it (GH_ERR_WEB_SESSION_NOT_FOUND if none does). */
+  terminate(sid: string, by: string, reason: string): Promise<{ readonly via: 'engine' | 'proxy' }>;
+}
+
 export interface LiveSessionView {
   readonly sid: string;
   readonly user: string;

@@ -15,6 +15,7 @@ import type { ProxyCredentials } from '../tls/proxy-credentials.js';
 import type { TunnelServer } from '../tunnel/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerJoinRoutes } from './join-routes.js';
+import type { LiveSessionsSource } from './live-sessions.js';
 import { registerStaticRoutes } from './static-routes.js';
 
 export interface ProxyWebServerOptions {
@@ -27,6 +28,8 @@ export interface ProxyWebServerOptions {
   readonly proxyId?: string;
   /** The MySQL connections open now, for the Live page. */
   readonly connections?: () => Iterable<LiveConnection>;
+  /** The Live page's sessions when they run in session workers. */
+  readonly live?: LiveSessionsSource;
   readonly log: Logger;
   /** False while draining: load balancers stop sending new clients. */
   readonly ready: () => boolean;
@@ -74,6 +77,7 @@ export function createWebServer(options: ProxyWebServerOptions): FastifyInstance
       proxyId: options.proxyId ?? 'unknown',
       connections: options.connections ?? (() => []),
       registry: tunnel.registry,
+      ...(options.live !== undefined ? { live: options.live } : {}),
       log: options.log,
       verifier: createClientVerifier({
         trustedUserCas: () => options.authorities.trustedCas('user'),

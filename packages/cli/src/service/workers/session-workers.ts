@@ -1,23 +1,31 @@
 // The supervisor of proxy.workers / engine.workers session workers: forks one child process per
 // worker, hands each client socket the proxy admitted to the worker with the fewest live
 // connections, and is the one writer of the audit chain for all of them (workers send their
-// spooled events here). It relays SIGHUP reloads and ticket keys, gathers the workers' metrics,
-// and on close drains every worker before the audit store may close. docs/architecture.md "Workers".
+// spooled events here). It relays SIGHUP reloads and ticket keys, gathers the workers' metrics
+// and live sessions, restarts a worker that dies, and on close drains every worker before the
+// audit store may close. docs/architecture.md "Session workers".
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AppendResult, AuditStore } from '@gatehouse/auth';
 import type { AuditEvent, GatehouseConfig, Logger, MetricsJson } from '@gatehouse/common';
 import { GatehouseError } from '@gatehouse/common';
-import type { ProxyWorkerRole } from '@gatehouse/proxy';
+import type { LiveSessionView, ProxyWorkerRole } from '@gatehouse/proxy';
+import type { WorkerShape } from './worker-count.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 
 export interface SessionWorkersOptions {
   readonly config: Readonly<GatehouseConfig>;
   readonly count: number;
+  readonly shape: WorkerShape;
   readonly log: Logger;
-  /** The one audit store of this process; every worker's events are appended here, in arrival order. */
-  readonly audit: Pick<AuditStore, 'append'>;
+  /**
+   * The one audit store of this process; every worker's events are appended here, in arrival
+   * order. Absent (an engine process): the workers send theirs over their own tunnels.
+   */
+  readonly audit?: Pick<AuditStore, 'append'>;
+  /** A proxy worker of the split shape is up (again) with its tunnel listener at `addr`. */
+  readonly onTunnel?: (index: number, addr: string) => void;
   /** How long a ticket key seals tickets (default one hour, as a lone proxy's). */
   readonly ticketKeyLifetimeMs?: number;
 }
@@ -30,6 +38,8 @@ export interface SessionWorkers {
   engineMetrics(): Promise<readonly MetricsJson[]>;
   /** Whether every worker is up (for /readyz). */
   allReady(): boolean;
+  /** The tunnel listeners of proxy workers of the split shape, by worker index. */
+  tunnelAddrs(): ReadonlyMap<number, string>;
   /** Sends a reloaded config to every worker; each applies its own plan against it. */
   reload(config: Readonly<GatehouseConfig>): void;
   /** Drains every worker (`graceMs` for its sessions) and waits until each has exited. */
@@ -37,6 +47,7 @@ export interface SessionWorkers {
 }
 
 const TICKET_KEY_LIFETIME_MS = 60 * 60_000;
+/** How long the supervisor waits for a worker's metrics or live sessions. */
 const METRICS_TIMEOUT_MS = 5_000;
 /** A worker that dies is started again after this, doubled while it keeps dying young. */
 const RESTART_DELAY_MS = 500;
@@ -50,6 +61,7 @@ interface WorkerSlot {
   child: ChildProcess;
   ready: boolean;
   live: number;
+  tunnelAddr?: string;
   startedAt: number;
   restartDelayMs: number;
   /** Sockets handed over and not yet reported closed: id → release. */
@@ -72,7 +84,8 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
   let closing = false;
   let nextId = 0;
   let lastPicked = -1;
-  const metricWaits = new Map<number, (reply: { proxy: MetricsJson; engine: MetricsJson } | undefined) => void>();
+  /** Replies awaited from workers (metrics, live sessions, terminate), by request id. */
+  const waits = new Map<number, (reply: FromWorker | undefined) => void>();
   const slots: WorkerSlot[] = [];
 
   const send = (slot: WorkerSlot, message: ToWorker): void => {
@@ -83,6 +96,10 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
     switch (message.type) {
       case 'ready':
         slot.ready = true;
+        if (message.tunnelAddr !== undefined) {
+          slot.tunnelAddr = message.tunnelAddr;
+          options.onTunnel?.(slot.index, message.tunnelAddr);
+        }
         break;
       case 'failed':
         log.error({ worker: slot.index, reason: message.message }, 'session worker failed to start');
@@ -94,6 +111,10 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
         break;
       }
       case 'audit':
+        if (options.audit === undefined) {
+          send(slot, { type: 'audit-done', id: message.id, error: 'this process has no audit store' });
+          break;
+        }
         appendFromWorker(options.audit, message).then(
           (result) => send(slot, { type: 'audit-done', id: message.id, result }),
           (err: unknown) =>
@@ -101,7 +122,9 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
         );
         break;
       case 'metrics':
-        metricWaits.get(message.id)?.({ proxy: message.proxy, engine: message.engine });
+      case 'live':
+      case 'terminated':
+        waits.get(message.id)?.(message);
         break;
     }
   };
@@ -122,7 +145,14 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
     slot.startedAt = Date.now();
     slots[index] = slot;
     child.on('message', (message: FromWorker) => onMessage(slot, message));
-    child.send({ type: 'start', config: config as GatehouseConfig, index, count, ticketKey } satisfies ToWorker);
+    child.send({
+      type: 'start',
+      shape: options.shape,
+      config: config as GatehouseConfig,
+      index,
+      count,
+      ticketKey,
+    } satisfies ToWorker);
     const started = new Promise<WorkerSlot>((resolve, reject) => {
       const onFirst = (message: FromWorker): void => {
         if (message.type === 'ready') {
@@ -218,25 +248,46 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
     });
   };
 
-  const gather = async (): Promise<{ proxy: MetricsJson; engine: MetricsJson }[]> => {
+  /** Asks every ready worker; a worker that does not answer within 5 s is left out. */
+  const ask = async <T extends FromWorker['type']>(
+    request: (id: number) => ToWorker,
+    replyType: T,
+  ): Promise<Extract<FromWorker, { type: T }>[]> => {
     const replies = await Promise.all(
       slots.map(
         (slot) =>
-          new Promise<{ proxy: MetricsJson; engine: MetricsJson } | undefined>((resolve) => {
+          new Promise<FromWorker | undefined>((resolve) => {
             if (!slot.ready || !slot.child.connected) return resolve(undefined);
             const id = ++nextId;
             const timer = setTimeout(() => done(undefined), METRICS_TIMEOUT_MS);
-            const done = (reply: { proxy: MetricsJson; engine: MetricsJson } | undefined): void => {
+            const done = (reply: FromWorker | undefined): void => {
               clearTimeout(timer);
-              metricWaits.delete(id);
+              waits.delete(id);
               resolve(reply);
             };
-            metricWaits.set(id, done);
-            send(slot, { type: 'metrics', id });
+            waits.set(id, done);
+            send(slot, request(id));
           }),
       ),
     );
-    return replies.filter((r) => r !== undefined);
+    return replies.filter((r): r is Extract<FromWorker, { type: T }> => r?.type === replyType);
+  };
+  const gather = () => ask((id) => ({ type: 'metrics', id }), 'metrics');
+  const present = (m: MetricsJson | undefined): m is MetricsJson => m !== undefined;
+
+  const live = {
+    list: async (): Promise<LiveSessionView[]> =>
+      (await ask((id) => ({ type: 'live', id }), 'live'))
+        .flatMap((r) => r.sessions)
+        .sort((a, b) => a.started.localeCompare(b.started)),
+    async terminate(sid: string, by: string, reason: string) {
+      const replies = await ask((id) => ({ type: 'terminate', id, sid, by, reason }), 'terminated');
+      const failed = replies.find((r) => r.error !== undefined)?.error;
+      const ended = replies.find((r) => r.via !== undefined);
+      if (ended?.via !== undefined) return { via: ended.via };
+      if (failed !== undefined) throw new GatehouseError(failed.code as 'GH_ERR_WORKER', failed.message);
+      throw new GatehouseError('GH_ERR_WEB_SESSION_NOT_FOUND', `no live session '${sid}' on this proxy`);
+    },
   };
 
   return {
@@ -244,10 +295,13 @@ export async function startSessionWorkers(options: SessionWorkersOptions): Promi
     proxyRole: {
       role: 'supervisor',
       handOff,
-      metrics: async () => (await gather()).map((r) => r.proxy),
+      metrics: async () => (await gather()).map((r) => r.proxy).filter(present),
+      live,
     },
-    engineMetrics: async () => (await gather()).map((r) => r.engine),
+    engineMetrics: async () => (await gather()).map((r) => r.engine).filter(present),
     allReady: () => slots.every((s) => s.ready),
+    tunnelAddrs: () =>
+      new Map(slots.flatMap((s) => (s.tunnelAddr !== undefined && s.ready ? [[s.index, s.tunnelAddr] as const] : []))),
     reload(next) {
       for (const slot of slots) send(slot, { type: 'reload', config: next as GatehouseConfig });
     },
