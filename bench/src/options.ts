@@ -2,13 +2,17 @@
 // anything.
 import { parseArgs } from 'node:util';
 
-/** `gatehouse-1proc-2w`: the one-process shape with proxy.workers: 2 (session worker processes). */
+/**
+ * `gatehouse-1proc-2w`: the one-process shape with proxy.workers: 2 (session worker processes);
+ * `gatehouse-2proc-2w`: the split shape with proxy.workers: 2 and engine.workers: 2.
+ */
 export const TARGET_NAMES = [
   'direct',
   'tcp-relay',
   'gatehouse-1proc',
   'gatehouse-2proc',
   'gatehouse-1proc-2w',
+  'gatehouse-2proc-2w',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 

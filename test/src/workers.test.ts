@@ -44,6 +44,8 @@ test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM
     gauge(await scrape(ports.diag), 'gatehouse_proxy_connections') === 2 ? true : undefined,
   );
   assert.match(await scrape(ports.engineDiag), /^gatehouse_engine_/m);
+  // Each worker has the one engine in memory: it is still one engine (it used to count twice).
+  assert.equal(gauge(await scrape(ports.diag), 'gatehouse_proxy_engines'), 1);
 
   // max_connections: 2 holds for the proxy as a whole, not per worker.
   await assert.rejects(connect(), (err: { errno?: number }) => err.errno === 1040);

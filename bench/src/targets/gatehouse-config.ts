@@ -22,7 +22,7 @@ export interface ConfigInput {
   readonly hooks?: readonly string[];
   /** Extra databases[].tls settings, e.g. { resumption: false }. */
   readonly databaseTls?: Record<string, unknown>;
-  /** proxy.workers (default 1: no session workers). */
+  /** proxy.workers, and engine.workers in the split shape (default 1: no session workers). */
   readonly workers?: number;
   /** databases[].admin_user, for automatic database users. */
   readonly adminUser?: Record<string, unknown>;
@@ -52,6 +52,8 @@ function engineSection(
     enabled: true,
     proxy_addr: `127.0.0.1:${proxyWebPort}`,
     ...(join ? { join } : {}),
+    // An engine in its own process runs its own workers (docs/scale-out.md "Workers in the split shape").
+    ...(join && input.workers !== undefined ? { workers: input.workers } : {}),
     diag_listen: `127.0.0.1:${input.ports.diag}`,
     ...(input.commandLatencyMetrics === false ? { command_latency_metrics: false } : {}),
     ...(input.hooks !== undefined ? { hooks: [...input.hooks] } : {}),

@@ -36,6 +36,7 @@ export type GatehouseShape =
   | 'gatehouse-1proc'
   | 'gatehouse-1proc-2w'
   | 'gatehouse-2proc'
+  | 'gatehouse-2proc-2w'
   | AuditVariant
   | 'gatehouse-1proc-nodbresume'
   | 'gatehouse-1proc-nometrics'
@@ -207,12 +208,12 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         ...(shape === 'gatehouse-1proc-nodbresume' ? { databaseTls: { resumption: false } } : {}),
         ...(shape === 'gatehouse-1proc-nometrics' ? { commandLatencyMetrics: false } : {}),
         ...(HOOK_MODULES[shape] !== undefined ? { hooks: [writeHookModule(dir, HOOK_MODULES[shape])] } : {}),
-        ...(shape === 'gatehouse-1proc-2w' ? { workers: 2 } : {}),
+        ...(shape === 'gatehouse-1proc-2w' || shape === 'gatehouse-2proc-2w' ? { workers: 2 } : {}),
         ...(shape === 'gatehouse-1proc-autouser' ? { adminUser: { name: DB_ADMIN } } : {}),
         ...(shape === 'gatehouse-1proc-dbzip' ? { databaseCompression: true } : {}),
       };
       const logFile = join(dir, 'gatehouse.log');
-      if (shape === 'gatehouse-2proc') {
+      if (shape === 'gatehouse-2proc' || shape === 'gatehouse-2proc-2w') {
         // The token first: the proxy process then owns the data dir.
         const token = JSON.parse(
           await runGatectl(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json']),

@@ -1,0 +1,137 @@
+// Workers in the split shape, end to end: auth + proxy with proxy.workers: 2 in one `gatehouse
+// start`, an engine with engine.workers: 2 in another (joined with a token), a real MariaDB and
+// mysql2 clients. Each proxy worker takes engine tunnels of its own and each engine worker
+// dials every proxy worker, so: sessions spread over both proxy workers; the connection limit
+// counts across them; the Live page, `gatectl db ls` and gatehouse_proxy_engines see all workers;
+// a SIGHUP, a user lock and SIGTERM's drain reach every worker of both processes; the audit chain
+// written from all four verifies.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { waitFor } from '@gatehouse/testing';
+import { gatectl, gatectlOk } from './support/cli.js';
+import type { Cluster } from './support/cluster.js';
+import { addAuditUsers, hostCaPem, signIn } from './support/web-client.js';
+import { startWorkersGateway, WORKERS, workerOf } from './support/workers-gateway.js';
+
+test('split shape with 2 proxy and 2 engine workers: spread, cluster-wide limit, Live page, db ls, SIGHUP, locks and SIGTERM reach all, the chain verifies', async (t) => {
+  const g = await startWorkersGateway(t, { maxConnections: 2, queryEvents: true }, { split: true });
+  const { ports, dataDir, connect, logLines, workersLogging, auditCount, scrape, gauge } = g;
+
+  // Every proxy worker's registry holds both engine workers (each writes its own db ls snapshot).
+  await waitFor('both proxy workers to list both engine workers', () => {
+    const files = readdirSync(join(dataDir, 'run')).filter((f) => /^proxy-.+\.w\d+\.json$/.test(f));
+    const full = files.filter((f) => {
+      const snap = JSON.parse(readFileSync(join(dataDir, 'run', f), 'utf8')) as {
+        databases: { name: string; engines: { engineId: string }[] }[];
+      };
+      return snap.databases.find((d) => d.name === 'alpha')?.engines.length === WORKERS;
+    });
+    return full.length === WORKERS ? true : undefined;
+  });
+  const ls = JSON.parse(await gatectlOk(dataDir, ['db', 'ls', '--format', 'json'])) as {
+    name: string;
+    engines: { engineId: string }[];
+  }[];
+  assert.deepEqual(
+    ls
+      .find((r) => r.name === 'alpha')
+      ?.engines.map((e) => e.engineId)
+      .sort(),
+    ['engine-w#0', 'engine-w#1'],
+  );
+  // One engine (in two workers), seen by both proxy workers: counted once.
+  assert.equal(gauge(await scrape(ports.diag), 'gatehouse_proxy_engines'), 1);
+
+  // Two sessions held at once go to different proxy workers.
+  const a = await connect();
+  const b = await connect();
+  assert.deepEqual([workerOf(a), workerOf(b)].sort(), [0, 1]);
+  await a.query("SELECT 'marker-before-reload'");
+  await b.query("SELECT 'marker-before-reload'");
+  // max_connections: 2 holds for the proxy as a whole.
+  await assert.rejects(connect(), (err: { errno?: number }) => err.errno === 1040);
+
+  // The Live page lists the sessions of both workers.
+  const cluster = { webPort: ports.web, dataDir, gatectl: (args: readonly string[]) => gatectl(dataDir, args) };
+  await addAuditUsers(cluster as unknown as Cluster, [['auditor', 'e2e-auditor']]);
+  const auditor = await signIn(
+    cluster as unknown as Cluster,
+    await hostCaPem(cluster as unknown as Cluster),
+    'auditor',
+  );
+  const live = await waitFor('both sessions on the Live page', async () => {
+    const items = (await auditor.get('/v1/audit/live')).json.items as { sid: string; user: string }[];
+    return items.filter((i) => i.user === 'alice').length === 2 ? items : undefined;
+  });
+  assert.equal(new Set(live.map((i) => i.sid)).size, 2);
+
+  // SIGHUP to both processes: the proxy's supervisor applies the new limit, every worker of
+  // both processes reloads, and the engine workers switch query events off.
+  g.writeConfig({ maxConnections: 3, queryEvents: false });
+  g.signalAll('SIGHUP');
+  await waitFor('the reload in both supervisors and all four workers', () =>
+    logLines('config reloaded').length >= WORKERS + 1 &&
+    logLines('config reloaded', 'engine').length >= WORKERS + 1 &&
+    workersLogging('audit query events switched', 'engine').length === WORKERS
+      ? true
+      : undefined,
+  );
+  const c = await connect();
+  for (const s of [a, b, c]) await s.query("SELECT 'marker-after-reload'");
+
+  // A lock closes the user's sessions in every worker.
+  await gatectlOk(dataDir, ['lock', '--user', 'alice', '--message', 'split workers test']);
+  for (const [name, session] of Object.entries({ a, b, c })) {
+    await waitFor(`session ${name} to be closed by the lock`, () =>
+      session.query('SELECT 1').then(
+        () => undefined,
+        (err: Error) => err,
+      ),
+    );
+  }
+  for (const session of [a, b, c]) session.destroy();
+  await gatectlOk(dataDir, ['unlock', '--user', 'alice']);
+  await waitFor('the three session ends in the audit log', async () =>
+    (await auditCount(['--type', 'db.session.end'])) >= 3 ? true : undefined,
+  );
+
+  // SIGTERM to both: sessions open in each proxy worker go on through the grace period, new
+  // ones are refused, and every worker of both processes drains and stops.
+  const d = await waitFor('a session once alice is unlocked', () => connect().catch(() => undefined));
+  const e = await connect();
+  assert.deepEqual([workerOf(d), workerOf(e)].sort(), [0, 1]);
+  g.signalAll('SIGTERM');
+  await waitFor('all workers to drain', () =>
+    workersLogging('session worker draining').length === WORKERS &&
+    workersLogging('session worker draining', 'engine').length === WORKERS
+      ? true
+      : undefined,
+  );
+  await d.query("SELECT 'marker-during-drain'");
+  await e.query("SELECT 'marker-during-drain'");
+  await assert.rejects(connect());
+  await d.end();
+  await e.end();
+  assert.equal(await g.exited, 0);
+  assert.equal(await g.engineExited, 0);
+  assert.deepEqual(workersLogging('session worker stopped'), [0, 1]);
+  assert.deepEqual(workersLogging('session worker stopped', 'engine'), [0, 1]);
+
+  // The ends of the sessions that outlived the drain may still sit in the engine workers'
+  // spools (the proxy stopped before it was sent them): started again, each engine worker
+  // delivers its own spool. Every worker's events are then in the one chain, none lost.
+  const again = g.startAgain();
+  await waitFor(
+    'the five session ends in the audit log',
+    async () => ((await auditCount(['--type', 'db.session.end'])) === 5 ? true : undefined),
+    60_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${again.output()}`);
+  });
+  assert.equal(await auditCount(['--query', 'marker-before-reload']), 2);
+  assert.equal(await auditCount(['--query', 'marker-after-reload']), 0);
+  const verify = await gatectl(dataDir, ['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});
