@@ -108,11 +108,14 @@ export function designChecks(results: Results): Check[] {
     ),
   ];
   // DESIGN: throughput grows with workers up to the cores available (here 2 session workers vs none).
-  {
+  for (const [twoTarget, oneTarget, what] of [
+    ['gatehouse-1proc-2w', 'gatehouse-1proc', 'proxy.workers 2 vs 1'],
+    ['gatehouse-2proc-2w', 'gatehouse-2proc', 'split, proxy.workers and engine.workers 2 vs 1'],
+  ] as const) {
     const qps = metricIds.sysbenchQps('oltp_point_select', 16);
-    const two = readValue(results, qps, 'gatehouse-1proc-2w');
-    const one = readValue(results, qps, 'gatehouse-1proc');
-    const goal = 'proxy.workers 2 vs 1: point_select qps at 16 threads grows (≥ 1.0×)';
+    const two = readValue(results, qps, twoTarget);
+    const one = readValue(results, qps, oneTarget);
+    const goal = `${what}: point_select qps at 16 threads grows (≥ 1.0×)`;
     checks.push(
       two === undefined || one === undefined || one === 0
         ? { goal, measured: 'not measured', met: undefined }

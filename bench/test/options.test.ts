@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BenchUsageError, MEASURE_NAMES, parseBenchOptions, TARGET_NAMES } from '../src/options.js';
+import { BenchUsageError, DEFAULT_TARGETS, MEASURE_NAMES, parseBenchOptions, TARGET_NAMES } from '../src/options.js';
 
 test('parseBenchOptions defaults to every target and measurement at 1 and 16 threads, text protocol', () => {
   const o = parseBenchOptions([], '/r.md');
-  assert.deepEqual(o.targets, [...TARGET_NAMES]);
+  assert.deepEqual(o.targets, [...DEFAULT_TARGETS]);
+  // The split shape with workers runs only when named (it adds two processes of three each).
+  assert.equal(o.targets.includes('gatehouse-2proc-2w'), false);
+  assert.equal(TARGET_NAMES.includes('gatehouse-2proc-2w'), true);
   assert.deepEqual(o.only, [...MEASURE_NAMES]);
   assert.deepEqual(o.threads, [1, 16]);
   assert.equal(o.psMode, 'disable');

@@ -81,6 +81,21 @@ test('split shape with 2 proxy and 2 engine workers: spread, cluster-wide limit,
   const c = await connect();
   for (const s of [a, b, c]) await s.query("SELECT 'marker-after-reload'");
 
+  // Terminate from the Live page: the supervisor finds the worker that runs the session, whose
+  // engine ends it; mysql2 reports the unsolicited ERR as an 'error' event.
+  const closed = Promise.race(
+    [a, b].map(
+      (s) => new Promise<{ s: typeof s; err: Error }>((resolve) => s.once('error', (err) => resolve({ s, err }))),
+    ),
+  );
+  const victim = live[0]!.sid;
+  const r = await auditor.post(`/v1/audit/live/${victim}/terminate`, { reason: 'split workers test' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.via, 'engine');
+  const { err: terminatedErr } = await closed;
+  assert.match(terminatedErr.message, /terminated by auditor: split workers test/);
+  assert.equal((await auditor.post(`/v1/audit/live/${victim}/terminate`, { reason: 'again' })).status, 404);
+
   // A lock closes the user's sessions in every worker.
   await gatectlOk(dataDir, ['lock', '--user', 'alice', '--message', 'split workers test']);
   for (const [name, session] of Object.entries({ a, b, c })) {
@@ -132,6 +147,53 @@ test('split shape with 2 proxy and 2 engine workers: spread, cluster-wide limit,
   });
   assert.equal(await auditCount(['--query', 'marker-before-reload']), 2);
   assert.equal(await auditCount(['--query', 'marker-after-reload']), 0);
+  const verify = await gatectl(dataDir, ['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});
+
+test('split shape: a killed proxy worker and a killed engine worker are replaced; engines reach the new proxy worker; no event is lost', async (t) => {
+  const g = await startWorkersGateway(t, { maxConnections: 10, queryEvents: true }, { split: true });
+  const { connect, logLines, auditCount, dataDir } = g;
+  const pidOf = (index: number, of: 'proxy' | 'engine'): number =>
+    logLines('session worker ready', of).findLast((l) => l.worker === index)?.pid as number;
+  const readyCount = (index: number, of: 'proxy' | 'engine'): number =>
+    logLines('session worker ready', of).filter((l) => l.worker === index).length;
+
+  const a = await connect();
+  await a.query("SELECT 'marker-before-kill'");
+  const proxyVictim = workerOf(a);
+  process.kill(pidOf(proxyVictim, 'proxy'), 'SIGKILL');
+  process.kill(pidOf(1, 'engine'), 'SIGKILL');
+  await waitFor('both killed workers to be started again', () =>
+    readyCount(proxyVictim, 'proxy') === 2 && readyCount(1, 'engine') === 2 ? true : undefined,
+  );
+  await assert.rejects(a.query('SELECT 1'));
+  a.destroy();
+  // Sessions on both proxy workers, the new one included, reach an engine again.
+  const sessions = await waitFor('a session on each proxy worker', async () => {
+    const pair = await Promise.allSettled([connect(), connect()]);
+    const open = pair.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+    const ok = await Promise.all(
+      open.map((s) =>
+        s.query("SELECT 'marker-after-kill'").then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (open.length === 2 && ok.every(Boolean) && new Set(open.map(workerOf)).size === 2) return open;
+    for (const s of open) s.destroy();
+    return undefined;
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${g.output()}`);
+  });
+  for (const s of sessions) await s.end();
+  await waitFor('the markers in the audit log', async () =>
+    (await auditCount(['--query', 'marker-before-kill'])) === 1 &&
+    (await auditCount(['--query', 'marker-after-kill'])) >= 2
+      ? true
+      : undefined,
+  );
   const verify = await gatectl(dataDir, ['audit', 'verify']);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
 });

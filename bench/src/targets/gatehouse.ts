@@ -260,6 +260,9 @@ export function createGatehouseTarget(shape: GatehouseShape): Target {
         tls: { caFile: `${certPrefix}.cas`, certFile: `${certPrefix}.crt`, keyFile: `${certPrefix}.key` },
       };
       await waitUntilServing(endpoint);
+      // With proxy workers, each needs its own tunnels from the engine before it serves: one
+      // connection at a time goes to each worker in turn, so serve a round of each.
+      if (shape === 'gatehouse-2proc-2w') for (let i = 0; i < 4; i++) await waitUntilServing(endpoint);
       return endpoint;
     },
     async stop() {
