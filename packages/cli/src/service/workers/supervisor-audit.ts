@@ -1,6 +1,6 @@
 // A session worker's audit store: append() sends the batch to the supervisor, the one writer of
 // the chain, and resolves with its ack (docs/architecture.md "Session workers", Audit).
-import type { AppendResult, AuditStore } from '@gatehouse/auth';
+import { type AppendResult, type AuditStore, canonicalEventJson } from '@gatehouse/auth';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 
 export interface SupervisorAudit {
@@ -20,7 +20,11 @@ export function createSupervisorAudit(tell: (message: FromWorker) => void): Supe
         return new Promise<AppendResult>((resolve, reject) => {
           waiting.set(id, { resolve, reject });
           const validated = options?.validated === true;
-          const canonical = options?.canonical;
+          // Validated events without their text (a split-shape proxy worker's, from an engine's
+          // audit.append) cross as canonical JSON too: a string costs far less to send over IPC
+          // than the object graph, and the supervisor's store would serialize them anyway.
+          const canonical =
+            options?.canonical ?? (validated ? events.map((event) => canonicalEventJson(event)) : undefined);
           tell(
             canonical !== undefined && canonical.length === events.length
               ? { type: 'audit', id, validated, canonical }
