@@ -97,20 +97,7 @@ test('split shape with 2 proxy and 2 engine workers: spread, cluster-wide limit,
   assert.equal((await auditor.post(`/v1/audit/live/${victim}/terminate`, { reason: 'again' })).status, 404);
 
   // A lock closes the user's sessions in every worker.
-  await gatectlOk(dataDir, ['lock', '--user', 'alice', '--message', 'split workers test']);
-  for (const [name, session] of Object.entries({ a, b, c })) {
-    await waitFor(`session ${name} to be closed by the lock`, () =>
-      session.query('SELECT 1').then(
-        () => undefined,
-        (err: Error) => err,
-      ),
-    );
-  }
-  for (const session of [a, b, c]) session.destroy();
-  await gatectlOk(dataDir, ['unlock', '--user', 'alice']);
-  await waitFor('the three session ends in the audit log', async () =>
-    (await auditCount(['--type', 'db.session.end'])) >= 3 ? true : undefined,
-  );
+  await g.lockClosesAll({ a, b, c }, 'split workers test');
 
   // SIGTERM to both: sessions open in each proxy worker go on through the grace period, new
   // ones are refused, and every worker of both processes drains and stops.

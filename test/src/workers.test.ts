@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '@gatehouse/testing';
-import { gatectl, gatectlOk } from './support/cli.js';
+import { gatectl } from './support/cli.js';
 import { sClient } from './support/s-client.js';
 import { startWorkersGateway, WORKERS, workerOf } from './support/workers-gateway.js';
 
@@ -65,20 +65,7 @@ test('two session workers: spread, cluster-wide limit, SIGHUP, locks and SIGTERM
   await c.query("SELECT 'marker-after-reload'");
 
   // A lock closes the user's sessions in every worker.
-  await gatectlOk(dataDir, ['lock', '--user', 'alice', '--message', 'workers test']);
-  for (const [name, session] of Object.entries({ a, b, c })) {
-    await waitFor(`session ${name} to be closed by the lock`, () =>
-      session.query('SELECT 1').then(
-        () => undefined,
-        (err: Error) => err,
-      ),
-    );
-  }
-  for (const session of [a, b, c]) session.destroy();
-  await gatectlOk(dataDir, ['unlock', '--user', 'alice']);
-  await waitFor('two session ends per held session', async () =>
-    (await auditCount(['--type', 'db.session.end'])) >= 3 ? true : undefined,
-  );
+  await g.lockClosesAll({ a, b, c }, 'workers test');
 
   // SIGTERM drains both workers: sessions open in each go on, new ones are refused.
   const d = await waitFor('a session once alice is unlocked', () => connect().catch(() => undefined));

@@ -187,6 +187,28 @@ ${databasesYaml}`
     return { output: () => proxyAgain.output() + (engineAgain?.output() ?? '') };
   };
 
+  /**
+   * Locks alice and waits until every one of `sessions` (open in any worker) is closed by it,
+   * then unlocks her and waits for their session ends in the audit log.
+   */
+  const lockClosesAll = async (sessions: Record<string, mysql.Connection>, message: string): Promise<void> => {
+    await gatectlOk(dataDir, ['lock', '--user', 'alice', '--message', message]);
+    for (const [name, session] of Object.entries(sessions)) {
+      await waitFor(`session ${name} to be closed by the lock`, () =>
+        session.query('SELECT 1').then(
+          () => undefined,
+          (err: Error) => err,
+        ),
+      );
+    }
+    for (const session of Object.values(sessions)) session.destroy();
+    await gatectlOk(dataDir, ['unlock', '--user', 'alice']);
+    const ends = Object.keys(sessions).length;
+    await waitFor(`${ends} session ends in the audit log`, async () =>
+      (await auditCount(['--type', 'db.session.end'])) >= ends ? true : undefined,
+    );
+  };
+
   /** The pid a worker logged when it became ready, the latest one for its index. */
   const workerPid = (index: number): number | undefined =>
     logLines('session worker ready').findLast((l) => l.worker === index)?.pid as number | undefined;
@@ -207,6 +229,7 @@ ${databasesYaml}`
     workersLogging,
     workerPid,
     connect,
+    lockClosesAll,
     auditCount,
     scrape,
     gauge,

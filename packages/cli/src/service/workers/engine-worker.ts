@@ -7,10 +7,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AuditAppendResponseSchema, ClusterMethod, createMetricsRegistry, GatehouseError } from '@gatehouse/common';
 import { createEngine, createTunnelCluster, type Engine, loadHostCredentials } from '@gatehouse/engine';
-import { VERSION } from '../../version.js';
 import { splitPemCertificates } from '../run-services.js';
 import { openWorkerSpool, startOrphanSpoolDrain } from './orphan-spools.js';
-import type { WorkerContext, WorkerParts } from './worker-parts.js';
+import { type WorkerContext, type WorkerParts, workerEngineOptions } from './worker-parts.js';
 
 export async function startEngineWorker(context: WorkerContext): Promise<WorkerParts> {
   const { config, log, start } = context;
@@ -43,12 +42,7 @@ export async function startEngineWorker(context: WorkerContext): Promise<WorkerP
     cluster: createTunnelCluster({ request, spool, log: engineLog }),
     getCredentials: readCredentials,
     sessionTokenCas: () => splitPemCertificates(credentials!.ca),
-    version: VERSION,
-    queryMaxBytes: config.audit.query_max_bytes,
-    queryEvents: config.audit.query_events,
-    registry: engineRegistry,
-    diag: false,
-    commandLatency: config.engine.command_latency_metrics,
+    ...workerEngineOptions(config, engineRegistry),
   });
   tunnelOf = engine;
   const orphans = startOrphanSpoolDrain({

@@ -3,23 +3,18 @@
 // cluster state itself (the store and the CAs, live, like any auth reader), so locks and role
 // changes reach it directly; its audit events go through its own spool to the supervisor.
 import { hostname } from 'node:os';
-import { openClusterState } from '@gatehouse/auth';
 import { createMetricsRegistry } from '@gatehouse/common';
 import { createEngine, createInProcessCluster } from '@gatehouse/engine';
 import { startProxy } from '@gatehouse/proxy';
-import { VERSION } from '../../version.js';
 import { startSnapshots } from '../run-services.js';
 import { openWorkerSpool, startOrphanSpoolDrain } from './orphan-spools.js';
-import type { WorkerContext, WorkerParts } from './worker-parts.js';
+import { openWorkerState, type WorkerContext, type WorkerParts, workerEngineOptions } from './worker-parts.js';
 
 export async function startOneProcessWorker(context: WorkerContext): Promise<WorkerParts> {
   const { config, log, audit, start } = context;
   const { index, count } = start;
-  const state = await openClusterState({ dataDir: config.data_dir, storage: config.storage });
-  const authorities = await state.openAuthorities();
-  const stopWatching = state.watchAuthorities(() => {
-    authorities.reload().catch((err: unknown) => log.warn({ err }, 'could not reload the CAs'));
-  });
+  const cluster = await openWorkerState(config, log);
+  const { state, authorities } = cluster;
   const proxyRegistry = createMetricsRegistry();
   const engineRegistry = createMetricsRegistry();
   const proxy = await startProxy({
@@ -40,12 +35,7 @@ export async function startOneProcessWorker(context: WorkerContext): Promise<Wor
     log: engineLog,
     cluster: createInProcessCluster({ store: state.store, authorities, auditStore: audit, spool, log: engineLog }),
     connectInProcess: () => proxy.tunnel.connectInProcess(engineId),
-    version: VERSION,
-    queryMaxBytes: config.audit.query_max_bytes,
-    queryEvents: config.audit.query_events,
-    registry: engineRegistry,
-    diag: false,
-    commandLatency: config.engine.command_latency_metrics,
+    ...workerEngineOptions(config, engineRegistry),
   });
   // Spools of worker indexes this run does not have (the count was lowered) go to the store too.
   const orphans = startOrphanSpoolDrain({
@@ -68,8 +58,7 @@ export async function startOneProcessWorker(context: WorkerContext): Promise<Wor
       stopSnapshots();
       await Promise.all([proxy.close({ graceMs }), engine.close({ graceMs })]);
       await orphans.close();
-      stopWatching();
-      await state.close();
+      await cluster.close();
     },
   };
 }

@@ -4,11 +4,10 @@
 // cluster state, as they learn the proxies of a scale-out cluster). Its tunnels answer the
 // engines' control requests from the store and the CAs it reads itself; their audit events go
 // to the supervisor, the one writer of the chain. docs/scale-out.md "Workers in the split shape".
-import { openClusterState } from '@gatehouse/auth';
 import { createMetricsRegistry } from '@gatehouse/common';
 import { splitHostPort, startProxy } from '@gatehouse/proxy';
 import { startSnapshots } from '../run-services.js';
-import type { WorkerContext, WorkerParts } from './worker-parts.js';
+import { openWorkerState, type WorkerContext, type WorkerParts } from './worker-parts.js';
 
 /** Where worker `index` listens for tunnels: proxy.worker_tunnel_listen's port + index, or any free port. */
 function tunnelListen(context: WorkerContext): { host: string; port: number } {
@@ -25,11 +24,8 @@ function advertisedHost(context: WorkerContext): string {
 
 export async function startProxyWorker(context: WorkerContext): Promise<WorkerParts> {
   const { config, log, audit, start } = context;
-  const state = await openClusterState({ dataDir: config.data_dir, storage: config.storage });
-  const authorities = await state.openAuthorities();
-  const stopWatching = state.watchAuthorities(() => {
-    authorities.reload().catch((err: unknown) => log.warn({ err }, 'could not reload the CAs'));
-  });
+  const cluster = await openWorkerState(config, log);
+  const { state, authorities } = cluster;
   const proxyRegistry = createMetricsRegistry();
   const proxy = await startProxy({
     config: config.proxy,
@@ -61,8 +57,7 @@ export async function startProxyWorker(context: WorkerContext): Promise<WorkerPa
     async close(graceMs) {
       stopSnapshots();
       await proxy.close({ graceMs });
-      stopWatching();
-      await state.close();
+      await cluster.close();
     },
   };
 }
