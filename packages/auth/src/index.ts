@@ -83,6 +83,7 @@ export {
   type CreatedToken,
   computeCaPin,
   createFileBackend,
+  type EngineDrainRequest,
   type FileBackendOptions,
   type NewUser,
   type OpenStoreOptions,

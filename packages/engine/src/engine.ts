@@ -16,7 +16,13 @@ import {
   startDiagServer,
 } from '@gatehouse/common';
 import { ServerError } from '@gatehouse/mysql-protocol';
-import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
+import {
+  type DatabaseInfo,
+  type EngineState,
+  type InMemoryTunnelEnd,
+  type TunnelReply,
+  TunnelStream,
+} from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -27,6 +33,9 @@ import type { EngineCluster } from './cluster/engine-cluster.js';
 import { DbUserManagers } from './db-users/db-user-managers.js';
 import { registerBackendMetrics, registerHookMetrics } from './diag/backend-metrics.js';
 import { EngineMetrics } from './diag/metrics.js';
+import { registerDrainMetrics } from './drain/drain-metrics.js';
+import { watchDrainRequests } from './drain/drain-requests.js';
+import { createMinimalDrain } from './drain/minimal-drain.js';
 import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
@@ -98,6 +107,10 @@ export interface Engine {
   setHooks(files: readonly string[]): Promise<void>;
   readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
+  /** serving, or draining: no new sessions (`gatectl engine drain`). */
+  readonly state: EngineState;
+  /** Stops taking new sessions and tells the proxies; a second call changes nothing. */
+  drain(reason: string): Promise<void>;
   close(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
@@ -120,6 +133,7 @@ function splitHostPort(text: string): { host: string; port: number } {
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   const { config, cluster } = options;
   const engineId = config.name ?? hostname();
+  const startedAt = new Date();
   const log = options.log.child({ engineId });
   const signer = createDbClientCertCache(cluster);
   const audit = createAudit({
@@ -136,6 +150,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let closing = false;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
+  const drainControl = createMinimalDrain({
+    announce: (state) => (pool ? pool.setEngineState(state) : tunnel?.setEngineState(state)),
+    log,
+  });
   const registry = options.registry ?? createMetricsRegistry();
   const metrics = new EngineMetrics({
     registry,
@@ -163,6 +181,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     sessions: () => countSessionsByBackend(sessions),
   });
   registerHookMetrics(registry, hooks);
+  registerDrainMetrics(registry, () => drainControl.state);
   const readCredentials = options.getCredentials;
   const getCredentials =
     readCredentials === undefined
@@ -179,7 +198,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
-    if (database === undefined || closing) metrics.recordSession(stream.header.route.dbService, 'rejected');
+    const draining = drainControl.state === 'draining';
+    if (database === undefined || closing || draining) metrics.recordSession(stream.header.route.dbService, 'rejected');
     if (database === undefined) {
       stream.reject({
         code: 'GH_ERR_ENGINE_NO_SUCH_DATABASE',
@@ -189,6 +209,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     }
     if (closing) {
       stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
+      return;
+    }
+    if (draining) {
+      stream.reject({ code: 'GH_ERR_ENGINE_DRAINING', message: `engine ${engineId} is draining` });
       return;
     }
     // The accepted tunnel streams, for the stalled-streams gauge; each leaves the set when it closes.
@@ -290,6 +314,16 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     });
   }
 
+  const stopDrainRequests = watchDrainRequests({
+    engineId,
+    startedAt,
+    cluster,
+    control: drainControl,
+    audit,
+    databases: () => [...byName.keys()],
+    log,
+  });
+
   let diag: FastifyInstance | undefined;
   let diagAddress: string | undefined;
   if (options.diag !== false) {
@@ -337,8 +371,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     setHooks: (files) => hooks.reload(files),
     hooks,
     metrics,
+    get state() {
+      return drainControl.state;
+    },
+    drain: (reason) => drainControl.drain(reason),
     async close(closeOptions = {}) {
       closing = true;
+      stopDrainRequests();
       const graceMs = closeOptions.graceMs ?? 10_000;
       const all = () => Promise.all([...sessions].map((s) => s.done));
       let timer: NodeJS.Timeout | undefined;

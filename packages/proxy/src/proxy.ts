@@ -47,7 +47,7 @@ export interface StartProxyOptions {
     Store,
     'isLocked' | 'consumeToken' | 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks' | 'resolveUserAccess'
   > &
-    Partial<Pick<Store, 'listProxies'>>;
+    Partial<Pick<Store, 'listProxies' | 'listEngineDrains'>>;
   readonly audit?: Pick<AuditStore, 'append'>;
   /** The audit log the review (web app under /web/, API under /v1/audit) reads; absent: not served. */
   readonly auditReview?: Pick<AuditStore, 'append' | 'searchPage' | 'sessions' | 'verify'>;

@@ -22,6 +22,8 @@ export {
   DatabaseInfoSchema,
   type EngineRegistration,
   EngineRegistrationSchema,
+  type EngineState,
+  EngineStateSchema,
   type Route,
   type StreamOpenHeader,
   type TunnelErrorPayload,

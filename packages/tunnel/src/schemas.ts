@@ -77,12 +77,21 @@ export const DatabaseInfoSchema = z.object({
 });
 export type DatabaseInfo = z.infer<typeof DatabaseInfoSchema>;
 
+/**
+ * serving: takes new sessions. draining: takes none (`gatectl engine drain`, a graceful stop);
+ * the proxy routes new sessions to a serving peer.
+ */
+export const EngineStateSchema = z.enum(['serving', 'draining']);
+export type EngineState = z.infer<typeof EngineStateSchema>;
+
 export const EngineRegistrationSchema = z.object({
   engineId: name,
   /** Gatehouse version of the engine. */
   version: z.string().max(64),
   protocol: z.number().int().min(1),
   databases: z.array(DatabaseInfoSchema).max(100000),
+  /** Absent from engines that predate draining: serving. */
+  state: EngineStateSchema.optional(),
 });
 export type EngineRegistration = z.infer<typeof EngineRegistrationSchema>;
 

@@ -4,7 +4,7 @@
 // take = DELETE … RETURNING, withLock = pg_advisory_xact_lock, watch = LISTEN/NOTIFY.
 // Values are plain JSON; validation happens in the layer above, on read and on write.
 
-export const STORE_KINDS = ['users', 'roles', 'tokens', 'locks', 'proxies'] as const;
+export const STORE_KINDS = ['users', 'roles', 'tokens', 'locks', 'proxies', 'engine_drains'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 export interface StoredRecord {

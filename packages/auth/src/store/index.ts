@@ -14,6 +14,7 @@ export {
   type StoreWatch,
   type WatchOptions,
 } from './backend.js';
+export type { EngineDrainRequest } from './engine-drains.js';
 export { createFileBackend, type FileBackendOptions } from './file-backend.js';
 export { type ProxyHeartbeat, type ProxyRecord, ProxyRecordSchema } from './proxies.js';
 export {

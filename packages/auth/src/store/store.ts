@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import {
   computeSessionOptions,
+  type EngineDrain,
   GatehouseError,
   type Lock,
   LockSchema,
@@ -17,6 +18,7 @@ import {
   UserSchema,
 } from '@gatehouse/common';
 import type { StoreBackend, StoreWatch, WatchOptions } from './backend.js';
+import { type EngineDrainRequest, listEngineDrains, requestEngineDrain } from './engine-drains.js';
 import { createFileBackend, type FileBackendOptions } from './file-backend.js';
 import { listLiveProxies, type ProxyHeartbeat, registerProxy } from './proxies.js';
 import { encodeValue, getTyped, listTyped } from './records.js';
@@ -84,6 +86,10 @@ export interface Store {
   removeProxy(id: string): Promise<boolean>;
   /** The proxies whose heartbeat has not expired. */
   listProxies(now?: Date): Promise<ProxyTunnel[]>;
+  /** Asks engine `engineId` to drain (`gatectl engine drain`); replaces an earlier request. */
+  requestEngineDrain(request: EngineDrainRequest, now?: Date): Promise<EngineDrain>;
+  /** Drain requests that have not expired. */
+  listEngineDrains(now?: Date): Promise<EngineDrain[]>;
 
   version(): Promise<string>;
   watch(onChange: () => void, options?: WatchOptions): StoreWatch;
@@ -275,6 +281,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     registerProxy: (beat, now = new Date()) => registerProxy(backend, beat, now),
     removeProxy: (id) => backend.delete('proxies', id),
     listProxies: (now = new Date()) => listLiveProxies(backend, now),
+    requestEngineDrain: (request, now = new Date()) => requestEngineDrain(backend, request, now),
+    listEngineDrains: (now = new Date()) => listEngineDrains(backend, now),
 
     version: () => backend.version(),
     watch: (onChange, opts) => backend.watch(onChange, opts),

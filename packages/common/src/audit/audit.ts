@@ -50,7 +50,8 @@ type SimpleCommandType =
   | 'db.user.create'
   | 'db.user.update'
   | 'db.user.lock'
-  | 'db.user.drop';
+  | 'db.user.drop'
+  | 'engine.drain';
 /** The type-specific fields of a command (or database-user) event with no text or parameters to redact. */
 export type AuditCommandDetails = Distribute<AuditEventOf<SimpleCommandType>>;
 

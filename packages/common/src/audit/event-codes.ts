@@ -1,7 +1,8 @@
 // Event types use Teleport's names so people who read Teleport's audit log can read ours.
 // Codes follow the same shape as Teleport's (family, two-digit number, severity letter) under
 // our own prefixes, documented in docs/audit.md:
-//   GDB = session-level events, GMY = MySQL command events, GDU = automatic database users;
+//   GDB = session-level events, GMY = MySQL command events, GDU = automatic database users,
+//   GEN = engine events (an operator's drain);
 //   I = informational (it worked), W = warning (it failed or was denied).
 // Codes never change meaning once released; new events take the next number.
 
@@ -33,6 +34,7 @@ export const AUDIT_EVENT_CODES = {
   'db.user.update': { ok: 'GDU01I', failed: 'GDU01W' },
   'db.user.lock': { ok: 'GDU02I', failed: 'GDU02W' },
   'db.user.drop': { ok: 'GDU03I', failed: 'GDU03W' },
+  'engine.drain': { ok: 'GEN00I', failed: 'GEN00W' },
 } as const;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_CODES;

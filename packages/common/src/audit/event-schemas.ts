@@ -19,6 +19,7 @@ import {
   dbUserLockEventSchema,
   dbUserUpdateEventSchema,
 } from './event-schemas-db-user.js';
+import { engineDrainEventSchema } from './event-schemas-engine.js';
 
 const base = auditEventBaseShape;
 
@@ -270,6 +271,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   dbUserUpdateEventSchema,
   dbUserLockEventSchema,
   dbUserDropEventSchema,
+  engineDrainEventSchema,
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;

@@ -76,6 +76,7 @@ export {
   dbUserLockEventSchema,
   dbUserUpdateEventSchema,
 } from './event-schemas-db-user.js';
+export { engineDrainEventSchema } from './event-schemas-engine.js';
 export { parseAuditEvent } from './parse-event.js';
 export { type QueryEventFields, queryEventJson } from './query-event-json.js';
 export { REDACTED_LITERAL, type RedactedQuery, redactQuery } from './redact-query.js';

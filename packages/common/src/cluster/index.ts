@@ -1,5 +1,11 @@
 // Public surface of the cluster area: the control requests between engines and the proxy.
 export {
+  ENGINE_DRAIN_TTL_MS,
+  type EngineDrain,
+  EngineDrainSchema,
+  EngineIdSchema,
+} from './engine-drain.js';
+export {
   type AuditAppendRequest,
   AuditAppendRequestSchema,
   type AuditAppendResponse,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { auditEventSchema } from '../audit/event-schemas.js';
 import { LockSchema, RoleSchema, UserSchema } from '../rbac/schemas.js';
+import { EngineDrainSchema } from './engine-drain.js';
 
 /** Method names for TunnelConnection.request / handle. */
 export const ClusterMethod = {
@@ -72,6 +73,8 @@ export const ClusterStateSchema = z.strictObject({
    * store: one proxy, the one the engine dials.
    */
   proxies: z.array(ProxyTunnelSchema).max(256).optional(),
+  /** Drain requests not yet expired (`gatectl engine drain`); absent from proxies that predate them. */
+  drains: z.array(EngineDrainSchema).max(4096).optional(),
 });
 export type ClusterState = z.infer<typeof ClusterStateSchema>;
 

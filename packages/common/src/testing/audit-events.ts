@@ -78,6 +78,13 @@ const DETAILS: { readonly [T in AuditEventType]: Record<string, unknown> } = {
   'db.user.update': { db_roles: ['acc_reader', 'acc_writer'], revoked_roles: ['old_role'], unlocked: true },
   'db.user.lock': { db_roles: ['acc_reader'], reason: 'session_end' },
   'db.user.drop': { db_roles: ['acc_reader'], reason: 'sweep' },
+  'engine.drain': {
+    request_id: '6c1d9a52-0000-4000-8000-000000000002',
+    requested_at: '2026-01-10T12:00:00.000Z',
+    reason: 'kernel upgrade',
+    databases: ['orders'],
+    already_draining: false,
+  },
 };
 
 /** A valid event of `type`; `overrides` replace any field (they are not validated). */

@@ -2,7 +2,16 @@
 // locks), ephemeral db-client certificates, and a sink for audit events. Two implementations:
 // in-process (the embedded default wraps the auth objects) and over the tunnel (control
 // requests to the proxy). Sessions see only this interface.
-import type { AuditSink, AuditWriteGate, Lock, ProxyTunnel, Role, TrustedCa, User } from '@gatehouse/common';
+import type {
+  AuditSink,
+  AuditWriteGate,
+  EngineDrain,
+  Lock,
+  ProxyTunnel,
+  Role,
+  TrustedCa,
+  User,
+} from '@gatehouse/common';
 import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 
 /** A consistent view of the cluster state at one version. */
@@ -16,6 +25,8 @@ export interface ClusterSnapshot {
   readonly locks: ReadonlyMap<string, Lock>;
   /** The live proxies, when several share the store: the engine keeps a tunnel to each. */
   readonly proxies?: readonly ProxyTunnel[];
+  /** Drain requests (`gatectl engine drain`) not yet expired, for any engine. */
+  readonly drains?: readonly EngineDrain[];
 }
 
 /** An ephemeral db-client certificate (CN = db user) and its key, PEM. */

@@ -35,13 +35,19 @@ export function createInProcessCluster(options: InProcessClusterOptions): Engine
     const storeVersion = await store.version();
     const version = `${storeVersion}/${cas.map((c) => c.fingerprint).join(',')}`;
     if (current !== undefined && current.version === version) return current;
-    const [roles, users, locks] = await Promise.all([store.listRoles(), store.listUsers(), store.listActiveLocks()]);
+    const [roles, users, locks, drains] = await Promise.all([
+      store.listRoles(),
+      store.listUsers(),
+      store.listActiveLocks(),
+      store.listEngineDrains(),
+    ]);
     const next: ClusterSnapshot = {
       version,
       userCas: cas,
       roles: new Map(roles.map((r) => [r.name, r])),
       users: new Map(users.map((u) => [u.name, u])),
       locks: new Map(locks.map((l) => [l.target.user, l])),
+      drains,
     };
     current = next;
     for (const listener of listeners) listener(next);

@@ -60,6 +60,7 @@ function toSnapshot(state: ClusterState): ClusterSnapshot {
     users: new Map(state.users.map((u) => [u.name, u])),
     locks: new Map(state.locks.map((l) => [l.target.user, l])),
     ...(state.proxies !== undefined ? { proxies: state.proxies } : {}),
+    ...(state.drains !== undefined ? { drains: state.drains } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 // later are dialled, and a proxy whose registration expired (it died) has its tunnel closed
 // while the others stay up. If the list ever comes back empty, the first address is dialled again.
 import type { ProxyTunnel } from '@gatehouse/common';
-import type { DatabaseInfo, TunnelReply } from '@gatehouse/tunnel';
+import type { DatabaseInfo, EngineState, TunnelReply } from '@gatehouse/tunnel';
 import { TunnelError } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import type { TunnelClient } from './tunnel-client.js';
@@ -27,6 +27,8 @@ export interface ProxyPool {
   /** A control request over any connected tunnel. */
   request(method: string, body: unknown): Promise<TunnelReply>;
   updateDatabases(databases: readonly DatabaseInfo[]): void;
+  /** Tells every proxy, now and on each new tunnel, whether this engine takes new sessions. */
+  setEngineState(state: EngineState): void;
   /** True when at least one tunnel is connected. */
   connected(): boolean;
   close(): void;
@@ -38,10 +40,12 @@ export function createProxyPool(options: ProxyPoolOptions): ProxyPool {
   tunnels.set(options.seedAddr, primary);
   primary.start();
   let databases: readonly DatabaseInfo[] | undefined;
+  let engineState: EngineState = 'serving';
 
   const open = (addr: string): void => {
     const client = options.dial(addr);
     if (databases) client.updateDatabases(databases);
+    client.setEngineState(engineState);
     tunnels.set(addr, client);
     client.start();
     options.log.info({ proxyAddr: addr }, 'tunnel to a new proxy');
@@ -71,6 +75,10 @@ export function createProxyPool(options: ProxyPoolOptions): ProxyPool {
     updateDatabases(next) {
       databases = next;
       for (const t of tunnels.values()) t.updateDatabases(next);
+    },
+    setEngineState(state) {
+      engineState = state;
+      for (const t of tunnels.values()) t.setEngineState(state);
     },
     connected: () => [...tunnels.values()].some((t) => t.state === 'connected'),
     close() {

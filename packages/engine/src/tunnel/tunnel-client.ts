@@ -4,6 +4,7 @@ import {
   createWebSocketTransport,
   type DatabaseInfo,
   type EngineRegistration,
+  type EngineState,
   type IncomingStream,
   type InMemoryTunnelEnd,
   type RequestHandler,
@@ -67,6 +68,7 @@ export class TunnelClient {
   readonly #log: Logger;
   readonly #handlers = new Map<string, RequestHandler>();
   #databases: readonly DatabaseInfo[];
+  #engineState: EngineState = 'serving';
   #connection: TunnelConnection | undefined;
   #ws: WebSocket | undefined;
   #state: TunnelClientState = 'disconnected';
@@ -97,6 +99,13 @@ export class TunnelClient {
   /** Replaces the databases this engine serves and tells the proxy (UPDATE) if connected. */
   updateDatabases(databases: readonly DatabaseInfo[]): void {
     this.#databases = databases;
+    this.#connection?.sendRegistration('update', this.#registration());
+  }
+
+  /** Tells the proxy (UPDATE) that this engine takes new sessions or is draining; kept across reconnects. */
+  setEngineState(state: EngineState): void {
+    if (this.#engineState === state) return;
+    this.#engineState = state;
     this.#connection?.sendRegistration('update', this.#registration());
   }
 
@@ -131,6 +140,7 @@ export class TunnelClient {
       version: this.#options.version,
       protocol: TUNNEL_PROTOCOL_VERSION,
       databases: [...this.#databases],
+      state: this.#engineState,
     };
   }
 

@@ -21,7 +21,7 @@ import type { EngineRequestHandler } from '../tunnel/index.js';
 export interface ClusterHandlerOptions {
   readonly authorities: Authorities;
   readonly store: Pick<Store, 'version' | 'listRoles' | 'listUsers' | 'listActiveLocks'> &
-    Partial<Pick<Store, 'listProxies'>>;
+    Partial<Pick<Store, 'listProxies' | 'listEngineDrains'>>;
   /** Tell engines which proxies to keep tunnels to (a shared store with several proxies). */
   readonly advertiseProxies?: boolean;
   /** Absent when this process runs no audit store; audit.append then fails and engines keep spooling. */
@@ -64,17 +64,26 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
     await authorities.reload();
     const version = await stateVersion();
     if (since === version) return { body: { changed: false, version } satisfies ClusterStateResponse };
-    const [roles, users, locks, proxies] = await Promise.all([
+    const [roles, users, locks, proxies, drains] = await Promise.all([
       store.listRoles(),
       store.listUsers(),
       store.listActiveLocks(),
       options.advertiseProxies && store.listProxies ? store.listProxies() : undefined,
+      store.listEngineDrains?.(),
     ]);
     const userCas = authorities.trustedCas('user').map((ca) => ({
       certificate: ca.certificate,
       ...(ca.trustedUntil !== undefined ? { trustedUntil: ca.trustedUntil.toISOString() } : {}),
     }));
-    const state = { version, userCas, roles, users, locks, ...(proxies ? { proxies } : {}) };
+    const state = {
+      version,
+      userCas,
+      roles,
+      users,
+      locks,
+      ...(proxies ? { proxies } : {}),
+      ...(drains ? { drains } : {}),
+    };
     const body: ClusterStateResponse = { changed: true, state };
     return { body };
   });

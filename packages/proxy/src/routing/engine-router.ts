@@ -5,7 +5,11 @@ import { isGatehouseError } from '@gatehouse/common';
 import { type StreamOpenHeader, TunnelError, type TunnelStream } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { FrontDoorErrno, FrontDoorError } from '../front-door/front-door-error.js';
-import type { EngineRegistry, NoEngineError as NoEngineErrorType } from '../tunnel/index.js';
+import {
+  drainingText,
+  type EngineRegistry,
+  type NoEngineError as NoEngineErrorType,
+} from '../tunnel/engine-registry.js';
 
 /** The remote code an engine rejects a stream with when it does not serve the database (any more). */
 export const ENGINE_NO_SUCH_DATABASE = 'GH_ERR_ENGINE_NO_SUCH_DATABASE';
@@ -48,7 +52,10 @@ export function createEngineRouter(options: EngineRouterOptions): SessionRouter 
       try {
         candidates = options.registry.pickEngines(dbService);
       } catch (err) {
-        if (isGatehouseError(err, 'GH_ERR_NO_ENGINE')) throw noEngine(dbService, undefined, err as NoEngineErrorType);
+        if (isGatehouseError(err, 'GH_ERR_NO_ENGINE')) {
+          const { draining } = err as NoEngineErrorType;
+          throw noEngine(dbService, draining.length > 0 ? drainingText(draining) : undefined, err);
+        }
         throw err;
       }
       let lastError: unknown;

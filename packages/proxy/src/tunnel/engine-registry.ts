@@ -4,17 +4,33 @@ import type {
   DatabaseHealth,
   DatabaseInfo,
   EngineRegistration,
+  EngineState,
   TunnelConnection,
 } from '@gatehouse/tunnel';
 
 /** The database service has no connected engine. Shown to clients as "no engine serves database 'x'". */
 export class NoEngineError extends GatehouseError {
   readonly dbService: string;
+  /** Engines that serve the database but are draining (they take no new session). */
+  readonly draining: readonly string[];
 
-  constructor(dbService: string, options?: ErrorOptions) {
-    super('GH_ERR_NO_ENGINE', `no engine serves database '${dbService}'`, options);
+  constructor(dbService: string, options?: ErrorOptions & { readonly draining?: readonly string[] }) {
+    const draining = options?.draining ?? [];
+    super(
+      'GH_ERR_NO_ENGINE',
+      draining.length === 0
+        ? `no engine serves database '${dbService}'`
+        : `no engine serves database '${dbService}' right now: ${drainingText(draining)}`,
+      options,
+    );
     this.dbService = dbService;
+    this.draining = draining;
   }
+}
+
+/** "engine a is draining" / "engines a, b are draining", for a client's ERR. */
+export function drainingText(engineIds: readonly string[]): string {
+  return engineIds.length === 1 ? `engine ${engineIds[0]} is draining` : `engines ${engineIds.join(', ')} are draining`;
 }
 
 /** One connected engine as the registry knows it. */
@@ -25,6 +41,8 @@ export interface EngineEntry {
   readonly remoteAddress: string;
   readonly connectedAt: Date;
   databases: ReadonlyMap<string, DatabaseInfo>;
+  /** What the engine last said: a draining engine gets no new sessions. */
+  state: EngineState;
 }
 
 /** An engine that can take a session for one database service, with what it last reported. */
@@ -63,7 +81,9 @@ export class EngineRegistry {
   /** Replaces the engine's databases with a new snapshot. */
   update(connection: TunnelConnection, registration: EngineRegistration): void {
     const entry = this.#engines.get(registration.engineId);
-    if (entry?.connection === connection) entry.databases = toMap(registration.databases);
+    if (entry?.connection !== connection) return;
+    entry.databases = toMap(registration.databases);
+    entry.state = registration.state ?? 'serving';
   }
 
   /** Forgets the engine if this connection is still the one registered under its id. */
@@ -81,15 +101,19 @@ export class EngineRegistry {
 
   /**
    * Every engine serving `dbService`, best first: healthy, then unknown, then unhealthy, shuffled
-   * within each rank so sessions spread. Callers try them in order until one accepts.
+   * within each rank so sessions spread. Callers try them in order until one accepts. Draining
+   * engines are left out: when only draining ones serve it, the error names them.
    */
   pickEngines(dbService: string): EngineCandidate[] {
     const candidates: EngineCandidate[] = [];
+    const draining: string[] = [];
     for (const engine of this.#engines.values()) {
       const database = engine.databases.get(dbService);
-      if (database !== undefined && !engine.connection.closed) candidates.push({ engine, database });
+      if (database === undefined || engine.connection.closed) continue;
+      if (engine.state === 'draining') draining.push(engine.engineId);
+      else candidates.push({ engine, database });
     }
-    if (candidates.length === 0) throw new NoEngineError(dbService);
+    if (candidates.length === 0) throw new NoEngineError(dbService, { draining });
     // Fisher–Yates, then a stable sort by health keeps the shuffle within each rank.
     for (let i = candidates.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));

@@ -202,6 +202,7 @@ export class TunnelServer {
           remoteAddress,
           connectedAt: new Date(),
           databases: toMap(registration.databases),
+          state: registration.state ?? 'serving',
         };
         this.registry.add(entry)?.connection.close();
         log.info(

@@ -17,6 +17,7 @@ function add(registry: EngineRegistry, engineId: string, databases: DatabaseInfo
     remoteAddress: '127.0.0.1',
     connectedAt: new Date(),
     databases: new Map(databases.map((d) => [d.name, d])),
+    state: 'serving',
   });
 }
 
@@ -53,6 +54,39 @@ test('no engine for a service is a NoEngineError saying "no engine serves databa
       err.code === 'GH_ERR_NO_ENGINE' &&
       err.message === "no engine serves database 'x'",
   );
+});
+
+test('a draining engine gets no new sessions: pickEngines leaves it out, and names it when it was the only one', () => {
+  const registry = new EngineRegistry();
+  const a = fakeConnection();
+  add(registry, 'a', [db('orders', 'healthy')], a);
+  add(registry, 'b', [db('orders', 'unhealthy')]);
+  registry.update(a, {
+    engineId: 'a',
+    version: '1',
+    protocol: 1,
+    databases: [db('orders', 'healthy')],
+    state: 'draining',
+  });
+  for (let i = 0; i < 10; i++)
+    assert.deepEqual(
+      registry.pickEngines('orders').map((c) => c.engine.engineId),
+      ['b'],
+    );
+  const only = new EngineRegistry();
+  const c = fakeConnection();
+  add(only, 'c', [db('orders', 'healthy')], c);
+  only.update(c, { engineId: 'c', version: '1', protocol: 1, databases: [db('orders', 'healthy')], state: 'draining' });
+  assert.throws(
+    () => only.pickEngines('orders'),
+    (err: unknown) =>
+      err instanceof NoEngineError &&
+      err.draining.join() === 'c' &&
+      err.message === "no engine serves database 'orders' right now: engine c is draining",
+  );
+  // Serving again (an engine that restarted registers as serving).
+  only.update(c, { engineId: 'c', version: '1', protocol: 1, databases: [db('orders', 'healthy')] });
+  assert.equal(only.pickEngine('orders').engine.engineId, 'c');
 });
 
 test('a reconnecting engine replaces its stale entry, and the stale close does not remove the new one', () => {
