@@ -2,6 +2,7 @@
 import type { Command, Program } from './command.js';
 import { auditCommands } from './commands/audit.js';
 import { dbCommands } from './commands/db.js';
+import { engineCommands } from './commands/engine.js';
 import { identityCommands } from './commands/identity.js';
 import { webCommands } from './commands/web.js';
 import { VERSION } from './version.js';
@@ -9,6 +10,7 @@ import { VERSION } from './version.js';
 export const gatectlCommands: readonly Command[] = [
   ...identityCommands,
   ...dbCommands,
+  ...engineCommands,
   ...auditCommands,
   ...webCommands,
 ];

@@ -82,6 +82,9 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_DB_USER:
     "The engine could not make, update, lock or drop a person's automatic database user (create_db_user): no admin_user on the database, the admin login or one of its statements failed, or the name belongs to a database user Gatehouse did not make; the message says which.",
   GH_ERR_ENGINE_CLOSED: 'The engine is shutting down and takes no new sessions.',
+  GH_ERR_ENGINE_NOT_FOUND: 'gatectl engine drain named an engine that no live proxy has connected.',
+  GH_ERR_ENGINE_DRAIN_UNCONFIRMED:
+    'A drain was requested, but no proxy reported the engine draining within --wait (the engine may be cut off from the cluster).',
   GH_ERR_ENGINE_DRAINING:
     'The engine is draining (`gatectl engine drain`) and takes no new sessions; the proxy tries a serving engine.',
   GH_ERR_ENGINE_CHANGE_USER_LIMIT:

@@ -4,7 +4,7 @@ export { ConnectionLimits } from './front-door/connection-limits.js';
 export { FrontDoorErrno, FrontDoorError } from './front-door/front-door-error.js';
 export { type DrainOptions, MysqlListener } from './front-door/mysql-listener.js';
 export type { FrontDoorContext, LiveConnection } from './front-door/session-context.js';
-export { ProxyMetrics } from './metrics/proxy-metrics.js';
+export { type EngineView, ProxyMetrics } from './metrics/proxy-metrics.js';
 export {
   type ListenAddress,
   type ProxyWorkerRole,
@@ -20,9 +20,11 @@ export {
   type DatabaseListing,
   type EngineCandidate,
   type EngineEntry,
+  type EngineListing,
   EngineRegistry,
   type EngineRequestHandler,
   engineOfId,
+  listEngines,
   NoEngineError,
   type OpenedSession,
   TunnelAuthError,

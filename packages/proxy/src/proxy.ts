@@ -31,7 +31,7 @@ import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { createEngineRouter } from './routing/engine-router.js';
 import { ProxyCredentials, SESSION_LIFETIME_S } from './tls/proxy-credentials.js';
 import { TlsSessionCache } from './tls/session-cache.js';
-import { engineOfId, TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
+import { engineOfId, listEngines, TunnelServer, type TunnelServerOptions } from './tunnel/index.js';
 import {
   type LiveSessionsSource,
   type LiveSessionView,
@@ -284,6 +284,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       for (const engine of tunnel.registry.engines()) n += engine.connection.streamCount;
       return n;
     },
+    engineViews: () => listEngines(tunnel.registry.engines()),
     tlsCert: () => credentials.material.cert,
     unixPeerCredentials: () => peerCredentials.available,
   });

@@ -30,11 +30,27 @@ const EngineRowSchema = z.strictObject({
 });
 export type BackendRow = z.infer<typeof BackendRowSchema>;
 
+/** One engine connected to the proxy, for `gatectl engine ls` (its session workers merged). */
+const ConnectedEngineSchema = z.strictObject({
+  engineId: z.string(),
+  /** Where its tunnels come from: host addresses, or "in-process". */
+  addresses: z.array(z.string()),
+  state: z.enum(['serving', 'draining']),
+  databases: z.array(z.string()),
+  /** Session streams this proxy has open to it. */
+  sessions: z.number().int().min(0),
+  tunnels: z.number().int().min(0),
+  version: z.string(),
+});
+export type ConnectedEngine = z.infer<typeof ConnectedEngineSchema>;
+
 export const RegistrySnapshotSchema = z.strictObject({
   proxyId: z.string(),
   pid: z.number().int(),
   updatedAt: z.iso.datetime(),
   databases: z.array(z.strictObject({ name: z.string(), engines: z.array(EngineRowSchema) })),
+  /** Absent from proxies that predate `gatectl engine ls`. */
+  engines: z.array(ConnectedEngineSchema).optional(),
 });
 export type RegistrySnapshot = z.infer<typeof RegistrySnapshotSchema>;
 

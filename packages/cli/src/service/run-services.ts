@@ -29,7 +29,7 @@ import {
   loadHostCredentials,
   openAuditSpool,
 } from '@gatehouse/engine';
-import { type DatabaseListing, type RunningProxy, startProxy } from '@gatehouse/proxy';
+import { type DatabaseListing, listEngines, type RunningProxy, startProxy } from '@gatehouse/proxy';
 import type { Registry } from 'prom-client';
 import { VERSION } from '../version.js';
 import { createInProcessEngineCredentials } from './engine-credentials.js';
@@ -113,6 +113,11 @@ export function startSnapshots(
             labels: { ...e.labels },
             ...(backends !== undefined ? { backends: backends.map((b) => ({ ...b })) } : {}),
           })),
+        })),
+        engines: listEngines(proxy.tunnel.registry.engines()).map((e) => ({
+          ...e,
+          addresses: [...e.addresses],
+          databases: [...e.databases],
         })),
       },
       fileId,

@@ -19,10 +19,19 @@ export interface ProxyMetricsSources {
   readonly engines: () => number;
   /** Streams open over all tunnels. */
   readonly tunnelStreams: () => number;
+  /** Each connected engine (session workers of one engine merged): its state and session streams. */
+  readonly engineViews?: () => Iterable<EngineView>;
   /** The proxy's TLS certificate PEM now in use. */
   readonly tlsCert: () => string;
   /** Whether peer credentials of unix-socket clients can be read. */
   readonly unixPeerCredentials: () => boolean;
+}
+
+/** One engine as this proxy sees it, for the per-engine gauges. */
+export interface EngineView {
+  readonly engineId: string;
+  readonly state: 'serving' | 'draining';
+  readonly sessions: number;
 }
 
 /** Front-door failure reasons (describe-failure.ts) that are refusals, and the denial they count as. */
@@ -175,6 +184,31 @@ export class ProxyMetrics {
       registers,
       collect() {
         this.set(self.#sources?.tunnelStreams() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_proxy_engine_state',
+      help: "Each connected engine's state as it last told this proxy: 1 for the state it is in (serving, draining).",
+      labelNames: ['engine', 'state'],
+      registers,
+      // Session workers each see the same engines: across them, the most any one sees.
+      aggregator: 'max',
+      collect() {
+        this.reset();
+        for (const e of self.#sources?.engineViews?.() ?? []) {
+          this.set({ engine: e.engineId, state: 'serving' }, e.state === 'serving' ? 1 : 0);
+          this.set({ engine: e.engineId, state: 'draining' }, e.state === 'draining' ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_proxy_engine_sessions',
+      help: 'Sessions this proxy relays to each engine now (open tunnel streams).',
+      labelNames: ['engine'],
+      registers,
+      collect() {
+        this.reset();
+        for (const e of self.#sources?.engineViews?.() ?? []) this.set({ engine: e.engineId }, e.sessions);
       },
     });
     new Gauge({

@@ -1,3 +1,4 @@
+export { type EngineListing, listEngines } from './engine-listing.js';
 export {
   type DatabaseListing,
   type EngineCandidate,
