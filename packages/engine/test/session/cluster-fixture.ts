@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type Authorities, initAuthorities, issueDbClientCert, issueUserCert } from '@gatehouse/auth';
-import type { AuditEvent, Lock, Role, User } from '@gatehouse/common';
+import type { AuditEvent, EngineDrain, Lock, Role, User } from '@gatehouse/common';
 import type { ClusterSnapshot, DbClientCert, EngineCluster } from '../../src/index.js';
 
 export interface TestCluster extends EngineCluster {
@@ -20,6 +20,8 @@ export interface TestCluster extends EngineCluster {
   setRoles(roles: readonly Role[]): void;
   setUsers(users: readonly User[]): void;
   lock(user: string, message: string): void;
+  /** Replaces the drain requests (`gatectl engine drain`) in the state. */
+  setDrains(drains: readonly EngineDrain[]): void;
   issueUser(options: {
     user: string;
     roles: readonly string[];
@@ -51,6 +53,7 @@ export async function createTestCluster(
   let roles = new Map<string, Role>();
   let users = new Map<string, User>();
   const locks = new Map<string, Lock>();
+  let drains: readonly EngineDrain[] = [];
   const listeners = new Set<(s: ClusterSnapshot) => void>();
   const events: AuditEvent[] = [];
   let emitted = 0;
@@ -62,6 +65,7 @@ export async function createTestCluster(
     roles,
     users,
     locks,
+    drains,
   });
   const changed = (): void => {
     version++;
@@ -116,6 +120,10 @@ export async function createTestCluster(
     },
     setUsers(list) {
       users = new Map(list.map((u) => [u.name, u]));
+      changed();
+    },
+    setDrains(list) {
+      drains = [...list];
       changed();
     },
     lock(user, message) {
