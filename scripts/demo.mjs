@@ -148,8 +148,22 @@ allow:
   }
 
   const signed = await gatectl(
-    'auth', 'sign', '--user', 'alice', '--db', 'demo-mariadb', '--db-user', 'alice', '--db-name', 'demo',
-    '--ttl', '1h', '--out', join(root, 'alice'), '--proxy-mysql', `127.0.0.1:${mysqlPort}`,
+    'auth',
+    'sign',
+    '--user',
+    'alice',
+    '--db',
+    'demo-mariadb',
+    '--db-user',
+    'alice',
+    '--db-name',
+    'demo',
+    '--ttl',
+    '1h',
+    '--out',
+    join(root, 'alice'),
+    '--proxy-mysql',
+    `127.0.0.1:${mysqlPort}`,
   );
   console.log(`
 Gatehouse is running. alice has a certificate, and no database password.

@@ -65,7 +65,9 @@ export function ensureSystem(extra = []) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = findProgram(['apt-get']) !== undefined;
   if (!isRoot || !hasApt) {
-    const how = hasApt ? `sudo sh -c '${cmd}'` : `install the packages ${missing.join(', ')} with your OS package manager`;
+    const how = hasApt
+      ? `sudo sh -c '${cmd}'`
+      : `install the packages ${missing.join(', ')} with your OS package manager`;
     console.error(`gatehouse: missing system packages: ${missing.join(', ')}\n  run: ${how}`);
     process.exit(1);
   }

@@ -12,7 +12,11 @@ function exportedNames(file) {
   const names = new Set();
   for (const m of readFileSync(file, 'utf8').matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)) {
     for (const part of m[1].split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop();
       if (name) names.add(name);
     }
   }
@@ -20,14 +24,30 @@ function exportedNames(file) {
 }
 
 const moves = [
-  { from: '@gatehouse/common', to: '@gatehouse/mysql-protocol', names: exportedNames(join(ROOT, 'packages/mysql-protocol/src/index.ts')) },
-  { from: '@gatehouse/common', to: '@gatehouse/tunnel', names: exportedNames(join(ROOT, 'packages/tunnel/src/index.ts')) },
-  { from: '@gatehouse/common/testing', to: '@gatehouse/testing', names: exportedNames(join(ROOT, 'packages/testing/src/index.ts')) },
+  {
+    from: '@gatehouse/common',
+    to: '@gatehouse/mysql-protocol',
+    names: exportedNames(join(ROOT, 'packages/mysql-protocol/src/index.ts')),
+  },
+  {
+    from: '@gatehouse/common',
+    to: '@gatehouse/tunnel',
+    names: exportedNames(join(ROOT, 'packages/tunnel/src/index.ts')),
+  },
+  {
+    from: '@gatehouse/common/testing',
+    to: '@gatehouse/testing',
+    names: exportedNames(join(ROOT, 'packages/testing/src/index.ts')),
+  },
 ];
 const common = exportedNames(join(ROOT, 'packages/common/src/index.ts'));
 
 const IMPORT = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*'([^']+)';\n/g;
-const nameOf = (spec) => spec.replace(/^type\s+/, '').split(/\s+as\s+/)[0].trim();
+const nameOf = (spec) =>
+  spec
+    .replace(/^type\s+/, '')
+    .split(/\s+as\s+/)[0]
+    .trim();
 
 function format(typeOnly, specs, module) {
   let kw = typeOnly ? 'type ' : '';
@@ -44,11 +64,19 @@ function rewrite(file) {
   const text = readFileSync(file, 'utf8');
   let changed = false;
   const out = text.replace(IMPORT, (whole, typeKw, body, module) => {
-    const specs = body.split(',').map((s) => s.trim()).filter(Boolean);
+    const specs = body
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const groups = new Map();
     const kept = [];
     for (const spec of specs) {
-      const move = moves.find((m) => m.from === module && m.names.has(nameOf(spec)) && !(module === '@gatehouse/common' && common.has(nameOf(spec))));
+      const move = moves.find(
+        (m) =>
+          m.from === module &&
+          m.names.has(nameOf(spec)) &&
+          !(module === '@gatehouse/common' && common.has(nameOf(spec))),
+      );
       if (move === undefined) kept.push(spec);
       else groups.set(move.to, [...(groups.get(move.to) ?? []), spec]);
     }
@@ -85,9 +113,14 @@ const targets =
   files.length > 0
     ? files
     : [
-        ...readdirSync(join(ROOT, 'packages')).flatMap((p) => [...walk(join(ROOT, 'packages', p, 'src')), ...walk(join(ROOT, 'packages', p, 'test'))]),
+        ...readdirSync(join(ROOT, 'packages')).flatMap((p) => [
+          ...walk(join(ROOT, 'packages', p, 'src')),
+          ...walk(join(ROOT, 'packages', p, 'test')),
+        ]),
         ...walk(join(ROOT, 'test', 'src')),
         ...walk(join(ROOT, 'bench')),
       ];
 for (const file of targets) rewrite(file);
-console.log('gatehouse: imports split; add the new packages to package.json dependencies and tsconfig references where a package now imports them.');
+console.log(
+  'gatehouse: imports split; add the new packages to package.json dependencies and tsconfig references where a package now imports them.',
+);

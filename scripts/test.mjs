@@ -23,7 +23,8 @@ function findTests(dir, out = []) {
     if (statSync(p).isDirectory()) findTests(p, out);
     // Only outputs whose source still exists: tsc -b leaves the output of a moved or deleted
     // test behind in dist, and running it would test code that is gone.
-    else if (entry.endsWith('.test.js') && existsSync(p.replace(`${sep}dist${sep}`, sep).replace(/\.js$/, '.ts'))) out.push(p);
+    else if (entry.endsWith('.test.js') && existsSync(p.replace(`${sep}dist${sep}`, sep).replace(/\.js$/, '.ts')))
+      out.push(p);
   }
   return out;
 }

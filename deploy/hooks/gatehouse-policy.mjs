@@ -21,16 +21,26 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 export function parseWindow(text) {
   const match = /^\s*([a-z*,]+)\s+(\d{1,2})-(\d{1,2})\s*$/i.exec(text);
   if (match === null) throw new Error(`maintenance window '${text}' is not like "sat,sun 01-05"`);
-  const days = match[1] === '*' ? new Set([0, 1, 2, 3, 4, 5, 6]) : new Set(match[1].toLowerCase().split(',').map((d) => {
-    const day = DAYS.indexOf(d);
-    if (day < 0) throw new Error(`unknown day '${d}' in the maintenance window`);
-    return day;
-  }));
+  const days =
+    match[1] === '*'
+      ? new Set([0, 1, 2, 3, 4, 5, 6])
+      : new Set(
+          match[1]
+            .toLowerCase()
+            .split(',')
+            .map((d) => {
+              const day = DAYS.indexOf(d);
+              if (day < 0) throw new Error(`unknown day '${d}' in the maintenance window`);
+              return day;
+            }),
+        );
   return { days, fromHour: Number(match[2]), toHour: Number(match[3]) };
 }
 
 const WINDOW = parseWindow(process.env.GATEHOUSE_MAINTENANCE_WINDOW ?? 'sat,sun 01-05');
-const TAGGED = new Set((process.env.GATEHOUSE_TAGGED_PROGRAMS ?? 'metabase,superset,report-job').split(',').filter(Boolean));
+const TAGGED = new Set(
+  (process.env.GATEHOUSE_TAGGED_PROGRAMS ?? 'metabase,superset,report-job').split(',').filter(Boolean),
+);
 
 export function inMaintenanceWindow(now = new Date(), window = WINDOW) {
   const hour = now.getUTCHours();
@@ -53,10 +63,16 @@ export function onConnect(ctx) {
 
 /** @type {OnCommand} Each command: DROP only in the window; queries of tagged programs tagged. */
 export function onCommand(ctx, command) {
-  const drop = command.kind === 'drop_db' || ((command.kind === 'query' || command.kind === 'stmt_prepare') && DROP.test(command.text));
+  const drop =
+    command.kind === 'drop_db' ||
+    ((command.kind === 'query' || command.kind === 'stmt_prepare') && DROP.test(command.text));
   if (drop && !inMaintenanceWindow()) {
     return {
-      deny: { message: `DROP is allowed only in the maintenance window (${process.env.GATEHOUSE_MAINTENANCE_WINDOW ?? 'sat,sun 01-05'} UTC)`, errno: 1142, sqlState: '42000' },
+      deny: {
+        message: `DROP is allowed only in the maintenance window (${process.env.GATEHOUSE_MAINTENANCE_WINDOW ?? 'sat,sun 01-05'} UTC)`,
+        errno: 1142,
+        sqlState: '42000',
+      },
       audit: { policy: 'maintenance-window' },
     };
   }
