@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DatabaseInfo, TunnelReply } from '@gatehouse/tunnel';
+import type { DatabaseInfo, EngineState, TunnelReply } from '@gatehouse/tunnel';
 import { pino } from 'pino';
 import { createProxyPool } from '../../src/tunnel/proxy-pool.js';
 import type { TunnelClient } from '../../src/tunnel/tunnel-client.js';
@@ -10,13 +10,14 @@ interface FakeTunnel {
   readonly addr: string;
   state: 'connecting' | 'connected' | 'closed';
   databases: readonly DatabaseInfo[] | undefined;
+  engineState: EngineState | undefined;
   requests: string[];
 }
 
 function fakes(): { dial: (addr: string) => TunnelClient; made: FakeTunnel[] } {
   const made: FakeTunnel[] = [];
   const dial = (addr: string): TunnelClient => {
-    const fake: FakeTunnel = { addr, state: 'connecting', databases: undefined, requests: [] };
+    const fake: FakeTunnel = { addr, state: 'connecting', databases: undefined, engineState: undefined, requests: [] };
     made.push(fake);
     return {
       get state() {
@@ -30,6 +31,9 @@ function fakes(): { dial: (addr: string) => TunnelClient; made: FakeTunnel[] } {
       },
       updateDatabases: (d: readonly DatabaseInfo[]) => {
         fake.databases = d;
+      },
+      setEngineState: (state: EngineState) => {
+        fake.engineState = state;
       },
       request: async (method: string): Promise<TunnelReply> => {
         fake.requests.push(method);
@@ -83,5 +87,21 @@ test('database updates reach every tunnel, also those dialled later; requests us
   b.state = 'connecting';
   assert.equal(pool.connected(), false);
   await assert.rejects(pool.request('cluster.state', {}), { code: 'GH_ERR_TUNNEL_NOT_CONNECTED' });
+  pool.close();
+});
+
+test('a draining engine tells every tunnel, also those dialled later (a new proxy must not route to it)', () => {
+  const { dial, made } = fakes();
+  const pool = createProxyPool({ seedAddr: 'a:3080', dial, log });
+  pool.setProxies([proxy('a', 'a:3080')]);
+  pool.setEngineState('draining');
+  pool.setProxies([proxy('a', 'a:3080'), proxy('b', 'b:3080')]);
+  assert.deepEqual(
+    made.map((t) => [t.addr, t.engineState]),
+    [
+      ['a:3080', 'draining'],
+      ['b:3080', 'draining'],
+    ],
+  );
   pool.close();
 });
