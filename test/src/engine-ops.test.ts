@@ -3,6 +3,7 @@
 // (auth + proxy in one process, each engine in its own), and the one-process shape.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sumSamples } from '@gatehouse/common';
 import { waitFor } from '@gatehouse/testing';
 import type mysql from 'mysql2/promise';
 import { connectMysql2 } from './support/clients.js';
@@ -101,6 +102,13 @@ test('split shape, two engines: engine ls lists both with their sessions; drain 
     'the new sessions on engine-1 only',
     (rows) => rows.get('engine-0')?.sessions === onA && rows.get('engine-1')?.sessions === 12 - onA,
   );
+
+  // The proxy's gauges say the same.
+  const metrics = await fetch(`http://127.0.0.1:${cluster.proxyDiagPort}/metrics`).then((r) => r.text());
+  assert.equal(sumSamples(metrics, 'gatehouse_proxy_engine_state', { engine: 'engine-0', state: 'draining' }), 1);
+  assert.equal(sumSamples(metrics, 'gatehouse_proxy_engine_state', { engine: 'engine-1', state: 'serving' }), 1);
+  assert.equal(sumSamples(metrics, 'gatehouse_proxy_engine_sessions', { engine: 'engine-0' }), onA);
+  assert.equal(sumSamples(metrics, 'gatehouse_proxy_engine_sessions', { engine: 'engine-1' }), 12 - onA);
 
   const again = await cluster.gatectl(['engine', 'drain', 'engine-0']);
   assert.equal(again.code, 0, again.stderr);
