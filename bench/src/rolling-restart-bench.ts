@@ -5,7 +5,9 @@
 // attempt to its answer, reconnects included), against the same clients before the restarts.
 // Heavy (a MariaDB and three gatehouse processes): run only when named,
 //   npm run bench:rolling-restart -w bench
-// env ROLLING_CLIENTS (8), ROLLING_WARMUP_S (3), ROLLING_SETTLE_S (5), ROLLING_OUT (a JSON file).
+// env ROLLING_CLIENTS (8), ROLLING_WARMUP_S (3), ROLLING_SETTLE_S (5), ROLLING_OUT (a JSON file),
+// ROLLING_DRAIN_FIRST=1 (run `gatectl engine drain` on each engine before its SIGTERM, as
+// docs/migration.md suggests to operators).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,7 @@ import type { Endpoint } from './targets/target.js';
 const CLIENTS = Number(process.env.ROLLING_CLIENTS ?? 8);
 const WARMUP_S = Number(process.env.ROLLING_WARMUP_S ?? 3);
 const SETTLE_S = Number(process.env.ROLLING_SETTLE_S ?? 5);
+const DRAIN_FIRST = process.env.ROLLING_DRAIN_FIRST === '1';
 /** The load stops by itself after this long, whatever happens. */
 const LOAD_LIMIT_S = 300;
 
@@ -143,6 +146,10 @@ async function main(): Promise<number> {
     const start = load.now();
     for (const name of ENGINE_NAMES) {
       const sessionsBefore = (await cluster.engines()).find((e) => e.id === name)?.sessions ?? 0;
+      if (DRAIN_FIRST) {
+        log(`gatectl engine drain ${name}`);
+        await runGatectl(dataDir, ['engine', 'drain', name, '--reason', 'rolling restart bench']);
+      }
       const stoppedAt = load.now();
       log(`SIGTERM ${name} (${sessionsBefore} sessions)`);
       const exitMs = await cluster.stopEngine(name);
@@ -155,7 +162,7 @@ async function main(): Promise<number> {
     const end = load.now();
     const { operations, errors } = await load.stop();
     const summary = summarize(operations, errors, steps, { start, end });
-    const report = { machine, commit, ...summary };
+    const report = { machine, commit, drainFirst: DRAIN_FIRST, ...summary };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
       [
