@@ -374,7 +374,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     get state() {
       return drainControl.state;
     },
-    drain: (reason) => drainControl.drain(reason),
+    drain: async (reason) => {
+      await drainControl.drain(reason);
+    },
     async close(closeOptions = {}) {
       closing = true;
       stopDrainRequests();

@@ -8,8 +8,11 @@ import type { Logger } from 'pino';
 
 export interface DrainControl {
   readonly state: EngineState;
-  /** Stops taking new sessions; a second call changes nothing. Resolves once the proxies were told. */
-  drain(reason: string): Promise<void>;
+  /**
+   * Stops taking new sessions; a second call changes nothing. Resolves once the proxies were told
+   * (the migration's drain resolves with a summary of the moves, hence `unknown`).
+   */
+  drain(reason: string): Promise<unknown>;
 }
 
 export interface MinimalDrainOptions {
