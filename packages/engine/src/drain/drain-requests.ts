@@ -5,7 +5,13 @@
 import type { Audit, AuditSession, EngineDrain } from '@gatehouse/common';
 import type { Logger } from 'pino';
 import type { ClusterSnapshot, EngineCluster } from '../cluster/engine-cluster.js';
-import type { DrainControl } from './minimal-drain.js';
+
+/** What the watcher needs of the engine: its state and its drain. */
+export interface DrainControl {
+  readonly state: 'serving' | 'draining';
+  /** Stops taking new sessions (and moves the live ones); a second call changes nothing. */
+  drain(reason: string): Promise<unknown>;
+}
 
 export interface DrainRequestOptions {
   /** This engine's id; a session worker's `ID#i` acts on requests for `ID` too. */

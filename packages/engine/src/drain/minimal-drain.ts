@@ -5,15 +5,7 @@
 // moves each live session to a peer; its version replaces this file when both are merged.
 import type { EngineState } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
-
-export interface DrainControl {
-  readonly state: EngineState;
-  /**
-   * Stops taking new sessions; a second call changes nothing. Resolves once the proxies were told
-   * (the migration's drain resolves with a summary of the moves, hence `unknown`).
-   */
-  drain(reason: string): Promise<unknown>;
-}
+import type { DrainControl } from './drain-requests.js';
 
 export interface MinimalDrainOptions {
   /** Tells every proxy tunnel (now and on reconnect) the engine's state. */
