@@ -208,3 +208,40 @@ test('a command released before the rest of its packet arrives: the rest follows
     assert.deepEqual(Buffer.concat(forwarded), verdict === 'forward' ? input : after, verdict);
   }
 });
+
+test('a held command longer than 16 MiB (split into frames) is forwarded byte for byte or skipped whole', () => {
+  const big = Buffer.alloc(0xffffff + 1000, 0x20);
+  big.write("\x03SELECT 'hold' ", 'latin1');
+  const holdBig = serializePacket(big, 0);
+  const after = serializePacket(Buffer.from('\x03SELECT 9'), 0);
+  const input = Buffer.concat([holdBig, after]);
+  assert.ok(holdBig.length > 0xffffff + 8, 'the command spans two frames');
+  for (const cut of [3, 1000, 0xffffff + 2, 0xffffff + 5, holdBig.length + 1]) {
+    const forwarded = runHeld(input, cut, undefined, () => ({ verdict: 'forward' })).forwarded;
+    assert.ok(forwarded.equals(input), `forward, cut ${cut}`);
+    assert.deepEqual(runHeld(input, cut, undefined, () => ({ verdict: 'drop' })).forwarded, after, `drop, cut ${cut}`);
+  }
+});
+
+test('an empty command held and released: the commands behind it keep their place', () => {
+  const empty = serializePacket(Buffer.alloc(0), 0);
+  const after = serializePacket(Buffer.from('\x03SELECT 9'), 0);
+  const input = Buffer.concat([empty, after]);
+  for (let cut = 0; cut <= input.length; cut++) {
+    const forwarded: Buffer[] = [];
+    const ends: number[] = [];
+    const reader = new ClientReader({
+      nextIsCommand: () => true,
+      onCommand: (prefix) => (prefix.length === 0 ? 'hold' : 'forward'),
+      onPacketEnd: (length) => ends.push(length),
+      forward: (bytes) => forwarded.push(Buffer.from(bytes)),
+      onStopped() {},
+    });
+    reader.push(input.subarray(0, cut));
+    reader.push(input.subarray(cut));
+    assert.equal(forwarded.length, 0, `cut ${cut}: nothing overtakes the held command`);
+    reader.release('forward');
+    assert.deepEqual(Buffer.concat(forwarded), input, `cut ${cut}`);
+    assert.deepEqual(ends, [0, 9], `cut ${cut}`);
+  }
+});

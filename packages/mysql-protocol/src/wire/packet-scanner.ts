@@ -8,6 +8,12 @@
 //
 // To allocate nothing per packet, the handler is one object with methods (no closures), and
 // bytes are reported as (buffer, start, end) ranges, which BufferReader.reset takes as they are.
+//
+// A relay that must wait before it decides about a packet (a command hook holding a command)
+// calls pause() from onFrame or onPrefix: scan() returns at once with the offset of the first
+// byte it has not passed to onPayload, and the next scan() goes on from there (the caller hands
+// it the rest of the chunk, a view, nothing copied). The paused packet's prefix is not handed
+// over again; onPayload still sees each payload byte once, the prefix's included.
 import { MAX_FRAME_PAYLOAD } from './constants.js';
 import { MysqlPacketTooLargeError, MysqlProtocolError } from './protocol-error.js';
 
@@ -54,6 +60,8 @@ export class PacketScanner {
    */
   stopAtBoundary = false;
   readonly maxPacketSize: number;
+  /** pause() was called from the handler: scan returns when the callback does. */
+  private pausing = false;
 
   private readonly handler: PacketScanHandler;
   private expected = -1;
@@ -82,6 +90,15 @@ export class PacketScanner {
     this.expected = -1;
   }
 
+  /**
+   * Called from onFrame or onPrefix: scan() returns as soon as that callback does, with the
+   * offset of the first byte not yet passed to onPayload. Scanning the rest (from that offset)
+   * resumes the packet where it stopped.
+   */
+  pause(): void {
+    this.pausing = true;
+  }
+
   /** True between packets (no partial header or payload pending). */
   get idle(): boolean {
     return this.headerLength === 0 && this.frameRemaining < 0 && this.frames === 0;
@@ -107,13 +124,24 @@ export class PacketScanner {
     const h = this.handler;
     const end = chunk.length;
     let pos = 0;
+    // An empty frame paused in onFrame ends on the next scan, even of no bytes.
+    if (this.frameRemaining === 0) {
+      this.finishFrame();
+      if (this.pausing) return this.pausedAtEnd(0);
+    }
     while (pos < end) {
       if (this.frameRemaining >= 0) {
         const n = Math.min(this.frameRemaining, end - pos);
         this.passPayload(chunk, pos, pos + n);
+        if (this.pausing) {
+          // onPrefix paused before these bytes went to onPayload: they are scanned again.
+          this.pausing = false;
+          return pos;
+        }
         pos += n;
         if (this.frameRemaining > 0) return end;
         this.finishFrame();
+        if (this.pausing) return this.pausedAtEnd(pos);
         continue;
       }
       if (this.stopAtBoundary && this.frames === 0 && this.headerLength === 0) return pos;
@@ -146,21 +174,33 @@ export class PacketScanner {
       }
       h.onFrame(seq, length, !first, headerStart);
       this.frames++;
+      if (first) this.prefixWanted = this.prefixLength;
+      if (this.pausing) {
+        this.pausing = false;
+        this.frameFull = length === MAX_FRAME_PAYLOAD;
+        this.frameRemaining = length;
+        return pos;
+      }
       if (first) {
-        this.prefixWanted = this.prefixLength;
         // Fast path: a whole single-frame packet in this chunk is reported from the chunk itself.
         if (length < MAX_FRAME_PAYLOAD && end - pos >= length) {
           const start = pos;
-          pos += length;
           if (this.prefixWanted > 0) {
             h.onPrefix(
               chunk,
               start,
-              length <= this.prefixWanted ? pos : start + this.prefixWanted,
+              length <= this.prefixWanted ? start + length : start + this.prefixWanted,
               length <= this.prefixWanted,
             );
             this.prefixWanted = 0;
+            if (this.pausing) {
+              this.pausing = false;
+              this.frameFull = false;
+              this.frameRemaining = length;
+              return start;
+            }
           }
+          pos += length;
           if (this.wantPayload) h.onPayload(chunk, start, pos);
           this.frames = 0;
           h.onPacketEnd(length, 1);
@@ -169,13 +209,23 @@ export class PacketScanner {
       }
       this.frameFull = length === MAX_FRAME_PAYLOAD;
       this.frameRemaining = length;
-      if (length === 0) this.finishFrame();
+      if (length === 0) {
+        this.finishFrame();
+        if (this.pausing) return this.pausedAtEnd(pos);
+      }
     }
     return end;
   }
 
+  /** A prefix handed over as its packet ended (all of it passed already) pauses at the boundary. */
+  private pausedAtEnd(pos: number): number {
+    this.pausing = false;
+    return pos;
+  }
+
   /** Forgets any partial packet, e.g. when the stream changes hands. */
   reset(): void {
+    this.pausing = false;
     this.headerLength = 0;
     this.frameRemaining = -1;
     this.frames = 0;
@@ -209,6 +259,8 @@ export class PacketScanner {
         this.prefixWanted -= take;
         if (this.prefixWanted === 0) this.deliverPrefix(completes);
       }
+      // Paused: these bytes are passed again when scanning resumes, so none is counted yet.
+      if (this.pausing) return;
     }
     if (this.wantPayload) this.handler.onPayload(buf, start, end);
     this.frameRemaining -= n;

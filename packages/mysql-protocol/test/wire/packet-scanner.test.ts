@@ -202,3 +202,65 @@ test('with payload wanted, a packet prefix is handed over before the payload byt
     assert.ok(prefixAt >= 0 && prefixAt < payloadWithD, `split at ${first.length}: ${events.join(' | ')}`);
   }
 });
+
+/**
+ * Scans `wire` cut in two, pausing after the prefix of every packet whose first byte is 'h';
+ * each pause resumes by scanning the rest of the chunk it stopped in, as a relay does.
+ */
+function scanPausing(wire: Buffer, cut: number, prefixLength: number) {
+  const events: string[] = [];
+  const payloads: Buffer[] = [];
+  let current: Buffer[] = [];
+  const scanner: PacketScanner = new PacketScanner({
+    onFrame: (_seq, length) => {
+      events.push(`frame ${length}`);
+      // An empty packet can only pause here: it has no prefix.
+      if (length === 0) scanner.pause();
+    },
+    onPrefix: (buf, start, end) => {
+      events.push(`prefix ${buf.toString('latin1', start, end)}`);
+      if (buf[start] === 0x68) scanner.pause();
+    },
+    onPayload: (buf, start, end) => current.push(Buffer.from(buf.subarray(start, end))),
+    onPacketEnd: (length) => {
+      events.push(`end ${length}`);
+      payloads.push(Buffer.concat(current));
+      current = [];
+    },
+  });
+  scanner.prefixLength = prefixLength;
+  scanner.wantPayload = true;
+  let pauses = 0;
+  for (let chunk of [wire.subarray(0, cut), wire.subarray(cut)]) {
+    for (;;) {
+      const reached = scanner.scan(chunk);
+      if (reached === chunk.length) break;
+      pauses++;
+      chunk = chunk.subarray(reached);
+    }
+  }
+  // An empty packet paused in onFrame at the very end ends on a scan of no bytes.
+  if (!scanner.idle) scanner.scan(Buffer.alloc(0));
+  return { events, payloads, pauses, idle: scanner.idle };
+}
+
+test('pause() after a prefix: scan returns there, and scanning the rest passes every payload byte once', () => {
+  const packets = [
+    Buffer.from('hold me'),
+    Buffer.from('free'),
+    Buffer.from(`h${'x'.repeat(300)}`),
+    Buffer.alloc(0),
+    Buffer.from('last'),
+  ];
+  const wire = buildPackets(packets, 0);
+  for (const prefixLength of [1, 4, 1000]) {
+    const whole = scanPausing(wire, wire.length, prefixLength);
+    assert.equal(whole.pauses, 3, 'two prefixes and the empty packet paused');
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const out = scanPausing(wire, cut, prefixLength);
+      assert.deepEqual(out.payloads, packets, `cut ${cut}, prefix ${prefixLength}`);
+      assert.deepEqual(out.events, whole.events, `each prefix once, in order: cut ${cut}, prefix ${prefixLength}`);
+      assert.equal(out.idle, true);
+    }
+  }
+});
