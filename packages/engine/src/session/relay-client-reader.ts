@@ -95,7 +95,8 @@ export class ClientReader implements PacketScanHandler {
     this.#holding = undefined;
     this.#forwarding = verdict === 'forward';
     if (this.#forwarding) this.#handler.forward(replacement ?? head);
-    // The scanner paused before passing the packet's rest: an empty command ends now.
+    // The scanner paused before passing the packet's rest: an empty command ends on a scan of
+    // no bytes.
     if (this.#held.length === 0) this.#scan(EMPTY);
     this.#noteStop();
     this.#drainHeld();
@@ -162,16 +163,16 @@ export class ClientReader implements PacketScanHandler {
     this.#firstLength = length;
     this.#headerAt = headerStart;
     // Asking for no more than the first frame holds makes the scanner hand the prefix over
-    // before the payload that ends it, so the verdict comes before any of it is forwarded.
-    this.#scanner.prefixLength = Math.min(length, this.#prefixLimit);
-    // An empty command packet: let the handler refuse it as malformed.
-    if (length === 0) this.#decide(EMPTY, true);
+    // before the payload that ends it, so the verdict comes before any of it is forwarded. An
+    // empty command still gets its (empty) prefix, for the handler to refuse as malformed.
+    this.#scanner.prefixLength = length === 0 ? 1 : Math.min(length, this.#prefixLimit);
   }
 
-  onPrefix(buf: Buffer, start: number, end: number): void {
+  /** Returns true (pause the scanner) when the handler holds the command. */
+  onPrefix(buf: Buffer, start: number, end: number): boolean {
     // A view of the current chunk is followed by onPayload with the same bytes; a copy gathered
     // across chunks is forwarded by #decide, and onPayload skips what it covered.
-    this.#decide(buf.subarray(start, end), buf === this.#chunk && this.#seen === 0);
+    return this.#decide(buf.subarray(start, end), buf === this.#chunk && this.#seen === 0);
   }
 
   /** `buf` is always the chunk being scanned, which the run refers to. */
@@ -191,23 +192,25 @@ export class ClientReader implements PacketScanHandler {
   // --- forwarding ---
 
   /** `inChunk`: the prefix is a view of the current chunk, at the start of the payload. */
-  #decide(prefix: Buffer, inChunk: boolean): void {
+  #decide(prefix: Buffer, inChunk: boolean): boolean {
     const complete = this.#firstLength < MAX_FRAME_PAYLOAD && prefix.length === this.#firstLength;
     const verdict = this.#handler.onCommand(prefix, this.#firstLength, this.#sequenceId, complete);
     this.#forwarding = verdict === 'forward';
     this.#covered = inChunk ? 0 : prefix.length;
     if (verdict === 'hold') {
       this.#hold(prefix, inChunk);
-      return;
+      return true;
     }
-    if (!this.#forwarding) return;
+    if (!this.#forwarding) return false;
     this.#forwardHeader(inChunk ? this.#headerAt : -1, this.#sequenceId, this.#firstLength);
     if (!inChunk && prefix.length > 0) this.#emit(Buffer.from(prefix));
+    return false;
   }
 
   /**
-   * Keeps the command's header and prefix for release(), and pauses the scanner: the bytes it
-   * has not passed yet (the prefix's included) come back when the held chunks are scanned.
+   * Keeps the command's header and prefix for release(); the scanner pauses (onPrefix returns
+   * true), and the bytes it has not passed yet (the prefix's included) come back when the held
+   * chunks are scanned.
    */
   #hold(prefix: Buffer, inChunk: boolean): void {
     const at = this.#headerAt;
@@ -221,7 +224,6 @@ export class ClientReader implements PacketScanHandler {
       this.#holding = head;
     }
     this.#covered = prefix.length;
-    this.#scanner.pause();
   }
 
   #forwardHeader(headerAt: number, sequenceId: number, length: number): void {

@@ -10,10 +10,11 @@
 // bytes are reported as (buffer, start, end) ranges, which BufferReader.reset takes as they are.
 //
 // A relay that must wait before it decides about a packet (a command hook holding a command)
-// calls pause() from onFrame or onPrefix: scan() returns at once with the offset of the first
-// byte it has not passed to onPayload, and the next scan() goes on from there (the caller hands
-// it the rest of the chunk, a view, nothing copied). The paused packet's prefix is not handed
-// over again; onPayload still sees each payload byte once, the prefix's included.
+// returns true from onPrefix: scan() returns at once with the offset of the first byte it has
+// not passed to onPayload, and the next scan() goes on from there (the caller hands it the rest
+// of the chunk, a view, nothing copied). The paused packet's prefix is not handed over again;
+// onPayload still sees each payload byte once, the prefix's included. (A return value, not a
+// flag to read back: on the hot path that costs no load.)
 import { MAX_FRAME_PAYLOAD } from './constants.js';
 import { MysqlPacketTooLargeError, MysqlProtocolError } from './protocol-error.js';
 
@@ -30,8 +31,9 @@ export interface PacketScanHandler {
    * The first min(prefixLength, packet length) payload bytes of the logical packet, contiguous in
    * `buf[start, end)` and valid only during the call. Called once per packet when prefixLength > 0,
    * as soon as the bytes are there. `complete` is true when they are the whole payload.
+   * Returning true pauses the scan (see the top of this file).
    */
-  onPrefix(buf: Buffer, start: number, end: number, complete: boolean): void;
+  onPrefix(buf: Buffer, start: number, end: number, complete: boolean): boolean | void;
   /** Payload bytes as they pass, `buf[start, end)`, valid only during the call; only when `wantPayload`. */
   onPayload(buf: Buffer, start: number, end: number): void;
   /** The logical packet ended: `length` payload bytes in `frames` frames. */
@@ -60,7 +62,7 @@ export class PacketScanner {
    */
   stopAtBoundary = false;
   readonly maxPacketSize: number;
-  /** pause() was called from the handler: scan returns when the callback does. */
+  /** A prefix handed over as its packet ended asked to pause: scan returns at that boundary. */
   private pausing = false;
 
   private readonly handler: PacketScanHandler;
@@ -90,15 +92,6 @@ export class PacketScanner {
     this.expected = -1;
   }
 
-  /**
-   * Called from onFrame or onPrefix: scan() returns as soon as that callback does, with the
-   * offset of the first byte not yet passed to onPayload. Scanning the rest (from that offset)
-   * resumes the packet where it stopped.
-   */
-  pause(): void {
-    this.pausing = true;
-  }
-
   /** True between packets (no partial header or payload pending). */
   get idle(): boolean {
     return this.headerLength === 0 && this.frameRemaining < 0 && this.frames === 0;
@@ -124,7 +117,7 @@ export class PacketScanner {
     const h = this.handler;
     const end = chunk.length;
     let pos = 0;
-    // An empty frame paused in onFrame ends on the next scan, even of no bytes.
+    // An empty packet paused after its (empty) prefix ends on the next scan, even of no bytes.
     if (this.frameRemaining === 0) {
       this.finishFrame();
       if (this.pausing) return this.pausedAtEnd(0);
@@ -132,12 +125,8 @@ export class PacketScanner {
     while (pos < end) {
       if (this.frameRemaining >= 0) {
         const n = Math.min(this.frameRemaining, end - pos);
-        this.passPayload(chunk, pos, pos + n);
-        if (this.pausing) {
-          // onPrefix paused before these bytes went to onPayload: they are scanned again.
-          this.pausing = false;
-          return pos;
-        }
+        // Paused by onPrefix before these bytes went to onPayload: they are scanned again.
+        if (this.passPayload(chunk, pos, pos + n)) return pos;
         pos += n;
         if (this.frameRemaining > 0) return end;
         this.finishFrame();
@@ -174,27 +163,21 @@ export class PacketScanner {
       }
       h.onFrame(seq, length, !first, headerStart);
       this.frames++;
-      if (first) this.prefixWanted = this.prefixLength;
-      if (this.pausing) {
-        this.pausing = false;
-        this.frameFull = length === MAX_FRAME_PAYLOAD;
-        this.frameRemaining = length;
-        return pos;
-      }
       if (first) {
+        this.prefixWanted = this.prefixLength;
         // Fast path: a whole single-frame packet in this chunk is reported from the chunk itself.
         if (length < MAX_FRAME_PAYLOAD && end - pos >= length) {
           const start = pos;
           if (this.prefixWanted > 0) {
-            h.onPrefix(
+            const pause = h.onPrefix(
               chunk,
               start,
               length <= this.prefixWanted ? start + length : start + this.prefixWanted,
               length <= this.prefixWanted,
             );
             this.prefixWanted = 0;
-            if (this.pausing) {
-              this.pausing = false;
+            if (pause === true) {
+              // The payload (all of it still unpassed) is read when scanning resumes here.
               this.frameFull = false;
               this.frameRemaining = length;
               return start;
@@ -235,15 +218,19 @@ export class PacketScanner {
     this.prefix = EMPTY;
   }
 
-  /** The prefix goes before the payload that holds it, so a relay can decide before it forwards. */
-  private passPayload(buf: Buffer, start: number, end: number): void {
+  /**
+   * The prefix goes before the payload that holds it, so a relay can decide before it forwards.
+   * Returns true when onPrefix asked to pause: then nothing of `buf[start, end)` counts as passed.
+   */
+  private passPayload(buf: Buffer, start: number, end: number): boolean {
     const n = end - start;
     if (this.prefixWanted > 0) {
       const take = Math.min(this.prefixWanted, n);
       const completes = !this.frameFull && take === this.frameRemaining;
+      let pause: boolean | void = false;
       if (this.prefixCollected === 0 && take === this.prefixWanted) {
         this.prefixWanted = 0;
-        this.handler.onPrefix(buf, start, start + take, completes);
+        pause = this.handler.onPrefix(buf, start, start + take, completes);
       } else {
         if (this.prefix.length < this.prefixCollected + take) {
           // Sized from what the headers announced so far, not from prefixLength, which may be a
@@ -257,29 +244,30 @@ export class PacketScanner {
         buf.copy(this.prefix, this.prefixCollected, start, start + take);
         this.prefixCollected += take;
         this.prefixWanted -= take;
-        if (this.prefixWanted === 0) this.deliverPrefix(completes);
+        if (this.prefixWanted === 0) pause = this.deliverPrefix(completes);
       }
       // Paused: these bytes are passed again when scanning resumes, so none is counted yet.
-      if (this.pausing) return;
+      if (pause === true) return true;
     }
     if (this.wantPayload) this.handler.onPayload(buf, start, end);
     this.frameRemaining -= n;
     this.packetLength += n;
+    return false;
   }
 
-  private deliverPrefix(complete: boolean): void {
+  private deliverPrefix(complete: boolean): boolean | void {
     const collected = this.prefixCollected;
     this.prefixWanted = 0;
     this.prefixCollected = 0;
     const buf = this.prefix;
     if (buf.length > RETAIN_BYTES) this.prefix = EMPTY;
-    this.handler.onPrefix(buf, 0, collected, complete);
+    return this.handler.onPrefix(buf, 0, collected, complete);
   }
 
   private finishFrame(): void {
     this.frameRemaining = -1;
     if (this.frameFull) return;
-    if (this.prefixWanted > 0) this.deliverPrefix(true);
+    if (this.prefixWanted > 0) this.pausing = this.deliverPrefix(true) === true;
     const length = this.packetLength;
     const frames = this.frames;
     this.packetLength = 0;

@@ -90,7 +90,9 @@ test('prefixLength can be chosen per packet in onFrame', () => {
     onFrame: (seq) => {
       scanner.prefixLength = seq === 0 ? 2 : 6;
     },
-    onPrefix: (buf, start, end) => prefixes.push(buf.toString('latin1', start, end)),
+    onPrefix: (buf, start, end) => {
+      prefixes.push(buf.toString('latin1', start, end));
+    },
     onPayload: () => {},
     onPacketEnd: () => {},
   });
@@ -189,7 +191,9 @@ test('with payload wanted, a packet prefix is handed over before the payload byt
     const events: string[] = [];
     const scanner = new PacketScanner({
       onFrame: () => {},
-      onPrefix: (buf, start, end) => events.push(`prefix ${buf.toString('latin1', start, end)}`),
+      onPrefix: (buf, start, end) => {
+        events.push(`prefix ${buf.toString('latin1', start, end)}`);
+      },
       onPayload: (buf, start, end) => events.push(`payload ${buf.toString('latin1', start, end)}`),
       onPacketEnd: () => {},
     });
@@ -211,15 +215,12 @@ function scanPausing(wire: Buffer, cut: number, prefixLength: number) {
   const events: string[] = [];
   const payloads: Buffer[] = [];
   let current: Buffer[] = [];
-  const scanner: PacketScanner = new PacketScanner({
-    onFrame: (_seq, length) => {
-      events.push(`frame ${length}`);
-      // An empty packet can only pause here: it has no prefix.
-      if (length === 0) scanner.pause();
-    },
+  const scanner = new PacketScanner({
+    onFrame: (_seq, length) => events.push(`frame ${length}`),
+    // Pause after 'h…' packets and after the empty one (its prefix is empty).
     onPrefix: (buf, start, end) => {
       events.push(`prefix ${buf.toString('latin1', start, end)}`);
-      if (buf[start] === 0x68) scanner.pause();
+      return end === start || buf[start] === 0x68;
     },
     onPayload: (buf, start, end) => current.push(Buffer.from(buf.subarray(start, end))),
     onPacketEnd: (length) => {
@@ -239,12 +240,12 @@ function scanPausing(wire: Buffer, cut: number, prefixLength: number) {
       chunk = chunk.subarray(reached);
     }
   }
-  // An empty packet paused in onFrame at the very end ends on a scan of no bytes.
+  // An empty packet paused at the very end ends on a scan of no bytes.
   if (!scanner.idle) scanner.scan(Buffer.alloc(0));
   return { events, payloads, pauses, idle: scanner.idle };
 }
 
-test('pause() after a prefix: scan returns there, and scanning the rest passes every payload byte once', () => {
+test('onPrefix returning true pauses: scan returns there, and scanning the rest passes every payload byte once', () => {
   const packets = [
     Buffer.from('hold me'),
     Buffer.from('free'),
