@@ -97,6 +97,11 @@ export class PacketScanner {
     return this.headerLength === 0 && this.frameRemaining < 0 && this.frames === 0;
   }
 
+  /** True when the last chunk ended inside a packet's first frame header (its length not known yet). */
+  get headerCut(): boolean {
+    return this.headerLength > 0 && this.frames === 0;
+  }
+
   /** Size of the prefix buffer (for tests and memory accounting). */
   get capacity(): number {
     return this.prefix.length;
