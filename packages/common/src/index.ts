@@ -23,22 +23,6 @@ export {
 } from './audit/index.js';
 export { ClientError, describeClientError, UNREACHABLE } from './client-error.js';
 export {
-  AuditAppendRequestSchema,
-  type AuditAppendResponse,
-  AuditAppendResponseSchema,
-  ClusterMethod,
-  type ClusterState,
-  ClusterStateRequestSchema,
-  type ClusterStateResponse,
-  ClusterStateResponseSchema,
-  type ProxyTunnel,
-  SessionTerminateRequestSchema,
-  SessionTerminateResponseSchema,
-  SignDbClientRequestSchema,
-  type SignDbClientResponse,
-  SignDbClientResponseSchema,
-} from './cluster/index.js';
-export {
   applyKeepalive,
   type BackendConfig,
   type DatabaseConfig,
@@ -70,34 +54,6 @@ export {
   verifyIdentity,
 } from './identity/index.js';
 export { createLogger, type Logger } from './logger.js';
-export {
-  aggregatedMetricsSource,
-  CellHistogram,
-  certExpiryGauge,
-  createMetricsRegistry,
-  type DiagServerOptions,
-  diagAddressOf,
-  errClassOf,
-  familiesOf,
-  LATENCY_BUCKETS,
-  type MetricsJson,
-  type MetricsSource,
-  metricsSourceOf,
-  parseExposition,
-  startDiagServer,
-  sumSamples,
-} from './metrics/index.js';
-export {
-  createTrustedNetworks,
-  detectProxyHeader,
-  type ProxyHeader,
-  ProxyProtocolError,
-  parseProxyHeader,
-  serializeProxyHeaderV1,
-  serializeProxyHeaderV2,
-  serializeProxyHeaderV2Local,
-  type TrustedNetworks,
-} from './proxy-protocol/index.js';
 export {
   type AccessChecker,
   type AccessDecision,

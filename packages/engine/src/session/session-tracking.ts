@@ -109,7 +109,9 @@ export class SessionTracking implements RelayTracking {
     this.#splicer = rewrite ? new OkSplicer((payload) => this.#reencode(payload)) : undefined;
     const splicer = this.#splicer;
     this.splice =
-      splicer === undefined ? undefined : (chunk, at) => (at === undefined ? splicer.pass(chunk) : splicer.take(chunk, at));
+      splicer === undefined
+        ? undefined
+        : (chunk, at) => (at === undefined ? splicer.pass(chunk) : splicer.take(chunk, at));
   }
 
   readonly onOkPacket: OkPacketListener = (b, start, end, complete, length, endOffset) => {
