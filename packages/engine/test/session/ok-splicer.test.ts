@@ -6,7 +6,7 @@ import { OkSplicer } from '../../src/session/ok-splicer.js';
 
 const CAPS = 0x0200 | 0x2000 | 0x00800000; // PROTOCOL_41 | TRANSACTIONS | SESSION_TRACK
 
-/** A splicer fed by a tracker, as the relay feeds it; every OK is rewritten to `rewritten`. */
+/** A splicer fed by a tracker, as the relay feeds it; every OK is rewritten to a bare OK. */
 function setup() {
   const splicer = new OkSplicer(() => Buffer.from([0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00]));
   const tracker = createResponseTracker({
@@ -23,8 +23,8 @@ function setup() {
 
 test('a chunk that cuts an OK: only the OK is held and copied; the rest goes as views of the chunks', () => {
   const { splicer, tracker, take } = setup();
-  // A text result: count, one column, a long row (over 4 KiB, so its chunk is no pool slice), then the OK that ends it (DEPRECATE_EOF off:
-  // EOF after the columns, EOF after the rows), then an UPDATE's OK, which the chunk cuts.
+  // A text result without DEPRECATE_EOF (count, one column, EOF, a row over 4 KiB so that its
+  // chunk is no pool slice, EOF), then an UPDATE's OK, which the chunk cuts.
   const column = packetBuilder().lenencString('def').lenencString('').lenencString('').lenencString('');
   const def = column.lenencString('c').lenencString('').lenencInt(0x0c).u16(45).u32(100).u8(0xfd).u16(0).u8(0).u16(0);
   const eof = packetBuilder().u8(0xfe).u16(0).u16(ServerStatus.Autocommit).payload();
