@@ -3,7 +3,7 @@
 // (auth + proxy in one process, each engine in its own), and the one-process shape.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sumSamples } from '@gatehouse/common';
+import { sumSamples } from '@gatehouse/common/metrics';
 import { waitFor } from '@gatehouse/testing';
 import type mysql from 'mysql2/promise';
 import { connectMysql2 } from './support/clients.js';

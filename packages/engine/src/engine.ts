@@ -3,18 +3,15 @@
 // tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
 // then they are closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
+import { createAudit, type DatabaseConfig, type EngineConfig } from '@gatehouse/common';
+import { ClusterMethod, SessionTerminateRequestSchema } from '@gatehouse/common/cluster';
 import {
-  ClusterMethod,
   certExpiryGauge,
-  createAudit,
   createMetricsRegistry,
-  type DatabaseConfig,
   diagAddressOf,
-  type EngineConfig,
   metricsSourceOf,
-  SessionTerminateRequestSchema,
   startDiagServer,
-} from '@gatehouse/common';
+} from '@gatehouse/common/metrics';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import {
   type DatabaseInfo,

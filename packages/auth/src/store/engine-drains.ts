@@ -2,7 +2,7 @@
 // request replacing an older one. The proxies hand the live ones to engines in the cluster
 // state; see EngineDrain in @gatehouse/common for how an engine reads them.
 import { randomUUID } from 'node:crypto';
-import { ENGINE_DRAIN_TTL_MS, type EngineDrain, EngineDrainSchema } from '@gatehouse/common';
+import { ENGINE_DRAIN_TTL_MS, type EngineDrain, EngineDrainSchema } from '@gatehouse/common/cluster';
 import type { StoreBackend } from './backend.js';
 import { encodeValue, listTyped } from './records.js';
 

@@ -3,11 +3,9 @@
 import { join } from 'node:path';
 import {
   computeSessionOptions,
-  type EngineDrain,
   GatehouseError,
   type Lock,
   LockSchema,
-  type ProxyTunnel,
   type Role,
   RoleSchema,
   type SessionOptions,
@@ -17,6 +15,7 @@ import {
   type User,
   UserSchema,
 } from '@gatehouse/common';
+import type { EngineDrain, ProxyTunnel } from '@gatehouse/common/cluster';
 import type { StoreBackend, StoreWatch, WatchOptions } from './backend.js';
 import { type EngineDrainRequest, listEngineDrains, requestEngineDrain } from './engine-drains.js';
 import { createFileBackend, type FileBackendOptions } from './file-backend.js';

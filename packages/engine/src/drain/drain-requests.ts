@@ -2,7 +2,8 @@
 // cluster state (docs/migration.md "Draining an engine"); the one it names drains and writes the
 // `engine.drain` audit event through its spool. A request made before this engine started is
 // for an earlier run of it and is ignored, as is one already carried out.
-import type { Audit, AuditSession, EngineDrain } from '@gatehouse/common';
+import type { Audit, AuditSession } from '@gatehouse/common';
+import type { EngineDrain } from '@gatehouse/common/cluster';
 import type { Logger } from 'pino';
 import type { ClusterSnapshot, EngineCluster } from '../cluster/engine-cluster.js';
 

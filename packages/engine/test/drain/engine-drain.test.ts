@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { type EngineDrain, GatehouseConfigSchema, sumSamples } from '@gatehouse/common';
+import { GatehouseConfigSchema } from '@gatehouse/common';
+import type { EngineDrain } from '@gatehouse/common/cluster';
+import { sumSamples } from '@gatehouse/common/metrics';
 import { waitFor } from '@gatehouse/testing';
 import pino from 'pino';
 import { baseEngineId, drainRequestsFor } from '../../src/drain/drain-requests.js';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type Authorities, initAuthorities, issueDbClientCert, issueUserCert } from '@gatehouse/auth';
-import type { AuditEvent, EngineDrain, Lock, Role, User } from '@gatehouse/common';
+import type { AuditEvent, Lock, Role, User } from '@gatehouse/common';
+import type { EngineDrain } from '@gatehouse/common/cluster';
 import type { ClusterSnapshot, DbClientCert, EngineCluster } from '../../src/index.js';
 
 export interface TestCluster extends EngineCluster {
