@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatehouseError } from '@gatehouse/common';
 import type { Logger } from 'pino';
-import { FrameType } from './constants.js';
+import { FRAME_HEADER_SIZE, FrameType } from './constants.js';
 import { TunnelError, TunnelProtocolError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import {
@@ -115,7 +115,10 @@ export class TunnelConnection implements StreamHost {
     this.#options = options;
     this.#log = options.log;
     this.#window = options.streamWindow ?? 256 * 1024;
-    this.maxDataFrame = options.maxDataFrame ?? 64 * 1024;
+    // A DATA frame fits one message of a carrier that caps them (see TunnelTransport).
+    const cap = options.transport.maxMessageBytes;
+    const maxData = options.maxDataFrame ?? 64 * 1024;
+    this.maxDataFrame = cap === undefined ? maxData : Math.min(maxData, cap - FRAME_HEADER_SIZE);
     this.#writer = new FrameWriter(options.transport, options.writeHighWaterMark ?? 1024 * 1024);
     this.#parser = new FrameParser();
     this.#nextStreamId = options.role === 'proxy' ? 1 : 2;
