@@ -70,6 +70,23 @@ function withoutChain(header: StreamOpenHeader): StreamOpenHeader {
   return { ...header, clientCertChain: NO_CHAIN };
 }
 
+/**
+ * The chain copied into memory of its own size. A session keeps it for its whole life (a
+ * COM_CHANGE_USER authorizes again); Buffer.from() would put each certificate in the shared 8 KiB
+ * pool, and every idle session would then hold a slab of its own.
+ */
+function copyChain(chain: readonly Buffer[]): Buffer[] {
+  let total = 0;
+  for (const der of chain) total += der.length;
+  const memory = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  return chain.map((der) => {
+    memory.set(der, offset);
+    offset += der.length;
+    return memory.subarray(offset - der.length, offset);
+  });
+}
+
 export interface IncomingStream {
   readonly streamId: number;
   readonly header: StreamOpenHeader;
@@ -427,10 +444,7 @@ export class TunnelConnection implements StreamHost {
       return;
     }
     // The cert chain views point into the WebSocket message; the session keeps them, so copy.
-    const owned: StreamOpenHeader = {
-      ...header,
-      clientCertChain: header.clientCertChain.map((der) => Buffer.from(der)),
-    };
+    const owned: StreamOpenHeader = { ...header, clientCertChain: copyChain(header.clientCertChain) };
     let answered = false;
     onStream({
       streamId,

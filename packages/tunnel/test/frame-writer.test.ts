@@ -158,5 +158,8 @@ test('message buffers of a capped carrier are reused once the carrier is done wi
   writer.flush();
   assert.equal(held.length, 3);
   assert.equal(held[2]!.buffer.buffer, firstBacking, 'the released buffer was taken again');
-  assert.deepEqual(parseAll(held[2]!.buffer).map((f) => (f.kind === 'data' ? f.payload.length : -1)), [100]);
+  assert.deepEqual(
+    parseAll(held[2]!.buffer).map((f) => (f.kind === 'data' ? f.payload.length : -1)),
+    [100],
+  );
 });

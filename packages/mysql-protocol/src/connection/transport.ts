@@ -154,6 +154,15 @@ function rememberSession(sessions: Map<string, Buffer>, key: string, session: Bu
   if (sessions.size > SESSIONS_PER_CONTEXT) sessions.delete(sessions.keys().next().value!);
 }
 
+/**
+ * The 'session' listener, made apart from startClientTls: a closure there would keep that call's
+ * whole scope (its options, the offered ticket, the handshake timer, the promise's functions)
+ * for as long as the connection lives.
+ */
+function sessionRecorder(sessions: Map<string, Buffer>, key: string): (session: Buffer) => void {
+  return (session) => rememberSession(sessions, key, session);
+}
+
 /** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
 export function startClientTls(
   socket: Socket,
@@ -182,8 +191,7 @@ export function startClientTls(
     const secure = tlsConnect(options);
     // Node emits 'session' only once the server passed verification; TLS 1.3 servers send their
     // tickets after the handshake, so this stays on for the connection's life (the newest wins).
-    if (sessionKey !== undefined)
-      secure.on('session', (next: Buffer) => rememberSession(shared.sessions, sessionKey, next));
+    if (sessionKey !== undefined) secure.on('session', sessionRecorder(shared.sessions, sessionKey));
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new MysqlTimeoutError(where, 'handshake', timeoutMs));
