@@ -163,6 +163,16 @@ function sessionRecorder(sessions: Map<string, Buffer>, key: string): (session: 
   return (session) => rememberSession(sessions, key, session);
 }
 
+/**
+ * verify-ca checks the chain only; verify-full also checks the name. Made apart from
+ * startClientTls because the socket keeps its options, this function among them, for as long as
+ * it lives: a closure there would keep that call's options (the CA's PEM read for the session,
+ * the resumption key) with every idle session.
+ */
+function serverIdentityCheck(verifyName: boolean, host: string): ConnectionOptions['checkServerIdentity'] {
+  return (_name, cert) => (verifyName ? checkServerIdentity(host, cert) : undefined);
+}
+
 /** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
 export function startClientTls(
   socket: Socket,
@@ -181,8 +191,7 @@ export function startClientTls(
     socket,
     minVersion: tls.minVersion ?? 'TLSv1.2',
     rejectUnauthorized: tls.mode !== 'require',
-    // verify-ca checks the chain only; verify-full also checks the name.
-    checkServerIdentity: (_name, cert) => (tls.mode === 'verify-full' ? checkServerIdentity(host, cert) : undefined),
+    checkServerIdentity: serverIdentityCheck(tls.mode === 'verify-full', host),
     ...(isIP(host) === 0 ? { servername: host } : {}),
     secureContext: shared.context,
     ...(session !== undefined ? { session } : {}),
