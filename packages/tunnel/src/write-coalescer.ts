@@ -1,14 +1,16 @@
 // Fewer, larger writes for a streaming result. A relay that writes every chunk it is handed pays
 // the writable stream's bookkeeping, one TLS record (a header, a tag, a cipher call) and one
 // socket write per chunk; a result of small rows arrives as many small chunks in one event-loop
-// turn. The coalescer joins the chunks of one turn up to about one TLS record's worth and writes
-// them as one buffer: chunks already that large go out as they are (never split, never copied),
-// smaller ones are copied once into the joined buffer, and whatever is left is written when the
-// turn's synchronous work is done (process.nextTick), so a lone reply waits for nothing.
+// turn. The coalescer joins the small chunks of one turn into writes of at most one TLS record:
+// a chunk of half a record or more goes out as it is (never split, never copied: a WebSocket
+// tunnel's DATA payloads of just under 16 KiB joined in pairs would each be copied into a 32 KiB
+// buffer, garbage for nothing), smaller ones are copied once into the joined buffer, and
+// whatever is left is written when the turn's synchronous work is done (process.nextTick), so a
+// lone reply waits for nothing.
 //
 // Backpressure is the destination's: when its write() returns false the coalescer calls
 // `pause` once, and `resume` on its next 'drain'. What the coalescer itself holds is bounded by
-// one record, since it writes as soon as that much is queued.
+// one record, since it writes as soon as the next chunk would not fit.
 import type { Writable } from 'node:stream';
 
 /** The largest plaintext of one TLS record (RFC 8446 §5.1): one record's worth per write. */
@@ -21,7 +23,7 @@ export interface WriteCoalescerOptions {
   readonly pause: () => void;
   /** The target drained after `pause`: the source may go on. */
   readonly resume: () => void;
-  /** Queued bytes that trigger a write; default one TLS record. */
+  /** The most bytes one joined write carries; default one TLS record. */
   readonly recordBytes?: number;
 }
 
@@ -64,15 +66,17 @@ export class WriteCoalescer {
   /** Takes a chunk; the buffer must not change afterwards (it may be written later this turn). */
   write(chunk: Buffer): void {
     if (this.#closed || chunk.length === 0) return;
-    if (chunk.length >= this.#recordBytes) {
-      // Already a record's worth: what waits goes first, then the chunk as it is.
+    if (chunk.length * 2 >= this.#recordBytes) {
+      // Large enough to go alone: what waits goes first, then the chunk as it is.
       this.flush();
       this.#send(chunk);
       return;
     }
+    // A joined write never passes one record: what waits goes now if this chunk would not fit.
+    if (this.#queuedBytes + chunk.length > this.#recordBytes) this.flush();
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
-    if (this.#queuedBytes >= this.#recordBytes) this.flush();
+    if (this.#queuedBytes === this.#recordBytes) this.flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(this.#flushAtEndOfTurn);
