@@ -55,6 +55,8 @@ export const metricIds = {
   sysbenchCpu: (workload: string, threads: number) => `sysbench.${workload}.t${threads}.cpu`,
   bulkRead: 'bulk-read.seconds',
   bulkWrite: 'bulk-write.seconds',
+  bulkReadCpu: 'bulk-read.cpu-seconds',
+  bulkWriteCpu: 'bulk-write.cpu-seconds',
   idleKiB: 'idle-memory.kib-per-session',
   idleBase: 'idle-memory.base-rss',
   connectRate: 'connect-rate.per-second',

@@ -9,6 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from '@gatehouse/testing';
 import { runChecked } from '../child.js';
+import { readTotalCpuMicros } from '../proc-stats.js';
 import { type MetricSpec, metricIds, type Results, recordFailure, recordValue } from '../results.js';
 import type { Endpoint } from '../targets/target.js';
 import { errorText, type MeasureContext, rotate } from './context.js';
@@ -72,18 +73,26 @@ async function timeEach(
   ctx: MeasureContext,
   results: Results,
   metric: MetricSpec,
+  cpuMetric: MetricSpec,
   run: (endpoint: Endpoint) => Promise<number>,
 ): Promise<void> {
   const samples = new Map<string, number[]>();
+  const cpuSamples = new Map<string, number[]>();
   const failed = new Set<string>();
   // Repetitions interleave the targets, as the sysbench runs do.
   for (let i = 0; i < ctx.profile.bulkRepeats; i++) {
     for (const { target, endpoint } of rotate(ctx.live, i)) {
       if (failed.has(target.name)) continue;
       try {
+        // CPU time of the target's own processes: unlike the wall clock, it does not grow when
+        // other work on a shared machine takes the cores.
+        const pids = target.pids();
+        const cpuBefore = readTotalCpuMicros(pids);
         const seconds = await run(endpoint);
+        const cpuSeconds = (readTotalCpuMicros(pids) - cpuBefore) / 1e6;
         samples.set(target.name, [...(samples.get(target.name) ?? []), seconds]);
-        ctx.log(`${metric.label} ${target.name}: ${seconds.toFixed(2)} s`);
+        cpuSamples.set(target.name, [...(cpuSamples.get(target.name) ?? []), cpuSeconds]);
+        ctx.log(`${metric.label} ${target.name}: ${seconds.toFixed(2)} s, ${cpuSeconds.toFixed(2)} s CPU`);
       } catch (err) {
         failed.add(target.name);
         recordFailure(results, metric, target.name, errorText(err));
@@ -92,6 +101,12 @@ async function timeEach(
     }
   }
   for (const [name, values] of samples) if (!failed.has(name)) recordValue(results, metric, name, median(values));
+  for (const [name, values] of cpuSamples) if (!failed.has(name)) recordValue(results, cpuMetric, name, median(values));
+}
+
+/** The CPU row of a bulk metric: for direct it is MariaDB's own, a reference and no ratio. */
+function cpuMetricOf(metric: MetricSpec, id: string): MetricSpec {
+  return { id, label: `${metric.label}: CPU of the target's processes`, unit: 's', digits: 2, noRatio: true };
 }
 
 export async function measureBulkRead(ctx: MeasureContext, results: Results): Promise<void> {
@@ -99,7 +114,7 @@ export async function measureBulkRead(ctx: MeasureContext, results: Results): Pr
   const metric = { id: metricIds.bulkRead, label: `bulk read ${mib} MiB (mariadb CLI)`, unit: 's', digits: 2 };
   const client = mariadbClient();
   const query = bulkReadQuery(ctx.profile.bulkReadBytes);
-  await timeEach(ctx, results, metric, async (endpoint) => {
+  await timeEach(ctx, results, metric, cpuMetricOf(metric, metricIds.bulkReadCpu), async (endpoint) => {
     const r = await runChecked(client, [...clientArgs(endpoint), '--execute', query], {
       timeoutMs: 600_000,
       discardStdout: true,
@@ -114,7 +129,7 @@ export async function measureBulkWrite(ctx: MeasureContext, results: Results): P
   const client = mariadbClient();
   const file = join(ctx.workDir, 'bulk-insert.sql');
   await writeBulkInsertFile(file, ctx.profile.bulkWriteBytes);
-  await timeEach(ctx, results, metric, async (endpoint) => {
+  await timeEach(ctx, results, metric, cpuMetricOf(metric, metricIds.bulkWriteCpu), async (endpoint) => {
     // Each run starts from an empty table, outside the timing.
     await ctx.db.db.sql(`TRUNCATE TABLE ${endpoint.database}.bulk_write`);
     const r = await runChecked(client, clientArgs(endpoint), { timeoutMs: 600_000, stdinFile: file });

@@ -10,6 +10,14 @@ export interface TunnelTransport {
    */
   readonly headroom?: number;
   /**
+   * The most message bytes (after the headroom) the carrier wants in one message, when it has a
+   * reason to cap them: a WebSocket over TLS whose messages each fit one TLS record reaches the
+   * peer's WebSocket reader in one socket read, which hands it on as a view rather than joining
+   * reads into a fresh buffer. A single frame larger than this still goes as one message. A
+   * transport that sets it also lets FrameWriter reuse a message buffer once `done` has run.
+   */
+  readonly maxMessageBytes?: number;
+  /**
    * Sends one binary message: the bytes of `buffer` from `headroom` on; the bytes before are the
    * transport's to fill. `done` runs once the socket took the bytes, or with the error.
    */
@@ -37,6 +45,9 @@ export interface DataSegment {
 /** Above this many pending bytes a batch is sent at once rather than at the end of the tick. */
 const BATCH_LIMIT = 256 * 1024;
 
+/** Message buffers kept for reuse: at 16 KiB each, a 1 MiB high-water mark's worth. */
+const SPARE_BUFFERS = 64;
+
 /**
  * Queues frames and sends those queued in one tick as one WebSocket message: one allocation and
  * one socket write for many small frames (WINDOW, PING, short DATA), and header and payload in
@@ -47,6 +58,11 @@ export class FrameWriter {
   readonly #transport: TunnelTransport;
   readonly #headroom: number;
   readonly #highWaterMark: number;
+  /** Pending bytes that make a message: BATCH_LIMIT, or the transport's cap. */
+  readonly #messageBytes: number;
+  /** Capped messages are cut from buffers of one size, kept here once the transport is done. */
+  readonly #spare: Buffer[] = [];
+  readonly #reuse: boolean;
   /** 0 marks an already serialized frame, copied without a header. */
   readonly #types: (FrameTypeCode | 0)[] = [];
   readonly #ids: number[] = [];
@@ -63,6 +79,8 @@ export class FrameWriter {
     this.#transport = transport;
     this.#headroom = transport.headroom ?? 0;
     this.#highWaterMark = highWaterMark;
+    this.#reuse = transport.maxMessageBytes !== undefined;
+    this.#messageBytes = transport.maxMessageBytes ?? BATCH_LIMIT;
   }
 
   /** Bytes queued here or handed to the socket and not yet written by it. */
@@ -82,23 +100,25 @@ export class FrameWriter {
   /** Queues a frame. The payload must not change until the batch is sent (end of this tick). */
   write(type: FrameTypeCode, id: number, payload?: Uint8Array): void {
     if (this.#closed) return;
-    this.#types.push(type);
-    this.#ids.push(id);
-    this.#payloads.push(payload);
-    this.#pendingBytes += FRAME_HEADER_SIZE + (payload?.byteLength ?? 0);
-    if (this.#pendingBytes >= BATCH_LIMIT) this.flush();
-    else this.#scheduled ??= setImmediate(this.#flushNow);
+    this.#queue(type, id, payload, FRAME_HEADER_SIZE + (payload?.byteLength ?? 0));
   }
 
   /** Queues an already serialized frame (control frames). */
   writeRaw(frame: Buffer): void {
     if (this.#closed) return;
     // Stored as a payload with a pseudo type 0: flush copies it without a header.
-    this.#types.push(0);
-    this.#ids.push(0);
-    this.#payloads.push(frame);
-    this.#pendingBytes += frame.byteLength;
-    this.#scheduled ??= setImmediate(this.#flushNow);
+    this.#queue(0, 0, frame, frame.byteLength);
+  }
+
+  #queue(type: FrameTypeCode | 0, id: number, payload: Uint8Array | undefined, size: number): void {
+    // A frame that would push the batch past one message starts the next one.
+    if (this.#pendingBytes > 0 && this.#pendingBytes + size > this.#messageBytes) this.flush();
+    this.#types.push(type);
+    this.#ids.push(id);
+    this.#payloads.push(payload);
+    this.#pendingBytes += size;
+    if (this.#pendingBytes >= this.#messageBytes) this.flush();
+    else this.#scheduled ??= setImmediate(this.#flushNow);
   }
 
   /** Runs `callback` once the buffered bytes fall below the high-water mark (at once if they are). */
@@ -119,7 +139,12 @@ export class FrameWriter {
       this.#sendSegments(this.#transport.sendSegments, count, size);
       return;
     }
-    const message = Buffer.allocUnsafe(this.#headroom + size);
+    const capacity = this.#headroom + this.#messageBytes;
+    // A capped message comes from a spare buffer when there is one: no allocation, no garbage.
+    const reused = this.#reuse && size <= this.#messageBytes;
+    const backing = reused ? (this.#spare.pop() ?? Buffer.allocUnsafeSlow(capacity)) : undefined;
+    const message =
+      backing === undefined ? Buffer.allocUnsafe(this.#headroom + size) : backing.subarray(0, this.#headroom + size);
     let offset = this.#headroom;
     for (let i = 0; i < count; i++) offset = this.#serializeAt(message, offset, i);
     this.#clearQueue();
@@ -127,6 +152,7 @@ export class FrameWriter {
     if (this.#inFlightBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#inFlightBytes;
     this.#transport.send(message, () => {
       this.#inFlightBytes -= size;
+      if (backing !== undefined && this.#spare.length < SPARE_BUFFERS) this.#spare.push(backing);
       this.#wake();
     });
   }

@@ -42,3 +42,4 @@ export {
   WEBSOCKET_HEADROOM,
   type WebSocketTransportOptions,
 } from './websocket-transport.js';
+export { TLS_RECORD_BYTES, WriteCoalescer, type WriteCoalescerOptions } from './write-coalescer.js';

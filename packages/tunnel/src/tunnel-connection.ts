@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatehouseError } from '@gatehouse/common';
 import type { Logger } from 'pino';
-import { FrameType } from './constants.js';
+import { FRAME_HEADER_SIZE, FrameType } from './constants.js';
 import { TunnelError, TunnelProtocolError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import {
@@ -70,6 +70,23 @@ function withoutChain(header: StreamOpenHeader): StreamOpenHeader {
   return { ...header, clientCertChain: NO_CHAIN };
 }
 
+/**
+ * The chain copied into memory of its own size. A session keeps it for its whole life (a
+ * COM_CHANGE_USER authorizes again); Buffer.from() would put each certificate in the shared 8 KiB
+ * pool, and every idle session would then hold a slab of its own.
+ */
+function copyChain(chain: readonly Buffer[]): Buffer[] {
+  let total = 0;
+  for (const der of chain) total += der.length;
+  const memory = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  return chain.map((der) => {
+    memory.set(der, offset);
+    offset += der.length;
+    return memory.subarray(offset - der.length, offset);
+  });
+}
+
 export interface IncomingStream {
   readonly streamId: number;
   readonly header: StreamOpenHeader;
@@ -115,7 +132,10 @@ export class TunnelConnection implements StreamHost {
     this.#options = options;
     this.#log = options.log;
     this.#window = options.streamWindow ?? 256 * 1024;
-    this.maxDataFrame = options.maxDataFrame ?? 64 * 1024;
+    // A DATA frame fits one message of a carrier that caps them (see TunnelTransport).
+    const cap = options.transport.maxMessageBytes;
+    const maxData = options.maxDataFrame ?? 64 * 1024;
+    this.maxDataFrame = cap === undefined ? maxData : Math.min(maxData, cap - FRAME_HEADER_SIZE);
     this.#writer = new FrameWriter(options.transport, options.writeHighWaterMark ?? 1024 * 1024);
     this.#parser = new FrameParser();
     this.#nextStreamId = options.role === 'proxy' ? 1 : 2;
@@ -424,10 +444,7 @@ export class TunnelConnection implements StreamHost {
       return;
     }
     // The cert chain views point into the WebSocket message; the session keeps them, so copy.
-    const owned: StreamOpenHeader = {
-      ...header,
-      clientCertChain: header.clientCertChain.map((der) => Buffer.from(der)),
-    };
+    const owned: StreamOpenHeader = { ...header, clientCertChain: copyChain(header.clientCertChain) };
     let answered = false;
     onStream({
       streamId,

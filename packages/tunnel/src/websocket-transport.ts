@@ -8,9 +8,21 @@
 import type { Writable } from 'node:stream';
 import { TunnelError } from './errors.js';
 import type { TunnelTransport } from './frame-writer.js';
+import { TLS_RECORD_BYTES } from './write-coalescer.js';
 
 /** The longest frame header: 2 bytes, a 64-bit extended payload length and a masking key. */
 export const WEBSOCKET_HEADROOM = 14;
+
+/**
+ * The header of a message of 126 to 65,535 bytes: 2 bytes and a 16-bit length, and a 4-byte
+ * masking key from a client. A message of one TLS record less this header reaches the peer as one
+ * TLS record, so ws there reads it from one socket read as a view instead of joining reads into
+ * a new buffer (which made every message of a bulk read garbage of its own, and most of the
+ * receiving proxy's garbage-collector time).
+ */
+function recordMessageBytes(masked: boolean): number {
+  return TLS_RECORD_BYTES - (masked ? 8 : 4);
+}
 
 const WsHeader = {
   FinBinary: 0x82, // FIN set, opcode 0x2: one complete binary message
@@ -70,16 +82,41 @@ export interface WebSocketTransportOptions {
 /** A TunnelTransport over an open ws WebSocket that frames messages itself (see the file comment). */
 export function createWebSocketTransport(options: WebSocketTransportOptions): TunnelTransport {
   const { ws, socket, masked } = options;
+  // Messages wait here while one of ours is still being written, and go one per socket write:
+  // a TLS socket given several buffers at once joins them into one copy and cuts the records
+  // where 16 KiB fall, so messages would straddle records and the peer would join them again.
+  const waiting: { frame: Buffer; done: (err?: Error) => void }[] = [];
+  let inFlight = 0;
+  const closedError = (): TunnelError => new TunnelError('GH_ERR_TUNNEL_CLOSED', 'tunnel WebSocket is not open');
+  const write = (frame: Buffer, done: (err?: Error) => void): void => {
+    inFlight++;
+    socket.write(frame, (err) => {
+      inFlight--;
+      done(err ?? undefined);
+      writeWaiting();
+    });
+  };
+  const writeWaiting = (): void => {
+    while (waiting.length > 0 && (inFlight === 0 || socket.writableLength === 0)) {
+      const next = waiting.shift()!;
+      // Once ws has begun closing, its close frame may be on the wire: no data frame may follow.
+      if (ws.readyState !== OPEN) next.done(closedError());
+      else write(next.frame, next.done);
+    }
+  };
   return {
     headroom: WEBSOCKET_HEADROOM,
+    maxMessageBytes: recordMessageBytes(masked),
     send(buffer, done) {
-      // Once ws has begun closing, its close frame may be on the wire: no data frame may follow.
       if (ws.readyState !== OPEN) {
-        process.nextTick(done, new TunnelError('GH_ERR_TUNNEL_CLOSED', 'tunnel WebSocket is not open'));
+        process.nextTick(done, closedError());
         return;
       }
       const start = writeWebSocketHeader(buffer, WEBSOCKET_HEADROOM, buffer.length - WEBSOCKET_HEADROOM, masked);
-      socket.write(buffer.subarray(start), (err) => done(err ?? undefined));
+      const frame = buffer.subarray(start);
+      // The socket is idle (or busy only with ws's own control frames): straight to it.
+      if (waiting.length === 0 && (inFlight === 0 || socket.writableLength === 0)) write(frame, done);
+      else waiting.push({ frame, done });
     },
     close: () => ws.close(1000),
     terminate: () => ws.terminate(),

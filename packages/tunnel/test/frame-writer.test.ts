@@ -98,3 +98,68 @@ test('a carrier with sendSegments gets DATA payloads as the buffers written, in 
   );
   assert.equal(writer.bufferedBytes, 0);
 });
+
+test('a carrier that caps messages gets messages of at most its cap, and an oversized frame alone', () => {
+  const cap = 16_376;
+  const sent: Buffer[] = [];
+  const transport: TunnelTransport = {
+    headroom: 14,
+    maxMessageBytes: cap,
+    send: (buffer, done) => {
+      // A copy: the writer may reuse the buffer once done has run.
+      sent.push(Buffer.from(buffer.subarray(14)));
+      done();
+    },
+    close: () => {},
+    terminate: () => {},
+  };
+  const writer = new FrameWriter(transport, 1024 * 1024);
+  const payloads = Array.from({ length: 40 }, (_, i) => Buffer.alloc(1000 + i * 37, i));
+  for (const [i, payload] of payloads.entries()) writer.write(FrameType.Data, 2 * i + 1, payload);
+  const oversizedPayload = Buffer.alloc(50_000, 0x7a);
+  writer.write(FrameType.Data, 99, oversizedPayload);
+  writer.write(FrameType.Fin, 3);
+  writer.flush();
+  const oversized = sent.filter((m) => m.length > cap);
+  assert.equal(oversized.length, 1, 'only the frame larger than a message goes over the cap');
+  assert.equal(oversized[0]!.length, 10 + oversizedPayload.length);
+  const frames = sent.flatMap((m) => parseAll(m));
+  assert.deepEqual(
+    frames.filter((f) => f.kind === 'data').map((f) => (f.kind === 'data' ? f.payload : undefined)),
+    [...payloads, oversizedPayload],
+  );
+  assert.equal(frames.at(-1)!.kind, 'fin');
+  // Messages are packed: each but the last is too full to take the frame that opened the next.
+  for (let i = 0; i + 1 < sent.length; i++) {
+    const nextFirst = parseAll(sent[i + 1]!)[0]!;
+    assert.ok(sent[i]!.length + nextFirst.bytes.length > cap, `message ${i} could have taken the next frame`);
+  }
+});
+
+test('message buffers of a capped carrier are reused once the carrier is done with them', () => {
+  const held: { buffer: Buffer; done: () => void }[] = [];
+  const transport: TunnelTransport = {
+    maxMessageBytes: 1000,
+    send: (buffer, done) => held.push({ buffer, done: () => done() }),
+    close: () => {},
+    terminate: () => {},
+  };
+  const writer = new FrameWriter(transport, 1024 * 1024);
+  writer.write(FrameType.Data, 1, Buffer.alloc(900, 1));
+  writer.write(FrameType.Data, 1, Buffer.alloc(900, 2));
+  assert.equal(held.length, 1, 'the second frame did not fit the first message');
+  writer.flush();
+  assert.equal(held.length, 2);
+  // Two messages in flight at once use two buffers.
+  assert.notEqual(held[0]!.buffer.buffer, held[1]!.buffer.buffer);
+  const firstBacking = held[0]!.buffer.buffer;
+  held[0]!.done();
+  writer.write(FrameType.Data, 1, Buffer.alloc(100, 3));
+  writer.flush();
+  assert.equal(held.length, 3);
+  assert.equal(held[2]!.buffer.buffer, firstBacking, 'the released buffer was taken again');
+  assert.deepEqual(
+    parseAll(held[2]!.buffer).map((f) => (f.kind === 'data' ? f.payload.length : -1)),
+    [100],
+  );
+});

@@ -25,6 +25,7 @@ import {
   serializeOkPacket,
   serializePacket,
 } from '@gatehouse/mysql-protocol';
+import { WriteCoalescer } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { EngineError, EngineMysqlError } from '../errors.js';
 import type { UserChangeLeg, UserChangeResult, UserChanger } from './change-user.js';
@@ -131,6 +132,7 @@ export class Relay implements ClientReaderHandler {
   #gatesOpen = 0;
   #heldPaused = false;
   #endAfterHeld = false;
+  readonly #toTunnel: WriteCoalescer;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
   readonly #onServerEnd = (): void => this.#finish(undefined);
@@ -155,6 +157,16 @@ export class Relay implements ClientReaderHandler {
     this.#upstream = options.upstream;
     this.#tracker = this.#createTracker();
     this.#reader = new ClientReader(this, options.commandPrefixLimit);
+    // Replies leave in writes of about one TLS record: one DATA frame per 16 KiB of a result of
+    // small rows rather than one per chunk the database's socket handed over.
+    this.#toTunnel = new WriteCoalescer({
+      target: options.client,
+      pause: () => {
+        this.#upstreamPaused = true;
+        this.#upstream.pause();
+      },
+      resume: this.#resumeUpstream,
+    });
   }
 
   #createTracker(): ResponseTracker {
@@ -431,21 +443,17 @@ export class Relay implements ClientReaderHandler {
       this.#heldPaused = false;
       if (!this.#ended && !this.#upstreamPaused) this.#upstream.resume();
     }
-    if (this.#endAfterHeld) this.#client.end();
+    if (this.#endAfterHeld) this.#toTunnel.end();
   }
 
   /** Ends the client's side once the held bytes are out. */
   #endClient(): void {
     if (this.#held.length > 0) this.#endAfterHeld = true;
-    else this.#client.end();
+    else this.#toTunnel.end();
   }
 
   #writeClient(bytes: Buffer): void {
-    if (!this.#client.write(bytes) && !this.#upstreamPaused) {
-      this.#upstreamPaused = true;
-      this.#upstream.pause();
-      this.#client.once('drain', this.#resumeUpstream);
-    }
+    this.#toTunnel.write(bytes);
   }
 
   /** The ERRs of denials whose turn came; `gated`: their events were emitted in this work. */
@@ -581,6 +589,7 @@ export class Relay implements ClientReaderHandler {
     this.#upstream.off('data', this.#onServerData);
     this.#client.off('data', this.#onClientData);
     if (err !== undefined) {
+      this.#toTunnel.discard();
       this.#client.destroy();
       this.#upstream.destroy();
     } else {

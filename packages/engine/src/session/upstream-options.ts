@@ -48,7 +48,8 @@ export interface UpstreamOptionsInput {
   readonly extensions: SessionExtensions;
   readonly signer: DbClientCertSigner;
   readonly log: Logger;
-  /** Reads a CA or password file; cached by the caller across sessions. */
+  /** Reads a CA or password file. The default reads it at every login, so a file rotated on disk
+   * takes effect without a reload; a login costs one small read of each. */
   readonly readText?: (path: string) => Promise<string>;
   readonly timeoutMs?: number;
 }

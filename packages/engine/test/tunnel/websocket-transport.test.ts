@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { type Duplex, Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createSeededRandom } from '@gatehouse/testing';
+import { createSeededRandom, waitFor } from '@gatehouse/testing';
 import { createWebSocketTransport, type TunnelTransport, WEBSOCKET_HEADROOM } from '@gatehouse/tunnel';
 import { WebSocket, WebSocketServer } from 'ws';
 
@@ -97,4 +97,52 @@ test('after ws starts closing the transport writes nothing and reports the tunne
   const [code] = await serverClosed;
   assert.equal(code, 1000, 'the closing handshake completed cleanly, with no data frame after the close frame');
   assert.equal(received, 0);
+});
+
+test('messages sent while a socket write is pending wait in the transport and then go one per write, in order', async () => {
+  // A socket that holds every write until the test finishes it, and says when it got one. A
+  // writev would mean messages were joined into one TLS write, their records cut at 16 KiB.
+  const written = new EventEmitter();
+  const writes: Buffer[] = [];
+  const held: (() => void)[] = [];
+  let joined = 0;
+  const socket = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      writes.push(chunk);
+      held.push(() => callback());
+      written.emit('write');
+    },
+    writev(chunks, callback) {
+      joined++;
+      for (const { chunk } of chunks) writes.push(chunk as Buffer);
+      held.push(() => callback());
+      written.emit('write');
+    },
+  });
+  const ws = { readyState: WebSocket.OPEN, close: () => {}, terminate: () => {} };
+  const transport = createWebSocketTransport({ ws, socket, masked: false });
+  assert.equal(transport.maxMessageBytes, 16 * 1024 - 4, 'a message and its header fill one TLS record');
+  const payloads = [0, 1, 2, 3].map((i) => Buffer.alloc(1000 + i, i));
+  const done: number[] = [];
+  for (const [i, payload] of payloads.entries()) {
+    const buffer = Buffer.alloc(WEBSOCKET_HEADROOM + payload.length);
+    payload.copy(buffer, WEBSOCKET_HEADROOM);
+    transport.send(buffer, () => done.push(i));
+  }
+  assert.equal(writes.length, 1, 'the socket has one message; the others wait in the transport');
+  for (let i = 1; i < payloads.length; i++) {
+    const next = once(written, 'write');
+    held.shift()!();
+    await next;
+    assert.equal(writes.length, i + 1);
+  }
+  held.shift()!();
+  await waitFor('every message reported written', () => done.length === payloads.length);
+  assert.equal(joined, 0);
+  assert.deepEqual(done, [0, 1, 2, 3]);
+  // Each write is one whole frame: a 4-byte header (126 + 16-bit length), then the payload.
+  for (const [i, write] of writes.entries()) {
+    assert.equal(write.readUInt16BE(2), payloads[i]!.length);
+    assert.ok(write.subarray(4).equals(payloads[i]!));
+  }
 });

@@ -154,6 +154,25 @@ function rememberSession(sessions: Map<string, Buffer>, key: string, session: Bu
   if (sessions.size > SESSIONS_PER_CONTEXT) sessions.delete(sessions.keys().next().value!);
 }
 
+/**
+ * The 'session' listener, made apart from startClientTls: a closure there would keep that call's
+ * whole scope (its options, the offered ticket, the handshake timer, the promise's functions)
+ * for as long as the connection lives.
+ */
+function sessionRecorder(sessions: Map<string, Buffer>, key: string): (session: Buffer) => void {
+  return (session) => rememberSession(sessions, key, session);
+}
+
+/**
+ * verify-ca checks the chain only; verify-full also checks the name. Made apart from
+ * startClientTls because the socket keeps its options, this function among them, for as long as
+ * it lives: a closure there would keep that call's options (the CA's PEM read for the session,
+ * the resumption key) with every idle session.
+ */
+function serverIdentityCheck(verifyName: boolean, host: string): ConnectionOptions['checkServerIdentity'] {
+  return (_name, cert) => (verifyName ? checkServerIdentity(host, cert) : undefined);
+}
+
 /** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */
 export function startClientTls(
   socket: Socket,
@@ -172,8 +191,7 @@ export function startClientTls(
     socket,
     minVersion: tls.minVersion ?? 'TLSv1.2',
     rejectUnauthorized: tls.mode !== 'require',
-    // verify-ca checks the chain only; verify-full also checks the name.
-    checkServerIdentity: (_name, cert) => (tls.mode === 'verify-full' ? checkServerIdentity(host, cert) : undefined),
+    checkServerIdentity: serverIdentityCheck(tls.mode === 'verify-full', host),
     ...(isIP(host) === 0 ? { servername: host } : {}),
     secureContext: shared.context,
     ...(session !== undefined ? { session } : {}),
@@ -182,8 +200,7 @@ export function startClientTls(
     const secure = tlsConnect(options);
     // Node emits 'session' only once the server passed verification; TLS 1.3 servers send their
     // tickets after the handshake, so this stays on for the connection's life (the newest wins).
-    if (sessionKey !== undefined)
-      secure.on('session', (next: Buffer) => rememberSession(shared.sessions, sessionKey, next));
+    if (sessionKey !== undefined) secure.on('session', sessionRecorder(shared.sessions, sessionKey));
     const timer = setTimeout(() => {
       secure.destroy();
       reject(new MysqlTimeoutError(where, 'handshake', timeoutMs));

@@ -251,6 +251,12 @@ export class ClientConnection implements LiveConnection {
       return undefined;
     }
     hs.acceptLogin(reply.fields);
+    // Nothing can be refused any more: the chain and the HandshakeResponse (kept for a refusal's
+    // audit event) would otherwise stay with the idle session for its life.
+    this.#login = { chain: [] };
+    // One logger with every binding, rather than the chain of five children the connection phase
+    // built (each child keeps its parent and a copy of its bindings for the session's life).
+    this.#log = ctx.log.child(this.#log.bindings());
     ctx.metrics.recordConnected(header.route.dbService, (performance.now() - this.#acceptedAt) / 1000);
     this.session = {
       sessionId: header.sessionId,

@@ -4,11 +4,15 @@
 //
 // Hand-rolled rather than two stream.pipeline() calls: pipeline's end-of-stream tracking keeps
 // about 60 closures and contexts per session alive (some 10 KiB per idle session); this keeps
-// seven listeners per direction.
+// six listeners per direction.
+//
+// Each direction writes through a WriteCoalescer: the chunks of one event-loop turn leave as
+// writes of about one TLS record each, so a result of many small rows costs the client's TLS
+// socket one record and one write per 16 KiB rather than one per chunk.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { TunnelError, type TunnelStream } from '@gatehouse/tunnel';
+import { TunnelError, type TunnelStream, WriteCoalescer } from '@gatehouse/tunnel';
 
 export interface RelayResult {
   /** Why the relay ended, when it was not a clean close from either side. */
@@ -56,6 +60,7 @@ function prematureClose(): TunnelError {
 class Direction {
   readonly #source: Duplex;
   readonly #target: Duplex;
+  readonly #out: WriteCoalescer;
   #sourceEnded = false;
   #targetFinished = false;
   #settle: (err: Error | undefined) => void = () => {};
@@ -63,21 +68,17 @@ class Direction {
   constructor(source: Duplex, target: Duplex) {
     this.#source = source;
     this.#target = target;
+    this.#out = new WriteCoalescer({ target, pause: () => source.pause(), resume: () => source.resume() });
   }
 
   get done(): boolean {
     return this.#sourceEnded && this.#targetFinished;
   }
 
-  readonly #onData = (chunk: Buffer): void => {
-    if (!this.#target.write(chunk)) this.#source.pause();
-  };
-  readonly #onDrain = (): void => {
-    this.#source.resume();
-  };
+  readonly #onData = (chunk: Buffer): void => this.#out.write(chunk);
   readonly #onEnd = (): void => {
     this.#sourceEnded = true;
-    this.#target.end();
+    this.#out.end();
     this.#settle(undefined);
   };
   readonly #onFinish = (): void => {
@@ -96,7 +97,6 @@ class Direction {
 
   start(settle: (err: Error | undefined) => void): void {
     this.#settle = settle;
-    this.#target.on('drain', this.#onDrain);
     this.#target.on('finish', this.#onFinish);
     this.#target.on('close', this.#onTargetClose);
     this.#source.on('end', this.#onEnd);
@@ -111,7 +111,7 @@ class Direction {
     this.#source.off('data', this.#onData);
     this.#source.off('end', this.#onEnd);
     this.#source.off('close', this.#onClose);
-    this.#target.off('drain', this.#onDrain);
+    this.#out.discard();
     this.#target.off('finish', this.#onFinish);
     this.#target.off('close', this.#onTargetClose);
     // 'error' stays: a late error on a destroyed socket must not become an uncaught exception.
