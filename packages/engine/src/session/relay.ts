@@ -42,6 +42,7 @@ import { endLostCommands } from './lost-reply.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
 import type { RelayTracking } from './session-tracking.js';
+import type { StatementIdMap } from './statement-id-map.js';
 
 export interface RelayCounters {
   bytesFromClient: number;
@@ -73,13 +74,18 @@ export interface RelayOptions {
   readonly observer?: RelayObserver;
   /** Session state tracking (session-tracking.ts); absent: nothing tracked, OKs unchanged. */
   readonly tracking?: RelayTracking;
+  /** After a live migration: the client's statement ids → the server's (statement-id-map.ts). */
+  readonly ids?: StatementIdMap;
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
   /** Answers COM_CHANGE_USER with a new database leg (change-user.ts); absent: refused by policy. */
   readonly changeUser?: UserChanger;
-  /** Runs once when both sides are closed; `err` when the relay failed. */
-  readonly onEnd: (err: Error | undefined) => void;
+  /**
+   * Runs once when both sides are closed; `err` when the relay failed; `moved` when the session
+   * went on on another engine (live migration): it did not end.
+   */
+  readonly onEnd: (err: Error | undefined, moved: boolean) => void;
 }
 
 interface PendingUserChange {
@@ -131,6 +137,12 @@ export class Relay implements ClientReaderHandler {
   #gatesOpen = 0;
   #heldPaused = false;
   #endAfterHeld = false;
+  /** Client bytes received so far (live migration: the proxy says how many it sent). */
+  #received = 0;
+  #receivedWaiters: Array<{ readonly bytes: number; readonly done: () => void }> = [];
+  /** A live migration holds the commands: resolved once the session is between two commands. */
+  #migrationHold: { settled: boolean; resolve: () => void } | undefined;
+  #moved = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
   readonly #onServerEnd = (): void => this.#finish(undefined);
@@ -146,7 +158,7 @@ export class Relay implements ClientReaderHandler {
     if (!this.#ended && !this.#heldPaused) this.#upstream.resume();
   };
   readonly #resumeReader = (): void => {
-    if (!this.#ended && this.#closing === undefined) this.#reader.resume();
+    if (!this.#ended && this.#closing === undefined && this.#migrationHold === undefined) this.#reader.resume();
   };
 
   constructor(options: RelayOptions) {
@@ -163,6 +175,9 @@ export class Relay implements ClientReaderHandler {
       mariadbCapabilities: this.#o.mariaDbCapabilities,
       onOutcome: (outcome) => this.#onOutcome(outcome),
       ...(this.#o.tracking !== undefined ? { onOkPacket: this.#o.tracking.onOkPacket } : {}),
+      ...(this.#o.tracking?.onPrepareOkPacket !== undefined
+        ? { onPrepareOkPacket: this.#o.tracking.onPrepareOkPacket }
+        : {}),
     });
   }
 
@@ -221,6 +236,8 @@ export class Relay implements ClientReaderHandler {
 
   #relayClient(chunk: Buffer): void {
     this.#o.counters.bytesFromClient += chunk.length;
+    this.#received += chunk.length;
+    if (this.#receivedWaiters.length > 0) this.#wakeReceived();
     try {
       this.#reader.push(chunk);
     } catch (err) {
@@ -241,6 +258,8 @@ export class Relay implements ClientReaderHandler {
       if (sequenceId !== 0) return 'forward';
       this.#lost = false;
     }
+    // The client's statement ids become the server's before anything reads the command.
+    if (sequenceId === 0) this.#o.ids?.rewriteCommand(prefix);
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
       // A command that waits for a hook outlives this call: it keeps a copy of its bytes.
@@ -477,6 +496,7 @@ export class Relay implements ClientReaderHandler {
       if (record.preparedId >= 0) record.prepared = this.#registry.recordPrepared(record.preparedId, record.paramCount);
       else this.#registry.recordPrepareFailed();
     }
+    if (record.kind === 'reset_connection' && outcome.kind === 'ok') this.#o.ids?.clear();
     this.#o.audit.onFinished(record);
     this.#o.hooks?.finished(record);
     // After the event, which names the schema the command ran in.
@@ -500,7 +520,92 @@ export class Relay implements ClientReaderHandler {
       this.#startUserChange(this.#userChange);
       return;
     }
+    const hold = this.#migrationHold;
+    if (hold !== undefined && !this.#hookPending) {
+      hold.settled = true;
+      hold.resolve();
+      return;
+    }
     setImmediate(this.#resumeReader);
+  }
+
+  // --- live migration (session-migration.ts) ---
+
+  /** Client bytes received on this stream so far. */
+  get receivedFromClient(): number {
+    return this.#received;
+  }
+
+  /** Resolves once `bytes` client bytes in all have been received (or the session ended). */
+  waitReceived(bytes: number): Promise<void> {
+    if (this.#received >= bytes || this.#ended) return Promise.resolve();
+    return new Promise((done) => this.#receivedWaiters.push({ bytes, done }));
+  }
+
+  #wakeReceived(): void {
+    const waiting = this.#receivedWaiters;
+    this.#receivedWaiters = [];
+    for (const w of waiting) {
+      if (this.#received >= w.bytes || this.#ended) w.done();
+      else this.#receivedWaiters.push(w);
+    }
+  }
+
+  /**
+   * Stops reading commands and resolves true once every command read so far is answered and the
+   * client is between two packets; false after `timeoutMs` (a long reply, or half a command the
+   * client has not finished sending), and the commands are read again.
+   */
+  holdCommands(timeoutMs: number): Promise<boolean> {
+    if (this.#ended || this.#closing !== undefined) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.#migrationHold !== hold || hold.settled) return;
+        this.releaseCommands();
+        resolve(false);
+      }, timeoutMs);
+      const hold = {
+        settled: false,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.#migrationHold = hold;
+      this.#reader.stop();
+      this.#settle();
+    });
+  }
+
+  /** Reads commands again after holdCommands(). */
+  releaseCommands(): void {
+    if (this.#migrationHold === undefined) return;
+    this.#migrationHold = undefined;
+    if (!this.#ended && this.#closing === undefined) setImmediate(this.#resumeReader);
+  }
+
+  /** The database leg for the engine's own queries while commands are held; give it back after. */
+  borrowUpstream(): Duplex {
+    this.#upstream.off('data', this.#onServerData);
+    return this.#upstream;
+  }
+
+  returnUpstream(): void {
+    if (this.#ended) return;
+    this.#upstream.on('data', this.#onServerData);
+    if (!this.#upstreamPaused && !this.#heldPaused) this.#upstream.resume();
+  }
+
+  /**
+   * The session goes on on another engine: this leg says COM_QUIT, the stream ends after every
+   * held reply byte, and the session's end is not reported as one.
+   */
+  endMoved(): void {
+    if (this.#ended) return;
+    this.#moved = true;
+    this.#upstream.off('data', this.#onServerData);
+    this.#upstream.end(QUIT_PACKET);
+    this.#finish(undefined);
   }
 
   // --- COM_CHANGE_USER: a new database leg between commands ---
@@ -528,6 +633,7 @@ export class Relay implements ClientReaderHandler {
       this.#swapUpstream(result.leg);
       // The server forgets every prepared statement with the session, and so does the registry.
       this.#registry.clear();
+      this.#o.ids?.clear();
       payload = serializeOkPacket({ statusFlags: result.leg.statusFlags, warnings: result.leg.warnings }, caps);
     } else {
       if (result.denied) {
@@ -595,6 +701,7 @@ export class Relay implements ClientReaderHandler {
     // A client that quits may close its socket without waiting (the mariadb CLI does), which
     // the proxy's pipeline reports as a premature close and the stream arrives reset.
     // When the engine closed the session, that is why it ended, whatever the client did next.
-    this.#o.onEnd(this.#closeReason ?? (this.#quitSent ? undefined : err));
+    this.#wakeReceived();
+    this.#o.onEnd(this.#closeReason ?? (this.#quitSent || this.#moved ? undefined : err), this.#moved);
   }
 }
