@@ -29,7 +29,10 @@ async function auditOf(cluster: Cluster, user: string, type: string): Promise<Au
 
 /** The index of the engine (engine-<i>) the user's only session started on. */
 async function engineOf(cluster: Cluster, user: string): Promise<number> {
-  const start = await waitFor(`${user}'s session start event`, async () => (await auditOf(cluster, user, 'db.session.start'))[0]);
+  const start = await waitFor(
+    `${user}'s session start event`,
+    async () => (await auditOf(cluster, user, 'db.session.start'))[0],
+  );
   const m = /^engine-(\d+)$/.exec(start.engine_id);
   assert.ok(m, `engine id ${start.engine_id}`);
   return Number(m[1]);
@@ -128,9 +131,8 @@ describe('live session migration (two engines, split shape)', () => {
       assert.notEqual(threadAfter, threadBefore, 'CONNECTION_ID() is the new server thread');
       // The event sits in the stopped engine's spool until it runs again (docs/audit.md).
       await cluster.restartEngine(from);
-      const migrate = await waitFor(
-        'the db.session.migrate event',
-        async () => (await auditOf(cluster, 'mig_m2', 'db.session.migrate')).find((e) => e.sid === sid),
+      const migrate = await waitFor('the db.session.migrate event', async () =>
+        (await auditOf(cluster, 'mig_m2', 'db.session.migrate')).find((e) => e.sid === sid),
       );
       assert.equal(migrate.from_engine_id, `engine-${from}`);
       assert.equal(migrate.to_engine_id, `engine-${1 - from}`);

@@ -121,7 +121,9 @@ export function replayStatements(
   if (state.schema !== '') out.push(`USE ${quoteIdentifier(state.schema)}`);
   const names = [...state.userVariables];
   if (names.length > 0 && userValues !== undefined) {
-    out.push(`SET ${names.map((name, i) => `${userVariable(name)} = ${userValue(userValues, i, columnTypes)}`).join(', ')}`);
+    out.push(
+      `SET ${names.map((name, i) => `${userVariable(name)} = ${userValue(userValues, i, columnTypes)}`).join(', ')}`,
+    );
   }
   out.push(`SET SESSION autocommit = ${state.autocommit ? 1 : 0}`);
   return out;

@@ -240,7 +240,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
           to_thread_id: result.threadId,
           reason: options.reason,
         });
-        log.info({ to: result.engineId, threadId: result.threadId, reason: options.reason, vars: Object.fromEntries(state.variables) }, 'session migrated');
+        log.info({ to: result.engineId, threadId: result.threadId, reason: options.reason }, 'session migrated');
       }
       return result;
     },
