@@ -2,9 +2,9 @@
 // processes serve one real MariaDB; the engine a session is on gets SIGTERM, and the session
 // moves to the other one between two commands, with its state and its prepared statements.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { waitFor } from '@gatehouse/testing';
+import { findExecutable, waitFor } from '@gatehouse/testing';
 import type { Connection } from 'mysql2/promise';
 import { connectMysql2, mariadbCommand } from './support/clients.js';
 import { type Cluster, startCluster, type UserCerts } from './support/cluster.js';
@@ -25,17 +25,6 @@ async function auditOf(cluster: Cluster, user: string, type: string): Promise<Au
   const r = await cluster.gatectl(['audit', 'search', '--user', user, '--type', type, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as AuditRow[];
-}
-
-/** The index of the engine (engine-<i>) the user's only session started on. */
-async function engineOf(cluster: Cluster, user: string): Promise<number> {
-  const start = await waitFor(
-    `${user}'s session start event`,
-    async () => (await auditOf(cluster, user, 'db.session.start'))[0],
-  );
-  const m = /^engine-(\d+)$/.exec(start.engine_id);
-  assert.ok(m, `engine id ${start.engine_id}`);
-  return Number(m[1]);
 }
 
 async function addUser(cluster: Cluster, user: string): Promise<UserCerts> {
@@ -94,16 +83,100 @@ async function connectionId(c: Connection): Promise<number> {
   return Number((r as Array<{ id: string }>)[0]!.id);
 }
 
-async function metricOf(cluster: Cluster, index: number, name: string): Promise<number> {
-  const sample = (await cluster.engineMetrics()).find((m) => m.index === index);
-  return sample?.values[name] ?? 0;
+/** The engine (its index) that the user's session with MySQL thread `thread` started on, and the session id. */
+async function sessionOf(cluster: Cluster, user: string, thread: number): Promise<{ sid: string; from: number }> {
+  const start = await waitFor(`${user}'s session start event`, async () =>
+    (await auditOf(cluster, user, 'db.session.start')).find((e) => e.thread_id === thread),
+  );
+  const m = /^engine-(\d+)$/.exec(start.engine_id);
+  assert.ok(m, `engine id ${start.engine_id}`);
+  return { sid: start.sid, from: Number(m[1]) };
+}
+
+/** /readyz of engine `index` says it is draining (it answers 503 while it moves its sessions). */
+async function draining(cluster: Cluster, index: number): Promise<true | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${cluster.engineDiagPort(index)}/readyz`);
+    return (await res.text()).includes('draining') ? true : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A MariaDB session straight to the server (as root) that holds GET_LOCK(name) until release(). */
+async function holdUserLock(cluster: Cluster, name: string): Promise<{ release(): Promise<void> }> {
+  const cli = findExecutable(['mariadb', 'mysql']);
+  if (!cli) throw new Error('the mariadb client is not installed');
+  const child: ChildProcess = spawn(
+    cli,
+    ['--no-defaults', `--socket=${cluster.db.socketPath}`, '--user=root', '--batch'],
+    {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    },
+  );
+  child.stdin!.write(`SELECT GET_LOCK('${name}', 60);\n`);
+  await waitFor(`the user lock ${name}`, async () => {
+    const [row] = await cluster.db.sql(`SELECT IS_USED_LOCK('${name}') AS holder`);
+    return row?.holder !== null && row?.holder !== undefined && row.holder !== 'NULL' ? true : undefined;
+  });
+  return {
+    async release() {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.stdin!.end(`SELECT RELEASE_LOCK('${name}');\n`);
+      await gone;
+    },
+  };
+}
+
+/**
+ * The CLI's workload: state before the gate, a GET_LOCK on `gate` that blocks while the test
+ * holds it (the migration happens then), and after it statements that read every piece of state.
+ * The last line says whether CONNECTION_ID() changed.
+ */
+function cliScript(gate: string): string {
+  return `SET @before = CONNECTION_ID();
+USE reports_2026;
+SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci;
+SET SESSION sql_mode = 'PIPES_AS_CONCAT,NO_ENGINE_SUBSTITUTION';
+SET @n = 42, @s = 'héllo', @d = 1.5e0, @z = NULL;
+PREPARE st FROM 'SELECT ? + 1, @s';
+SET @p = 1;
+EXECUTE st USING @p;
+SET autocommit = 0;
+SELECT 'gate', GET_LOCK('${gate}', 60);
+DO RELEASE_LOCK('${gate}');
+SELECT DATABASE(), @@character_set_client, @@collation_connection, @@sql_mode, @@autocommit;
+SELECT @n, @s, @d, @z IS NULL, 'a' || 'b';
+SET @p = 41;
+EXECUTE st USING @p;
+PREPARE st2 FROM 'SELECT ? * 2';
+SET @p = 21;
+EXECUTE st2 USING @p;
+SET autocommit = 1;
+SELECT @@autocommit;
+SELECT @before <> CONNECTION_ID();
+`;
+}
+
+function runCli(
+  cluster: Cluster,
+  certs: UserCerts,
+  script: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [cli, args] = mariadbCommand(cluster, certs, [], { database: 'app' });
+  return new Promise((resolve) => {
+    const child = execFile(cli, args, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin!.end(script);
+  });
 }
 
 describe('live session migration (two engines, split shape)', () => {
   let cluster: Cluster;
 
   before(async () => {
-    cluster = await startCluster({ shape: 'split', engines: 2, engineYaml: '  migration: { wait: 3s }\n' });
+    cluster = await startCluster({ shape: 'split', engines: 2, engineYaml: '  migration: { wait: 8s }\n' });
   });
   after(async () => {
     await cluster?.stop();
@@ -120,10 +193,7 @@ describe('live session migration (two engines, split shape)', () => {
     try {
       const threadBefore = await connectionId(c);
       const before = await workloadBefore(c);
-      const starts = await auditOf(cluster, 'mig_m2', 'db.session.start');
-      const sid = starts.find((e) => e.thread_id === threadBefore)?.sid;
-      assert.ok(sid, 'the second session started');
-      const from = Number(/^engine-(\d+)$/.exec(starts.find((e) => e.sid === sid)!.engine_id)![1]);
+      const { sid, from } = await sessionOf(cluster, 'mig_m2', threadBefore);
       await cluster.stopEngine(from);
       const after = await workloadAfter(c);
       assert.deepEqual([...before, ...after], expected, 'every statement gives what it gave with no migration');
@@ -138,10 +208,103 @@ describe('live session migration (two engines, split shape)', () => {
       assert.equal(migrate.to_engine_id, `engine-${1 - from}`);
       assert.equal(migrate.from_thread_id, threadBefore);
       assert.equal(migrate.to_thread_id, threadAfter);
+      assert.equal(migrate.reason, 'engine shutting down');
     } finally {
       await c.end().catch(() => {});
     }
   });
-});
 
-export { engineOf, metricOf, spawn, mariadbCommand };
+  test('the mariadb CLI: a session moves between two statements of its script, with SQL-level prepared statements, and ends as it would have', async () => {
+    const certs = await addUser(cluster, 'mig_cli');
+    const plain = await runCli(cluster, certs, cliScript('mig_gate_plain'));
+    assert.equal(plain.code, 0, plain.stderr);
+    const plainLines = plain.stdout.trimEnd().split('\n');
+    assert.equal(plainLines.at(-1), '0', 'without a migration the thread stays');
+
+    const lock = await holdUserLock(cluster, 'mig_gate');
+    const running = runCli(cluster, certs, cliScript('mig_gate'));
+    // The CLI waits in GET_LOCK: its session is busy; SIGTERM its engine now.
+    const waiting = await waitFor('the CLI waiting for the gate', async () => {
+      const rows = await cluster.db.sql(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE 'SELECT %GET_LOCK(%mig_gate%'",
+      );
+      return rows[0]?.ID !== undefined ? Number(rows[0].ID) : undefined;
+    });
+    const { sid, from } = await sessionOf(cluster, 'mig_cli', waiting);
+    const stopping = cluster.stopEngine(from);
+    await waitFor('the engine draining', () => draining(cluster, from));
+    await lock.release();
+    const moved = await running;
+    await stopping;
+    assert.equal(moved.code, 0, moved.stderr);
+    const movedLines = moved.stdout.trimEnd().split('\n');
+    assert.deepEqual(
+      movedLines.slice(0, -1),
+      plainLines.slice(0, -1),
+      'every statement printed what it printed with no migration',
+    );
+    assert.equal(movedLines.at(-1), '1', 'CONNECTION_ID() changed with the move');
+    await cluster.restartEngine(from);
+    const migrate = await waitFor('the db.session.migrate event', async () =>
+      (await auditOf(cluster, 'mig_cli', 'db.session.migrate')).find((e) => e.sid === sid),
+    );
+    assert.equal(migrate.from_thread_id, waiting);
+    assert.equal(migrate.to_engine_id, `engine-${1 - from}`);
+  });
+
+  test('a session inside a transaction is not moved until COMMIT, then moves', async () => {
+    const certs = await addUser(cluster, 'mig_tx');
+    const c = await connectMysql2(cluster, certs);
+    try {
+      await c.query('CREATE TABLE IF NOT EXISTS mig_tx (id INT PRIMARY KEY)');
+      const thread = await connectionId(c);
+      const { sid, from } = await sessionOf(cluster, 'mig_tx', thread);
+      await c.query('START TRANSACTION');
+      await c.query('INSERT INTO mig_tx VALUES (1)');
+      const stopping = cluster.stopEngine(from);
+      await waitFor('the engine draining', () => draining(cluster, from));
+      assert.equal(await connectionId(c), thread, 'inside the transaction the session stays where it is');
+      await c.query('INSERT INTO mig_tx VALUES (2)');
+      await c.query('COMMIT');
+      await stopping;
+      assert.notEqual(await connectionId(c), thread, 'after COMMIT it moved');
+      const [ids] = await c.query('SELECT id FROM mig_tx ORDER BY id');
+      assert.deepEqual(
+        (ids as Array<{ id: number }>).map((r) => r.id),
+        [1, 2],
+        'what the transaction wrote was committed on the first connection',
+      );
+      await cluster.restartEngine(from);
+      await waitFor('the db.session.migrate event', async () =>
+        (await auditOf(cluster, 'mig_tx', 'db.session.migrate')).find((e) => e.sid === sid),
+      );
+    } finally {
+      await c.end().catch(() => {});
+    }
+  });
+
+  test('a session holding a temporary table is closed at the migration.wait deadline with an ERR that says why', async () => {
+    const certs = await addUser(cluster, 'mig_tmp');
+    const c = await connectMysql2(cluster, certs);
+    const errors: Error[] = [];
+    c.on('error', (err: Error) => errors.push(err));
+    await c.query('CREATE TEMPORARY TABLE mig_scratch (id INT)');
+    const thread = await connectionId(c);
+    const { sid, from } = await sessionOf(cluster, 'mig_tmp', thread);
+    await cluster.stopEngine(from);
+    const err = await waitFor('the ERR on the connection', async () => errors[0]);
+    assert.match(
+      err.message,
+      /a temporary table exists during engine drain: engine engine-\d \(engine shutting down\) could not move this session/,
+    );
+    // mysql2 reports an ERR that answers no command with its errno as the code.
+    assert.equal((err as { code?: unknown }).code, 1053, 'ER_SERVER_SHUTDOWN');
+    await cluster.restartEngine(from);
+    const [end] = await waitFor('the session end event', async () => {
+      const ends = (await auditOf(cluster, 'mig_tmp', 'db.session.end')).filter((e) => e.sid === sid);
+      return ends.length > 0 ? ends : undefined;
+    });
+    assert.ok(end);
+    assert.equal((await auditOf(cluster, 'mig_tmp', 'db.session.migrate')).length, 0, 'it did not move');
+  });
+});

@@ -346,6 +346,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       port,
       ready: () => {
         if (closing) return { ready: false, reason: 'shutting down' };
+        if (state === 'draining') return { ready: false, reason: 'draining' };
         if (pool !== undefined ? !pool.connected() : tunnel !== undefined && tunnel.state !== 'connected')
           return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };

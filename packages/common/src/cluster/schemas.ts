@@ -53,9 +53,11 @@ export const SessionHandoffSchema = z.strictObject({
   /** When the session started (ms since the epoch), for its end event's duration. */
   startedAt: z.number().min(0),
   schema: z.string().max(1024),
-  replay: z.array(z.string().max(1024 * 1024)).max(64),
+  replay: z.array(z.string().max(1024 * 1024)).max(4200),
   variables: z.record(z.string().max(256), z.string().max(64 * 1024)),
   userVariables: z.array(z.string().max(256)).max(4096),
+  /** SQL-level prepared statements by name: the PREPARE that made each (also in `replay`). */
+  sqlPrepared: z.record(z.string().max(256), z.string().max(1024 * 1024)),
   statusFlags: z.int().min(0).max(0xffff),
   statements: z.array(HandoffStatementSchema).max(65_536),
 });
@@ -71,7 +73,12 @@ export type SessionMoveRequest = z.infer<typeof SessionMoveRequestSchema>;
 /** session.move reply: where the session went, or why it did not. */
 export const SessionMoveResponseSchema = z.discriminatedUnion('moved', [
   z.strictObject({ moved: z.literal(true), engineId: z.string().max(256), threadId: z.int().min(0) }),
-  z.strictObject({ moved: z.literal(false), reason: z.string().max(2048) }),
+  z.strictObject({
+    moved: z.literal(false),
+    reason: z.string().max(2048),
+    /** No other engine serves the database at all: trying again soon will not help. */
+    noPeer: z.boolean().optional(),
+  }),
 ]);
 export type SessionMoveResponse = z.infer<typeof SessionMoveResponseSchema>;
 export type ClusterMethodName = (typeof ClusterMethod)[keyof typeof ClusterMethod];

@@ -115,6 +115,7 @@ export async function rebuildSession(
   const state = new SessionState(handoff.schema);
   for (const [name, value] of Object.entries(handoff.variables)) state.variables.set(name, value);
   for (const name of handoff.userVariables) state.userVariables.add(name);
+  for (const [name, statement] of Object.entries(handoff.sqlPrepared)) state.sqlPrepared.set(name, statement);
   state.statusFlags = handoff.statusFlags;
   for (const s of handoff.statements) {
     const serverId = await prepareOnLeg(leg, s.sql, timeoutMs);

@@ -44,7 +44,11 @@ export interface MigratingSession {
 
 export type MigrationResult =
   | { readonly moved: true; readonly engineId: string; readonly threadId: number }
-  | { readonly moved: false; readonly reason: NotMigratableReason | 'no_peer' | 'ended'; readonly message: string };
+  | {
+      readonly moved: false;
+      readonly reason: NotMigratableReason | 'no_peer' | 'peer_failed' | 'ended';
+      readonly message: string;
+    };
 
 export interface MigrateOptions {
   /** Why (for the audit event), e.g. "engine drain: SIGTERM". */
@@ -66,6 +70,8 @@ const CHARSET_QUERY = `SELECT ${CHARSET_VARIABLES.map((v) => `@@SESSION.${v} AS 
 
 /** How often a waiting session is looked at again (a reply that ends wakes it sooner). */
 const RECHECK_MS = 25;
+/** How soon a move a peer refused is tried again. */
+const PEER_RETRY_MS = 250;
 /** How long one attempt may hold a session's commands (a long reply makes it try again). */
 const HOLD_MS = 2000;
 
@@ -88,7 +94,10 @@ export async function migrateSession(s: MigratingSession, options: MigrateOption
     // No peer (or no proxy that can move sessions): waiting would not change that.
     if (attempt.moved || attempt.reason === 'ended' || attempt.reason === 'no_peer') return attempt;
     last = attempt;
-    await sleepUntil(Math.min(options.deadline, Date.now() + RECHECK_MS), options.done);
+    await sleepUntil(
+      Math.min(options.deadline, Date.now() + (attempt.reason === 'peer_failed' ? PEER_RETRY_MS : RECHECK_MS)),
+      options.done,
+    );
   }
   return { moved: false, reason: 'ended', message: 'the session ended' };
 }
@@ -136,12 +145,13 @@ async function tryMove(s: MigratingSession, options: MigrateOptions): Promise<Mi
       (await s.request(ClusterMethod.SessionMove, { sessionId: s.sessionId, handoff })).body,
     );
   } catch (err) {
-    reply = { moved: false, reason: (err as Error).message };
+    reply = { moved: false, reason: (err as Error).message, noPeer: true };
   }
   if (!reply.moved) {
     log.info({ reason: reply.reason }, 'the session could not move to a peer; it stays for now');
     await undo();
-    return { moved: false, reason: 'no_peer', message: reply.reason };
+    // A peer that refused (it may not know the user yet, or be starting) is tried again.
+    return { moved: false, reason: reply.noPeer === true ? 'no_peer' : 'peer_failed', message: reply.reason };
   }
   relay.endMoved();
   return { moved: true, engineId: reply.engineId, threadId: reply.threadId };
@@ -181,6 +191,7 @@ async function buildHandoff(s: MigratingSession, options: MigrateOptions): Promi
     replay: replayStatements(state, values, columnTypes),
     variables: Object.fromEntries(state.variables),
     userVariables: names,
+    sqlPrepared: Object.fromEntries(state.sqlPrepared),
     statusFlags: state.statusFlags,
     statements,
   };

@@ -125,6 +125,8 @@ export function replayStatements(
       `SET ${names.map((name, i) => `${userVariable(name)} = ${userValue(userValues, i, columnTypes)}`).join(', ')}`,
     );
   }
+  // SQL-level prepared statements, as the client prepared them (in the schema and sql_mode above).
+  out.push(...state.sqlPrepared.values());
   out.push(`SET SESSION autocommit = ${state.autocommit ? 1 : 0}`);
   return out;
 }

@@ -424,7 +424,13 @@ export class ClientConnection implements LiveConnection {
     try {
       routed = await this.#ctx.router.open(next, this.#log, fromEngineId);
     } catch (err) {
-      return { moved: false, reason: (err as Error).message };
+      // No engine besides the one the session leaves (none to try, or the registry has none);
+      // an engine that was tried and failed may take it on the next attempt.
+      const cause = (err as Error).cause;
+      const noPeer =
+        isGatehouseError(err, 'GH_ERR_NO_ENGINE') &&
+        (cause === undefined || isGatehouseError(cause, 'GH_ERR_NO_ENGINE'));
+      return { moved: false, reason: (err as Error).message, ...(noPeer ? { noPeer } : {}) };
     }
     let reply: ReturnType<typeof parseLoginReply>;
     try {
