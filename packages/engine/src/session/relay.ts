@@ -38,6 +38,7 @@ import {
   createDenial,
   type StatementState,
 } from './command-record.js';
+import { withBoundTypes } from './execute-types.js';
 import { endLostCommands } from './lost-reply.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
@@ -289,6 +290,22 @@ export class Relay implements ClientReaderHandler {
     const verdict = decideCommand(command, this.#o.policy);
     if (verdict.kind === 'deny') return this.#deny(command, verdict.err, sequenceId);
     const hooks = this.#o.hooks;
+    // The first execute of a moved statement that leaves its types to the server: it is sent
+    // with the types the client bound on the old server (execute-types.ts).
+    const rebound =
+      command.kind === 'stmt_execute' && this.#o.ids !== undefined && !hooks?.wants(command)
+        ? this.#rebindTypes(prefix, command.statementId, complete)
+        : undefined;
+    if (rebound !== undefined) {
+      this.#hookPending = true;
+      queueMicrotask(() => {
+        this.#hookPending = false;
+        if (this.#ended) return;
+        this.#send(command, verdict.schema, performance.now(), complete);
+        this.#reader.release('forward', rebound);
+      });
+      return 'hold';
+    }
     if (hooks?.wants(command)) {
       // The reader holds this command and everything behind it until the hook has answered.
       this.#hookPending = true;
@@ -300,6 +317,14 @@ export class Relay implements ClientReaderHandler {
     }
     this.#send(command, verdict.schema, now, complete);
     return 'forward';
+  }
+
+  /** The execute as a whole packet with its statement's types bound, when it needs them. */
+  #rebindTypes(payload: Buffer, statementId: number, complete: boolean): Buffer | undefined {
+    const types = this.#o.ids!.takeTypesToBind(statementId);
+    if (types === undefined || !complete) return undefined;
+    const rewritten = withBoundTypes(payload, types);
+    return rewritten === undefined ? undefined : serializePacket(rewritten, 0);
   }
 
   #afterHook(decision: HookDecision, sequenceId: number, complete: boolean): void {

@@ -117,12 +117,19 @@ export async function rebuildSession(
   for (const name of handoff.userVariables) state.userVariables.add(name);
   for (const [name, statement] of Object.entries(handoff.sqlPrepared)) state.sqlPrepared.set(name, statement);
   state.statusFlags = handoff.statusFlags;
+  const types = new Map<number, Buffer>();
   for (const s of handoff.statements) {
     const serverId = await prepareOnLeg(leg, s.sql, timeoutMs);
     pairs.push([s.clientId, serverId]);
     // Kept under the server's id, as the relay sees commands after mapping them.
     state.onPrepared(serverId, s.sql, false, s.paramCount);
-    if (s.paramTypes !== undefined) state.onTypesBound(serverId, Buffer.from(s.paramTypes, 'base64'));
+    if (s.paramTypes !== undefined) {
+      const bound = Buffer.from(s.paramTypes, 'base64');
+      state.onTypesBound(serverId, bound);
+      types.set(serverId, bound);
+    }
   }
-  return { state, ids: new StatementIdMap(pairs) };
+  const ids = new StatementIdMap(pairs);
+  for (const [serverId, bound] of types) ids.bindOnNextExecute(serverId, bound);
+  return { state, ids };
 }

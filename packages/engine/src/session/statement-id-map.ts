@@ -21,6 +21,8 @@ const ID_COMMANDS: ReadonlySet<number> = new Set([
 export class StatementIdMap {
   readonly #toServer = new Map<number, number>();
   readonly #toClient = new Map<number, number>();
+  /** Server ids of moved statements whose bound types the new server has not seen yet. */
+  readonly #typesToBind = new Map<number, Buffer>();
   /** Where ids for statements prepared after the move start (above every id the client holds). */
   #nextClientId: number;
 
@@ -32,6 +34,18 @@ export class StatementIdMap {
       highest = Math.max(highest, clientId, serverId);
     }
     this.#nextClientId = highest + 1;
+  }
+
+  /** A moved statement (server id) whose types the next execute must carry if the client omits them. */
+  bindOnNextExecute(serverId: number, types: Buffer): void {
+    this.#typesToBind.set(serverId, types);
+  }
+
+  /** The types an execute of `serverId` must carry, once: the server knows them afterwards. */
+  takeTypesToBind(serverId: number): Buffer | undefined {
+    const types = this.#typesToBind.get(serverId);
+    if (types !== undefined) this.#typesToBind.delete(serverId);
+    return types;
   }
 
   /** The client's id for a server id (the server's own when it was never mapped). */
@@ -50,6 +64,7 @@ export class StatementIdMap {
     if (payload[0] === Command.StmtClose && serverId !== undefined) {
       this.#toServer.delete(clientId);
       this.#toClient.delete(serverId);
+      this.#typesToBind.delete(serverId);
     }
   }
 
@@ -78,5 +93,6 @@ export class StatementIdMap {
   clear(): void {
     this.#toServer.clear();
     this.#toClient.clear();
+    this.#typesToBind.clear();
   }
 }
