@@ -24,7 +24,7 @@ import {
   ServerError,
   ServerHandshake,
 } from '@gatehouse/mysql-protocol';
-import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
+import { type StreamOpenHeader, TunnelError, type TunnelStream } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { readPeerChain } from './client-certificate.js';
 import { ClientTunnelRelay } from './client-tunnel-relay.js';
@@ -35,6 +35,8 @@ import type { FrontDoorContext, LiveConnection, LiveSession } from './session-co
 import { readUnixPeer } from './unix-peer.js';
 
 const CLOSE_GRACE_MS = 2000;
+/** What an engine that will not take a migrating session says (it drains, or does not serve the database). */
+const NO_PEER_CODES: ReadonlySet<string> = new Set(['GH_ERR_ENGINE_CLOSED', 'GH_ERR_ENGINE_NO_SUCH_DATABASE']);
 
 interface ClientAddress {
   host: string;
@@ -424,12 +426,14 @@ export class ClientConnection implements LiveConnection {
     try {
       routed = await this.#ctx.router.open(next, this.#log, fromEngineId);
     } catch (err) {
-      // No engine besides the one the session leaves (none to try, or the registry has none);
-      // an engine that was tried and failed may take it on the next attempt.
+      // No engine besides the one the session leaves (none to try, none registered, or the last
+      // one tried is draining too); an engine that failed otherwise may take it next time.
       const cause = (err as Error).cause;
       const noPeer =
         isGatehouseError(err, 'GH_ERR_NO_ENGINE') &&
-        (cause === undefined || isGatehouseError(cause, 'GH_ERR_NO_ENGINE'));
+        (cause === undefined ||
+          isGatehouseError(cause, 'GH_ERR_NO_ENGINE') ||
+          (cause instanceof TunnelError && NO_PEER_CODES.has(cause.remoteCode ?? '')));
       return { moved: false, reason: (err as Error).message, ...(noPeer ? { noPeer } : {}) };
     }
     let reply: ReturnType<typeof parseLoginReply>;
