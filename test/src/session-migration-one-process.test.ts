@@ -2,9 +2,11 @@
 // run in this process (A's tunnel is the in-memory link); engine B joins over the ws tunnel.
 // Engine.drain() of B moves B's sessions to A (the receiving side over the in-memory link); then
 // engine C joins and A drains to it (the leaving side over the in-memory link). The migration
-// metrics count what moved, and what could not by its reason.
+// metrics count what moved, and what could not by its reason. Last, engine D loses the database
+// (its health check fails; the sessions' own connections still work) and its sessions move.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect as connectTcp, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -31,7 +33,7 @@ async function counter(engine: Engine, name: string, labels: Record<string, stri
   return sum;
 }
 
-test('one process: Engine.drain() moves sessions into and out of the in-memory-link engine, and the metrics count moves and refusals by reason', async (t) => {
+test('one process: Engine.drain() moves sessions into and out of the in-memory-link engine, and the metrics count moves and refusals by reason; an engine that loses its database moves its sessions', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'gatehouse-mig1-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const dataDir = join(root, 'data');
@@ -83,7 +85,11 @@ test('one process: Engine.drain() moves sessions into and out of the in-memory-l
   );
   t.after(() => one.close(0));
   // An engine that joins over the ws tunnel, in this process too (its own data dir).
-  const startEngine = async (name: string, diag: number): Promise<RunningServices> => {
+  const startEngine = async (
+    name: string,
+    diag: number,
+    extra: { uri?: string; health_check_interval?: string } = {},
+  ): Promise<RunningServices> => {
     const token = JSON.parse(await gatectlOk(dataDir, ['tokens', 'add', '--type', 'engine', '--format', 'json'])) as {
       token: string;
       ca_pin?: string;
@@ -103,7 +109,8 @@ test('one process: Engine.drain() moves sessions into and out of the in-memory-l
             join: { token: token.token, ca_pin: token.ca_pin ?? token.caPin },
             diag_listen: `127.0.0.1:${diag}`,
             migration: { wait: '1s' },
-            databases: [database],
+            ...(extra.health_check_interval ? { health_check_interval: extra.health_check_interval } : {}),
+            databases: [{ ...database, ...(extra.uri ? { uri: extra.uri } : {}) }],
           },
         }),
       ),
@@ -204,4 +211,46 @@ test('one process: Engine.drain() moves sessions into and out of the in-memory-l
     (await counter(a, 'gatehouse_engine_migrations_refused_total', { db: 'mariadb', reason: 'temporary_table' })) +
     (await counter(b, 'gatehouse_engine_migrations_refused_total', { db: 'mariadb', reason: 'temporary_table' }));
   assert.equal(refused, 1, 'the refusal is counted by its reason');
+
+  // 3. Engine D reaches the database through a relay; when D loses the database (the relay takes
+  // no new connections; the sessions' connections stay up), D's sessions move to C.
+  const live = new Set<Socket>();
+  const relay = createServer((inbound) => {
+    const outbound = connectTcp({ host: '127.0.0.1', port: db.port });
+    for (const s of [inbound, outbound]) {
+      live.add(s);
+      s.on('error', () => {});
+      s.once('close', () => live.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    relay.close();
+    for (const s of live) s.destroy();
+  });
+  const relayPort = (relay.address() as AddressInfo).port;
+  const d = (
+    await startEngine('engine-d', await findFreePort(), {
+      uri: `127.0.0.1:${relayPort}`,
+      health_check_interval: '300ms',
+    })
+  ).engine!;
+  await servedBy(2);
+  const later: mysql.Connection[] = [];
+  t.after(() => Promise.all(later.map((c) => c.end().catch(() => {}))));
+  await waitFor('a session on engine D', async () => {
+    const c = await connect();
+    later.push(c);
+    await c.query("SET @mark = 'kept'");
+    return sessionsOn(d) > 0 ? true : undefined;
+  });
+  const onD = sessionsOn(d);
+  relay.close();
+  await waitFor('engine D moved its sessions away', async () => ((await migrated(d)) === onD ? true : undefined));
+  assert.equal(sessionsOn(d), 0);
+  for (const c of later) {
+    const [rows] = await c.query('SELECT @mark AS mark');
+    assert.deepEqual(rows, [{ mark: 'kept' }], 'the session went on on C');
+  }
 });

@@ -35,7 +35,14 @@ export async function drainSessions(
   ctx: DrainContext,
   reason: string,
   which: (s: SessionHandle) => boolean = () => true,
-  options: { readonly closeWithoutPeer?: boolean } = {},
+  options: {
+    /**
+     * Which sessions that did not move are closed: 'all' (a drain), 'except_no_peer' keeps those
+     * with no peer at all for the caller's grace period (a graceful stop), 'none' closes nothing
+     * (this engine lost the database: the sessions may still work).
+     */
+    readonly close?: 'all' | 'except_no_peer' | 'none';
+  } = {},
 ): Promise<DrainSummary> {
   const deadline = Date.now() + ctx.waitMs;
   const closed: Record<string, number> = {};
@@ -45,7 +52,13 @@ export async function drainSessions(
   ctx.log.info({ sessions: targets.length, reason, waitMs: ctx.waitMs }, 'draining sessions by live migration');
   await Promise.all(
     targets.map(async (session) => {
-      const result = await session.migrate({ reason, deadline });
+      let result: Awaited<ReturnType<SessionHandle['migrate']>>;
+      try {
+        result = await session.migrate({ reason, deadline });
+      } catch (err) {
+        ctx.log.warn({ err, sessionId: session.id }, 'migrating a session failed');
+        result = { moved: false, reason: 'peer_failed', message: `the move failed: ${(err as Error).message}` };
+      }
       if (result.moved) {
         migrated++;
         ctx.metrics.recordMigration(session.dbService);
@@ -57,8 +70,9 @@ export async function drainSessions(
       }
       closed[result.reason] = (closed[result.reason] ?? 0) + 1;
       ctx.metrics.recordMigration(session.dbService, result.reason);
+      const close = options.close ?? 'all';
       // Stopping with no peer to move to: the caller's own grace period applies, as before.
-      if (result.reason === 'no_peer' && options.closeWithoutPeer === false) return;
+      if (close === 'none' || (close === 'except_no_peer' && result.reason === 'no_peer')) return;
       session.close({
         ...ServerError.ServerShutdown,
         message: `${result.message} during engine drain: engine ${ctx.engineId} (${reason}) could not move this session to another engine within ${Math.round(ctx.waitMs / 1000)} s; reconnect`,

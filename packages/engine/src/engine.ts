@@ -263,6 +263,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
           drainContext(),
           `database '${info.name}' unavailable on engine ${engineId}`,
           (s) => s.dbService === info.name,
+          // The sessions' own connections may still work: none is closed for not moving.
+          { close: 'none' },
         );
       }
       closeUnavailableSessions(sessions, infos, byName, closedForBackend);
@@ -394,7 +396,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       // asks for an immediate stop, which waits for nothing.
       if (!closing && sessions.size > 0 && closeOptions.graceMs !== 0) {
         state = 'draining';
-        draining ??= drainSessions(drainContext(), 'engine shutting down', undefined, { closeWithoutPeer: false });
+        draining ??= drainSessions(drainContext(), 'engine shutting down', undefined, { close: 'except_no_peer' });
         await draining;
       }
       closing = true;

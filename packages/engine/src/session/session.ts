@@ -139,6 +139,7 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   let relay: Relay | undefined;
   let state: SessionState | undefined;
   let loggedInAs: LoggedIn | undefined;
+  let migrating: Promise<MigrationResult> | undefined;
   let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
@@ -204,47 +205,58 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       else closeRequest = err;
     },
     done,
-    async migrate(options) {
-      const request = stream.request;
-      if (request === undefined) return { moved: false, reason: 'no_peer', message: 'the stream has no proxy to ask' };
-      let result: MigrationResult = { moved: false, reason: 'starting', message: 'the session is still logging in' };
-      // A session still logging in is waited for like one that is busy.
-      while (relay === undefined && Date.now() < options.deadline) {
-        const ended = await Promise.race([done.then(() => true), sleep(25).then(() => false)]);
-        if (ended) return { moved: false, reason: 'ended', message: 'the session ended' };
-      }
-      if (relay === undefined || state === undefined || loggedInAs === undefined) return result;
-      const fromThread = session.threadId ?? 0;
-      result = await migrateSession(
-        {
-          sessionId,
-          engineId: deps.engineId,
-          relay,
-          state,
-          ids: loggedInAs.rebuilt?.ids,
-          leg: { capabilities: loggedInAs.capabilities },
-          threadId: fromThread,
-          startedAt: session.startedAt ?? Date.now(),
-          request,
-          log,
-          migratability: () => (relay === undefined || state === undefined ? STARTING : state.migratability(relay)),
-        },
-        { ...options, done, ...(deps.upstreamTimeoutMs ? { queryTimeoutMs: deps.upstreamTimeoutMs } : {}) },
-      );
-      if (result.moved) {
-        deps.audit.onCommand(session, {
-          event: 'db.session.migrate',
-          from_engine_id: deps.engineId,
-          to_engine_id: result.engineId,
-          from_thread_id: fromThread,
-          to_thread_id: result.threadId,
-          reason: options.reason,
-        });
-        log.info({ to: result.engineId, threadId: result.threadId, reason: options.reason }, 'session migrated');
-      }
-      return result;
+    migrate(options) {
+      // One move at a time: a drain that starts while another runs waits for the same one.
+      migrating ??= migrateOnce(options).finally(() => {
+        migrating = undefined;
+      });
+      return migrating;
     },
   };
+
+  async function migrateOnce(options: {
+    readonly reason: string;
+    readonly deadline: number;
+  }): Promise<MigrationResult> {
+    const request = stream.request;
+    if (request === undefined) return { moved: false, reason: 'no_peer', message: 'the stream has no proxy to ask' };
+    let result: MigrationResult = { moved: false, reason: 'starting', message: 'the session is still logging in' };
+    // A session still logging in is waited for like one that is busy.
+    while (relay === undefined && Date.now() < options.deadline) {
+      const ended = await Promise.race([done.then(() => true), sleep(25).then(() => false)]);
+      if (ended) return { moved: false, reason: 'ended', message: 'the session ended' };
+    }
+    if (relay === undefined || state === undefined || loggedInAs === undefined) return result;
+    const fromThread = session.threadId ?? 0;
+    result = await migrateSession(
+      {
+        sessionId,
+        engineId: deps.engineId,
+        relay,
+        state,
+        ids: loggedInAs.rebuilt?.ids,
+        leg: { capabilities: loggedInAs.capabilities },
+        threadId: fromThread,
+        startedAt: session.startedAt ?? Date.now(),
+        request,
+        log,
+        migratability: () => (relay === undefined || state === undefined ? STARTING : state.migratability(relay)),
+      },
+      { ...options, done, ...(deps.upstreamTimeoutMs ? { queryTimeoutMs: deps.upstreamTimeoutMs } : {}) },
+    );
+    if (result.moved) {
+      deps.audit.onCommand(session, {
+        event: 'db.session.migrate',
+        from_engine_id: deps.engineId,
+        to_engine_id: result.engineId,
+        from_thread_id: fromThread,
+        to_thread_id: result.threadId,
+        reason: options.reason,
+      });
+      log.info({ to: result.engineId, threadId: result.threadId, reason: options.reason }, 'session migrated');
+    }
+    return result;
+  }
 }
 
 function sleep(ms: number): Promise<void> {
