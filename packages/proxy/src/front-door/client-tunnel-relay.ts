@@ -207,8 +207,10 @@ class Direction {
     this.#source.on('error', this.#onError);
     this.#source.on('close', this.#onClose);
     this.#source.on('data', this.#onData);
-    // A source that ended while no direction listened (a client gone during a migration's pause).
+    // A source that ended, or was cut, while no direction listened (a client gone during a
+    // migration's pause).
     if (this.#source.readableEnded) queueMicrotask(this.#onEnd);
+    else if (this.#source.destroyed) queueMicrotask(() => this.#settle(prematureClose()));
     // The connection phase paused the client's socket; a 'data' listener alone does not resume it.
     this.#source.resume();
   }
