@@ -3,7 +3,7 @@
 // moves to the other one between two commands, with its state and its prepared statements.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { findExecutable, waitFor } from '@gatehouse/testing';
 import type { Connection } from 'mysql2/promise';
 import { connectMysql2, mariadbCommand } from './support/clients.js';
@@ -51,7 +51,7 @@ async function workloadBefore(c: Connection): Promise<unknown[]> {
     await rows(c, 'SET autocommit = 0'),
     // Closed before the move: the new server's ids then differ from the client's, and the
     // statement prepared again after the move gets an id the client does not hold yet.
-    c.unprepare('SELECT ? + 1 AS x, @s AS s'),
+    unprepare(c, 'SELECT ? + 1 AS x, @s AS s'),
   ].map(withoutVolatile);
 }
 
@@ -70,6 +70,12 @@ async function workloadAfter(c: Connection): Promise<unknown[]> {
     await rows(c, 'SET autocommit = 1'),
     await rows(c, 'SELECT @@autocommit AS ac'),
   ].map(withoutVolatile);
+}
+
+/** COM_STMT_CLOSE of the statement mysql2 prepared for `sql`. */
+function unprepare(c: Connection, sql: string): string {
+  c.unprepare(sql);
+  return 'unprepared';
 }
 
 /** OK packets carry server-specific counters that differ between two servers' sessions. */
@@ -184,6 +190,19 @@ describe('live session migration (two engines, split shape)', () => {
   after(async () => {
     await cluster?.stop();
   });
+  // An engine a test stopped runs again for the next test, whatever became of this one.
+  const stopped = new Set<number>();
+  const stopEngine = async (index: number): Promise<void> => {
+    stopped.add(index);
+    await cluster.stopEngine(index);
+  };
+  const restartEngine = async (index: number): Promise<void> => {
+    stopped.delete(index);
+    await cluster.restartEngine(index);
+  };
+  afterEach(async () => {
+    for (const index of [...stopped]) await restartEngine(index);
+  });
 
   test('mysql2: a session moves on SIGTERM with its schema, variables, charset, sql_mode, isolation, autocommit and prepared statements', async () => {
     const certs = await addUser(cluster, 'mig_m2');
@@ -197,13 +216,13 @@ describe('live session migration (two engines, split shape)', () => {
       const threadBefore = await connectionId(c);
       const before = await workloadBefore(c);
       const { sid, from } = await sessionOf(cluster, 'mig_m2', threadBefore);
-      await cluster.stopEngine(from);
+      await stopEngine(from);
       const after = await workloadAfter(c);
       assert.deepEqual([...before, ...after], expected, 'every statement gives what it gave with no migration');
       const threadAfter = await connectionId(c);
       assert.notEqual(threadAfter, threadBefore, 'CONNECTION_ID() is the new server thread');
       // The event sits in the stopped engine's spool until it runs again (docs/audit.md).
-      await cluster.restartEngine(from);
+      await restartEngine(from);
       const migrate = await waitFor('the db.session.migrate event', async () =>
         (await auditOf(cluster, 'mig_m2', 'db.session.migrate')).find((e) => e.sid === sid),
       );
@@ -234,7 +253,7 @@ describe('live session migration (two engines, split shape)', () => {
       return rows[0]?.ID !== undefined ? Number(rows[0].ID) : undefined;
     });
     const { sid, from } = await sessionOf(cluster, 'mig_cli', waiting);
-    const stopping = cluster.stopEngine(from);
+    const stopping = stopEngine(from);
     await waitFor('the engine draining', () => draining(cluster, from));
     await lock.release();
     const moved = await running;
@@ -247,7 +266,7 @@ describe('live session migration (two engines, split shape)', () => {
       'every statement printed what it printed with no migration',
     );
     assert.equal(movedLines.at(-1), '1', 'CONNECTION_ID() changed with the move');
-    await cluster.restartEngine(from);
+    await restartEngine(from);
     const migrate = await waitFor('the db.session.migrate event', async () =>
       (await auditOf(cluster, 'mig_cli', 'db.session.migrate')).find((e) => e.sid === sid),
     );
@@ -264,7 +283,7 @@ describe('live session migration (two engines, split shape)', () => {
       const { sid, from } = await sessionOf(cluster, 'mig_tx', thread);
       await c.query('START TRANSACTION');
       await c.query('INSERT INTO mig_tx VALUES (1)');
-      const stopping = cluster.stopEngine(from);
+      const stopping = stopEngine(from);
       await waitFor('the engine draining', () => draining(cluster, from));
       assert.equal(await connectionId(c), thread, 'inside the transaction the session stays where it is');
       await c.query('INSERT INTO mig_tx VALUES (2)');
@@ -277,7 +296,7 @@ describe('live session migration (two engines, split shape)', () => {
         [1, 2],
         'what the transaction wrote was committed on the first connection',
       );
-      await cluster.restartEngine(from);
+      await restartEngine(from);
       await waitFor('the db.session.migrate event', async () =>
         (await auditOf(cluster, 'mig_tx', 'db.session.migrate')).find((e) => e.sid === sid),
       );
@@ -294,7 +313,7 @@ describe('live session migration (two engines, split shape)', () => {
     await c.query('CREATE TEMPORARY TABLE mig_scratch (id INT)');
     const thread = await connectionId(c);
     const { sid, from } = await sessionOf(cluster, 'mig_tmp', thread);
-    await cluster.stopEngine(from);
+    await stopEngine(from);
     const err = await waitFor('the ERR on the connection', async () => errors[0]);
     assert.match(
       err.message,
@@ -302,7 +321,7 @@ describe('live session migration (two engines, split shape)', () => {
     );
     // mysql2 reports an ERR that answers no command with its errno as the code.
     assert.equal((err as { code?: unknown }).code, 1053, 'ER_SERVER_SHUTDOWN');
-    await cluster.restartEngine(from);
+    await restartEngine(from);
     const [end] = await waitFor('the session end event', async () => {
       const ends = (await auditOf(cluster, 'mig_tmp', 'db.session.end')).filter((e) => e.sid === sid);
       return ends.length > 0 ? ends : undefined;
