@@ -422,8 +422,10 @@ async function logIn(
     const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     const denial = denialReasonOf(code);
-    // A session arriving by migration was counted and audited as it started on its first engine.
-    if (handoff !== undefined) {
+    // A session arriving by migration was counted and audited as it started on its first engine:
+    // a failure to rebuild it is only logged (it stays where it is). A refusal (a bad token, a
+    // lock, a role that no longer allows it) is audited and counted as any refused login.
+    if (handoff !== undefined && denial === undefined) {
       log.warn({ err }, 'a migrating session could not be taken over');
       client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
       return undefined;
