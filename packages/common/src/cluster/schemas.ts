@@ -60,6 +60,8 @@ export const SessionHandoffSchema = z.strictObject({
   sqlPrepared: z.record(z.string().max(256), z.string().max(1024 * 1024)),
   statusFlags: z.int().min(0).max(0xffff),
   statements: z.array(HandoffStatementSchema).max(65_536),
+  /** What the client sent after the session was held, which its first engine never read (base64). */
+  clientBytes: base64.max(16 * 1024 * 1024),
 });
 export type SessionHandoff = z.infer<typeof SessionHandoffSchema>;
 

@@ -77,6 +77,11 @@ export class ClientReader {
     return this.#state === State.Header && this.#headerFill === 0 && !this.#continuation;
   }
 
+  /** A copy of the bytes received while stopped, not read yet. */
+  heldBytes(): Buffer {
+    return Buffer.concat(this.#held);
+  }
+
   /** Stop at the next packet boundary (at once if the reader is at one). */
   stop(): void {
     this.#stopAsked = true;

@@ -142,7 +142,9 @@ export class Relay implements ClientReaderHandler {
   #received = 0;
   #receivedWaiters: Array<{ readonly bytes: number; readonly done: () => void }> = [];
   /** A live migration holds the commands: resolved once the session is between two commands. */
-  #migrationHold: { settled: boolean; resolve: () => void } | undefined;
+  #migrationHold: true | undefined;
+  /** holdWhenIdle() waits: called when a reply ends with none pending; true once it held. */
+  #idleWaiter: (() => boolean) | undefined;
   #moved = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
@@ -424,6 +426,8 @@ export class Relay implements ClientReaderHandler {
     // A denial whose turn came in this chunk: its ERR follows the reply that ended before it.
     if (this.#answered.length > 0) this.#sendAnswered(true);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
+    // A migration waits for this moment: synchronously, before the client can answer the reply.
+    if (this.#idleWaiter !== undefined && this.#tracker.pendingCommands === 0) this.#idleWaiter();
   }
 
   /** The tracker cannot follow this reply: it passes untracked, and its commands end in the audit. */
@@ -545,12 +549,7 @@ export class Relay implements ClientReaderHandler {
       this.#startUserChange(this.#userChange);
       return;
     }
-    const hold = this.#migrationHold;
-    if (hold !== undefined && !this.#hookPending) {
-      hold.settled = true;
-      hold.resolve();
-      return;
-    }
+    if (this.#migrationHold !== undefined) return;
     setImmediate(this.#resumeReader);
   }
 
@@ -577,36 +576,52 @@ export class Relay implements ClientReaderHandler {
   }
 
   /**
-   * Stops reading commands and resolves true once every command read so far is answered and the
-   * client is between two packets; false after `timeoutMs` (a long reply, or half a command the
-   * client has not finished sending), and the commands are read again.
+   * Resolves true at the first moment the session is between two commands (no reply in flight,
+   * the client between packets) and `ready()` holds: the command reader stops right there,
+   * before the client can have seen the last reply, so no newer command is acted on; what the
+   * client sends from then on is kept (heldClientBytes). False after `timeoutMs`.
    */
-  holdCommands(timeoutMs: number): Promise<boolean> {
-    if (this.#ended || this.#closing !== undefined) return Promise.resolve(false);
+  holdWhenIdle(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (this.#tryHold(ready)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        if (this.#migrationHold !== hold || hold.settled) return;
-        this.releaseCommands();
+        this.#idleWaiter = undefined;
         resolve(false);
       }, timeoutMs);
-      const hold = {
-        settled: false,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
+      this.#idleWaiter = () => {
+        if (!this.#tryHold(ready)) return false;
+        clearTimeout(timer);
+        this.#idleWaiter = undefined;
+        resolve(true);
+        return true;
       };
-      this.#migrationHold = hold;
-      this.#reader.stop();
-      this.#settle();
     });
   }
 
-  /** Reads commands again after holdCommands(). */
+  #tryHold(ready: () => boolean): boolean {
+    if (this.#ended || this.#closing !== undefined || this.#userChange !== undefined) return false;
+    if (this.#tracker.pendingCommands > 0 || this.#hookPending || this.#reader.stopped) return false;
+    if (!this.#reader.atBoundary || !ready()) return false;
+    this.#migrationHold = true;
+    this.#reader.stop();
+    return true;
+  }
+
+  /** The client's bytes received since holdWhenIdle() stopped the reader (a copy). */
+  heldClientBytes(): Buffer {
+    return this.#reader.heldBytes();
+  }
+
+  /** Reads commands again after holdWhenIdle(), those that came meanwhile first. */
   releaseCommands(): void {
     if (this.#migrationHold === undefined) return;
     this.#migrationHold = undefined;
     if (!this.#ended && this.#closing === undefined) setImmediate(this.#resumeReader);
+  }
+
+  /** Bytes the client sent to the session's first engine that it never read (a handoff's). */
+  pushClientBytes(bytes: Buffer): void {
+    if (bytes.length > 0) this.#relayClient(bytes);
   }
 
   /** The database leg for the engine's own queries while commands are held; give it back after. */

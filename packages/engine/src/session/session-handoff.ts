@@ -99,6 +99,8 @@ export function prepareOnLeg(leg: QueryLeg, sql: string, timeoutMs: number): Pro
 export interface RebuiltSession {
   readonly state: SessionState;
   readonly ids: StatementIdMap;
+  /** The client's bytes its first engine held and never read: this engine reads them first. */
+  readonly clientBytes: Buffer;
 }
 
 /**
@@ -131,5 +133,5 @@ export async function rebuildSession(
   }
   const ids = new StatementIdMap(pairs);
   for (const [serverId, bound] of types) ids.bindOnNextExecute(serverId, bound);
-  return { state, ids };
+  return { state, ids, clientBytes: Buffer.from(handoff.clientBytes, 'base64') };
 }

@@ -68,12 +68,10 @@ const CHARSET_VARIABLES = [
 ];
 const CHARSET_QUERY = `SELECT ${CHARSET_VARIABLES.map((v) => `@@SESSION.${v} AS ${v}`).join(', ')}`;
 
-/** How often a waiting session is looked at again (a reply that ends wakes it sooner). */
-const RECHECK_MS = 25;
 /** How soon a move a peer refused is tried again. */
 const PEER_RETRY_MS = 250;
-/** How long one attempt may hold a session's commands (a long reply makes it try again). */
-const HOLD_MS = 2000;
+/** How long one wait for an idle moment lasts before the deadline is looked at again. */
+const HOLD_WAIT_MS = 1000;
 
 export async function migrateSession(s: MigratingSession, options: MigrateOptions): Promise<MigrationResult> {
   let ended = false;
@@ -84,24 +82,27 @@ export async function migrateSession(s: MigratingSession, options: MigrateOption
   while (!ended) {
     const now = Date.now();
     if (now >= options.deadline) return last;
-    const m = s.migratability();
-    if (!m.migratable) {
-      last = { moved: false, reason: m.reason, message: m.message };
-      await sleepUntil(Math.min(options.deadline, now + RECHECK_MS), options.done);
+    // Held at the first idle moment at which it could move: a reply's end is seen before the
+    // client can answer it, so even a client that sends its next command at once is caught.
+    const held = await s.relay.holdWhenIdle(
+      () => s.migratability().migratable,
+      Math.min(options.deadline - now, HOLD_WAIT_MS),
+    );
+    if (!held) {
+      const m = s.migratability();
+      if (!m.migratable) last = { moved: false, reason: m.reason, message: m.message };
       continue;
     }
     const attempt = await tryMove(s, options);
     // No peer (or no proxy that can move sessions): waiting would not change that.
     if (attempt.moved || attempt.reason === 'ended' || attempt.reason === 'no_peer') return attempt;
     last = attempt;
-    await sleepUntil(
-      Math.min(options.deadline, Date.now() + (attempt.reason === 'peer_failed' ? PEER_RETRY_MS : RECHECK_MS)),
-      options.done,
-    );
+    await sleepUntil(Math.min(options.deadline, Date.now() + PEER_RETRY_MS), options.done);
   }
   return { moved: false, reason: 'ended', message: 'the session ended' };
 }
 
+/** The session is held between two commands: move it, or release it. */
 async function tryMove(s: MigratingSession, options: MigrateOptions): Promise<MigrationResult> {
   const { relay, log } = s;
   let paused: { sent: number };
@@ -110,34 +111,29 @@ async function tryMove(s: MigratingSession, options: MigrateOptions): Promise<Mi
       (await s.request(ClusterMethod.SessionPause, { sessionId: s.sessionId })).body,
     );
   } catch (err) {
+    relay.releaseCommands();
     log.info({ err }, 'the proxy cannot pause the session for a migration');
     return { moved: false, reason: 'no_peer', message: `the proxy cannot move the session: ${(err as Error).message}` };
   }
-  let held = false;
   const undo = async (): Promise<void> => {
-    if (held) relay.releaseCommands();
+    relay.releaseCommands();
     await s.request(ClusterMethod.SessionResume, { sessionId: s.sessionId }).catch((err: unknown) => {
       log.warn({ err }, 'the proxy did not resume the session after a migration attempt');
     });
   };
+  // Every byte the proxy sent is here now: what came after the hold goes to the peer.
   await relay.waitReceived(paused.sent);
-  held = await relay.holdCommands(HOLD_MS);
-  if (!held) {
-    await undo();
-    return { moved: false, reason: 'streaming', message: 'a reply was still under way' };
-  }
-  const m = s.migratability();
-  if (!m.migratable) {
-    await undo();
-    return { moved: false, reason: m.reason, message: m.message };
-  }
   let handoff: SessionHandoff;
   try {
     handoff = await buildHandoff(s, options);
   } catch (err) {
     log.warn({ err }, 'reading the session state back failed; the session stays');
     await undo();
-    return { moved: false, reason: 'no_peer', message: `reading the session state failed: ${(err as Error).message}` };
+    return {
+      moved: false,
+      reason: 'peer_failed',
+      message: `reading the session state failed: ${(err as Error).message}`,
+    };
   }
   let reply: ReturnType<typeof SessionMoveResponseSchema.parse>;
   try {
@@ -194,6 +190,7 @@ async function buildHandoff(s: MigratingSession, options: MigrateOptions): Promi
     sqlPrepared: Object.fromEntries(state.sqlPrepared),
     statusFlags: state.statusFlags,
     statements,
+    clientBytes: relay.heldClientBytes().toString('base64'),
   };
 }
 

@@ -37,7 +37,7 @@ import { CommandHooks, commandSessionContext } from './command-hooks.js';
 import type { PolicyContext } from './command-policy.js';
 import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
-import { readHandoff, rebuildSession } from './session-handoff.js';
+import { type RebuiltSession, readHandoff, rebuildSession } from './session-handoff.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
@@ -46,7 +46,6 @@ import { SessionObserver } from './session-observer.js';
 import { type Migratability, SessionState } from './session-state.js';
 import type { SessionTokenCheck } from './session-token-check.js';
 import { enableSessionTracking, SessionTracking } from './session-tracking.js';
-import type { StatementIdMap } from './statement-id-map.js';
 import type { ThreadRegistry } from './thread-registry.js';
 import { type PlainUpstream, plainUpstream } from './upstream-compression.js';
 import { buildUpstreamOptions, checkCapabilities } from './upstream-options.js';
@@ -314,7 +313,7 @@ interface LoggedIn {
   /** The database's session trackers are on (session-tracking.ts). */
   readonly tracking: boolean;
   /** A session moved here from another engine: its state rebuilt, its statement ids mapped. */
-  readonly rebuilt: { readonly state: SessionState; readonly ids: StatementIdMap } | undefined;
+  readonly rebuilt: RebuiltSession | undefined;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -591,6 +590,8 @@ function startRelay(
     },
   });
   relay.start();
+  // Commands the client sent while its first engine held the session for the move.
+  if (upstream.rebuilt !== undefined) relay.pushClientBytes(upstream.rebuilt.clientBytes);
   stopLimits = startSessionLimits({
     user,
     certNotAfter: auth.identity.notAfter,

@@ -14,7 +14,7 @@ import { RawClient } from './raw-client.js';
 import { CLIENT_CAPS, createFixture, readOnePacket, SERVICE } from './session-fixture.js';
 import { createTunnelPair } from './tunnel-pair.js';
 
-test('streams need a proxy session token: forged, expired, replayed and unknown-key tokens are refused (a migrating session\'s handoff stream too), and the engine stays up', async (t) => {
+test("streams need a proxy session token: forged, expired, replayed and unknown-key tokens are refused (a migrating session's handoff stream too), and the engine stays up", async (t) => {
   const f = await createFixture(t);
   const authorities = f.cluster.authorities;
   const proxyCert = await issueHostCert(await authorities.signer('host'), { name: 'proxy-a', sans: [] });
@@ -119,6 +119,7 @@ test('streams need a proxy session token: forged, expired, replayed and unknown-
     sqlPrepared: {},
     statusFlags: 2,
     statements: [],
+    clientBytes: '',
   };
   assert.match(await refusedFor({ ...good, handoff }, 'tok-good'), /refused \(replayed\)/);
   assert.match(await refusedFor({ ...signed('tok-h1', strangerCert), handoff }, 'tok-h1'), /refused \(unknown_key\)/);
