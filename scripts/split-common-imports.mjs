@@ -1,7 +1,8 @@
 // `node scripts/split-common-imports.mjs [files…]`: moves imports of names that left
 // @gatehouse/common to the package that now holds them (@gatehouse/mysql-protocol,
-// @gatehouse/tunnel, @gatehouse/testing). For merging branches written before the split; with no
-// arguments it rewrites every .ts file under packages/*/{src,test}, test/src and bench.
+// @gatehouse/tunnel, @gatehouse/testing) or to one of common's sub-paths (cluster, metrics,
+// proxy-protocol). For merging branches written before the split; with no arguments it rewrites
+// every .ts file under packages/*/{src,test}, test/src and bench.
 // Plain Node with no dependencies; reads the packages' index files to know the names.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,6 +24,11 @@ const moves = [
   { from: '@gatehouse/common', to: '@gatehouse/mysql-protocol', names: exportedNames(join(ROOT, 'packages/mysql-protocol/src/index.ts')) },
   { from: '@gatehouse/common', to: '@gatehouse/tunnel', names: exportedNames(join(ROOT, 'packages/tunnel/src/index.ts')) },
   { from: '@gatehouse/common/testing', to: '@gatehouse/testing', names: exportedNames(join(ROOT, 'packages/testing/src/index.ts')) },
+  ...['cluster', 'metrics', 'proxy-protocol'].map((area) => ({
+    from: '@gatehouse/common',
+    to: `@gatehouse/common/${area}`,
+    names: exportedNames(join(ROOT, `packages/common/src/${area}/index.ts`)),
+  })),
 ];
 const common = exportedNames(join(ROOT, 'packages/common/src/index.ts'));
 

@@ -4,7 +4,7 @@
 // response tracker walking a one-row result set; with metrics on, the observer's queue and one
 // histogram observe on a cached cell. Off and on run in the same process, interleaved. Also times
 // a scrape of a registry holding 20 databases' series. Run: npm run bench:metrics -w bench
-import { createMetricsRegistry } from '@gatehouse/common';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import { EngineMetrics, SessionObserver } from '@gatehouse/engine';
 import {
   BufferWriter,

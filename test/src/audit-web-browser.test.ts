@@ -91,7 +91,7 @@ describe('audit web app in Chromium', () => {
     await page.fill('#session-filters input[name=user]', 'alice');
     await page.click('#session-filters button[type=submit]');
     await page.waitForURL(/user=alice/);
-    await page.locator('#sessions tbody tr').first().waitFor();
+    await page.locator('#sessions[data-search="?user=alice"] tbody tr').first().waitFor();
     const users = await page.locator('#sessions tbody td.user').allTextContents();
     assert.deepEqual(users, ['alice']);
     await shot('sessions-alice');

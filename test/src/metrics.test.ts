@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { familiesOf, sumSamples } from '@gatehouse/common';
+import { familiesOf, sumSamples } from '@gatehouse/common/metrics';
 import { waitFor } from '@gatehouse/testing';
 import { parse as parseYaml } from 'yaml';
 import { connectMysql2, mariadbCli } from './support/clients.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MysqlConnectError, MysqlProtocolError, MysqlServerError, ServerError } from '@gatehouse/mysql-protocol';
-import { ClientError, describeClientError, GatehouseError, IdentityError, UNREACHABLE } from '../src/index.js';
+import { IdentityError } from '../src/identity/index.js';
+import { ClientError, describeClientError, GatehouseError, UNREACHABLE } from '../src/index.js';
 
 const engine = { side: 'engine', database: { name: 'orders', uri: 'db.internal:3306' } } as const;
 const proxy = { side: 'proxy' } as const;

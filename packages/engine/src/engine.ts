@@ -4,18 +4,15 @@
 // engine by live migration (engine-drain.ts, within migration.wait); what could not move gets
 // the grace, then is closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
+import { createAudit, type DatabaseConfig, type EngineConfig } from '@gatehouse/common';
+import { ClusterMethod, SessionTerminateRequestSchema } from '@gatehouse/common/cluster';
 import {
-  ClusterMethod,
   certExpiryGauge,
-  createAudit,
   createMetricsRegistry,
-  type DatabaseConfig,
   diagAddressOf,
-  type EngineConfig,
   metricsSourceOf,
-  SessionTerminateRequestSchema,
   startDiagServer,
-} from '@gatehouse/common';
+} from '@gatehouse/common/metrics';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';

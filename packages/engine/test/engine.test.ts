@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GatehouseConfigSchema, sumSamples } from '@gatehouse/common';
+import { GatehouseConfigSchema } from '@gatehouse/common';
+import { sumSamples } from '@gatehouse/common/metrics';
 import { parseOkPacket } from '@gatehouse/mysql-protocol';
 import pino from 'pino';
 import { createEngine } from '../src/index.js';

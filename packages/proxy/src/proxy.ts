@@ -3,16 +3,16 @@
 import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { AuditStore, Authorities, Store } from '@gatehouse/auth';
+import type { ProxyConfig } from '@gatehouse/common';
 import {
   aggregatedMetricsSource,
   createMetricsRegistry,
-  createTrustedNetworks,
   diagAddressOf,
   type MetricsJson,
   metricsSourceOf,
-  type ProxyConfig,
   startDiagServer,
-} from '@gatehouse/common';
+} from '@gatehouse/common/metrics';
+import { createTrustedNetworks } from '@gatehouse/common/proxy-protocol';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';

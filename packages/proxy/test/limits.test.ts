@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { serializeProxyHeaderV1, serializeProxyHeaderV2, sumSamples } from '@gatehouse/common';
+import { sumSamples } from '@gatehouse/common/metrics';
+import { serializeProxyHeaderV1, serializeProxyHeaderV2 } from '@gatehouse/common/proxy-protocol';
 import {
   Capability,
   parseErrPacket,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sumSamples } from '@gatehouse/common';
+import { sumSamples } from '@gatehouse/common/metrics';
 import { waitFor } from '@gatehouse/testing';
 import mysql from 'mysql2/promise';
 import { loadPeerCredentials, type PeerCredentialsSupport } from '../src/front-door/unix-peer.js';

@@ -7,7 +7,7 @@ import {
   serializeProxyHeaderV1,
   serializeProxyHeaderV2,
   serializeProxyHeaderV2Local,
-} from '@gatehouse/common';
+} from '@gatehouse/common/proxy-protocol';
 import { bytesNear, FUZZ_RUNS, fuzzDecoder } from './fuzz-kit.js';
 
 test(`fuzz: parseProxyHeader on ${FUZZ_RUNS} inputs raises only ProxyProtocolError`, () => {

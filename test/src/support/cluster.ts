@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { connect } from 'node:tls';
-import { parseExposition } from '@gatehouse/common';
+import { parseExposition } from '@gatehouse/common/metrics';
 import { findExecutable, findFreePort, type MariaDb, startMariaDb, waitFor } from '@gatehouse/testing';
 import { gatectl, gatectlOk, startGatehouse } from './cli.js';
 

@@ -1,7 +1,7 @@
 // The audit store's metrics (docs/metrics.md): how long an append takes to be durable (the
 // caller's wait, group commit included), how long each group write and sync takes, and the
 // events written. Registered on the registry of the part that runs the store (the proxy's).
-import { LATENCY_BUCKETS } from '@gatehouse/common';
+import { LATENCY_BUCKETS } from '@gatehouse/common/metrics';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AuditStore } from './audit-store.js';
 

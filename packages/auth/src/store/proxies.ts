@@ -1,7 +1,8 @@
 // The proxies of a cluster that shares one store: each proxy writes its tunnel address with an
 // expiry and renews it (a heartbeat); engines learn the set from the cluster state and keep a
 // tunnel to each. A proxy that stops renewing drops out once its record expires.
-import { GatehouseError, type ProxyTunnel } from '@gatehouse/common';
+import { GatehouseError } from '@gatehouse/common';
+import type { ProxyTunnel } from '@gatehouse/common/cluster';
 import { z } from 'zod';
 import type { StoreBackend } from './backend.js';
 import { decodeRecord, encodeValue } from './records.js';

@@ -6,7 +6,6 @@ import {
   GatehouseError,
   type Lock,
   LockSchema,
-  type ProxyTunnel,
   type Role,
   RoleSchema,
   type SessionOptions,
@@ -16,6 +15,7 @@ import {
   type User,
   UserSchema,
 } from '@gatehouse/common';
+import type { ProxyTunnel } from '@gatehouse/common/cluster';
 import type { StoreBackend, StoreWatch, WatchOptions } from './backend.js';
 import { createFileBackend, type FileBackendOptions } from './file-backend.js';
 import { listLiveProxies, type ProxyHeartbeat, registerProxy } from './proxies.js';

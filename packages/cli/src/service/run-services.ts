@@ -10,14 +10,9 @@ import {
   openClusterState,
   type Store,
 } from '@gatehouse/auth';
-import {
-  AuditAppendResponseSchema,
-  ClusterMethod,
-  createMetricsRegistry,
-  type GatehouseConfig,
-  GatehouseError,
-  type Logger,
-} from '@gatehouse/common';
+import { type GatehouseConfig, GatehouseError, type Logger } from '@gatehouse/common';
+import { AuditAppendResponseSchema, ClusterMethod } from '@gatehouse/common/cluster';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import {
   createEngine,
   createInProcessCluster,

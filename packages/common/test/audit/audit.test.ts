@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { serializeAuditBatch } from '../../src/audit/index.js';
 import {
   type AuditEvent,
   type AuditSession,
@@ -7,7 +8,6 @@ import {
   createBatchingSink,
   GatehouseError,
   parseAuditEvent,
-  serializeAuditBatch,
 } from '../../src/index.js';
 
 function session(): AuditSession {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boundUtf8, DEFAULT_QUERY_LIMIT, prepareAuditQuery } from '../../src/index.js';
+import { boundUtf8, DEFAULT_QUERY_LIMIT, prepareAuditQuery } from '../../src/audit/index.js';
 
 test('short text is kept whole with its byte length', () => {
   assert.deepEqual(boundUtf8('SELECT é'), { text: 'SELECT é', length: 9, truncated: false });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
-import { redactQuery } from '../../src/index.js';
+import { redactQuery } from '../../src/audit/index.js';
 
 // [statement, expected text after redaction]
 const TABLE: Array<[string, string]> = [

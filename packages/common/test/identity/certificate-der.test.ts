@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import { findCertificateExtension } from '../../src/identity/certificate-extension.js';
 import { IDENTITY_EXTENSION_OID_DER } from '../../src/identity/identity-extension.js';
+import { IdentityError } from '../../src/identity/index.js';
 import { readSubjectNames } from '../../src/identity/subject-names.js';
-import { IdentityError } from '../../src/index.js';
 import { makeCa, makeLeaf } from './test-certs.js';
 
 const ca = await makeCa();

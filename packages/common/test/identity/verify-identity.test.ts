@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLOCK_SKEW_MS } from '../../src/identity/identity.js';
-import { type ErrorCode, IdentityError, isGatehouseError, verifyIdentity } from '../../src/index.js';
+import { IdentityError } from '../../src/identity/index.js';
+import { type ErrorCode, isGatehouseError, verifyIdentity } from '../../src/index.js';
 import { DEFAULT_ROUTE, makeCa, makeLeaf, SERVER_AUTH } from './test-certs.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
 import { Histogram, Registry } from 'prom-client';
-import { CellHistogram, LATENCY_BUCKETS, parseExposition } from '../../src/index.js';
+import { CellHistogram, LATENCY_BUCKETS, parseExposition } from '../../src/metrics/index.js';
 
 test("CellHistogram exports exactly what prom-client's Histogram does for the same samples", async () => {
   const registry = new Registry();

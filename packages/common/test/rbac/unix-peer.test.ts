@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkUnixPeers, parseRole, type UnixPeer, UnixPeerRuleSchema } from '../../src/index.js';
-import { matchesUnixPeerRule } from '../../src/rbac/unix-peer.js';
+import { checkUnixPeers, parseRole, type UnixPeer } from '../../src/index.js';
+import { matchesUnixPeerRule, UnixPeerRuleSchema } from '../../src/rbac/unix-peer.js';
 
 const root: UnixPeer = {
   socket: '/run/gh.sock',

@@ -2,14 +2,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { test } from 'node:test';
 import { createSeededRandom } from '@gatehouse/mysql-protocol/testing';
-import {
-  decodeSessionToken,
-  SessionTokenError,
-  type SessionTokenSigner,
-  SessionTokenVerifier,
-  sessionTokenKeyId,
-  signSessionToken,
-} from '../../src/index.js';
+import { SessionTokenError, type SessionTokenSigner, SessionTokenVerifier, signSessionToken } from '../../src/index.js';
+import { decodeSessionToken, sessionTokenKeyId } from '../../src/session-token/session-token.js';
 
 const route = { dbService: 'orders', dbUser: 'app', dbName: 'shop' };
 

@@ -3,12 +3,12 @@
 // and logs instead of the engine's.
 // https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt
 import { isIP } from 'node:net';
+import type { DatabaseConfig } from '@gatehouse/common';
 import {
-  type DatabaseConfig,
   serializeProxyHeaderV1,
   serializeProxyHeaderV2,
   serializeProxyHeaderV2Local,
-} from '@gatehouse/common';
+} from '@gatehouse/common/proxy-protocol';
 import type { MysqlAddress } from '@gatehouse/mysql-protocol';
 
 /** v1 has no LOCAL command; UNKNOWN tells the server to keep the socket's own address. */

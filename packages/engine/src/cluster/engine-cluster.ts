@@ -2,7 +2,8 @@
 // locks), ephemeral db-client certificates, and a sink for audit events. Two implementations:
 // in-process (the embedded default wraps the auth objects) and over the tunnel (control
 // requests to the proxy). Sessions see only this interface.
-import type { AuditSink, AuditWriteGate, Lock, ProxyTunnel, Role, TrustedCa, User } from '@gatehouse/common';
+import type { AuditSink, AuditWriteGate, Lock, Role, TrustedCa, User } from '@gatehouse/common';
+import type { ProxyTunnel } from '@gatehouse/common/cluster';
 import type { SpoolMetrics } from '../audit/spool-pipeline.js';
 
 /** A consistent view of the cluster state at one version. */

@@ -8,7 +8,7 @@ import {
   type ClusterState,
   ClusterStateResponseSchema,
   SignDbClientResponseSchema,
-} from '@gatehouse/common';
+} from '@gatehouse/common/cluster';
 import { ServerError } from '@gatehouse/mysql-protocol';
 import type { TunnelReply } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';

@@ -3,7 +3,7 @@
 // the monitor's last view and the hook runner's plain counters; the hook-time histogram is fed
 // once per hook call (a login's cost, not a query's).
 
-import { LATENCY_BUCKETS } from '@gatehouse/common';
+import { LATENCY_BUCKETS } from '@gatehouse/common/metrics';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HookRunner } from '../hooks/hook-runner.js';

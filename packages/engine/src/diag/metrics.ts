@@ -1,7 +1,7 @@
 // The engine's metrics on prom-client (docs/metrics.md). The relay's hot path touches only
 // plain numbers and per-session cached histogram children (session-observer.ts); byte counts
 // are kept per database in plain objects and read at scrape time.
-import { CellHistogram, LATENCY_BUCKETS } from '@gatehouse/common';
+import { CellHistogram, LATENCY_BUCKETS } from '@gatehouse/common/metrics';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RelayCounters } from '../session/relay.js';

@@ -1,14 +1,14 @@
-// The client→server half of the relay. It walks MySQL frame headers the way the wire area's
-// PacketScanner does, but it must also decide about each command *before* forwarding a byte
-// of it (a denied command never reaches the server) and be able to stop at a packet boundary
-// (while a denial waits for earlier replies, or before a session-limit close). So it gathers the
-// first bytes of each command (bounded: 64 KiB by default), asks the handler, and then forwards
-// the packet as views of the input chunks, or skips it. Bytes to forward that sit next to each
-// other in one chunk go out as one write. A handler that must wait before it decides (a command
-// hook) answers 'hold': the reader keeps the command and every byte behind it until release(),
-// so a pipelined command cannot overtake the one waiting.
+// The client→server half of the relay, as a use of the one framer (mysql-protocol's
+// PacketScanner). It must decide about each command *before* forwarding a byte of it (a denied
+// command never reaches the server), be able to stop at a packet boundary (while a denial waits
+// for earlier replies, or before a session-limit close), and hold a command while a hook decides
+// (the scanner pauses after the command's prefix; every byte behind it waits, so a pipelined
+// command cannot overtake the one waiting). So it asks the scanner for the first bytes of each
+// command (bounded: 64 KiB by default), asks the handler, and then forwards the packet as views
+// of the input chunks, or skips it. Bytes to forward that sit next to each other in one chunk
+// (header and payload, or several small commands) go out as one write.
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html
-import { MAX_FRAME_PAYLOAD } from '@gatehouse/mysql-protocol';
+import { MAX_FRAME_PAYLOAD, type PacketScanHandler, PacketScanner } from '@gatehouse/mysql-protocol';
 
 export type CommandVerdict = 'forward' | 'drop' | 'hold';
 
@@ -29,34 +29,27 @@ export interface ClientReaderHandler {
   onStopped(): void;
 }
 
-const State = { Header: 0, Prefix: 1, Pass: 2, Skip: 3 } as const;
-type State = (typeof State)[keyof typeof State];
-
-const RETAIN_PREFIX = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 
-export class ClientReader {
+export class ClientReader implements PacketScanHandler {
   readonly #handler: ClientReaderHandler;
   readonly #prefixLimit: number;
-  #state: State = State.Header;
-  readonly #header = Buffer.alloc(4);
-  #headerFill = 0;
-  #frameRemaining = 0;
-  #frameFull = false;
-  #continuation = false;
-  #packetLength = 0;
+  readonly #scanner: PacketScanner;
+  #stopped = false;
+  /** Chunks (or the rest of one) not scanned yet: read after a stop or a held command. */
+  #held: Buffer[] = [];
+  /** A command waits for release(): its header and prefix, as they would be forwarded. */
+  #holding: Buffer | undefined;
+  // The packet being read.
   #isCommand = false;
   #forwarding = false;
-  #prefix: Buffer = EMPTY;
-  #prefixFill = 0;
-  #prefixWanted = 0;
   #sequenceId = 0;
   #firstLength = 0;
-  #stopAsked = false;
-  #stopped = false;
-  #held: Buffer[] = [];
-  /** A command waits for release(): its header and prefix, as read. */
-  #holding: Buffer | undefined;
+  /** Where the command's first header sits in the current chunk; -1 when elsewhere. */
+  #headerAt = -1;
+  /** Payload bytes of this packet passed to onPayload, and how many of them went out already. */
+  #seen = 0;
+  #covered = 0;
   // The run of bytes in the current chunk waiting to be forwarded as one view.
   #chunk: Buffer = EMPTY;
   #runStart = -1;
@@ -65,6 +58,8 @@ export class ClientReader {
   constructor(handler: ClientReaderHandler, prefixLimit = 64 * 1024) {
     this.#handler = handler;
     this.#prefixLimit = prefixLimit;
+    this.#scanner = new PacketScanner(this);
+    this.#scanner.wantPayload = true;
   }
 
   /** Stopped at a packet boundary; bytes that came since are held until resume(). */
@@ -74,7 +69,7 @@ export class ClientReader {
 
   /** Between packets: no partial packet has been read. */
   get atBoundary(): boolean {
-    return this.#state === State.Header && this.#headerFill === 0 && !this.#continuation;
+    return this.#scanner.idle;
   }
 
   /** A copy of the bytes received while stopped, not read yet. */
@@ -84,16 +79,13 @@ export class ClientReader {
 
   /** Stop at the next packet boundary (at once if the reader is at one). */
   stop(): void {
-    this.#stopAsked = true;
-    if (this.atBoundary && !this.#stopped) {
-      this.#stopped = true;
-      this.#handler.onStopped();
-    }
+    this.#scanner.stopAtBoundary = true;
+    this.#noteStop();
   }
 
   /** Continues with held bytes, until the next stop. */
   resume(): void {
-    this.#stopAsked = false;
+    this.#scanner.stopAtBoundary = false;
     this.#stopped = false;
     this.#drainHeld();
   }
@@ -108,34 +100,11 @@ export class ClientReader {
     this.#holding = undefined;
     this.#forwarding = verdict === 'forward';
     if (this.#forwarding) this.#handler.forward(replacement ?? head);
-    if (this.#frameRemaining > 0) this.#state = this.#forwarding ? State.Pass : State.Skip;
-    else this.#endFrame(0);
-    if (this.#stopAsked && this.atBoundary) {
-      this.#stopped = true;
-      this.#handler.onStopped();
-      return;
-    }
+    // The scanner paused before passing the packet's rest: an empty command ends on a scan of
+    // no bytes.
+    if (this.#held.length === 0) this.#scan(EMPTY);
+    this.#noteStop();
     this.#drainHeld();
-  }
-
-  #drainHeld(): void {
-    while (this.#held.length > 0 && !this.#stopped && this.#holding === undefined) {
-      const chunk = this.#held.shift()!;
-      this.push(chunk);
-    }
-  }
-
-  /** Keeps the command whose prefix was just read, and the rest of the chunk after `pos`. */
-  #hold(prefix: Buffer, chunk: Buffer, pos: number): void {
-    const head = Buffer.allocUnsafe(4 + prefix.length);
-    this.#header.copy(head, 0);
-    prefix.copy(head, 4);
-    this.#holding = head;
-    this.#frameRemaining -= this.#prefixWanted;
-    this.#prefixFill = 0;
-    this.#flushRun();
-    // Ahead of any chunk still held from before: bytes keep their order.
-    if (pos < chunk.length) this.#held.unshift(chunk.subarray(pos));
   }
 
   push(chunk: Buffer): void {
@@ -143,174 +112,133 @@ export class ClientReader {
       this.#held.push(chunk);
       return;
     }
+    this.#scan(chunk);
+    this.#noteStop();
+  }
+
+  #drainHeld(): void {
+    while (this.#held.length > 0 && !this.#stopped && this.#holding === undefined) {
+      this.#scan(this.#held.shift()!);
+      this.#noteStop();
+    }
+  }
+
+  #scan(chunk: Buffer): void {
     this.#chunk = chunk;
     // A header read from an earlier chunk is not part of this one: it goes out as a copy.
-    this.#headerInChunk = -1;
+    this.#headerAt = -1;
+    let reached: number;
     try {
-      this.#run(chunk);
+      reached = this.#scanner.scan(chunk);
     } finally {
       this.#flushRun();
       this.#chunk = EMPTY;
     }
-    if (this.#stopAsked && !this.#stopped && this.atBoundary) {
+    // Stopped at a boundary or paused for a hold: the rest is read later, ahead of any chunk
+    // held from before (bytes keep their order).
+    if (reached < chunk.length) this.#held.unshift(chunk.subarray(reached));
+  }
+
+  #noteStop(): void {
+    if (this.#scanner.stopAtBoundary && !this.#stopped && this.#holding === undefined && this.atBoundary) {
       this.#stopped = true;
       this.#handler.onStopped();
     }
   }
 
-  #run(chunk: Buffer): void {
-    const end = chunk.length;
-    let pos = 0;
-    while (pos < end) {
-      switch (this.#state) {
-        case State.Header: {
-          if (this.#stopAsked && this.atBoundary) {
-            this.#flushRun();
-            // In front: resume() may be replaying later chunks that are still held.
-            this.#held.unshift(chunk.subarray(pos));
-            this.#stopped = true;
-            this.#handler.onStopped();
-            return;
-          }
-          const headerStart = pos;
-          const whole = this.#headerFill === 0 && end - pos >= 4;
-          if (whole) {
-            chunk.copy(this.#header, 0, pos, pos + 4);
-            pos += 4;
-          } else {
-            while (this.#headerFill < 4 && pos < end) this.#header[this.#headerFill++] = chunk[pos++]!;
-            if (this.#headerFill < 4) return;
-          }
-          this.#headerFill = 0;
-          this.#startFrame(whole ? headerStart : -1, pos);
-          if (this.#frameRemaining === 0) pos = this.#endFrame(pos);
-          break;
-        }
-        case State.Prefix: {
-          const take = Math.min(this.#prefixWanted - this.#prefixFill, end - pos);
-          if (this.#prefixFill === 0 && take === this.#prefixWanted) {
-            // The whole prefix is in this chunk: decide on a view of it.
-            const verdict = this.#decide(chunk.subarray(pos, pos + take));
-            if (verdict === 'hold') {
-              this.#hold(chunk.subarray(pos, pos + take), chunk, pos + take);
-              return;
-            }
-            if (verdict === 'forward') {
-              if (this.#headerInChunk >= 0) this.#addRun(this.#headerInChunk, pos + take);
-              else {
-                this.#emit(Buffer.from(this.#header));
-                this.#addRun(pos, pos + take);
-              }
-            }
-            pos += take;
-          } else {
-            this.#growPrefix();
-            chunk.copy(this.#prefix, this.#prefixFill, pos, pos + take);
-            this.#prefixFill += take;
-            pos += take;
-            if (this.#prefixFill < this.#prefixWanted) return;
-            const prefix = this.#prefix.subarray(0, this.#prefixFill);
-            const verdict = this.#decide(prefix);
-            if (verdict === 'hold') {
-              this.#hold(prefix, chunk, pos);
-              return;
-            }
-            if (verdict === 'forward') {
-              this.#emit(Buffer.from(this.#header));
-              this.#emit(Buffer.from(prefix));
-            }
-            this.#prefixFill = 0;
-            if (this.#prefix.length > RETAIN_PREFIX) this.#prefix = EMPTY;
-          }
-          this.#frameRemaining -= this.#prefixWanted;
-          this.#state = this.#forwarding ? State.Pass : State.Skip;
-          if (this.#frameRemaining === 0) pos = this.#endFrame(pos);
-          break;
-        }
-        case State.Pass:
-        case State.Skip: {
-          const take = Math.min(this.#frameRemaining, end - pos);
-          if (this.#state === State.Pass) this.#addRun(pos, pos + take);
-          pos += take;
-          this.#frameRemaining -= take;
-          if (this.#frameRemaining > 0) return;
-          pos = this.#endFrame(pos);
-          break;
-        }
-      }
-    }
-  }
+  // --- PacketScanHandler: called by the scanner, not by the relay ---
 
-  /** Where the current command's header starts in the chunk, or -1 when it came in pieces. */
-  #headerInChunk = -1;
-
-  #startFrame(headerStart: number, payloadStart: number): void {
-    const h = this.#header;
-    const length = h[0]! | (h[1]! << 8) | (h[2]! << 16);
-    const sequenceId = h[3]!;
-    this.#frameRemaining = length;
-    this.#frameFull = length === MAX_FRAME_PAYLOAD;
-    if (this.#continuation) {
+  onFrame(sequenceId: number, length: number, isContinuation: boolean, headerStart: number): void {
+    if (isContinuation) {
       // Later frames of a long packet follow the first one's verdict.
-      this.#packetLength += length;
-      this.#forwardHeader(headerStart, payloadStart);
-      this.#state = this.#forwarding ? State.Pass : State.Skip;
+      if (this.#forwarding) this.#forwardHeader(headerStart, sequenceId, length);
       return;
     }
-    this.#packetLength = length;
-    this.#sequenceId = sequenceId;
-    this.#firstLength = length;
+    this.#seen = 0;
     this.#isCommand = this.#handler.nextIsCommand();
     if (!this.#isCommand) {
       this.#forwarding = true;
-      this.#forwardHeader(headerStart, payloadStart);
-      this.#state = State.Pass;
+      this.#covered = 0;
+      this.#scanner.prefixLength = 0;
+      this.#forwardHeader(headerStart, sequenceId, length);
       return;
     }
-    if (length === 0) {
-      // An empty command packet: let the handler refuse it as malformed.
-      this.#headerInChunk = headerStart;
-      const verdict = this.#decide(EMPTY);
-      if (verdict === 'forward') this.#forwardHeader(headerStart, payloadStart);
-      this.#state = State.Header;
-      return;
-    }
-    this.#headerInChunk = headerStart;
-    this.#prefixWanted = Math.min(length, this.#prefixLimit);
-    this.#prefixFill = 0;
-    this.#state = State.Prefix;
+    this.#forwarding = false;
+    this.#sequenceId = sequenceId;
+    this.#firstLength = length;
+    this.#headerAt = headerStart;
+    // Asking for no more than the first frame holds makes the scanner hand the prefix over
+    // before the payload that ends it, so the verdict comes before any of it is forwarded. An
+    // empty command still gets its (empty) prefix, for the handler to refuse as malformed.
+    this.#scanner.prefixLength = length === 0 ? 1 : Math.min(length, this.#prefixLimit);
   }
 
-  #forwardHeader(headerStart: number, payloadStart: number): void {
+  /** Returns true (pause the scanner) when the handler holds the command. */
+  onPrefix(buf: Buffer, start: number, end: number): boolean {
+    // A view of the current chunk is followed by onPayload with the same bytes; a copy gathered
+    // across chunks is forwarded by #decide, and onPayload skips what it covered.
+    return this.#decide(buf.subarray(start, end), buf === this.#chunk && this.#seen === 0);
+  }
+
+  /** `buf` is always the chunk being scanned, which the run refers to. */
+  onPayload(_buf: Buffer, start: number, end: number): void {
+    const seen = this.#seen;
+    this.#seen = seen + (end - start);
     if (!this.#forwarding) return;
-    if (headerStart >= 0) this.#addRun(headerStart, payloadStart);
-    else this.#emit(Buffer.from(this.#header));
+    // Bytes the forwarded prefix copy (or the held command's head) held already went out.
+    const from = this.#covered > seen ? start + Math.min(this.#covered - seen, end - start) : start;
+    if (from < end) this.#addRun(from, end);
   }
 
-  #decide(prefix: Buffer): CommandVerdict {
-    const complete = !this.#frameFull && prefix.length === this.#firstLength;
+  onPacketEnd(length: number): void {
+    this.#handler.onPacketEnd(length, this.#isCommand);
+  }
+
+  // --- forwarding ---
+
+  /** `inChunk`: the prefix is a view of the current chunk, at the start of the payload. */
+  #decide(prefix: Buffer, inChunk: boolean): boolean {
+    const complete = this.#firstLength < MAX_FRAME_PAYLOAD && prefix.length === this.#firstLength;
     const verdict = this.#handler.onCommand(prefix, this.#firstLength, this.#sequenceId, complete);
     this.#forwarding = verdict === 'forward';
-    return verdict;
+    this.#covered = inChunk ? 0 : prefix.length;
+    if (verdict === 'hold') {
+      this.#hold(prefix, inChunk);
+      return true;
+    }
+    if (!this.#forwarding) return false;
+    this.#forwardHeader(inChunk ? this.#headerAt : -1, this.#sequenceId, this.#firstLength);
+    if (!inChunk && prefix.length > 0) this.#emit(Buffer.from(prefix));
+    return false;
   }
 
-  #endFrame(pos: number): number {
-    this.#state = State.Header;
-    if (this.#frameFull) {
-      this.#continuation = true;
-      return pos;
+  /**
+   * Keeps the command's header and prefix for release(); the scanner pauses (onPrefix returns
+   * true), and the bytes it has not passed yet (the prefix's included) come back when the held
+   * chunks are scanned.
+   */
+  #hold(prefix: Buffer, inChunk: boolean): void {
+    const at = this.#headerAt;
+    if (inChunk && at >= 0) {
+      // Header and prefix sit together in the chunk: a view of them, no copy.
+      this.#holding = this.#chunk.subarray(at, at + 4 + prefix.length);
+    } else {
+      const head = Buffer.allocUnsafe(4 + prefix.length);
+      writeHeader(head, this.#firstLength, this.#sequenceId);
+      prefix.copy(head, 4);
+      this.#holding = head;
     }
-    this.#continuation = false;
-    this.#handler.onPacketEnd(this.#packetLength, this.#isCommand);
-    return pos;
+    this.#covered = prefix.length;
   }
 
-  #growPrefix(): void {
-    if (this.#prefix.length < this.#prefixWanted) {
-      const next = Buffer.allocUnsafe(this.#prefixWanted);
-      this.#prefix.copy(next, 0, 0, this.#prefixFill);
-      this.#prefix = next;
+  #forwardHeader(headerAt: number, sequenceId: number, length: number): void {
+    if (headerAt >= 0) {
+      this.#addRun(headerAt, headerAt + 4);
+      return;
     }
+    const header = Buffer.allocUnsafe(4);
+    writeHeader(header, length, sequenceId);
+    this.#emit(header);
   }
 
   #addRun(start: number, end: number): void {
@@ -334,4 +262,11 @@ export class ClientReader {
     this.#runStart = -1;
     this.#runEnd = -1;
   }
+}
+
+function writeHeader(into: Buffer, length: number, sequenceId: number): void {
+  into[0] = length & 0xff;
+  into[1] = (length >> 8) & 0xff;
+  into[2] = (length >> 16) & 0xff;
+  into[3] = sequenceId;
 }

@@ -420,7 +420,7 @@ export class Relay implements ClientReaderHandler {
     if (splice === undefined) this.#toClient(chunk, gated);
     else {
       // OK packets re-encoded for the client; the last piece carries the audit gate.
-      const pieces = splice(chunk);
+      const pieces = splice(chunk, this.#lost ? undefined : this.#tracker);
       for (let i = 0; i < pieces.length; i++) this.#toClient(pieces[i]!, gated && i === pieces.length - 1);
     }
     // A denial whose turn came in this chunk: its ERR follows the reply that ended before it.

@@ -3,7 +3,7 @@
 // (same user, same db user, same auth mode), this engine runs the SQL that rebuilds the
 // session's state, prepares its statements again and maps the client's statement ids to the new
 // ones; only then does it answer OK, and the proxy switches the client over.
-import { type SessionHandoff, SessionHandoffSchema } from '@gatehouse/common';
+import { type SessionHandoff, SessionHandoffSchema } from '@gatehouse/common/cluster';
 import {
   BufferReader,
   Capability,

@@ -14,7 +14,7 @@ import {
   type SessionHandoff,
   SessionMoveResponseSchema,
   SessionPauseResponseSchema,
-} from '@gatehouse/common';
+} from '@gatehouse/common/cluster';
 import type { TunnelReply } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import type { QueryLeg } from '../backends/monitor-query.js';

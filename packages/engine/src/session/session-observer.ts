@@ -4,7 +4,7 @@
 // readings (it reads the clock at both points for the idle limit anyway), so the per-command
 // work here is one array push/shift and one observe on a cell resolved when the session
 // started: no clock read, no label lookup, no allocation.
-import { errClassOf } from '@gatehouse/common';
+import { errClassOf } from '@gatehouse/common/metrics';
 import { type ClientCommand, type ErrFields, type ResponseOutcome, ServerError } from '@gatehouse/mysql-protocol';
 import type { CommandKindLabel, SessionMetricChildren } from '../diag/metrics.js';
 

@@ -17,7 +17,7 @@ import {
 import type { Logger } from 'pino';
 import { type QueryLeg, queryRows } from '../backends/monitor-query.js';
 import type { CommandRecord } from './command-record.js';
-import { OkSplicer } from './ok-splicer.js';
+import { OkSplicer, type SplicePosition } from './ok-splicer.js';
 import type { SessionState } from './session-state.js';
 import type { StatementIdMap } from './statement-id-map.js';
 
@@ -29,8 +29,11 @@ export interface RelayTracking {
   /** A command about to be forwarded; `complete`: the parsed prefix is the whole packet. */
   onCommand(command: ClientCommand, record: CommandRecord, complete: boolean): void;
   onOutcome(outcome: ResponseOutcome): void;
-  /** Set when the client's OK packets are re-encoded: the chunk as the client must get it. */
-  readonly splice: ((chunk: Buffer) => Buffer[]) | undefined;
+  /**
+   * Set when the client's OK packets are re-encoded: the chunk as the client must get it, given
+   * where the tracker stands after reading it (undefined: the tracker could not follow it).
+   */
+  readonly splice: ((chunk: Buffer, at: SplicePosition | undefined) => Buffer[]) | undefined;
 }
 
 /**
@@ -97,10 +100,12 @@ export class SessionTracking implements RelayTracking {
   readonly #splicer: OkSplicer | undefined;
   /** The client's OK packets are re-encoded (it did not negotiate CLIENT_SESSION_TRACK). */
   readonly #rewriteOk: boolean;
+  /** Stream offsets of prepare OKs whose statement id the splicer rewrites (after a migration). */
+  readonly #prepareOks = new Set<number>();
   readonly #log: Logger;
   /** Prepares whose text was cut at the prefix limit. */
   readonly #truncated = new WeakSet<CommandRecord>();
-  readonly splice: ((chunk: Buffer) => Buffer[]) | undefined;
+  readonly splice: ((chunk: Buffer, at: SplicePosition | undefined) => Buffer[]) | undefined;
   readonly onPrepareOkPacket: OkPacketListener | undefined;
 
   constructor(state: SessionState, upstreamCaps: number, clientCaps: number, log: Logger, ids?: StatementIdMap) {
@@ -110,14 +115,27 @@ export class SessionTracking implements RelayTracking {
     this.#log = log;
     const rewrite = (upstreamCaps & Capability.SessionTrack) !== 0 && (clientCaps & Capability.SessionTrack) === 0;
     this.#rewriteOk = rewrite;
-    this.#splicer = rewrite || ids !== undefined ? new OkSplicer() : undefined;
+    this.#splicer =
+      rewrite || ids !== undefined
+        ? new OkSplicer((payload, start) =>
+            ids !== undefined && this.#prepareOks.delete(start)
+              ? ids.rewritePrepareOk(payload)
+              : this.#reencode(payload),
+          )
+        : undefined;
     const splicer = this.#splicer;
-    this.splice = splicer === undefined ? undefined : (chunk) => splicer.take(chunk);
+    this.splice =
+      splicer === undefined
+        ? undefined
+        : (chunk, at) => (at === undefined ? splicer.pass(chunk) : splicer.take(chunk, at));
     this.onPrepareOkPacket =
       ids === undefined || splicer === undefined
         ? undefined
-        : (_b, _start, _end, _complete, length, endOffset) =>
-            splicer.replace(endOffset - 4 - length, endOffset, (payload) => ids.rewritePrepareOk(payload));
+        : (_b, _start, _end, _complete, length, endOffset) => {
+            const start = endOffset - 4 - length;
+            this.#prepareOks.add(start);
+            splicer.replace(start, endOffset);
+          };
   }
 
   readonly onOkPacket: OkPacketListener = (b, start, end, complete, length, endOffset) => {
@@ -128,7 +146,7 @@ export class SessionTracking implements RelayTracking {
       // Anything past the fixed part is in the tracking format: re-encode it from the whole
       // packet, which the splicer holds (a prefix here may be all the tracker kept of it).
       if (changed || fixedEnd < end || !complete) {
-        this.#splicer.replace(endOffset - 4 - length, endOffset, (payload) => this.#reencode(payload));
+        this.#splicer.replace(endOffset - 4 - length, endOffset);
       }
       return;
     }

@@ -3,7 +3,7 @@
 // lists the live proxies, it keeps exactly one tunnel per listed proxy address: proxies added
 // later are dialled, and a proxy whose registration expired (it died) has its tunnel closed
 // while the others stay up. If the list ever comes back empty, the first address is dialled again.
-import type { ProxyTunnel } from '@gatehouse/common';
+import type { ProxyTunnel } from '@gatehouse/common/cluster';
 import type { DatabaseInfo, TunnelReply } from '@gatehouse/tunnel';
 import { TunnelError } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DatabaseSchema, parseProxyHeader } from '@gatehouse/common';
+import { DatabaseSchema } from '@gatehouse/common';
+import { parseProxyHeader } from '@gatehouse/common/proxy-protocol';
 import { localProxyHeader, sessionProxyHeader } from '../../src/backends/proxy-header.js';
 
 const db = (version?: 'v1' | 'v2') =>

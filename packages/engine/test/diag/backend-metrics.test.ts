@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMetricsRegistry } from '@gatehouse/common';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import type { DatabaseInfo } from '@gatehouse/tunnel';
 import { registerBackendMetrics, registerHookMetrics } from '../../src/diag/backend-metrics.js';
 

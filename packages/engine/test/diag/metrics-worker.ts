@@ -1,7 +1,7 @@
 // A worker thread standing in for a session worker (cost-per-query issue): it records commands
 // into its own registry and answers 'scrape' with the registry's values as JSON.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createMetricsRegistry } from '@gatehouse/common';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import { EngineMetrics } from '../../src/diag/metrics.js';
 import { SessionObserver } from '../../src/session/session-observer.js';
 

@@ -9,7 +9,7 @@ import {
   type MetricsJson,
   startDiagServer,
   sumSamples,
-} from '@gatehouse/common';
+} from '@gatehouse/common/metrics';
 
 async function startWorker(queries: number, errors: number): Promise<Worker> {
   const worker = new Worker(new URL('./metrics-worker.js', import.meta.url), { workerData: { queries, errors } });

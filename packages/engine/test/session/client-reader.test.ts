@@ -208,3 +208,91 @@ test('a command released before the rest of its packet arrives: the rest follows
     assert.deepEqual(Buffer.concat(forwarded), verdict === 'forward' ? input : after, verdict);
   }
 });
+
+test('a held command longer than 16 MiB (split into frames) is forwarded byte for byte or skipped whole', () => {
+  const big = Buffer.alloc(0xffffff + 1000, 0x20);
+  big.write("\x03SELECT 'hold' ", 'latin1');
+  const holdBig = serializePacket(big, 0);
+  const after = serializePacket(Buffer.from('\x03SELECT 9'), 0);
+  const input = Buffer.concat([holdBig, after]);
+  assert.ok(holdBig.length > 0xffffff + 8, 'the command spans two frames');
+  for (const cut of [3, 1000, 0xffffff + 2, 0xffffff + 5, holdBig.length + 1]) {
+    const forwarded = runHeld(input, cut, undefined, () => ({ verdict: 'forward' })).forwarded;
+    assert.ok(forwarded.equals(input), `forward, cut ${cut}`);
+    assert.deepEqual(runHeld(input, cut, undefined, () => ({ verdict: 'drop' })).forwarded, after, `drop, cut ${cut}`);
+  }
+});
+
+test('an empty command held and released: the commands behind it keep their place', () => {
+  const empty = serializePacket(Buffer.alloc(0), 0);
+  const after = serializePacket(Buffer.from('\x03SELECT 9'), 0);
+  const input = Buffer.concat([empty, after]);
+  for (let cut = 0; cut <= input.length; cut++) {
+    const forwarded: Buffer[] = [];
+    const ends: number[] = [];
+    const reader = new ClientReader({
+      nextIsCommand: () => true,
+      onCommand: (prefix) => (prefix.length === 0 ? 'hold' : 'forward'),
+      onPacketEnd: (length) => ends.push(length),
+      forward: (bytes) => forwarded.push(Buffer.from(bytes)),
+      onStopped() {},
+    });
+    reader.push(input.subarray(0, cut));
+    reader.push(input.subarray(cut));
+    assert.equal(forwarded.length, 0, `cut ${cut}: nothing overtakes the held command`);
+    reader.release('forward');
+    assert.deepEqual(Buffer.concat(forwarded), input, `cut ${cut}`);
+    assert.deepEqual(ends, [0, 9], `cut ${cut}`);
+  }
+});
+
+test('seeded random commands, cuts and verdicts (holds released either way): exactly the kept commands go out, in order', () => {
+  const random = createPrng(0xf4a3e5);
+  for (let round = 0; round < 300; round++) {
+    const packets: Buffer[] = [];
+    // Each command says in its second byte what becomes of it: 0 forward, 1 drop, 2 hold then
+    // forward, 3 hold then drop.
+    const fates: number[] = [];
+    for (let n = 1 + Math.floor(random() * 6); n > 0; n--) {
+      const fate = Math.floor(random() * 4);
+      const length = 2 + Math.floor(random() * (random() < 0.2 ? 3000 : 40));
+      const payload = Buffer.alloc(length, 0x61 + (packets.length % 26));
+      payload[0] = 0x03;
+      payload[1] = fate;
+      packets.push(serializePacket(payload, 0));
+      fates.push(fate);
+    }
+    const input = Buffer.concat(packets);
+    const expected = Buffer.concat(packets.filter((_, i) => fates[i] === 0 || fates[i] === 2));
+    const forwarded: Buffer[] = [];
+    const holds: ('forward' | 'drop')[] = [];
+    const reader = new ClientReader(
+      {
+        nextIsCommand: () => true,
+        onCommand(prefix): CommandVerdict {
+          const fate = prefix[1];
+          if (fate === 2 || fate === 3) {
+            holds.push(fate === 2 ? 'forward' : 'drop');
+            return 'hold';
+          }
+          return fate === 0 ? 'forward' : 'drop';
+        },
+        onPacketEnd() {},
+        forward: (bytes) => forwarded.push(Buffer.from(bytes)),
+        onStopped() {},
+      },
+      2 + Math.floor(random() * 64),
+    );
+    // Chunks arrive at random; a held command is released at a random moment in between.
+    let at = 0;
+    while (at < input.length || holds.length > 0) {
+      if (holds.length > 0 && (at >= input.length || random() < 0.5)) reader.release(holds.shift()!);
+      else {
+        const n = 1 + Math.floor(random() * 200);
+        reader.push(input.subarray(at, at + n));
+        at += n;
+      }
+    }
+    assert.deepEqual(Buffer.concat(forwarded), expected, `round ${round}`);
+  }
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMetricsRegistry, sumSamples } from '@gatehouse/common';
+import { createMetricsRegistry, sumSamples } from '@gatehouse/common/metrics';
 import { Command, type ResponseOutcome, ServerError } from '@gatehouse/mysql-protocol';
 import { EngineMetrics } from '../../src/diag/metrics.js';
 import { SessionObserver } from '../../src/session/session-observer.js';

@@ -102,7 +102,7 @@ function relay(chunks: readonly Buffer[], clientCaps: number): { out: Buffer; st
   const out: Buffer[] = [];
   for (const chunk of chunks) {
     tracker.pushServer(chunk);
-    out.push(...(tracking.splice === undefined ? [chunk] : tracking.splice(chunk)));
+    out.push(...(tracking.splice === undefined ? [chunk] : tracking.splice(chunk, tracker)));
   }
   return { out: Buffer.concat(out), state };
 }

@@ -22,6 +22,7 @@ export class ResponseTracker extends ReplyMachine {
   private readonly queue = new CommandQueue();
   private readonly serverHandler: ServerStreamHandler;
   private readonly serverScanner: PacketScanner;
+  private serverBytesPushed = 0;
 
   constructor(options: ResponseTrackerOptions) {
     super(options);
@@ -40,8 +41,30 @@ export class ResponseTracker extends ReplyMachine {
     return this.serverHandler.offset;
   }
 
+  /** Server bytes pushed so far: the stream offset just past the last chunk. */
+  get serverBytes(): number {
+    return this.serverBytesPushed;
+  }
+
+  /**
+   * Where the packet that the last chunk cut in two begins (the stream offset of its header),
+   * or -1 when that chunk ended between packets. A relay that rewrites packets holds it back.
+   */
+  get openPacketStart(): number {
+    const scanner = this.serverScanner;
+    if (scanner.idle) return -1;
+    // A header cut in two starts where the last packet ended.
+    return scanner.headerCut ? this.serverHandler.offset : this.serverHandler.packetStart;
+  }
+
+  /** The payload length of that packet's first frame; -1 while its header is cut. */
+  get openPacketLength(): number {
+    return this.serverScanner.headerCut ? -1 : this.serverHandler.firstLength;
+  }
+
   /** Server→client bytes, in order, as they are relayed. The chunk is not kept. */
   pushServer(chunk: Buffer): void {
+    this.serverBytesPushed += chunk.length;
     this.serverScanner.scan(chunk);
   }
 

@@ -12,16 +12,21 @@ export interface TrackerSink {
 export class ServerStreamHandler implements PacketScanHandler {
   /** Stream offset just past the last frame header's payload, i.e. the end of the current frame. */
   offset = 0;
+  /** Stream offset of the header of the last packet begun, and the payload length of its first frame. */
+  packetStart = 0;
+  firstLength = 0;
   private readonly sink: TrackerSink;
-  private firstLength = 0;
 
   constructor(sink: TrackerSink) {
     this.sink = sink;
   }
 
   onFrame(_sequenceId: number, length: number, isContinuation: boolean): void {
+    if (!isContinuation) {
+      this.packetStart = this.offset;
+      this.firstLength = length;
+    }
     this.offset += 4 + length;
-    if (!isContinuation) this.firstLength = length;
   }
 
   onPrefix(buf: Buffer, start: number, end: number, complete: boolean): void {

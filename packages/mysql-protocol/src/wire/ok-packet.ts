@@ -59,8 +59,10 @@ export function parseOkPacket(payload: Buffer, capabilities: number): OkPacket {
     if (statusFlags & ServerStatus.SessionStateChanged && r.remaining > 0) {
       sessionStateChanges = parseSessionStateChanges(r.lenencBytes());
     }
-  } else {
-    info = r.restString();
+  } else if (r.remaining > 0) {
+    // The protocol page says string<EOF>, but MariaDB and MySQL servers write it length-encoded
+    // (and their client libraries read it so): take the length when it spans exactly the rest.
+    info = readInfo(r);
   }
   return {
     kind: 'ok',
@@ -98,8 +100,18 @@ export function writeOkPacket(w: BufferWriter, fields: OkFields, capabilities: n
       w.lenencBytes(block.view());
     }
   } else if (fields.info) {
-    w.string(fields.info);
+    // Length-encoded, as a server sends it to a client without CLIENT_SESSION_TRACK.
+    w.lenencString(fields.info);
   }
+}
+
+/** The info of an OK without session tracking: a length-encoded string, else the packet's rest. */
+function readInfo(r: BufferReader): string {
+  const first = r.peekU8();
+  const rest = r.remaining;
+  if (first < 0xfb && first === rest - 1) r.skip(1);
+  else if (first === 0xfc && rest >= 3 && r.buffer.readUInt16LE(r.offset + 1) === rest - 3) r.skip(3);
+  return r.restString();
 }
 
 /** An OK payload in a new buffer. */

@@ -8,6 +8,13 @@
 //
 // To allocate nothing per packet, the handler is one object with methods (no closures), and
 // bytes are reported as (buffer, start, end) ranges, which BufferReader.reset takes as they are.
+//
+// A relay that must wait before it decides about a packet (a command hook holding a command)
+// returns true from onPrefix: scan() returns at once with the offset of the first byte it has
+// not passed to onPayload, and the next scan() goes on from there (the caller hands it the rest
+// of the chunk, a view, nothing copied). The paused packet's prefix is not handed over again;
+// onPayload still sees each payload byte once, the prefix's included. (A return value, not a
+// flag to read back: on the hot path that costs no load.)
 import { MAX_FRAME_PAYLOAD } from './constants.js';
 import { MysqlPacketTooLargeError, MysqlProtocolError } from './protocol-error.js';
 
@@ -24,8 +31,9 @@ export interface PacketScanHandler {
    * The first min(prefixLength, packet length) payload bytes of the logical packet, contiguous in
    * `buf[start, end)` and valid only during the call. Called once per packet when prefixLength > 0,
    * as soon as the bytes are there. `complete` is true when they are the whole payload.
+   * Returning true pauses the scan (see the top of this file).
    */
-  onPrefix(buf: Buffer, start: number, end: number, complete: boolean): void;
+  onPrefix(buf: Buffer, start: number, end: number, complete: boolean): boolean | void;
   /** Payload bytes as they pass, `buf[start, end)`, valid only during the call; only when `wantPayload`. */
   onPayload(buf: Buffer, start: number, end: number): void;
   /** The logical packet ended: `length` payload bytes in `frames` frames. */
@@ -54,6 +62,8 @@ export class PacketScanner {
    */
   stopAtBoundary = false;
   readonly maxPacketSize: number;
+  /** A prefix handed over as its packet ended asked to pause: scan returns at that boundary. */
+  private pausing = false;
 
   private readonly handler: PacketScanHandler;
   private expected = -1;
@@ -87,6 +97,11 @@ export class PacketScanner {
     return this.headerLength === 0 && this.frameRemaining < 0 && this.frames === 0;
   }
 
+  /** True when the last chunk ended inside a packet's first frame header (its length not known yet). */
+  get headerCut(): boolean {
+    return this.headerLength > 0 && this.frames === 0;
+  }
+
   /** Size of the prefix buffer (for tests and memory accounting). */
   get capacity(): number {
     return this.prefix.length;
@@ -107,13 +122,20 @@ export class PacketScanner {
     const h = this.handler;
     const end = chunk.length;
     let pos = 0;
+    // An empty packet paused after its (empty) prefix ends on the next scan, even of no bytes.
+    if (this.frameRemaining === 0) {
+      this.finishFrame();
+      if (this.pausing) return this.pausedAtEnd(0);
+    }
     while (pos < end) {
       if (this.frameRemaining >= 0) {
         const n = Math.min(this.frameRemaining, end - pos);
-        this.passPayload(chunk, pos, pos + n);
+        // Paused by onPrefix before these bytes went to onPayload: they are scanned again.
+        if (this.passPayload(chunk, pos, pos + n)) return pos;
         pos += n;
         if (this.frameRemaining > 0) return end;
         this.finishFrame();
+        if (this.pausing) return this.pausedAtEnd(pos);
         continue;
       }
       if (this.stopAtBoundary && this.frames === 0 && this.headerLength === 0) return pos;
@@ -151,16 +173,22 @@ export class PacketScanner {
         // Fast path: a whole single-frame packet in this chunk is reported from the chunk itself.
         if (length < MAX_FRAME_PAYLOAD && end - pos >= length) {
           const start = pos;
-          pos += length;
           if (this.prefixWanted > 0) {
-            h.onPrefix(
+            const pause = h.onPrefix(
               chunk,
               start,
-              length <= this.prefixWanted ? pos : start + this.prefixWanted,
+              length <= this.prefixWanted ? start + length : start + this.prefixWanted,
               length <= this.prefixWanted,
             );
             this.prefixWanted = 0;
+            if (pause === true) {
+              // The payload (all of it still unpassed) is read when scanning resumes here.
+              this.frameFull = false;
+              this.frameRemaining = length;
+              return start;
+            }
           }
+          pos += length;
           if (this.wantPayload) h.onPayload(chunk, start, pos);
           this.frames = 0;
           h.onPacketEnd(length, 1);
@@ -169,13 +197,23 @@ export class PacketScanner {
       }
       this.frameFull = length === MAX_FRAME_PAYLOAD;
       this.frameRemaining = length;
-      if (length === 0) this.finishFrame();
+      if (length === 0) {
+        this.finishFrame();
+        if (this.pausing) return this.pausedAtEnd(pos);
+      }
     }
     return end;
   }
 
+  /** A prefix handed over as its packet ended (all of it passed already) pauses at the boundary. */
+  private pausedAtEnd(pos: number): number {
+    this.pausing = false;
+    return pos;
+  }
+
   /** Forgets any partial packet, e.g. when the stream changes hands. */
   reset(): void {
+    this.pausing = false;
     this.headerLength = 0;
     this.frameRemaining = -1;
     this.frames = 0;
@@ -185,15 +223,19 @@ export class PacketScanner {
     this.prefix = EMPTY;
   }
 
-  /** The prefix goes before the payload that holds it, so a relay can decide before it forwards. */
-  private passPayload(buf: Buffer, start: number, end: number): void {
+  /**
+   * The prefix goes before the payload that holds it, so a relay can decide before it forwards.
+   * Returns true when onPrefix asked to pause: then nothing of `buf[start, end)` counts as passed.
+   */
+  private passPayload(buf: Buffer, start: number, end: number): boolean {
     const n = end - start;
     if (this.prefixWanted > 0) {
       const take = Math.min(this.prefixWanted, n);
       const completes = !this.frameFull && take === this.frameRemaining;
+      let pause: boolean | void = false;
       if (this.prefixCollected === 0 && take === this.prefixWanted) {
         this.prefixWanted = 0;
-        this.handler.onPrefix(buf, start, start + take, completes);
+        pause = this.handler.onPrefix(buf, start, start + take, completes);
       } else {
         if (this.prefix.length < this.prefixCollected + take) {
           // Sized from what the headers announced so far, not from prefixLength, which may be a
@@ -207,27 +249,30 @@ export class PacketScanner {
         buf.copy(this.prefix, this.prefixCollected, start, start + take);
         this.prefixCollected += take;
         this.prefixWanted -= take;
-        if (this.prefixWanted === 0) this.deliverPrefix(completes);
+        if (this.prefixWanted === 0) pause = this.deliverPrefix(completes);
       }
+      // Paused: these bytes are passed again when scanning resumes, so none is counted yet.
+      if (pause === true) return true;
     }
     if (this.wantPayload) this.handler.onPayload(buf, start, end);
     this.frameRemaining -= n;
     this.packetLength += n;
+    return false;
   }
 
-  private deliverPrefix(complete: boolean): void {
+  private deliverPrefix(complete: boolean): boolean | void {
     const collected = this.prefixCollected;
     this.prefixWanted = 0;
     this.prefixCollected = 0;
     const buf = this.prefix;
     if (buf.length > RETAIN_BYTES) this.prefix = EMPTY;
-    this.handler.onPrefix(buf, 0, collected, complete);
+    return this.handler.onPrefix(buf, 0, collected, complete);
   }
 
   private finishFrame(): void {
     this.frameRemaining = -1;
     if (this.frameFull) return;
-    if (this.prefixWanted > 0) this.deliverPrefix(true);
+    if (this.prefixWanted > 0) this.pausing = this.deliverPrefix(true) === true;
     const length = this.packetLength;
     const frames = this.frames;
     this.packetLength = 0;

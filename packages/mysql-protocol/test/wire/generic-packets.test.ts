@@ -40,6 +40,18 @@ test('OK under PROTOCOL_41: counts, status, warnings and info', () => {
   assert.equal(ok.info, 'Rows matched: 3');
 });
 
+test('OK without SESSION_TRACK: the info is length-encoded, as servers send it, and a bare rest is read too', () => {
+  const info = 'Rows matched: 1  Changed: 1  Warnings: 0';
+  const payload = serializeOkPacket({ affectedRows: 1, statusFlags: 2, info }, P41);
+  // 0x00, affected rows, insert id, status, warnings, then the info's length byte: what MariaDB sent.
+  assert.equal(payload[7], info.length);
+  assert.equal(payload.length, 8 + info.length);
+  assert.equal(parseOkPacket(payload, P41).info, info);
+  const long = 'x'.repeat(300);
+  assert.equal(parseOkPacket(serializeOkPacket({ info: long }, P41), P41).info, long);
+  assert.equal(serializeOkPacket({ info: '' }, P41).length, 7, 'no info, no length byte');
+});
+
 test('OK without PROTOCOL_41: status only with TRANSACTIONS, and no warnings', () => {
   const withTx = parseOkPacket(packetBuilder().u8(0).u8(1).u8(0).u16(2).string('i').payload(), Capability.Transactions);
   assert.deepEqual([withTx.statusFlags, withTx.warnings, withTx.info], [2, 0, 'i']);

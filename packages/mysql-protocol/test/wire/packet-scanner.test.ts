@@ -90,7 +90,9 @@ test('prefixLength can be chosen per packet in onFrame', () => {
     onFrame: (seq) => {
       scanner.prefixLength = seq === 0 ? 2 : 6;
     },
-    onPrefix: (buf, start, end) => prefixes.push(buf.toString('latin1', start, end)),
+    onPrefix: (buf, start, end) => {
+      prefixes.push(buf.toString('latin1', start, end));
+    },
     onPayload: () => {},
     onPacketEnd: () => {},
   });
@@ -189,7 +191,9 @@ test('with payload wanted, a packet prefix is handed over before the payload byt
     const events: string[] = [];
     const scanner = new PacketScanner({
       onFrame: () => {},
-      onPrefix: (buf, start, end) => events.push(`prefix ${buf.toString('latin1', start, end)}`),
+      onPrefix: (buf, start, end) => {
+        events.push(`prefix ${buf.toString('latin1', start, end)}`);
+      },
       onPayload: (buf, start, end) => events.push(`payload ${buf.toString('latin1', start, end)}`),
       onPacketEnd: () => {},
     });
@@ -200,5 +204,64 @@ test('with payload wanted, a packet prefix is handed over before the payload byt
     const prefixAt = events.indexOf('prefix abcd');
     const payloadWithD = events.findIndex((e) => e.startsWith('payload ') && e.slice(8).includes('d'));
     assert.ok(prefixAt >= 0 && prefixAt < payloadWithD, `split at ${first.length}: ${events.join(' | ')}`);
+  }
+});
+
+/**
+ * Scans `wire` cut in two, pausing after the prefix of every packet whose first byte is 'h';
+ * each pause resumes by scanning the rest of the chunk it stopped in, as a relay does.
+ */
+function scanPausing(wire: Buffer, cut: number, prefixLength: number) {
+  const events: string[] = [];
+  const payloads: Buffer[] = [];
+  let current: Buffer[] = [];
+  const scanner = new PacketScanner({
+    onFrame: (_seq, length) => events.push(`frame ${length}`),
+    // Pause after 'h…' packets and after the empty one (its prefix is empty).
+    onPrefix: (buf, start, end) => {
+      events.push(`prefix ${buf.toString('latin1', start, end)}`);
+      return end === start || buf[start] === 0x68;
+    },
+    onPayload: (buf, start, end) => current.push(Buffer.from(buf.subarray(start, end))),
+    onPacketEnd: (length) => {
+      events.push(`end ${length}`);
+      payloads.push(Buffer.concat(current));
+      current = [];
+    },
+  });
+  scanner.prefixLength = prefixLength;
+  scanner.wantPayload = true;
+  let pauses = 0;
+  for (let chunk of [wire.subarray(0, cut), wire.subarray(cut)]) {
+    for (;;) {
+      const reached = scanner.scan(chunk);
+      if (reached === chunk.length) break;
+      pauses++;
+      chunk = chunk.subarray(reached);
+    }
+  }
+  // An empty packet paused at the very end ends on a scan of no bytes.
+  if (!scanner.idle) scanner.scan(Buffer.alloc(0));
+  return { events, payloads, pauses, idle: scanner.idle };
+}
+
+test('onPrefix returning true pauses: scan returns there, and scanning the rest passes every payload byte once', () => {
+  const packets = [
+    Buffer.from('hold me'),
+    Buffer.from('free'),
+    Buffer.from(`h${'x'.repeat(300)}`),
+    Buffer.alloc(0),
+    Buffer.from('last'),
+  ];
+  const wire = buildPackets(packets, 0);
+  for (const prefixLength of [1, 4, 1000]) {
+    const whole = scanPausing(wire, wire.length, prefixLength);
+    assert.equal(whole.pauses, 3, 'two prefixes and the empty packet paused');
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const out = scanPausing(wire, cut, prefixLength);
+      assert.deepEqual(out.payloads, packets, `cut ${cut}, prefix ${prefixLength}`);
+      assert.deepEqual(out.events, whole.events, `each prefix once, in order: cut ${cut}, prefix ${prefixLength}`);
+      assert.equal(out.idle, true);
+    }
   }
 });

@@ -4,16 +4,16 @@
 // engine on the way back. See docs/architecture.md, "Cluster requests".
 import { createHash } from 'node:crypto';
 import { type AuditStore, type Authorities, issueDbClientCert, type Store } from '@gatehouse/auth';
+import { GatehouseError } from '@gatehouse/common';
 import {
   AuditAppendRequestSchema,
   type AuditAppendResponse,
   ClusterMethod,
   ClusterStateRequestSchema,
   type ClusterStateResponse,
-  GatehouseError,
   SignDbClientRequestSchema,
   type SignDbClientResponse,
-} from '@gatehouse/common';
+} from '@gatehouse/common/cluster';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EngineRequestHandler } from '../tunnel/index.js';

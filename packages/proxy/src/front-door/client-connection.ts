@@ -5,15 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import {
-  describeClientError,
-  guardEmitter,
-  type Identity,
-  isGatehouseError,
-  type SessionHandoff,
-  type SessionMoveResponse,
-  type UnixPeer,
-} from '@gatehouse/common';
+import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
+import type { SessionHandoff, SessionMoveResponse } from '@gatehouse/common/cluster';
 import {
   Capability,
   createCompressedStream,

@@ -3,7 +3,7 @@
 // the header at the start of whatever the client sends first.
 // https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt
 import type { Socket } from 'node:net';
-import { type ProxyHeader, parseProxyHeader } from '@gatehouse/common';
+import { type ProxyHeader, parseProxyHeader } from '@gatehouse/common/proxy-protocol';
 import { MysqlConnectError } from '@gatehouse/mysql-protocol';
 
 export interface ClientPreamble {

@@ -1,5 +1,6 @@
 import type { SecureContext } from 'node:tls';
-import type { KeepaliveConfig, TrustedNetworks } from '@gatehouse/common';
+import type { KeepaliveConfig } from '@gatehouse/common';
+import type { TrustedNetworks } from '@gatehouse/common/proxy-protocol';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import type { SessionRouter } from '../routing/engine-router.js';

@@ -3,14 +3,14 @@
 // or to move the session to another engine with a handoff. Only the engine that carries a
 // session may ask for it; any other gets "not found".
 
-import type { SessionHandoff } from '@gatehouse/common';
+import { GatehouseError } from '@gatehouse/common';
+import type { SessionHandoff } from '@gatehouse/common/cluster';
 import {
   ClusterMethod,
-  GatehouseError,
   SessionMoveRequestSchema,
   type SessionMoveResponse,
   SessionPauseRequestSchema,
-} from '@gatehouse/common';
+} from '@gatehouse/common/cluster';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EngineRequestHandler } from '../tunnel/index.js';

@@ -2,7 +2,7 @@
 // values (connections, sessions, bytes, engines, streams) are read from their owners at
 // scrape time, so the relay adds nothing per chunk; the front door records one histogram
 // sample per login.
-import { certExpiryGauge, LATENCY_BUCKETS } from '@gatehouse/common';
+import { certExpiryGauge, LATENCY_BUCKETS } from '@gatehouse/common/metrics';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface LiveByteSource {

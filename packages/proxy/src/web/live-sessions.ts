@@ -4,13 +4,8 @@
 // itself. Either way the act is an audit event.
 import { randomUUID } from 'node:crypto';
 import type { AuditStore } from '@gatehouse/auth';
-import {
-  type AuditEvent,
-  auditEventCode,
-  ClusterMethod,
-  GatehouseError,
-  SessionTerminateResponseSchema,
-} from '@gatehouse/common';
+import { type AuditEvent, auditEventCode, GatehouseError } from '@gatehouse/common';
+import { ClusterMethod, SessionTerminateResponseSchema } from '@gatehouse/common/cluster';
 import type { Logger } from 'pino';
 import type { LiveConnection, LiveSession } from '../front-door/session-context.js';
 import type { EngineRegistry } from '../tunnel/index.js';

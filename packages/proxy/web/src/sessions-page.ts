@@ -62,9 +62,11 @@ export async function showSessions(main: HTMLElement, params: URLSearchParams): 
     return;
   }
   const { cursor: _cursor, ...search } = filters;
+  // data-search names the search a table answers, so a reader (a script, a test) can tell it
+  // from the previous search's table that stays on screen until this one replaces it.
   const table = h(
     'table',
-    { id: 'sessions' },
+    { id: 'sessions', 'data-search': queryString(search) },
     h(
       'thead',
       {},

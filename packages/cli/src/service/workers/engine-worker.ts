@@ -5,7 +5,9 @@
 // over its own tunnels to the proxies' one writer. docs/scale-out.md "Workers in the split shape".
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { AuditAppendResponseSchema, ClusterMethod, createMetricsRegistry, GatehouseError } from '@gatehouse/common';
+import { GatehouseError } from '@gatehouse/common';
+import { AuditAppendResponseSchema, ClusterMethod } from '@gatehouse/common/cluster';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import { createEngine, createTunnelCluster, type Engine, loadHostCredentials } from '@gatehouse/engine';
 import { splitPemCertificates } from '../run-services.js';
 import { openWorkerSpool, startOrphanSpoolDrain } from './orphan-spools.js';

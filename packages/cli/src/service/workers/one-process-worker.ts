@@ -3,7 +3,7 @@
 // cluster state itself (the store and the CAs, live, like any auth reader), so locks and role
 // changes reach it directly; its audit events go through its own spool to the supervisor.
 import { hostname } from 'node:os';
-import { createMetricsRegistry } from '@gatehouse/common';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import { createEngine, createInProcessCluster } from '@gatehouse/engine';
 import { startProxy } from '@gatehouse/proxy';
 import { startSnapshots } from '../run-services.js';

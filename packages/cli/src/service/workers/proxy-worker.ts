@@ -4,7 +4,7 @@
 // cluster state, as they learn the proxies of a scale-out cluster). Its tunnels answer the
 // engines' control requests from the store and the CAs it reads itself; their audit events go
 // to the supervisor, the one writer of the chain. docs/scale-out.md "Workers in the split shape".
-import { createMetricsRegistry } from '@gatehouse/common';
+import { createMetricsRegistry } from '@gatehouse/common/metrics';
 import { splitHostPort, startProxy } from '@gatehouse/proxy';
 import { startSnapshots } from '../run-services.js';
 import { openWorkerState, type WorkerContext, type WorkerParts } from './worker-parts.js';

@@ -1,7 +1,8 @@
 // The messages between the supervisor and its session workers (child processes forked with
 // `serialization: 'advanced'`, so Buffers, Dates and Maps travel as they are).
 import type { AppendResult } from '@gatehouse/auth';
-import type { AuditEvent, GatehouseConfig, MetricsJson } from '@gatehouse/common';
+import type { AuditEvent, GatehouseConfig } from '@gatehouse/common';
+import type { MetricsJson } from '@gatehouse/common/metrics';
 import type { LiveSessionView } from '@gatehouse/proxy';
 import type { WorkerShape } from './worker-count.js';
 

@@ -1,6 +1,11 @@
 // engine.diag_listen when the engine runs in session workers: /metrics is the sum of the workers'
 // engine registries (prom-client's aggregation), /readyz is ready while every worker is up.
-import { aggregatedMetricsSource, createMetricsRegistry, type MetricsSource, startDiagServer } from '@gatehouse/common';
+import {
+  aggregatedMetricsSource,
+  createMetricsRegistry,
+  type MetricsSource,
+  startDiagServer,
+} from '@gatehouse/common/metrics';
 import { splitHostPort } from '@gatehouse/proxy';
 import type { SessionWorkers } from './session-workers.js';
 
