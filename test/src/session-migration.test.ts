@@ -334,6 +334,18 @@ describe('live session migration (two engines, split shape)', () => {
         await stopEngine(index);
         await restartEngine(index);
       }
+      running = false;
+      await Promise.all(loops);
+      assert.deepEqual(
+        errors,
+        [],
+        `no client saw an error\n${cluster
+          .logs()
+          .split('\n')
+          .filter((l) => /"level":(40|50)/.test(l))
+          .slice(-20)
+          .join('\n')}`,
+      );
       const after = await Promise.all(clients.map(connectionId));
       for (const [i, id] of after.entries()) assert.notEqual(id, before[i], `client ${i} moved`);
     } finally {
@@ -341,7 +353,6 @@ describe('live session migration (two engines, split shape)', () => {
       await Promise.all(loops);
       await Promise.all(clients.map((c) => c.end().catch(() => {})));
     }
-    assert.deepEqual(errors, [], 'no client saw an error');
     pauses.sort((x, y) => x - y);
     // Recorded, not asserted (a loaded machine): the slowest statements are the ones a move held.
     t.diagnostic(
