@@ -150,7 +150,12 @@ export class Relay implements ClientReaderHandler {
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
   readonly #onServerEnd = (): void => this.#finish(undefined);
   readonly #onServerError = (err: Error): void => this.#finish(err);
-  readonly #onClientData = (chunk: Buffer): void => this.#relayClient(chunk);
+  readonly #onClientData = (chunk: Buffer): void => {
+    // Only what came on the stream: the proxy's pause counts those bytes, not a handoff's.
+    this.#received += chunk.length;
+    if (this.#receivedWaiters.length > 0) this.#wakeReceived();
+    this.#relayClient(chunk);
+  };
   readonly #resumeClient = (): void => {
     this.#clientPaused = false;
     if (!this.#ended) this.#client.resume();
@@ -239,8 +244,6 @@ export class Relay implements ClientReaderHandler {
 
   #relayClient(chunk: Buffer): void {
     this.#o.counters.bytesFromClient += chunk.length;
-    this.#received += chunk.length;
-    if (this.#receivedWaiters.length > 0) this.#wakeReceived();
     try {
       this.#reader.push(chunk);
     } catch (err) {

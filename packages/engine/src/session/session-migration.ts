@@ -68,6 +68,8 @@ const CHARSET_VARIABLES = [
 ];
 const CHARSET_QUERY = `SELECT ${CHARSET_VARIABLES.map((v) => `@@SESSION.${v} AS ${v}`).join(', ')}`;
 
+/** How long "no peer" is tried again before the move is given up. */
+const NO_PEER_PATIENCE_MS = 2000;
 /** How soon a move a peer refused is tried again. */
 const PEER_RETRY_MS = 250;
 /** How long one wait for an idle moment lasts before the deadline is looked at again. */
@@ -79,6 +81,7 @@ export async function migrateSession(s: MigratingSession, options: MigrateOption
     ended = true;
   });
   let last: MigrationResult = { moved: false, reason: 'starting', message: 'the session is still logging in' };
+  let noPeerSince: number | undefined;
   while (!ended) {
     const now = Date.now();
     if (now >= options.deadline) return last;
@@ -94,8 +97,13 @@ export async function migrateSession(s: MigratingSession, options: MigrateOption
       continue;
     }
     const attempt = await tryMove(s, options);
-    // No peer (or no proxy that can move sessions): waiting would not change that.
-    if (attempt.moved || attempt.reason === 'ended' || attempt.reason === 'no_peer') return attempt;
+    if (attempt.moved || attempt.reason === 'ended') return attempt;
+    // No peer (or no proxy that can move sessions): waiting would not change that, except for
+    // a moment (a peer that has just started may not be registered everywhere yet).
+    if (attempt.reason === 'no_peer') {
+      noPeerSince ??= Date.now();
+      if (Date.now() - noPeerSince >= NO_PEER_PATIENCE_MS) return attempt;
+    } else noPeerSince = undefined;
     last = attempt;
     await sleepUntil(Math.min(options.deadline, Date.now() + PEER_RETRY_MS), options.done);
   }
