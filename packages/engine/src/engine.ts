@@ -1,7 +1,8 @@
 // The engine service: owns the tunnel client, the health checks, the diagnostics server and the
 // sessions. Streams for a database it serves become sessions; others are rejected so the proxy
-// tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
-// then they are closed with an ERR that says the engine is shutting down.
+// tries another engine. close({ graceMs }) drains: no new streams, open sessions move to a peer
+// engine by live migration (engine-drain.ts, within migration.wait); what could not move gets
+// the grace, then is closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import { createAudit, type DatabaseConfig, type EngineConfig } from '@gatehouse/common';
 import { ClusterMethod, SessionTerminateRequestSchema } from '@gatehouse/common/cluster';
@@ -24,6 +25,7 @@ import type { EngineCluster } from './cluster/engine-cluster.js';
 import { DbUserManagers } from './db-users/db-user-managers.js';
 import { registerBackendMetrics, registerHookMetrics } from './diag/backend-metrics.js';
 import { EngineMetrics } from './diag/metrics.js';
+import { type DrainSummary, drainSessions, type EngineState } from './engine-drain.js';
 import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
@@ -95,6 +97,14 @@ export interface Engine {
   setHooks(files: readonly string[]): Promise<void>;
   readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
+  /** 'draining' once drain() or close() began: no new sessions, live ones move away. */
+  readonly state: EngineState;
+  /**
+   * Moves every session to a peer engine serving the same database (docs/migration.md); a
+   * session not movable within migration.wait is closed with an ERR saying why. New streams are
+   * refused from now on, so the proxy routes them to the peers.
+   */
+  drain(reason: string): Promise<DrainSummary>;
   close(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
@@ -131,6 +141,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   const dbUsers = new DbUserManagers({ engineId, signer, audit, log }, config.databases);
   let closing = false;
+  let state: EngineState = 'serving';
+  let draining: Promise<DrainSummary> | undefined;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
   const registry = options.registry ?? createMetricsRegistry();
@@ -176,7 +188,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
-    if (database === undefined || closing) metrics.recordSession(stream.header.route.dbService, 'rejected');
+    const refusing = closing || state === 'draining';
+    if (database === undefined || refusing) metrics.recordSession(stream.header.route.dbService, 'rejected');
     if (database === undefined) {
       stream.reject({
         code: 'GH_ERR_ENGINE_NO_SUCH_DATABASE',
@@ -184,8 +197,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       });
       return;
     }
-    if (closing) {
-      stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
+    if (refusing) {
+      stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is draining` });
       return;
     }
     // The accepted tunnel streams, for the stalled-streams gauge; each leaves the set when it closes.
@@ -197,8 +210,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       }
       return accepted;
     };
+    // Migration requests go to the proxy that opened the stream (any tunnel for a test's stream).
+    const request = stream.request ?? ((method: string, body: unknown) => engineRequest(method, body));
     const handle = startSession(
-      { header: stream.header, accept, reject: (error) => stream.reject(error) },
+      { header: stream.header, accept, reject: (error) => stream.reject(error), request },
       {
         engineId,
         database,
@@ -234,7 +249,21 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log,
     signer,
     onUpdate: (infos) => {
+      const before = infoByName;
       infoByName = new Map(infos.map((i) => [i.name, i]));
+      // This engine lost a database (its health check fails): its sessions move to a peer that
+      // may still reach it (docs/migration.md).
+      for (const info of infos) {
+        if (info.health !== 'unhealthy' || before.get(info.name)?.health === 'unhealthy' || state === 'draining')
+          continue;
+        void drainSessions(
+          drainContext(),
+          `database '${info.name}' unavailable on engine ${engineId}`,
+          (s) => s.dbService === info.name,
+          // The sessions' own connections may still work: none is closed for not moving.
+          { close: 'none' },
+        );
+      }
       closeUnavailableSessions(sessions, infos, byName, closedForBackend);
       if (pool) pool.updateDatabases(infos);
       else tunnel?.updateDatabases(infos);
@@ -242,9 +271,23 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   infoByName = new Map(health.current().map((i) => [i.name, i]));
 
+  const engineRequest = (method: string, body: unknown): Promise<TunnelReply> => {
+    if (pool) return pool.request(method, body);
+    if (tunnel) return tunnel.request(method, body);
+    return Promise.reject(new TypeError('this engine has no tunnel'));
+  };
+  const drainContext = () => ({
+    engineId,
+    sessions: () => sessions,
+    waitMs: config.migration.wait,
+    metrics,
+    log,
+  });
+
   const { connectInProcess } = options;
   const dial = (url: string): TunnelClient => {
-    const client = createTunnelClient({
+    // Each stream's migration requests go back over the tunnel it came by: that proxy holds the client.
+    const client: TunnelClient = createTunnelClient({
       url,
       getCredentials:
         getCredentials ?? (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
@@ -252,7 +295,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       engineId,
       version: options.version ?? '0.1.0',
       databases: health.current(),
-      onStream: handleStream,
+      onStream: (incoming) =>
+        handleStream({
+          header: incoming.header,
+          accept: () => incoming.accept(),
+          reject: (error) => incoming.reject(error),
+          request: (method, body) => client.request(method, body),
+        }),
       onHandlerError: countHandlerError,
       keepalive: config.tcp_keepalive,
       log,
@@ -296,6 +345,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       port,
       ready: () => {
         if (closing) return { ready: false, reason: 'shutting down' };
+        if (state === 'draining') return { ready: false, reason: 'draining' };
         if (pool !== undefined ? !pool.connected() : tunnel !== undefined && tunnel.state !== 'connected')
           return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };
@@ -311,11 +361,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     get tunnels(): ReadonlyMap<string, TunnelClient> {
       return pool?.tunnels ?? new Map(tunnel ? [[config.proxy_addr, tunnel]] : []);
     },
-    request(method, body) {
-      if (pool) return pool.request(method, body);
-      if (tunnel) return tunnel.request(method, body);
-      return Promise.reject(new TypeError('this engine has no tunnel'));
-    },
+    request: engineRequest,
     diagAddress,
     handleStream,
     databases: () => health.current(),
@@ -334,7 +380,22 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     setHooks: (files) => hooks.reload(files),
     hooks,
     metrics,
+    get state() {
+      return state;
+    },
+    drain(reason) {
+      state = 'draining';
+      draining ??= drainSessions(drainContext(), reason);
+      return draining;
+    },
     async close(closeOptions = {}) {
+      // The graceful stop: sessions move to peers first (a no-op with none open); graceMs 0
+      // asks for an immediate stop, which waits for nothing.
+      if (!closing && sessions.size > 0 && closeOptions.graceMs !== 0) {
+        state = 'draining';
+        draining ??= drainSessions(drainContext(), 'engine shutting down', undefined, { close: 'except_no_peer' });
+        await draining;
+      }
       closing = true;
       const graceMs = closeOptions.graceMs ?? 10_000;
       const all = () => Promise.all([...sessions].map((s) => s.done));
