@@ -72,3 +72,36 @@ test('resume after a pause sends what the client sent meanwhile to the same engi
   engineA.end();
   assert.deepEqual(await relay.done, { error: undefined });
 });
+
+test('bytes the write coalescer still holds when a migration pauses and switches are written, not dropped', async () => {
+  const [app, clientSide] = pipePair();
+  const [streamA, engineA] = pipePair();
+  const [streamB, engineB] = pipePair();
+  const fromA = collect(engineA);
+  const fromB = collect(engineB);
+  const toApp = collect(app);
+  const relay = new ClientTunnelRelay(clientSide, streamA as unknown as TunnelStream, Buffer.alloc(0));
+
+  // Listeners added after the relay's run after it in the same turn: the chunk is in the
+  // coalescer, which writes it only at the end of the turn.
+  let counted = -1;
+  clientSide.once('data', () => {
+    counted = relay.pause();
+  });
+  app.write('q1');
+  await waitFor('q1 at engine A', async () => (fromA.text() === 'q1' ? true : undefined));
+  assert.equal(counted, 2, 'the pause counted q1 as sent to A');
+
+  streamA.once('data', () => relay.switchTo(streamB as unknown as TunnelStream));
+  engineA.write('r1');
+  await fromA.ended;
+  engineA.end();
+  await waitFor('r1 at the client', async () => (toApp.text() === 'r1' ? true : undefined));
+
+  app.write('q2');
+  await waitFor('q2 at engine B', async () => (fromB.text() === 'q2' ? true : undefined));
+  app.end();
+  await fromB.ended;
+  engineB.end();
+  assert.deepEqual(await relay.done, { error: undefined });
+});
