@@ -2,3 +2,4 @@ export { type Command, type CommandContext, type CommandIo, type Program, runPro
 export { createGatectl, gatectlCommands } from './gatectl.js';
 export { createGatehouse, gatehouseCommands } from './gatehouse.js';
 export { main } from './main.js';
+export { type RunningServices, runServices } from './service/run-services.js';

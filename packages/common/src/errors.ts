@@ -90,7 +90,9 @@ export const ERROR_CODES = {
   GH_ERR_ENGINE_CHANGE_USER_LIMIT:
     'A COM_CHANGE_USER after three failed ones on the same connection is refused with ER_UNKNOWN_COM_ERROR (1047), as MariaDB does (MDEV-3915).',
   GH_ERR_ENGINE_SESSION_CLOSED:
-    'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long or the client sent a malformed packet; the message says which.',
+    'The engine closed a live session with an ERR: the user was locked, the certificate expired, the session was idle too long, the client sent a malformed packet, or the engine drained and the session could not move within migration.wait; the message says which.',
+  GH_ERR_ENGINE_HANDOFF:
+    'An engine could not take over a migrating session: the handoff was malformed, or replaying its state or preparing its statements again failed on the new connection; the session stays on its engine.',
   // proxy front door, join and renewal
   GH_ERR_PROXY_TOO_MANY_CONNECTIONS:
     'The proxy refused a MySQL connection because proxy.limits.max_connections or max_connections_per_ip was reached (ERR 1040).',

@@ -1,7 +1,8 @@
 // The engine service: owns the tunnel client, the health checks, the diagnostics server and the
 // sessions. Streams for a database it serves become sessions; others are rejected so the proxy
-// tries another engine. close({ graceMs }) drains: no new streams, open sessions get the grace,
-// then they are closed with an ERR that says the engine is shutting down.
+// tries another engine. close({ graceMs }) drains: no new streams, open sessions move to a peer
+// engine by live migration (engine-drain.ts, within migration.wait); what could not move gets
+// the grace, then is closed with an ERR that says the engine is shutting down.
 import { hostname } from 'node:os';
 import { createAudit, type DatabaseConfig, type EngineConfig } from '@gatehouse/common';
 import { ClusterMethod, SessionTerminateRequestSchema } from '@gatehouse/common/cluster';
@@ -13,13 +14,7 @@ import {
   startDiagServer,
 } from '@gatehouse/common/metrics';
 import { ServerError } from '@gatehouse/mysql-protocol';
-import {
-  type DatabaseInfo,
-  type EngineState,
-  type InMemoryTunnelEnd,
-  type TunnelReply,
-  TunnelStream,
-} from '@gatehouse/tunnel';
+import { type DatabaseInfo, type InMemoryTunnelEnd, type TunnelReply, TunnelStream } from '@gatehouse/tunnel';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -32,7 +27,7 @@ import { registerBackendMetrics, registerHookMetrics } from './diag/backend-metr
 import { EngineMetrics } from './diag/metrics.js';
 import { registerDrainMetrics } from './drain/drain-metrics.js';
 import { watchDrainRequests } from './drain/drain-requests.js';
-import { createMinimalDrain } from './drain/minimal-drain.js';
+import { type DrainSummary, drainSessions, type EngineState } from './engine-drain.js';
 import { EngineMysqlError } from './errors.js';
 import { type HealthChecker, startHealthChecker } from './health/health-checker.js';
 import { createHookRunner, type HookRunner } from './hooks/hook-runner.js';
@@ -104,10 +99,14 @@ export interface Engine {
   setHooks(files: readonly string[]): Promise<void>;
   readonly hooks: HookRunner;
   readonly metrics: EngineMetrics;
-  /** serving, or draining: no new sessions (`gatectl engine drain`). */
+  /** 'draining' once drain() or close() began: no new sessions, live ones move away. */
   readonly state: EngineState;
-  /** Stops taking new sessions and tells the proxies; a second call changes nothing. */
-  drain(reason: string): Promise<void>;
+  /**
+   * Moves every session to a peer engine serving the same database (docs/migration.md); a
+   * session not movable within migration.wait is closed with an ERR saying why. New streams are
+   * refused from now on, so the proxy routes them to the peers.
+   */
+  drain(reason: string): Promise<DrainSummary>;
   close(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
@@ -145,12 +144,15 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   let byName = new Map(config.databases.map((db) => [db.name, db]));
   const dbUsers = new DbUserManagers({ engineId, signer, audit, log }, config.databases);
   let closing = false;
+  let state: EngineState = 'serving';
+  let draining: Promise<DrainSummary> | undefined;
   let tunnel: TunnelClient | undefined;
   let pool: ProxyPool | undefined;
-  const drainControl = createMinimalDrain({
-    announce: (state) => (pool ? pool.setEngineState(state) : tunnel?.setEngineState(state)),
-    log,
-  });
+  // The proxies hear at once that this engine takes no new sessions (its registration's state).
+  const announceDraining = (): void => {
+    if (pool) pool.setEngineState('draining');
+    else tunnel?.setEngineState('draining');
+  };
   const registry = options.registry ?? createMetricsRegistry();
   const metrics = new EngineMetrics({
     registry,
@@ -178,7 +180,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     sessions: () => countSessionsByBackend(sessions),
   });
   registerHookMetrics(registry, hooks);
-  registerDrainMetrics(registry, () => drainControl.state);
+  registerDrainMetrics(registry, () => state);
   const readCredentials = options.getCredentials;
   const getCredentials =
     readCredentials === undefined
@@ -195,8 +197,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
 
   const handleStream = (stream: SessionStream): void => {
     const database = byName.get(stream.header.route.dbService);
-    const draining = drainControl.state === 'draining';
-    if (database === undefined || closing || draining) metrics.recordSession(stream.header.route.dbService, 'rejected');
+    const refusing = closing || state === 'draining';
+    if (database === undefined || refusing) metrics.recordSession(stream.header.route.dbService, 'rejected');
     if (database === undefined) {
       stream.reject({
         code: 'GH_ERR_ENGINE_NO_SUCH_DATABASE',
@@ -208,7 +210,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       stream.reject({ code: 'GH_ERR_ENGINE_CLOSED', message: `engine ${engineId} is shutting down` });
       return;
     }
-    if (draining) {
+    if (refusing) {
       stream.reject({ code: 'GH_ERR_ENGINE_DRAINING', message: `engine ${engineId} is draining` });
       return;
     }
@@ -221,8 +223,10 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       }
       return accepted;
     };
+    // Migration requests go to the proxy that opened the stream (any tunnel for a test's stream).
+    const request = stream.request ?? ((method: string, body: unknown) => engineRequest(method, body));
     const handle = startSession(
-      { header: stream.header, accept, reject: (error) => stream.reject(error) },
+      { header: stream.header, accept, reject: (error) => stream.reject(error), request },
       {
         engineId,
         database,
@@ -258,7 +262,21 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     log,
     signer,
     onUpdate: (infos) => {
+      const before = infoByName;
       infoByName = new Map(infos.map((i) => [i.name, i]));
+      // This engine lost a database (its health check fails): its sessions move to a peer that
+      // may still reach it (docs/migration.md).
+      for (const info of infos) {
+        if (info.health !== 'unhealthy' || before.get(info.name)?.health === 'unhealthy' || state === 'draining')
+          continue;
+        void drainSessions(
+          drainContext(),
+          `database '${info.name}' unavailable on engine ${engineId}`,
+          (s) => s.dbService === info.name,
+          // The sessions' own connections may still work: none is closed for not moving.
+          { close: 'none' },
+        );
+      }
       closeUnavailableSessions(sessions, infos, byName, closedForBackend);
       if (pool) pool.updateDatabases(infos);
       else tunnel?.updateDatabases(infos);
@@ -266,9 +284,23 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   });
   infoByName = new Map(health.current().map((i) => [i.name, i]));
 
+  const engineRequest = (method: string, body: unknown): Promise<TunnelReply> => {
+    if (pool) return pool.request(method, body);
+    if (tunnel) return tunnel.request(method, body);
+    return Promise.reject(new TypeError('this engine has no tunnel'));
+  };
+  const drainContext = () => ({
+    engineId,
+    sessions: () => sessions,
+    waitMs: config.migration.wait,
+    metrics,
+    log,
+  });
+
   const { connectInProcess } = options;
   const dial = (url: string): TunnelClient => {
-    const client = createTunnelClient({
+    // Each stream's migration requests go back over the tunnel it came by: that proxy holds the client.
+    const client: TunnelClient = createTunnelClient({
       url,
       getCredentials:
         getCredentials ?? (() => Promise.reject(new TypeError('an in-process engine has no tunnel credentials'))),
@@ -276,7 +308,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       engineId,
       version: options.version ?? '0.1.0',
       databases: health.current(),
-      onStream: handleStream,
+      onStream: (incoming) =>
+        handleStream({
+          header: incoming.header,
+          accept: () => incoming.accept(),
+          reject: (error) => incoming.reject(error),
+          request: (method, body) => client.request(method, body),
+        }),
       onHandlerError: countHandlerError,
       keepalive: config.tcp_keepalive,
       log,
@@ -311,11 +349,22 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     });
   }
 
+  const drain = (reason: string): Promise<DrainSummary> => {
+    state = 'draining';
+    announceDraining();
+    draining ??= drainSessions(drainContext(), reason);
+    return draining;
+  };
   const stopDrainRequests = watchDrainRequests({
     engineId,
     startedAt,
     cluster,
-    control: drainControl,
+    control: {
+      get state() {
+        return state;
+      },
+      drain,
+    },
     audit,
     databases: () => [...byName.keys()],
     log,
@@ -330,6 +379,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
       port,
       ready: () => {
         if (closing) return { ready: false, reason: 'shutting down' };
+        if (state === 'draining') return { ready: false, reason: 'draining' };
         if (pool !== undefined ? !pool.connected() : tunnel !== undefined && tunnel.state !== 'connected')
           return { ready: false, reason: `tunnel ${tunnel?.state ?? 'none'}` };
         return { ready: true };
@@ -345,11 +395,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     get tunnels(): ReadonlyMap<string, TunnelClient> {
       return pool?.tunnels ?? new Map(tunnel ? [[config.proxy_addr, tunnel]] : []);
     },
-    request(method, body) {
-      if (pool) return pool.request(method, body);
-      if (tunnel) return tunnel.request(method, body);
-      return Promise.reject(new TypeError('this engine has no tunnel'));
-    },
+    request: engineRequest,
     diagAddress,
     handleStream,
     databases: () => health.current(),
@@ -369,12 +415,18 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     hooks,
     metrics,
     get state() {
-      return drainControl.state;
+      return state;
     },
-    drain: async (reason) => {
-      await drainControl.drain(reason);
-    },
+    drain,
     async close(closeOptions = {}) {
+      // The graceful stop: sessions move to peers first (a no-op with none open); graceMs 0
+      // asks for an immediate stop, which waits for nothing.
+      if (!closing && sessions.size > 0 && closeOptions.graceMs !== 0) {
+        state = 'draining';
+        announceDraining();
+        draining ??= drainSessions(drainContext(), 'engine shutting down', undefined, { close: 'except_no_peer' });
+        await draining;
+      }
       closing = true;
       stopDrainRequests();
       const graceMs = closeOptions.graceMs ?? 10_000;

@@ -24,6 +24,7 @@ import { chooseGreetingProfile, type GreetingProfile } from './front-door/greeti
 import { type DrainOptions, type HandOff, MysqlListener } from './front-door/mysql-listener.js';
 import { createRefusalAudit } from './front-door/refusal-audit.js';
 import type { LiveConnection } from './front-door/session-context.js';
+import { createSessionMoveHandlers } from './front-door/session-move-handlers.js';
 import { createSessionTokenIssuer } from './front-door/session-token-issuer.js';
 import { pickMysqlSocket, readActivatedSockets } from './front-door/systemd-sockets.js';
 import { type PeerCredentialsSupport, peerCredentialsSupport } from './front-door/unix-peer.js';
@@ -194,6 +195,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     ...(options.audit !== undefined ? { audit: options.audit } : {}),
     ...(options.advertiseProxies ? { advertiseProxies: true } : {}),
     log: log.child({ component: 'cluster' }),
+  })) {
+    tunnel.handle(method, handler);
+  }
+  // Live migration: engines pause, resume and move the sessions they carry (called only once
+  // sessions run, long after `listener` below exists).
+  for (const [method, handler] of createSessionMoveHandlers({
+    connections: () => listener.connections,
+    log: log.child({ component: 'migration' }),
   })) {
     tunnel.handle(method, handler);
   }

@@ -35,6 +35,8 @@ export interface ClusterOptions {
   readonly databaseYaml?: string;
   /** databases[].compression: compress the engine's leg to the database. */
   readonly dbCompression?: boolean;
+  /** Extra YAML keys of the engine section of each engine's process (split), e.g. "  migration: { wait: 2s }\n". */
+  readonly engineYaml?: string;
 }
 
 export interface UserCerts {
@@ -82,6 +84,8 @@ export interface Cluster {
   restartProxy(): Promise<void>;
   /** Kills engine `index` (split shape) with SIGKILL. */
   killEngine(index: number): Promise<void>;
+  /** Stops engine `index` (split shape) with SIGTERM, its graceful stop, and waits for it to exit. */
+  stopEngine(index: number): Promise<void>;
   /** Starts engine `index` again (split shape) and waits until the proxy lists it healthy. */
   restartEngine(index: number): Promise<void>;
   /** Kills the process running the proxy (in the single shape, everything) with SIGKILL. */
@@ -268,7 +272,7 @@ engine:
   proxy_addr: 127.0.0.1:${webPort}
   join: { token: ${JSON.stringify(tokenOut.token)}, ca_pin: ${JSON.stringify(tokenOut.ca_pin ?? tokenOut.caPin)} }
   diag_listen: 127.0.0.1:${diagPort}
-${databasesYaml}`,
+${options.engineYaml ?? ''}${databasesYaml}`,
       );
       processes.engines.push(start(engineFile, diagPort));
     }
@@ -347,6 +351,11 @@ ${databasesYaml}`,
       const gone = new Promise((r) => engine.child.once('exit', r));
       engine.child.kill('SIGKILL');
       await gone;
+    },
+    async stopEngine(index) {
+      const engine = processes.engines[index];
+      if (!engine) throw new Error(`no engine ${index}`);
+      await stopProcess(engine);
     },
     async restartEngine(index) {
       const engine = processes.engines[index];

@@ -42,6 +42,10 @@ export function summarizeAuditEvent(e: AuditEvent): string {
     case 'db.session.mysql.change_user':
     case 'db.session.user_change':
       return `${e.old_db_user === undefined ? '' : `from ${e.old_db_user} `}to ${e.new_db_user}${outcomeText(e.outcome)}`;
+    case 'db.session.migrate':
+      return oneLine(
+        `${e.from_engine_id} thread ${e.from_thread_id} → ${e.to_engine_id} thread ${e.to_thread_id} (${e.reason})`,
+      );
     case 'db.session.mysql.process_kill':
       return `thread ${e.process_id}${outcomeText(e.outcome)}`;
     case 'db.session.malformed_packet':

@@ -46,6 +46,7 @@ type SimpleCommandType =
   | 'db.session.mysql.refresh'
   | 'db.session.mysql.change_user'
   | 'db.session.user_change'
+  | 'db.session.migrate'
   | 'db.session.mysql.reset_connection'
   | 'db.user.create'
   | 'db.user.update'

@@ -13,6 +13,7 @@ export const AUDIT_EVENT_CODES = {
   'db.session.malformed_packet': { ok: 'GDB03W', failed: 'GDB03W' },
   'db.session.terminate': { ok: 'GDB04I', failed: 'GDB04W' },
   'db.session.user_change': { ok: 'GDB05I', failed: 'GDB05W' },
+  'db.session.migrate': { ok: 'GDB06I', failed: 'GDB06W' },
   'db.session.mysql.statements.prepare': { ok: 'GMY00I', failed: 'GMY00W' },
   'db.session.mysql.statements.execute': { ok: 'GMY01I', failed: 'GMY01W' },
   'db.session.mysql.statements.send_long_data': { ok: 'GMY02I', failed: 'GMY02W' },

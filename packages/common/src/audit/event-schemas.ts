@@ -221,6 +221,22 @@ export const userChangeEventSchema = z.strictObject({
   ...auditResultShape,
 });
 
+/**
+ * The session moved to another engine (live migration, docs/migration.md): the engine it left
+ * writes this event, naming both engines and both MySQL thread ids. The session id stays.
+ */
+export const migrateEventSchema = z.strictObject({
+  ...base,
+  ...auditTypeShape('db.session.migrate'),
+  from_engine_id: z.string().max(256),
+  to_engine_id: z.string().max(256),
+  from_thread_id: z.int().min(0).max(0xffff_ffff),
+  to_thread_id: z.int().min(0).max(0xffff_ffff),
+  /** Why the session moved, e.g. "engine drain: SIGTERM". */
+  reason: z.string().max(1024),
+  ...auditResultShape,
+});
+
 export const resetConnectionEventSchema = z.strictObject({
   ...base,
   ...auditTypeShape('db.session.mysql.reset_connection'),
@@ -265,6 +281,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   refreshEventSchema,
   changeUserEventSchema,
   userChangeEventSchema,
+  migrateEventSchema,
   localInfileEventSchema,
   resetConnectionEventSchema,
   dbUserCreateEventSchema,

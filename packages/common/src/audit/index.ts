@@ -54,6 +54,7 @@ export {
   initDbEventSchema,
   localInfileEventSchema,
   malformedPacketEventSchema,
+  migrateEventSchema,
   processKillEventSchema,
   refreshEventSchema,
   resetConnectionEventSchema,

@@ -18,7 +18,72 @@ export const ClusterMethod = {
   AuditAppend: 'audit.append',
   /** Proxy → engine: close a live session with an ERR naming who ended it and why. */
   SessionTerminate: 'session.terminate',
+  /** Engine → proxy: stop sending a session's client bytes to this engine (live migration). */
+  SessionPause: 'session.pause',
+  /** Engine → proxy: send them again (the session did not move after all). */
+  SessionResume: 'session.resume',
+  /** Engine → proxy: move a paused session to another engine with this handoff. */
+  SessionMove: 'session.move',
 } as const;
+
+/** session.pause / session.resume request. */
+export const SessionPauseRequestSchema = z.strictObject({ sessionId: z.string().min(1).max(128) });
+/** session.pause reply: every client byte the proxy wrote to this engine's stream so far. */
+export const SessionPauseResponseSchema = z.strictObject({ sent: z.int().min(0) });
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
+/** A prepared statement the new engine prepares again; the client keeps `clientId`. */
+export const HandoffStatementSchema = z.strictObject({
+  clientId: z.int().min(1).max(0xffff_ffff),
+  sql: z.string().max(64 * 1024),
+  paramCount: z.int().min(0).max(0xffff),
+  /** The types last bound (two bytes a parameter), base64. */
+  paramTypes: base64.max(4 * 65_536).optional(),
+});
+
+/**
+ * What a session carries to its new engine (docs/migration.md): the SQL that rebuilds its state
+ * (user variable values already read back), its prepared statements, and the state itself so
+ * that the new engine can move it again.
+ */
+export const SessionHandoffSchema = z.strictObject({
+  fromEngineId: z.string().min(1).max(256),
+  fromThreadId: z.int().min(0).max(0xffff_ffff),
+  reason: z.string().max(1024),
+  /** When the session started (ms since the epoch), for its end event's duration. */
+  startedAt: z.number().min(0),
+  schema: z.string().max(1024),
+  replay: z.array(z.string().max(1024 * 1024)).max(4200),
+  variables: z.record(z.string().max(256), z.string().max(64 * 1024)),
+  userVariables: z.array(z.string().max(256)).max(4096),
+  /** SQL-level prepared statements by name: the PREPARE that made each (also in `replay`). */
+  sqlPrepared: z.record(z.string().max(256), z.string().max(1024 * 1024)),
+  statusFlags: z.int().min(0).max(0xffff),
+  statements: z.array(HandoffStatementSchema).max(65_536),
+  /** What the client sent after the session was held, which its first engine never read (base64). */
+  clientBytes: base64.max(16 * 1024 * 1024),
+});
+export type SessionHandoff = z.infer<typeof SessionHandoffSchema>;
+
+/** session.move request. */
+export const SessionMoveRequestSchema = z.strictObject({
+  sessionId: z.string().min(1).max(128),
+  handoff: SessionHandoffSchema,
+});
+export type SessionMoveRequest = z.infer<typeof SessionMoveRequestSchema>;
+
+/** session.move reply: where the session went, or why it did not. */
+export const SessionMoveResponseSchema = z.discriminatedUnion('moved', [
+  z.strictObject({ moved: z.literal(true), engineId: z.string().max(256), threadId: z.int().min(0) }),
+  z.strictObject({
+    moved: z.literal(false),
+    reason: z.string().max(2048),
+    /** No other engine serves the database at all: trying again soon will not help. */
+    noPeer: z.boolean().optional(),
+  }),
+]);
+export type SessionMoveResponse = z.infer<typeof SessionMoveResponseSchema>;
 export type ClusterMethodName = (typeof ClusterMethod)[keyof typeof ClusterMethod];
 
 const isoTime = z.iso.datetime({ offset: true });

@@ -270,6 +270,11 @@ export const EngineConfigSchema = z.strictObject({
   hook_timeout: duration.default(250),
   /** Database sockets and the tunnel's client side. */
   tcp_keepalive: KeepaliveSchema.default(DEFAULT_KEEPALIVE),
+  /**
+   * Live session migration (docs/migration.md): how long a draining engine waits for a session
+   * to become movable (a transaction to end, a lock to go) before it closes it with an ERR.
+   */
+  migration: z.strictObject({ wait: duration.default(30_000) }).default({ wait: 30_000 }),
   /** Session worker processes; in one process with the proxy, 1 or proxy.workers (docs/architecture.md "Workers"). */
   workers: workerCount,
   databases: z

@@ -66,6 +66,13 @@ const DETAILS: { readonly [T in AuditEventType]: Record<string, unknown> } = {
     outcome: { kind: 'error', errno: 1045, sqlstate: '28000', message: "role 'dev' does not allow db user 'root'" },
   },
   'db.session.user_change': { old_db_user: 'app_rw', new_db_user: 'app_ro', new_db_name: 'app' },
+  'db.session.migrate': {
+    from_engine_id: 'engine-a',
+    to_engine_id: 'engine-b',
+    from_thread_id: 12,
+    to_thread_id: 34,
+    reason: 'engine drain: SIGTERM',
+  },
   'db.session.mysql.reset_connection': { outcome: { kind: 'ok', affected_rows: 0 } },
   'db.session.mysql.local_infile': {
     query: "LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE t",

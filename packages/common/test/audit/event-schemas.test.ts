@@ -4,7 +4,7 @@ import { AUDIT_EVENT_TYPES, auditEventSchema, InvalidAuditEventError, parseAudit
 import { makeAuditEvent } from '../../src/testing/index.js';
 
 test('every event type has a valid sample that round-trips through JSON', () => {
-  assert.equal(AUDIT_EVENT_TYPES.length, 28);
+  assert.equal(AUDIT_EVENT_TYPES.length, 29);
   for (const type of AUDIT_EVENT_TYPES) {
     const event = makeAuditEvent(type);
     const parsed = parseAuditEvent(JSON.parse(JSON.stringify(event)));

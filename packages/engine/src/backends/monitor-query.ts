@@ -25,13 +25,21 @@ export class MonitorQueryError extends EngineError {
   }
 }
 
-/** Reads a column definition's name: catalog, schema, table, org_table, then name. */
-function columnName(payload: Buffer, reader: BufferReader): string {
+/**
+ * Reads a column definition's name (catalog, schema, table, org_table, then name) and its type
+ * byte (after org_name, the fixed-length fields' length, charset and column length).
+ */
+function readColumn(payload: Buffer, reader: BufferReader): { name: string; type: number } {
   reader.reset(payload);
   for (let i = 0; i < 4; i++) reader.lenencBytes();
   const name = reader.lenencString();
+  reader.lenencBytes();
+  reader.lenencInt();
+  reader.u16();
+  reader.u32();
+  const type = reader.u8();
   reader.release();
-  return name;
+  return { name, type };
 }
 
 function isEof(payload: Buffer): boolean {
@@ -41,8 +49,16 @@ function isEof(payload: Buffer): boolean {
 /** A logged-in leg: its plain packet stream (a compressed leg's decompressed side) and capabilities. */
 export type QueryLeg = Pick<UpstreamConnection, 'capabilities'> & { readonly socket: Duplex };
 
-/** Runs `sql` and returns the rows of its (single) result set; an OK gives no rows. */
-export function queryRows(upstream: QueryLeg, sql: string, timeoutMs: number): Promise<MonitorRow[]> {
+/**
+ * Runs `sql` and returns the rows of its (single) result set; an OK gives no rows. `columnTypes`,
+ * when given, receives each column's type byte by name (a user variable's type shows only there).
+ */
+export function queryRows(
+  upstream: QueryLeg,
+  sql: string,
+  timeoutMs: number,
+  columnTypes?: Map<string, number>,
+): Promise<MonitorRow[]> {
   const { socket, capabilities } = upstream;
   const deprecateEof = (capabilities & Capability.DeprecateEof) !== 0;
   const parser = new PacketParser();
@@ -78,7 +94,9 @@ export function queryRows(upstream: QueryLeg, sql: string, timeoutMs: number): P
         }
       } else if (phase === 'columns') {
         if (columns.length < columnCount) {
-          columns.push(columnName(payload, reader));
+          const column = readColumn(payload, reader);
+          columns.push(column.name);
+          columnTypes?.set(column.name, column.type);
           if (columns.length === columnCount && deprecateEof) phase = 'rows';
         } else phase = 'rows'; // the EOF after the column definitions
       } else if (deprecateEof ? payload[0] === PacketHeader.Eof : isEof(payload)) {

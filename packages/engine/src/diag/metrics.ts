@@ -52,6 +52,8 @@ export class EngineMetrics {
   readonly #sessions: Counter<'db' | 'outcome'>;
   readonly #denials: Counter<'db' | 'reason'>;
   readonly #errPackets: Counter<'db' | 'class'>;
+  readonly #migrated: Counter<'db'>;
+  readonly #migrationsRefused: Counter<'db' | 'reason'>;
   readonly #children = new Map<string, SessionMetricChildren>();
   readonly #commandLatency: boolean;
 
@@ -84,6 +86,18 @@ export class EngineMetrics {
     this.#denials = new Counter({
       name: 'gatehouse_engine_denials_total',
       help: 'Logins and commands the engine refused, by reason: role, lock, limit, policy, hook.',
+      labelNames: ['db', 'reason'],
+      registers,
+    });
+    this.#migrated = new Counter({
+      name: 'gatehouse_engine_sessions_migrated_total',
+      help: 'Sessions this engine moved to a peer engine (live migration, docs/migration.md).',
+      labelNames: ['db'],
+      registers,
+    });
+    this.#migrationsRefused = new Counter({
+      name: 'gatehouse_engine_migrations_refused_total',
+      help: 'Sessions a drain could not move within migration.wait and closed, by the reason that held (transaction, temporary_table, no_peer…).',
       labelNames: ['db', 'reason'],
       registers,
     });
@@ -247,6 +261,12 @@ export class EngineMetrics {
   recordSession(db: string, outcome: SessionOutcome, denial?: DenialReason): void {
     this.#sessions.labels(db, outcome).inc();
     if (denial !== undefined) this.#denials.labels(db, denial).inc();
+  }
+
+  /** A drain moved a session (`reason` undefined) or closed it because it could not. */
+  recordMigration(db: string, refusedFor?: string): void {
+    if (refusedFor === undefined) this.#migrated.labels(db).inc();
+    else this.#migrationsRefused.labels(db, refusedFor).inc();
   }
 
   sessionOpened(db: string): void {

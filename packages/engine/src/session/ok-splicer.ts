@@ -21,8 +21,11 @@ export interface SplicePosition {
   readonly openPacketLength: number;
 }
 
-/** Given an OK's whole payload (a view valid during the call), the payload to send instead. */
-export type OkRewrite = (payload: Buffer) => Buffer;
+/**
+ * Given an OK's whole payload (a view valid during the call) and the stream offset where its
+ * packet starts, the payload to send instead.
+ */
+export type OkRewrite = (payload: Buffer, start: number) => Buffer;
 
 export class OkSplicer {
   readonly #rewrite: OkRewrite;
@@ -87,7 +90,7 @@ export class OkSplicer {
       // (or, longer than the hold limit, sent as it is).
       if (start < pos || end > chunk.length) continue;
       if (start > pos) out.push(chunk.subarray(pos, start));
-      out.push(serializePacket(this.#rewrite(chunk.subarray(start + 4, end)), chunk[start + 3]!));
+      out.push(serializePacket(this.#rewrite(chunk.subarray(start + 4, end), oks[i]!), chunk[start + 3]!));
       pos = end;
     }
     const holdFrom = open >= chunkStart + pos ? open - chunkStart : chunk.length;
@@ -121,7 +124,7 @@ export class OkSplicer {
     const oks = this.#oks;
     for (let i = 0; i < oks.length; i += 2) {
       if (oks[i] === start && oks[i + 1] === end) {
-        return serializePacket(this.#rewrite(packet.subarray(4)), packet[3]!);
+        return serializePacket(this.#rewrite(packet.subarray(4), start), packet[3]!);
       }
     }
     return undefined;

@@ -72,6 +72,11 @@ export class ClientReader implements PacketScanHandler {
     return this.#scanner.idle;
   }
 
+  /** A copy of the bytes received while stopped, not read yet. */
+  heldBytes(): Buffer {
+    return Buffer.concat(this.#held);
+  }
+
   /** Stop at the next packet boundary (at once if the reader is at one). */
   stop(): void {
     this.#scanner.stopAtBoundary = true;

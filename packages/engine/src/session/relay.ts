@@ -39,10 +39,12 @@ import {
   createDenial,
   type StatementState,
 } from './command-record.js';
+import { withBoundTypes } from './execute-types.js';
 import { endLostCommands } from './lost-reply.js';
 import { ClientReader, type ClientReaderHandler, type CommandVerdict } from './relay-client-reader.js';
 import type { RelayObserver } from './session-observer.js';
 import type { RelayTracking } from './session-tracking.js';
+import type { StatementIdMap } from './statement-id-map.js';
 
 export interface RelayCounters {
   bytesFromClient: number;
@@ -74,13 +76,18 @@ export interface RelayOptions {
   readonly observer?: RelayObserver;
   /** Session state tracking (session-tracking.ts); absent: nothing tracked, OKs unchanged. */
   readonly tracking?: RelayTracking;
+  /** After a live migration: the client's statement ids → the server's (statement-id-map.ts). */
+  readonly ids?: StatementIdMap;
   /** The reply to a command changed the session (USE, reset, prepare). */
   readonly onSchema: (schema: string) => void;
   readonly onMalformed: (payload: Buffer, reason: string) => void;
   /** Answers COM_CHANGE_USER with a new database leg (change-user.ts); absent: refused by policy. */
   readonly changeUser?: UserChanger;
-  /** Runs once when both sides are closed; `err` when the relay failed. */
-  readonly onEnd: (err: Error | undefined) => void;
+  /**
+   * Runs once when both sides are closed; `err` when the relay failed; `moved` when the session
+   * went on on another engine (live migration): it did not end.
+   */
+  readonly onEnd: (err: Error | undefined, moved: boolean) => void;
 }
 
 interface PendingUserChange {
@@ -133,11 +140,24 @@ export class Relay implements ClientReaderHandler {
   #heldPaused = false;
   #endAfterHeld = false;
   readonly #toTunnel: WriteCoalescer;
+  /** Client bytes received so far (live migration: the proxy says how many it sent). */
+  #received = 0;
+  #receivedWaiters: Array<{ readonly bytes: number; readonly done: () => void }> = [];
+  /** A live migration holds the commands: resolved once the session is between two commands. */
+  #migrationHold: true | undefined;
+  /** holdWhenIdle() waits: called when a reply ends with none pending; true once it held. */
+  #idleWaiter: (() => boolean) | undefined;
+  #moved = false;
 
   readonly #onServerData = (chunk: Buffer): void => this.#relayServer(chunk);
   readonly #onServerEnd = (): void => this.#finish(undefined);
   readonly #onServerError = (err: Error): void => this.#finish(err);
-  readonly #onClientData = (chunk: Buffer): void => this.#relayClient(chunk);
+  readonly #onClientData = (chunk: Buffer): void => {
+    // Only what came on the stream: the proxy's pause counts those bytes, not a handoff's.
+    this.#received += chunk.length;
+    if (this.#receivedWaiters.length > 0) this.#wakeReceived();
+    this.#relayClient(chunk);
+  };
   readonly #resumeClient = (): void => {
     this.#clientPaused = false;
     if (!this.#ended) this.#client.resume();
@@ -148,7 +168,7 @@ export class Relay implements ClientReaderHandler {
     if (!this.#ended && !this.#heldPaused) this.#upstream.resume();
   };
   readonly #resumeReader = (): void => {
-    if (!this.#ended && this.#closing === undefined) this.#reader.resume();
+    if (!this.#ended && this.#closing === undefined && this.#migrationHold === undefined) this.#reader.resume();
   };
 
   constructor(options: RelayOptions) {
@@ -175,6 +195,9 @@ export class Relay implements ClientReaderHandler {
       mariadbCapabilities: this.#o.mariaDbCapabilities,
       onOutcome: (outcome) => this.#onOutcome(outcome),
       ...(this.#o.tracking !== undefined ? { onOkPacket: this.#o.tracking.onOkPacket } : {}),
+      ...(this.#o.tracking?.onPrepareOkPacket !== undefined
+        ? { onPrepareOkPacket: this.#o.tracking.onPrepareOkPacket }
+        : {}),
     });
   }
 
@@ -253,6 +276,8 @@ export class Relay implements ClientReaderHandler {
       if (sequenceId !== 0) return 'forward';
       this.#lost = false;
     }
+    // The client's statement ids become the server's before anything reads the command.
+    if (sequenceId === 0) this.#o.ids?.rewriteCommand(prefix);
     try {
       if (sequenceId !== 0) throw new MysqlProtocolError(`command packet with sequence id ${sequenceId}, expected 0`);
       // A command that waits for a hook outlives this call: it keeps a copy of its bytes.
@@ -282,6 +307,22 @@ export class Relay implements ClientReaderHandler {
     const verdict = decideCommand(command, this.#o.policy);
     if (verdict.kind === 'deny') return this.#deny(command, verdict.err, sequenceId);
     const hooks = this.#o.hooks;
+    // The first execute of a moved statement that leaves its types to the server: it is sent
+    // with the types the client bound on the old server (execute-types.ts).
+    const rebound =
+      command.kind === 'stmt_execute' && this.#o.ids !== undefined && !hooks?.wants(command)
+        ? this.#rebindTypes(prefix, command.statementId, complete)
+        : undefined;
+    if (rebound !== undefined) {
+      this.#hookPending = true;
+      queueMicrotask(() => {
+        this.#hookPending = false;
+        if (this.#ended) return;
+        this.#send(command, verdict.schema, performance.now(), complete);
+        this.#reader.release('forward', rebound);
+      });
+      return 'hold';
+    }
     if (hooks?.wants(command)) {
       // The reader holds this command and everything behind it until the hook has answered.
       this.#hookPending = true;
@@ -293,6 +334,14 @@ export class Relay implements ClientReaderHandler {
     }
     this.#send(command, verdict.schema, now, complete);
     return 'forward';
+  }
+
+  /** The execute as a whole packet with its statement's types bound, when it needs them. */
+  #rebindTypes(payload: Buffer, statementId: number, complete: boolean): Buffer | undefined {
+    const types = this.#o.ids!.takeTypesToBind(statementId);
+    if (types === undefined || !complete) return undefined;
+    const rewritten = withBoundTypes(payload, types);
+    return rewritten === undefined ? undefined : serializePacket(rewritten, 0);
   }
 
   #afterHook(decision: HookDecision, sequenceId: number, complete: boolean): void {
@@ -392,6 +441,8 @@ export class Relay implements ClientReaderHandler {
     // A denial whose turn came in this chunk: its ERR follows the reply that ended before it.
     if (this.#answered.length > 0) this.#sendAnswered(true);
     if (this.#reader.stopped && this.#tracker.pendingCommands === 0) this.#settle();
+    // A migration waits for this moment: synchronously, before the client can answer the reply.
+    if (this.#idleWaiter !== undefined && this.#tracker.pendingCommands === 0) this.#idleWaiter();
   }
 
   /** The tracker cannot follow this reply: it passes untracked, and its commands end in the audit. */
@@ -485,6 +536,7 @@ export class Relay implements ClientReaderHandler {
       if (record.preparedId >= 0) record.prepared = this.#registry.recordPrepared(record.preparedId, record.paramCount);
       else this.#registry.recordPrepareFailed();
     }
+    if (record.kind === 'reset_connection' && outcome.kind === 'ok') this.#o.ids?.clear();
     this.#o.audit.onFinished(record);
     this.#o.hooks?.finished(record);
     // After the event, which names the schema the command ran in.
@@ -508,7 +560,103 @@ export class Relay implements ClientReaderHandler {
       this.#startUserChange(this.#userChange);
       return;
     }
+    if (this.#migrationHold !== undefined) return;
     setImmediate(this.#resumeReader);
+  }
+
+  // --- live migration (session-migration.ts) ---
+
+  /** Client bytes received on this stream so far. */
+  get receivedFromClient(): number {
+    return this.#received;
+  }
+
+  /** Resolves once `bytes` client bytes in all have been received (or the session ended). */
+  waitReceived(bytes: number): Promise<void> {
+    if (this.#received >= bytes || this.#ended) return Promise.resolve();
+    return new Promise((done) => this.#receivedWaiters.push({ bytes, done }));
+  }
+
+  #wakeReceived(): void {
+    const waiting = this.#receivedWaiters;
+    this.#receivedWaiters = [];
+    for (const w of waiting) {
+      if (this.#received >= w.bytes || this.#ended) w.done();
+      else this.#receivedWaiters.push(w);
+    }
+  }
+
+  /**
+   * Resolves true at the first moment the session is between two commands (no reply in flight,
+   * the client between packets) and `ready()` holds: the command reader stops right there,
+   * before the client can have seen the last reply, so no newer command is acted on; what the
+   * client sends from then on is kept (heldClientBytes). False after `timeoutMs`.
+   */
+  holdWhenIdle(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (this.#tryHold(ready)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idleWaiter = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.#idleWaiter = () => {
+        if (!this.#tryHold(ready)) return false;
+        clearTimeout(timer);
+        this.#idleWaiter = undefined;
+        resolve(true);
+        return true;
+      };
+    });
+  }
+
+  #tryHold(ready: () => boolean): boolean {
+    if (this.#ended || this.#closing !== undefined || this.#userChange !== undefined) return false;
+    if (this.#tracker.pendingCommands > 0 || this.#hookPending || this.#reader.stopped) return false;
+    if (!this.#reader.atBoundary || !ready()) return false;
+    this.#migrationHold = true;
+    this.#reader.stop();
+    return true;
+  }
+
+  /** The client's bytes received since holdWhenIdle() stopped the reader (a copy). */
+  heldClientBytes(): Buffer {
+    return this.#reader.heldBytes();
+  }
+
+  /** Reads commands again after holdWhenIdle(), those that came meanwhile first. */
+  releaseCommands(): void {
+    if (this.#migrationHold === undefined) return;
+    this.#migrationHold = undefined;
+    if (!this.#ended && this.#closing === undefined) setImmediate(this.#resumeReader);
+  }
+
+  /** Bytes the client sent to the session's first engine that it never read (a handoff's). */
+  pushClientBytes(bytes: Buffer): void {
+    if (bytes.length > 0) this.#relayClient(bytes);
+  }
+
+  /** The database leg for the engine's own queries while commands are held; give it back after. */
+  borrowUpstream(): Duplex {
+    this.#upstream.off('data', this.#onServerData);
+    return this.#upstream;
+  }
+
+  returnUpstream(): void {
+    if (this.#ended) return;
+    this.#upstream.on('data', this.#onServerData);
+    if (!this.#upstreamPaused && !this.#heldPaused) this.#upstream.resume();
+  }
+
+  /**
+   * The session goes on on another engine: this leg says COM_QUIT, the stream ends after every
+   * held reply byte, and the session's end is not reported as one.
+   */
+  endMoved(): void {
+    if (this.#ended) return;
+    this.#moved = true;
+    this.#upstream.off('data', this.#onServerData);
+    this.#upstream.end(QUIT_PACKET);
+    this.#finish(undefined);
   }
 
   // --- COM_CHANGE_USER: a new database leg between commands ---
@@ -536,6 +684,7 @@ export class Relay implements ClientReaderHandler {
       this.#swapUpstream(result.leg);
       // The server forgets every prepared statement with the session, and so does the registry.
       this.#registry.clear();
+      this.#o.ids?.clear();
       payload = serializeOkPacket({ statusFlags: result.leg.statusFlags, warnings: result.leg.warnings }, caps);
     } else {
       if (result.denied) {
@@ -604,6 +753,7 @@ export class Relay implements ClientReaderHandler {
     // A client that quits may close its socket without waiting (the mariadb CLI does), which
     // the proxy's pipeline reports as a premature close and the stream arrives reset.
     // When the engine closed the session, that is why it ended, whatever the client did next.
-    this.#o.onEnd(this.#closeReason ?? (this.#quitSent ? undefined : err));
+    this.#wakeReceived();
+    this.#o.onEnd(this.#closeReason ?? (this.#quitSent || this.#moved ? undefined : err), this.#moved);
   }
 }

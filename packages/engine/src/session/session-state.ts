@@ -18,6 +18,7 @@ export type NotMigratableReason =
   | 'cursor'
   | 'load_data'
   | 'statement_too_long'
+  | 'sql_prepare_from_variable'
   | 'tracking_off'
   | 'starting';
 
@@ -30,6 +31,7 @@ export const NOT_MIGRATABLE_TEXT: Readonly<Record<NotMigratableReason, string>> 
   cursor: 'a cursor is open',
   load_data: 'a LOAD DATA is in progress',
   statement_too_long: 'a prepared statement is too long to prepare again',
+  sql_prepare_from_variable: 'a statement was prepared from a user variable (PREPARE … FROM @var)',
   tracking_off: "the database's session tracking is off for this session",
   starting: 'the session is still logging in',
 };
@@ -78,6 +80,10 @@ export class SessionState {
   /** GET_LOCK names (lower case); `anyUserLock` covers a name that was not a literal. */
   readonly userLocks = new Set<string>();
   anyUserLock = false;
+  /** SQL-level prepared statements by lower-case name: the PREPARE to run again (from a literal). */
+  readonly sqlPrepared = new Map<string, string>();
+  /** Names prepared FROM @var: they cannot be prepared again faithfully. */
+  readonly sqlPreparedFromVariable = new Set<string>();
   /** Statement ids with a cursor open. */
   readonly cursors = new Set<number>();
   /** The server's session tracking works on this connection. */
@@ -177,6 +183,16 @@ export class SessionState {
         // START TRANSACTION releases the locks of LOCK TABLES.
         this.tableLocks = false;
         return;
+      case 'sql-prepare':
+        this.sqlPrepared.delete(e.name);
+        this.sqlPreparedFromVariable.delete(e.name);
+        if (e.statement === undefined) this.sqlPreparedFromVariable.add(e.name);
+        else this.sqlPrepared.set(e.name, e.statement);
+        return;
+      case 'sql-deallocate':
+        this.sqlPrepared.delete(e.name);
+        this.sqlPreparedFromVariable.delete(e.name);
+        return;
     }
   }
 
@@ -204,6 +220,8 @@ export class SessionState {
     this.variables.clear();
     this.userVariables.clear();
     this.statements.clear();
+    this.sqlPrepared.clear();
+    this.sqlPreparedFromVariable.clear();
     this.temporaryTables.clear();
     this.userLocks.clear();
     this.cursors.clear();
@@ -229,6 +247,7 @@ export class SessionState {
     if (this.anyUserLock || this.userLocks.size > 0) return 'user_lock';
     if (this.cursors.size > 0) return 'cursor';
     for (const s of this.statements.values()) if (s.truncated) return 'statement_too_long';
+    if (this.sqlPreparedFromVariable.size > 0) return 'sql_prepare_from_variable';
     return undefined;
   }
 }

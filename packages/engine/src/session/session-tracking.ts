@@ -19,10 +19,13 @@ import { type QueryLeg, queryRows } from '../backends/monitor-query.js';
 import type { CommandRecord } from './command-record.js';
 import { OkSplicer, type SplicePosition } from './ok-splicer.js';
 import type { SessionState } from './session-state.js';
+import type { StatementIdMap } from './statement-id-map.js';
 
 /** What the relay calls; absent, the relay tracks nothing and relays OK packets unchanged. */
 export interface RelayTracking {
   readonly onOkPacket: OkPacketListener;
+  /** Set after a live migration: prepare OKs get the client's statement ids. */
+  readonly onPrepareOkPacket: OkPacketListener | undefined;
   /** A command about to be forwarded; `complete`: the parsed prefix is the whole packet. */
   onCommand(command: ClientCommand, record: CommandRecord, complete: boolean): void;
   onOutcome(outcome: ResponseOutcome): void;
@@ -95,30 +98,51 @@ export class SessionTracking implements RelayTracking {
   readonly #upstreamCaps: number;
   readonly #clientCaps: number;
   readonly #splicer: OkSplicer | undefined;
+  /** The client's OK packets are re-encoded (it did not negotiate CLIENT_SESSION_TRACK). */
+  readonly #rewriteOk: boolean;
+  /** Stream offsets of prepare OKs whose statement id the splicer rewrites (after a migration). */
+  readonly #prepareOks = new Set<number>();
   readonly #log: Logger;
   /** Prepares whose text was cut at the prefix limit. */
   readonly #truncated = new WeakSet<CommandRecord>();
   readonly splice: ((chunk: Buffer, at: SplicePosition | undefined) => Buffer[]) | undefined;
+  readonly onPrepareOkPacket: OkPacketListener | undefined;
 
-  constructor(state: SessionState, upstreamCaps: number, clientCaps: number, log: Logger) {
+  constructor(state: SessionState, upstreamCaps: number, clientCaps: number, log: Logger, ids?: StatementIdMap) {
     this.state = state;
     this.#upstreamCaps = upstreamCaps;
     this.#clientCaps = clientCaps;
     this.#log = log;
     const rewrite = (upstreamCaps & Capability.SessionTrack) !== 0 && (clientCaps & Capability.SessionTrack) === 0;
-    this.#splicer = rewrite ? new OkSplicer((payload) => this.#reencode(payload)) : undefined;
+    this.#rewriteOk = rewrite;
+    this.#splicer =
+      rewrite || ids !== undefined
+        ? new OkSplicer((payload, start) =>
+            ids !== undefined && this.#prepareOks.delete(start)
+              ? ids.rewritePrepareOk(payload)
+              : this.#reencode(payload),
+          )
+        : undefined;
     const splicer = this.#splicer;
     this.splice =
       splicer === undefined
         ? undefined
         : (chunk, at) => (at === undefined ? splicer.pass(chunk) : splicer.take(chunk, at));
+    this.onPrepareOkPacket =
+      ids === undefined || splicer === undefined
+        ? undefined
+        : (_b, _start, _end, _complete, length, endOffset) => {
+            const start = endOffset - 4 - length;
+            this.#prepareOks.add(start);
+            splicer.replace(start, endOffset);
+          };
   }
 
   readonly onOkPacket: OkPacketListener = (b, start, end, complete, length, endOffset) => {
     const { flags, fixedEnd } = readOkHead(b, start, end);
     if (fixedEnd < 0) return;
     const changed = (flags & ServerStatus.SessionStateChanged) !== 0;
-    if (this.#splicer !== undefined) {
+    if (this.#splicer !== undefined && this.#rewriteOk) {
       // Anything past the fixed part is in the tracking format: re-encode it from the whole
       // packet, which the splicer holds (a prefix here may be all the tracker kept of it).
       if (changed || fixedEnd < end || !complete) {

@@ -37,9 +37,11 @@ import { CommandHooks, commandSessionContext } from './command-hooks.js';
 import type { PolicyContext } from './command-policy.js';
 import { connectBackend } from './connect-backend.js';
 import { Relay, type RelayCounters } from './relay.js';
+import { type RebuiltSession, readHandoff, rebuildSession } from './session-handoff.js';
 import { formatClientAddress, readSessionExtensions } from './session-header.js';
 import { runConnectHooks, runHandshakeHooks } from './session-hooks.js';
 import { startSessionLimits } from './session-limits.js';
+import { type MigrationResult, migrateSession, type ProxyRequest } from './session-migration.js';
 import { SessionObserver } from './session-observer.js';
 import { type Migratability, SessionState } from './session-state.js';
 import type { SessionTokenCheck } from './session-token-check.js';
@@ -53,6 +55,8 @@ export interface SessionStream {
   readonly header: StreamOpenHeader;
   accept(): Duplex;
   reject(error: TunnelErrorPayload): void;
+  /** Control requests to the proxy that opened the stream (live migration); absent: none. */
+  readonly request?: ProxyRequest;
 }
 
 export interface SessionDeps {
@@ -107,6 +111,11 @@ export interface SessionHandle {
   close(err: ErrFields): void;
   /** Resolves when the session is over. */
   readonly done: Promise<void>;
+  /**
+   * Moves the session to a peer engine once it is migratable (session-migration.ts); resolves
+   * with where it went, or why it did not move by `deadline` (the session is then still here).
+   */
+  migrate(options: { readonly reason: string; readonly deadline: number }): Promise<MigrationResult>;
 }
 
 /** The user named by a certificate we could not verify, for the failure event only. */
@@ -128,6 +137,8 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
   let state: SessionState | undefined;
+  let loggedInAs: LoggedIn | undefined;
+  let migrating: Promise<MigrationResult> | undefined;
   let backend: BackendInfo | undefined;
   let closeRequest: ErrFields | undefined;
   let resolveDone!: () => void;
@@ -158,8 +169,9 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       }
       backend = loggedIn.backend;
       upstream = loggedIn.socket;
+      loggedInAs = loggedIn;
       guardEmitter(upstream, handlerFailed);
-      state = new SessionState(loggedIn.auth.dbName);
+      state = loggedIn.rebuilt?.state ?? new SessionState(loggedIn.auth.dbName);
       state.tracking = loggedIn.tracking;
       relay = startRelay(client, loggedIn, state, stream.header, session, deps, log, resolveDone, (socket) => {
         upstream = socket;
@@ -192,7 +204,62 @@ export function startSession(stream: SessionStream, deps: SessionDeps): SessionH
       else closeRequest = err;
     },
     done,
+    migrate(options) {
+      // One move at a time: a drain that starts while another runs waits for the same one.
+      migrating ??= migrateOnce(options).finally(() => {
+        migrating = undefined;
+      });
+      return migrating;
+    },
   };
+
+  async function migrateOnce(options: {
+    readonly reason: string;
+    readonly deadline: number;
+  }): Promise<MigrationResult> {
+    const request = stream.request;
+    if (request === undefined) return { moved: false, reason: 'no_peer', message: 'the stream has no proxy to ask' };
+    let result: MigrationResult = { moved: false, reason: 'starting', message: 'the session is still logging in' };
+    // A session still logging in is waited for like one that is busy.
+    while (relay === undefined && Date.now() < options.deadline) {
+      const ended = await Promise.race([done.then(() => true), sleep(25).then(() => false)]);
+      if (ended) return { moved: false, reason: 'ended', message: 'the session ended' };
+    }
+    if (relay === undefined || state === undefined || loggedInAs === undefined) return result;
+    const fromThread = session.threadId ?? 0;
+    result = await migrateSession(
+      {
+        sessionId,
+        engineId: deps.engineId,
+        relay,
+        state,
+        ids: loggedInAs.rebuilt?.ids,
+        leg: { capabilities: loggedInAs.capabilities },
+        threadId: fromThread,
+        startedAt: session.startedAt ?? Date.now(),
+        request,
+        log,
+        migratability: () => (relay === undefined || state === undefined ? STARTING : state.migratability(relay)),
+      },
+      { ...options, done, ...(deps.upstreamTimeoutMs ? { queryTimeoutMs: deps.upstreamTimeoutMs } : {}) },
+    );
+    if (result.moved) {
+      deps.audit.onCommand(session, {
+        event: 'db.session.migrate',
+        from_engine_id: deps.engineId,
+        to_engine_id: result.engineId,
+        from_thread_id: fromThread,
+        to_thread_id: result.threadId,
+        reason: options.reason,
+      });
+      log.info({ to: result.engineId, threadId: result.threadId, reason: options.reason }, 'session migrated');
+    }
+    return result;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const STARTING: Migratability = Object.freeze({
@@ -245,6 +312,8 @@ interface LoggedIn {
   readonly clientCapabilities: number;
   /** The database's session trackers are on (session-tracking.ts). */
   readonly tracking: boolean;
+  /** A session moved here from another engine: its state rebuilt, its statement ids mapped. */
+  readonly rebuilt: RebuiltSession | undefined;
 }
 
 /** Authorizes and logs in upstream; answers the client OK, or ERR and undefined. */
@@ -264,8 +333,18 @@ async function logIn(
   let tried = deps.database.uri;
   let lease: DbUserLease | undefined;
   let auto: AutoDbUserLogin | undefined;
+  let rebuilt: LoggedIn['rebuilt'];
+  const handoff = (() => {
+    try {
+      return readHandoff(header);
+    } catch (err) {
+      return err as Error;
+    }
+  })();
   try {
     deps.sessionToken?.(header);
+    if (handoff instanceof Error) throw handoff;
+    if (handoff !== undefined) Object.assign(session, { startedAt: handoff.startedAt });
     if (deps.hooks?.has('onConnect')) await runConnectHooks(deps.hooks, header, deps.database.name, session);
     const target = { name: deps.database.name, labels: deps.database.labels };
     auth = await authorizeCurrent(deps.cluster, { header, database: target });
@@ -324,12 +403,32 @@ async function logIn(
       throw err;
     }
     await auto?.afterLogin({ socket: plain.socket, capabilities: upstream.capabilities });
+    if (handoff !== undefined) {
+      try {
+        rebuilt = await rebuildSession(
+          { socket: plain.socket, capabilities: upstream.capabilities },
+          handoff,
+          deps.upstreamTimeoutMs ?? 10_000,
+        );
+      } catch (err) {
+        upstream.socket.destroy();
+        throw err;
+      }
+    }
   } catch (err) {
     void lease?.release();
     const failure = describeClientError(err, { side: 'engine', database: { name: deps.database.name, uri: tried } });
     const fields: ErrFields = { ...(failure.mysql ?? ServerError.UnknownError), message: failure.message };
     const code = isGatehouseError(err) ? err.code : 'GH_ERR_INTERNAL';
     const denial = denialReasonOf(code);
+    // A session arriving by migration was counted and audited as it started on its first engine:
+    // a failure to rebuild it is only logged (it stays where it is). A refusal (a bad token, a
+    // lock, a role that no longer allows it) is audited and counted as any refused login.
+    if (handoff !== undefined && denial === undefined) {
+      log.warn({ err }, 'a migrating session could not be taken over');
+      client.end(serializePacket(serializeErrPacket(fields, header.capabilities), 0));
+      return undefined;
+    }
     deps.metrics?.recordSession(deps.database.name, denial === undefined ? 'failed' : 'refused', denial);
     // The client gets a server's ERR verbatim; the audit event also says which database refused.
     const why = err instanceof MysqlServerError ? `database '${deps.database.name}': ${err.message}` : fields.message;
@@ -343,9 +442,11 @@ async function logIn(
   }
   session.threadId = upstream.connectionId;
   lease?.attach(upstream.connectionId);
-  deps.metrics?.recordSession(deps.database.name, 'started');
   if (deps.database.backends.length > 1) session.backend = backend.uri;
-  deps.audit.onSessionStart(session);
+  if (handoff === undefined) {
+    deps.metrics?.recordSession(deps.database.name, 'started');
+    deps.audit.onSessionStart(session);
+  }
   deps.threads.add(auth.identity.user, upstream.connectionId);
   const tls = upstream.tlsSession;
   if (tls !== undefined && deps.upstreamTls !== undefined) deps.upstreamTls[tls.resumed ? 'resumed' : 'full']++;
@@ -359,9 +460,14 @@ async function logIn(
     },
     'session started',
   );
+  // A migrating session's OK goes to the proxy, not the client: its info names the new thread id.
+  const info = handoff === undefined ? {} : { info: String(upstream.connectionId) };
   client.write(
     serializePacket(
-      serializeOkPacket({ statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings }, header.capabilities),
+      serializeOkPacket(
+        { statusFlags: upstream.statusFlags, warnings: upstream.ok.warnings, ...info },
+        header.capabilities,
+      ),
       0,
     ),
   );
@@ -375,6 +481,7 @@ async function logIn(
     dbUserLease: lease,
     clientCapabilities: header.capabilities,
     tracking,
+    rebuilt,
   };
 }
 
@@ -457,7 +564,14 @@ function startRelay(
       ? { observer: new SessionObserver(deps.metrics.childrenFor(deps.database.name)) }
       : {}),
     ...(deps.commandPrefixLimit ? { commandPrefixLimit: deps.commandPrefixLimit } : {}),
-    tracking: new SessionTracking(state, upstream.capabilities, upstream.clientCapabilities, log),
+    tracking: new SessionTracking(
+      state,
+      upstream.capabilities,
+      upstream.clientCapabilities,
+      log,
+      upstream.rebuilt?.ids,
+    ),
+    ...(upstream.rebuilt !== undefined ? { ids: upstream.rebuilt.ids } : {}),
     onSchema: (schema) => {
       session.dbName = schema;
     },
@@ -465,16 +579,19 @@ function startRelay(
       log.warn({ reason }, 'malformed client packet');
       deps.audit.onMalformedPacket(session, payload, reason);
     },
-    onEnd: (err) => {
+    onEnd: (err, moved) => {
       stopLimits?.();
       if (session.threadId !== undefined) deps.threads.remove(user, session.threadId);
       void upstream.dbUserLease?.release();
-      deps.audit.onSessionEnd(session, err);
-      log.info({ err }, 'session ended');
+      // A session that moved goes on on its new engine, which reports its end.
+      if (!moved) deps.audit.onSessionEnd(session, err);
+      log.info({ err, moved }, 'session ended here');
       onDone();
     },
   });
   relay.start();
+  // Commands the client sent while its first engine held the session for the move.
+  if (upstream.rebuilt !== undefined) relay.pushClientBytes(upstream.rebuilt.clientBytes);
   stopLimits = startSessionLimits({
     user,
     certNotAfter: auth.identity.notAfter,

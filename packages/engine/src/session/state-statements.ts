@@ -1,6 +1,7 @@
 // Reads, from a COM_QUERY's text, what the server's session tracking does not report but a
 // migration must know: user variables assigned (their values are read back when the session
-// moves), LOCK TABLES, temporary tables and GET_LOCK, which pin a session to its connection.
+// moves), LOCK TABLES, temporary tables and GET_LOCK, which pin a session to its connection, and
+// SQL-level prepared statements (PREPARE name FROM '…'), which a migration prepares again.
 // Lexical only, like the policy's readers: quoted text is skipped, executable comments are code.
 // A miss errs towards "not migratable" wherever it can (a GET_LOCK whose name is not a literal
 // counts as holding a lock until RELEASE_ALL_LOCKS).
@@ -17,10 +18,13 @@ export type StatementEffect =
   | { readonly kind: 'drop-table'; readonly name: string }
   | { readonly kind: 'get-lock'; readonly name: string | undefined }
   | { readonly kind: 'release-lock'; readonly name: string | undefined }
-  | { readonly kind: 'release-all-locks' };
+  | { readonly kind: 'release-all-locks' }
+  /** PREPARE name FROM …: `statement` is the whole PREPARE, to run again; undefined when FROM @var. */
+  | { readonly kind: 'sql-prepare'; readonly name: string; readonly statement: string | undefined }
+  | { readonly kind: 'sql-deallocate'; readonly name: string };
 
 /** Nearly every query (point selects) has none of these: one test and no allocation. */
-const MAYBE = /@|lock|temporary|drop|begin|start/i;
+const MAYBE = /@|lock|temporary|drop|begin|start|prepare/i;
 
 const LOCK = /^lock\s+tables?\b/i;
 const UNLOCK = /^unlock\s+tables?\b/i;
@@ -30,6 +34,8 @@ const DROP_TABLE = /^drop\s+(?:temporary\s+)?tables?\s+(?:if\s+exists\s+)?/i;
 const LOCK_CALL = /\b(get_lock|release_lock|release_all_locks)\s*\(\s*/gi;
 const NAME = /^(?:`(?:[^`]|``)+`|[\w$]+)(?:\s*\.\s*(?:`(?:[^`]|``)+`|[\w$]+))?/;
 const VARIABLE_CHAR = /[\w$.]/;
+const SQL_PREPARE = /^prepare\s+(`(?:[^`]|``)+`|[\w$]+)\s+from\s*/i;
+const SQL_DEALLOCATE = /^(?:deallocate|drop)\s+prepare\s+(`(?:[^`]|``)+`|[\w$]+)/i;
 
 export function statementEffects(sql: string): StatementEffect[] {
   if (!MAYBE.test(sql)) return [];
@@ -44,6 +50,7 @@ function readStatement(sql: string, out: StatementEffect[]): void {
   if (LOCK.test(text)) out.push({ kind: 'lock-tables' });
   else if (UNLOCK.test(text)) out.push({ kind: 'unlock-tables' });
   else if (BEGIN.test(text)) out.push({ kind: 'begin' });
+  else if (readSqlPrepare(text, out)) return;
   else {
     const create = CREATE_TEMPORARY.exec(text);
     if (create !== null) {
@@ -56,6 +63,26 @@ function readStatement(sql: string, out: StatementEffect[]): void {
   }
   readUserVariables(text, out);
   readLockCalls(text, out);
+}
+
+/** PREPARE / DEALLOCATE PREPARE; true when the statement was one (its text is not read further). */
+function readSqlPrepare(text: string, out: StatementEffect[]): boolean {
+  const prepare = SQL_PREPARE.exec(text);
+  if (prepare !== null) {
+    const name = readName(prepare[1]!) ?? '';
+    const source = text[prepare[0].length];
+    // From a literal it can be prepared again as written; from @var only if the variable still
+    // holds the same text, which the engine cannot know.
+    const literal = source === "'" || source === '"';
+    out.push({ kind: 'sql-prepare', name, statement: literal ? text.trim() : undefined });
+    return true;
+  }
+  const deallocate = SQL_DEALLOCATE.exec(text);
+  if (deallocate !== null) {
+    out.push({ kind: 'sql-deallocate', name: readName(deallocate[1]!) ?? '' });
+    return true;
+  }
+  return false;
 }
 
 /** A table name as written, without backticks, lower case; schema-qualified names keep the dot. */

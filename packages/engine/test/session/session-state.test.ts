@@ -20,7 +20,8 @@ import { RawClient, type Reply } from './raw-client.js';
 import { CLIENT_CAPS, createFixture } from './session-fixture.js';
 
 /** A text result's rows by column name (DEPRECATE_EOF: count, definitions, rows, OK). */
-function textRows(reply: Reply): Record<string, string | null>[] {
+/** The rows of a text result; `types` gets each column's type byte (how a user variable's type shows). */
+function textRows(reply: Reply, types?: Map<string, number>): Record<string, string | null>[] {
   assert.equal(reply.outcomes.at(-1)?.kind, 'resultset', JSON.stringify(reply.outcomes.at(-1)));
   const r = new BufferReader();
   const [head, ...rest] = reply.packets;
@@ -29,7 +30,13 @@ function textRows(reply: Reply): Record<string, string | null>[] {
   const names = rest.slice(0, count).map((p) => {
     r.reset(p);
     for (let i = 0; i < 4; i++) r.lenencBytes();
-    return r.lenencString();
+    const name = r.lenencString();
+    r.lenencBytes();
+    r.lenencInt();
+    r.u16();
+    r.u32();
+    types?.set(name, r.u8());
+    return name;
   });
   return rest.slice(count, -1).map((p) => {
     r.reset(p);
@@ -195,8 +202,9 @@ test('the engine tracks a session state on a real MariaDB, whatever the client n
     const state = handle.state!;
     const query = readBackQuery([...state.userVariables]);
     assert.ok(query !== undefined);
-    const values = textRows(await ca.query(query))[0];
-    const replay = replayStatements(state, values);
+    const types = new Map<string, number>();
+    const values = textRows(await ca.query(query), types)[0];
+    const replay = replayStatements(state, values, types);
 
     // The migration replays on its own login, which no role policy reads: so does the test.
     const b = await connectUpstream({

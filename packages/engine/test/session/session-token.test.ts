@@ -14,7 +14,7 @@ import { RawClient } from './raw-client.js';
 import { CLIENT_CAPS, createFixture, readOnePacket, SERVICE } from './session-fixture.js';
 import { createTunnelPair } from './tunnel-pair.js';
 
-test('streams need a proxy session token: forged, expired, replayed and unknown-key tokens are refused, and the engine stays up', async (t) => {
+test("streams need a proxy session token: forged, expired, replayed and unknown-key tokens are refused (a migrating session's handoff stream too), and the engine stays up", async (t) => {
   const f = await createFixture(t);
   const authorities = f.cluster.authorities;
   const proxyCert = await issueHostCert(await authorities.signer('host'), { name: 'proxy-a', sans: [] });
@@ -105,4 +105,40 @@ test('streams need a proxy session token: forged, expired, replayed and unknown-
   assert.equal((await c.query('SELECT 1')).outcomes.at(-1)?.kind, 'resultset', 'the engine is still up and serving');
   assert.match(await refusedFor(good, 'tok-good'), /refused \(replayed\)/);
   assert.equal((await c.query('SELECT 2')).outcomes.at(-1)?.kind, 'resultset', 'the live session was not disturbed');
+
+  // A migrating session's stream (with a handoff) is held to the same token rules.
+  const handoff = {
+    fromEngineId: 'engine-x',
+    fromThreadId: 7,
+    reason: 'test',
+    startedAt: Date.now(),
+    schema: f.schema,
+    replay: [],
+    variables: {},
+    userVariables: [],
+    sqlPrepared: {},
+    statusFlags: 2,
+    statements: [],
+    clientBytes: '',
+  };
+  assert.match(await refusedFor({ ...good, handoff }, 'tok-good'), /refused \(replayed\)/);
+  assert.match(await refusedFor({ ...signed('tok-h1', strangerCert), handoff }, 'tok-h1'), /refused \(unknown_key\)/);
+  // A good token with a handoff the engine cannot read: ERR, and no session.
+  const bad = await open({ ...signed('tok-h2', proxyCert), handoff: { ...handoff, statements: 'nope' } }, 'tok-h2');
+  const badErr = parseErrPacket(bad.first.payload, CLIENT_CAPS);
+  assert.equal(badErr.kind, 'err');
+  if (badErr.kind === 'err') assert.match(badErr.message, /session handoff is malformed: statements/);
+  // A good handoff: the engine rebuilds the state and answers OK with the new thread id.
+  const moved = await open(
+    { ...signed('tok-h3', proxyCert), handoff: { ...handoff, replay: ['SET @moved = 1'] } },
+    'tok-h3',
+  );
+  const movedOk = parseOkPacket(moved.first.payload, CLIENT_CAPS);
+  assert.equal(movedOk.kind, 'ok');
+  assert.match(movedOk.kind === 'ok' ? movedOk.info : '', /^\d+$/, 'the OK names the new MySQL thread id');
+  const m = new RawClient(moved.stream, CLIENT_CAPS);
+  moved.stream.resume();
+  const reply = await m.query('SELECT @moved');
+  assert.equal(reply.outcomes.at(-1)?.kind, 'resultset', 'the rebuilt session serves');
+  assert.equal((await c.query('SELECT 3')).outcomes.at(-1)?.kind, 'resultset', 'the engine is still up');
 });

@@ -34,6 +34,11 @@ export interface ResponseTrackerOptions {
    * session's state from it and rewrites it for a client that did not ask for session tracking.
    */
   readonly onOkPacket?: OkPacketListener;
+  /**
+   * A COM_STMT_PREPARE's OK packet, before its parameter and column definitions: the engine
+   * rewrites the statement id in it after a live migration (statement-id-map.ts).
+   */
+  readonly onPrepareOkPacket?: OkPacketListener;
 }
 
 export type OkPacketListener = (
@@ -76,6 +81,7 @@ export abstract class ReplyMachine {
   protected readonly onOutcome: (outcome: ResponseOutcome) => void;
   private readonly onProgress: ((report: ProgressReport) => void) | undefined;
   private readonly onOkPacket: OkPacketListener | undefined;
+  private readonly onPrepareOkPacket: OkPacketListener | undefined;
   private readonly capabilities: number;
   private readonly deprecateEof: boolean;
   private readonly metadataFlag: boolean;
@@ -102,6 +108,7 @@ export abstract class ReplyMachine {
     this.onOutcome = options.onOutcome;
     this.onProgress = options.onProgress;
     this.onOkPacket = options.onOkPacket;
+    this.onPrepareOkPacket = options.onPrepareOkPacket;
     this.capabilities = options.capabilities;
     this.deprecateEof = (options.capabilities & Capability.DeprecateEof) !== 0;
     this.metadataFlag =
@@ -474,6 +481,7 @@ export abstract class ReplyMachine {
   private emitOk(b: Buffer, start: number, end: number, complete: boolean, endOffset: number): void {
     if (this.kind === ReplyKind.Prepare) {
       this.prepared = readPrepareOk(b, start, end);
+      this.onPrepareOkPacket?.(b, start, end, complete, this.length, endOffset);
       this.remaining = this.prepared.paramCount;
       this.phase = Phase.PrepareParams;
       if (this.remaining === 0) this.startPrepareColumns(endOffset);

@@ -33,6 +33,7 @@ export interface PacketScanHandler {
    * as soon as the bytes are there. `complete` is true when they are the whole payload.
    * Returning true pauses the scan (see the top of this file).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that never pauses returns nothing
   onPrefix(buf: Buffer, start: number, end: number, complete: boolean): boolean | void;
   /** Payload bytes as they pass, `buf[start, end)`, valid only during the call; only when `wantPayload`. */
   onPayload(buf: Buffer, start: number, end: number): void;
@@ -232,6 +233,7 @@ export class PacketScanner {
     if (this.prefixWanted > 0) {
       const take = Math.min(this.prefixWanted, n);
       const completes = !this.frameFull && take === this.frameRemaining;
+      // biome-ignore lint/suspicious/noConfusingVoidType: a handler that never pauses returns nothing
       let pause: boolean | void = false;
       if (this.prefixCollected === 0 && take === this.prefixWanted) {
         this.prefixWanted = 0;
@@ -260,6 +262,7 @@ export class PacketScanner {
     return false;
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that never pauses returns nothing
   private deliverPrefix(complete: boolean): boolean | void {
     const collected = this.prefixCollected;
     this.prefixWanted = 0;

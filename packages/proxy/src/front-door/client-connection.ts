@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
+import type { SessionHandoff, SessionMoveResponse } from '@gatehouse/common/cluster';
 import {
   Capability,
   createCompressedStream,
@@ -16,10 +17,10 @@ import {
   ServerError,
   ServerHandshake,
 } from '@gatehouse/mysql-protocol';
-import type { StreamOpenHeader, TunnelStream } from '@gatehouse/tunnel';
+import { type StreamOpenHeader, TunnelError, type TunnelStream } from '@gatehouse/tunnel';
 import type { Logger } from 'pino';
 import { readPeerChain } from './client-certificate.js';
-import { relaySession } from './client-tunnel-relay.js';
+import { ClientTunnelRelay } from './client-tunnel-relay.js';
 import { FrontDoorError } from './front-door-error.js';
 import { parseLoginReply, readOnePacket } from './login-reply.js';
 import { type ClientPreamble, readClientPreamble } from './proxy-preamble.js';
@@ -27,6 +28,8 @@ import type { FrontDoorContext, LiveConnection, LiveSession } from './session-co
 import { readUnixPeer } from './unix-peer.js';
 
 const CLOSE_GRACE_MS = 2000;
+/** What an engine that will not take a migrating session says (it drains, or does not serve the database). */
+const NO_PEER_CODES: ReadonlySet<string> = new Set(['GH_ERR_ENGINE_CLOSED', 'GH_ERR_ENGINE_NO_SUCH_DATABASE']);
 
 interface ClientAddress {
   host: string;
@@ -52,6 +55,9 @@ export class ClientConnection implements LiveConnection {
   #log: Logger;
   #secure: TLSSocket | undefined;
   #stream: TunnelStream | undefined;
+  /** The header the session's stream was opened with (a migration opens the next with it). */
+  #header: StreamOpenHeader | undefined;
+  #tunnelRelay: ClientTunnelRelay | undefined;
   /** The capabilities the client and the proxy agreed on, once known. */
   #capabilities = 0;
   /** Whether the client is at a point where it reads an ERR packet as one. */
@@ -226,6 +232,7 @@ export class ClientConnection implements LiveConnection {
     const authPlugin = await this.#guard(hs.settlePasswordlessAuth(response));
     const unixPeer = this.#unixPeer === undefined ? undefined : await this.#unixPeer;
     const header = this.#buildHeader(identity, response, chain, negotiated, authPlugin, unixPeer);
+    this.#header = header;
     this.#login.sessionId = header.sessionId;
     this.dbService = header.route.dbService;
     this.#log = this.#log.child({
@@ -371,7 +378,8 @@ export class ClientConnection implements LiveConnection {
     this.#ctx.metrics.recordSessionStart(this.dbService ?? '');
     const started = Date.now();
     this.#log.info('session started');
-    const result = await relaySession(client, stream, plain);
+    this.#tunnelRelay = new ClientTunnelRelay(client, stream, plain);
+    const result = await this.#tunnelRelay.done;
     this.#log.info(
       {
         durationMs: Date.now() - started,
@@ -381,6 +389,70 @@ export class ClientConnection implements LiveConnection {
       },
       'session ended',
     );
+  }
+
+  // --- live migration (docs/migration.md): the engine the session is on asks for these ---
+
+  /** Stops sending the client's bytes to its engine; how many it was sent, or undefined. */
+  pauseForMigration(): number | undefined {
+    return this.#tunnelRelay?.pause();
+  }
+
+  resumeAfterMigration(): void {
+    this.#tunnelRelay?.resume();
+  }
+
+  /**
+   * Opens a stream to another engine serving the database, with the handoff and a fresh session
+   * token; once that engine has logged in and rebuilt the session, the client is switched to it.
+   */
+  async moveTo(handoff: SessionHandoff, fromEngineId: string): Promise<SessionMoveResponse> {
+    const relay = this.#tunnelRelay;
+    const header = this.#header;
+    const session = this.session;
+    if (relay === undefined || header === undefined || session === undefined)
+      return { moved: false, reason: 'the session is not relaying' };
+    const { sessionToken: _token, sessionTokenCert: _cert, ...extensions } = header.extensions ?? {};
+    const next: StreamOpenHeader = {
+      ...header,
+      extensions: {
+        ...extensions,
+        ...this.#ctx.sessionTokens?.({ sessionId: header.sessionId, user: session.user, route: header.route }),
+        handoff,
+      },
+    };
+    let routed: Awaited<ReturnType<FrontDoorContext['router']['open']>>;
+    try {
+      routed = await this.#ctx.router.open(next, this.#log, fromEngineId);
+    } catch (err) {
+      // No engine besides the one the session leaves (none to try, none registered, or the last
+      // one tried is draining too); an engine that failed otherwise may take it next time.
+      const cause = (err as Error).cause;
+      const noPeer =
+        isGatehouseError(err, 'GH_ERR_NO_ENGINE') &&
+        (cause === undefined ||
+          isGatehouseError(cause, 'GH_ERR_NO_ENGINE') ||
+          (cause instanceof TunnelError && NO_PEER_CODES.has(cause.remoteCode ?? '')));
+      return { moved: false, reason: (err as Error).message, ...(noPeer ? { noPeer } : {}) };
+    }
+    let reply: ReturnType<typeof parseLoginReply>;
+    try {
+      reply = parseLoginReply(await readOnePacket(routed.stream), this.#capabilities);
+    } catch (err) {
+      routed.stream.destroy();
+      return { moved: false, reason: (err as Error).message };
+    }
+    if (reply.kind === 'err') {
+      routed.stream.destroy();
+      return { moved: false, reason: `engine ${routed.engineId}: ${reply.fields.message}` };
+    }
+    guardEmitter(routed.stream, this.#handlerFailed);
+    relay.switchTo(routed.stream);
+    this.#stream = routed.stream;
+    this.session = { ...session, engineId: routed.engineId };
+    this.#log = this.#log.child({ engineId: routed.engineId });
+    this.#log.info({ from: fromEngineId }, 'session moved to another engine');
+    return { moved: true, engineId: routed.engineId, threadId: Number(reply.fields.info ?? 0) || 0 };
   }
 
   #fail(err: unknown): void {

@@ -1,6 +1,8 @@
 // The command phase at the proxy: bytes both ways, unparsed. Each direction honours write()
 // returning false: the source pauses until the destination's 'drain', so a slow client stops the
 // tunnel stream (and its credit stops the engine), and a slow engine stops reading from the client.
+// A live migration (docs/migration.md) pauses the client's bytes, then switches the client to a
+// stream to another engine: the old stream's last bytes reach the client before the new one's.
 //
 // Hand-rolled rather than two stream.pipeline() calls: pipeline's end-of-stream tracking keeps
 // about 60 closures and contexts per session alive (some 10 KiB per idle session); this keeps
@@ -29,27 +31,126 @@ export function relaySession(
   stream: TunnelStream,
   leftover: Buffer,
 ): Promise<RelayResult> {
-  return new Promise((resolve) => {
-    const client2stream = new Direction(client, stream);
-    const stream2client = new Direction(stream, client);
-    let over = false;
-    const settle = (err: Error | undefined): void => {
-      if (over) return;
-      if (err === undefined && !(client2stream.done && stream2client.done)) return;
-      over = true;
-      if (err !== undefined) {
-        // When one direction fails, the other must not wait for a peer that will never finish.
-        client.destroy();
-        stream.destroy();
-      }
-      client2stream.stop();
-      stream2client.stop();
-      resolve({ error: err });
+  return new ClientTunnelRelay(client, stream, leftover).done;
+}
+
+/** The relay of one session, which a live migration can pause and switch to another stream. */
+export class ClientTunnelRelay {
+  readonly done: Promise<RelayResult>;
+  readonly #client: Socket | TLSSocket | Duplex;
+  #stream: TunnelStream;
+  #client2stream: Direction;
+  #stream2client: Direction | undefined;
+  /** Client bytes written to the current stream (leftover included). */
+  #sentBefore = 0;
+  #paused = false;
+  #over = false;
+  #resolve!: (result: RelayResult) => void;
+  /** Bumped on every switch: the old stream's late events settle nothing. */
+  #generation = 0;
+
+  constructor(client: Socket | TLSSocket | Duplex, stream: TunnelStream, leftover: Buffer) {
+    this.#client = client;
+    this.#stream = stream;
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.#client2stream = new Direction(client, stream);
+    this.#stream2client = new Direction(stream, client);
+    this.#client2stream.start(this.#settler());
+    this.#stream2client.start(this.#settler());
+    if (leftover.length > 0) {
+      stream.write(leftover);
+      this.#sentBefore = leftover.length;
+    }
+  }
+
+  get stream(): TunnelStream {
+    return this.#stream;
+  }
+
+  #settler(): (err: Error | undefined) => void {
+    const generation = this.#generation;
+    return (err) => {
+      if (generation === this.#generation) this.#settle(err);
     };
-    client2stream.start(settle);
-    stream2client.start(settle);
-    if (leftover.length > 0) stream.write(leftover);
-  });
+  }
+
+  #settle(err: Error | undefined): void {
+    if (this.#over) return;
+    const toClient = this.#stream2client;
+    if (err === undefined && !(this.#client2stream.done && toClient !== undefined && toClient.done)) return;
+    this.#over = true;
+    if (err !== undefined) {
+      // When one direction fails, the other must not wait for a peer that will never finish.
+      this.#client.destroy();
+      this.#stream.destroy();
+    }
+    this.#client2stream.stop();
+    toClient?.stop();
+    this.#resolve({ error: err });
+  }
+
+  /** Stops sending the client's bytes to the engine; returns how many it was sent in all. */
+  pause(): number {
+    if (!this.#paused && !this.#over) {
+      this.#paused = true;
+      this.#client2stream.stop(true);
+      this.#client.pause();
+    }
+    return this.#sentBefore + this.#client2stream.bytes;
+  }
+
+  /** Sends the client's bytes to the engine again after pause(). */
+  resume(): void {
+    if (!this.#paused || this.#over) return;
+    this.#paused = false;
+    this.#sentBefore += this.#client2stream.bytes;
+    this.#client2stream = new Direction(this.#client, this.#stream);
+    this.#client2stream.start(this.#settler());
+  }
+
+  /**
+   * The session continues on `next` (paused before, nothing of the client in flight): the
+   * client's bytes go to it at once, its bytes reach the client once the old stream has ended.
+   */
+  switchTo(next: TunnelStream): void {
+    if (this.#over) {
+      next.destroy();
+      return;
+    }
+    const old = this.#stream;
+    this.#client2stream.stop(true);
+    this.#stream2client?.stop(true);
+    this.#generation++;
+    this.#stream = next;
+    this.#sentBefore = 0;
+    this.#paused = false;
+    this.#stream2client = undefined;
+    const settle = this.#settler();
+    // The old stream's last replies first; its end is not the client's.
+    const tail = (chunk: Buffer): void => {
+      this.#client.write(chunk);
+    };
+    let switched = false;
+    const takeNext = (): void => {
+      if (switched) return;
+      switched = true;
+      old.off('data', tail);
+      if (this.#over || this.#generation !== generation) return;
+      this.#stream2client = new Direction(next, this.#client);
+      this.#stream2client.start(settle);
+    };
+    const generation = this.#generation;
+    old.on('error', () => {});
+    old.on('data', tail);
+    old.once('end', takeNext);
+    old.once('close', takeNext);
+    old.resume();
+    old.end();
+    this.#client2stream = new Direction(this.#client, next);
+    this.#client2stream.start(settle);
+  }
 }
 
 function prematureClose(): TunnelError {
@@ -63,6 +164,8 @@ class Direction {
   readonly #out: WriteCoalescer;
   #sourceEnded = false;
   #targetFinished = false;
+  /** Bytes passed on so far. */
+  bytes = 0;
   #settle: (err: Error | undefined) => void = () => {};
 
   constructor(source: Duplex, target: Duplex) {
@@ -75,7 +178,10 @@ class Direction {
     return this.#sourceEnded && this.#targetFinished;
   }
 
-  readonly #onData = (chunk: Buffer): void => this.#out.write(chunk);
+  readonly #onData = (chunk: Buffer): void => {
+    this.bytes += chunk.length;
+    this.#out.write(chunk);
+  };
   readonly #onEnd = (): void => {
     this.#sourceEnded = true;
     this.#out.end();
@@ -103,14 +209,24 @@ class Direction {
     this.#source.on('error', this.#onError);
     this.#source.on('close', this.#onClose);
     this.#source.on('data', this.#onData);
+    // A source that ended, or was cut, while no direction listened (a client gone during a
+    // migration's pause).
+    if (this.#source.readableEnded) queueMicrotask(this.#onEnd);
+    else if (this.#source.destroyed) queueMicrotask(() => this.#settle(prematureClose()));
     // The connection phase paused the client's socket; a 'data' listener alone does not resume it.
     this.#source.resume();
   }
 
-  stop(): void {
+  /**
+   * Detaches from both ends. `flush` writes what the coalescer still holds first: a migration's
+   * pause or switch stops a direction whose target lives on, and the bytes it has counted must
+   * arrive; a failed relay drops them.
+   */
+  stop(flush = false): void {
     this.#source.off('data', this.#onData);
     this.#source.off('end', this.#onEnd);
     this.#source.off('close', this.#onClose);
+    if (flush) this.#out.flush();
     this.#out.discard();
     this.#target.off('finish', this.#onFinish);
     this.#target.off('close', this.#onTargetClose);

@@ -20,8 +20,11 @@ export interface RoutedStream {
 }
 
 export interface SessionRouter {
-  /** Opens a stream to an engine serving `header.route.dbService`, or throws FrontDoorError. */
-  open(header: StreamOpenHeader, log: Logger): Promise<RoutedStream>;
+  /**
+   * Opens a stream to an engine serving `header.route.dbService`, or throws FrontDoorError;
+   * `exclude`: an engine not to try (the one a migrating session leaves).
+   */
+  open(header: StreamOpenHeader, log: Logger, exclude?: string): Promise<RoutedStream>;
 }
 
 export interface EngineRouterOptions {
@@ -46,7 +49,7 @@ function noEngine(dbService: string, detail: string | undefined, cause?: unknown
 export function createEngineRouter(options: EngineRouterOptions): SessionRouter {
   const openOptions = options.openTimeoutMs === undefined ? {} : { timeout: options.openTimeoutMs };
   return {
-    async open(header, log) {
+    async open(header, log, exclude) {
       const dbService = header.route.dbService;
       let candidates: ReturnType<EngineRegistry['pickEngines']>;
       try {
@@ -61,6 +64,7 @@ export function createEngineRouter(options: EngineRouterOptions): SessionRouter 
       let lastError: unknown;
       let allSaidNoSuchDatabase = true;
       for (const { engine } of candidates) {
+        if (engine.engineId === exclude) continue;
         try {
           const stream = await engine.connection.openStream(header, openOptions);
           return { stream, engineId: engine.engineId };
