@@ -177,6 +177,15 @@ test('one-process shape: engine ls lists the in-process engine; drained, it take
     connectMysql2(cluster, alice),
     /no engine serves database 'mariadb' right now: engine .* is draining/,
   );
-  // The session it had has no peer to move to: it is closed (docs/migration.md).
-  await assert.rejects(held.query('SELECT 1'));
+  // The session it had has no peer to move to: once the attempt ends it is closed with an ERR
+  // that says so (docs/migration.md, "Deadline").
+  const closedWith = await waitFor('the held session to be closed', async () => {
+    try {
+      await held.query('SELECT 1');
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  });
+  assert.ok(closedWith instanceof Error);
 });
