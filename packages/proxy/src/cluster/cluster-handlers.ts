@@ -15,8 +15,8 @@ import {
   type SignDbClientResponse,
 } from '@gatehouse/common/cluster';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import type { EngineRequestHandler } from '../tunnel/index.js';
+import { parseRequestBody } from './parse-request-body.js';
 
 export interface ClusterHandlerOptions {
   readonly authorities: Authorities;
@@ -27,18 +27,6 @@ export interface ClusterHandlerOptions {
   /** Absent when this process runs no audit store; audit.append then fails and engines keep spooling. */
   readonly audit?: Pick<AuditStore, 'append'>;
   readonly log: Logger;
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown, method: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new GatehouseError(
-      'GH_ERR_TUNNEL_PROTOCOL',
-      `invalid ${method} request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'bad value'}`,
-    );
-  }
-  return result.data;
 }
 
 /** The handlers by method, for TunnelServer.handle. */
@@ -60,7 +48,7 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
   }
 
   handlers.set(ClusterMethod.State, async (_engine, request) => {
-    const { since } = parse(ClusterStateRequestSchema, request.body, ClusterMethod.State);
+    const { since } = parseRequestBody(ClusterStateRequestSchema, request.body, ClusterMethod.State);
     await authorities.reload();
     const version = await stateVersion();
     if (since === version) return { body: { changed: false, version } satisfies ClusterStateResponse };
@@ -89,7 +77,7 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
   });
 
   handlers.set(ClusterMethod.SignDbClient, async (engine, request) => {
-    const req = parse(SignDbClientRequestSchema, request.body, ClusterMethod.SignDbClient);
+    const req = parseRequestBody(SignDbClientRequestSchema, request.body, ClusterMethod.SignDbClient);
     const issued = await issueDbClientCert(await authorities.signer('db-client'), {
       dbUser: req.dbUser,
       notAfter: new Date(req.notAfter),
@@ -108,7 +96,7 @@ export function createClusterHandlers(options: ClusterHandlerOptions): Map<strin
   });
 
   handlers.set(ClusterMethod.AuditAppend, async (engine, request) => {
-    const { events } = parse(AuditAppendRequestSchema, request.body, ClusterMethod.AuditAppend);
+    const { events } = parseRequestBody(AuditAppendRequestSchema, request.body, ClusterMethod.AuditAppend);
     if (options.audit === undefined) throw new GatehouseError('GH_ERR_AUDIT_WRITE', 'this proxy has no audit store');
     // The store skips uids it already holds, so redelivery after a lost ack is safe.
     // The request schema validated every event: the store need not again.

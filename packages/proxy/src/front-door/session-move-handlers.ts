@@ -12,7 +12,7 @@ import {
   SessionPauseRequestSchema,
 } from '@gatehouse/common/cluster';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { parseRequestBody } from '../cluster/parse-request-body.js';
 import type { EngineRequestHandler } from '../tunnel/index.js';
 import type { LiveConnection } from './session-context.js';
 
@@ -21,18 +21,6 @@ export interface MigratableConnection extends LiveConnection {
   pauseForMigration(): number | undefined;
   resumeAfterMigration(): void;
   moveTo(handoff: SessionHandoff, fromEngineId: string): Promise<SessionMoveResponse>;
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown, method: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new GatehouseError(
-      'GH_ERR_TUNNEL_PROTOCOL',
-      `invalid ${method} request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'bad value'}`,
-    );
-  }
-  return result.data;
 }
 
 export function createSessionMoveHandlers(options: {
@@ -50,18 +38,18 @@ export function createSessionMoveHandlers(options: {
   };
   const handlers = new Map<string, EngineRequestHandler>();
   handlers.set(ClusterMethod.SessionPause, (engine, request) => {
-    const { sessionId } = parse(SessionPauseRequestSchema, request.body, ClusterMethod.SessionPause);
+    const { sessionId } = parseRequestBody(SessionPauseRequestSchema, request.body, ClusterMethod.SessionPause);
     const sent = find(sessionId, engine.engineId).pauseForMigration();
     if (sent === undefined) throw new GatehouseError('GH_ERR_TUNNEL_PROTOCOL', `session ${sessionId} is not relaying`);
     return { body: { sent } };
   });
   handlers.set(ClusterMethod.SessionResume, (engine, request) => {
-    const { sessionId } = parse(SessionPauseRequestSchema, request.body, ClusterMethod.SessionResume);
+    const { sessionId } = parseRequestBody(SessionPauseRequestSchema, request.body, ClusterMethod.SessionResume);
     find(sessionId, engine.engineId).resumeAfterMigration();
     return { body: {} };
   });
   handlers.set(ClusterMethod.SessionMove, async (engine, request) => {
-    const { sessionId, handoff } = parse(SessionMoveRequestSchema, request.body, ClusterMethod.SessionMove);
+    const { sessionId, handoff } = parseRequestBody(SessionMoveRequestSchema, request.body, ClusterMethod.SessionMove);
     const body = await find(sessionId, engine.engineId).moveTo(handoff, engine.engineId);
     options.log.info({ sessionId, from: engine.engineId, ...body }, 'session migration');
     return { body };
