@@ -4,10 +4,9 @@
 // restarted engine keeps its host credentials in its data dir and needs no new token.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from '@gatehouse/testing';
-import { stopChild, waitFor } from '../child.js';
+import { canConnect, stopChild, waitFor } from '../child.js';
 import { GATEHOUSE, runGatectl } from '../targets/gatehouse-cli.js';
 import { buildEngineConfig, buildProxyConfig, type ConfigInput } from '../targets/gatehouse-config.js';
 import type { BenchDatabase } from '../targets/target.js';
@@ -43,16 +42,6 @@ function spawnGatehouse(configFile: string, logFile: string): ChildProcess {
 
 function tail(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-10).join('\n') : '(no log)';
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 export async function startTwoEngineCluster(

@@ -13,11 +13,10 @@
 // bench/src/compression-bench.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from '@gatehouse/testing';
 import { DB_ADMIN } from '../bench-db.js';
-import { stopChild, waitFor } from '../child.js';
+import { canConnect, stopChild, waitFor } from '../child.js';
 import { createSessionFactory, probeSession } from '../mysql-client.js';
 import { checkGatehouseStart, GATEHOUSE, runGatectl } from './gatehouse-cli.js';
 import {
@@ -111,16 +110,6 @@ function childPids(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 function exitedEarly(r: Running): boolean {
