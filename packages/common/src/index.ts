@@ -53,7 +53,7 @@ export {
   type TrustedCa,
   verifyIdentity,
 } from './identity/index.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, createSessionLogger, type Logger } from './logger.js';
 export {
   type AccessChecker,
   type AccessDecision,
@@ -86,6 +86,7 @@ export {
   type User,
   UserSchema,
 } from './rbac/index.js';
+export { forgetSessionToken, SESSION_TOKEN_FIELDS } from './session-token/forget-session-token.js';
 export {
   createSessionTokenSigner,
   type SessionTokenInput,

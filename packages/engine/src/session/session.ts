@@ -7,8 +7,10 @@ import {
   type Audit,
   type AuditSession,
   type AuditWriteGate,
+  createSessionLogger,
   type DatabaseConfig,
   describeClientError,
+  forgetSessionToken,
   guardEmitter,
   isGatehouseError,
   type KeepaliveConfig,
@@ -133,7 +135,7 @@ function unverifiedUser(chain: readonly Uint8Array[]): string {
 export function startSession(stream: SessionStream, deps: SessionDeps): SessionHandle {
   const sessionId = stream.header.sessionId;
   const client = stream.accept();
-  const log = deps.log.child({ sessionId, db: deps.database.name });
+  const log = createSessionLogger(deps.log, { sessionId, db: deps.database.name });
   const session = createAuditSession(stream.header, deps);
   let relay: Relay | undefined;
   let state: SessionState | undefined;
@@ -343,6 +345,8 @@ async function logIn(
   })();
   try {
     deps.sessionToken?.(header);
+    // Spent: the session keeps its header (a COM_CHANGE_USER logs in again), not the token.
+    forgetSessionToken(header);
     if (handoff instanceof Error) throw handoff;
     if (handoff !== undefined) Object.assign(session, { startedAt: handoff.startedAt });
     if (deps.hooks?.has('onConnect')) await runConnectHooks(deps.hooks, header, deps.database.name, session);

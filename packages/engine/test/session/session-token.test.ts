@@ -34,7 +34,12 @@ test("streams need a proxy session token: forged, expired, replayed and unknown-
     sessionTokenCas: () => authorities.trustedCas('host').map((ca) => ca.certificate),
   });
   t.after(() => engine.close({ graceMs: 0 }));
-  const pair = createTunnelPair((incoming) => engine.handleStream(incoming));
+  // The headers the engine was given, to see what a live session keeps of them.
+  const opened = new Map<string, StreamOpenHeader>();
+  const pair = createTunnelPair((incoming) => {
+    opened.set(incoming.header.sessionId, incoming.header);
+    engine.handleStream(incoming);
+  });
   t.after(() => pair.close());
   const alice = await f.cluster.issueUser({ user: 'alice', roles: ['dev'], dbService: SERVICE });
   const route = { dbService: SERVICE, dbUser: f.dbUser, dbName: f.schema };
@@ -100,6 +105,11 @@ test("streams need a proxy session token: forged, expired, replayed and unknown-
   const good = signed('tok-good', proxyCert);
   const ok = await open(good, 'tok-good');
   assert.equal(parseOkPacket(ok.first.payload, CLIENT_CAPS).kind, 'ok');
+  // Spent once checked: an idle session does not keep the token and its certificate (issue 13).
+  const kept = opened.get('tok-good')?.extensions;
+  assert.equal(kept?.proxyId, 'proxy-a', 'the rest of the extensions stay');
+  assert.equal(kept?.sessionToken, undefined);
+  assert.equal(kept?.sessionTokenCert, undefined);
   const c = new RawClient(ok.stream, CLIENT_CAPS);
   ok.stream.resume();
   assert.equal((await c.query('SELECT 1')).outcomes.at(-1)?.kind, 'resultset', 'the engine is still up and serving');

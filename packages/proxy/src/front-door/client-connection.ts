@@ -5,7 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { describeClientError, guardEmitter, type Identity, isGatehouseError, type UnixPeer } from '@gatehouse/common';
+import {
+  createSessionLogger,
+  describeClientError,
+  forgetSessionToken,
+  guardEmitter,
+  type Identity,
+  isGatehouseError,
+  type UnixPeer,
+} from '@gatehouse/common';
 import type { SessionHandoff, SessionMoveResponse } from '@gatehouse/common/cluster';
 import {
   Capability,
@@ -44,7 +52,8 @@ export class ClientConnection implements LiveConnection {
   readonly #plain: Socket;
   /** The version this listener announces (mysql_listen server_version); undefined: the greeting's. */
   readonly #serverVersion: string | undefined;
-  readonly #handshake: ServerHandshake;
+  /** The connection phase's channel and state; released once the relay runs. */
+  #handshake: ServerHandshake | undefined;
   readonly #connectionId: number;
   /** When the client was accepted (performance.now()), for the connect-latency histogram. */
   readonly #acceptedAt = performance.now();
@@ -85,13 +94,12 @@ export class ClientConnection implements LiveConnection {
       connectionId: this.#connectionId,
       client: `${this.#address.host}:${this.#address.port}`,
     });
-    this.#handshake = new ServerHandshake(socket, { address: `${this.#address.host}:${this.#address.port}` });
+    const address = `${this.#address.host}:${this.#address.port}`;
+    this.#handshake = new ServerHandshake(socket, { address });
     // The PROXY header (if any) is read before the channel sees the client's bytes.
     this.#handshake.channel.detach();
     guardEmitter(socket, this.#handlerFailed);
-    socket.once('close', () =>
-      this.#abort(new MysqlConnectError(this.#handshake.channel.address, 'the client closed the connection')),
-    );
+    socket.once('close', () => this.#abort(new MysqlConnectError(address, 'the client closed the connection')));
   }
 
   /**
@@ -178,7 +186,7 @@ export class ClientConnection implements LiveConnection {
   /** Resolves with the stream to relay, or undefined when the engine refused the login (already answered). */
   async #handshakeAndRoute(): Promise<{ stream: TunnelStream; leftover: Buffer } | undefined> {
     const ctx = this.#ctx;
-    const hs = this.#handshake;
+    const hs = this.#handshake!;
     const greeting = ctx.greeting();
     hs.sendGreeting({
       // The listener's own server_version wins over the proxy's and the databases'.
@@ -259,11 +267,13 @@ export class ClientConnection implements LiveConnection {
     }
     hs.acceptLogin(reply.fields);
     // Nothing can be refused any more: the chain and the HandshakeResponse (kept for a refusal's
-    // audit event) would otherwise stay with the idle session for its life.
+    // audit event) would otherwise stay with the idle session for its life; so would the session
+    // token, which the engine has checked (a migration gets a fresh one).
     this.#login = { chain: [] };
+    forgetSessionToken(header);
     // One logger with every binding, rather than the chain of five children the connection phase
     // built (each child keeps its parent and a copy of its bindings for the session's life).
-    this.#log = ctx.log.child(this.#log.bindings());
+    this.#log = createSessionLogger(ctx.log, this.#log.bindings());
     ctx.metrics.recordConnected(header.route.dbService, (performance.now() - this.#acceptedAt) / 1000);
     this.session = {
       sessionId: header.sessionId,
@@ -297,7 +307,7 @@ export class ClientConnection implements LiveConnection {
       if (!isGatehouseError(err, 'GH_ERR_PROXY_PROTOCOL')) throw err;
       throw trusted ? this.#proxyHeaderError(err) : this.#proxyHeaderError(untrustedProxyHeader(peer, err));
     }
-    this.#handshake.channel.replaceSocket(this.#plain, preamble.rest);
+    this.#handshake!.channel.replaceSocket(this.#plain, preamble.rest);
     this.#plain.resume();
     if (preamble.header === undefined) return;
     if (!trusted) throw this.#proxyHeaderError(untrustedProxyHeader(peer));
@@ -315,7 +325,7 @@ export class ClientConnection implements LiveConnection {
    * ERR is written as the answer to it: a client that sent a plain HandshakeResponse reads it.
    */
   #proxyHeaderError(err: Error): Error {
-    this.#handshake.sequenceId = 2;
+    this.#handshake!.sequenceId = 2;
     this.#canReply = true;
     return err;
   }
@@ -379,6 +389,9 @@ export class ClientConnection implements LiveConnection {
     const started = Date.now();
     this.#log.info('session started');
     this.#tunnelRelay = new ClientTunnelRelay(client, stream, plain);
+    // Nothing after this point answers the client with an ERR of the connection phase: its
+    // channel, scramble and sequence state would otherwise stay with the idle session.
+    this.#handshake = undefined;
     const result = await this.#tunnelRelay.done;
     this.#log.info(
       {
@@ -450,7 +463,7 @@ export class ClientConnection implements LiveConnection {
     relay.switchTo(routed.stream);
     this.#stream = routed.stream;
     this.session = { ...session, engineId: routed.engineId };
-    this.#log = this.#log.child({ engineId: routed.engineId });
+    this.#log = createSessionLogger(this.#log, { engineId: routed.engineId });
     this.#log.info({ from: fromEngineId }, 'session moved to another engine');
     return { moved: true, engineId: routed.engineId, threadId: Number(reply.fields.info ?? 0) || 0 };
   }
@@ -465,9 +478,10 @@ export class ClientConnection implements LiveConnection {
         message: failure.message,
       });
     }
-    if (failure.mysql !== undefined && this.#canReply && !this.#plain.destroyed) {
+    const handshake = this.#handshake;
+    if (failure.mysql !== undefined && this.#canReply && !this.#plain.destroyed && handshake !== undefined) {
       try {
-        this.#handshake.sendErr({ ...failure.mysql, message: failure.message });
+        handshake.sendErr({ ...failure.mysql, message: failure.message });
       } catch (writeErr) {
         this.#log.debug({ err: writeErr }, 'could not write the ERR packet');
       }
