@@ -37,14 +37,17 @@ export class WriteCoalescer {
   #flushScheduled = false;
   #paused = false;
   #closed = false;
-  readonly #flushAtEndOfTurn = (): void => {
-    this.#flushScheduled = false;
-    this.flush();
-  };
-  readonly #onDrain = (): void => {
-    this.#paused = false;
-    if (!this.#closed) this.#resume();
-  };
+  /**
+   * The 'drain' listener, made the first time the target is full: a relay has three coalescers,
+   * and per-instance arrow functions (with their context) would stay with every idle session.
+   */
+  #onDrain: (() => void) | undefined;
+
+  /** What process.nextTick calls at the end of the turn: a static, so no closure per instance. */
+  static #flushAtEndOfTurn(coalescer: WriteCoalescer): void {
+    coalescer.#flushScheduled = false;
+    coalescer.flush();
+  }
 
   constructor(options: WriteCoalescerOptions) {
     this.#target = options.target;
@@ -79,7 +82,7 @@ export class WriteCoalescer {
     if (this.#queuedBytes === this.#recordBytes) this.flush();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      process.nextTick(this.#flushAtEndOfTurn);
+      process.nextTick(WriteCoalescer.#flushAtEndOfTurn, this);
     }
   }
 
@@ -105,12 +108,16 @@ export class WriteCoalescer {
     this.#closed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
-    this.#target.off('drain', this.#onDrain);
+    if (this.#onDrain !== undefined) this.#target.off('drain', this.#onDrain);
   }
 
   #send(bytes: Buffer): void {
     if (this.#target.write(bytes) || this.#paused) return;
     this.#paused = true;
+    this.#onDrain ??= () => {
+      this.#paused = false;
+      if (!this.#closed) this.#resume();
+    };
     this.#target.once('drain', this.#onDrain);
     this.#pause();
   }

@@ -63,8 +63,21 @@ const MIGRATABLE: Migratability = Object.freeze({ migratable: true });
 
 export class SessionState {
   schema: string;
+  // Each collection is made when first used: empty, a Map or Set costs about 180 bytes, and most
+  // idle sessions never use most of them (issue 13: memory per idle session).
+  #variables: Map<string, string> | undefined;
+  #userVariables: Set<string> | undefined;
+  #statements: Map<number, TrackedStatement> | undefined;
+  #temporaryTables: Set<string> | undefined;
+  #userLocks: Set<string> | undefined;
+  #sqlPrepared: Map<string, string> | undefined;
+  #sqlPreparedFromVariable: Set<string> | undefined;
+  #cursors: Set<number> | undefined;
   /** System variables the session changed, by lower-case name, as the server reported them. */
-  readonly variables = new Map<string, string>();
+  get variables(): Map<string, string> {
+    this.#variables ??= new Map<string, string>();
+    return this.#variables;
+  }
   /** session_track_transaction_info's state, e.g. "T_____R_" ('' until reported). */
   transactionState = '';
   /** The statements that would recreate the transaction's characteristics ('' when default). */
@@ -72,20 +85,41 @@ export class SessionState {
   /** The last status flags the server sent. */
   statusFlags: number = ServerStatus.Autocommit;
   /** Names (lower case, without '@') of user variables the session assigned. */
-  readonly userVariables = new Set<string>();
-  readonly statements = new Map<number, TrackedStatement>();
+  get userVariables(): Set<string> {
+    this.#userVariables ??= new Set<string>();
+    return this.#userVariables;
+  }
+  get statements(): Map<number, TrackedStatement> {
+    this.#statements ??= new Map<number, TrackedStatement>();
+    return this.#statements;
+  }
   tableLocks = false;
   /** Temporary tables by lower-case name (as written, maybe schema-qualified). */
-  readonly temporaryTables = new Set<string>();
+  get temporaryTables(): Set<string> {
+    this.#temporaryTables ??= new Set<string>();
+    return this.#temporaryTables;
+  }
   /** GET_LOCK names (lower case); `anyUserLock` covers a name that was not a literal. */
-  readonly userLocks = new Set<string>();
+  get userLocks(): Set<string> {
+    this.#userLocks ??= new Set<string>();
+    return this.#userLocks;
+  }
   anyUserLock = false;
   /** SQL-level prepared statements by lower-case name: the PREPARE to run again (from a literal). */
-  readonly sqlPrepared = new Map<string, string>();
+  get sqlPrepared(): Map<string, string> {
+    this.#sqlPrepared ??= new Map<string, string>();
+    return this.#sqlPrepared;
+  }
   /** Names prepared FROM @var: they cannot be prepared again faithfully. */
-  readonly sqlPreparedFromVariable = new Set<string>();
+  get sqlPreparedFromVariable(): Set<string> {
+    this.#sqlPreparedFromVariable ??= new Set<string>();
+    return this.#sqlPreparedFromVariable;
+  }
   /** Statement ids with a cursor open. */
-  readonly cursors = new Set<number>();
+  get cursors(): Set<number> {
+    this.#cursors ??= new Set<number>();
+    return this.#cursors;
+  }
   /** The server's session tracking works on this connection. */
   tracking = false;
 
