@@ -9,6 +9,7 @@
 // Figures for docs/performance.md ("Memory per idle session (issue 13)").
 // Run: npm run bench:idle-floor -w bench  (connections: BENCH_CONNECTIONS, default 1000)
 import { fork } from 'node:child_process';
+import { constants as cryptoConstants } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
@@ -22,7 +23,20 @@ import { readRssKiB } from './proc-stats.js';
 import { SHORT_PROFILE } from './profile.js';
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 1000);
-const KINDS = ['client-leg-tls', 'client-leg-tcp', 'db-leg-tls'] as const;
+/**
+ * What each kind holds. The variants of the client leg change one TLS setting each, to see
+ * whether Node's TLS could hold less per idle socket; db-leg-tls-resumed offers every
+ * connection the session of the first (as the engine does, databases[].tls.resumption).
+ */
+const KINDS = [
+  'client-leg-tls',
+  'client-leg-tls-no-client-cert',
+  'client-leg-tls-1.2',
+  'client-leg-tls-no-tickets',
+  'client-leg-tcp',
+  'db-leg-tls',
+  'db-leg-tls-resumed',
+] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Setup {
@@ -98,12 +112,17 @@ function readPacket(socket: Socket): Promise<Buffer> {
   });
 }
 
-async function openDbLeg(setup: Setup, context: SecureContext): Promise<Socket> {
+async function openDbLeg(setup: Setup, context: SecureContext, session?: Buffer): Promise<TLSSocket> {
   const plain = netConnect(setup.db.port, setup.db.host);
   await readPacket(plain);
   plain.pause();
   plain.write(packet(1, fixedPart()));
-  const secure = tlsConnect({ socket: plain, secureContext: context, checkServerIdentity: () => undefined });
+  const secure = tlsConnect({
+    socket: plain,
+    secureContext: context,
+    checkServerIdentity: () => undefined,
+    ...(session !== undefined ? { session } : {}),
+  });
   await once(secure, 'secureConnect');
   const response = Buffer.concat([
     fixedPart(),
@@ -120,13 +139,17 @@ async function openDbLeg(setup: Setup, context: SecureContext): Promise<Socket> 
 }
 
 // --- the client leg: a TLS server socket, its peer in another process ---------------------------
-async function serveClientLeg(setup: Setup, tls: boolean, count: number): Promise<Socket[]> {
+async function serveClientLeg(setup: Setup, kind: Kind, count: number): Promise<Socket[]> {
+  const tls = kind !== 'client-leg-tcp';
   const context = createSecureContext({
     cert: await readFile(join(setup.dir, 'proxy.pem')),
     key: await readFile(join(setup.dir, 'proxy.key')),
     ca: await readFile(join(setup.dir, 'ca.pem')),
     sessionIdContext: 'idle-floor',
+    ...(kind === 'client-leg-tls-1.2' ? { maxVersion: 'TLSv1.2' as const } : {}),
+    ...(kind === 'client-leg-tls-no-tickets' ? { secureOptions: cryptoConstants.SSL_OP_NO_TICKET } : {}),
   });
+  const requestCert = kind !== 'client-leg-tls-no-client-cert';
   const held: Socket[] = [];
   let ready = 0;
   let onReady: (() => void) | undefined;
@@ -143,7 +166,7 @@ async function serveClientLeg(setup: Setup, tls: boolean, count: number): Promis
     const secure = new TLSSocket(socket, {
       isServer: true,
       secureContext: context,
-      requestCert: true,
+      requestCert,
       rejectUnauthorized: false,
     });
     secure.once('secure', () => done(secure));
@@ -188,24 +211,30 @@ async function runPeers(kind: string, dir: string, port: number, count: number):
 }
 
 async function measure(kind: Kind, setup: Setup): Promise<{ first: Sample; after: Sample }> {
-  if (kind === 'db-leg-tls') {
+  if (kind === 'db-leg-tls' || kind === 'db-leg-tls-resumed') {
     const context = createSecureContext({
       ca: await readFile(setup.db.caFile),
       cert: await readFile(setup.db.certFile),
       key: await readFile(setup.db.keyFile),
     });
     const held = [await openDbLeg(setup, context)];
+    // TLS 1.3 tickets come after the handshake; the login's round trip has brought them.
+    const session = kind === 'db-leg-tls-resumed' ? held[0]?.getSession() : undefined;
     const first = sample();
-    for (let i = 0; i < connections; i++) held.push(await openDbLeg(setup, context));
+    for (let i = 0; i < connections; i++) held.push(await openDbLeg(setup, context, session));
+    if (session !== undefined && held.at(-1)?.isSessionReused() !== true)
+      throw new Error('MariaDB did not resume the session');
     const after = sample();
     for (const s of held) s.destroy();
     return { first, after };
   }
   // One connection first (code, the context, the server), then N more in a second round.
-  const warm = await serveClientLeg(setup, kind === 'client-leg-tls', 1);
+  const warm = await serveClientLeg(setup, kind, 1);
+  const warmPeers = peersProcess;
   const first = sample();
-  const held = await serveClientLeg(setup, kind === 'client-leg-tls', connections);
+  const held = await serveClientLeg(setup, kind, connections);
   const after = sample();
+  warmPeers?.kill();
   peersProcess?.kill();
   for (const s of [...warm, ...held]) s.destroy();
   return { first, after };
