@@ -129,6 +129,23 @@ export class ClientConnection implements LiveConnection {
   async run(): Promise<void> {
     const ctx = this.#ctx;
     ctx.limits.acquireIp(this.#countedIp);
+    try {
+      const routed = await this.#handshakeInTime();
+      if (routed !== undefined) await this.#relay(routed.stream, routed.leftover);
+    } catch (err) {
+      this.#fail(err);
+    } finally {
+      ctx.limits.releaseIp(this.#countedIp);
+      ctx.metrics.recordClosed(this.dbService, this.bytesFromClient(), this.bytesToClient());
+    }
+  }
+
+  /**
+   * The connection phase under handshake_timeout. A function of its own: the timer (and its
+   * callback's scope) would otherwise stay in run()'s suspended frame for the session's life.
+   */
+  async #handshakeInTime(): Promise<{ stream: TunnelStream; leftover: Buffer } | undefined> {
+    const ctx = this.#ctx;
     const timer = setTimeout(() => {
       this.#abort(
         new FrontDoorError(
@@ -140,15 +157,9 @@ export class ClientConnection implements LiveConnection {
       );
     }, ctx.handshakeTimeoutMs);
     try {
-      const routed = await this.#handshakeAndRoute();
-      clearTimeout(timer);
-      if (routed !== undefined) await this.#relay(routed.stream, routed.leftover);
-    } catch (err) {
-      clearTimeout(timer);
-      this.#fail(err);
+      return await this.#handshakeAndRoute();
     } finally {
-      ctx.limits.releaseIp(this.#countedIp);
-      ctx.metrics.recordClosed(this.dbService, this.bytesFromClient(), this.bytesToClient());
+      clearTimeout(timer);
     }
   }
 
