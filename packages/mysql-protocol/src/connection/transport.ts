@@ -170,7 +170,12 @@ function sessionRecorder(sessions: Map<string, Buffer>, key: string): (session: 
  * the resumption key) with every idle session.
  */
 function serverIdentityCheck(verifyName: boolean, host: string): ConnectionOptions['checkServerIdentity'] {
-  return (_name, cert) => (verifyName ? checkServerIdentity(host, cert) : undefined);
+  // verify-ca shares one function: every idle session's socket keeps its check.
+  return verifyName ? (_name, cert) => checkServerIdentity(host, cert) : noNameCheck;
+}
+
+function noNameCheck(): undefined {
+  return undefined;
 }
 
 /** Wraps `socket` in TLS as a client; resolves once the handshake and the chosen checks pass. */

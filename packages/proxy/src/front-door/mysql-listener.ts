@@ -28,6 +28,9 @@ export type HandOff = (
   serverVersion: string | undefined,
 ) => Promise<void>;
 
+/** One function for every socket: a closure per socket would stay with each idle session. */
+function ignoreError(): void {}
+
 export class MysqlListener {
   readonly #ctx: FrontDoorContext;
   readonly #handOff: HandOff | undefined;
@@ -103,7 +106,7 @@ export class MysqlListener {
     if (this.#handOff === undefined) ctx.metrics.connectionsAccepted++;
     // A reset during the handshake surfaces through the connection's own listeners; this one
     // only keeps an unhandled 'error' from taking the process down.
-    socket.on('error', () => {});
+    socket.on('error', ignoreError);
     applyKeepalive(socket, ctx.keepalive);
     if (this.#draining) {
       socket.destroy();
