@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   type AuditStore,
   type Authorities,
+  auditWriterThread,
   type ClusterState,
   createAuditMetrics,
   openClusterState,
@@ -69,6 +70,7 @@ async function startAuth(
     const opened = await state.openAuditWriter({
       onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
       retentionMs: config.audit.retention,
+      thread: auditWriterThread(config.audit.writer_thread),
       ...(metrics !== undefined ? { onGroupWritten: metrics.onGroupWritten } : {}),
     });
     const auditStore = metrics === undefined ? opened : metrics.instrument(opened);
