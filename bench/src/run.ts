@@ -109,6 +109,7 @@ async function main(): Promise<number> {
         'gatehouse-1proc-noaudit',
         'gatehouse-1proc-sync-batch',
         'gatehouse-1proc-sync-always',
+        'gatehouse-1proc-nothread',
       ] as const) {
         extras.set(n, createGatehouseTarget(n));
       }
