@@ -82,6 +82,17 @@ export function isClientCertValid(peer: X509Certificate | undefined, ca: X509Cer
   );
 }
 
+/**
+ * One context per leg for every session, as a gateway keeps them: `tls.connect()` given `ca`,
+ * `cert` and `key` would build an SSL_CTX per socket, and each socket would keep its own
+ * (about 36 KiB; docs/performance.md, "Memory per idle session").
+ */
+interface RelayContexts {
+  readonly server: SecureContext;
+  readonly upstream: SecureContext;
+  readonly clientCa: X509Certificate;
+}
+
 /** Two sockets that end together: either side closing or failing closes both. */
 function closeTogether(a: Socket, b: Socket): void {
   const close = (): void => {
@@ -95,17 +106,16 @@ function closeTogether(a: Socket, b: Socket): void {
 function upgrade(
   client: Socket,
   upstream: Socket,
-  first: Buffer,
+  afterRequest: Buffer,
   options: TlsRelayOptions,
-  serverContext: SecureContext,
-  clientCa: X509Certificate,
+  contexts: RelayContexts,
 ): void {
   // The ClientHello may have come in the same chunk as the SSLRequest: put it back, and the
   // TLS socket reads the socket's buffered bytes before its handle's.
-  if (first.length > 0) client.unshift(first);
+  if (afterRequest.length > 0) client.unshift(afterRequest);
   const secureClient = new TLSSocket(client, {
     isServer: true,
-    secureContext: serverContext,
+    secureContext: contexts.server,
     requestCert: true,
     rejectUnauthorized: true,
   });
@@ -113,13 +123,11 @@ function upgrade(
     socket: upstream,
     // The database's certificate names 127.0.0.1 or localhost; an IP address gets no SNI.
     host: options.upstreamHost,
-    ca: options.upstreamCa,
-    cert: options.upstreamCert,
-    key: options.upstreamKey,
+    secureContext: contexts.upstream,
   });
   closeTogether(secureClient, secureUpstream);
   secureClient.once('secure', () => {
-    if (!isClientCertValid(secureClient.getPeerX509Certificate(), clientCa)) secureClient.destroy();
+    if (!isClientCertValid(secureClient.getPeerX509Certificate(), contexts.clientCa)) secureClient.destroy();
   });
   // pipe() honours write() returning false and resumes on 'drain', both ways.
   secureClient.pipe(secureUpstream);
@@ -128,13 +136,21 @@ function upgrade(
 
 /** A relay server, not yet listening. */
 export function createTlsRelayServer(options: TlsRelayOptions): Server {
-  const serverContext = createSecureContext({
-    cert: options.serverCert,
-    key: options.serverKey,
-    ca: options.clientCa,
-    minVersion: 'TLSv1.2',
-  });
-  const clientCa = new X509Certificate(options.clientCa);
+  const contexts: RelayContexts = {
+    server: createSecureContext({
+      cert: options.serverCert,
+      key: options.serverKey,
+      ca: options.clientCa,
+      minVersion: 'TLSv1.2',
+    }),
+    upstream: createSecureContext({
+      ca: options.upstreamCa,
+      cert: options.upstreamCert,
+      key: options.upstreamKey,
+      minVersion: 'TLSv1.2',
+    }),
+    clientCa: new X509Certificate(options.clientCa),
+  };
   return createServer((client) => {
     client.setNoDelay(true);
     const upstream = connectTcp({ host: options.upstreamHost, port: options.upstreamPort, noDelay: true });
@@ -167,7 +183,7 @@ export function createTlsRelayServer(options: TlsRelayOptions): Server {
       upstream.pause();
       for (const s of [client, upstream]) s.off('error', failBeforeTls).off('close', failBeforeTls);
       upstream.write(first.packet);
-      upgrade(client, upstream, first.rest, options, serverContext, clientCa);
+      upgrade(client, upstream, first.rest, options, contexts);
     };
     client.on('data', onClientData);
   });
