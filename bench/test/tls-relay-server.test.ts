@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
-import { createTestCa, type IssuedFiles, startMariaDb } from '@gatehouse/testing';
+import { createTestCa, type IssuedFiles, startFakeMysqlServer, startMariaDb } from '@gatehouse/testing';
 import { createConnection } from 'mysql2/promise';
 import {
   createTlsRelayServer,
@@ -26,10 +26,10 @@ const relayCert = await db.ca.issue({
 });
 const pem = (file: string): string => readFileSync(file, 'utf8');
 
-async function startRelay(t: { after(fn: () => unknown): void }): Promise<number> {
+async function startRelay(t: { after(fn: () => unknown): void }, upstreamPort = db.port): Promise<number> {
   const server: Server = createTlsRelayServer({
     upstreamHost: '127.0.0.1',
-    upstreamPort: db.port,
+    upstreamPort,
     serverCert: pem(relayCert.certFile),
     serverKey: pem(relayCert.keyFile),
     clientCa: db.ca.caPem,
@@ -179,6 +179,23 @@ test('a client certificate from another CA is refused, though the relay would lo
     createConnection({ host: '127.0.0.1', port, user, ssl: sslOptions(stranger), connectTimeout: 10_000 }),
     (err: { code?: string; message: string }) => {
       assert.notEqual(err.code, 'ETIMEDOUT', err.message);
+      return true;
+    },
+  );
+});
+
+test('a server that refuses the client before its greeting: its ERR reaches the client through the relay', async (t) => {
+  // A fake server: MariaDB sends this ERR only after many failed connects from one host.
+  const fake = await startFakeMysqlServer({
+    errFirst: { errno: 1129, message: "Host '127.0.0.1' is blocked because of many connection errors" },
+  });
+  t.after(() => fake.close());
+  const port = await startRelay(t, fake.port);
+  await assert.rejects(
+    createConnection({ host: '127.0.0.1', port, user, ssl: sslOptions(clientCert) }),
+    (err: { errno?: number; message: string }) => {
+      assert.equal(err.errno, 1129, err.message);
+      assert.match(err.message, /is blocked/);
       return true;
     },
   );

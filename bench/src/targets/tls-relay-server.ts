@@ -158,9 +158,14 @@ export function createTlsRelayServer(options: TlsRelayOptions): Server {
       client.destroy();
       upstream.destroy();
     };
+    // A server that refuses the client outright (too many connections, a blocked host) sends
+    // one ERR and closes: the client gets it before its own socket ends.
+    const upstreamEnded = (): void => {
+      client.end();
+    };
     client.on('error', failBeforeTls).on('close', failBeforeTls);
-    upstream.on('error', failBeforeTls).on('close', failBeforeTls);
-    // The greeting (and, if the server refuses the client outright, its ERR) goes through as it is.
+    upstream.on('error', failBeforeTls).on('close', upstreamEnded);
+    // The greeting (or the ERR that refuses the client) goes through as it is.
     const toClient = (chunk: Buffer): void => {
       client.write(chunk);
     };
@@ -173,7 +178,7 @@ export function createTlsRelayServer(options: TlsRelayOptions): Server {
       client.off('data', onClientData);
       if (first.kind === 'not-ssl') {
         // The database leg goes quietly, so that closing it does not cut the ERR short.
-        upstream.off('close', failBeforeTls).destroy();
+        upstream.off('close', upstreamEnded).destroy();
         client.end(serializeInsecureTransportErr(first.sequenceId));
         return;
       }
@@ -181,7 +186,8 @@ export function createTlsRelayServer(options: TlsRelayOptions): Server {
       client.pause();
       upstream.off('data', toClient);
       upstream.pause();
-      for (const s of [client, upstream]) s.off('error', failBeforeTls).off('close', failBeforeTls);
+      client.off('error', failBeforeTls).off('close', failBeforeTls);
+      upstream.off('error', failBeforeTls).off('close', upstreamEnded);
       upstream.write(first.packet);
       upgrade(client, upstream, first.rest, options, contexts);
     };
