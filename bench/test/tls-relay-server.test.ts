@@ -105,6 +105,21 @@ test('a mysql2 client logs in through the relay as the x509 user, with TLS ended
   assert.match((status as { Value: string }[])[0]!.Value, /^TLSv1\.[23]$/);
 });
 
+test('a client resumes its TLS session with the relay (as mysql2 pools and the connect-rate bench do)', async (t) => {
+  const port = await startRelay(t);
+  // mysql2 keeps the session of a connection per ssl object and offers it to the next one.
+  const ssl = sslOptions(clientCert);
+  const reused: boolean[] = [];
+  for (let i = 0; i < 2; i++) {
+    const conn = await createConnection({ host: '127.0.0.1', port, user, ssl });
+    const [rows] = await conn.query('SELECT CURRENT_USER() AS u');
+    assert.deepEqual(rows, [{ u: `${user}@%` }]);
+    reused.push((conn as unknown as { connection: { stream: TLSSocket } }).connection.stream.isSessionReused());
+    await conn.end();
+  }
+  assert.deepEqual(reused, [false, true]);
+});
+
 /**
  * A TCP connection to the relay that holds the client's first write (its SSLRequest) and sends
  * it together with the next one (the TLS ClientHello), as one segment; `firstWrite` is the

@@ -142,6 +142,9 @@ export function createTlsRelayServer(options: TlsRelayOptions): Server {
       key: options.serverKey,
       ca: options.clientCa,
       minVersion: 'TLSv1.2',
+      // OpenSSL resumes a session that verified its peer only within a named context; without
+      // one, a client offering a ticket gets an internal-error alert. (As Gatehouse's proxy.)
+      sessionIdContext: 'gatehouse-bench-tls-relay',
     }),
     upstream: createSecureContext({
       ca: options.upstreamCa,
