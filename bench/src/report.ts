@@ -211,7 +211,7 @@ export function designChecks(results: Results): Check[] {
   for (const [mode, id] of [
     ['spool_sync batch', metricIds.auditQpsSyncBatch],
     ['spool_sync always', metricIds.auditQpsSyncAlways],
-    ['writer_thread off', metricIds.auditQpsNoThread],
+    ['writer_thread on', metricIds.auditQpsWriterThread],
   ] as const) {
     const qps = readValue(results, id, 'gatehouse-1proc');
     if (qps === undefined || off === undefined || off === 0) continue;

@@ -73,5 +73,5 @@ export const metricIds = {
   hooksQpsCommand: 'hooks.qps-on-command',
   auditQpsSyncBatch: 'audit.qps-sync-batch',
   auditQpsSyncAlways: 'audit.qps-sync-always',
-  auditQpsNoThread: 'audit.qps-no-writer-thread',
+  auditQpsWriterThread: 'audit.qps-writer-thread',
 } as const;

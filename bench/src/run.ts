@@ -116,7 +116,7 @@ async function main(): Promise<number> {
         'gatehouse-1proc-noaudit',
         'gatehouse-1proc-sync-batch',
         'gatehouse-1proc-sync-always',
-        'gatehouse-1proc-nothread',
+        'gatehouse-1proc-writer-thread',
       ] as const) {
         extras.set(n, createGatehouseTarget(n));
       }

@@ -54,7 +54,7 @@ export type AuditVariant =
   | 'gatehouse-1proc-noaudit'
   | 'gatehouse-1proc-sync-batch'
   | 'gatehouse-1proc-sync-always'
-  | 'gatehouse-1proc-nothread';
+  | 'gatehouse-1proc-writer-thread';
 
 /**
  * The config switch that turns db.session.query and statement events off (config
@@ -67,8 +67,8 @@ const AUDIT_SETTINGS: Partial<Record<GatehouseShape, Record<string, unknown>>> =
   'gatehouse-1proc-noaudit': QUERY_EVENTS_OFF,
   'gatehouse-1proc-sync-batch': { spool_sync: 'batch' },
   'gatehouse-1proc-sync-always': { spool_sync: 'always' },
-  // The audit store's writer on the event loop, as before audit.writer_thread existed.
-  'gatehouse-1proc-nothread': { writer_thread: 'off' },
+  // The audit store's writer in its own thread whatever the cores ('auto' leaves it out on two).
+  'gatehouse-1proc-writer-thread': { writer_thread: 'on' },
 };
 
 const READY_TIMEOUT_MS = 60_000;

@@ -84,9 +84,9 @@ test('a torn tail is repaired by the thread and reported to the opener', async (
   assert.equal(report.events, 2);
 });
 
-test("audit.writer_thread 'auto' uses the thread only with more than one core", () => {
-  assert.equal(auditWriterThread('auto', 1), false);
-  assert.equal(auditWriterThread('auto', 2), true);
+test("audit.writer_thread 'auto' uses the thread only with more than two cores", () => {
+  assert.equal(auditWriterThread('auto', 2), false);
+  assert.equal(auditWriterThread('auto', 3), true);
   assert.equal(auditWriterThread('on', 1), true);
   assert.equal(auditWriterThread('off', 16), false);
 });

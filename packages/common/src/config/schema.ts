@@ -338,7 +338,7 @@ export const AuditConfigSchema = z.strictObject({
   spool_sync: z.enum(['none', 'batch', 'always']).default('none'),
   /**
    * The file store's writer (hash chain, log writes) in a thread of its own, off the sessions'
-   * event loop: 'auto' (the default) when more than one core is available (docs/audit.md).
+   * event loop: 'auto' (the default) when more than two cores are available (docs/audit.md).
    */
   writer_thread: z.enum(['auto', 'on', 'off']).default('auto'),
 });
