@@ -1,7 +1,7 @@
 // The bench's own MariaDB: TLS on, a user that logs in only with a client certificate
 // (REQUIRE SUBJECT), trusting the harness CA and every Gatehouse db-client CA.
 import { readFileSync } from 'node:fs';
-import { type MariaDb, startMariaDb } from '@gatehouse/testing';
+import { type IssuedFiles, type MariaDb, startMariaDb } from '@gatehouse/testing';
 import type { BenchProfile } from './profile.js';
 import type { BenchDatabase, ClientTls } from './targets/target.js';
 
@@ -16,6 +16,11 @@ export interface BenchDb {
   readonly info: BenchDatabase;
   /** The direct client's TLS files: MariaDB's server CA and a cert with CN=bench. */
   readonly directTls: ClientTls;
+  /**
+   * A server certificate for 127.0.0.1 and localhost signed by the CA in `directTls.caFile`, so
+   * the direct client's files trust it (the tls-relay target's).
+   */
+  issueServerCert(name: string): Promise<IssuedFiles>;
 }
 
 /**
@@ -64,6 +69,8 @@ export async function startBenchDb(trustPems: readonly string[], profile: BenchP
       db,
       info: { host: db.host, port: db.port, serverCaFile: db.ca.caFile, dbUser: DB_USER, database: DATABASE, pid },
       directTls: { caFile: db.ca.caFile, ...cert },
+      issueServerCert: (name) =>
+        db.ca.issue({ name, subject: `/CN=${name}`, sans: ['DNS:localhost', 'IP:127.0.0.1'], usage: 'server' }),
     };
   } catch (err) {
     await db.stop();

@@ -3,12 +3,15 @@
 import { parseArgs } from 'node:util';
 
 /**
+ * `tcp-relay` passes the client's TLS through as ciphertext; `tls-relay` terminates TLS on both
+ * legs and pipes plaintext, the least a TLS-terminating MySQL gateway does.
  * `gatehouse-1proc-2w`: the one-process shape with proxy.workers: 2 (session worker processes);
  * `gatehouse-2proc-2w`: the split shape with proxy.workers: 2 and engine.workers: 2.
  */
 export const TARGET_NAMES = [
   'direct',
   'tcp-relay',
+  'tls-relay',
   'gatehouse-1proc',
   'gatehouse-2proc',
   'gatehouse-1proc-2w',

@@ -73,4 +73,5 @@ export const metricIds = {
   hooksQpsCommand: 'hooks.qps-on-command',
   auditQpsSyncBatch: 'audit.qps-sync-batch',
   auditQpsSyncAlways: 'audit.qps-sync-always',
+  auditQpsWriterThread: 'audit.qps-writer-thread',
 } as const;

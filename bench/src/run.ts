@@ -21,6 +21,7 @@ import { createDirectTarget } from './targets/direct.js';
 import { createGatehouseTarget } from './targets/gatehouse.js';
 import { type ClientTls, type ExtraTargetName, type Target, TargetUnavailableError } from './targets/target.js';
 import { createTcpRelayTarget } from './targets/tcp-relay.js';
+import { createTlsRelayTarget } from './targets/tls-relay.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_RESULTS = join(REPO_ROOT, 'bench', 'results.md');
@@ -40,13 +41,15 @@ function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-function buildTargets(options: BenchOptions, directTls: () => ClientTls): Target[] {
+function buildTargets(options: BenchOptions, directTls: () => ClientTls, db: () => BenchDb): Target[] {
   return options.targets.map((name) => {
     switch (name) {
       case 'direct':
         return createDirectTarget(directTls);
       case 'tcp-relay':
         return createTcpRelayTarget(directTls);
+      case 'tls-relay':
+        return createTlsRelayTarget(directTls, () => db().issueServerCert('tls-relay'));
       default:
         return createGatehouseTarget(name);
     }
@@ -98,7 +101,11 @@ async function main(): Promise<number> {
       if (!directTls) throw new Error('the bench database is not up yet');
       return directTls;
     };
-    const targets = buildTargets(options, tlsOf);
+    const dbOf = (): BenchDb => {
+      if (!benchDb) throw new Error('the bench database is not up yet');
+      return benchDb;
+    };
+    const targets = buildTargets(options, tlsOf, dbOf);
     const wantsAudit = options.only.includes('audit') && options.targets.includes('gatehouse-1proc');
     const wantsDbResume = options.only.includes('connect-rate') && options.targets.includes('gatehouse-1proc');
     const wantsMetrics = options.only.includes('metrics') && options.targets.includes('gatehouse-1proc');
@@ -109,6 +116,7 @@ async function main(): Promise<number> {
         'gatehouse-1proc-noaudit',
         'gatehouse-1proc-sync-batch',
         'gatehouse-1proc-sync-always',
+        'gatehouse-1proc-writer-thread',
       ] as const) {
         extras.set(n, createGatehouseTarget(n));
       }

@@ -8,6 +8,8 @@ test('parseBenchOptions defaults to every target and measurement at 1 and 16 thr
   // The split shape with workers runs only when named (it adds two processes of three each).
   assert.equal(o.targets.includes('gatehouse-2proc-2w'), false);
   assert.equal(TARGET_NAMES.includes('gatehouse-2proc-2w'), true);
+  // Both floors run by default, beside each other in the table.
+  assert.deepEqual(o.targets.slice(0, 3), ['direct', 'tcp-relay', 'tls-relay']);
   assert.deepEqual(o.only, [...MEASURE_NAMES]);
   assert.deepEqual(o.threads, [1, 16]);
   assert.equal(o.psMode, 'disable');

@@ -62,3 +62,31 @@ test('memory rows stay out of the ratio table: a gateway against MariaDB is no r
     true,
   );
 });
+
+test('the floor rows compare tls-relay with tcp-relay and gatehouse-1proc with tls-relay, with no target to meet', () => {
+  const cpu16 = {
+    id: metricIds.sysbenchCpu('oltp_point_select', 16),
+    label: 'point_select, 16 thr: CPU per query',
+    unit: 'µs',
+    digits: 1,
+  };
+  const r = createResults();
+  recordValue(r, cpu16, 'tcp-relay', 10);
+  recordValue(r, cpu16, 'tls-relay', 25);
+  recordValue(r, cpu16, 'gatehouse-1proc', 40);
+  const checks = designChecks(r);
+  assert.deepEqual(
+    checks.find((c) => c.goal.startsWith('tls-relay: CPU per query')),
+    {
+      goal: "tls-relay: CPU per query / the tcp-relay's (the floor; no target)",
+      measured: '2.50× (25.0 / 10.0 µs)',
+      met: undefined,
+    },
+  );
+  assert.equal(
+    checks.find((c) => c.goal.startsWith('gatehouse-1proc: CPU per query / the tls-relay'))?.measured,
+    '1.60× (40.0 / 25.0 µs)',
+  );
+  // The issue-13 target is still judged against the tcp-relay.
+  assert.equal(checks.find((c) => c.goal.startsWith('gatehouse-1proc: CPU per query ≤ 1.5×'))?.met, false);
+});

@@ -115,11 +115,13 @@ describe('audit survives kill -9 (split: auth+proxy, engine; spool_sync batch)',
   });
 });
 
-describe('audit survives kill -9 (single process; spool_sync always)', () => {
+describe('audit survives kill -9 (single process; spool_sync always; the store in its writer thread)', () => {
   let cluster: Cluster;
   let alice: UserCerts;
   before(async () => {
-    cluster = await startCluster({ shape: 'single', spoolSync: 'always' });
+    // The writer thread dies with the process mid-write: the spool's redelivery and the store's
+    // dedupe by uid must still leave every acknowledged INSERT audited exactly once.
+    cluster = await startCluster({ shape: 'single', spoolSync: 'always', writerThread: 'on' });
     alice = await addAlice(cluster);
   });
   after(async () => {
@@ -127,6 +129,7 @@ describe('audit survives kill -9 (single process; spool_sync always)', () => {
   });
 
   test('kill -9 of the one process under INSERT load: every acknowledged INSERT is audited exactly once', async () => {
+    assert.match(cluster.logs(), /"auditWriterThread":true/, 'the store runs in its writer thread');
     const load = await insertUntilKilled(cluster, alice, 'crash_single', { ...LOAD, kill: () => cluster.killProxy() });
     await cluster.startProxyAgain();
     await waitForSpoolDrained(cluster);

@@ -1,6 +1,7 @@
 // The cost of audit: point_select at 16 threads through the one-process gateway with audit as
 // configured by default (spool_sync: none), through one-process gateways with spool_sync batch
-// and always, and through one with query events switched off, in alternating rounds.
+// and always, through one whose audit store writes in its own thread (writer_thread on; 'auto'
+// chooses by the cores), and through one with query events switched off, in alternating rounds.
 import { metricIds, type Results } from '../results.js';
 import type { MeasureContext } from './context.js';
 import { measureSwitchCost, type SwitchVariant, SWITCH_COST_THREADS as THREADS } from './switch-cost.js';
@@ -23,6 +24,11 @@ const VARIANTS: readonly SwitchVariant[] = [
     key: 'always',
     extra: 'gatehouse-1proc-sync-always',
     metric: qps(metricIds.auditQpsSyncAlways, 'audit on, spool_sync always'),
+  },
+  {
+    key: 'writer thread',
+    extra: 'gatehouse-1proc-writer-thread',
+    metric: qps(metricIds.auditQpsWriterThread, 'audit on, writer_thread on'),
   },
   { key: 'off', extra: 'gatehouse-1proc-noaudit', metric: qps(metricIds.auditQpsOff, 'query events off') },
 ];

@@ -50,7 +50,11 @@ const HOOK_MODULES: Partial<Record<GatehouseShape, string>> = {
   'gatehouse-1proc-hooks-command': 'export function onCommand(ctx, command) { return undefined; }\n',
 };
 /** One-process gateways that differ from gatehouse-1proc only in their audit settings. */
-export type AuditVariant = 'gatehouse-1proc-noaudit' | 'gatehouse-1proc-sync-batch' | 'gatehouse-1proc-sync-always';
+export type AuditVariant =
+  | 'gatehouse-1proc-noaudit'
+  | 'gatehouse-1proc-sync-batch'
+  | 'gatehouse-1proc-sync-always'
+  | 'gatehouse-1proc-writer-thread';
 
 /**
  * The config switch that turns db.session.query and statement events off (config
@@ -63,6 +67,8 @@ const AUDIT_SETTINGS: Partial<Record<GatehouseShape, Record<string, unknown>>> =
   'gatehouse-1proc-noaudit': QUERY_EVENTS_OFF,
   'gatehouse-1proc-sync-batch': { spool_sync: 'batch' },
   'gatehouse-1proc-sync-always': { spool_sync: 'always' },
+  // The audit store's writer in its own thread whatever the cores ('auto' leaves it out on two).
+  'gatehouse-1proc-writer-thread': { writer_thread: 'on' },
 };
 
 const READY_TIMEOUT_MS = 60_000;

@@ -1,11 +1,8 @@
 // Starts tcp-relay-main.js as a child process and points clients at it.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { stopChild } from '../child.js';
+import { startRelayChild } from './relay-child.js';
 import type { ClientTls, Endpoint, Target } from './target.js';
-
-const START_TIMEOUT_MS = 10_000;
 
 export function createTcpRelayTarget(tls: () => ClientTls): Target {
   let child: ChildProcess | undefined;
@@ -13,23 +10,15 @@ export function createTcpRelayTarget(tls: () => ClientTls): Target {
     name: 'tcp-relay',
     prepare: async () => ({ trustPems: [] }),
     async start(db) {
-      const script = fileURLToPath(new URL('./tcp-relay-main.js', import.meta.url));
-      const proc = spawn(process.execPath, [script, db.host, String(db.port)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      child = proc;
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error('the TCP relay did not start listening in time')),
-          START_TIMEOUT_MS,
-        );
-        proc.once('exit', (code) => reject(new Error(`the TCP relay exited (${code}) before listening`)));
-        createInterface({ input: proc.stdout as NodeJS.ReadableStream }).once('line', (line) => {
-          clearTimeout(timer);
-          resolve((JSON.parse(line) as { port: number }).port);
-        });
-      });
-      const endpoint: Endpoint = { host: '127.0.0.1', port, user: db.dbUser, database: db.database, tls: tls() };
+      const relay = await startRelayChild('tcp-relay-main.js', [db.host, String(db.port)], 'TCP relay');
+      child = relay.child;
+      const endpoint: Endpoint = {
+        host: '127.0.0.1',
+        port: relay.port,
+        user: db.dbUser,
+        database: db.database,
+        tls: tls(),
+      };
       return endpoint;
     },
     async stop() {

@@ -3,7 +3,7 @@
 // the same Store, Authorities and AuditStore either way.
 import { type AuditEvent, GatehouseError, type StorageConfig } from '@gatehouse/common';
 import type { AuditSearchFilter, AuditStore, VerifyReport } from './audit/audit-store.js';
-import { openJsonlAuditStore, type TailRepair } from './audit/index.js';
+import { openJsonlAuditStore, openThreadedJsonlAuditStore, type TailRepair } from './audit/index.js';
 import { resolveAuditDir } from './audit/log-files.js';
 import { searchAuditLog } from './audit/search-log.js';
 import { verifyAuditLog } from './audit/verify-log.js';
@@ -35,6 +35,8 @@ export interface AuditWriterOptions {
   readonly writerId?: string;
   /** Files: the time each group write took, for the metrics (audit flush latency). */
   readonly onGroupWritten?: (seconds: number) => void;
+  /** Files: chain and write in a thread of its own (config audit.writer_thread); default false. */
+  readonly thread?: boolean;
 }
 
 export interface ClusterState {
@@ -86,12 +88,14 @@ async function openFileState(dataDir: string): Promise<ClusterState> {
     store,
     openAuthorities: () => openAuthorities(dataDir),
     initAuthorities: (init) => initAuthorities(dataDir, init),
-    openAuditWriter: (o = {}) =>
-      openJsonlAuditStore({
+    openAuditWriter: (o = {}) => {
+      const writer = {
         dir: auditDir,
         ...(o.onRepair ? { onRepair: o.onRepair } : {}),
         ...(o.onGroupWritten ? { onGroupWritten: o.onGroupWritten } : {}),
-      }),
+      };
+      return o.thread === true ? openThreadedJsonlAuditStore(writer) : openJsonlAuditStore(writer);
+    },
     audit: { search: (filter) => searchAuditLog(auditDir, filter), verify: () => verifyAuditLog(auditDir) },
     watchAuthorities: () => () => undefined,
     close: () => store.close(),

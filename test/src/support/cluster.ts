@@ -24,6 +24,8 @@ export interface ClusterOptions {
   readonly unixSocket?: boolean;
   /** audit.spool_sync of every process that runs an engine (default: the config's default). */
   readonly spoolSync?: 'none' | 'batch' | 'always';
+  /** audit.writer_thread of the process that runs auth (default: the config's default). */
+  readonly writerThread?: 'auto' | 'on' | 'off';
   /**
    * Single shape: start gatehouse under systemd-socket-activate, which binds the MySQL port and
    * passes it as fd 3 (LISTEN_FDS); mysql_listen then names a port nobody binds.
@@ -203,7 +205,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ? `127.0.0.1:${listenPort}`
       : yamlList([`127.0.0.1:${listenPort}`, `unix:${mysqlSocket}`]);
   const auditYaml = options.spoolSync === undefined ? '' : `audit: { spool_sync: ${options.spoolSync} }\n`;
-  const proxyYaml = (engineEnabled: boolean): string => `${engineEnabled ? auditYaml : ''}version: v1
+  const auditSettings = (engineEnabled: boolean): string => {
+    const settings = [
+      ...(engineEnabled && options.spoolSync !== undefined ? [`spool_sync: ${options.spoolSync}`] : []),
+      ...(options.writerThread !== undefined ? [`writer_thread: ${options.writerThread}`] : []),
+    ];
+    return settings.length === 0 ? '' : `audit: { ${settings.join(', ')} }\n`;
+  };
+  const proxyYaml = (engineEnabled: boolean): string => `${auditSettings(engineEnabled)}version: v1
 data_dir: ${JSON.stringify(dataDir)}
 log: { level: info }
 auth: { enabled: true }

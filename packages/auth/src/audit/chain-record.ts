@@ -30,6 +30,11 @@ export function serializeRecord(
   event: AuditEvent,
   canonical: string = canonicalEventJson(event),
 ): { line: string; hash: string } {
+  return serializeCanonicalRecord(seq, prev, canonical);
+}
+
+/** serializeRecord() for an event given only as its canonical JSON. */
+export function serializeCanonicalRecord(seq: number, prev: string, canonical: string): { line: string; hash: string } {
   const digest = hashRecord(seq, prev, canonical);
   return { line: `{"seq":${seq},"prev":"${prev}","hash":"${digest}","event":${canonical}}\n`, hash: digest };
 }

@@ -21,6 +21,12 @@ export {
   openJsonlAuditStore,
 } from './jsonl-store.js';
 export { resolveAuditDir } from './log-files.js';
+export {
+  auditWriterThread,
+  openThreadedJsonlAuditStore,
+  type ThreadedJsonlAuditStoreOptions,
+  type WriterThreadSetting,
+} from './threaded-jsonl-store.js';
 export type { TailRepair } from './open-log.js';
 export { searchAuditLog } from './search-log.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageAuditLog, parseSeqCursor } from './search-page.js';

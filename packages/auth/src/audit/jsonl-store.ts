@@ -15,7 +15,8 @@ import type {
   AuditStore,
   VerifyReport,
 } from './audit-store.js';
-import { serializeRecord } from './chain-record.js';
+import { canonicalEventJson } from './canonical-event.js';
+import { serializeCanonicalRecord } from './chain-record.js';
 import { HEAD_FILE, logFileName, utcDate } from './log-files.js';
 import { openLog, type TailRepair } from './open-log.js';
 import { RecentUids } from './recent-uids.js';
@@ -60,13 +61,21 @@ export interface JsonlAuditStoreStats {
 
 export interface JsonlAuditStore extends AuditStore {
   readonly dir: string;
+  /**
+   * Appends events given only as their uids and canonical JSON (the writer thread's path:
+   * validated and serialized by the process that built them). Otherwise as append().
+   */
+  appendCanonical(uids: readonly string[], canonical: readonly string[]): Promise<AppendResult>;
   /** What opening repaired, if anything. */
   readonly repair: TailRepair | undefined;
   stats(): JsonlAuditStoreStats;
 }
 
 interface PendingAppend {
-  readonly events: readonly AuditEvent[];
+  /** Each event's uid, for the dedupe. */
+  readonly uids: readonly string[];
+  /** The events, serialized here when `canonical` is not given. */
+  readonly events: readonly AuditEvent[] | undefined;
   /** The events' canonical JSON, when the caller had it. */
   readonly canonical: readonly string[] | undefined;
   readonly resolve: (result: AppendResult) => void;
@@ -145,15 +154,15 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       let appended = 0;
       let duplicates = 0;
       const { events, canonical } = request;
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i]!;
-        if (uids.has(event.uid) || seen.has(event.uid)) {
+      for (let i = 0; i < request.uids.length; i++) {
+        const uid = request.uids[i]!;
+        if (uids.has(uid) || seen.has(uid)) {
           duplicates++;
           continue;
         }
-        seen.add(event.uid);
+        seen.add(uid);
         nextSeq++;
-        const record = serializeRecord(nextSeq, nextHash, event, canonical?.[i]);
+        const record = serializeCanonicalRecord(nextSeq, nextHash, canonical?.[i] ?? canonicalEventJson(events![i]!));
         nextHash = record.hash;
         text += record.line;
         appended++;
@@ -219,6 +228,22 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
     for (const w of waiters) w();
   };
 
+  const enqueue = (
+    uidList: readonly string[],
+    events: readonly AuditEvent[] | undefined,
+    canonical: readonly string[] | undefined,
+  ): Promise<AppendResult> => {
+    stats.appends++;
+    return new Promise<AppendResult>((resolve, reject) => {
+      pending.push({ uids: uidList, events, canonical, resolve, reject });
+      if (!flushing) {
+        flushing = true;
+        // Appends made in this same turn of the event loop join the first write.
+        setImmediate(() => void flush());
+      }
+    });
+  };
+
   return {
     dir,
     repair: opened.repair,
@@ -236,23 +261,19 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
           return Promise.reject(err);
         }
       }
-      stats.appends++;
-      return new Promise<AppendResult>((resolve, reject) => {
-        pending.push({ events: parsed, canonical, resolve, reject });
-        if (!flushing) {
-          flushing = true;
-          // Appends made in this same turn of the event loop join the first write.
-          setImmediate(() => void flush());
-        }
-      });
+      return enqueue(
+        parsed.map((e) => e.uid),
+        parsed,
+        canonical,
+      );
     },
-    search: (filter: AuditSearchFilter) => searchAuditLog(dir, filter),
-    searchPage: async (filter: AuditPageFilter) => {
-      const page = await pageAuditLog(dir, filter);
-      return { ...page, items: page.items.map((i) => i.event) };
+    appendCanonical(uidList, canonical) {
+      if (closed) return Promise.reject(new AuditFailure('GH_ERR_AUDIT_CLOSED', 'audit store is closed'));
+      if (uidList.length !== canonical.length)
+        return Promise.reject(new AuditFailure('GH_ERR_AUDIT_WRITE', 'one uid per canonical event'));
+      return enqueue(uidList, undefined, canonical);
     },
-    sessions: (filter: AuditPageFilter) => pageSessions(dir, filter),
-    verify: (): Promise<VerifyReport> => verifyAuditLog(dir),
+    ...auditLogReaders(dir),
     stats: () => ({ ...stats }),
     async close() {
       if (closed) return;
@@ -262,5 +283,18 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
       await head.close();
       await unlock();
     },
+  };
+}
+
+/** The read side of a JSONL audit directory: no writer state, any thread or process. */
+export function auditLogReaders(dir: string): Pick<AuditStore, 'search' | 'searchPage' | 'sessions' | 'verify'> {
+  return {
+    search: (filter: AuditSearchFilter) => searchAuditLog(dir, filter),
+    searchPage: async (filter: AuditPageFilter) => {
+      const page = await pageAuditLog(dir, filter);
+      return { ...page, items: page.items.map((i) => i.event) };
+    },
+    sessions: (filter: AuditPageFilter) => pageSessions(dir, filter),
+    verify: (): Promise<VerifyReport> => verifyAuditLog(dir),
   };
 }

@@ -8,7 +8,13 @@ import { after, before, describe, type TestContext, test } from 'node:test';
 import { AUDIT_EVENT_TYPES, type AuditEvent } from '@gatehouse/common';
 import { createSeededRandom, makeAuditEvent, type Postgres, startPostgres } from '@gatehouse/testing';
 import { compileAuditFilter } from '../../src/audit/search-filter.js';
-import { type AuditPageFilter, type AuditSearchFilter, type AuditStore, openJsonlAuditStore } from '../../src/index.js';
+import {
+  type AuditPageFilter,
+  type AuditSearchFilter,
+  type AuditStore,
+  openJsonlAuditStore,
+  openThreadedJsonlAuditStore,
+} from '../../src/index.js';
 import { openPostgresAuditStore, openPostgresStorage } from '../../src/postgres/index.js';
 import { allPages, DAY, expectedSummaries, sessionLog, summaryKey, T0 } from './session-log.js';
 import { tempDir } from './store-helpers.js';
@@ -41,10 +47,11 @@ function jsonlLines(dir: string): { file: string; lines: string[] } {
   return { file, lines: readFileSync(file, 'utf8').trimEnd().split('\n') };
 }
 
-const backends: Record<string, (t: TestContext) => Promise<Opened>> = {
-  jsonl: async (t) => {
+/** The JSONL files, with the store opened by `openStore` (in this thread, or its writer thread). */
+function jsonlBackend(openStore: (options: { dir: string }) => Promise<AuditStore>) {
+  return async (t: TestContext): Promise<Opened> => {
     const dir = tempDir(t);
-    const store = await openJsonlAuditStore({ dir });
+    const store = await openStore({ dir });
     const rewrite = (fn: (lines: string[]) => void): void => {
       const { file, lines } = jsonlLines(dir);
       fn(lines);
@@ -52,14 +59,19 @@ const backends: Record<string, (t: TestContext) => Promise<Opened>> = {
     };
     return {
       store,
-      reopen: () => openJsonlAuditStore({ dir }),
+      reopen: () => openStore({ dir }),
       tamper: {
         edit: async (n) => rewrite((l) => l.splice(n - 1, 1, l[n - 1]!.replace('SELECT', 'DELETE'))),
         remove: async (n) => rewrite((l) => void l.splice(n - 1, 1)),
         removeLast: async () => rewrite((l) => void l.pop()),
       },
     };
-  },
+  };
+}
+
+const backends: Record<string, (t: TestContext) => Promise<Opened>> = {
+  jsonl: jsonlBackend(openJsonlAuditStore),
+  'jsonl, writer thread': jsonlBackend(openThreadedJsonlAuditStore),
   postgres: async () => {
     const url = await pg.createDatabase('audit');
     const db = new URL(url).pathname.slice(1);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   type AuditStore,
   type Authorities,
+  auditWriterThread,
   type ClusterState,
   createAuditMetrics,
   openClusterState,
@@ -66,9 +67,11 @@ async function startAuth(
   try {
     const { authorities } = await state.initAuthorities();
     const metrics = registry === undefined ? undefined : createAuditMetrics(registry);
+    const writerThread = state.backend === 'file' && auditWriterThread(config.audit.writer_thread);
     const opened = await state.openAuditWriter({
       onRepair: (repair) => log.warn({ repair }, 'audit log tail repaired'),
       retentionMs: config.audit.retention,
+      thread: writerThread,
       ...(metrics !== undefined ? { onGroupWritten: metrics.onGroupWritten } : {}),
     });
     const auditStore = metrics === undefined ? opened : metrics.instrument(opened);
@@ -76,7 +79,7 @@ async function startAuth(
     const stopWatching = state.watchAuthorities(() => {
       authorities.reload().catch((err: unknown) => log.warn({ err }, 'could not reload the CAs'));
     });
-    log.info({ storage: state.backend, where: state.where }, 'auth state opened');
+    log.info({ storage: state.backend, where: state.where, auditWriterThread: writerThread }, 'auth state opened');
     return { authorities, store: state.store, auditStore, state, stopWatching };
   } catch (err) {
     await state.close();

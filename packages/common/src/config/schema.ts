@@ -336,6 +336,11 @@ export const AuditConfigSchema = z.strictObject({
    * event (docs/audit.md, "Write-ahead of the answer").
    */
   spool_sync: z.enum(['none', 'batch', 'always']).default('none'),
+  /**
+   * The file store's writer (hash chain, log writes) in a thread of its own, off the sessions'
+   * event loop: 'auto' (the default) when more than two cores are available (docs/audit.md).
+   */
+  writer_thread: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 export const GatehouseConfigSchema = z.strictObject({
@@ -348,7 +353,12 @@ export const GatehouseConfigSchema = z.strictObject({
   auth: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   proxy: ProxyConfigSchema.default(ProxyConfigSchema.parse({})),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
-  audit: AuditConfigSchema.default({ query_max_bytes: 65_536, query_events: true, spool_sync: 'none' }),
+  audit: AuditConfigSchema.default({
+    query_max_bytes: 65_536,
+    query_events: true,
+    spool_sync: 'none',
+    writer_thread: 'auto',
+  }),
 });
 
 export type GatehouseConfig = z.output<typeof GatehouseConfigSchema>;
