@@ -37,7 +37,7 @@ async function openSessions(factory: SessionFactory, count: number): Promise<Con
 /**
  * For finding what a session holds, by hand: with BENCH_HEAP_SNAPSHOTS=1 and the gateway started
  * with BENCH_GATEHOUSE_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR", each
- * target process writes a heap snapshot at 0 and at N sessions (compare them by constructor).
+ * target process writes a heap snapshot at N and at 2N sessions (compare them by constructor).
  */
 async function takeHeapSnapshots(pids: readonly number[]): Promise<void> {
   if (process.env.BENCH_HEAP_SNAPSHOTS !== '1') return;
@@ -63,12 +63,19 @@ async function waitForServerSessions(ctx: MeasureContext, atMost: number): Promi
   );
 }
 
+/**
+ * RSS a target's processes add per idle session: N sessions are opened first and kept (warm-up),
+ * then N more, and only the second N count. The first N grow what a process grows once, whatever
+ * the number of sessions after (the V8 heap and malloc arenas sized by N concurrent handshakes,
+ * code, pools, caches): counted in, they made this figure swing by ±40 KiB per session between
+ * runs of the same code at 200 sessions (docs/performance.md, "Memory per idle session (issue 13)").
+ */
 export async function measureIdleMemory(ctx: MeasureContext, results: Results): Promise<void> {
   const n = ctx.profile.idleSessions;
   // For direct these are MariaDB's own figures: a reference, not a ratio's denominator.
   const perSession = {
     id: metricIds.idleKiB,
-    label: `memory per idle session (${n} sessions)`,
+    label: `memory per idle session (${n} sessions after ${n} warm-up sessions)`,
     unit: 'KiB',
     digits: 1,
     noRatio: true,
@@ -79,19 +86,24 @@ export async function measureIdleMemory(ctx: MeasureContext, results: Results): 
   const idleServerSessions = Number(row?.Value ?? 0) + 8;
   for (const { target, endpoint } of ctx.live) {
     const pids = target.pids();
-    let sessions: Connection[] = [];
+    const sessions: Connection[] = [];
     try {
       // Every target starts from the same place: the last one's sessions are gone.
       await waitForServerSessions(ctx, idleServerSessions);
+      const atZero = await readSettledRssKiB(pids);
+      const factory = createSessionFactory(endpoint);
+      sessions.push(...(await openSessions(factory, n)));
       const before = await readSettledRssKiB(pids);
       await takeHeapSnapshots(pids);
-      sessions = await openSessions(createSessionFactory(endpoint), n);
+      sessions.push(...(await openSessions(factory, n)));
       const after = await readSettledRssKiB(pids);
       await takeHeapSnapshots(pids);
       const kib = (after - before) / n;
-      recordValue(results, base, target.name, before / 1024);
+      recordValue(results, base, target.name, atZero / 1024);
       recordValue(results, perSession, target.name, kib);
-      ctx.log(`idle memory ${target.name}: ${(before / 1024).toFixed(1)} MiB at 0, ${kib.toFixed(1)} KiB per session`);
+      ctx.log(
+        `idle memory ${target.name}: ${(atZero / 1024).toFixed(1)} MiB at 0, ${(before / 1024).toFixed(1)} MiB at ${n}, ${kib.toFixed(1)} KiB per session from ${n} to ${2 * n}`,
+      );
     } catch (err) {
       recordFailure(results, perSession, target.name, errorText(err));
       ctx.log(`idle memory ${target.name}: failed: ${errorText(err)}`);
