@@ -24,7 +24,7 @@ interface Settings {
 }
 
 test('SIGHUP applies databases, limits and the audit switch live; restart-only changes and bad files are refused', async (t) => {
-  const { db, root, dataDir, dbUser, schema, env } = await setUpAlice(t, 'reload');
+  const { db, root, dataDir, dbUser, schema, env, onCleanup } = await setUpAlice(t, 'reload');
 
   const ports: Ports = { mysql: await findFreePort(), web: await findFreePort(), diag: await findFreePort() };
   const configFile = join(root, 'gatehouse.yaml');
@@ -59,7 +59,7 @@ audit: { query_events: ${s.queryEvents} }
   };
   writeConfig({ databases: ['alpha'], maxConnections: 100, queryEvents: true, mysqlPort: ports.mysql });
   const gatehouse = startGatehouse(configFile);
-  t.after(() => stopChild(gatehouse.child));
+  onCleanup(() => stopChild(gatehouse.child));
   const child = gatehouse.child;
   const logLines = (msg: string): Record<string, unknown>[] => logLinesOf(gatehouse.output(), msg);
 

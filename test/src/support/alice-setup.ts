@@ -11,7 +11,18 @@ import { gatectlOk } from './cli.js';
 export async function setUpAlice(t: TestContext, label: string) {
   const db = await startMariaDb();
   const root = mkdtempSync(join(tmpdir(), `gatehouse-${label}-`));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+  // node:test runs a test's after hooks in the order they were added, so a process stopped by a
+  // hook added later would still be writing into `root` when it is removed (ENOTEMPTY, and the
+  // hooks after the failed one never ran: the processes outlived the test file). What uses
+  // `root` is stopped through onCleanup instead: last added, first run, then `root` goes.
+  const cleanups: Array<() => unknown> = [];
+  const onCleanup = (fn: () => unknown): void => {
+    cleanups.push(fn);
+  };
+  t.after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+    rmSync(root, { recursive: true, force: true });
+  });
   const dataDir = join(root, 'data');
   const dbUser = db.uniqueName(label);
   const schema = db.uniqueName(`${label}_db`);
@@ -30,5 +41,5 @@ export async function setUpAlice(t: TestContext, label: string) {
   );
   await gatectlOk(dataDir, ['roles', 'create', '-f', roleFile]);
   await gatectlOk(dataDir, ['users', 'add', 'alice', '--roles', label]);
-  return { db, root, dataDir, dbUser, schema, env };
+  return { db, root, dataDir, dbUser, schema, env, onCleanup };
 }

@@ -28,7 +28,7 @@ export const workerOf = (connection: mysql.Connection): number => (connection.th
 
 export async function startWorkersGateway(t: TestContext, settings: WorkerSettings, shape: GatewayShape = {}) {
   const split = shape.split === true;
-  const { db, root, dataDir, dbUser, schema, env } = await setUpAlice(t, split ? 'wsplit' : 'workers');
+  const { db, root, dataDir, dbUser, schema, env, onCleanup } = await setUpAlice(t, split ? 'wsplit' : 'workers');
 
   const ports = {
     mysql: await findFreePort(),
@@ -90,7 +90,7 @@ ${databasesYaml}`
   writeConfig(settings);
   const gatehouse = startGatehouse(configFile);
   const child = gatehouse.child;
-  t.after(() => stopChild(child));
+  onCleanup(() => stopChild(child));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let engineProcess: ReturnType<typeof startGatehouse> | undefined;
   if (split) {
@@ -107,7 +107,7 @@ ${databasesYaml}`
     writeEngineConfig(settings);
     engineProcess = startGatehouse(engineFile);
     const engineChild = engineProcess.child;
-    t.after(() => stopChild(engineChild));
+    onCleanup(() => stopChild(engineChild));
   }
   const engineChild = engineProcess?.child;
   const engineExited =
@@ -181,9 +181,9 @@ ${databasesYaml}`
    */
   const startAgain = (): { output: () => string } => {
     const proxyAgain = startGatehouse(configFile);
-    t.after(() => stopChild(proxyAgain.child));
+    onCleanup(() => stopChild(proxyAgain.child));
     const engineAgain = split ? startGatehouse(engineFile) : undefined;
-    if (engineAgain !== undefined) t.after(() => stopChild(engineAgain.child));
+    if (engineAgain !== undefined) onCleanup(() => stopChild(engineAgain.child));
     return { output: () => proxyAgain.output() + (engineAgain?.output() ?? '') };
   };
 
