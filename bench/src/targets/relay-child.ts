@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../child.js';
+import type { BenchDatabase, ClientTls, Endpoint, Target } from './target.js';
 
 const START_TIMEOUT_MS = 10_000;
 
@@ -27,4 +29,30 @@ export async function startRelayChild(script: string, args: readonly string[], w
     throw err;
   });
   return { child, port };
+}
+
+/**
+ * A target that is one relay child: `launch` starts it in front of the database and says which
+ * TLS files its clients use.
+ */
+export function createRelayTarget(
+  name: 'tcp-relay' | 'tls-relay',
+  prepare: Target['prepare'],
+  launch: (db: BenchDatabase) => Promise<{ readonly relay: RelayChild; readonly tls: ClientTls }>,
+): Target {
+  let child: ChildProcess | undefined;
+  return {
+    name,
+    prepare,
+    async start(db) {
+      const { relay, tls } = await launch(db);
+      child = relay.child;
+      const endpoint: Endpoint = { host: '127.0.0.1', port: relay.port, user: db.dbUser, database: db.database, tls };
+      return endpoint;
+    },
+    async stop() {
+      if (child) await stopChild(child);
+    },
+    pids: () => (child?.pid !== undefined ? [child.pid] : []),
+  };
 }

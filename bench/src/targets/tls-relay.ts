@@ -2,13 +2,11 @@
 // certificate is signed by the bench database's CA, the one the direct client already trusts,
 // so every client uses the direct target's TLS files unchanged; towards MariaDB the relay
 // presents the direct client's own certificate (CN=bench).
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssuedFiles } from '@gatehouse/testing';
-import { stopChild } from '../child.js';
-import { startRelayChild } from './relay-child.js';
-import type { ClientTls, Endpoint, Target } from './target.js';
+import { createRelayTarget, startRelayChild } from './relay-child.js';
+import type { ClientTls, Target } from './target.js';
 import type { TlsRelayFiles } from './tls-relay-main.js';
 
 /**
@@ -16,15 +14,14 @@ import type { TlsRelayFiles } from './tls-relay-main.js';
  * signed by the CA in `tls.caFile`.
  */
 export function createTlsRelayTarget(tls: () => ClientTls, issueServerCert: () => Promise<IssuedFiles>): Target {
-  let child: ChildProcess | undefined;
   let dir: string | undefined;
-  return {
-    name: 'tls-relay',
-    async prepare(ctx) {
+  return createRelayTarget(
+    'tls-relay',
+    async (ctx) => {
       dir = ctx.dir;
       return { trustPems: [] };
     },
-    async start(db) {
+    async (db) => {
       if (dir === undefined) throw new Error('tls-relay was not prepared');
       const client = tls();
       const server = await issueServerCert();
@@ -40,20 +37,7 @@ export function createTlsRelayTarget(tls: () => ClientTls, issueServerCert: () =
       };
       const configFile = join(dir, 'tls-relay.json');
       writeFileSync(configFile, JSON.stringify(files));
-      const relay = await startRelayChild('tls-relay-main.js', [configFile], 'TLS relay');
-      child = relay.child;
-      const endpoint: Endpoint = {
-        host: '127.0.0.1',
-        port: relay.port,
-        user: db.dbUser,
-        database: db.database,
-        tls: client,
-      };
-      return endpoint;
+      return { relay: await startRelayChild('tls-relay-main.js', [configFile], 'TLS relay'), tls: client };
     },
-    async stop() {
-      if (child) await stopChild(child);
-    },
-    pids: () => (child?.pid !== undefined ? [child.pid] : []),
-  };
+  );
 }
