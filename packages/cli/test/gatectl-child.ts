@@ -40,6 +40,11 @@ export function runGatectl(
   });
 }
 
+/** gatectl with `--data-dir dataDir`. */
+export function gatectlAt(dataDir: string, args: readonly string[]): Promise<RunResult> {
+  return runGatectl(['--data-dir', dataDir, ...args]);
+}
+
 /** A fresh temporary directory, removed after the test. */
 export async function makeTempDir(t: AfterHook, prefix = 'gh-cli-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

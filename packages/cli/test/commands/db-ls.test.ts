@@ -1,36 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { writeRegistrySnapshot } from '../../src/service/registry-snapshot.js';
-
-// Temp dirs this file makes, removed when its tests are done.
-const tempDirs: string[] = [];
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
-const gatectl = fileURLToPath(new URL('../../../bin/gatectl.js', import.meta.url));
-
-function run(dataDir: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [gatectl, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { gatectlAt, makeTempDir } from '../gatectl-child.js';
 
 function engine(engineId: string, health: 'healthy' | 'unhealthy' | 'unknown', tls?: string) {
   return { engineId, health, serverVersion: '5.5.5-10.11.19-MariaDB', labels: { env: 'dev' }, ...(tls ? { tls } : {}) };
 }
 
-test('db ls merges what every live proxy reports, one row per database', async () => {
-  const dataDir = makeTempDir('gatehouse-dbls-');
+test('db ls merges what every live proxy reports, one row per database', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-dbls-');
   // Live proxies rewrite their snapshots every few seconds; so does this test, right before each
   // gatectl run, so a slow machine can't make them look stale (SNAPSHOT_STALE_MS) in between.
   const refresh = async (): Promise<void> => {
@@ -52,7 +30,7 @@ test('db ls merges what every live proxy reports, one row per database', async (
     });
   };
   await refresh();
-  const json = run(dataDir, ['db', 'ls', '--format', 'json']);
+  const json = await gatectlAt(dataDir, ['db', 'ls', '--format', 'json']);
   assert.equal(json.code, 0, json.stderr);
   const rows = JSON.parse(json.stdout) as Array<{
     name: string;
@@ -68,7 +46,7 @@ test('db ls merges what every live proxy reports, one row per database', async (
     ],
   );
   await refresh();
-  const table = run(dataDir, ['db', 'ls']);
+  const table = await gatectlAt(dataDir, ['db', 'ls']);
   assert.equal(table.code, 0);
   assert.match(table.stdout, /^NAME\s+HEALTH\s+VERSION\s+TLS\s+ENGINES\s+LABELS/);
   assert.match(
@@ -78,22 +56,22 @@ test('db ls merges what every live proxy reports, one row per database', async (
   assert.match(table.stdout, /billing\s+unknown\s+5\.5\.5-10\.11\.19-MariaDB\s+-\s+e3/);
 });
 
-test('db ls ignores a proxy that stopped updating its snapshot, and says when nothing is registered', async () => {
-  const dataDir = makeTempDir('gatehouse-dbls-');
+test('db ls ignores a proxy that stopped updating its snapshot, and says when nothing is registered', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-dbls-');
   await writeRegistrySnapshot(dataDir, {
     proxyId: 'gone',
     pid: 3,
     updatedAt: new Date(Date.now() - 60_000).toISOString(),
     databases: [{ name: 'orders', engines: [engine('e1', 'healthy')] }],
   });
-  const r = run(dataDir, ['db', 'ls']);
+  const r = await gatectlAt(dataDir, ['db', 'ls']);
   assert.equal(r.code, 0);
   assert.doesNotMatch(r.stdout, /orders/);
   assert.match(r.stderr, /no databases registered/);
 });
 
-test('db ls lists each backend of a cluster with its role, health, lag and version', async () => {
-  const dataDir = makeTempDir('gatehouse-dbls-');
+test('db ls lists each backend of a cluster with its role, health, lag and version', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-dbls-');
   const backend = (
     uri: string,
     role: 'primary' | 'replica',
@@ -130,7 +108,7 @@ test('db ls lists each backend of a cluster with its role, health, lag and versi
       ],
     });
   await refresh();
-  const table = run(dataDir, ['db', 'ls']);
+  const table = await gatectlAt(dataDir, ['db', 'ls']);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^NAME\s+HEALTH\s+VERSION\s+TLS\s+ENGINES\s+LABELS/);
   assert.match(table.stdout, /\nDATABASE\s+BACKEND\s+ROLE\s+HEALTH\s+LAG\s+VERSION\s+ENGINE\n/);
@@ -138,7 +116,7 @@ test('db ls lists each backend of a cluster with its role, health, lag and versi
   assert.match(table.stdout, /shop\s+db2:3306\s+replica\s+healthy\s+3s\s/);
   assert.match(table.stdout, /shop\s+db3:3306\s+replica\s+healthy\s+stopped\s/);
   await refresh();
-  const json = JSON.parse(run(dataDir, ['db', 'ls', '--format', 'json']).stdout) as Array<{
+  const json = JSON.parse((await gatectlAt(dataDir, ['db', 'ls', '--format', 'json'])).stdout) as Array<{
     backends: Array<{ uri: string; lagSeconds?: number | null }>;
   }>;
   assert.deepEqual(
@@ -151,8 +129,8 @@ test('db ls lists each backend of a cluster with its role, health, lag and versi
   );
 });
 
-test('db ls of one-server databases without a monitor login keeps the single table', async () => {
-  const dataDir = makeTempDir('gatehouse-dbls-');
+test('db ls of one-server databases without a monitor login keeps the single table', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-dbls-');
   const unknown = { uri: 'db1:3306', role: 'unknown', health: 'healthy', serverVersion: 'v', weight: 1 };
   await writeRegistrySnapshot(dataDir, {
     proxyId: 'p1',
@@ -160,7 +138,7 @@ test('db ls of one-server databases without a monitor login keeps the single tab
     updatedAt: new Date().toISOString(),
     databases: [{ name: 'orders', engines: [{ ...engine('e1', 'healthy'), backends: [unknown] }] }],
   });
-  const table = run(dataDir, ['db', 'ls']);
+  const table = await gatectlAt(dataDir, ['db', 'ls']);
   assert.equal(table.code, 0);
   assert.doesNotMatch(table.stdout, /BACKEND/);
 });

@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { type RegistrySnapshot, writeRegistrySnapshot } from '../../src/service/registry-snapshot.js';
-
-const tempDirs: string[] = [];
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-function makeTempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-engine-cmd-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-const gatectl = fileURLToPath(new URL('../../../bin/gatectl.js', import.meta.url));
-
-function run(dataDir: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [gatectl, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { gatectlAt, makeTempDir } from '../gatectl-child.js';
 
 type Engines = NonNullable<RegistrySnapshot['engines']>;
 function connected(
@@ -45,15 +26,15 @@ async function writeSnapshots(dataDir: string, views: Record<string, Engines>): 
   }
 }
 
-test('engine ls merges every proxy view: one row per engine, sessions summed, draining if any proxy says so', async () => {
-  const dataDir = makeTempDir();
+test('engine ls merges every proxy view: one row per engine, sessions summed, draining if any proxy says so', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-engine-cmd-');
   await writeSnapshots(dataDir, {
     p1: [connected('a', 'serving', 2, '10.0.0.5'), connected('b', 'serving', 1, '10.0.0.6')],
     // p2 runs session workers: each wrote its own file under the same proxy id.
     'p2.w0': [connected('a', 'draining', 3, '10.0.0.5')],
     'p2.w1': [connected('a', 'serving', 4, '10.0.0.5')],
   });
-  const json = run(dataDir, ['engine', 'ls', '--format', 'json']);
+  const json = await gatectlAt(dataDir, ['engine', 'ls', '--format', 'json']);
   assert.equal(json.code, 0, json.stderr);
   const rows = JSON.parse(json.stdout) as Array<{
     id: string;
@@ -77,7 +58,7 @@ test('engine ls merges every proxy view: one row per engine, sessions summed, dr
     ],
   );
   await writeSnapshots(dataDir, { p1: [connected('a', 'serving', 2, '10.0.0.5')] });
-  const table = run(dataDir, ['engine', 'ls']);
+  const table = await gatectlAt(dataDir, ['engine', 'ls']);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, /^ID\s+STATE\s+SESSIONS\s+DATABASES\s+PROXY\s+ADDRESS$/);
@@ -87,29 +68,29 @@ test('engine ls merges every proxy view: one row per engine, sessions summed, dr
   );
 });
 
-test('engine ls with no proxy running prints the header and says where it looked', () => {
-  const dataDir = makeTempDir();
-  const r = run(dataDir, ['engine', 'ls']);
+test('engine ls with no proxy running prints the header and says where it looked', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-engine-cmd-');
+  const r = await gatectlAt(dataDir, ['engine', 'ls']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^ID\s+STATE/);
   assert.match(r.stderr, /no engines connected/);
 });
 
-test('engine drain of an unknown id is a CLI error naming the engines there are, and stores nothing', async () => {
-  const dataDir = makeTempDir();
+test('engine drain of an unknown id is a CLI error naming the engines there are, and stores nothing', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-engine-cmd-');
   await writeSnapshots(dataDir, { p1: [connected('a', 'serving', 0, '10.0.0.5')] });
-  const r = run(dataDir, ['engine', 'drain', 'nope']);
+  const r = await gatectlAt(dataDir, ['engine', 'drain', 'nope']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no engine 'nope' is connected to a proxy \(engines: a\)/);
   assert.throws(() => readFileSync(join(dataDir, 'state', 'engine_drains', 'nope.json')));
-  const usage = run(dataDir, ['engine', 'drain']);
+  const usage = await gatectlAt(dataDir, ['engine', 'drain']);
   assert.equal(usage.code, 2);
 });
 
-test('engine drain stores a request for the engine; draining an engine that already drains is harmless', async () => {
-  const dataDir = makeTempDir();
+test('engine drain stores a request for the engine; draining an engine that already drains is harmless', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-engine-cmd-');
   await writeSnapshots(dataDir, { p1: [connected('a', 'serving', 0, '10.0.0.5')] });
-  const r = run(dataDir, ['engine', 'drain', 'a', '--reason', 'kernel upgrade', '--wait', '0', '--format', 'json']);
+  const r = await gatectlAt(dataDir, ['engine', 'drain', 'a', '--reason', 'kernel upgrade', '--wait', '0', '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { engine: string; request_id: string; state: string };
   assert.equal(out.engine, 'a');
@@ -126,15 +107,15 @@ test('engine drain stores a request for the engine; draining an engine that alre
   assert.match(stored.by, /.@./);
 
   await writeSnapshots(dataDir, { p1: [connected('a', 'draining', 0, '10.0.0.5')] });
-  const again = run(dataDir, ['engine', 'drain', 'a']);
+  const again = await gatectlAt(dataDir, ['engine', 'drain', 'a']);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout, 'engine a is already draining\n');
 });
 
-test('engine drain waits for a proxy to report the engine draining, and fails saying so when none does', async () => {
-  const dataDir = makeTempDir();
+test('engine drain waits for a proxy to report the engine draining, and fails saying so when none does', async (t) => {
+  const dataDir = await makeTempDir(t, 'gatehouse-engine-cmd-');
   await writeSnapshots(dataDir, { p1: [connected('a', 'serving', 0, '10.0.0.5')] });
-  const r = run(dataDir, ['engine', 'drain', 'a', '--wait', '1s']);
+  const r = await gatectlAt(dataDir, ['engine', 'drain', 'a', '--wait', '1s']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no proxy reported it draining within 1s/);
 });

@@ -22,14 +22,27 @@ function collect(end: Duplex): { text: () => string; ended: Promise<unknown> } {
   return { text: () => text, ended: once(end, 'end') };
 }
 
-test('a migration pauses the client, counts what went to the old engine, and switches to the new one after the old one’s last bytes', async () => {
+/** A client relayed to engine A, with engine B ready to take it over; `leftover` goes to A first. */
+function migrationRig(leftover: Buffer) {
   const [app, clientSide] = pipePair();
   const [streamA, engineA] = pipePair();
   const [streamB, engineB] = pipePair();
-  const fromA = collect(engineA);
-  const fromB = collect(engineB);
-  const toApp = collect(app);
-  const relay = new ClientTunnelRelay(clientSide, streamA as unknown as TunnelStream, Buffer.from('L'));
+  return {
+    app,
+    clientSide,
+    streamA,
+    streamB,
+    engineA,
+    engineB,
+    fromA: collect(engineA),
+    fromB: collect(engineB),
+    toApp: collect(app),
+    relay: new ClientTunnelRelay(clientSide, streamA as unknown as TunnelStream, leftover),
+  };
+}
+
+test('a migration pauses the client, counts what went to the old engine, and switches to the new one after the old one’s last bytes', async () => {
+  const { app, streamB, engineA, engineB, fromA, fromB, toApp, relay } = migrationRig(Buffer.from('L'));
 
   app.write('q1');
   await waitFor('q1 at engine A', async () => (fromA.text() === 'Lq1' ? true : undefined));
@@ -74,13 +87,9 @@ test('resume after a pause sends what the client sent meanwhile to the same engi
 });
 
 test('bytes the write coalescer still holds when a migration pauses and switches are written, not dropped', async () => {
-  const [app, clientSide] = pipePair();
-  const [streamA, engineA] = pipePair();
-  const [streamB, engineB] = pipePair();
-  const fromA = collect(engineA);
-  const fromB = collect(engineB);
-  const toApp = collect(app);
-  const relay = new ClientTunnelRelay(clientSide, streamA as unknown as TunnelStream, Buffer.alloc(0));
+  const { app, clientSide, streamA, streamB, engineA, engineB, fromA, fromB, toApp, relay } = migrationRig(
+    Buffer.alloc(0),
+  );
 
   // Listeners added after the relay's run after it in the same turn: the chunk is in the
   // coalescer, which writes it only at the end of the turn.
