@@ -86,7 +86,7 @@ export {
   type User,
   UserSchema,
 } from './rbac/index.js';
-export { forgetSessionToken, SESSION_TOKEN_FIELDS } from './session-token/forget-session-token.js';
+export { forgetSessionToken } from './session-token/forget-session-token.js';
 export {
   createSessionTokenSigner,
   type SessionTokenInput,

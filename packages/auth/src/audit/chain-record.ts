@@ -23,18 +23,8 @@ export function hashRecord(seq: number, prev: string, canonicalEvent: string): s
   return hash('sha256', `{"event":${canonicalEvent},"prev":"${prev}","seq":${seq}}`, 'hex');
 }
 
-/** Builds the line (with its newline) for `event` at `seq` after `prev`; returns its hash too. */
-export function serializeRecord(
-  seq: number,
-  prev: string,
-  event: AuditEvent,
-  canonical: string = canonicalEventJson(event),
-): { line: string; hash: string } {
-  return serializeCanonicalRecord(seq, prev, canonical);
-}
-
-/** serializeRecord() for an event given only as its canonical JSON. */
-export function serializeCanonicalRecord(seq: number, prev: string, canonical: string): { line: string; hash: string } {
+/** Builds the line (with its newline) for the event whose canonical JSON is `canonical`; returns its hash too. */
+export function serializeRecord(seq: number, prev: string, canonical: string): { line: string; hash: string } {
   const digest = hashRecord(seq, prev, canonical);
   return { line: `{"seq":${seq},"prev":"${prev}","hash":"${digest}","event":${canonical}}\n`, hash: digest };
 }

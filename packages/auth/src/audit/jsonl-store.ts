@@ -16,7 +16,7 @@ import type {
   VerifyReport,
 } from './audit-store.js';
 import { canonicalEventJson } from './canonical-event.js';
-import { serializeCanonicalRecord } from './chain-record.js';
+import { serializeRecord } from './chain-record.js';
 import { HEAD_FILE, logFileName, utcDate } from './log-files.js';
 import { openLog, type TailRepair } from './open-log.js';
 import { RecentUids } from './recent-uids.js';
@@ -162,7 +162,7 @@ export async function openJsonlAuditStore(options: JsonlAuditStoreOptions): Prom
         }
         seen.add(uid);
         nextSeq++;
-        const record = serializeCanonicalRecord(nextSeq, nextHash, canonical?.[i] ?? canonicalEventJson(events![i]!));
+        const record = serializeRecord(nextSeq, nextHash, canonical?.[i] ?? canonicalEventJson(events![i]!));
         nextHash = record.hash;
         text += record.line;
         appended++;

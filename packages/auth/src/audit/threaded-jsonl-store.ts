@@ -58,6 +58,12 @@ export async function openThreadedJsonlAuditStore(options: ThreadedJsonlAuditSto
     waiting.clear();
   };
 
+  // The writer keeps the process alive only while it owes an answer (an append in flight, the
+  // close): an idle writer does not stop a process that is otherwise done from exiting.
+  const settled = (): void => {
+    if (waiting.size === 0 && closing === undefined) worker.unref();
+  };
+
   await new Promise<void>((resolve, reject) => {
     const onStartMessage = (message: FromWriterThread): void => {
       if (message.type === 'ready') {
@@ -98,12 +104,7 @@ export async function openThreadedJsonlAuditStore(options: ThreadedJsonlAuditSto
     failAll(new AuditFailure('GH_ERR_AUDIT_WRITE', 'the audit writer thread failed', { cause: err })),
   );
   worker.on('exit', () => failAll(new AuditFailure('GH_ERR_AUDIT_CLOSED', 'audit store is closed')));
-  // The writer keeps the process alive only while it owes an answer (an append in flight, the
-  // close): an idle writer does not stop a process that is otherwise done from exiting.
   worker.unref();
-  const settled = (): void => {
-    if (waiting.size === 0 && closing === undefined) worker.unref();
-  };
 
   const send = (message: ToWriterThread & { id: number }): Promise<AppendResult> => {
     if (failure !== undefined || closing !== undefined)

@@ -15,15 +15,8 @@ const asThreadError = (err: unknown): ThreadError => ({
   message: err instanceof Error ? err.message : String(err),
 });
 
-let repair: FromWriterThread & { type: 'ready' } = { type: 'ready', repair: undefined };
 try {
-  const store = await openJsonlAuditStore({
-    dir,
-    onRepair: (r) => {
-      repair = { type: 'ready', repair: r };
-    },
-    onGroupWritten: (seconds) => tell({ type: 'group-written', seconds }),
-  });
+  const store = await openJsonlAuditStore({ dir, onGroupWritten: (seconds) => tell({ type: 'group-written', seconds }) });
   port.on('message', (message: ToWriterThread) => {
     if (message.type === 'close') {
       void store.close().finally(() => {
@@ -41,7 +34,8 @@ try {
       (err: unknown) => tell({ type: 'append-failed', id: message.id, error: asThreadError(err) }),
     );
   });
-  tell(repair);
+  // What opening repaired goes to the opener, which logs it.
+  tell({ type: 'ready', repair: store.repair });
 } catch (err) {
   tell({ type: 'open-failed', error: asThreadError(err) });
   port.close();

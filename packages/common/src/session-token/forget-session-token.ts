@@ -4,7 +4,7 @@
 // (about 1.2 KiB of text) would stay with every idle session on both sides of the tunnel.
 
 /** The header extensions that carry a stream's session token. */
-export const SESSION_TOKEN_FIELDS = ['sessionToken', 'sessionTokenCert'] as const;
+const SESSION_TOKEN_FIELDS = ['sessionToken', 'sessionTokenCert'] as const;
 
 /**
  * Drops the token from the header's extensions, in place: the proxy's and the engine's copies
